@@ -1,0 +1,37 @@
+/* cidr.h: IPv4/IPv6 CIDR blocks and membership tests (pure), for resolved_within and
+ * answers_within. */
+#ifndef ZT_CIDR_H
+#define ZT_CIDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int family;        /* AF_INET or AF_INET6 */
+    uint8_t addr[16];  /* network address, host bits cleared */
+    unsigned prefix;   /* 0..32 or 0..128 */
+} cidr_t;
+
+typedef struct {
+    cidr_t *items;
+    size_t n;
+} cidr_list_t;
+
+/* Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (a /32 or /128). Host bits set
+ * below the prefix are an error ("10.0.0.1/8"), as kubectl rejects them in an ipBlock.
+ * Returns 0, or -1 with a reason in err. */
+int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen);
+
+/* True when the address (family + 4 or 16 bytes) lies inside the block. */
+bool cidr_contains(const cidr_t *c, int family, const void *addr);
+
+/* True when the textual address (as inet_pton takes it) lies inside one block of the list. */
+bool cidr_list_contains_str(const cidr_list_t *l, const char *addr);
+
+/* Renders "a.b.c.d/n" into buf. */
+void cidr_format(const cidr_t *c, char *buf, size_t len);
+
+void cidr_list_free(cidr_list_t *l);
+
+#endif

@@ -1,0 +1,202 @@
+/* cli.c: option parsing and help texts. Options may follow the command in any order, as with
+ * kubectl; each command accepts only its own flags, and a wrong one is named in the error. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH };
+
+static const struct option cli_longopts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"output", required_argument, NULL, 'o'},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+    {"concurrency", required_argument, NULL, OPT_CONC},
+    {"ca-file", required_argument, NULL, OPT_CA},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"push", required_argument, NULL, OPT_PUSH},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Which flags each command takes (by getopt value). */
+typedef struct {
+    const char *name;
+    const int *flags;
+    const char *usage;
+    const char *text;
+} cli_cmd_t;
+
+static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, 0};
+static const int validate_flags[] = {'c', 'v', 0};
+static const int list_flags[] = {'c', OPT_ROLE, 'o', 0};
+
+static const cli_cmd_t cli_cmds[] = {
+    {"run", run_flags,
+     "ztprobe run [-c FILE] [--role NAME] [-o json|text] [--out FILE] [--only NAME[,NAME...]]\n"
+     "            [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]",
+     "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
+     "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
+     "error; 3: internal error.\n\n"
+     "  -c, --config FILE   config (default $ZTPROBE_CONFIG, else /etc/ztprobe/config.json)\n"
+     "  --role NAME         role to play (default $ZTPROBE_ROLE, else the role whose selector\n"
+     "                      matches the labels in $ZTPROBE_LABELS_FILE or /etc/podinfo/labels)\n"
+     "  -o, --output FMT    json (default) or text\n"
+     "  --out FILE          write the report to FILE atomically instead of stdout\n"
+     "  --only NAMES        run only these probes (comma-separated)\n"
+     "  --timeout-ms N      default per-attempt timeout (overrides defaults.timeout_ms)\n"
+     "  --concurrency N     probes in flight at most (overrides defaults.concurrency)\n"
+     "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
+     "  -v, --verbose       log each attempt to stderr (never secrets)\n"},
+    {"validate", validate_flags, "ztprobe validate [-c FILE]",
+     "Parses and validates the config; prints a summary. Exit 0 valid, 2 invalid (the message\n"
+     "names the JSON path).\n"},
+    {"list", list_flags, "ztprobe list [-c FILE] [--role NAME]",
+     "Lists the probes of a role (all roles when no role is given or found).\n"},
+    {"version", NULL, "ztprobe version", "Prints the agent and library versions.\n"},
+    {"help", NULL, "ztprobe help [COMMAND]", "Shows help for a command.\n"},
+};
+
+static const cli_cmd_t *cli_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+        if (strcmp(cli_cmds[i].name, name) == 0)
+            return &cli_cmds[i];
+    return NULL;
+}
+
+int cli_help(const char *command)
+{
+    if (command) {
+        const cli_cmd_t *c = cli_find(command);
+        if (!c) {
+            log_error("no help for unknown command \"%s\"; see 'ztprobe help'", command);
+            return EXIT_USAGE;
+        }
+        printf("Usage: %s\n\n%s", c->usage, c->text);
+        return 0;
+    }
+    printf("ztprobe: in-pod NetworkPolicy probe agent: runs a matrix of expected-allow and\n"
+           "expected-deny probes (http, https, tcp, postgres, dns) at once and reports verdicts.\n\n"
+           "Usage:\n");
+    for (size_t i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+        printf("  %s\n", cli_cmds[i].usage);
+    printf("\nRun 'ztprobe help COMMAND' for a command's flags. Reports go to stdout,\n"
+           "diagnostics to stderr.\n");
+    return 0;
+}
+
+static bool cli_allows(const cli_cmd_t *c, int flag)
+{
+    if (flag == 'h')
+        return true;
+    for (const int *f = c->flags; f && *f; f++)
+        if (*f == flag)
+            return true;
+    return false;
+}
+
+static const char *cli_flag_name(int v)
+{
+    for (const struct option *lo = cli_longopts; lo->name; lo++)
+        if (lo->val == v)
+            return lo->name;
+    return "?";
+}
+
+static int cli_int(const char *flag, const char *s, int lo, int hi, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !end || *end || end == s || v < lo || v > hi) {
+        log_error("--%s: must be an integer %d..%d, got \"%s\"", flag, lo, hi, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, cli_opts_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->command = argv[1];
+    const cli_cmd_t *c = cli_find(o->command);
+    if (!c) {
+        log_error("unknown command \"%s\"; see 'ztprobe help'", o->command);
+        return EXIT_USAGE;
+    }
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(sub_argc, sub_argv, ":c:o:vh", cli_longopts, NULL)) != -1) {
+        if (ch == '?') {
+            log_error("%s: unknown flag \"%s\"; see 'ztprobe help %s'", o->command,
+                      sub_argv[optind - 1], o->command);
+            return EXIT_USAGE;
+        }
+        if (ch == ':') {
+            log_error("%s: flag \"%s\" needs a value", o->command, sub_argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        if (!cli_allows(c, ch)) {
+            log_error("%s: flag --%s does not apply to this command; see 'ztprobe help %s'",
+                      o->command, cli_flag_name(ch), o->command);
+            return EXIT_USAGE;
+        }
+        switch (ch) {
+        case 'c': o->config_path = optarg; break;
+        case OPT_ROLE: o->role = optarg; break;
+        case 'o':
+            o->format_set = true;
+            if (strcmp(optarg, "json") == 0)
+                o->format = FMT_JSON;
+            else if (strcmp(optarg, "text") == 0)
+                o->format = FMT_TEXT;
+            else {
+                log_error("-o: unknown format \"%s\" (json or text)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_OUT: o->out = optarg; break;
+        case OPT_ONLY: o->only = optarg; break;
+        case OPT_TIMEOUT:
+            if (cli_int("timeout-ms", optarg, 1, 300000, &o->timeout_ms) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_CONC:
+            if (cli_int("concurrency", optarg, 1, 10000, &o->concurrency) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_CA: o->ca_file = optarg; break;
+        case OPT_INTERVAL: o->interval = optarg; break;
+        case OPT_PUSH: o->push = optarg; break;
+        case 'v': o->verbose++; break;
+        case 'h': cli_help(o->command); return -1;
+        default: return EXIT_USAGE;
+        }
+    }
+    o->args = sub_argv + optind;
+    o->n_args = sub_argc - optind;
+    if (o->n_args > 0) {
+        log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
+        return EXIT_USAGE;
+    }
+    if (!o->config_path)
+        o->config_path = getenv("ZTPROBE_CONFIG");
+    if (!o->config_path || !*o->config_path)
+        o->config_path = "/etc/ztprobe/config.json";
+    return 0;
+}

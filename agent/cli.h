@@ -1,0 +1,45 @@
+/* cli.h: the command line of SPEC.md, parsed into one struct; the commands that use it. */
+#ifndef ZT_CLI_H
+#define ZT_CLI_H
+
+#include <stdbool.h>
+
+typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS } cli_format_t;
+
+typedef struct {
+    const char *command;
+    const char *config_path;     /* -c, else $ZTPROBE_CONFIG, else /etc/ztprobe/config.json */
+    const char *role;            /* --role */
+    cli_format_t format;
+    bool format_set;
+    const char *out;             /* --out FILE */
+    const char *only;            /* --only a,b */
+    int timeout_ms;              /* 0: not given */
+    int concurrency;             /* 0: not given */
+    const char *ca_file;
+    const char *interval;        /* watch */
+    const char *push;            /* --push URL (prometheus) */
+    int verbose;
+    char **args;                 /* positional arguments after the options (merge) */
+    int n_args;
+} cli_opts_t;
+
+#define EXIT_ALL_PASSED 0
+#define EXIT_PROBE_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 3
+
+/* Parses argv[2..] for the command argv[1]. Returns 0, or EXIT_USAGE after printing the
+ * problem (naming the flag) to stderr. */
+int cli_parse(int argc, char **argv, cli_opts_t *o);
+
+/* Prints the help of a command (or the overview for NULL) to stdout. Returns 0, or
+ * EXIT_USAGE for an unknown command. */
+int cli_help(const char *command);
+
+int cmd_run(const cli_opts_t *o);
+int cmd_validate(const cli_opts_t *o);
+int cmd_list(const cli_opts_t *o);
+int cmd_version(void);
+
+#endif

@@ -1,0 +1,117 @@
+/* config.h: the probe matrix (SPEC.md "Config"), parsed and fully validated before anything
+ * runs. Every error names its JSON path ("roles.backend.probes[2].port: must be 1..65535"). */
+#ifndef ZT_CONFIG_H
+#define ZT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cidr.h"
+#include "labels.h"
+#include "outcome.h"
+
+#define CONFIG_MAX_BYTES (4u * 1024u * 1024u) /* larger files are refused, not read */
+#define CONFIG_TIMEOUT_MIN_MS 1
+#define CONFIG_TIMEOUT_MAX_MS 300000
+#define CONFIG_ATTEMPTS_MAX 10
+#define CONFIG_CONCURRENCY_MAX 10000
+
+typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_COUNT } probe_kind_t;
+typedef enum { EXPECT_ALLOW, EXPECT_DENY } expect_t;
+
+typedef struct {
+    char *name;
+    char *value;
+} config_header_t;
+
+typedef struct {
+    char *name;          /* unique within the role */
+    probe_kind_t kind;
+    expect_t expect;
+    int timeout_ms;      /* 0: inherit defaults.timeout_ms */
+    int attempts;        /* 0: inherit defaults.attempts */
+    bool has_deny_outcomes;
+    outcome_mask_t deny_outcomes; /* valid when has_deny_outcomes */
+    cidr_list_t resolved_within;  /* empty: no check */
+
+    /* Where to connect. tcp/postgres: from "host"/"port"; http/https: derived from "url"
+     * (host without brackets for IPv6 literals; port defaulted from the scheme). dns: the
+     * query name in host, port 0. */
+    char *host;
+    int port;
+
+    /* http / https */
+    char *url;
+    char *method;        /* default "GET" */
+    config_header_t *headers;
+    size_t n_headers;
+    int *status;         /* accepted codes; n_status 0 and !status_any: any 2xx */
+    size_t n_status;
+    bool status_any;
+    char *body_contains; /* NULL: no body check */
+    char *ca_file;       /* NULL: defaults.ca_file */
+    bool follow_redirects;
+
+    /* postgres */
+    char *user;
+    char *dbname;
+    char *password_env;  /* exactly one of password_env / password_file, or neither */
+    char *password_file;
+    char *sslmode;       /* default "prefer" */
+    char *sslrootcert;
+    char *query;         /* postgres: default "SELECT 1"; dns: the name to resolve */
+
+    /* dns */
+    int qtype;           /* 1 (A, default) or 28 (AAAA) */
+    char *server;        /* "ip" or "ip:port" or "[ip6]:port"; NULL: dns.servers */
+    bool expect_nxdomain;/* expect_rcode "nxdomain" */
+    cidr_list_t answers_within;
+} config_probe_t;
+
+typedef struct {
+    char *name;
+    labels_t selector;
+    config_probe_t *probes;
+    size_t n_probes;
+} config_role_t;
+
+typedef struct {
+    int version;
+    int timeout_ms;      /* defaults: 3000 */
+    int attempts;        /* 1 */
+    int concurrency;     /* 64 */
+    outcome_mask_t deny_outcomes; /* timeout | unreachable */
+    char *ca_file;       /* "/etc/ssl/certs/ca-certificates.crt" */
+    char **dns_servers;  /* as written: "10.96.0.10" or "10.96.0.10:53"; empty: resolv.conf */
+    size_t n_dns_servers;
+    bool dns_search;     /* true */
+    config_role_t *roles;
+    size_t n_roles;
+} config_t;
+
+/* Parses and validates a config text. Returns 0 and a config in *out, -1 on a config error
+ * (err holds "json.path: reason"), -2 when out of memory. */
+int config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
+
+/* Reads (at most CONFIG_MAX_BYTES) and parses a file; errors are prefixed with the path.
+ * Same return values as config_parse. */
+int config_load_file(const char *path, config_t **out, char *err, size_t errlen);
+
+void config_free(config_t *cfg);
+
+const config_role_t *config_find_role(const config_t *cfg, const char *name);
+
+/* Effective per-probe values: the probe's own, else the config's defaults. */
+int config_probe_timeout_ms(const config_t *cfg, const config_probe_t *p);
+int config_probe_attempts(const config_t *cfg, const config_probe_t *p);
+outcome_mask_t config_probe_deny_outcomes(const config_t *cfg, const config_probe_t *p);
+const char *config_probe_ca_file(const config_t *cfg, const config_probe_t *p);
+
+/* "host:port" for tcp/postgres, the url for http(s), "query/TYPE@server" style for dns;
+ * written into buf. */
+void config_probe_target(const config_probe_t *p, char *buf, size_t len);
+
+const char *config_kind_name(probe_kind_t k);
+const char *config_expect_name(expect_t e);
+
+#endif

@@ -1,0 +1,572 @@
+/* config_probe.c: one probe of the matrix: which keys each kind takes, their validation and
+ * defaults, and the per-probe views the runner and the reports use (effective timeout,
+ * target text). Split from config.c along the probe / top-level seam. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <cJSON.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CONFIG_PATH_LEN 256
+#define CONFIG_HOST_MAX 253
+#define CONFIG_TEXT_MAX 65536 /* url, body_contains, query, header values */
+
+/* Defined in config.c (no internal header is assigned; keep both copies in sync). */
+struct config_ctx;
+int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int config_json_oom(struct config_ctx *cx);
+void config_json_path(char *dst, size_t n, const char *parent, const char *key);
+void config_json_index(char *dst, size_t n, const char *parent, size_t i);
+int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, int min,
+                    int max, int *out);
+int config_json_str(struct config_ctx *cx, const cJSON *item, const char *path, size_t maxlen,
+                    char **out);
+int config_json_bool(struct config_ctx *cx, const cJSON *item, const char *path, bool *out);
+int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *path,
+                         outcome_mask_t *out);
+int config_json_cidrs(struct config_ctx *cx, const cJSON *item, const char *path,
+                      cidr_list_t *out);
+bool config_json_name_ok(const char *s);
+bool config_json_server_ok(const char *s);
+int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
+                       config_probe_t *p);
+void config_probe_clear(config_probe_t *p);
+
+static const char *const kind_names[KIND_COUNT] = {
+    [KIND_TCP] = "tcp", [KIND_HTTP] = "http", [KIND_HTTPS] = "https",
+    [KIND_POSTGRES] = "postgres", [KIND_DNS] = "dns",
+};
+
+static const char *const common_keys[] = {"name", "kind", "expect", "timeout_ms", "attempts",
+                                          "deny_outcomes", "resolved_within", NULL};
+static const char *const tcp_keys[] = {"host", "port", NULL};
+static const char *const http_keys[] = {"url", "method", "headers", "status", "body_contains",
+                                        "follow_redirects", NULL};
+static const char *const https_keys[] = {"url", "method", "headers", "status", "body_contains",
+                                         "follow_redirects", "ca_file", NULL};
+static const char *const pg_keys[] = {"host", "port", "user", "dbname", "password_env",
+                                      "password_file", "sslmode", "sslrootcert", "query", NULL};
+static const char *const dns_keys[] = {"query", "type", "server", "expect_rcode",
+                                       "answers_within", NULL};
+static const char *const *const kind_keys[KIND_COUNT] = {
+    [KIND_TCP] = tcp_keys, [KIND_HTTP] = http_keys, [KIND_HTTPS] = https_keys,
+    [KIND_POSTGRES] = pg_keys, [KIND_DNS] = dns_keys,
+};
+static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca",
+                                       "verify-full", NULL};
+
+const char *config_kind_name(probe_kind_t k)
+{
+    return (unsigned)k < KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+const char *config_expect_name(expect_t e)
+{
+    return e == EXPECT_DENY ? "deny" : "allow";
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++) {
+        if (strcmp(s, *list) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool key_for_kind(const char *k, int kind)
+{
+    if (in_list(k, common_keys))
+        return true;
+    for (int i = 0; i < KIND_COUNT; i++) {
+        if ((kind < 0 || kind == i) && in_list(k, kind_keys[i]))
+            return true;
+    }
+    return false;
+}
+
+/* A DNS name (labels of letters, digits, '-', '_'; optional trailing dot). */
+static bool dns_name_ok(const char *s)
+{
+    size_t n = strlen(s), label = 0;
+    if (n > 0 && s[n - 1] == '.')
+        n--;
+    if (n == 0 || n > CONFIG_HOST_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_') {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    return label > 0;
+}
+
+static bool ip_literal(const char *s, int *family)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, s, a) == 1)
+        *family = AF_INET;
+    else if (inet_pton(AF_INET6, s, a) == 1)
+        *family = AF_INET6;
+    else
+        return false;
+    return true;
+}
+
+/* tcp/postgres "host": a name or an IP literal; "[v6]" is stored without the brackets. */
+static int probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p)
+{
+    int fam;
+    if (config_json_str(cx, v, fp, CONFIG_HOST_MAX + 2, &p->host) != 0)
+        return -1;
+    size_t n = strlen(p->host);
+    if (n > 2 && p->host[0] == '[' && p->host[n - 1] == ']') {
+        memmove(p->host, p->host + 1, n - 2);
+        p->host[n - 2] = '\0';
+        if (!ip_literal(p->host, &fam) || fam != AF_INET6)
+            return config_json_fail(cx, fp, "brackets are only for IPv6 addresses");
+        return 0;
+    }
+    if (!ip_literal(p->host, &fam) && !dns_name_ok(p->host))
+        return config_json_fail(cx, fp, "must be a host name or an IP address");
+    return 0;
+}
+
+/* Parses the url with libcurl's own parser (the one that will fetch it), checks the scheme
+ * against the kind and derives host and port. The url is never echoed: it may hold a token. */
+static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)
+{
+    const char *want = p->kind == KIND_HTTPS ? "https" : "http";
+    char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL, *pass = NULL;
+    int rc = -1;
+    CURLU *u = curl_url();
+    if (!u)
+        return config_json_oom(cx);
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, p->url, 0);
+    if (uc == CURLUE_OUT_OF_MEMORY) {
+        config_json_oom(cx);
+    } else if (uc == CURLUE_UNSUPPORTED_SCHEME || uc == CURLUE_BAD_SCHEME ||
+               uc == CURLUE_NO_SCHEME) {
+        config_json_fail(cx, fp, "kind %s needs a %s:// URL", kind_names[p->kind], want);
+    } else if (uc != CURLUE_OK) {
+        config_json_fail(cx, fp, "not a valid URL (%s)", curl_url_strerror(uc));
+    } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+               strcasecmp(scheme, want) != 0) {
+        config_json_fail(cx, fp, "kind %s needs a %s:// URL", kind_names[p->kind], want);
+    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+               curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
+        config_json_fail(cx, fp, "must not contain user:password@ (no secrets in the config)");
+    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]) {
+        config_json_fail(cx, fp, "URL has no host");
+    } else if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        config_json_fail(cx, fp, "URL has no port");
+    } else {
+        size_t n = strlen(host);
+        /* libcurl keeps the brackets of an IPv6 literal; the resolver and CURLOPT_RESOLVE
+         * want the bare address. */
+        if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+            p->host = strndup(host + 1, n - 2);
+        else
+            p->host = strdup(host);
+        p->port = atoi(port);
+        if (!p->host)
+            config_json_oom(cx);
+        else
+            rc = 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(user);
+    curl_free(pass);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* RFC 9110 token characters (method and header names). */
+static bool http_token_ok(const char *s, size_t maxlen)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > maxlen)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", c)))
+            return false;
+    }
+    return true;
+}
+
+/* Header values are never echoed: an Authorization value is a secret. */
+static int probe_headers(struct config_ctx *cx, const cJSON *v, const char *fp,
+                         config_probe_t *p)
+{
+    char hp[CONFIG_PATH_LEN];
+    if (!cJSON_IsObject(v))
+        return config_json_fail(cx, fp, "must be an object of name: value");
+    int n = cJSON_GetArraySize(v);
+    if (n > 0 && !(p->headers = calloc((size_t)n, sizeof(*p->headers))))
+        return config_json_oom(cx);
+    for (const cJSON *c = v->child; c; c = c->next) {
+        config_json_path(hp, sizeof(hp), fp, c->string);
+        if (!http_token_ok(c->string, 256))
+            return config_json_fail(cx, hp, "invalid header name");
+        for (size_t i = 0; i < p->n_headers; i++) {
+            if (strcasecmp(p->headers[i].name, c->string) == 0)
+                return config_json_fail(cx, hp, "duplicate header (names ignore case)");
+        }
+        if (!cJSON_IsString(c))
+            return config_json_fail(cx, hp, "must be a string");
+        if (strpbrk(c->valuestring, "\r\n"))
+            return config_json_fail(cx, hp, "must not contain CR or LF");
+        if (strlen(c->valuestring) > CONFIG_TEXT_MAX)
+            return config_json_fail(cx, hp, "longer than %d bytes", CONFIG_TEXT_MAX);
+        config_header_t *h = &p->headers[p->n_headers];
+        h->name = strdup(c->string);
+        h->value = strdup(c->valuestring);
+        p->n_headers++;
+        if (!h->name || !h->value)
+            return config_json_oom(cx);
+    }
+    return 0;
+}
+
+static int probe_status(struct config_ctx *cx, const cJSON *v, const char *fp,
+                        config_probe_t *p)
+{
+    char sp[CONFIG_PATH_LEN];
+    if (cJSON_IsString(v) && strcmp(v->valuestring, "any") == 0) {
+        p->status_any = true;
+        return 0;
+    }
+    if (!cJSON_IsArray(v))
+        return config_json_fail(cx, fp, "must be a list of status codes or \"any\"");
+    int n = cJSON_GetArraySize(v);
+    if (n == 0)
+        return config_json_fail(cx, fp, "must not be empty (omit it for any 2xx)");
+    if (!(p->status = calloc((size_t)n, sizeof(int))))
+        return config_json_oom(cx);
+    for (const cJSON *c = v->child; c; c = c->next) {
+        config_json_index(sp, sizeof(sp), fp, p->n_status);
+        if (config_json_int(cx, c, sp, 100, 599, &p->status[p->n_status]) != 0)
+            return -1;
+        p->n_status++;
+    }
+    return 0;
+}
+
+static bool env_name_ok(const char *s)
+{
+    if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+        return false;
+    for (const char *c = s + 1; *c; c++) {
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* Looks up key in obj; writes its path to fp. NULL when absent. */
+static const cJSON *field(const cJSON *obj, const char *path, const char *key, char *fp)
+{
+    config_json_path(fp, CONFIG_PATH_LEN, path, key);
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static int dup_default(struct config_ctx *cx, char **dst, const char *value)
+{
+    if (!*dst && !(*dst = strdup(value)))
+        return config_json_oom(cx);
+    return 0;
+}
+
+static int probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    if (!(v = field(o, path, "url", fp)))
+        return config_json_fail(cx, fp, "required for kind %s", kind_names[p->kind]);
+    if (config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->url) != 0 || probe_url(cx, fp, p) != 0)
+        return -1;
+    if ((v = field(o, path, "method", fp))) {
+        if (config_json_str(cx, v, fp, 32, &p->method) != 0)
+            return -1;
+        if (!http_token_ok(p->method, 32))
+            return config_json_fail(cx, fp, "must be an HTTP method (GET, HEAD, POST, ...)");
+    }
+    if ((v = field(o, path, "headers", fp)) && probe_headers(cx, v, fp, p) != 0)
+        return -1;
+    if ((v = field(o, path, "status", fp)) && probe_status(cx, v, fp, p) != 0)
+        return -1;
+    if ((v = field(o, path, "body_contains", fp)) &&
+        config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->body_contains) != 0)
+        return -1;
+    if ((v = field(o, path, "ca_file", fp)) && config_json_str(cx, v, fp, 4096, &p->ca_file) != 0)
+        return -1;
+    if ((v = field(o, path, "follow_redirects", fp)) &&
+        config_json_bool(cx, v, fp, &p->follow_redirects) != 0)
+        return -1;
+    return dup_default(cx, &p->method, "GET");
+}
+
+static int probe_postgres(struct config_ctx *cx, const cJSON *o, const char *path,
+                          config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    if (!(v = field(o, path, "host", fp)))
+        return config_json_fail(cx, fp, "required for kind postgres");
+    if (probe_host(cx, v, fp, p) != 0)
+        return -1;
+    p->port = 5432;
+    if ((v = field(o, path, "port", fp)) && config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
+        return -1;
+    if (!(v = field(o, path, "user", fp)))
+        return config_json_fail(cx, fp, "required for kind postgres");
+    if (config_json_str(cx, v, fp, 256, &p->user) != 0)
+        return -1;
+    if (!(v = field(o, path, "dbname", fp)))
+        return config_json_fail(cx, fp, "required for kind postgres");
+    if (config_json_str(cx, v, fp, 256, &p->dbname) != 0)
+        return -1;
+    if ((v = field(o, path, "password_env", fp))) {
+        if (config_json_str(cx, v, fp, 128, &p->password_env) != 0)
+            return -1;
+        if (!env_name_ok(p->password_env))
+            return config_json_fail(cx, fp, "must be an environment variable name");
+    }
+    if ((v = field(o, path, "password_file", fp))) {
+        if (p->password_env)
+            return config_json_fail(cx, fp, "password_env and password_file exclude each "
+                                    "other: keep one");
+        if (config_json_str(cx, v, fp, 4096, &p->password_file) != 0)
+            return -1;
+    }
+    if ((v = field(o, path, "sslmode", fp))) {
+        if (config_json_str(cx, v, fp, 16, &p->sslmode) != 0)
+            return -1;
+        if (!in_list(p->sslmode, sslmodes))
+            return config_json_fail(cx, fp, "must be one of disable, allow, prefer, require, "
+                                    "verify-ca, verify-full");
+    }
+    if ((v = field(o, path, "sslrootcert", fp)) &&
+        config_json_str(cx, v, fp, 4096, &p->sslrootcert) != 0)
+        return -1;
+    if ((v = field(o, path, "query", fp)) &&
+        config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->query) != 0)
+        return -1;
+    if (dup_default(cx, &p->sslmode, "prefer") != 0)
+        return -1;
+    return dup_default(cx, &p->query, "SELECT 1");
+}
+
+static int probe_dns(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    int fam;
+    if (!(v = field(o, path, "query", fp)))
+        return config_json_fail(cx, fp, "required for kind dns");
+    if (config_json_str(cx, v, fp, CONFIG_HOST_MAX + 1, &p->query) != 0)
+        return -1;
+    if (ip_literal(p->query, &fam) || !dns_name_ok(p->query))
+        return config_json_fail(cx, fp, "must be a DNS name");
+    if (!(p->host = strdup(p->query)))
+        return config_json_oom(cx);
+    p->port = 0;
+    p->qtype = 1;
+    if ((v = field(o, path, "type", fp))) {
+        if (!cJSON_IsString(v))
+            return config_json_fail(cx, fp, "must be A or AAAA");
+        if (strcmp(v->valuestring, "AAAA") == 0)
+            p->qtype = 28;
+        else if (strcmp(v->valuestring, "A") != 0)
+            return config_json_fail(cx, fp, "must be A or AAAA");
+    }
+    if ((v = field(o, path, "server", fp))) {
+        if (config_json_str(cx, v, fp, 64, &p->server) != 0)
+            return -1;
+        if (!config_json_server_ok(p->server))
+            return config_json_fail(cx, fp, "must be an IP address with an optional port "
+                                    "(10.96.0.10, 10.96.0.10:53, [fd00::10]:53)");
+    }
+    if ((v = field(o, path, "expect_rcode", fp))) {
+        if (!cJSON_IsString(v))
+            return config_json_fail(cx, fp, "must be noerror or nxdomain");
+        if (strcmp(v->valuestring, "nxdomain") == 0)
+            p->expect_nxdomain = true;
+        else if (strcmp(v->valuestring, "noerror") != 0)
+            return config_json_fail(cx, fp, "must be noerror or nxdomain");
+    }
+    if ((v = field(o, path, "answers_within", fp)) &&
+        config_json_cidrs(cx, v, fp, &p->answers_within) != 0)
+        return -1;
+    return 0;
+}
+
+int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
+                       config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    int kind = -1;
+    if (!cJSON_IsObject(obj))
+        return config_json_fail(cx, path, "must be an object");
+    /* Unknown keys first (a typo such as "kinds" is named as itself), and a literal
+     * password before anything else: its value is never read, let alone echoed. */
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        config_json_path(fp, sizeof(fp), path, c->string);
+        if (strcmp(c->string, "password") == 0)
+            return config_json_fail(cx, fp, "literal passwords are not allowed: use "
+                                    "password_env (an environment variable) or password_file "
+                                    "(a mounted Secret)");
+        if (!key_for_kind(c->string, -1))
+            return config_json_fail(cx, fp, "unknown key");
+    }
+    if (!(v = field(obj, path, "name", fp)))
+        return config_json_fail(cx, fp, "required");
+    if (config_json_str(cx, v, fp, 63, &p->name) != 0)
+        return -1;
+    if (!config_json_name_ok(p->name))
+        return config_json_fail(cx, fp, "must be 1..63 letters, digits, '-', '_' or '.'");
+    if (!(v = field(obj, path, "kind", fp)))
+        return config_json_fail(cx, fp, "required");
+    for (int i = 0; i < KIND_COUNT && cJSON_IsString(v); i++) {
+        if (strcmp(v->valuestring, kind_names[i]) == 0)
+            kind = i;
+    }
+    if (kind < 0)
+        return config_json_fail(cx, fp, "must be one of tcp, http, https, postgres, dns");
+    p->kind = (probe_kind_t)kind;
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        if (!key_for_kind(c->string, kind)) {
+            config_json_path(fp, sizeof(fp), path, c->string);
+            return config_json_fail(cx, fp, "unknown key for kind %s", kind_names[kind]);
+        }
+    }
+    if (!(v = field(obj, path, "expect", fp)))
+        return config_json_fail(cx, fp, "required (allow or deny)");
+    if (cJSON_IsString(v) && strcmp(v->valuestring, "allow") == 0)
+        p->expect = EXPECT_ALLOW;
+    else if (cJSON_IsString(v) && strcmp(v->valuestring, "deny") == 0)
+        p->expect = EXPECT_DENY;
+    else
+        return config_json_fail(cx, fp, "must be allow or deny");
+    if ((v = field(obj, path, "timeout_ms", fp)) &&
+        config_json_int(cx, v, fp, CONFIG_TIMEOUT_MIN_MS, CONFIG_TIMEOUT_MAX_MS,
+                        &p->timeout_ms) != 0)
+        return -1;
+    if ((v = field(obj, path, "attempts", fp)) &&
+        config_json_int(cx, v, fp, 1, CONFIG_ATTEMPTS_MAX, &p->attempts) != 0)
+        return -1;
+    if ((v = field(obj, path, "deny_outcomes", fp))) {
+        if (config_json_outcomes(cx, v, fp, &p->deny_outcomes) != 0)
+            return -1;
+        p->has_deny_outcomes = true;
+    }
+    if ((v = field(obj, path, "resolved_within", fp)) &&
+        config_json_cidrs(cx, v, fp, &p->resolved_within) != 0)
+        return -1;
+
+    switch (p->kind) {
+    case KIND_TCP:
+        if (!(v = field(obj, path, "host", fp)))
+            return config_json_fail(cx, fp, "required for kind tcp");
+        if (probe_host(cx, v, fp, p) != 0)
+            return -1;
+        if (!(v = field(obj, path, "port", fp)))
+            return config_json_fail(cx, fp, "required for kind tcp");
+        return config_json_int(cx, v, fp, 1, 65535, &p->port);
+    case KIND_HTTP:
+    case KIND_HTTPS:
+        return probe_http(cx, obj, path, p);
+    case KIND_POSTGRES:
+        return probe_postgres(cx, obj, path, p);
+    case KIND_DNS:
+        return probe_dns(cx, obj, path, p);
+    default:
+        return config_json_fail(cx, path, "unknown kind");
+    }
+}
+
+void config_probe_clear(config_probe_t *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n_headers; i++) {
+        free(p->headers[i].name);
+        free(p->headers[i].value);
+    }
+    free(p->headers);
+    char **strs[] = {&p->name, &p->host, &p->url, &p->method, &p->body_contains, &p->ca_file,
+                     &p->user, &p->dbname, &p->password_env, &p->password_file, &p->sslmode,
+                     &p->sslrootcert, &p->query, &p->server};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        free(*strs[i]);
+    free(p->status);
+    cidr_list_free(&p->resolved_within);
+    cidr_list_free(&p->answers_within);
+    memset(p, 0, sizeof(*p));
+}
+
+int config_probe_timeout_ms(const config_t *cfg, const config_probe_t *p)
+{
+    return p->timeout_ms > 0 ? p->timeout_ms : cfg->timeout_ms;
+}
+
+int config_probe_attempts(const config_t *cfg, const config_probe_t *p)
+{
+    return p->attempts > 0 ? p->attempts : cfg->attempts;
+}
+
+outcome_mask_t config_probe_deny_outcomes(const config_t *cfg, const config_probe_t *p)
+{
+    return p->has_deny_outcomes ? p->deny_outcomes : cfg->deny_outcomes;
+}
+
+const char *config_probe_ca_file(const config_t *cfg, const config_probe_t *p)
+{
+    return p->ca_file ? p->ca_file : cfg->ca_file;
+}
+
+void config_probe_target(const config_probe_t *p, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    switch (p->kind) {
+    case KIND_TCP:
+    case KIND_POSTGRES:
+        if (strchr(p->host ? p->host : "", ':'))
+            snprintf(buf, len, "[%s]:%d", p->host, p->port);
+        else
+            snprintf(buf, len, "%s:%d", p->host ? p->host : "?", p->port);
+        break;
+    case KIND_HTTP:
+    case KIND_HTTPS:
+        snprintf(buf, len, "%s", p->url ? p->url : "?");
+        break;
+    case KIND_DNS:
+        snprintf(buf, len, "%s %s%s%s", p->query ? p->query : "?", p->qtype == 28 ? "AAAA" : "A",
+                 p->server ? " @" : "", p->server ? p->server : "");
+        break;
+    default:
+        snprintf(buf, len, "?");
+        break;
+    }
+}

@@ -1,0 +1,42 @@
+/* labels.h: pod label sets: the Downward API labels file parser (pure) and selector
+ * matching, used to pick the role a pod plays. */
+#ifndef ZT_LABELS_H
+#define ZT_LABELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char *key;
+    char *value;
+} label_t;
+
+typedef struct {
+    label_t *items;
+    size_t n;
+} labels_t;
+
+/* Parses the Downward API format: one `key="value"` per line, the value quoted and escaped
+ * as Go's strconv.Quote writes it (\" \\ \n \t \xNN \uNNNN ...). Blank lines are skipped.
+ * Returns 0, or -1 with "line N: reason" in err (out is left empty). */
+int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t errlen);
+
+/* Reads and parses a labels file. Returns 0, -1 on a parse error, -2 when it cannot be read
+ * (err says why, with the path). */
+int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen);
+
+/* The value for key, or NULL. */
+const char *labels_get(const labels_t *l, const char *key);
+
+/* True when every key=value of selector is present in pod (an empty selector matches all). */
+bool labels_match(const labels_t *selector, const labels_t *pod);
+
+/* Renders "a=b,c=d" (as kubectl --show-labels does) into buf, truncating safely. */
+void labels_format(const labels_t *l, char *buf, size_t len);
+
+/* Appends a copy of key/value. Returns 0 or -1 on OOM. */
+int labels_add(labels_t *l, const char *key, const char *value);
+
+void labels_free(labels_t *l);
+
+#endif

@@ -1,0 +1,37 @@
+/* main.c: entry point: command dispatch and process-wide setup. */
+#include <signal.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+    /* A closed stdout pipe (`ztprobe run | head`) must not kill the agent mid-run. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        cli_help(NULL);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
+        return cli_help(NULL);
+    if (strcmp(cmd, "help") == 0)
+        return cli_help(argc > 2 ? argv[2] : NULL);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
+        return cmd_version();
+
+    cli_opts_t o;
+    int rc = cli_parse(argc, argv, &o);
+    if (rc != 0)
+        return rc == -1 ? 0 : rc; /* -1: --help was printed */
+    log_set_verbose(o.verbose);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(&o);
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(&o);
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(&o);
+    log_error("unknown command \"%s\"; see 'ztprobe help'", cmd);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+/* report.h: rendering a report (SPEC.md "Report") as JSON or as a text table, and parsing a
+ * JSON report back (merge). Pure: renderers write into memory, the caller does the I/O. */
+#ifndef ZT_REPORT_H
+#define ZT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "result.h"
+
+#define REPORT_SCHEMA "ztprobe/report/v1"
+
+/* The report as a JSON document (malloc'd, newline-terminated, pretty-printed), or NULL on
+ * OOM. */
+char *report_render_json(const report_t *r, const char *agent_version);
+
+/* The text table a person reads in `kubectl exec -it`: one row per probe (probe, expect,
+ * verdict, outcome, ms, hint), then the diagnoses and the summary. color: ANSI colours for
+ * verdicts. malloc'd, or NULL on OOM. */
+char *report_render_text(const report_t *r, bool color);
+
+/* Parses a JSON report (as report_render_json writes it) into *out (results malloc'd).
+ * Returns 0, or -1 with a reason in err. */
+int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen);
+
+void report_free(report_t *r); /* frees results; r itself belongs to the caller */
+
+#endif

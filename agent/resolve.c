@@ -1,0 +1,237 @@
+/* resolve.c: c-ares on the project's loop. c-ares tells us which sockets to watch through the
+ * sock-state callback; we feed readiness back with ares_process_fd and keep one loop timer on
+ * ares_timeout() so retransmissions happen even when no packet arrives. */
+#include "resolve.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct resolver {
+    loop_t *loop;
+    ares_channel channel;
+    loop_timer_t timer;
+    bool destroying;
+};
+
+struct resolve_req {
+    resolver_t *r;
+    resolve_cb cb;
+    void *ud;
+    bool cancelled;
+    bool starting;  /* inside ares_getaddrinfo: c-ares may answer at once (hosts file) */
+    bool completed;
+};
+
+int resolver_global_init(void) { return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? 0 : -1; }
+
+void resolver_global_cleanup(void) { ares_library_cleanup(); }
+
+static void resolver_rearm(resolver_t *r);
+
+static void resolver_on_timer(loop_t *loop, void *ud)
+{
+    (void)loop;
+    resolver_t *r = ud;
+    ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    resolver_rearm(r);
+}
+
+static void resolver_rearm(resolver_t *r)
+{
+    if (r->destroying)
+        return;
+    struct timeval tv;
+    struct timeval *t = ares_timeout(r->channel, NULL, &tv);
+    if (!t) {
+        loop_timer_stop(r->loop, &r->timer);
+        return;
+    }
+    uint64_t ms = (uint64_t)t->tv_sec * 1000u + (uint64_t)t->tv_usec / 1000u;
+    /* +1: ares_timeout rounds down, and firing early just spins once more. */
+    loop_timer_start(r->loop, &r->timer, ms + 1, resolver_on_timer, r);
+}
+
+static void resolver_on_fd(loop_t *loop, int fd, unsigned events, void *ud)
+{
+    (void)loop;
+    resolver_t *r = ud;
+    ares_socket_t rfd = (events & (LOOP_READ | LOOP_ERROR)) ? fd : ARES_SOCKET_BAD;
+    ares_socket_t wfd = (events & LOOP_WRITE) ? fd : ARES_SOCKET_BAD;
+    ares_process_fd(r->channel, rfd, wfd);
+    resolver_rearm(r);
+}
+
+static void resolver_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    resolver_t *r = data;
+    unsigned ev = (readable ? LOOP_READ : 0u) | (writable ? LOOP_WRITE : 0u);
+    if (ev)
+        (void)loop_watch(r->loop, fd, ev, resolver_on_fd, r);
+    else
+        loop_unwatch(r->loop, fd);
+}
+
+resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char *err, size_t errlen)
+{
+    resolver_t *r = calloc(1, sizeof(*r));
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->loop = loop;
+    struct ares_options o;
+    memset(&o, 0, sizeof(o));
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    o.sock_state_cb = resolver_sock_state;
+    o.sock_state_cb_data = r;
+    /* A pod's resolv.conf says timeout:5 attempts:2: far longer than a probe's budget. Retry
+     * every second instead; the attempt's own deadline ends the lookup as dns_timeout. */
+    o.timeout = 1000;
+    o.tries = 4;
+    if (!search) {
+        mask |= ARES_OPT_DOMAINS | ARES_OPT_NDOTS;
+        o.domains = NULL;
+        o.ndomains = 0;
+        o.ndots = 1;
+    }
+    int st = ares_init_options(&r->channel, &o, mask);
+    if (st != ARES_SUCCESS) {
+        snprintf(err, errlen, "c-ares init: %s", ares_strerror(st));
+        free(r);
+        return NULL;
+    }
+    if (servers && *servers) {
+        st = ares_set_servers_ports_csv(r->channel, servers);
+        if (st != ARES_SUCCESS) {
+            snprintf(err, errlen, "c-ares servers \"%s\": %s", servers, ares_strerror(st));
+            ares_destroy(r->channel);
+            free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+void resolver_destroy(resolver_t *r)
+{
+    if (!r)
+        return;
+    r->destroying = true;
+    loop_timer_stop(r->loop, &r->timer);
+    /* Runs every pending callback with ARES_EDESTRUCTION: they free their requests. */
+    ares_destroy(r->channel);
+    free(r);
+}
+
+static void resolver_on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+    (void)timeouts;
+    resolve_req_t *req = arg;
+    if (!req->cancelled && !req->r->destroying) {
+        resolve_answer_t ans;
+        memset(&ans, 0, sizeof(ans));
+        ans.status = status;
+        ans.error = ares_strerror(status);
+        for (struct ares_addrinfo_node *n = res ? res->nodes : NULL; n && ans.n < RESULT_MAX_ADDRS;
+             n = n->ai_next) {
+            resolve_addr_t *a = &ans.addrs[ans.n];
+            const void *src;
+            if (n->ai_family == AF_INET) {
+                src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
+                memcpy(a->bytes, src, 4);
+            } else if (n->ai_family == AF_INET6) {
+                src = &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr;
+                memcpy(a->bytes, src, 16);
+            } else {
+                continue;
+            }
+            a->family = n->ai_family;
+            inet_ntop(n->ai_family, src, a->text, sizeof(a->text));
+            /* c-ares may list the same address twice (one per socktype). */
+            bool dup = false;
+            for (size_t i = 0; i < ans.n; i++)
+                dup |= strcmp(ans.addrs[i].text, a->text) == 0;
+            if (!dup)
+                ans.n++;
+        }
+        if (status == ARES_SUCCESS && ans.n == 0)
+            ans.status = ARES_ENODATA;
+        req->cb(req->ud, &ans);
+    }
+    if (res)
+        ares_freeaddrinfo(res);
+    if (req->starting)
+        req->completed = true; /* resolver_lookup frees it */
+    else
+        free(req);
+}
+
+resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, resolve_cb cb, void *ud)
+{
+    resolve_req_t *req = calloc(1, sizeof(*req));
+    if (!req) {
+        resolve_answer_t ans;
+        memset(&ans, 0, sizeof(ans));
+        ans.status = ARES_ENOMEM;
+        ans.error = ares_strerror(ARES_ENOMEM);
+        cb(ud, &ans);
+        return NULL;
+    }
+    req->r = r;
+    req->starting = true;
+    req->cb = cb;
+    req->ud = ud;
+    struct ares_addrinfo_hints hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM; /* one node per address, not one per socktype */
+    ares_getaddrinfo(r->channel, name, NULL, &hints, resolver_on_addrinfo, req);
+    req->starting = false;
+    if (req->completed) {
+        free(req);
+        return NULL;
+    }
+    resolver_rearm(r);
+    return req;
+}
+
+void resolver_cancel(resolve_req_t *req)
+{
+    if (req)
+        req->cancelled = true;
+}
+
+outcome_t resolver_outcome(int status)
+{
+    switch (status) {
+    case ARES_SUCCESS:
+        return OUTCOME_OK;
+    case ARES_ENOTFOUND:
+        return OUTCOME_DNS_NXDOMAIN;
+    case ARES_ENODATA:
+        return OUTCOME_DNS_NODATA;
+    case ARES_ETIMEOUT:
+        return OUTCOME_DNS_TIMEOUT;
+    default:
+        return OUTCOME_DNS_ERROR;
+    }
+}
+
+int resolver_servers_csv(char *const *servers, size_t n, char *buf, size_t len)
+{
+    size_t off = 0;
+    if (len == 0)
+        return -1;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(buf + off, len - off, "%s%s", i ? "," : "", servers[i]);
+        if (w < 0 || (size_t)w >= len - off)
+            return -1;
+        off += (size_t)w;
+    }
+    return 0;
+}

@@ -1,0 +1,58 @@
+/* resolve.h: name resolution with c-ares, driven by the loop. Names are resolved here, before
+ * any transfer, so that a DNS failure has its own outcome and is never taken for a blocked
+ * path. One resolver per distinct server set (the run's default, each dns probe's "server"). */
+#ifndef ZT_RESOLVE_H
+#define ZT_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop.h"
+#include "outcome.h"
+#include "result.h"
+
+typedef struct resolver resolver_t;
+typedef struct resolve_req resolve_req_t;
+
+typedef struct {
+    int family;                  /* AF_INET / AF_INET6 */
+    unsigned char bytes[16];
+    char text[RESULT_ADDR_LEN];
+} resolve_addr_t;
+
+typedef struct {
+    int status;                  /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT... */
+    const char *error;           /* ares_strerror(status) */
+    size_t n;
+    resolve_addr_t addrs[RESULT_MAX_ADDRS];
+} resolve_answer_t;
+
+typedef void (*resolve_cb)(void *ud, const resolve_answer_t *ans);
+
+/* Process-wide c-ares init/cleanup (ares_library_init). Return 0 or -1. */
+int resolver_global_init(void);
+void resolver_global_cleanup(void);
+
+/* servers: NULL or empty for /etc/resolv.conf; else "ip[:port],[ip6]:port,...".
+ * search false: names are resolved as given (no search list). Returns NULL with err. */
+resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char *err, size_t errlen);
+void resolver_destroy(resolver_t *r);   /* cancels outstanding requests silently */
+
+/* Starts a lookup of name for family (AF_INET, AF_INET6 or AF_UNSPEC). cb runs exactly once
+ * unless the request is cancelled first: usually later from the loop, but synchronously when
+ * c-ares answers at once (hosts file, bad name) or memory ran out (status ARES_ENOMEM); the
+ * return value is then NULL. Otherwise returns the handle for resolver_cancel. */
+resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, resolve_cb cb, void *ud);
+
+/* The callback of req will not run; its memory is released when c-ares lets go of it. */
+void resolver_cancel(resolve_req_t *req);
+
+/* The outcome of a failed lookup: ENOTFOUND dns_nxdomain, ENODATA dns_nodata, ETIMEOUT
+ * dns_timeout, anything else dns_error. */
+outcome_t resolver_outcome(int ares_status);
+
+/* Joins the config's dns.servers into c-ares' csv form, adding no default port. Returns 0, or
+ * -1 when buf is too small. */
+int resolver_servers_csv(char *const *servers, size_t n, char *buf, size_t len);
+
+#endif

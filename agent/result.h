@@ -1,0 +1,68 @@
+/* result.h: what a run produces: one result per probe, report-wide diagnoses, and the report
+ * that renderers print. Self-contained (no pointers into the config), so a report parsed back
+ * from JSON (merge) has the same shape as one just measured. */
+#ifndef ZT_RESULT_H
+#define ZT_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "outcome.h"
+
+typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
+
+#define RESULT_MAX_ADDRS 16
+#define RESULT_ADDR_LEN 46   /* INET6_ADDRSTRLEN */
+#define RESULT_DETAIL_LEN 256
+#define RESULT_HINT_LEN 384
+#define RESULT_TARGET_LEN 320
+
+typedef struct {
+    char name[128];
+    probe_kind_t kind;
+    expect_t expect;
+    char target[RESULT_TARGET_LEN];
+    verdict_t verdict;
+    outcome_t outcome;           /* the outcome the verdict rests on */
+    char detail[RESULT_DETAIL_LEN];
+    char hint[RESULT_HINT_LEN];  /* empty: null (passed probes carry no hint) */
+    int attempts;                /* attempts made */
+    double duration_ms;          /* whole probe, all attempts */
+    char addrs[RESULT_MAX_ADDRS][RESULT_ADDR_LEN];
+    size_t n_addrs;
+    /* Phase durations of the attempt the verdict rests on, in ms; negative: null.
+     * dns: resolution; connect: TCP handshake; tls: TLS handshake; first_byte: from the
+     * request (or startup packet) sent to the first byte of the answer. */
+    double dns_ms, connect_ms, tls_ms, first_byte_ms;
+} result_t;
+
+#define DIAG_MAX 8
+#define DIAG_MESSAGE_LEN 512
+
+typedef struct {
+    char code[48];               /* dns_blocked, policy_not_enforced, role_labels_mismatch, ... */
+    char message[DIAG_MESSAGE_LEN];
+} diagnosis_t;
+
+typedef struct {
+    int total, passed, failed, inconclusive;
+    bool ok;
+} summary_t;
+
+typedef struct {
+    char role[128];
+    char pod_name[254];          /* empty: null */
+    char pod_namespace[64];      /* empty: null */
+    double started_at;           /* Unix time, seconds */
+    double duration_ms;
+    result_t *results;
+    size_t n_results;
+    diagnosis_t diags[DIAG_MAX];
+    size_t n_diags;
+} report_t;
+
+/* Counts verdicts. */
+summary_t report_summary(const report_t *r);
+
+#endif

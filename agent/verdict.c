@@ -1,0 +1,251 @@
+/* verdict.c: the judgement of SPEC.md "Verdicts" and the report-wide diagnoses. Pure: the
+ * hints live in hint.c, the rendering in report.c. */
+#include "verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const verdict_names[] = {
+    [VERDICT_PASS] = "pass",
+    [VERDICT_FAIL] = "fail",
+    [VERDICT_INCONCLUSIVE] = "inconclusive",
+};
+
+const char *verdict_name(verdict_t v)
+{
+    /* An out-of-range value never reads as a pass. */
+    if ((unsigned)v > VERDICT_INCONCLUSIVE)
+        return "inconclusive";
+    return verdict_names[v];
+}
+
+int verdict_parse(const char *name, verdict_t *out)
+{
+    if (name == NULL)
+        return -1;
+    for (unsigned i = 0; i <= VERDICT_INCONCLUSIVE; i++) {
+        if (strcmp(name, verdict_names[i]) == 0) {
+            *out = (verdict_t)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static bool in_mask(outcome_mask_t m, outcome_t o)
+{
+    return (unsigned)o < OUTCOME_COUNT && (m & OUTCOME_BIT(o)) != 0;
+}
+
+/* A DNS server that answered at all (even "no such name") proves port 53 is open. */
+static bool dns_answered(outcome_t o)
+{
+    return o == OUTCOME_OK || o == OUTCOME_DNS_NXDOMAIN || o == OUTCOME_DNS_NODATA ||
+           o == OUTCOME_DNS_ERROR || o == OUTCOME_CIDR_MISMATCH;
+}
+
+/* What a blocked DNS path looks like from the client: no answer, or a reject of the packets. */
+static bool dns_blocked_outcome(outcome_t o)
+{
+    return o == OUTCOME_DNS_TIMEOUT || o == OUTCOME_UNREACHABLE || o == OUTCOME_REFUSED;
+}
+
+static verdict_t judge_allow(const outcome_t *oc, size_t n, size_t *dec)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (oc[i] == OUTCOME_OK) {
+            *dec = i;
+            return VERDICT_PASS;
+        }
+    }
+    *dec = n - 1;
+    return VERDICT_FAIL;
+}
+
+/* A connected attempt outranks everything: the path is open whatever else happened, even if
+ * the user listed that outcome in deny_outcomes. */
+static verdict_t judge_deny(outcome_mask_t deny, const outcome_t *oc, size_t n, size_t *dec)
+{
+    size_t first_other = n;
+    for (size_t i = 0; i < n; i++) {
+        if (outcome_connected(oc[i])) {
+            *dec = i;
+            return VERDICT_FAIL;
+        }
+        if (!in_mask(deny, oc[i]) && first_other == n)
+            first_other = i;
+    }
+    if (first_other == n) {
+        *dec = n - 1;
+        return VERDICT_PASS;
+    }
+    *dec = first_other;
+    return VERDICT_INCONCLUSIVE;
+}
+
+/* DNS deny: an answer fails, unless the user listed that answer in deny_outcomes (e.g. a DNS
+ * firewall answering NXDOMAIN); an ok answer always fails. */
+static verdict_t judge_dns_deny(outcome_mask_t deny, const outcome_t *oc, size_t n,
+                                size_t *dec)
+{
+    size_t first_other = n;
+    for (size_t i = 0; i < n; i++) {
+        outcome_t o = oc[i];
+        if (o == OUTCOME_OK || (dns_answered(o) && !in_mask(deny, o))) {
+            *dec = i;
+            return VERDICT_FAIL;
+        }
+        if (!dns_blocked_outcome(o) && !in_mask(deny, o) && first_other == n)
+            first_other = i;
+    }
+    if (first_other == n) {
+        *dec = n - 1;
+        return VERDICT_PASS;
+    }
+    *dec = first_other;
+    return VERDICT_INCONCLUSIVE;
+}
+
+verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
+                        const outcome_t *outcomes, size_t n, size_t *decisive)
+{
+    size_t dec = 0;
+    verdict_t v;
+
+    if (outcomes == NULL || n == 0) /* nothing was measured: nothing was proven */
+        v = VERDICT_INCONCLUSIVE;
+    else if (expect == EXPECT_ALLOW)
+        v = judge_allow(outcomes, n, &dec);
+    else if (kind == KIND_DNS)
+        v = judge_dns_deny(deny, outcomes, n, &dec);
+    else
+        v = judge_deny(deny, outcomes, n, &dec);
+    if (decisive != NULL)
+        *decisive = dec;
+    return v;
+}
+
+/* ---- diagnoses ---------------------------------------------------------------------- */
+
+static diagnosis_t *diag_add(report_t *r, const char *code)
+{
+    if (r->n_diags >= DIAG_MAX)
+        return NULL;
+    diagnosis_t *d = &r->diags[r->n_diags++];
+    memset(d, 0, sizeof(*d));
+    snprintf(d->code, sizeof(d->code), "%s", code);
+    return d;
+}
+
+static const char *nonempty(const char *s, const char *fallback)
+{
+    return (s != NULL && s[0] != '\0') ? s : fallback;
+}
+
+/* A probe whose DNS went unanswered while DNS was meant to work. A dns deny probe that
+ * passed on dns_timeout is the policy working, not a problem. */
+static bool saw_dns_blocked(const result_t *res)
+{
+    if (res->verdict == VERDICT_PASS)
+        return false;
+    if (res->outcome == OUTCOME_DNS_TIMEOUT)
+        return true;
+    return res->kind == KIND_DNS && res->expect == EXPECT_ALLOW &&
+           (res->outcome == OUTCOME_UNREACHABLE || res->outcome == OUTCOME_REFUSED ||
+            res->outcome == OUTCOME_TIMEOUT);
+}
+
+static void diag_dns_blocked(report_t *r, const char *nsflag)
+{
+    size_t hits = 0;
+    const char *first = NULL;
+    for (size_t i = 0; i < r->n_results; i++) {
+        if (saw_dns_blocked(&r->results[i])) {
+            if (first == NULL)
+                first = r->results[i].name;
+            hits++;
+        }
+    }
+    if (hits == 0)
+        return;
+    diagnosis_t *d = diag_add(r, "dns_blocked");
+    if (d == NULL)
+        return;
+    snprintf(d->message, sizeof(d->message),
+             "DNS servers unreachable from this pod (%zu probe%s got no DNS answer, e.g. %.100s): "
+             "allow UDP and TCP 53 egress to kube-dns (namespace kube-system, "
+             "k8s-app=kube-dns) in this pod's NetworkPolicy; check with "
+             "`kubectl describe networkpolicy %.64s`.",
+             hits, hits == 1 ? "" : "s", first, nsflag);
+}
+
+static void diag_policy_not_enforced(report_t *r, const char *role, const char *nsflag)
+{
+    size_t deny = 0, connected = 0;
+    for (size_t i = 0; i < r->n_results; i++) {
+        const result_t *res = &r->results[i];
+        if (res->expect != EXPECT_DENY || res->kind == KIND_DNS)
+            continue;
+        deny++;
+        if (outcome_connected(res->outcome))
+            connected++;
+    }
+    if (deny == 0 || connected != deny)
+        return;
+    diagnosis_t *d = diag_add(r, "policy_not_enforced");
+    if (d == NULL)
+        return;
+    snprintf(d->message, sizeof(d->message),
+             "every expected-deny probe of role %.64s connected (%zu of %zu): no default-deny "
+             "policy selects this pod, or the CNI does not enforce NetworkPolicy; run "
+             "`kubectl get networkpolicies %.64s` and `kubectl get pods %.64s --show-labels`, and "
+             "check that the cluster's CNI supports NetworkPolicy.",
+             role, connected, deny, nsflag, nsflag);
+}
+
+static void diag_labels(report_t *r, const diag_ctx_t *ctx, const char *role)
+{
+    /* Without the labels file there is no evidence either way: say nothing. */
+    if (!ctx->role_forced || !ctx->labels_known || ctx->labels_match)
+        return;
+    diagnosis_t *d = diag_add(r, "role_labels_mismatch");
+    if (d == NULL)
+        return;
+    snprintf(d->message, sizeof(d->message),
+             "role %.100s was forced by --role or $ZTPROBE_ROLE, but the pod's labels (%.100s) "
+             "do not match its selector (%.100s), so this pod is not governed by the policies "
+             "the role assumes: fix the pod's labels or drop --role.",
+             role, nonempty(ctx->labels_seen, "none"), nonempty(ctx->selector, "none"));
+}
+
+static void diag_concurrency(report_t *r, const diag_ctx_t *ctx)
+{
+    if (ctx->concurrency_cap <= 0)
+        return;
+    diagnosis_t *d = diag_add(r, "concurrency_capped");
+    if (d == NULL)
+        return;
+    snprintf(d->message, sizeof(d->message),
+             "concurrency lowered to %d by the open-files limit: raise ulimit -n to run more "
+             "probes at once.",
+             ctx->concurrency_cap);
+}
+
+void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
+{
+    static const diag_ctx_t none = {0};
+    char nsflag[80];
+
+    if (r == NULL)
+        return;
+    if (ctx == NULL)
+        ctx = &none;
+    r->n_diags = 0;
+    snprintf(nsflag, sizeof(nsflag), "-n %.60s", nonempty(r->pod_namespace, "<namespace>"));
+    const char *role = nonempty(ctx->role, nonempty(r->role, "?"));
+
+    diag_dns_blocked(r, nsflag);
+    diag_policy_not_enforced(r, role, nsflag);
+    diag_labels(r, ctx, role);
+    diag_concurrency(r, ctx);
+}

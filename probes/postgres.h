@@ -1,0 +1,16 @@
+/* postgres.h: helpers of the postgres probe (probes/postgres.c) that tests call directly;
+ * the probe itself is pg_probe_ops in probe.h. */
+#ifndef ZT_POSTGRES_H
+#define ZT_POSTGRES_H
+
+#include <stddef.h>
+
+#include "../agent/config.h"
+
+/* The probe's password: $password_env, or the first line of password_file (newline and a
+ * trailing CR stripped). Returns 1 with it in buf, 0 when the probe names neither, -1 with
+ * err set (naming the variable or file and strerror, never any content; unset, empty, or
+ * longer than len - 1 bytes are errors). buf is wiped on error; the caller wipes it after use. */
+int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err, size_t errlen);
+
+#endif

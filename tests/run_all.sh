@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test suite (`make test`): builds the plain and the ASan+UBSan variants, runs the
+# cmocka unit tests under both, then the integration suite (real servers on loopback, real
+# drops in network namespaces) and the lab scenarios with the sanitized agent. Ends with one
+# line "N passed, M failed" summing every suite, and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+passed=0 failed=0
+log=$(mktemp -d /tmp/ztprobe-test.XXXXXX)
+trap 'rm -rf "$log"' EXIT
+
+# Sums a suite's counts: cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" lines and
+# our scripts' "N passed, M failed" line.
+count() {
+    local f=$1 p q
+    p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$f" | awk '{s+=$4} END {print s+0}')
+    q=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$f" | awk '{s+=$4} END {print s+0}')
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" | tail -1)
+    if [ -n "$line" ]; then
+        p=$((p + $(echo "$line" | awk '{print $1}')))
+        q=$((q + $(echo "$line" | awk '{print $3}')))
+    fi
+    echo "$p $q"
+}
+
+suite() {
+    local name=$1
+    shift
+    echo "=== $name"
+    local out="$log/$name.log" rc
+    "$@" 2>&1 | tee "$out"
+    rc=${PIPESTATUS[0]}
+    read -r p q < <(count "$out")
+    if [ "$rc" -ne 0 ] && [ "$q" -eq 0 ]; then
+        q=1 # the suite failed outside any counted test (build error, crash)
+        echo "SUITE FAILED: $name (exit $rc)"
+    fi
+    passed=$((passed + p))
+    failed=$((failed + q))
+    echo "=== $name: $p passed, $q failed"
+}
+
+build() {
+    make -j"$JOBS" all build/plain/libzt.a $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/plain/tests/\1|') &&
+        make -j"$JOBS" SANITIZE=address,undefined build/san/ztprobe \
+            $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/san/tests/\1|')
+}
+
+if ! build; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# LeakSanitizer on, and every UBSan finding fatal, so a sanitizer report fails its test.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
+
+suite unit-plain sh tests/run_unit.sh build/plain/tests/test_*
+suite unit-asan-ubsan sh tests/run_unit.sh build/san/tests/test_*
+[ -f tests/integration/run.sh ] && suite integration bash tests/integration/run.sh build/san/ztprobe
+[ -f tests/lab/run.sh ] && suite lab bash tests/lab/run.sh build/san/ztprobe
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
