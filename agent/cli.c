@@ -40,6 +40,7 @@ typedef struct {
 static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 'o', 0};
+static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
@@ -58,6 +59,13 @@ static const cli_cmd_t cli_cmds[] = {
      "  --concurrency N     probes in flight at most (overrides defaults.concurrency)\n"
      "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
      "  -v, --verbose       log each attempt to stderr (never secrets)\n"},
+    {"watch", watch_flags,
+     "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
+     "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
+     "SIGTERM or SIGINT, then exits 0 within a second (a run in flight is abandoned, its report not\n"
+     "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
+     "goes to stderr: time, role, ok, counts, the probes that did not pass, diagnoses. A run that\n"
+     "overruns the interval is followed at once by the next, never overlapped.\n"},
     {"validate", validate_flags, "ztprobe validate [-c FILE]",
      "Parses and validates the config; prints a summary. Exit 0 valid, 2 invalid (the message\n"
      "names the JSON path).\n"},

@@ -41,5 +41,10 @@ int cmd_run(const cli_opts_t *o);
 int cmd_validate(const cli_opts_t *o);
 int cmd_list(const cli_opts_t *o);
 int cmd_version(void);
+int cmd_watch(const cli_opts_t *o);
+int cmd_merge(const cli_opts_t *o);
+
+/* Parses "500ms", "30s", "5m", "1h" into ms. Returns 0 or -1. */
+int watch_parse_interval(const char *s, long *ms);
 
 #endif

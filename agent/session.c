@@ -1,0 +1,225 @@
+/* session.c: config -> role -> probes -> runner -> diagnoses -> rendered report; shared by
+ * `run` (once) and `watch` (every interval). */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "labels.h"
+#include "log.h"
+#include "loop.h"
+#include "output.h"
+#include "report.h"
+#include "runner.h"
+#include "verdict.h"
+
+#define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
+
+static int load_config(const cli_opts_t *o, config_t **cfg)
+{
+    char err[1024];
+    int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
+    if (rc == -2) {
+        log_error("%s", err);
+        return EXIT_INTERNAL;
+    }
+    if (rc != 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
+    /* Flags override the config's defaults (not a probe's own values). */
+    if (o->timeout_ms)
+        (*cfg)->timeout_ms = o->timeout_ms;
+    if (o->concurrency)
+        (*cfg)->concurrency = o->concurrency;
+    if (o->ca_file) {
+        char *ca = strdup(o->ca_file);
+        if (!ca) {
+            log_error("out of memory");
+            return EXIT_INTERNAL;
+        }
+        free((*cfg)->ca_file);
+        (*cfg)->ca_file = ca;
+    }
+    return 0;
+}
+
+/* Labels are optional input: when they cannot be read, the reason goes into labels_err and
+ * only matters if a role must be chosen by them. */
+static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice)
+{
+    const char *path = getenv("ZTPROBE_LABELS_FILE");
+    if (!path || !*path)
+        path = DEFAULT_LABELS_FILE;
+    labels_t labels = {0};
+    char lerr[512] = "", err[2048];
+    bool have = labels_load_file(path, &labels, lerr, sizeof(lerr)) == 0;
+    int rc = role_select(cfg, o->role, getenv("ZTPROBE_ROLE"), have ? &labels : NULL, lerr, choice, err,
+                         sizeof(err));
+    labels_free(&labels);
+    if (rc != 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static bool name_in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* --only: every listed name must exist in the role, so a typo is an error, not an empty run. */
+static int select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out, size_t *n)
+{
+    *n = 0;
+    *out = calloc(role->n_probes ? role->n_probes : 1, sizeof(**out));
+    if (!*out) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    if (o->only) {
+        char *copy = strdup(o->only), *save = NULL;
+        if (!copy) {
+            log_error("out of memory");
+            return EXIT_INTERNAL;
+        }
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            bool found = false;
+            for (size_t i = 0; i < role->n_probes; i++)
+                found |= strcmp(role->probes[i].name, t) == 0;
+            if (!found) {
+                log_error("--only: role \"%s\" has no probe named \"%s\"; see 'ztprobe list --role %s'",
+                          role->name, t, role->name);
+                free(copy);
+                return EXIT_USAGE;
+            }
+        }
+        free(copy);
+    }
+    for (size_t i = 0; i < role->n_probes; i++)
+        if (!o->only || name_in_list(o->only, role->probes[i].name))
+            (*out)[(*n)++] = &role->probes[i];
+    return 0;
+}
+
+/* Each probe in flight holds one socket; keep a reserve for stdio, epoll, c-ares and curl. */
+static int concurrency_cap(int wanted, int *capped_to)
+{
+    struct rlimit rl;
+    *capped_to = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return wanted;
+    long usable = ((long)rl.rlim_cur - 32) * 3 / 4;
+    if (usable < 1)
+        usable = 1;
+    if (wanted > usable) {
+        *capped_to = (int)usable;
+        return (int)usable;
+    }
+    return wanted;
+}
+
+char *session_render(const cli_opts_t *o, const report_t *r)
+{
+    if (o->format == FMT_TEXT) {
+        const char *nc = getenv("NO_COLOR");
+        bool color = !o->out && isatty(STDOUT_FILENO) && !(nc && *nc);
+        return report_render_text(r, color);
+    }
+    return report_render_json(r, ZT_VERSION);
+}
+
+int session_emit(const cli_opts_t *o, const char *text)
+{
+    char err[512];
+    if (o->out) {
+        if (output_write_atomic(o->out, text, strlen(text), err, sizeof(err)) < 0) {
+            log_error("--out %s", err);
+            return EXIT_INTERNAL;
+        }
+    } else if (output_stdout(text, strlen(text)) < 0) {
+        log_error("writing the report to stdout failed");
+        return EXIT_INTERNAL;
+    }
+    return 0;
+}
+
+void session_close(session_t *s)
+{
+    if (!s)
+        return;
+    free(s->probes);
+    config_free(s->cfg);
+    memset(s, 0, sizeof(*s));
+}
+
+int session_open(const cli_opts_t *o, session_t *s)
+{
+    int rc;
+    memset(s, 0, sizeof(*s));
+    if ((rc = load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
+        (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
+        session_close(s);
+        return rc;
+    }
+    s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
+    if (s->capped)
+        log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)", s->cfg->concurrency,
+                  s->capped);
+    return 0;
+}
+
+int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep)
+{
+    char err[512];
+    memset(rep, 0, sizeof(*rep));
+    const char *pod = getenv("POD_NAME"), *ns = getenv("POD_NAMESPACE");
+    snprintf(rep->role, sizeof(rep->role), "%s", s->choice.role->name);
+    snprintf(rep->pod_name, sizeof(rep->pod_name), "%s", pod ? pod : "");
+    snprintf(rep->pod_namespace, sizeof(rep->pod_namespace), "%s", ns ? ns : "");
+    rep->results = calloc(s->n_probes ? s->n_probes : 1, sizeof(*rep->results));
+    if (!rep->results) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    rep->n_results = s->n_probes;
+    if (runner_global_init(err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return EXIT_INTERNAL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rep->started_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    double t0 = loop_mono_ms();
+    runner_opts_t ro = {
+        .cfg = s->cfg, .probes = s->probes, .n_probes = s->n_probes, .concurrency = s->concurrency,
+        .verbose = o->verbose, .role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL, .stop = stop,
+    };
+    int runrc = runner_run(&ro, rep->results, err, sizeof(err));
+    rep->duration_ms = loop_mono_ms() - t0;
+    runner_global_cleanup();
+    if (runrc < 0) {
+        log_error("%s", err);
+        return EXIT_INTERNAL;
+    }
+    diag_ctx_t dc = {
+        .role_forced = s->choice.source != ROLE_FROM_LABELS, .labels_known = s->choice.labels_known,
+        .labels_match = s->choice.labels_match, .labels_seen = s->choice.labels_seen,
+        .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
+    };
+    verdict_diagnose(rep, &dc);
+    return 0;
+}

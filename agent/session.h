@@ -1,0 +1,38 @@
+/* session.h: one run of a role's matrix, as `run` and `watch` share it: config and role
+ * chosen once per session, then any number of runs, each producing a judged report. */
+#ifndef ZT_SESSION_H
+#define ZT_SESSION_H
+
+#include <signal.h>
+
+#include "cli.h"
+#include "config.h"
+#include "result.h"
+#include "role.h"
+
+typedef struct {
+    config_t *cfg;
+    role_choice_t choice;
+    const config_probe_t **probes;
+    size_t n_probes;
+    int concurrency;             /* after the open-files cap */
+    int capped;                  /* >0: the cap lowered it to this */
+} session_t;
+
+/* Loads the config (applying --timeout-ms, --concurrency, --ca-file), chooses the role and the
+ * probes (--only). Returns 0, or an exit code (EXIT_USAGE, EXIT_INTERNAL) after logging why. */
+int session_open(const cli_opts_t *o, session_t *s);
+void session_close(session_t *s);
+
+/* Runs the matrix once into rep (results malloc'd: free with report_free), with diagnoses.
+ * stop may be NULL. Returns 0, or EXIT_INTERNAL after logging why. */
+int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep);
+
+/* Renders rep in the format of o (-o), colour only for a terminal without NO_COLOR and without
+ * --out. malloc'd, NULL on OOM. */
+char *session_render(const cli_opts_t *o, const report_t *rep);
+
+/* Writes text to --out atomically, or to stdout. Returns 0 or EXIT_INTERNAL after logging. */
+int session_emit(const cli_opts_t *o, const char *text);
+
+#endif

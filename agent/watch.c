@@ -1,0 +1,147 @@
+/* watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
+ * probe in step), each report written atomically, one JSON log line per run on stderr, and a
+ * clean exit 0 within a second of SIGTERM/SIGINT (the run in flight is abandoned). */
+#include <cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "loop.h"
+#include "report.h"
+#include "session.h"
+#include "verdict.h"
+
+static volatile sig_atomic_t watch_stop;
+
+static void watch_on_signal(int sig)
+{
+    (void)sig;
+    watch_stop = 1;
+}
+
+int watch_parse_interval(const char *s, long *ms)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || v <= 0)
+        return -1;
+    long mult;
+    if (strcmp(end, "ms") == 0)
+        mult = 1;
+    else if (strcmp(end, "s") == 0)
+        mult = 1000;
+    else if (strcmp(end, "m") == 0)
+        mult = 60000;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600000;
+    else
+        return -1;
+    if (v > 7L * 24 * 3600000 / mult) /* a week is plenty for a check interval */
+        return -1;
+    *ms = v * mult;
+    return 0;
+}
+
+/* The one JSON line per run: enough for a log pipeline to alert on, no report body. */
+static void watch_log_run(const report_t *rep, long run, int rc)
+{
+    summary_t s = report_summary(rep);
+    cJSON *o = cJSON_CreateObject();
+    char when[32];
+    time_t t = (time_t)rep->started_at;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(o, "time", when);
+    cJSON_AddStringToObject(o, "event", "run");
+    cJSON_AddNumberToObject(o, "run", (double)run);
+    cJSON_AddStringToObject(o, "role", rep->role);
+    cJSON_AddBoolToObject(o, "ok", s.ok && rc == 0);
+    cJSON_AddNumberToObject(o, "total", s.total);
+    cJSON_AddNumberToObject(o, "passed", s.passed);
+    cJSON_AddNumberToObject(o, "failed", s.failed);
+    cJSON_AddNumberToObject(o, "inconclusive", s.inconclusive);
+    cJSON_AddNumberToObject(o, "duration_ms", (double)(long)(rep->duration_ms * 10) / 10);
+    cJSON *bad = cJSON_AddArrayToObject(o, "not_passed");
+    for (size_t i = 0; i < rep->n_results; i++)
+        if (rep->results[i].verdict != VERDICT_PASS)
+            cJSON_AddItemToArray(bad, cJSON_CreateString(rep->results[i].name));
+    cJSON *d = cJSON_AddArrayToObject(o, "diagnoses");
+    for (size_t i = 0; i < rep->n_diags; i++)
+        cJSON_AddItemToArray(d, cJSON_CreateString(rep->diags[i].code));
+    char *line = cJSON_PrintUnformatted(o);
+    if (line) {
+        fprintf(stderr, "%s\n", line);
+        fflush(stderr);
+    }
+    cJSON_free(line);
+    cJSON_Delete(o);
+}
+
+/* Sleeps until deadline (monotonic ms) or a signal, in slices so a signal is seen at once. */
+static void watch_sleep_until(double deadline)
+{
+    while (!watch_stop) {
+        double left = deadline - loop_mono_ms();
+        if (left <= 0)
+            return;
+        if (left > 200)
+            left = 200;
+        struct timespec ts = {0, (long)(left * 1e6)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int cmd_watch(const cli_opts_t *o)
+{
+    long interval = 0;
+    if (!o->interval || watch_parse_interval(o->interval, &interval) < 0) {
+        log_error("watch: --interval is required, like 30s, 5m or 1h (got \"%s\")", o->interval ? o->interval : "");
+        return EXIT_USAGE;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = watch_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: a signal cuts the sleep short */
+    sigaction(SIGINT, &sa, NULL);
+
+    session_t s;
+    int rc = session_open(o, &s);
+    if (rc != 0)
+        return rc; /* a bad config at start is the user's to fix now, not to retry */
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    long run = 0;
+    while (!watch_stop) {
+        double started = loop_mono_ms();
+        report_t rep;
+        run++;
+        rc = session_run(&s, o, &watch_stop, &rep);
+        if (watch_stop) {
+            /* Abandoned mid-run: a partial report would claim errors that did not happen. */
+            free(rep.results);
+            break;
+        }
+        if (rc == 0) {
+            char *text = session_render(o, &rep);
+            rc = text ? session_emit(o, text) : EXIT_INTERNAL;
+            free(text);
+        }
+        watch_log_run(&rep, run, rc);
+        free(rep.results);
+        /* Next start: one interval after this one started, plus up to 10% jitter. A run that
+         * overran the interval is followed at once by the next, never by two. */
+        double jitter = (double)interval * 0.1 * ((double)rand() / (double)RAND_MAX);
+        watch_sleep_until(started + (double)interval + jitter);
+    }
+    session_close(&s);
+    fprintf(stderr, "{\"event\":\"stop\",\"runs\":%ld}\n", run);
+    return 0;
+}
