@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+"""topology: the one description of the policy lab, read by lab.sh, gen_lab_config.py and the
+scenario tests, so the addresses, names and labels never drift apart.
+
+Usage:
+  topology.py plan PREFIX CONFIG            lines for lab.sh (see plan())
+  topology.py inventory PREFIX [--relabel POD:KEY=VALUE[,KEY=VALUE...]]...
+                                            the np2nft inventory (JSON) of the lab's pods
+  topology.py labels POD [--relabel ...]    the pod's labels in Downward API format
+"""
+
+import argparse
+import ipaddress
+import json
+import sys
+from urllib.parse import urlsplit
+
+CLUSTER_DOMAIN = "svc.cluster.local"
+NAMESPACE = "govtech"
+
+# Pods: the govtech workloads, kube-dns, and the ingress controller. "short" names the node's
+# veth (PREFIX-short, at most 15 characters) and the pod's network namespace.
+PODS = [
+    {"name": "frontend", "short": "fe", "namespace": NAMESPACE, "labels": {"app": "frontend"},
+     "ip": "10.0.1.10", "service": "frontend-service", "serve": [("healthy", 80)]},
+    {"name": "backend", "short": "be", "namespace": NAMESPACE, "labels": {"app": "backend"},
+     "ip": "10.0.2.10", "service": "backend-service", "serve": [("healthy", 3000)]},
+    {"name": "postgres", "short": "pg", "namespace": NAMESPACE, "labels": {"app": "postgres"},
+     "ip": "10.0.3.10", "service": "postgres-service", "serve": [("postgres", 5432)]},
+    {"name": "kube-dns", "short": "dns", "namespace": "kube-system",
+     "labels": {"k8s-app": "kube-dns"}, "ip": "10.96.0.10", "service": None,
+     "serve": [("dnsmasq", 53)]},
+    {"name": "ingress-nginx", "short": "ing", "namespace": "ingress-nginx",
+     "labels": {"app.kubernetes.io/name": "ingress-nginx"}, "ip": "10.0.9.10",
+     "service": None, "serve": []},
+    # A pod of another namespace that even carries app=frontend: podSelectors are
+    # namespace-scoped, so the govtech policies must not admit it.
+    {"name": "outsider", "short": "out", "namespace": "default", "labels": {"app": "frontend"},
+     "ip": "10.0.7.10", "service": None, "serve": []},
+]
+NAMESPACES = {NAMESPACE: {"app": "govtech"}, "kube-system": {}, "ingress-nginx": {},
+              "default": {}}
+
+# Where the lab's pods live, as resolved_within/answers_within see them.
+POD_CIDRS = ["10.0.0.0/16", "10.96.0.0/16"]
+
+# "Internet" hosts: documentation ranges only (RFC 5737). Each serves HTTP on 80 and HTTPS on
+# 443 with a certificate of the lab CA.
+INTERNET = {
+    "www.google.com": {"short": "gg", "ip": "203.0.113.10"},
+    "secretsmanager.us-east-1.amazonaws.com": {"short": "sm", "ip": "198.51.100.10"},
+    "s3.amazonaws.com": {"short": "s3", "ip": "198.51.100.20"},
+}
+DOC_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"]
+
+# The private-range host ("something inside the VPC"): its addresses and ports come from the
+# literal-IP probes of the lab config. Addresses of govtech.json that fall inside the lab's pod
+# CIDRs are remapped here (gen_lab_config.py applies the same map).
+PRIVATE_SHORT = "pv"
+PRIVATE_REMAP_BASE = "10.250.0.10"
+
+
+def service_fqdn(service):
+    return "%s.%s.%s" % (service, NAMESPACE, CLUSTER_DOMAIN)
+
+
+def in_pod_cidrs(addr):
+    a = ipaddress.ip_address(addr)
+    return any(a in ipaddress.ip_network(c) for c in POD_CIDRS) or \
+        any(a == ipaddress.ip_address(p["ip"]) for p in PODS)
+
+
+def probe_host_port(probe):
+    """(host, port) a probe connects to, or None for dns probes."""
+    kind = probe.get("kind")
+    if kind in ("http", "https"):
+        parts = urlsplit(probe["url"])
+        return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    if kind == "tcp":
+        return probe["host"], int(probe["port"])
+    if kind == "postgres":
+        return probe["host"], int(probe.get("port", 5432))
+    return None
+
+
+def is_ip(host):
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def private_targets(config):
+    """{address: set(ports)} of literal IP targets in the config that no lab pod or internet
+    host has: the private-range host must answer them."""
+    known = {p["ip"] for p in PODS} | {h["ip"] for h in INTERNET.values()}
+    out = {}
+    for role in config["roles"].values():
+        for probe in role["probes"]:
+            hp = probe_host_port(probe)
+            if hp and is_ip(hp[0]) and hp[0] not in known:
+                out.setdefault(hp[0], set()).add(hp[1])
+    return out
+
+
+def dns_records():
+    """(name, address) pairs kube-dns answers: FQDN Service names (no kube-proxy here, so a
+    Service name answers with its pod's address, like a headless Service) and internet names."""
+    recs = []
+    for pod in PODS:
+        if pod["service"]:
+            recs.append((service_fqdn(pod["service"]), pod["ip"]))
+    recs.append(("kube-dns.kube-system.%s" % CLUSTER_DOMAIN, "10.96.0.10"))
+    for name, host in INTERNET.items():
+        recs.append((name, host["ip"]))
+    return recs
+
+
+def parse_relabel(items):
+    """--relabel POD:K=V,K=V -> {pod: {k: v}} (replaces the pod's labels)."""
+    out = {}
+    for item in items or []:
+        pod, _, rest = item.partition(":")
+        labels = {}
+        for kv in filter(None, rest.split(",")):
+            k, _, v = kv.partition("=")
+            labels[k] = v
+        out[pod] = labels
+    return out
+
+
+def pod_labels(pod, relabel):
+    return relabel.get(pod["name"], pod["labels"])
+
+
+def inventory(prefix, relabel=None):
+    relabel = relabel or {}
+    return {
+        "namespaces": NAMESPACES,
+        "pods": [{"name": p["name"], "namespace": p["namespace"], "ip": p["ip"],
+                  "labels": pod_labels(p, relabel), "veth": "%s-%s" % (prefix, p["short"])}
+                 for p in PODS],
+    }
+
+
+def downward_labels(labels):
+    """Kubernetes' Downward API file format: key="value", one per line, sorted."""
+    def esc(v):
+        return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return "".join('%s="%s"\n' % (k, esc(v)) for k, v in sorted(labels.items()))
+
+
+def plan(prefix, config):
+    """Lines for lab.sh, space-separated:
+    pod SHORT IP NAMESPACE NAME            a pod (its namespace PREFIX-SHORT)
+    serve SHORT MODE PORT                  a server to start in it
+    host SHORT IP [IP...]                  a non-pod host (internet / private)
+    dns NAME IP                            a kube-dns record
+    san DNS:NAME | IP:ADDR                 a SAN of the lab's server certificate
+    """
+    lines = []
+    for p in PODS:
+        lines.append("pod %s %s %s %s" % (p["short"], p["ip"], p["namespace"], p["name"]))
+        for mode, port in p["serve"]:
+            lines.append("serve %s %s %d" % (p["short"], mode, port))
+        if p["service"]:
+            for n in (p["service"], "%s.%s" % (p["service"], NAMESPACE),
+                      "%s.%s.svc" % (p["service"], NAMESPACE), service_fqdn(p["service"])):
+                lines.append("san DNS:%s" % n)
+    for name, h in INTERNET.items():
+        lines.append("host %s %s" % (h["short"], h["ip"]))
+        lines.append("serve %s healthy 80" % h["short"])
+        lines.append("serve %s healthy-tls 443" % h["short"])
+        lines.append("san DNS:%s" % name)
+    priv = private_targets(config)
+    if priv:
+        lines.append("host %s %s" % (PRIVATE_SHORT, " ".join(sorted(priv))))
+        for port in sorted(set().union(*priv.values())):
+            lines.append("serve %s %s %d" % (PRIVATE_SHORT, "healthy-tls" if port == 443
+                                             else "healthy", port))
+        for addr in sorted(priv):
+            lines.append("san IP:%s" % addr)
+    for name, ip in dns_records():
+        lines.append("dns %s %s" % (name, ip))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("plan")
+    a.add_argument("prefix")
+    a.add_argument("config")
+    a = sub.add_parser("inventory")
+    a.add_argument("prefix")
+    a.add_argument("--relabel", action="append")
+    a = sub.add_parser("labels")
+    a.add_argument("pod")
+    a.add_argument("--relabel", action="append")
+    args = ap.parse_args(argv)
+    if args.cmd == "plan":
+        with open(args.config, encoding="utf-8") as handle:
+            sys.stdout.write(plan(args.prefix, json.load(handle)))
+    elif args.cmd == "inventory":
+        json.dump(inventory(args.prefix, parse_relabel(args.relabel)), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        relabel = parse_relabel(args.relabel)
+        pod = [p for p in PODS if p["name"] == args.pod]
+        if not pod:
+            print("topology: no pod %s" % args.pod, file=sys.stderr)
+            return 2
+        sys.stdout.write(downward_labels(pod_labels(pod[0], relabel)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
