@@ -3,7 +3,7 @@
 
 CC       ?= cc
 VERSION  := 0.1.0
-PKGS     := libcurl libpq libcares libcjson
+PKGS     := libcurl libpq libcares libcjson yaml-0.1
 SANITIZE ?=
 
 # Each variant builds into its own folder, so the plain and the sanitized objects coexist.
@@ -20,7 +20,7 @@ WARN     := -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion -Werror
 CPPFLAGS += -D_GNU_SOURCE -DZT_VERSION='"$(VERSION)"' -Iagent -Iprobes
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDFLAGS  += $(if $(SANITIZE),-fsanitize=$(SANITIZE))
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lpq -lcares -lcjson)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lpq -lcares -lcjson -lyaml)
 
 LIB_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c probes/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -63,16 +63,22 @@ unit: $(UNIT_BIN)
 test: deps
 	@bash tests/run_all.sh
 
-integration: deps all
+# These install the packages first, then build in a fresh make, since the compiler flags come
+# from pkg-config and cannot be known before the -dev packages are there.
+integration: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/integration/run.sh ./ztprobe
 
-lab: deps all
+lab: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/lab/run.sh ./ztprobe
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/lab/demo.sh ./ztprobe
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
 
 clean:

@@ -120,7 +120,16 @@ static int concurrency_cap(int wanted, int *capped_to)
 {
     struct rlimit rl;
     *capped_to = 0;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return wanted;
+    /* The soft limit (often 1024) is a default, not a policy: take what the hard limit
+     * allows before lowering the concurrency. */
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
         return wanted;
     long usable = ((long)rl.rlim_cur - 32) * 3 / 4;
     if (usable < 1)

@@ -3,7 +3,7 @@
 # asks apt only when something is missing.
 set -eu
 PKGS="build-essential pkg-config libcurl4-openssl-dev libpq-dev libc-ares-dev libcjson-dev
-libcmocka-dev postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
+libcmocka-dev libyaml-dev postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
 python3 python3-yaml curl valgrind procps psmisc jq"
 missing=""
 for p in $PKGS; do
