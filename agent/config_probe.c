@@ -2,6 +2,7 @@
  * defaults, and the per-probe views the runner and the reports use (effective timeout,
  * target text). Split from config.c along the probe / top-level seam. */
 #include "config.h"
+#include "config_json.h"
 
 #include <arpa/inet.h>
 #include <cJSON.h>
@@ -11,31 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CONFIG_PATH_LEN 256
-#define CONFIG_HOST_MAX 253
 #define CONFIG_TEXT_MAX 65536 /* url, body_contains, query, header values */
-
-/* Defined in config.c (no internal header is assigned; keep both copies in sync). */
-struct config_ctx;
-int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int config_json_oom(struct config_ctx *cx);
-void config_json_path(char *dst, size_t n, const char *parent, const char *key);
-void config_json_index(char *dst, size_t n, const char *parent, size_t i);
-int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, int min,
-                    int max, int *out);
-int config_json_str(struct config_ctx *cx, const cJSON *item, const char *path, size_t maxlen,
-                    char **out);
-int config_json_bool(struct config_ctx *cx, const cJSON *item, const char *path, bool *out);
-int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *path,
-                         outcome_mask_t *out);
-int config_json_cidrs(struct config_ctx *cx, const cJSON *item, const char *path,
-                      cidr_list_t *out);
-bool config_json_name_ok(const char *s);
-bool config_json_server_ok(const char *s);
-int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
-                       config_probe_t *p);
-void config_probe_clear(config_probe_t *p);
 
 static const char *const kind_names[KIND_COUNT] = {
     [KIND_TCP] = "tcp", [KIND_HTTP] = "http", [KIND_HTTPS] = "https",
@@ -70,61 +47,15 @@ const char *config_expect_name(expect_t e)
     return e == EXPECT_DENY ? "deny" : "allow";
 }
 
-static bool in_list(const char *s, const char *const *list)
-{
-    for (; *list; list++) {
-        if (strcmp(s, *list) == 0)
-            return true;
-    }
-    return false;
-}
-
 static bool key_for_kind(const char *k, int kind)
 {
-    if (in_list(k, common_keys))
+    if (config_json_in_list(k, common_keys))
         return true;
     for (int i = 0; i < KIND_COUNT; i++) {
-        if ((kind < 0 || kind == i) && in_list(k, kind_keys[i]))
+        if ((kind < 0 || kind == i) && config_json_in_list(k, kind_keys[i]))
             return true;
     }
     return false;
-}
-
-/* A DNS name (labels of letters, digits, '-', '_'; optional trailing dot). */
-static bool dns_name_ok(const char *s)
-{
-    size_t n = strlen(s), label = 0;
-    if (n > 0 && s[n - 1] == '.')
-        n--;
-    if (n == 0 || n > CONFIG_HOST_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (label == 0)
-                return false;
-            label = 0;
-        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_') {
-            if (++label > 63)
-                return false;
-        } else {
-            return false;
-        }
-    }
-    return label > 0;
-}
-
-static bool ip_literal(const char *s, int *family)
-{
-    unsigned char a[16];
-    if (inet_pton(AF_INET, s, a) == 1)
-        *family = AF_INET;
-    else if (inet_pton(AF_INET6, s, a) == 1)
-        *family = AF_INET6;
-    else
-        return false;
-    return true;
 }
 
 /* tcp/postgres "host": a name or an IP literal; "[v6]" is stored without the brackets. */
@@ -137,11 +68,11 @@ static int probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, con
     if (n > 2 && p->host[0] == '[' && p->host[n - 1] == ']') {
         memmove(p->host, p->host + 1, n - 2);
         p->host[n - 2] = '\0';
-        if (!ip_literal(p->host, &fam) || fam != AF_INET6)
+        if (!config_json_ip_literal(p->host, &fam) || fam != AF_INET6)
             return config_json_fail(cx, fp, "brackets are only for IPv6 addresses");
         return 0;
     }
-    if (!ip_literal(p->host, &fam) && !dns_name_ok(p->host))
+    if (!config_json_ip_literal(p->host, &fam) && !config_json_dns_name_ok(p->host))
         return config_json_fail(cx, fp, "must be a host name or an IP address");
     return 0;
 }
@@ -197,21 +128,6 @@ static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)
     return rc;
 }
 
-/* RFC 9110 token characters (method and header names). */
-static bool http_token_ok(const char *s, size_t maxlen)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > maxlen)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr("!#$%&'*+-.^_`|~", c)))
-            return false;
-    }
-    return true;
-}
-
 /* Header values are never echoed: an Authorization value is a secret. */
 static int probe_headers(struct config_ctx *cx, const cJSON *v, const char *fp,
                          config_probe_t *p)
@@ -224,7 +140,7 @@ static int probe_headers(struct config_ctx *cx, const cJSON *v, const char *fp,
         return config_json_oom(cx);
     for (const cJSON *c = v->child; c; c = c->next) {
         config_json_path(hp, sizeof(hp), fp, c->string);
-        if (!http_token_ok(c->string, 256))
+        if (!config_json_http_token_ok(c->string, 256))
             return config_json_fail(cx, hp, "invalid header name");
         for (size_t i = 0; i < p->n_headers; i++) {
             if (strcasecmp(p->headers[i].name, c->string) == 0)
@@ -270,59 +186,34 @@ static int probe_status(struct config_ctx *cx, const cJSON *v, const char *fp,
     return 0;
 }
 
-static bool env_name_ok(const char *s)
-{
-    if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-        return false;
-    for (const char *c = s + 1; *c; c++) {
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '_'))
-            return false;
-    }
-    return true;
-}
-
-/* Looks up key in obj; writes its path to fp. NULL when absent. */
-static const cJSON *field(const cJSON *obj, const char *path, const char *key, char *fp)
-{
-    config_json_path(fp, CONFIG_PATH_LEN, path, key);
-    return cJSON_GetObjectItemCaseSensitive(obj, key);
-}
-
-static int dup_default(struct config_ctx *cx, char **dst, const char *value)
-{
-    if (!*dst && !(*dst = strdup(value)))
-        return config_json_oom(cx);
-    return 0;
-}
-
 static int probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
 {
     char fp[CONFIG_PATH_LEN];
     const cJSON *v;
-    if (!(v = field(o, path, "url", fp)))
+    if (!(v = config_json_field(o, path, "url", fp)))
         return config_json_fail(cx, fp, "required for kind %s", kind_names[p->kind]);
     if (config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->url) != 0 || probe_url(cx, fp, p) != 0)
         return -1;
-    if ((v = field(o, path, "method", fp))) {
+    if ((v = config_json_field(o, path, "method", fp))) {
         if (config_json_str(cx, v, fp, 32, &p->method) != 0)
             return -1;
-        if (!http_token_ok(p->method, 32))
+        if (!config_json_http_token_ok(p->method, 32))
             return config_json_fail(cx, fp, "must be an HTTP method (GET, HEAD, POST, ...)");
     }
-    if ((v = field(o, path, "headers", fp)) && probe_headers(cx, v, fp, p) != 0)
+    if ((v = config_json_field(o, path, "headers", fp)) && probe_headers(cx, v, fp, p) != 0)
         return -1;
-    if ((v = field(o, path, "status", fp)) && probe_status(cx, v, fp, p) != 0)
+    if ((v = config_json_field(o, path, "status", fp)) && probe_status(cx, v, fp, p) != 0)
         return -1;
-    if ((v = field(o, path, "body_contains", fp)) &&
+    if ((v = config_json_field(o, path, "body_contains", fp)) &&
         config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->body_contains) != 0)
         return -1;
-    if ((v = field(o, path, "ca_file", fp)) && config_json_str(cx, v, fp, 4096, &p->ca_file) != 0)
+    if ((v = config_json_field(o, path, "ca_file", fp)) &&
+        config_json_str(cx, v, fp, 4096, &p->ca_file) != 0)
         return -1;
-    if ((v = field(o, path, "follow_redirects", fp)) &&
+    if ((v = config_json_field(o, path, "follow_redirects", fp)) &&
         config_json_bool(cx, v, fp, &p->follow_redirects) != 0)
         return -1;
-    return dup_default(cx, &p->method, "GET");
+    return config_json_default_str(cx, &p->method, "GET");
 }
 
 static int probe_postgres(struct config_ctx *cx, const cJSON *o, const char *path,
@@ -330,50 +221,51 @@ static int probe_postgres(struct config_ctx *cx, const cJSON *o, const char *pat
 {
     char fp[CONFIG_PATH_LEN];
     const cJSON *v;
-    if (!(v = field(o, path, "host", fp)))
+    if (!(v = config_json_field(o, path, "host", fp)))
         return config_json_fail(cx, fp, "required for kind postgres");
     if (probe_host(cx, v, fp, p) != 0)
         return -1;
     p->port = 5432;
-    if ((v = field(o, path, "port", fp)) && config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
+    if ((v = config_json_field(o, path, "port", fp)) &&
+        config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
         return -1;
-    if (!(v = field(o, path, "user", fp)))
+    if (!(v = config_json_field(o, path, "user", fp)))
         return config_json_fail(cx, fp, "required for kind postgres");
     if (config_json_str(cx, v, fp, 256, &p->user) != 0)
         return -1;
-    if (!(v = field(o, path, "dbname", fp)))
+    if (!(v = config_json_field(o, path, "dbname", fp)))
         return config_json_fail(cx, fp, "required for kind postgres");
     if (config_json_str(cx, v, fp, 256, &p->dbname) != 0)
         return -1;
-    if ((v = field(o, path, "password_env", fp))) {
+    if ((v = config_json_field(o, path, "password_env", fp))) {
         if (config_json_str(cx, v, fp, 128, &p->password_env) != 0)
             return -1;
-        if (!env_name_ok(p->password_env))
+        if (!config_json_env_name_ok(p->password_env))
             return config_json_fail(cx, fp, "must be an environment variable name");
     }
-    if ((v = field(o, path, "password_file", fp))) {
+    if ((v = config_json_field(o, path, "password_file", fp))) {
         if (p->password_env)
             return config_json_fail(cx, fp, "password_env and password_file exclude each "
                                     "other: keep one");
         if (config_json_str(cx, v, fp, 4096, &p->password_file) != 0)
             return -1;
     }
-    if ((v = field(o, path, "sslmode", fp))) {
+    if ((v = config_json_field(o, path, "sslmode", fp))) {
         if (config_json_str(cx, v, fp, 16, &p->sslmode) != 0)
             return -1;
-        if (!in_list(p->sslmode, sslmodes))
+        if (!config_json_in_list(p->sslmode, sslmodes))
             return config_json_fail(cx, fp, "must be one of disable, allow, prefer, require, "
                                     "verify-ca, verify-full");
     }
-    if ((v = field(o, path, "sslrootcert", fp)) &&
+    if ((v = config_json_field(o, path, "sslrootcert", fp)) &&
         config_json_str(cx, v, fp, 4096, &p->sslrootcert) != 0)
         return -1;
-    if ((v = field(o, path, "query", fp)) &&
+    if ((v = config_json_field(o, path, "query", fp)) &&
         config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->query) != 0)
         return -1;
-    if (dup_default(cx, &p->sslmode, "prefer") != 0)
+    if (config_json_default_str(cx, &p->sslmode, "prefer") != 0)
         return -1;
-    return dup_default(cx, &p->query, "SELECT 1");
+    return config_json_default_str(cx, &p->query, "SELECT 1");
 }
 
 static int probe_dns(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
@@ -381,17 +273,17 @@ static int probe_dns(struct config_ctx *cx, const cJSON *o, const char *path, co
     char fp[CONFIG_PATH_LEN];
     const cJSON *v;
     int fam;
-    if (!(v = field(o, path, "query", fp)))
+    if (!(v = config_json_field(o, path, "query", fp)))
         return config_json_fail(cx, fp, "required for kind dns");
     if (config_json_str(cx, v, fp, CONFIG_HOST_MAX + 1, &p->query) != 0)
         return -1;
-    if (ip_literal(p->query, &fam) || !dns_name_ok(p->query))
+    if (config_json_ip_literal(p->query, &fam) || !config_json_dns_name_ok(p->query))
         return config_json_fail(cx, fp, "must be a DNS name");
     if (!(p->host = strdup(p->query)))
         return config_json_oom(cx);
     p->port = 0;
     p->qtype = 1;
-    if ((v = field(o, path, "type", fp))) {
+    if ((v = config_json_field(o, path, "type", fp))) {
         if (!cJSON_IsString(v))
             return config_json_fail(cx, fp, "must be A or AAAA");
         if (strcmp(v->valuestring, "AAAA") == 0)
@@ -399,14 +291,14 @@ static int probe_dns(struct config_ctx *cx, const cJSON *o, const char *path, co
         else if (strcmp(v->valuestring, "A") != 0)
             return config_json_fail(cx, fp, "must be A or AAAA");
     }
-    if ((v = field(o, path, "server", fp))) {
+    if ((v = config_json_field(o, path, "server", fp))) {
         if (config_json_str(cx, v, fp, 64, &p->server) != 0)
             return -1;
         if (!config_json_server_ok(p->server))
             return config_json_fail(cx, fp, "must be an IP address with an optional port "
                                     "(10.96.0.10, 10.96.0.10:53, [fd00::10]:53)");
     }
-    if ((v = field(o, path, "expect_rcode", fp))) {
+    if ((v = config_json_field(o, path, "expect_rcode", fp))) {
         if (!cJSON_IsString(v))
             return config_json_fail(cx, fp, "must be noerror or nxdomain");
         if (strcmp(v->valuestring, "nxdomain") == 0)
@@ -414,7 +306,7 @@ static int probe_dns(struct config_ctx *cx, const cJSON *o, const char *path, co
         else if (strcmp(v->valuestring, "noerror") != 0)
             return config_json_fail(cx, fp, "must be noerror or nxdomain");
     }
-    if ((v = field(o, path, "answers_within", fp)) &&
+    if ((v = config_json_field(o, path, "answers_within", fp)) &&
         config_json_cidrs(cx, v, fp, &p->answers_within) != 0)
         return -1;
     return 0;
@@ -439,13 +331,13 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
         if (!key_for_kind(c->string, -1))
             return config_json_fail(cx, fp, "unknown key");
     }
-    if (!(v = field(obj, path, "name", fp)))
+    if (!(v = config_json_field(obj, path, "name", fp)))
         return config_json_fail(cx, fp, "required");
     if (config_json_str(cx, v, fp, 63, &p->name) != 0)
         return -1;
     if (!config_json_name_ok(p->name))
         return config_json_fail(cx, fp, "must be 1..63 letters, digits, '-', '_' or '.'");
-    if (!(v = field(obj, path, "kind", fp)))
+    if (!(v = config_json_field(obj, path, "kind", fp)))
         return config_json_fail(cx, fp, "required");
     for (int i = 0; i < KIND_COUNT && cJSON_IsString(v); i++) {
         if (strcmp(v->valuestring, kind_names[i]) == 0)
@@ -460,7 +352,7 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
             return config_json_fail(cx, fp, "unknown key for kind %s", kind_names[kind]);
         }
     }
-    if (!(v = field(obj, path, "expect", fp)))
+    if (!(v = config_json_field(obj, path, "expect", fp)))
         return config_json_fail(cx, fp, "required (allow or deny)");
     if (cJSON_IsString(v) && strcmp(v->valuestring, "allow") == 0)
         p->expect = EXPECT_ALLOW;
@@ -468,29 +360,29 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
         p->expect = EXPECT_DENY;
     else
         return config_json_fail(cx, fp, "must be allow or deny");
-    if ((v = field(obj, path, "timeout_ms", fp)) &&
+    if ((v = config_json_field(obj, path, "timeout_ms", fp)) &&
         config_json_int(cx, v, fp, CONFIG_TIMEOUT_MIN_MS, CONFIG_TIMEOUT_MAX_MS,
                         &p->timeout_ms) != 0)
         return -1;
-    if ((v = field(obj, path, "attempts", fp)) &&
+    if ((v = config_json_field(obj, path, "attempts", fp)) &&
         config_json_int(cx, v, fp, 1, CONFIG_ATTEMPTS_MAX, &p->attempts) != 0)
         return -1;
-    if ((v = field(obj, path, "deny_outcomes", fp))) {
+    if ((v = config_json_field(obj, path, "deny_outcomes", fp))) {
         if (config_json_outcomes(cx, v, fp, &p->deny_outcomes) != 0)
             return -1;
         p->has_deny_outcomes = true;
     }
-    if ((v = field(obj, path, "resolved_within", fp)) &&
+    if ((v = config_json_field(obj, path, "resolved_within", fp)) &&
         config_json_cidrs(cx, v, fp, &p->resolved_within) != 0)
         return -1;
 
     switch (p->kind) {
     case KIND_TCP:
-        if (!(v = field(obj, path, "host", fp)))
+        if (!(v = config_json_field(obj, path, "host", fp)))
             return config_json_fail(cx, fp, "required for kind tcp");
         if (probe_host(cx, v, fp, p) != 0)
             return -1;
-        if (!(v = field(obj, path, "port", fp)))
+        if (!(v = config_json_field(obj, path, "port", fp)))
             return config_json_fail(cx, fp, "required for kind tcp");
         return config_json_int(cx, v, fp, 1, 65535, &p->port);
     case KIND_HTTP:

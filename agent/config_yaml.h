@@ -1,0 +1,27 @@
+/* config_yaml.h: YAML configs (ConfigMaps are written in YAML), read with libyaml into the same
+ * cJSON tree a JSON config gives, so that config.c validates both alike, with the same paths. */
+#ifndef ZT_CONFIG_YAML_H
+#define ZT_CONFIG_YAML_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+#define CONFIG_YAML_DEPTH_MAX 64 /* nested mappings/sequences; a valid config uses 6 */
+
+/* Parses the one YAML document in text (len bytes; no terminator needed) into a new tree in
+ * *out. Mapping -> object (keys in order; duplicate keys are kept as siblings, so that
+ * config_json_check_duplicates reports them with the JSON message "path: duplicate key"),
+ * sequence -> array. Untagged plain scalars follow the YAML 1.2 core schema: null (~, null,
+ * empty), bool (true/false, also True/TRUE/False/FALSE; yes/no/on/off stay strings), int
+ * (decimal, 0o octal, 0x hex) and float (including .inf, .nan) become null, booleans and
+ * numbers; quoted and block scalars are strings, so "3000" is a string as in JSON.
+ * Rejected, with "line L, column C: reason": YAML syntax errors (libyaml's message), anchors
+ * and aliases (no expansion, so no billion laughs), tags other than the standard !!str,
+ * !!int, !!float, !!bool, !!null, !!seq, !!map (and the non-specific "!"), more than one
+ * document, mapping keys that are not strings (collections, or plain 1/true/null: quote
+ * them), NUL characters in strings, nesting deeper than CONFIG_YAML_DEPTH_MAX.
+ * Returns 0; -1 with the reason in err; -2 when out of memory. A stream with no document
+ * (only comments) is -1 "empty config ...". The caller frees *out with cJSON_Delete. */
+int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
+
+#endif

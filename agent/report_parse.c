@@ -1,0 +1,351 @@
+/* report_parse.c: reading a JSON report (SPEC.md "Report") back with cJSON, for merge. Split
+ * from report.c along the render / parse seam. The parser treats its input as hostile: every
+ * type is checked, every copy bounded. */
+#include "report.h"
+
+#include <cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "verdict.h"
+
+/* Where the parser is and where its error goes. */
+typedef struct {
+    char *err;
+    size_t errlen;
+    char path[48]; /* "results[12]" */
+} pctx_t;
+
+__attribute__((format(printf, 3, 4))) static int perr(pctx_t *c, const char *key,
+                                                      const char *fmt, ...)
+{
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (c->err != NULL && c->errlen > 0)
+        snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] && key[0] ? "." : "",
+                 key, msg);
+    return -1;
+}
+
+/* Cuts s to fit cap bytes without splitting a UTF-8 sequence. */
+static void copy_trunc(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+enum { F_REQUIRED = 0, F_NULLABLE = 1, F_TRUNCATE = 2 };
+
+/* A string field into a fixed buffer. Identifiers that do not fit are an error (a cut name
+ * would merge with another); free text (target, detail, hint, message) is cut. */
+static int get_str(pctx_t *c, const cJSON *obj, const char *key, int flags, char *dst,
+                   size_t cap)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    dst[0] = '\0';
+    if (it == NULL)
+        return perr(c, key, "missing");
+    if ((flags & F_NULLABLE) && cJSON_IsNull(it))
+        return 0;
+    if (!cJSON_IsString(it) || it->valuestring == NULL)
+        return perr(c, key, (flags & F_NULLABLE) ? "must be a string or null" : "must be a string");
+    if (strlen(it->valuestring) >= cap && !(flags & F_TRUNCATE))
+        return perr(c, key, "longer than %zu bytes", cap - 1);
+    copy_trunc(dst, cap, it->valuestring);
+    return 0;
+}
+
+/* A finite number >= 0; null gives -1 when nullable (timings). */
+static int get_ms(pctx_t *c, const cJSON *obj, const char *key, bool nullable, double *out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (it == NULL)
+        return perr(c, key, "missing");
+    if (nullable && cJSON_IsNull(it)) {
+        *out = -1.0;
+        return 0;
+    }
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < 0)
+        return perr(c, key, nullable ? "must be a number >= 0 or null" : "must be a number >= 0");
+    *out = it->valuedouble;
+    return 0;
+}
+
+static int get_int(pctx_t *c, const cJSON *obj, const char *key, int *out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (it == NULL)
+        return perr(c, key, "missing");
+    double v = cJSON_IsNumber(it) ? it->valuedouble : -1.0;
+    if (!isfinite(v) || v < 0 || v > INT_MAX || v != (double)(int)v)
+        return perr(c, key, "must be an integer >= 0");
+    *out = (int)v;
+    return 0;
+}
+
+static int get_enum(pctx_t *c, const cJSON *obj, const char *key, int *out)
+{
+    char name[32];
+    if (get_str(c, obj, key, F_TRUNCATE, name, sizeof(name)) < 0)
+        return -1;
+    int n = -1;
+    if (strcmp(key, "kind") == 0) {
+        for (int k = 0; k < KIND_COUNT && n < 0; k++)
+            if (strcmp(name, config_kind_name((probe_kind_t)k)) == 0)
+                n = k;
+    } else if (strcmp(key, "expect") == 0) {
+        for (int e = EXPECT_ALLOW; e <= EXPECT_DENY && n < 0; e++)
+            if (strcmp(name, config_expect_name((expect_t)e)) == 0)
+                n = e;
+    } else if (strcmp(key, "verdict") == 0) {
+        verdict_t v;
+        if (verdict_parse(name, &v) == 0)
+            n = (int)v;
+    } else {
+        outcome_t o;
+        if (outcome_parse(name, &o) == 0)
+            n = (int)o;
+    }
+    if (n < 0)
+        return perr(c, key, "unknown %s", key);
+    *out = n;
+    return 0;
+}
+
+static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
+{
+    int kind = 0, expect = 0, verdict = 0, outcome = 0;
+    if (!cJSON_IsObject(it))
+        return perr(c, "", "must be an object");
+    if (get_str(c, it, "name", F_REQUIRED, res->name, sizeof(res->name)) < 0 ||
+        get_enum(c, it, "kind", &kind) < 0 ||
+        get_str(c, it, "target", F_TRUNCATE, res->target, sizeof(res->target)) < 0 ||
+        get_enum(c, it, "expect", &expect) < 0 || get_enum(c, it, "verdict", &verdict) < 0 ||
+        get_enum(c, it, "outcome", &outcome) < 0 ||
+        get_str(c, it, "detail", F_NULLABLE | F_TRUNCATE, res->detail, sizeof(res->detail)) < 0 ||
+        get_str(c, it, "hint", F_NULLABLE | F_TRUNCATE, res->hint, sizeof(res->hint)) < 0 ||
+        get_int(c, it, "attempts", &res->attempts) < 0 ||
+        get_ms(c, it, "duration_ms", false, &res->duration_ms) < 0)
+        return -1;
+    res->kind = (probe_kind_t)kind;
+    res->expect = (expect_t)expect;
+    res->verdict = (verdict_t)verdict;
+    res->outcome = (outcome_t)outcome;
+
+    const cJSON *addrs = cJSON_GetObjectItemCaseSensitive(it, "addresses");
+    if (!cJSON_IsArray(addrs))
+        return perr(c, "addresses", "must be an array");
+    const cJSON *a;
+    cJSON_ArrayForEach(a, addrs) {
+        if (res->n_addrs >= RESULT_MAX_ADDRS)
+            return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
+        if (!cJSON_IsString(a) || strlen(a->valuestring) >= RESULT_ADDR_LEN)
+            return perr(c, "addresses", "entries must be address strings");
+        copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, a->valuestring);
+    }
+
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "timings_ms");
+    if (!cJSON_IsObject(t))
+        return perr(c, "timings_ms", "must be an object");
+    size_t plen = strlen(c->path);
+    snprintf(c->path + plen, sizeof(c->path) - plen, ".timings_ms");
+    if (get_ms(c, t, "dns", true, &res->dns_ms) < 0 ||
+        get_ms(c, t, "connect", true, &res->connect_ms) < 0 ||
+        get_ms(c, t, "tls", true, &res->tls_ms) < 0 ||
+        get_ms(c, t, "first_byte", true, &res->first_byte_ms) < 0)
+        return -1;
+    c->path[plen] = '\0';
+    return 0;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int num_at(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* RFC 3339 in UTC as rendered: "YYYY-MM-DDTHH:MM:SS[.fff...]Z". */
+static int parse_time(const char *s, double *out)
+{
+    size_t n = strlen(s);
+    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':' || s[n - 1] != 'Z' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
+        !all_digits(s + 8, 2) || !all_digits(s + 11, 2) || !all_digits(s + 14, 2) ||
+        !all_digits(s + 17, 2))
+        return -1;
+    double frac = 0;
+    if (n > 20) {
+        if (s[19] != '.' || n - 21 < 1 || n - 21 > 9 || !all_digits(s + 20, n - 21))
+            return -1;
+        double scale = 1;
+        for (size_t i = 21; i < n; i++)
+            scale *= 10;
+        frac = num_at(s + 20, n - 21) / scale;
+    }
+    struct tm tm = {0};
+    tm.tm_year = num_at(s, 4) - 1900;
+    tm.tm_mon = num_at(s + 5, 2) - 1;
+    tm.tm_mday = num_at(s + 8, 2);
+    tm.tm_hour = num_at(s + 11, 2);
+    tm.tm_min = num_at(s + 14, 2);
+    tm.tm_sec = num_at(s + 17, 2);
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 60)
+        return -1;
+    *out = (double)timegm(&tm) + frac;
+    return 0;
+}
+
+static int parse_summary(pctx_t *c, const cJSON *root, const report_t *r)
+{
+    const cJSON *sj = cJSON_GetObjectItemCaseSensitive(root, "summary");
+    summary_t want = report_summary(r), got = {0};
+    if (!cJSON_IsObject(sj))
+        return perr(c, "summary", "must be an object");
+    snprintf(c->path, sizeof(c->path), "summary");
+    if (get_int(c, sj, "total", &got.total) < 0 || get_int(c, sj, "passed", &got.passed) < 0 ||
+        get_int(c, sj, "failed", &got.failed) < 0 ||
+        get_int(c, sj, "inconclusive", &got.inconclusive) < 0)
+        return -1;
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(sj, "ok");
+    if (!cJSON_IsBool(ok))
+        return perr(c, "ok", "must be true or false");
+    c->path[0] = '\0';
+    /* A summary that disagrees with the results is a tampered or broken report. */
+    if (got.total != want.total || got.passed != want.passed || got.failed != want.failed ||
+        got.inconclusive != want.inconclusive || (cJSON_IsTrue(ok) != 0) != want.ok)
+        return perr(c, "summary", "does not match the results");
+    return 0;
+}
+
+static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
+{
+    char schema[32], version[64], when[40];
+    if (!cJSON_IsObject(root))
+        return perr(c, "", "the report must be a JSON object");
+    if (get_str(c, root, "schema", F_TRUNCATE, schema, sizeof(schema)) < 0)
+        return -1;
+    if (strcmp(schema, REPORT_SCHEMA) != 0)
+        return perr(c, "schema", "must be \"" REPORT_SCHEMA "\"");
+    if (get_str(c, root, "agent_version", F_NULLABLE | F_TRUNCATE, version, sizeof(version)) < 0 ||
+        get_str(c, root, "role", F_REQUIRED, r->role, sizeof(r->role)) < 0)
+        return -1;
+    const cJSON *pod = cJSON_GetObjectItemCaseSensitive(root, "pod");
+    if (!cJSON_IsObject(pod))
+        return perr(c, "pod", "must be an object");
+    snprintf(c->path, sizeof(c->path), "pod");
+    if (get_str(c, pod, "name", F_NULLABLE, r->pod_name, sizeof(r->pod_name)) < 0 ||
+        get_str(c, pod, "namespace", F_NULLABLE, r->pod_namespace, sizeof(r->pod_namespace)) < 0)
+        return -1;
+    c->path[0] = '\0';
+    if (get_str(c, root, "started_at", F_REQUIRED, when, sizeof(when)) < 0)
+        return -1;
+    if (parse_time(when, &r->started_at) < 0)
+        return perr(c, "started_at", "must be RFC 3339 UTC (2026-11-26T05:00:00.123Z)");
+    if (get_ms(c, root, "duration_ms", false, &r->duration_ms) < 0)
+        return -1;
+
+    const cJSON *diags = cJSON_GetObjectItemCaseSensitive(root, "diagnoses");
+    if (!cJSON_IsArray(diags))
+        return perr(c, "diagnoses", "must be an array");
+    const cJSON *d;
+    cJSON_ArrayForEach(d, diags) {
+        snprintf(c->path, sizeof(c->path), "diagnoses[%zu]", r->n_diags);
+        if (r->n_diags >= DIAG_MAX)
+            return perr(c, "", "more than %d diagnoses", DIAG_MAX);
+        diagnosis_t *dg = &r->diags[r->n_diags];
+        if (!cJSON_IsObject(d))
+            return perr(c, "", "must be an object");
+        if (get_str(c, d, "code", F_REQUIRED, dg->code, sizeof(dg->code)) < 0 ||
+            get_str(c, d, "message", F_TRUNCATE, dg->message, sizeof(dg->message)) < 0)
+            return -1;
+        r->n_diags++;
+    }
+    c->path[0] = '\0';
+
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
+    if (!cJSON_IsArray(results))
+        return perr(c, "results", "must be an array");
+    int n = cJSON_GetArraySize(results);
+    if (n > 0) {
+        r->results = calloc((size_t)n, sizeof(*r->results));
+        if (r->results == NULL)
+            return perr(c, "results", "out of memory");
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, results) {
+        snprintf(c->path, sizeof(c->path), "results[%zu]", r->n_results);
+        if (parse_result(c, it, &r->results[r->n_results]) < 0)
+            return -1;
+        r->n_results++;
+    }
+    c->path[0] = '\0';
+    return parse_summary(c, root, r);
+}
+
+int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen)
+{
+    pctx_t c = {.err = err, .errlen = errlen};
+    report_t r;
+    cJSON *root = NULL;
+    const char *end = NULL;
+    int rc = -1;
+
+    memset(&r, 0, sizeof(r));
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (out == NULL)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    if (text == NULL || len == 0) {
+        perr(&c, "", "empty input");
+        goto done;
+    }
+    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (root == NULL) {
+        /* cJSON points at the byte where parsing stopped. */
+        size_t off = (end != NULL && end >= text && end <= text + len) ? (size_t)(end - text) : 0;
+        perr(&c, "", "not valid JSON (near byte %zu)", off);
+        goto done;
+    }
+    for (const char *p = end; p != NULL && p < text + len; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            perr(&c, "", "trailing data after the JSON document");
+            goto done;
+        }
+    }
+    if (parse_root(&c, root, &r) < 0)
+        goto done;
+    *out = r;
+    r.results = NULL;
+    rc = 0;
+done:
+    cJSON_Delete(root);
+    report_free(&r);
+    return rc;
+}
