@@ -40,25 +40,29 @@ typedef struct {
 static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 'o', 0};
+static const int merge_flags[] = {'o', 0};
 static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
-     "ztprobe run [-c FILE] [--role NAME] [-o json|text] [--out FILE] [--only NAME[,NAME...]]\n"
-     "            [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]",
+     "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
+     "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
+     "            [--push URL]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
      "  -c, --config FILE   config (default $ZTPROBE_CONFIG, else /etc/ztprobe/config.json)\n"
      "  --role NAME         role to play (default $ZTPROBE_ROLE, else the role whose selector\n"
      "                      matches the labels in $ZTPROBE_LABELS_FILE or /etc/podinfo/labels)\n"
-     "  -o, --output FMT    json (default) or text\n"
+     "  -o, --output FMT    json (default), text, junit or prometheus\n"
      "  --out FILE          write the report to FILE atomically instead of stdout\n"
      "  --only NAMES        run only these probes (comma-separated)\n"
      "  --timeout-ms N      default per-attempt timeout (overrides defaults.timeout_ms)\n"
      "  --concurrency N     probes in flight at most (overrides defaults.concurrency)\n"
      "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
-     "  -v, --verbose       log each attempt to stderr (never secrets)\n"},
+     "  -v, --verbose       log each attempt to stderr (never secrets)\n"
+     "  --push URL          also PUT the Prometheus metrics to a Pushgateway at URL (grouping\n"
+     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
@@ -66,6 +70,11 @@ static const cli_cmd_t cli_cmds[] = {
      "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
      "goes to stderr: time, role, ok, counts, the probes that did not pass, diagnoses. A run that\n"
      "overruns the interval is followed at once by the next, never overlapped.\n"},
+    {"merge", merge_flags, "ztprobe merge [-o text|json|junit] REPORT.json...",
+     "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
+     "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
+     "probe passed on every pod and no pods disagree; 1: otherwise; 2: no report given, or a file\n"
+     "that cannot be read or is not a ztprobe report (it is still listed as missing).\n"},
     {"validate", validate_flags, "ztprobe validate [-c FILE]",
      "Parses and validates the config; prints a summary. Exit 0 valid, 2 invalid (the message\n"
      "names the JSON path).\n"},
@@ -173,8 +182,12 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                 o->format = FMT_JSON;
             else if (strcmp(optarg, "text") == 0)
                 o->format = FMT_TEXT;
+            else if (strcmp(optarg, "junit") == 0)
+                o->format = FMT_JUNIT;
+            else if (strcmp(optarg, "prometheus") == 0)
+                o->format = FMT_PROMETHEUS;
             else {
-                log_error("-o: unknown format \"%s\" (json or text)", optarg);
+                log_error("-o: unknown format \"%s\" (json, text, junit or prometheus)", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -198,7 +211,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
     }
     o->args = sub_argv + optind;
     o->n_args = sub_argc - optind;
-    if (o->n_args > 0) {
+    if (o->n_args > 0 && strcmp(o->command, "merge") != 0) {
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return EXIT_USAGE;
     }

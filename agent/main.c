@@ -28,6 +28,8 @@ int main(int argc, char **argv)
     log_set_verbose(o.verbose);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&o);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(&o);
     if (strcmp(cmd, "watch") == 0)
         return cmd_watch(&o);
     if (strcmp(cmd, "validate") == 0)

@@ -13,7 +13,9 @@
 #include "log.h"
 #include "loop.h"
 #include "output.h"
+#include "push.h"
 #include "report.h"
+#include "report_formats.h"
 #include "runner.h"
 #include "verdict.h"
 
@@ -143,12 +145,20 @@ static int concurrency_cap(int wanted, int *capped_to)
 
 char *session_render(const cli_opts_t *o, const report_t *r)
 {
-    if (o->format == FMT_TEXT) {
+    switch (o->format) {
+    case FMT_TEXT: {
         const char *nc = getenv("NO_COLOR");
         bool color = !o->out && isatty(STDOUT_FILENO) && !(nc && *nc);
         return report_render_text(r, color);
     }
-    return report_render_json(r, ZT_VERSION);
+    case FMT_JUNIT:
+        return report_render_junit(r, 1);
+    case FMT_PROMETHEUS:
+        return report_render_prometheus(r, 1);
+    case FMT_JSON:
+    default:
+        return report_render_json(r, ZT_VERSION);
+    }
 }
 
 int session_emit(const cli_opts_t *o, const char *text)
@@ -230,5 +240,27 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
         .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
     };
     verdict_diagnose(rep, &dc);
+    return 0;
+}
+
+int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep)
+{
+    if (!o->push)
+        return 0;
+    char err[512], host[256] = "";
+    char *body = report_render_prometheus(rep, 1);
+    if (!body) {
+        log_error("out of memory rendering metrics for --push");
+        return EXIT_INTERNAL;
+    }
+    /* Grouping: one series set per pod, so pods of one role do not overwrite each other. */
+    const char *instance = rep->pod_name[0] ? rep->pod_name : (gethostname(host, sizeof(host) - 1) == 0 ? host : "");
+    int rc = push_prometheus(o->push, "ztprobe", instance, body, (long)s->cfg->timeout_ms,
+                             s->cfg->ca_file, err, sizeof(err));
+    free(body);
+    if (rc < 0) {
+        log_error("%s", err);
+        return EXIT_INTERNAL;
+    }
     return 0;
 }

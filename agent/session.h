@@ -35,4 +35,8 @@ char *session_render(const cli_opts_t *o, const report_t *rep);
 /* Writes text to --out atomically, or to stdout. Returns 0 or EXIT_INTERNAL after logging. */
 int session_emit(const cli_opts_t *o, const char *text);
 
+/* --push: PUTs the Prometheus rendering of rep to the Pushgateway (job ztprobe, instance the
+ * pod name or host name). Returns 0 (also without --push), or EXIT_INTERNAL after logging. */
+int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep);
+
 #endif

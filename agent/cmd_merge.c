@@ -1,0 +1,126 @@
+/* cmd_merge.c: `ztprobe merge REPORT.json...`: the namespace-wide matrix a post-deploy smoke
+ * test judges, from the reports of every role pod. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "merge.h"
+#include "output.h"
+#include "report.h"
+#include "report_formats.h"
+
+#define MERGE_MAX_REPORT_BYTES (16u * 1024u * 1024u)
+
+/* Reads a whole file of at most MERGE_MAX_REPORT_BYTES ("-" is stdin). */
+static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) {
+            if (ferror(f)) {
+                snprintf(err, errlen, "read error: %s", strerror(errno));
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+        if (cap >= MERGE_MAX_REPORT_BYTES) {
+            snprintf(err, errlen, "larger than %u bytes: not a ztprobe report", MERGE_MAX_REPORT_BYTES);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        cap *= 2;
+        char *nb = realloc(buf, cap + 1);
+        if (!nb)
+            free(buf);
+        buf = nb;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (!buf) {
+        if (!err[0])
+            snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+int cmd_merge(const cli_opts_t *o)
+{
+    if (o->n_args == 0) {
+        log_error("merge: give the JSON reports to merge, e.g. 'ztprobe merge frontend.json backend.json'");
+        return EXIT_USAGE;
+    }
+    if (o->format == FMT_PROMETHEUS) {
+        log_error("merge: -o prometheus is per pod; use 'ztprobe run -o prometheus'");
+        return EXIT_USAGE;
+    }
+    merge_t *m = merge_create();
+    report_t *reps = calloc((size_t)o->n_args, sizeof(*reps));
+    size_t n_reps = 0;
+    int rc = EXIT_INTERNAL;
+    bool bad_input = false;
+    char *text = NULL;
+    if (!m || !reps) {
+        log_error("out of memory");
+        goto done;
+    }
+    for (int i = 0; i < o->n_args; i++) {
+        const char *path = o->args[i];
+        char err[512] = "";
+        size_t len = 0;
+        char *buf = merge_read(path, &len, err, sizeof(err));
+        if (buf && report_parse_json(buf, len, &reps[n_reps], err, sizeof(err)) == 0) {
+            if (merge_add(m, &reps[n_reps], path) < 0) {
+                free(buf);
+                log_error("out of memory");
+                goto done;
+            }
+            n_reps++;
+        } else {
+            log_error("merge: %s: %s", path, err);
+            bad_input = true;
+            if (merge_add_missing(m, path, err) < 0) {
+                free(buf);
+                goto done;
+            }
+        }
+        free(buf);
+    }
+    if (o->format == FMT_JUNIT)
+        text = report_render_junit(reps, n_reps);
+    else if (o->format == FMT_TEXT)
+        text = merge_render_text(m);
+    else
+        text = merge_render_json(m); /* json is the default everywhere (SPEC) */
+    if (!text) {
+        log_error("out of memory rendering the matrix");
+        goto done;
+    }
+    if (output_stdout(text, strlen(text)) < 0) {
+        log_error("writing to stdout failed");
+        goto done;
+    }
+    rc = bad_input ? EXIT_USAGE : merge_ok(m) ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
+done:
+    free(text);
+    for (size_t i = 0; i < n_reps; i++)
+        report_free(&reps[i]);
+    free(reps);
+    merge_destroy(m);
+    return rc;
+}

@@ -1,0 +1,51 @@
+/* merge.h: the namespace-wide matrix of `ztprobe merge`: reports of several pods (one per
+ * role pod, read by the caller), the verdict of every probe on every pod, the pods of one
+ * role that disagree, and one verdict for the whole namespace. Pure: no file I/O. */
+#ifndef ZT_MERGE_H
+#define ZT_MERGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "result.h"
+
+#define MERGE_SCHEMA "ztprobe/merge/v1"
+
+typedef struct merge merge_t;
+
+merge_t *merge_create(void);
+void merge_destroy(merge_t *m); /* accepts NULL */
+
+/* Adds a copy of report r (the caller keeps r). source names where it came from (the file);
+ * it labels the report's row when the report has no pod name. Two reports with the same
+ * role and pod get "#2", "#3" appended so that every row stays distinct. Returns 0, or -1
+ * when out of memory. */
+int merge_add(merge_t *m, const report_t *r, const char *source);
+
+/* Records a report that could not be read or parsed (reason: why). It is listed, and the
+ * merge is not ok: a pod whose verdict is unknown was not proven. Returns 0 or -1 (OOM). */
+int merge_add_missing(merge_t *m, const char *source, const char *reason);
+
+/* Disagreements: a (role, probe) whose verdict differs between pods of that role, a probe
+ * run on one pod and absent from another counting as a difference (the pods ran different
+ * configs). */
+size_t merge_disagreements(const merge_t *m);
+
+/* True when at least one report was added, none is missing, every probe passed on every
+ * pod, and no pods disagree (with all passes, only an absent probe can disagree). */
+bool merge_ok(const merge_t *m);
+
+/* The matrix for a terminal: per role, a header line naming its pods (the columns), one
+ * line per probe with one cell per pod ("pass ok", "FAIL ok", "inconcl. dns_timeout", "-"
+ * when the pod did not run it), the pods' diagnoses; then the disagreements, the missing
+ * reports and a summary line. malloc'd, NULL on OOM. */
+char *merge_render_text(const merge_t *m);
+
+/* The same as JSON (schema MERGE_SCHEMA): reports [{role, pod, source, summary,
+ * diagnoses}], missing [{source, reason}], matrix [{role, pod, probe, kind, expect, verdict,
+ * outcome}], disagreements [{role, probe, verdicts: {pod: verdict | "missing"}}], summary
+ * {reports, missing_reports, total, passed, failed, inconclusive, disagreements, ok}.
+ * malloc'd, NULL on OOM. */
+char *merge_render_json(const merge_t *m);
+
+#endif

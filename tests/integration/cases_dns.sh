@@ -1,0 +1,104 @@
+# cases_dns.sh: dns probes and name resolution for connection probes, against dnsmasq on
+# loopback, a UDP "server" that reads and never answers, and a closed UDP port (sourced by
+# run.sh).
+
+cases_dns() {
+    local D DROP H NOCONN UDPCLOSED
+    D=127.0.0.1:$DNS_PORT; DROP=127.0.0.1:$(port dns-drop); H=$(port healthy)
+    NOCONN=$(port noconn); UDPCLOSED=127.0.0.1:$CLOSED_UDP_PORT
+    cat >"$T/dns.json" <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 1000 },
+  "dns": { "servers": ["$D"], "search": false },
+  "roles": { "r": { "selector": { "app": "r" }, "probes": [
+    { "name": "known", "kind": "dns", "query": "svc.test", "expect": "allow" },
+    { "name": "known-server-field", "kind": "dns", "query": "svc.test", "server": "$D", "expect": "allow" },
+    { "name": "unknown", "kind": "dns", "query": "nope.test", "expect": "allow" },
+    { "name": "aaaa-on-v4-only", "kind": "dns", "query": "svc.test", "type": "AAAA", "expect": "allow" },
+    { "name": "aaaa", "kind": "dns", "query": "v6.test", "type": "AAAA", "expect": "allow" },
+    { "name": "answers-mismatch", "kind": "dns", "query": "multi.test", "expect": "allow",
+      "answers_within": ["127.0.0.1/32"] },
+    { "name": "answers-within", "kind": "dns", "query": "multi.test", "expect": "allow",
+      "answers_within": ["127.0.0.0/8"] },
+    { "name": "expect-nxdomain", "kind": "dns", "query": "nope.test", "expect": "allow",
+      "expect_rcode": "nxdomain" },
+    { "name": "expect-nxdomain-exists", "kind": "dns", "query": "svc.test", "expect": "allow",
+      "expect_rcode": "nxdomain" },
+    { "name": "server-silent", "kind": "dns", "query": "svc.test", "server": "$DROP", "expect": "allow" },
+    { "name": "deny-server-silent", "kind": "dns", "query": "svc.test", "server": "$DROP", "expect": "deny" },
+    { "name": "deny-server-closed", "kind": "dns", "query": "svc.test", "server": "$UDPCLOSED",
+      "expect": "deny" },
+    { "name": "deny-answered", "kind": "dns", "query": "svc.test", "expect": "deny" },
+    { "name": "tcp-by-name", "kind": "tcp", "host": "svc.test", "port": $H, "expect": "allow" },
+    { "name": "tcp-nxdomain", "kind": "tcp", "host": "nope.test", "port": $H, "expect": "allow" },
+    { "name": "tcp-deny-nxdomain", "kind": "tcp", "host": "nope.test", "port": $H, "expect": "deny" },
+    { "name": "http-resolved-within", "kind": "http", "url": "http://svc.test:$H/health", "expect": "allow",
+      "resolved_within": ["127.0.0.0/8"] },
+    { "name": "http-resolved-outside", "kind": "http", "url": "http://multi.test:$NOCONN/", "expect": "allow",
+      "resolved_within": ["127.0.0.1/32"] },
+    { "name": "noconn-control", "kind": "tcp", "host": "127.0.0.1", "port": $NOCONN, "expect": "allow" },
+    { "name": "deny-resolved-outside", "kind": "tcp", "host": "multi.test", "port": $NOCONN, "expect": "deny",
+      "resolved_within": ["127.0.0.1/32"] }
+  ] } }
+}
+EOF
+    runz dns 1 run -c "$T/dns.json" --role r
+    chk "dns known name -> ok with the address" dns known verdict=pass outcome=ok kind=dns \
+        addresses^127.0.0.1 addresses#1 timings_ms.dns!=null
+    chk "dns probe with its own server field -> ok" dns known-server-field verdict=pass outcome=ok
+    chk "dns unknown name -> dns_nxdomain" dns unknown verdict=fail outcome=dns_nxdomain hint!=null
+    chk "dns AAAA on a v4-only name -> dns_nodata" dns aaaa-on-v4-only verdict=fail outcome=dns_nodata
+    chk "dns AAAA -> ok ::1" dns aaaa verdict=pass outcome=ok addresses^::1
+    chk "dns answers_within mismatch -> cidr_mismatch" dns answers-mismatch verdict=fail \
+        outcome=cidr_mismatch hint!=null addresses#2
+    chk "dns answers_within match -> ok" dns answers-within verdict=pass outcome=ok addresses#2
+    chk "dns expect_rcode nxdomain on an unknown name -> pass" dns expect-nxdomain verdict=pass
+    chk "dns expect_rcode nxdomain on an existing name -> fail" dns expect-nxdomain-exists verdict=fail
+    chk "dns silent server -> dns_timeout" dns server-silent verdict=fail outcome=dns_timeout \
+        'hint~53'  'duration_ms<2500'
+    chk "dns deny, silent server -> pass" dns deny-server-silent verdict=pass outcome=dns_timeout
+    chk "dns deny, server port closed -> pass" dns deny-server-closed verdict=pass \
+        'outcome@refused|unreachable|dns_error'
+    chk "dns deny, answered -> fail" dns deny-answered verdict=fail outcome=ok
+    chk "tcp by name -> ok with the address and a dns timing" dns tcp-by-name verdict=pass outcome=ok \
+        addresses^127.0.0.1 timings_ms.dns!=null
+    chk "tcp to an unknown name -> dns_nxdomain" dns tcp-nxdomain verdict=fail outcome=dns_nxdomain
+    chk "tcp deny to an unknown name -> inconclusive" dns tcp-deny-nxdomain verdict=inconclusive \
+        outcome=dns_nxdomain
+    chk "http resolved_within match -> ok" dns http-resolved-within verdict=pass outcome=ok
+    chk "http resolved_within mismatch -> cidr_mismatch" dns http-resolved-outside verdict=fail \
+        outcome=cidr_mismatch timings_ms.connect=null
+    chk "tcp deny, resolved_within mismatch -> inconclusive" dns deny-resolved-outside \
+        verdict=inconclusive outcome=cidr_mismatch
+    # The server logs every connection: the control probe (literal IP) makes exactly one, the
+    # two probes whose name resolved outside resolved_within must add none.
+    chk "control probe to the logging server -> ok" dns noconn-control verdict=pass outcome=ok
+    local conns
+    conns=$(wc -l <"$T/noconn.conns" 2>/dev/null || echo 0)
+    expect_between "resolved_within mismatch makes no connection (connections logged)" "$conns" 1 1
+
+    # Config-wide DNS that never answers: connection probes by name end in dns_timeout, and a
+    # deny probe is inconclusive, never pass.
+    cat >"$T/dns-blocked.json" <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 1000 },
+  "dns": { "servers": ["$DROP"], "search": false },
+  "roles": { "r": { "selector": { "app": "r" }, "probes": [
+    { "name": "tcp-allow", "kind": "tcp", "host": "svc.test", "port": $H, "expect": "allow" },
+    { "name": "tcp-deny", "kind": "tcp", "host": "svc.test", "port": $H, "expect": "deny" },
+    { "name": "http-deny", "kind": "http", "url": "http://svc.test:$H/health", "expect": "deny" },
+    { "name": "dns-allow", "kind": "dns", "query": "svc.test", "expect": "allow" }
+  ] } }
+}
+EOF
+    runz dns-blocked 1 run -c "$T/dns-blocked.json" --role r
+    chk "tcp by name, DNS silent -> dns_timeout" dns-blocked tcp-allow verdict=fail outcome=dns_timeout \
+        hint!=null 'duration_ms<2500'
+    chk "tcp deny by name, DNS silent -> inconclusive" dns-blocked tcp-deny verdict=inconclusive \
+        outcome=dns_timeout
+    chk "http deny by name, DNS silent -> inconclusive" dns-blocked http-deny verdict=inconclusive \
+        outcome=dns_timeout
+    chk "DNS silent -> dns_blocked diagnosis" dns-blocked - diagnoses.*.code^dns_blocked
+}
