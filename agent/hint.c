@@ -180,6 +180,13 @@ static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf,
              p->host, p->ns);
         return true;
     case OUTCOME_DNS_ERROR:
+        /* dns.c's wording when expect_rcode is nxdomain and the name resolved. */
+        if (r->kind == KIND_DNS && strstr(r->detail, "expected NXDOMAIN")) {
+            HINT("%s exists although the probe expects NXDOMAIN: remove the record or fix the "
+                 "name or expect_rcode; see `nslookup %s`.",
+                 p->host, p->host);
+            return true;
+        }
         HINT("Resolving %s failed with a DNS server error (SERVFAIL, REFUSED or a malformed "
              "answer): check the DNS server with `kubectl logs -n kube-system -l "
              "k8s-app=kube-dns`.",

@@ -57,8 +57,9 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 
-suite unit-plain sh tests/run_unit.sh build/plain/tests/test_*
-suite unit-asan-ubsan sh tests/run_unit.sh build/san/tests/test_*
+units() { ls tests/unit/test_*.c | sed "s|tests/unit/\(.*\)\.c|build/$1/tests/\1|"; }
+suite unit-plain sh tests/run_unit.sh $(units plain)
+suite unit-asan-ubsan sh tests/run_unit.sh $(units san)
 [ -f tests/integration/run.sh ] && suite integration bash tests/integration/run.sh build/san/ztprobe
 [ -f tests/lab/run.sh ] && suite lab bash tests/lab/run.sh build/san/ztprobe
 

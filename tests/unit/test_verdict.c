@@ -308,6 +308,19 @@ static void test_hint_keywords(void **state)
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_ERROR, "internal error", "not tested");
 }
 
+/* A dns probe expecting NXDOMAIN that got an answer is not a server error: the hint says so. */
+static void test_hint_unexpected_answer(void **state)
+{
+    (void)state;
+    result_t r = mk("gone", KIND_DNS, EXPECT_ALLOW, "old-service A", OUTCOME_DNS_ERROR, VERDICT_FAIL);
+    snprintf(r.detail, sizeof(r.detail), "old-service A: expected NXDOMAIN, got 1 address(es)");
+    const char *h = hint_of(&r, "govtech");
+    assert_non_null(strstr(h, "expects NXDOMAIN"));
+    assert_null(strstr(h, "SERVFAIL"));
+    r.detail[0] = '\0';
+    assert_non_null(strstr(hint_of(&r, "govtech"), "SERVFAIL"));
+}
+
 static void test_hint_namespace_and_secrets(void **state)
 {
     (void)state;
@@ -542,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_hint_every_outcome),
         cmocka_unit_test(test_hint_keywords),
+        cmocka_unit_test(test_hint_unexpected_answer),
         cmocka_unit_test(test_hint_namespace_and_secrets),
         cmocka_unit_test(test_diag_dns_blocked),
         cmocka_unit_test(test_diag_policy_not_enforced),
