@@ -61,6 +61,7 @@ units() { ls tests/unit/test_*.c | sed "s|tests/unit/\(.*\)\.c|build/$1/tests/\1
 suite unit-plain sh tests/run_unit.sh $(units plain)
 suite unit-asan-ubsan sh tests/run_unit.sh $(units san)
 [ -f tests/integration/run.sh ] && suite integration bash tests/integration/run.sh build/san/ztprobe
+[ -f tests/formats/run.sh ] && suite formats bash tests/formats/run.sh build/san/ztprobe
 [ -f tests/lab/run.sh ] && suite lab bash tests/lab/run.sh build/san/ztprobe
 
 echo

@@ -1,0 +1,328 @@
+#!/bin/bash
+# run.sh: checks ztprobe's machine outputs with their consumers' own tools. Runs the real
+# binary against servers on 127.0.0.1 (tests/servers/zt_server.py) with a config whose
+# probes pass, fail and end inconclusive, then:
+#   -o junit        xmllint --schema tests/formats/junit.xsd, plus counts (check_formats.py)
+#   -o prometheus   promtool check metrics, plus family grouping (check_formats.py)
+#   --push URL      a PUT to tests/formats/recorder.py standing in for a Pushgateway
+#   merge           over the reports of three roles, then with two pods that disagree
+# Each check has a negative control where a tool might pass anything.
+#
+# Usage: bash tests/formats/run.sh [BINARY]   (default ./ztprobe)
+# Prints "ok - ..." / "not ok - ...: why" per case, then "N passed, M failed"; exits 1 if
+# any case failed. Needs promtool (Debian: prometheus) and xmllint (libxml2-utils).
+# Everything it starts is stopped on exit, also on failure or Ctrl-C (KEEP=1 keeps the
+# temporary folder with every output, for a look after a failure).
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${1:-./ztprobe}
+PY=/usr/bin/python3
+CHK=$HERE/check_formats.py
+PASSED=0
+FAILED=0
+PIDS=()
+
+ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
+notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
+finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
+
+ZT=$(readlink -f "$BIN" 2>/dev/null || true)
+if [ -z "$ZT" ] || [ ! -x "$ZT" ]; then
+    notok "agent" "no executable at '$BIN'; build it with 'make'"
+    finish
+fi
+for tool in promtool xmllint; do
+    command -v "$tool" >/dev/null || notok "$tool installed" "missing; run 'sh tests/deps.sh'"
+done
+[ "$FAILED" -eq 0 ] || finish
+
+T=$(mktemp -d /tmp/zt-fmt.XXXXXX)
+cleanup() {
+    local p
+    trap - EXIT INT TERM
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+# Nothing from the caller's shell may steer the agent or route loopback through a proxy.
+unset ZTPROBE_CONFIG ZTPROBE_ROLE POD_NAME POD_NAMESPACE
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+export ZTPROBE_LABELS_FILE=$T/no-labels   # roles are forced with --role
+export LC_ALL=C
+# A sanitized build: a finding exits 86, which no exit-code check accepts.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
+
+# ---- fixtures ------------------------------------------------------------------------
+
+# wait_file FILE: up to 5 s for a server to write its port.
+wait_file() {
+    for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done
+    return 1
+}
+srv() { # srv NAME MODE: zt_server.py on 127.0.0.1, port in $T/NAME.port
+    $PY "$ROOT/tests/servers/zt_server.py" --mode "$2" --bind 127.0.0.1 \
+        --port-file "$T/$1.port" --max-seconds 300 2>>"$T/$1.log" &
+    PIDS+=($!)
+}
+recorder() { # recorder NAME STATUS: the Pushgateway stand-in, port in $T/NAME.port
+    $PY "$HERE/recorder.py" --record "$T/$1.jsonl" --status "$2" --port-file "$T/$1.port" \
+        --max-seconds 300 2>>"$T/$1.log" &
+    PIDS+=($!)
+}
+srv web healthy
+srv junk garbage
+if ! wait_file "$T/web.port" || ! wait_file "$T/junk.port"; then
+    notok "setup" "zt_server.py did not start (see $T/*.log)"
+    finish
+fi
+WEB=$(cat "$T/web.port")
+JUNK=$(cat "$T/junk.port")
+# A port nothing listens on (bound, then closed): connections are refused.
+CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# config OPENPORT: frontend's no-db probe is denied when OPENPORT is closed, open otherwise
+# (the second frontend pod "sees" an open path: a policy that does not select it).
+config() {
+    cat <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 2000 },
+  "roles": {
+    "frontend": { "selector": { "app": "frontend" }, "probes": [
+      { "name": "backend-health", "kind": "http", "url": "http://127.0.0.1:$WEB/health",
+        "expect": "allow", "status": [200], "body_contains": "healthy" },
+      { "name": "no-db", "kind": "tcp", "host": "127.0.0.1", "port": $1,
+        "expect": "deny", "deny_outcomes": ["refused"] } ] },
+    "backend": { "selector": { "app": "backend" }, "probes": [
+      { "name": "web", "kind": "tcp", "host": "127.0.0.1", "port": $WEB, "expect": "allow" } ] },
+    "postgres": { "selector": { "app": "postgres" }, "probes": [
+      { "name": "no-egress", "kind": "tcp", "host": "127.0.0.1", "port": $CLOSED,
+        "expect": "deny", "deny_outcomes": ["refused", "timeout", "unreachable"] } ] },
+    "mixed": { "selector": { "app": "mixed" }, "probes": [
+      { "name": "health", "kind": "http", "url": "http://127.0.0.1:$WEB/health",
+        "expect": "allow" },
+      { "name": "wrong-status", "kind": "http", "url": "http://127.0.0.1:$WEB/nope",
+        "expect": "allow" },
+      { "name": "garbage", "kind": "http", "url": "http://127.0.0.1:$JUNK/",
+        "expect": "allow" },
+      { "name": "open-deny", "kind": "tcp", "host": "127.0.0.1", "port": $WEB,
+        "expect": "deny" },
+      { "name": "closed-deny", "kind": "tcp", "host": "127.0.0.1", "port": $CLOSED,
+        "expect": "deny" } ] }
+  }
+}
+EOF
+}
+config "$CLOSED" >"$T/c1.json"
+config "$WEB" >"$T/c2.json"
+
+# zt NAME POD ARGS...: runs the agent as pod POD; stdout, stderr and exit code kept by NAME.
+zt() {
+    local name=$1 pod=$2
+    shift 2
+    POD_NAME=$pod POD_NAMESPACE=fmt "$ZT" "$@" >"$T/$name.out" 2>"$T/$name.err"
+    echo $? >"$T/$name.rc"
+}
+rc_is() { # rc_is NAME WANT LABEL
+    local got
+    got=$(cat "$T/$1.rc")
+    if [ "$got" = "$2" ]; then ok "$3"; else notok "$3" "exit $got, want $2: $(head -c 300 "$T/$1.err")"; fi
+}
+check() { # check LABEL CMD...: ok when CMD succeeds; its output is the reason otherwise
+    local label=$1 out
+    shift
+    if out=$("$@" 2>&1); then ok "$label"; else notok "$label" "$(echo "$out" | head -c 400)"; fi
+}
+refutes() { # refutes LABEL CMD...: ok when CMD fails (a negative control)
+    local label=$1
+    shift
+    if "$@" >/dev/null 2>&1; then notok "$label" "accepted broken input"; else ok "$label"; fi
+}
+has() { grep -qF -- "$2" "$T/$1.out"; }
+
+# ---- JSON reports (the inputs of merge) ----------------------------------------------
+
+zt fe-a frontend-a run -c "$T/c1.json" --role frontend -o json
+rc_is fe-a 0 "json: frontend-a passes (exit 0)"
+zt fe-b frontend-b run -c "$T/c2.json" --role frontend -o json
+rc_is fe-b 1 "json: frontend-b finds no-db open (exit 1)"
+zt be backend-0 run -c "$T/c1.json" --role backend -o json
+rc_is be 0 "json: backend passes"
+zt pg postgres-0 run -c "$T/c1.json" --role postgres -o json
+rc_is pg 0 "json: postgres passes"
+
+# ---- JUnit ---------------------------------------------------------------------------
+
+zt junit mixed-0 run -c "$T/c1.json" --role mixed -o junit
+rc_is junit 1 "junit: mixed role exits 1"
+check "junit: xmllint validates against junit.xsd" \
+    xmllint --noout --schema "$HERE/junit.xsd" "$T/junit.out"
+check "junit: counts agree, failure for failed, error for inconclusive" \
+    $PY "$CHK" junit "$T/junit.out" mixed:health=pass mixed:wrong-status=failure:http_status \
+    mixed:garbage=failure:protocol_error mixed:open-deny=failure:ok \
+    mixed:closed-deny=error:refused
+if has junit 'hostname="mixed-0"' && has junit '<property name="pod.namespace" value="fmt"/>'; then
+    ok "junit: hostname and namespace from the pod"
+else
+    notok "junit: hostname and namespace from the pod" "$(grep -m1 '<testsuite ' "$T/junit.out")"
+fi
+# Negative controls: the schema rejects a failure without type, and a count that is not one.
+sed 's/ type="http_status"//' "$T/junit.out" >"$T/junit-bad1.xml"
+refutes "junit: schema rejects <failure> without type (control)" \
+    xmllint --noout --schema "$HERE/junit.xsd" "$T/junit-bad1.xml"
+sed '0,/tests="[0-9]*"/s//tests="many"/' "$T/junit.out" >"$T/junit-bad2.xml"
+refutes "junit: schema rejects a non-numeric count (control)" \
+    xmllint --noout --schema "$HERE/junit.xsd" "$T/junit-bad2.xml"
+sed '0,/tests="5"/s//tests="6"/' "$T/junit.out" \
+    >"$T/junit-bad3.xml"
+refutes "junit: count check rejects a wrong total (control)" \
+    $PY "$CHK" junit "$T/junit-bad3.xml"
+
+zt junit-fe frontend-a run -c "$T/c1.json" --role frontend -o junit
+rc_is junit-fe 0 "junit: passing role exits 0"
+check "junit: passing role validates" \
+    xmllint --noout --schema "$HERE/junit.xsd" "$T/junit-fe.out"
+
+# ---- Prometheus ----------------------------------------------------------------------
+
+zt prom mixed-0 run -c "$T/c1.json" --role mixed -o prometheus
+rc_is prom 1 "prometheus: mixed role exits 1"
+check "prometheus: promtool check metrics" sh -c "promtool check metrics <'$T/prom.out'"
+L='role="mixed",probe="%s",kind="%s",expect="%s"'
+# shellcheck disable=SC2059
+check "prometheus: families whole, HELP/TYPE, expected samples" \
+    $PY "$CHK" prom "$T/prom.out" \
+    "ztprobe_probe_success\{$(printf "$L" health http allow)\} 1" \
+    "ztprobe_probe_success\{$(printf "$L" closed-deny tcp deny)\} 0" \
+    "ztprobe_probe_outcome\{$(printf "$L" closed-deny tcp deny),outcome=\"refused\"\} 1" \
+    "ztprobe_probe_outcome\{$(printf "$L" open-deny tcp deny),outcome=\"ok\"\} 1" \
+    "ztprobe_probe_verdict\{$(printf "$L" closed-deny tcp deny),verdict=\"inconclusive\"\} 1" \
+    "ztprobe_probe_duration_seconds\{$(printf "$L" health http allow)\} [0-9.e-]+" \
+    'ztprobe_probes\{role="mixed",verdict="pass"\} 1' \
+    'ztprobe_probes\{role="mixed",verdict="fail"\} 3' \
+    'ztprobe_probes\{role="mixed",verdict="inconclusive"\} 1' \
+    'ztprobe_run_duration_seconds\{role="mixed"\} [0-9.e-]+' \
+    'ztprobe_last_run_timestamp_seconds\{role="mixed"\} [0-9.]+'
+ts=$(sed -n 's/^ztprobe_last_run_timestamp_seconds{role="mixed"} \([0-9]*\).*/\1/p' "$T/prom.out")
+now=$(date +%s)
+if [ -n "$ts" ] && [ $((now - ts)) -ge 0 ] && [ $((now - ts)) -lt 120 ]; then
+    ok "prometheus: last run timestamp is now"
+else
+    notok "prometheus: last run timestamp is now" "got '$ts', now $now"
+fi
+{ cat "$T/prom.out"; echo 'ztprobe_probes{role="x\q"} 1'; } >"$T/prom-bad.txt"
+refutes "prometheus: promtool rejects a bad escape (control)" \
+    sh -c "promtool check metrics <'$T/prom-bad.txt'"
+{ cat "$T/prom.out"; echo 'ztprobe_probe_success{role="late"} 1'; } >"$T/prom-bad2.txt"
+refutes "prometheus: grouping check rejects a split family (control)" \
+    $PY "$CHK" prom "$T/prom-bad2.txt"
+
+# ---- Pushgateway ---------------------------------------------------------------------
+
+recorder gw 202
+if wait_file "$T/gw.port"; then
+    zt push mixed-0 run -c "$T/c1.json" --role mixed -o prometheus --push "http://127.0.0.1:$(cat "$T/gw.port")/"
+    rc_is push 1 "push: exit reflects the probes (1), not the push"
+    check "push: PUT to /metrics/job/JOB/instance/POD, text/plain; version=0.0.4" \
+        $PY "$CHK" record "$T/gw.jsonl" PUT '/metrics/job/[^/]+/instance/mixed-0' \
+        "text/plain; version=0.0.4" "$T/pushed.txt"
+    check "push: the pushed body passes promtool" sh -c "promtool check metrics <'$T/pushed.txt'"
+    check "push: the pushed body is the role's exposition" \
+        $PY "$CHK" prom "$T/pushed.txt" 'ztprobe_probes\{role="mixed",verdict="fail"\} 3'
+else
+    notok "push" "recorder.py did not start"
+fi
+recorder gw400 400
+if wait_file "$T/gw400.port"; then
+    zt push400 mixed-0 run -c "$T/c1.json" --role mixed -o prometheus \
+        --push "http://zt-user:pw-s3cret@127.0.0.1:$(cat "$T/gw400.port")"
+    got=$(cat "$T/push400.rc")
+    if [ "$got" != 0 ] && grep -q "HTTP 400" "$T/push400.err" && ! grep -q "pw-s3cret" "$T/push400.err" \
+        && ! grep -q "pw-s3cret" "$T/push400.out"; then
+        ok "push: HTTP 400 reported (exit $got) without the URL's credentials"
+    else
+        notok "push: HTTP 400 reported without credentials" "exit $got: $(head -c 300 "$T/push400.err")"
+    fi
+else
+    notok "push 400" "recorder.py did not start"
+fi
+
+# ---- merge ---------------------------------------------------------------------------
+
+zt merge3 - merge -o text "$T/fe-a.out" "$T/be.out" "$T/pg.out"
+rc_is merge3 0 "merge: three roles all passing exit 0"
+if has merge3 "frontend" && has merge3 "backend-0" && has merge3 "postgres-0" &&
+    has merge3 "  no-db " && has merge3 "0 disagreements: OK"; then
+    ok "merge: text matrix names every role, pod and probe"
+else
+    notok "merge: text matrix" "$(head -c 400 "$T/merge3.out")"
+fi
+zt merge3j - merge -o json "$T/fe-a.out" "$T/be.out" "$T/pg.out"
+rc_is merge3j 0 "merge -o json: exit 0"
+check "merge -o json: summary ok, 3 reports, 4 results" \
+    $PY "$CHK" merge-json "$T/merge3j.out" ok=true reports=3 total=4 passed=4 disagreements=0
+
+zt merge4 - merge -o text "$T/fe-a.out" "$T/fe-b.out" "$T/be.out" "$T/pg.out"
+rc_is merge4 1 "merge: a failing pod makes exit 1"
+if has merge4 "frontend/no-db: pass on frontend-a; fail on frontend-b"; then
+    ok "merge: the disagreement names both pods"
+else
+    notok "merge: the disagreement names both pods" "$(head -c 600 "$T/merge4.out")"
+fi
+zt merge4j - merge -o json "$T/fe-a.out" "$T/fe-b.out" "$T/be.out" "$T/pg.out"
+check "merge -o json: disagreement listed, not ok" \
+    $PY "$CHK" merge-json "$T/merge4j.out" ok=false failed=1 disagreements=1 \
+    disagreement=frontend/no-db
+
+echo '{"schema": "ztprobe/report/v1", "role": ' >"$T/broken.json"
+zt merge-bad - merge -o text "$T/fe-a.out" "$T/be.out" "$T/broken.json"
+# An unreadable report is an input error (exit 2, as for a bad config); the matrix of the
+# others is still printed, with the bad one listed as missing.
+rc_is merge-bad 2 "merge: an unreadable report makes exit 2"
+if has merge-bad "missing reports:" && has merge-bad "broken.json: " && has merge-bad "backend-0" &&
+    grep -qF "broken.json" "$T/merge-bad.err"; then
+    ok "merge: the unreadable report is named, the others still shown"
+else
+    notok "merge: the unreadable report is named" "$(head -c 300 "$T/merge-bad.out")"
+fi
+
+zt merge-junit - merge -o junit "$T/fe-a.out" "$T/fe-b.out" "$T/be.out" "$T/pg.out"
+rc_is merge-junit 1 "merge -o junit: exit 1 (frontend-b fails)"
+check "merge -o junit: validates, one suite per pod" \
+    xmllint --noout --schema "$HERE/junit.xsd" "$T/merge-junit.out"
+if [ "$(grep -c '<testsuite name="frontend"' "$T/merge-junit.out")" = 2 ] &&
+    has merge-junit 'hostname="frontend-b"'; then
+    ok "merge -o junit: both frontend pods as suites"
+else
+    notok "merge -o junit: both frontend pods as suites" "$(grep '<testsuite ' "$T/merge-junit.out")"
+fi
+
+# ---- alert rules -------------------------------------------------------------------------
+
+mkdir -p "$T/rules"
+if $PY -c 'import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+assert d["kind"] == "PrometheusRule", d["kind"]
+yaml.safe_dump(d["spec"], open(sys.argv[2], "w"))' "$ROOT/manifests/prometheusrule.yaml" "$T/rules/rules.yaml" 2>"$T/rules.err"; then
+    check "rules: promtool check rules on the PrometheusRule's spec" \
+        promtool check rules "$T/rules/rules.yaml"
+    cp "$HERE/rules_test.yaml" "$T/rules/"
+    check "rules: promtool test rules (fail, inconclusive, staleness, absent, diagnoses)" \
+        promtool test rules "$T/rules/rules_test.yaml"
+    # Control: the same tests against a rule that never fires must fail.
+    sed -i 's/ztprobe_probe_verdict{verdict="fail"} == 1/ztprobe_probe_verdict{verdict="fail"} == 2/' \
+        "$T/rules/rules.yaml"
+    refutes "rules: promtool test rules notices a broken rule (control)" \
+        promtool test rules "$T/rules/rules_test.yaml"
+else
+    notok "rules: manifests/prometheusrule.yaml is a PrometheusRule" "$(head -c 300 "$T/rules.err")"
+fi
+
+finish
