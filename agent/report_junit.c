@@ -6,98 +6,30 @@
 #include "report_formats.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "strbuf.h"
 #include "verdict.h"
 
-/* A growing string; an allocation failure sticks, so the caller checks once at the end. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    bool oom;
-} jb_t;
-
-static void jb_putn(jb_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(b->buf, cap);
-        if (nb == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->buf = nb;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-static void jb_puts(jb_t *b, const char *s)
-{
-    jb_putn(b, s, strlen(s));
-}
-
-/* Only for short formatted numbers and fixed names: the escaper handles everything else. */
-__attribute__((format(printf, 2, 3))) static void jb_printf(jb_t *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        jb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 /* Length of the UTF-8 sequence at s (at most n bytes) if it encodes a character XML 1.0
- * allows (not a surrogate, not U+FFFE/U+FFFF), else 0. ASCII is handled by the caller. */
+ * allows (not a surrogate, not U+FFFE/U+FFFF), else 0. */
 static size_t xml_utf8_seq(const unsigned char *s, size_t n)
 {
-    size_t len;
-    uint32_t cp;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0fu;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-        return 0;
-    return len;
+    uint32_t cp = 0;
+    size_t len = strbuf_utf8_seq_len(s, n, &cp);
+    return cp == 0xfffe || cp == 0xffff ? 0 : len;
 }
 
 /* Appends s (at most max bytes) escaped for an attribute value (attr) or element text.
  * Control characters XML 1.0 forbids are dropped, DEL too (legal but never meant); in an
  * attribute, tab and newlines become character references, or a parser would fold them to
  * spaces; invalid UTF-8 becomes U+FFFD. */
-static void jb_xml(jb_t *b, const char *s, size_t max, bool attr)
+static void jb_xml(strbuf_t *b, const char *s, size_t max, bool attr)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strnlen(s, max);
@@ -107,10 +39,10 @@ static void jb_xml(jb_t *b, const char *s, size_t max, bool attr)
         if (c >= 0x80) {
             size_t l = xml_utf8_seq(p + i, n - i);
             if (l == 0) {
-                jb_puts(b, "\xef\xbf\xbd");
+                strbuf_puts(b, "\xef\xbf\xbd");
                 i++;
             } else {
-                jb_putn(b, s + i, l);
+                strbuf_putn(b, s + i, l);
                 i += l;
             }
             continue;
@@ -128,86 +60,86 @@ static void jb_xml(jb_t *b, const char *s, size_t max, bool attr)
             break;
         }
         if (rep != NULL)
-            jb_puts(b, rep);
+            strbuf_puts(b, rep);
         else
-            jb_putn(b, s + i, 1);
+            strbuf_putn(b, s + i, 1);
         i++;
     }
 }
 
 /* name="value" with a leading space. */
-static void jb_attr(jb_t *b, const char *name, const char *value, size_t max)
+static void jb_attr(strbuf_t *b, const char *name, const char *value, size_t max)
 {
-    jb_printf(b, " %s=\"", name);
+    strbuf_printf(b, " %s=\"", name);
     jb_xml(b, value, max, true);
-    jb_puts(b, "\"");
+    strbuf_puts(b, "\"");
 }
 
 /* Seconds with millisecond precision, as Ant writes them; nonsense durations read 0. */
-static void jb_seconds(jb_t *b, const char *name, double ms)
+static void jb_seconds(strbuf_t *b, const char *name, double ms)
 {
     double s = (isfinite(ms) && ms > 0 && ms < 1e15) ? ms / 1000.0 : 0.0;
-    jb_printf(b, " %s=\"%.3f\"", name, s);
+    strbuf_printf(b, " %s=\"%.3f\"", name, s);
 }
 
 /* Ant's timestamp: ISO 8601 in UTC without a zone designator (the jenkins XSD and the
  * stricter Ant schema both accept this form). */
-static void jb_timestamp(jb_t *b, double unix_s)
+static void jb_timestamp(strbuf_t *b, double unix_s)
 {
     time_t t = (isfinite(unix_s) && unix_s > 0 && unix_s < 253402300800.0) ? (time_t)unix_s : 0;
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL)
         return;
-    jb_printf(b, " timestamp=\"%04d-%02d-%02dT%02d:%02d:%02d\"", tm.tm_year + 1900,
-              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    strbuf_printf(b, " timestamp=\"%04d-%02d-%02dT%02d:%02d:%02d\"", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void jb_property(jb_t *b, const char *name, size_t name_max, const char *value,
+static void jb_property(strbuf_t *b, const char *name, size_t name_max, const char *value,
                         size_t value_max)
 {
-    jb_puts(b, "      <property");
+    strbuf_puts(b, "      <property");
     jb_attr(b, "name", name, name_max);
     jb_attr(b, "value", value, value_max);
-    jb_puts(b, "/>\n");
+    strbuf_puts(b, "/>\n");
 }
 
 /* The lines a person needs to act on a probe: what was tried, what happened, what to do. */
-static void jb_result_body(jb_t *b, const result_t *res)
+static void jb_result_body(strbuf_t *b, const result_t *res)
 {
-    jb_puts(b, "expect ");
-    jb_puts(b, config_expect_name(res->expect));
-    jb_puts(b, ", verdict ");
-    jb_puts(b, verdict_name(res->verdict));
-    jb_puts(b, ", outcome ");
-    jb_puts(b, outcome_name(res->outcome));
-    jb_puts(b, "\ntarget: ");
+    strbuf_puts(b, "expect ");
+    strbuf_puts(b, config_expect_name(res->expect));
+    strbuf_puts(b, ", verdict ");
+    strbuf_puts(b, verdict_name(res->verdict));
+    strbuf_puts(b, ", outcome ");
+    strbuf_puts(b, outcome_name(res->outcome));
+    strbuf_puts(b, "\ntarget: ");
     jb_xml(b, res->target, sizeof(res->target), false);
     if (res->detail[0] != '\0') {
-        jb_puts(b, "\ndetail: ");
+        strbuf_puts(b, "\ndetail: ");
         jb_xml(b, res->detail, sizeof(res->detail), false);
     }
     if (res->hint[0] != '\0') {
-        jb_puts(b, "\nhint: ");
+        strbuf_puts(b, "\nhint: ");
         jb_xml(b, res->hint, sizeof(res->hint), false);
     }
-    jb_printf(b, "\nattempts: %d", res->attempts);
+    strbuf_printf(b, "\nattempts: %d", res->attempts);
     size_t na = res->n_addrs < RESULT_MAX_ADDRS ? res->n_addrs : RESULT_MAX_ADDRS;
     for (size_t i = 0; i < na; i++) {
-        jb_puts(b, i == 0 ? "\naddresses: " : ", ");
+        strbuf_puts(b, i == 0 ? "\naddresses: " : ", ");
         jb_xml(b, res->addrs[i], RESULT_ADDR_LEN, false);
     }
-    jb_puts(b, "\n");
+    strbuf_puts(b, "\n");
 }
 
-static void jb_testcase(jb_t *b, const report_t *r, const result_t *res)
+static void jb_testcase(strbuf_t *b, const report_t *r, const result_t *res)
 {
     char classname[160];
     snprintf(classname, sizeof(classname), "ztprobe.%s", r->role);
-    jb_puts(b, "    <testcase");
+    strbuf_puts(b, "    <testcase");
     jb_attr(b, "name", res->name, sizeof(res->name));
     jb_attr(b, "classname", classname, sizeof(classname));
     jb_seconds(b, "time", res->duration_ms);
-    jb_puts(b, ">\n");
+    strbuf_puts(b, ">\n");
 
     /* An inconclusive probe is an <error>, not <skipped>: CI views count skipped tests as
      * harmless and many pipelines ignore them, but an inconclusive deny means the path was
@@ -221,38 +153,38 @@ static void jb_testcase(jb_t *b, const report_t *r, const result_t *res)
         char message[RESULT_HINT_LEN + 48];
         snprintf(message, sizeof(message), "%s%s%s", outcome_name(res->outcome),
                  res->hint[0] ? ": " : "", res->hint);
-        jb_printf(b, "      <%s", elem);
+        strbuf_printf(b, "      <%s", elem);
         jb_attr(b, "message", message, sizeof(message));
         jb_attr(b, "type", outcome_name(res->outcome), 32);
-        jb_puts(b, ">");
+        strbuf_puts(b, ">");
         jb_result_body(b, res);
-        jb_printf(b, "</%s>\n", elem);
+        strbuf_printf(b, "</%s>\n", elem);
     } else {
         /* A pass still shows what answered (a server banner, a PostgreSQL version). */
-        jb_puts(b, "      <system-out>");
+        strbuf_puts(b, "      <system-out>");
         jb_result_body(b, res);
-        jb_puts(b, "</system-out>\n");
+        strbuf_puts(b, "</system-out>\n");
     }
-    jb_puts(b, "    </testcase>\n");
+    strbuf_puts(b, "    </testcase>\n");
 }
 
-static void jb_testsuite(jb_t *b, const report_t *r)
+static void jb_testsuite(strbuf_t *b, const report_t *r)
 {
     summary_t s = report_summary(r);
-    jb_puts(b, "  <testsuite");
+    strbuf_puts(b, "  <testsuite");
     jb_attr(b, "name", r->role, sizeof(r->role));
-    jb_printf(b, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\"", s.total, s.failed,
-              s.inconclusive);
+    strbuf_printf(b, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\"", s.total,
+                  s.failed, s.inconclusive);
     jb_seconds(b, "time", r->duration_ms);
     jb_timestamp(b, r->started_at);
     if (r->pod_name[0] != '\0')
         jb_attr(b, "hostname", r->pod_name, sizeof(r->pod_name));
-    jb_puts(b, ">\n");
+    strbuf_puts(b, ">\n");
 
     /* Report-wide facts go into properties (the schema wants at least one inside). */
     size_t nd = r->n_diags < DIAG_MAX ? r->n_diags : DIAG_MAX;
     if (r->pod_namespace[0] != '\0' || nd > 0) {
-        jb_puts(b, "    <properties>\n");
+        strbuf_puts(b, "    <properties>\n");
         if (r->pod_namespace[0] != '\0')
             jb_property(b, "pod.namespace", 16, r->pod_namespace, sizeof(r->pod_namespace));
         for (size_t i = 0; i < nd; i++) {
@@ -260,28 +192,28 @@ static void jb_testsuite(jb_t *b, const report_t *r)
             snprintf(name, sizeof(name), "diagnosis.%s", r->diags[i].code);
             jb_property(b, name, sizeof(name), r->diags[i].message, sizeof(r->diags[i].message));
         }
-        jb_puts(b, "    </properties>\n");
+        strbuf_puts(b, "    </properties>\n");
     }
     for (size_t i = 0; i < r->n_results; i++)
         jb_testcase(b, r, &r->results[i]);
     /* Diagnoses again as text: GitLab and GitHub show no properties. */
     if (nd > 0) {
-        jb_puts(b, "    <system-out>");
+        strbuf_puts(b, "    <system-out>");
         for (size_t i = 0; i < nd; i++) {
-            jb_puts(b, "diagnosis ");
+            strbuf_puts(b, "diagnosis ");
             jb_xml(b, r->diags[i].code, sizeof(r->diags[i].code), false);
-            jb_puts(b, ": ");
+            strbuf_puts(b, ": ");
             jb_xml(b, r->diags[i].message, sizeof(r->diags[i].message), false);
-            jb_puts(b, "\n");
+            strbuf_puts(b, "\n");
         }
-        jb_puts(b, "</system-out>\n");
+        strbuf_puts(b, "</system-out>\n");
     }
-    jb_puts(b, "  </testsuite>\n");
+    strbuf_puts(b, "  </testsuite>\n");
 }
 
 char *report_render_junit(const report_t *reports, size_t n)
 {
-    jb_t b = {0};
+    strbuf_t b = {0};
     long tests = 0, failures = 0, errors = 0;
     double ms = 0;
     for (size_t i = 0; i < n; i++) {
@@ -292,16 +224,12 @@ char *report_render_junit(const report_t *reports, size_t n)
         if (isfinite(reports[i].duration_ms) && reports[i].duration_ms > 0)
             ms += reports[i].duration_ms;
     }
-    jb_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ztprobe\"");
-    jb_printf(&b, " tests=\"%ld\" failures=\"%ld\" errors=\"%ld\"", tests, failures, errors);
+    strbuf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ztprobe\"");
+    strbuf_printf(&b, " tests=\"%ld\" failures=\"%ld\" errors=\"%ld\"", tests, failures, errors);
     jb_seconds(&b, "time", ms);
-    jb_puts(&b, ">\n");
+    strbuf_puts(&b, ">\n");
     for (size_t i = 0; i < n; i++)
         jb_testsuite(&b, &reports[i]);
-    jb_puts(&b, "</testsuites>\n");
-    if (b.oom) {
-        free(b.buf);
-        return NULL;
-    }
-    return b.buf;
+    strbuf_puts(&b, "</testsuites>\n");
+    return strbuf_take(&b);
 }

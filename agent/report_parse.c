@@ -30,7 +30,13 @@ __attribute__((format(printf, 3, 4))) static int perr(pctx_t *c, const char *key
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (c->err != NULL && c->errlen > 0)
+    if (c->err == NULL || c->errlen == 0)
+        return -1;
+    /* A root-level error has no path: "not valid JSON", not ": not valid JSON" (the caller
+     * puts the file name in front). */
+    if (c->path[0] == '\0' && key[0] == '\0')
+        snprintf(c->err, c->errlen, "%s", msg);
+    else
         snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] && key[0] ? "." : "",
                  key, msg);
     return -1;

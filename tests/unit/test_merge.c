@@ -260,6 +260,16 @@ static void test_row_labels(void **state)
     assert_non_null(strstr(txt, "evil?[2Jrole  pod?1\n"));
     assert_non_null(strstr(txt, "  ! pod?1: dns_blocked\n"));
     free(txt);
+    /* In JSON the same bytes are escaped and come back intact. */
+    char *js = merge_render_json(m);
+    cJSON *root = cJSON_Parse(js);
+    assert_non_null(root);
+    cJSON *e0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "matrix"), 0);
+    assert_string_equal(cJSON_GetObjectItem(e0, "role")->valuestring, "evil\033[2Jrole");
+    assert_string_equal(cJSON_GetObjectItem(e0, "pod")->valuestring, "pod\n1");
+    assert_string_equal(cJSON_GetObjectItem(e0, "probe")->valuestring, "p\rq");
+    cJSON_Delete(root);
+    free(js);
     merge_destroy(m);
 }
 

@@ -1,0 +1,171 @@
+/* strbuf.c: one growing buffer for the JSON, text, JUnit, Prometheus and merge renderers,
+ * which used to carry a copy each, and the UTF-8 checks they share. */
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Makes room for n more bytes plus the terminator; false (and oom set) when it cannot. */
+static bool strbuf_reserve(strbuf_t *b, size_t n)
+{
+    if (b->oom)
+        return false;
+    if (n > SIZE_MAX / 2 - b->len) { /* the doubling below would overflow */
+        b->oom = true;
+        return false;
+    }
+    if (b->len + n + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *nb = realloc(b->buf, cap);
+    if (nb == NULL) {
+        b->oom = true;
+        return false;
+    }
+    b->buf = nb;
+    b->cap = cap;
+    return true;
+}
+
+void strbuf_putn(strbuf_t *b, const char *s, size_t n)
+{
+    if (!strbuf_reserve(b, n))
+        return;
+    if (n > 0)
+        memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+void strbuf_puts(strbuf_t *b, const char *s)
+{
+    strbuf_putn(b, s, strlen(s));
+}
+
+void strbuf_printf(strbuf_t *b, const char *fmt, ...)
+{
+    char tmp[STRBUF_PRINTF_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        strbuf_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+char *strbuf_take(strbuf_t *b)
+{
+    strbuf_putn(b, "", 0); /* nothing appended yet still gives a string */
+    char *s = b->oom ? NULL : b->buf;
+    if (s == NULL)
+        free(b->buf);
+    memset(b, 0, sizeof(*b));
+    return s;
+}
+
+void strbuf_free(strbuf_t *b)
+{
+    if (b == NULL)
+        return;
+    free(b->buf);
+    memset(b, 0, sizeof(*b));
+}
+
+size_t strbuf_utf8_seq_len(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t c;
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80) {
+        len = 1;
+        c = s[0];
+    } else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        c = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        c = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        c = s[0] & 0x07u;
+    } else {
+        return 0; /* a continuation byte, 0xc0/0xc1 (always overlong) or past 0xf4 */
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3fu);
+    }
+    /* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    if (cp != NULL)
+        *cp = c;
+    return len;
+}
+
+size_t strbuf_utf8_width(const char *s, size_t max)
+{
+    size_t w = 0, n = strnlen(s, max);
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+void strbuf_put_safe(strbuf_t *b, const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char ch = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        strbuf_putn(b, &ch, 1);
+    }
+}
+
+void strbuf_pad(strbuf_t *b, size_t used, size_t width)
+{
+    for (; used < width; used++)
+        strbuf_putn(b, " ", 1);
+}
+
+void strbuf_json_str(strbuf_t *b, const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strnlen(s, max);
+    strbuf_putn(b, "\"", 1);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            strbuf_putn(b, esc, 2);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            switch (c) {
+            case '\n': strbuf_puts(b, "\\n"); break;
+            case '\r': strbuf_puts(b, "\\r"); break;
+            case '\t': strbuf_puts(b, "\\t"); break;
+            default: strbuf_printf(b, "\\u%04x", c); break;
+            }
+            i++;
+        } else {
+            size_t l = strbuf_utf8_seq_len(p + i, n - i, NULL);
+            if (l == 0) {
+                strbuf_puts(b, "\\ufffd");
+                i++;
+            } else {
+                strbuf_putn(b, s + i, l);
+                i += l;
+            }
+        }
+    }
+    strbuf_putn(b, "\"", 1);
+}
