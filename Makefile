@@ -28,7 +28,7 @@ MAIN_OBJ := $(B)/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test unit unit-san integration lab demo bench clean help
+.PHONY: all deps test unit unit-san integration lab demo bench fuzz image image-test clean help
 all: ztprobe
 
 ztprobe: $(B)/ztprobe
@@ -81,10 +81,27 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
 
+# libFuzzer targets (clang, ASan+UBSan), 60 s each; `make test` runs them 10 s each.
+fuzz: deps
+	@bash tests/fuzz/run.sh 60
+
+# The container image, built by podman from the Dockerfile unchanged (no Docker engine here),
+# and run the way a pod would run it, inside the lab (tests/image/).
+image: deps
+	@bash tests/image/build.sh
+
+image-test: image
+	@bash tests/image/test.sh
+
+# kustomize reads no file outside manifests/: the ConfigMap's copy of the matrix is kept
+# equal to config/govtech.json (the manifest checks fail when they differ).
+manifests/config/govtech.json: config/govtech.json
+	cp $< $@
+
 clean:
 	rm -rf build ztprobe
 
 help:
-	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench clean"
+	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench fuzz image image-test clean"
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

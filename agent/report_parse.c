@@ -3,6 +3,7 @@
  * type is checked, every copy bounded. */
 #include "report.h"
 
+#include <arpa/inet.h>
 #include <cJSON.h>
 #include <limits.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "strbuf.h"
 #include "verdict.h"
 
 /* Where the parser is and where its error goes. */
@@ -57,6 +59,23 @@ static void copy_trunc(char *dst, size_t cap, const char *s)
 
 enum { F_REQUIRED = 0, F_NULLABLE = 1, F_TRUNCATE = 2 };
 
+static bool valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t l = strbuf_utf8_seq_len(p + i, n - i, NULL);
+        if (l == 0)
+            return false;
+        i += l;
+    }
+    return true;
+}
+
 /* A string field into a fixed buffer. Identifiers that do not fit are an error (a cut name
  * would merge with another); free text (target, detail, hint, message) is cut. */
 static int get_str(pctx_t *c, const cJSON *obj, const char *key, int flags, char *dst,
@@ -72,6 +91,10 @@ static int get_str(pctx_t *c, const cJSON *obj, const char *key, int flags, char
         return perr(c, key, (flags & F_NULLABLE) ? "must be a string or null" : "must be a string");
     if (strlen(it->valuestring) >= cap && !(flags & F_TRUNCATE))
         return perr(c, key, "longer than %zu bytes", cap - 1);
+    /* The renderer writes each invalid byte as U+FFFD (3 bytes): an identifier with one could
+     * outgrow its field when rendered and read again, so only valid UTF-8 is an identifier. */
+    if (!(flags & F_TRUNCATE) && !valid_utf8(it->valuestring))
+        return perr(c, key, "not valid UTF-8");
     copy_trunc(dst, cap, it->valuestring);
     return 0;
 }
@@ -160,7 +183,11 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
     cJSON_ArrayForEach(a, addrs) {
         if (res->n_addrs >= RESULT_MAX_ADDRS)
             return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
-        if (!cJSON_IsString(a) || strlen(a->valuestring) >= RESULT_ADDR_LEN)
+        /* Only what the agent itself writes: IP literals, so a parsed report renders and
+         * parses back the same (merge reads reports from other pods). */
+        unsigned char bin[16];
+        if (!cJSON_IsString(a) || strlen(a->valuestring) >= RESULT_ADDR_LEN ||
+            (inet_pton(AF_INET, a->valuestring, bin) != 1 && inet_pton(AF_INET6, a->valuestring, bin) != 1))
             return perr(c, "addresses", "entries must be address strings");
         copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, a->valuestring);
     }

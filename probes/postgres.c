@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../agent/log.h"
@@ -29,6 +30,7 @@ typedef struct {
     pg_phase_t phase;
     bool tcp_connected; /* sticky: a later reconnect (sslmode=prefer fallback) does not undo it */
     bool in_ssl;        /* the last status seen was CONNECTION_SSL_STARTUP */
+    bool ssl_answer_checked; /* the one-byte answer to our SSLRequest was looked at */
     bool flushing;      /* the query is not fully sent yet */
     bool got_value;
     double t_start, t_tcp, t_query;
@@ -341,14 +343,33 @@ static void pg_step_connect(probe_attempt_t *a)
         pg_fail_errno(a, "epoll", errno);
 }
 
+/* PostgreSQL answers an SSLRequest with one byte, 'S' or 'N', then waits for the client. More
+ * bytes at once after an 'S' are another protocol that happens to start with it (an SSH
+ * banner): libpq 15 would take the 'S' for "SSL accepted" and wait for a TLS answer until the
+ * deadline, and the probe would say app_timeout where protocol_error is the truth. */
+static bool pg_ssl_answer_foreign(int fd)
+{
+    unsigned char buf[8];
+    ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+    return n > 1 && buf[0] == 'S';
+}
+
 static void pg_on_event(loop_t *loop, int fd, unsigned events, void *ud)
 {
     (void)loop;
-    (void)fd;
     probe_attempt_t *a = ud;
     pg_state_t *st = a->priv;
     if (!st)
         return;
+    if (st->phase == PG_CONNECTING && !st->ssl_answer_checked && (events & LOOP_READ) &&
+        PQstatus(st->conn) == CONNECTION_SSL_STARTUP && !PQsslInUse(st->conn)) {
+        st->ssl_answer_checked = true;
+        if (pg_ssl_answer_foreign(fd)) {
+            pg_end(a, OUTCOME_PROTOCOL_ERROR,
+                   "the server answered the SSL request with more than one byte: not PostgreSQL");
+            return;
+        }
+    }
     if (st->phase == PG_CONNECTING)
         pg_step_connect(a);
     else

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libcurl4-openssl-dev libpq-dev libc-ares-dev libcjson-dev
 libcmocka-dev libyaml-dev postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
-python3 python3-yaml curl valgrind procps psmisc jq prometheus libxml2-utils"
+python3 python3-yaml curl valgrind procps psmisc jq prometheus libxml2-utils
+clang libclang-rt-14-dev time binutils podman debootstrap"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

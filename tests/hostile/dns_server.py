@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""dns_server.py: a hostile DNS server for ztprobe's hostile-peer tests (UDP and TCP, same port).
+
+Each mode is one way a resolver can misbehave, so a test can assert that the agent reports a
+DNS outcome within the probe's deadline instead of hanging, crashing or growing without bound.
+Stdlib only.
+
+Usage: dns_server.py --mode MODE [--bind 127.0.0.1] [--port 0] --port-file F
+                     [--records N] [--max-seconds 120] [--query-log F]
+Modes:
+  silent          UDP: read and drop; TCP: accept and never answer
+  tc-tcp-silent   UDP: an empty answer with the TC bit set; TCP: accept and never answer
+  tc-tcp-answer   UDP: TC bit set; TCP: a proper answer (127.0.0.1)
+  tc-tcp-reset    UDP: TC bit set; TCP: accept and reset at once
+  malformed-short UDP and TCP: 5 bytes (a header cut short)
+  malformed-count UDP and TCP: header says 5 answers, none follow
+  malformed-loop  UDP and TCP: one answer whose owner name is a compression pointer to itself
+  malformed-junk  UDP and TCP: the query's id, then random bytes
+  many            UDP: TC bit set; TCP: --records A records (default 4000), 127.x.y.z
+The port (UDP and TCP share it) goes to --port-file, written atomically.
+"""
+
+import argparse
+import os
+import random
+import socket
+import struct
+import threading
+
+MODES = ("silent", "tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "malformed-short",
+         "malformed-count", "malformed-loop", "malformed-junk", "many")
+
+
+def parse_query(q):
+    """Returns (id, question bytes incl. qtype/qclass) or None when not a query."""
+    if len(q) < 12:
+        return None
+    qid = struct.unpack("!H", q[:2])[0]
+    i = 12
+    while i < len(q):
+        n = q[i]
+        if n == 0:
+            i += 1
+            break
+        if n & 0xC0:
+            return None
+        i += 1 + n
+    if i + 4 > len(q):
+        return None
+    return qid, q[12:i + 4]
+
+
+def header(qid, flags, qd, an):
+    return struct.pack("!HHHHHH", qid, flags, qd, an, 0, 0)
+
+
+QR_AA_RD_RA = 0x8000 | 0x0400 | 0x0100 | 0x0080
+TC = 0x0200
+
+
+def a_record(ip_bytes):
+    # Owner name: a pointer to the question's name at offset 12.
+    return struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + ip_bytes
+
+
+def answer(mode, q, tcp, records):
+    parsed = parse_query(q)
+    if parsed is None:
+        return None
+    qid, question = parsed
+    if mode in ("tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "many") and not tcp:
+        return header(qid, QR_AA_RD_RA | TC, 1, 0) + question
+    if mode == "tc-tcp-answer":
+        return header(qid, QR_AA_RD_RA, 1, 1) + question + a_record(bytes([127, 0, 0, 1]))
+    if mode == "many":
+        rr = b"".join(a_record(bytes([127, (i >> 16) & 0xFF, (i >> 8) & 0xFF, (i & 0xFF) or 1]))
+                      for i in range(records))
+        return header(qid, QR_AA_RD_RA, 1, records) + question + rr
+    if mode == "malformed-short":
+        return header(qid, QR_AA_RD_RA, 1, 1)[:5]
+    if mode == "malformed-count":
+        return header(qid, QR_AA_RD_RA, 1, 5) + question
+    if mode == "malformed-loop":
+        # The answer's owner name at offset off points at off: a decompression loop.
+        off = 12 + len(question)
+        rr = struct.pack("!H", 0xC000 | off) + struct.pack("!HHIH", 1, 1, 60, 4) + b"\x7f\0\0\1"
+        return header(qid, QR_AA_RD_RA, 1, 1) + question + rr
+    if mode == "malformed-junk":
+        return struct.pack("!H", qid) + bytes(random.getrandbits(8) for _ in range(300))
+    return None
+
+
+def recv_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        data = conn.recv(n - len(buf))
+        if not data:
+            return None
+        buf += data
+    return buf
+
+
+def log_query(path, proto):
+    if path:
+        with open(path, "a") as f:
+            f.write(proto + "\n")
+
+
+def serve_tcp_conn(args, conn):
+    try:
+        log_query(args.query_log, "tcp")
+        if args.mode in ("silent", "tc-tcp-silent"):
+            conn.settimeout(1.0)
+            while True:  # hold: read and never answer, until the peer goes
+                try:
+                    if not conn.recv(4096):
+                        return
+                except socket.timeout:
+                    continue
+        if args.mode == "tc-tcp-reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        conn.settimeout(10)
+        while True:
+            ln = recv_exact(conn, 2)
+            if ln is None:
+                return
+            q = recv_exact(conn, struct.unpack("!H", ln)[0])
+            if q is None:
+                return
+            a = answer(args.mode, q, True, args.records)
+            if a is None:
+                return
+            a = a[:65535]
+            conn.sendall(struct.pack("!H", len(a)) + a)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def tcp_loop(args, sock):
+    while True:
+        conn, _ = sock.accept()
+        threading.Thread(target=serve_tcp_conn, args=(args, conn), daemon=True).start()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="hostile DNS server")
+    ap.add_argument("--mode", required=True, choices=MODES)
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--records", type=int, default=4000)
+    ap.add_argument("--max-seconds", type=float, default=120)
+    ap.add_argument("--query-log")
+    args = ap.parse_args()
+    if not 1 <= args.records <= 4090:  # 4090 * 16 bytes + header + question < 65535
+        ap.error("--records must be 1..4090")
+
+    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
+    timer.daemon = True
+    timer.start()
+
+    # One port for both protocols: bind UDP on port 0, then TCP on the same number (retry
+    # with a fresh port if TCP's is taken).
+    for _ in range(20):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((args.bind, args.port))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((args.bind, port))
+            break
+        except OSError:
+            udp.close()
+            tcp.close()
+            if args.port:
+                raise
+    tcp.listen(64)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, args.port_file)
+
+    threading.Thread(target=tcp_loop, args=(args, tcp), daemon=True).start()
+    while True:
+        q, peer = udp.recvfrom(65536)
+        log_query(args.query_log, "udp")
+        if args.mode == "silent":
+            continue
+        a = answer(args.mode, q, False, args.records)
+        if a is not None:
+            udp.sendto(a, peer)
+
+
+if __name__ == "__main__":
+    main()

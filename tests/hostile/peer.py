@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""peer.py: hostile TCP peers that tests/servers/zt_server.py does not cover, for the
+hostile-peer tests. Stdlib only; one thread per connection; loopback, port 0.
+
+Usage: peer.py --mode MODE --port-file F [--bind 127.0.0.1] [--max-seconds 120]
+Modes:
+  rst-on-accept   RST right after accept, before reading anything
+  close-on-accept FIN right after accept (an empty reply)
+  banner          speaks first, another protocol (an SSH banner), then holds the line: a
+                  non-PostgreSQL service where PostgreSQL was expected
+  header-flood    HTTP status line, then header lines without end (1 KB each, as fast as the
+                  peer reads): the headers never finish
+  tls-garbage     reads the ClientHello, answers bytes that are not TLS, holds
+  reflect         HTTP: answers 401 with the request's own head (every header, Authorization
+                  included) in the body and in a WWW-Authenticate header: a server that
+                  hands a secret straight back, for the secrets tests
+The port goes to --port-file (written atomically).
+"""
+
+import argparse
+import os
+import socket
+import struct
+import threading
+
+MODES = ("rst-on-accept", "close-on-accept", "banner", "header-flood", "tls-garbage", "reflect")
+
+
+def hold(conn):
+    conn.settimeout(1.0)
+    while True:
+        try:
+            if not conn.recv(4096):
+                return
+        except socket.timeout:
+            continue
+
+
+def handle(mode, conn):
+    try:
+        if mode == "rst-on-accept":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        if mode == "close-on-accept":
+            return
+        if mode == "banner":
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+            hold(conn)
+            return
+        if mode == "header-flood":
+            conn.settimeout(5)
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            line = b"X-Flood: " + b"f" * 1012 + b"\r\n"
+            while True:
+                conn.sendall(line)
+        if mode == "reflect":
+            conn.settimeout(5)
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                head += data
+            head = head.split(b"\r\n\r\n", 1)[0]
+            auth = b""
+            for line in head.split(b"\r\n")[1:]:
+                if line.lower().startswith(b"authorization:"):
+                    auth = line.split(b":", 1)[1].strip()
+            conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"" + auth +
+                         b"\"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(head) + head)
+            return
+        if mode == "tls-garbage":
+            conn.settimeout(5)
+            conn.recv(4096)
+            conn.sendall(b"\x15\x03\x03\x00\x02\xff\xff" + b"NOT TLS AT ALL\r\n" * 64)
+            hold(conn)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="hostile TCP peer")
+    ap.add_argument("--mode", required=True, choices=MODES)
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--max-seconds", type=float, default=120)
+    args = ap.parse_args()
+    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
+    timer.daemon = True
+    timer.start()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.bind, 0))
+    s.listen(64)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.rename(tmp, args.port_file)
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=handle, args=(args.mode, conn), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()

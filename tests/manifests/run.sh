@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# run.sh [ZTPROBE]: the offline checks of manifests/ and the Dockerfile (part of `make test`;
+# no cluster, no network but the package registries deps.sh installs from).
+#
+#   1. `kubectl kustomize manifests` renders, with the machine's kubectl (when there is one)
+#      and with Debian's kubectl 1.20 (old embedded kustomize), to the same objects;
+#   2. every rendered object validates against the Kubernetes API schemas (npm
+#      kubernetes-models), with no unknown field (validate.js);
+#   3. the ConfigMap's config equals config/govtech.json and passes `ZTPROBE validate`; every
+#      pod meets the restricted Pod Security Standard with requests and limits; the probe pods
+#      get no Service traffic; CronJob and hook settings; no secrets; the Dockerfile's runtime
+#      packages cover `ldd ZTPROBE` (check.py).
+#
+# Prints "ok - ..." / "not ok - ..." lines, then "N passed, M failed"; exits 1 on a failure.
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+ZTPROBE=$(realpath "${1:-$REPO/ztprobe}" 2>/dev/null || echo "${1:-$REPO/ztprobe}")
+OUT=${ZT_MANIFESTS_BUILD:-$REPO/build/manifests}
+PY=/usr/bin/python3
+TMP=$(mktemp -d /tmp/ztmanifests.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0 failed=0
+tally() { # reads ok/not ok lines on stdin, echoes them, counts them
+    local line
+    while IFS= read -r line; do
+        echo "$line"
+        case $line in
+        "ok - "*) passed=$((passed + 1)) ;;
+        "not ok - "*) failed=$((failed + 1)) ;;
+        esac
+    done
+}
+result() { # OK(0/1) WHAT [WHY]
+    if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fi
+}
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+if ! bash "$HERE/deps.sh" >"$TMP/deps.log" 2>&1; then
+    tally < <(result 1 "install the checks' dependencies (tests/manifests/deps.sh)" "$(tail -5 "$TMP/deps.log")")
+    finish
+fi
+
+# The kubectls to render with: the machine's, then Debian's 1.20 unpacked by deps.sh.
+kubectls=()
+if command -v kubectl >/dev/null; then kubectls+=("$(command -v kubectl)"); fi
+kubectls+=("$OUT/kubectl-1.20/usr/bin/kubectl")
+renders=()
+i=0
+for k in "${kubectls[@]}"; do
+    i=$((i + 1))
+    ver=$("$k" version --client 2>/dev/null | sed -n 's/.*GitVersion:"\([^"]*\)".*/\1/p; s/^Client Version: \(.*\)/\1/p' | head -1)
+    if "$k" kustomize "$REPO/manifests" >"$TMP/render$i.yaml" 2>"$TMP/render$i.err"; then
+        tally < <(result 0 "kubectl kustomize manifests renders (kubectl ${ver:-?}: $k)")
+        renders+=("$TMP/render$i.yaml")
+    else
+        tally < <(result 1 "kubectl kustomize manifests renders (kubectl ${ver:-?}: $k)" "$(head -3 "$TMP/render$i.err")")
+    fi
+done
+[ ${#renders[@]} -gt 0 ] || finish
+
+# YAML -> JSON with Debian's python3-yaml, then the schemas in Node.js. The PrometheusRule is
+# applied on its own (its CRD exists only where the Prometheus Operator runs), so it is not in
+# the render: validated from its file.
+extra=()
+[ -f "$REPO/manifests/prometheusrule.yaml" ] && extra+=("$REPO/manifests/prometheusrule.yaml")
+"$PY" -c 'import json, sys, yaml; json.dump([o for f in sys.argv[2:] for o in yaml.safe_load_all(open(f)) if o], open(sys.argv[1], "w"))' \
+    "$TMP/objects.json" "${renders[0]}" "${extra[@]}"
+tally < <(node "$HERE/validate.js" "$OUT/npm/node_modules" "$TMP/objects.json" 2>&1 |
+    sed -e '/^ok - /b' -e '/^not ok - /b' -e 's/^/not ok - validate.js: /')
+
+# The validator itself must catch what it is for: a copy of one rendered Deployment with a
+# misspelt field, a wrong type and a bad enum value.
+"$PY" - "$TMP/objects.json" "$TMP/broken.json" <<'EOF'
+import json, sys
+objs = json.load(open(sys.argv[1]))
+d = next(o for o in objs if o["kind"] == "Deployment")
+d["metadata"]["name"] += "-broken"
+c = d["spec"]["template"]["spec"]["containers"][0]
+c["securityContext"]["readOnlyRootFilesytem"] = True
+c["imagePullPolicy"] = "Sometimes"
+d["spec"]["replicas"] = "two"
+json.dump([d], open(sys.argv[2], "w"))
+EOF
+node "$HERE/validate.js" "$OUT/npm/node_modules" "$TMP/broken.json" >"$TMP/broken.out" 2>&1
+if grep -q 'unknown field(s):.*readOnlyRootFilesytem' "$TMP/broken.out" &&
+    grep -q 'replicas' "$TMP/broken.out" && grep -q 'imagePullPolicy' "$TMP/broken.out"; then
+    tally < <(result 0 "self-test: validate.js rejects an unknown field, a wrong type and a bad enum")
+else
+    tally < <(result 1 "self-test: validate.js rejects an unknown field, a wrong type and a bad enum" "$(cat "$TMP/broken.out")")
+fi
+
+if [ -x "$ZTPROBE" ]; then
+    tally < <("$PY" "$HERE/check.py" "$REPO" "$ZTPROBE" "${renders[@]}" 2>&1 |
+        sed -e '/^ok - /b' -e '/^not ok - /b' -e 's/^/not ok - check.py: /')
+else
+    tally < <(result 1 "ztprobe binary for validate and ldd" "$ZTPROBE missing: run make first")
+fi
+finish

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# run.sh BIN: no secret in any output (issue 5, item 5; SPEC.md "No secret ... ever appears in a
+# report, a log line or an error message").
+# Secrets, each with a random part so a match cannot be a coincidence: a PostgreSQL password
+# given through password_env and through password_file (and a wrong one, also a secret), an
+# Authorization and a Proxy-Authorization header value, a literal password and URL
+# credentials in configs that must be refused.
+# Proof the secrets were really used: the PostgreSQL probes authenticate (ok), and a server that
+# reflects the request's headers back (body and WWW-Authenticate) shows the header was sent.
+# Every output of every mode is kept: run -o json|text|junit|prometheus (the formats this
+# binary offers), -v, --out, list, validate, watch's log lines and --out, merge, and the error
+# messages of failed runs and refused configs. Each is grepped for every secret.
+set -uo pipefail
+ZT=${1:-}
+. "$(dirname "${BASH_SOURCE[0]}")/../hostile/lib.sh"
+zh_init secrets
+O=$T/o
+mkdir -p "$O"
+
+rnd() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+PW="zt-Pg-Secret-$(rnd)"
+WRONG="zt-Wrong-Secret-$(rnd)"
+TOKEN="zt-Auth-Token-$(rnd)"
+PTOKEN="zt-Proxy-Token-$(rnd)"
+LIT="zt-Literal-Secret-$(rnd)"
+URLPW="zt-Url-Secret-$(rnd)"
+SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW")
+
+srv healthy healthy || exit 1
+srv redirect redirect || exit 1
+srv echo echo-any || exit 1
+peer reflect reflect || exit 1
+ZH_PG_DIR=$T/pgd
+PGPORT=$(ZT_PG_PASSWORD=$PW sh "$ZH_ROOT/tests/servers/pg.sh" start "$ZH_PG_DIR") ||
+    { notok "PostgreSQL 15 started (tests/servers/pg.sh)" "see above"; zh_finish; exit 1; }
+CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+umask 077
+printf '%s' "$PW" >"$T/pgpass"
+export ZT_SECRET_PW=$PW ZT_WRONG_PW=$WRONG
+H=$(port healthy)
+
+hdrs="\"headers\": { \"Authorization\": \"Bearer $TOKEN\", \"Proxy-Authorization\": \"Basic $PTOKEN\" }"
+pg() { echo "\"kind\": \"postgres\", \"host\": \"127.0.0.1\", \"user\": \"govtech_admin\", \"dbname\": \"govtech\", \"sslmode\": \"disable\""; }
+cat >"$T/cfg.json" <<EOF
+{ "version": 1, "defaults": { "timeout_ms": 2000 },
+  "dns": { "servers": ["127.0.0.1:9"], "search": false },
+  "roles": { "backend": { "selector": { "app": "backend" }, "probes": [
+    { "name": "pg-env", $(pg), "port": $PGPORT, "password_env": "ZT_SECRET_PW", "query": "SELECT version()", "expect": "allow" },
+    { "name": "pg-file", $(pg), "port": $PGPORT, "password_file": "$T/pgpass", "expect": "allow" },
+    { "name": "pg-wrong", $(pg), "port": $PGPORT, "password_env": "ZT_WRONG_PW", "expect": "allow" },
+    { "name": "pg-closed", $(pg), "port": $CLOSED, "password_env": "ZT_SECRET_PW", "expect": "allow" },
+    { "name": "pg-deny-open", $(pg), "port": $PGPORT, "password_file": "$T/pgpass", "expect": "deny" },
+    { "name": "http-auth", "kind": "http", "url": "http://127.0.0.1:$H/health", $hdrs, "expect": "allow" },
+    { "name": "http-auth-deny", "kind": "http", "url": "http://127.0.0.1:$H/health", $hdrs, "expect": "deny" },
+    { "name": "http-reflect-sent", "kind": "http", "url": "http://127.0.0.1:$(port reflect)/", $hdrs,
+      "status": [401], "body_contains": "Authorization: Bearer zt-Auth-Token-", "expect": "allow" },
+    { "name": "http-reflect-401", "kind": "http", "url": "http://127.0.0.1:$(port reflect)/", $hdrs, "expect": "allow" },
+    { "name": "http-reflect-mismatch", "kind": "http", "url": "http://127.0.0.1:$(port reflect)/", $hdrs,
+      "status": [401], "body_contains": "never-there", "expect": "allow" },
+    { "name": "http-echo", "kind": "http", "url": "http://127.0.0.1:$(port echo)/", $hdrs, "expect": "allow" },
+    { "name": "http-redirect", "kind": "http", "url": "http://127.0.0.1:$(port redirect)/", $hdrs,
+      "follow_redirects": true, "expect": "allow" }
+  ] } } }
+EOF
+
+# keep NAME CMD...: runs a command, stdout to $O/NAME.out, stderr to $O/NAME.err.
+keep() { local n=$1; shift; timeout -k 2 60 "$@" >"$O/$n.out" 2>"$O/$n.err" </dev/null; echo $? >"$T/$n.rc"; }
+
+keep json "$ZT" run -c "$T/cfg.json" --role backend -o json
+keep verbose "$ZT" run -c "$T/cfg.json" --role backend -v
+keep verbose-text "$ZT" run -c "$T/cfg.json" --role backend -v -o text
+keep out "$ZT" run -c "$T/cfg.json" --role backend --out "$O/out-file.json" -v
+keep text "$ZT" run -c "$T/cfg.json" --role backend -o text
+for f in junit prometheus; do
+    if "$ZT" help run 2>&1 | grep -q "$f"; then
+        keep "$f" "$ZT" run -c "$T/cfg.json" --role backend -o "$f" -v
+        [ -s "$O/$f.out" ]
+        check "-o $f produced a report" $? "empty stdout; stderr: $(head -c 200 "$O/$f.err")"
+    else
+        echo "skip - -o $f: not offered by this binary ('ztprobe help run'); SPEC.md requires it"
+    fi
+done
+keep list "$ZT" list -c "$T/cfg.json" --role backend
+keep list-all "$ZT" list -c "$T/cfg.json"
+keep validate "$ZT" validate -c "$T/cfg.json"
+keep role-by-labels env ZTPROBE_LABELS_FILE=/dev/null "$ZT" run -c "$T/cfg.json" -v
+cp "$O/json.out" "$T/a.json"
+cp "$O/json.out" "$T/b.json"
+keep merge-text "$ZT" merge -o text "$T/a.json" "$T/b.json"
+keep merge-json "$ZT" merge -o json "$T/a.json" "$T/b.json"
+if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-junit "$ZT" merge -o junit "$T/a.json" "$T/b.json"; fi
+# watch: its JSON log lines (stderr) and the report it keeps rewriting; SIGTERM after ~2 runs.
+timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --interval 200ms \
+    --out "$O/watch-file.json" -v >"$O/watch.out" 2>"$O/watch.err"
+echo $? >"$T/watch.rc"
+timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --interval 200ms \
+    -o text >"$O/watch-text.out" 2>"$O/watch-text.err"
+
+# Refused configs: the error message must not quote the secret it refuses.
+bad() { # NAME PROBE-FIELDS: a config with one tcp-less probe, expected to be refused (exit 2)
+    cat >"$T/$1.json" <<EOF
+{ "version": 1, "roles": { "r": { "selector": {}, "probes": [ { "name": "p", $2 } ] } } }
+EOF
+    keep "$1" "$ZT" run -c "$T/$1.json" --role r
+    keep "$1-validate" "$ZT" validate -c "$T/$1.json"
+    [ "$(cat "$T/$1.rc")" = 2 ] && [ -s "$O/$1.err" ]
+    check "refused config $1: exit 2 with a message" $? "exit $(cat "$T/$1.rc"); stderr: $(head -c 200 "$O/$1.err")"
+}
+bad literal-password "$(pg), \"port\": 5432, \"password\": \"$LIT\", \"expect\": \"allow\""
+bad literal-password-number "$(pg), \"port\": 5432, \"password\": \"$LIT\", \"password_env\": 7, \"expect\": \"allow\""
+bad url-credentials "\"kind\": \"http\", \"url\": \"http://admin:$URLPW@127.0.0.1:$H/\", \"expect\": \"allow\""
+bad url-credentials-https "\"kind\": \"https\", \"url\": \"https://$URLPW@127.0.0.1:$H/\", \"expect\": \"allow\""
+bad header-crlf "\"kind\": \"http\", \"url\": \"http://127.0.0.1:$H/\", \"headers\": { \"Authorization\": \"Bearer $TOKEN\\r\\nX-Injected: 1\" }, \"expect\": \"allow\""
+bad header-not-string "\"kind\": \"http\", \"url\": \"http://127.0.0.1:$H/\", \"headers\": { \"Authorization\": [\"Bearer $TOKEN\"] }, \"expect\": \"allow\""
+bad header-unknown-key "\"kind\": \"http\", \"url\": \"http://127.0.0.1:$H/\", \"headers\": { \"Authorization\": \"Bearer $TOKEN\" }, \"bogus\": \"$LIT\", \"expect\": \"allow\""
+bad header-on-tcp "\"kind\": \"tcp\", \"host\": \"127.0.0.1\", \"port\": 1, \"headers\": { \"Authorization\": \"Bearer $TOKEN\" }, \"expect\": \"allow\""
+# A password_env naming a variable that is unset, and a password_file that is missing: failures
+# at run time, after the config was accepted.
+cat >"$T/runtime.json" <<EOF
+{ "version": 1, "roles": { "r": { "selector": {}, "probes": [
+  { "name": "unset-env", $(pg), "port": $PGPORT, "password_env": "ZT_NOT_SET_$(rnd)", "expect": "allow" },
+  { "name": "missing-file", $(pg), "port": $PGPORT, "password_file": "$T/no-such-file", "expect": "allow" } ] } } }
+EOF
+keep runtime "$ZT" run -c "$T/runtime.json" --role r -v
+
+# The secrets were really used.
+res() { jres "$O/json.out" "$1" .outcome; }
+[ "$(res pg-env)" = ok ] && [ "$(res pg-file)" = ok ]
+check "password_env and password_file authenticate (ok): the password reached libpq" $? "pg-env $(res pg-env), pg-file $(res pg-file): $(jres "$O/json.out" pg-env .detail)"
+[ "$(res pg-wrong)" = auth_failed ]
+check "a wrong password gives auth_failed" $? "got $(res pg-wrong)"
+[ "$(res http-reflect-sent)" = ok ]
+check "the Authorization header was sent (the reflecting server echoed it back)" $? "got $(res http-reflect-sent): $(jres "$O/json.out" http-reflect-sent .detail)"
+[ "$(cat "$T/watch.rc")" = 0 ] && [ -s "$O/watch-file.json" ] && [ -s "$O/watch.err" ]
+check "watch ran, logged and wrote --out" $? "exit $(cat "$T/watch.rc"), log $(wc -c <"$O/watch.err") bytes"
+
+# The grep: every file of every mode, for every secret (fixed strings, binary files too).
+n_files=0
+for f in "$O"/*; do
+    [ -s "$f" ] || continue
+    n_files=$((n_files + 1))
+    hit=""
+    for s in "${SECRETS[@]}"; do
+        grep -qaF -- "$s" "$f" && hit="$hit ${s%-*}"
+    done
+    [ -z "$hit" ]
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" $? "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+done
+[ "$n_files" -ge 30 ]
+check "outputs grepped: $n_files non-empty files" $? "only $n_files: some mode printed nothing"
+# The grep itself works: the config holds the secrets it looks for.
+grep -qF "$TOKEN" "$T/cfg.json" && grep -qF "$LIT" "$T/literal-password.json" && grep -qF "$PW" "$T/pgpass"
+check "the grep finds the secrets where they are (config, password file)" $? "grep does not see them"
+! grep -lE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$O"/*.err >"$T/san.txt"
+check "no sanitizer report in any run" $? "in $(tr '\n' ' ' <"$T/san.txt")"
+
+zh_finish
