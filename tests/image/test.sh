@@ -134,6 +134,11 @@ in_pod() {
 vols frontend - >/dev/null
 out=$(in_pod frontend - -- sh -c 'id -u; id -g; id -G' 2>&1 | tr '\n' ' ')
 check "processes run as uid 65532, gid 65532, no other group" "$out" [ "$out" = "65532 65532 65532 " ]
+# No capabilities at all: the effective, permitted and ambient sets are empty, as
+# `capabilities.drop: [ALL]` with a non-root uid gives in a pod.
+caps=$(in_pod frontend - -- sh -c 'grep -E "^Cap(Eff|Prm|Amb):" /proc/self/status' 2>&1 | awk '{print $2}' | tr '\n' ' ')
+check "processes run with no effective, permitted or ambient capabilities" "$caps" \
+    [ "$caps" = "0000000000000000 0000000000000000 0000000000000000 " ]
 out=$(in_pod frontend - -- ldd /usr/local/bin/ztprobe 2>&1)
 check "every shared library of ztprobe is in the image (ldd)" "$(echo "$out" | grep 'not found')" \
     bash -c '! grep -q "not found" <<<"$1" && grep -q libcurl <<<"$1"' _ "$out"
