@@ -60,12 +60,16 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 units() { ls tests/unit/test_*.c | sed "s|tests/unit/\(.*\)\.c|build/$1/tests/\1|"; }
 suite unit-plain sh tests/run_unit.sh $(units plain)
 suite unit-asan-ubsan sh tests/run_unit.sh $(units san)
+# The same unit tests under valgrind memcheck: an error or a definite leak fails the binary.
+ZT_UNIT_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+    suite unit-valgrind sh tests/run_unit.sh $(units plain)
 suite integration bash tests/integration/run.sh build/san/ztprobe
 suite formats bash tests/formats/run.sh build/san/ztprobe
 suite lab bash tests/lab/run.sh build/san/ztprobe
 suite hostile bash tests/hostile/run.sh build/san/ztprobe
 suite limits bash tests/limits/run.sh build/san/ztprobe
 suite secrets bash tests/secrets/run.sh build/san/ztprobe
+suite watch bash tests/watch/run.sh build/san/ztprobe
 suite valgrind bash tests/valgrind/run.sh build/plain/ztprobe
 suite fuzz bash tests/fuzz/run.sh "${ZT_FUZZ_SECONDS:-10}"
 # The plain binary: the Dockerfile check compares its libraries with the runtime packages.

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Runs each cmocka unit test binary given; prints per-binary status and exits non-zero if any
-# failed. cmocka prints its own "[  PASSED  ] N test(s)." lines.
+# failed. cmocka prints its own "[  PASSED  ] N test(s)." lines. ZT_UNIT_WRAP, if set, is a
+# command put in front of each binary (the valgrind pass of `make test`).
 rc=0
 for t in "$@"; do
     echo "== $t"
-    "$t" || { echo "FAILED: $t" >&2; rc=1; }
+    # shellcheck disable=SC2086
+    ${ZT_UNIT_WRAP:-} "$t" || { echo "FAILED: $t" >&2; rc=1; }
 done
 exit $rc
