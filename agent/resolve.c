@@ -6,24 +6,45 @@
 #include <ares.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Lookups of one name and family in flight at the same time share one c-ares query: a
+ * matrix of many probes to a few Services would otherwise send hundreds of identical
+ * datagrams (times the ndots:5 search list) on one socket at once, and the replies that
+ * overflow its receive buffer would read as dns_timeout, a false "DNS is blocked". Each
+ * waiter still gets its own callback, so each probe keeps its own DNS outcome. Nothing is
+ * cached past the query: a later attempt asks again. */
+typedef struct lookup lookup_t;
+
+struct resolve_req {
+    lookup_t *lk;
+    resolve_cb cb;
+    void *ud;
+    bool cancelled;
+    resolve_req_t *next;         /* the lookup's waiters */
+};
+
+struct lookup {
+    resolver_t *r;
+    char *name;
+    int family;
+    resolve_req_t *waiters;
+    bool starting;               /* inside ares_getaddrinfo: it may answer at once */
+    bool completed;
+    lookup_t *next;              /* hash chain */
+};
+
+#define RESOLVE_BUCKETS 256u
 
 struct resolver {
     loop_t *loop;
     ares_channel channel;
     loop_timer_t timer;
     bool destroying;
-};
-
-struct resolve_req {
-    resolver_t *r;
-    resolve_cb cb;
-    void *ud;
-    bool cancelled;
-    bool starting;  /* inside ares_getaddrinfo: c-ares may answer at once (hosts file) */
-    bool completed;
+    lookup_t *inflight[RESOLVE_BUCKETS];
 };
 
 int resolver_global_init(void) { return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? 0 : -1; }
@@ -85,8 +106,10 @@ resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char
     r->loop = loop;
     struct ares_options o;
     memset(&o, 0, sizeof(o));
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
     o.sock_state_cb = resolver_sock_state;
+    /* Room for bursts of replies (the kernel caps it at net.core.rmem_max). */
+    o.socket_receive_buffer_size = 1 << 20;
     o.sock_state_cb_data = r;
     /* A pod's resolv.conf says timeout:5 attempts:2: far longer than a probe's budget. Retry
      * every second instead; the attempt's own deadline ends the lookup as dns_timeout. */
@@ -127,80 +150,147 @@ void resolver_destroy(resolver_t *r)
     free(r);
 }
 
+static unsigned lookup_bucket(const char *name, int family)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)family; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % RESOLVE_BUCKETS;
+}
+
+static void lookup_unlink(lookup_t *lk)
+{
+    lookup_t **pp = &lk->r->inflight[lookup_bucket(lk->name, lk->family)];
+    for (; *pp; pp = &(*pp)->next) {
+        if (*pp == lk) {
+            *pp = lk->next;
+            return;
+        }
+    }
+}
+
+static void lookup_free(lookup_t *lk)
+{
+    for (resolve_req_t *w = lk->waiters, *nx; w; w = nx) {
+        nx = w->next;
+        free(w);
+    }
+    free(lk->name);
+    free(lk);
+}
+
+static void answer_fill(resolve_answer_t *ans, int status, const struct ares_addrinfo *res)
+{
+    memset(ans, 0, sizeof(*ans));
+    ans->status = status;
+    ans->error = ares_strerror(status);
+    for (const struct ares_addrinfo_node *n = res ? res->nodes : NULL; n && ans->n < RESULT_MAX_ADDRS;
+         n = n->ai_next) {
+        resolve_addr_t *a = &ans->addrs[ans->n];
+        const void *src;
+        if (n->ai_family == AF_INET) {
+            src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
+            memcpy(a->bytes, src, 4);
+        } else if (n->ai_family == AF_INET6) {
+            src = &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr;
+            memcpy(a->bytes, src, 16);
+        } else {
+            continue;
+        }
+        a->family = n->ai_family;
+        inet_ntop(n->ai_family, src, a->text, sizeof(a->text));
+        /* c-ares may list the same address twice (one per socktype). */
+        bool dup = false;
+        for (size_t i = 0; i < ans->n; i++)
+            dup |= strcmp(ans->addrs[i].text, a->text) == 0;
+        if (!dup)
+            ans->n++;
+    }
+    if (status == ARES_SUCCESS && ans->n == 0)
+        ans->status = ARES_ENODATA;
+}
+
 static void resolver_on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
     (void)timeouts;
-    resolve_req_t *req = arg;
-    if (!req->cancelled && !req->r->destroying) {
+    lookup_t *lk = arg;
+    lookup_unlink(lk); /* a lookup starting from a callback below must not join this one */
+    if (!lk->r->destroying) {
         resolve_answer_t ans;
-        memset(&ans, 0, sizeof(ans));
-        ans.status = status;
-        ans.error = ares_strerror(status);
-        for (struct ares_addrinfo_node *n = res ? res->nodes : NULL; n && ans.n < RESULT_MAX_ADDRS;
-             n = n->ai_next) {
-            resolve_addr_t *a = &ans.addrs[ans.n];
-            const void *src;
-            if (n->ai_family == AF_INET) {
-                src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
-                memcpy(a->bytes, src, 4);
-            } else if (n->ai_family == AF_INET6) {
-                src = &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr;
-                memcpy(a->bytes, src, 16);
-            } else {
-                continue;
+        answer_fill(&ans, status, res);
+        /* A callback may cancel another waiter of this lookup (an attempt ending frees its
+         * state), so the flag is read just before each call. */
+        for (resolve_req_t *w = lk->waiters; w; w = w->next)
+            if (!w->cancelled) {
+                w->cancelled = true; /* answered: a later resolver_cancel is a no-op */
+                w->cb(w->ud, &ans);
             }
-            a->family = n->ai_family;
-            inet_ntop(n->ai_family, src, a->text, sizeof(a->text));
-            /* c-ares may list the same address twice (one per socktype). */
-            bool dup = false;
-            for (size_t i = 0; i < ans.n; i++)
-                dup |= strcmp(ans.addrs[i].text, a->text) == 0;
-            if (!dup)
-                ans.n++;
-        }
-        if (status == ARES_SUCCESS && ans.n == 0)
-            ans.status = ARES_ENODATA;
-        req->cb(req->ud, &ans);
     }
     if (res)
         ares_freeaddrinfo(res);
-    if (req->starting)
-        req->completed = true; /* resolver_lookup frees it */
+    if (lk->starting)
+        lk->completed = true; /* resolver_lookup frees it */
     else
-        free(req);
+        lookup_free(lk);
 }
 
 resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, resolve_cb cb, void *ud)
 {
-    resolve_req_t *req = calloc(1, sizeof(*req));
-    if (!req) {
+    resolve_req_t *w = calloc(1, sizeof(*w));
+    lookup_t *lk = NULL;
+    unsigned b = lookup_bucket(name, family);
+    if (w) {
+        for (lk = r->inflight[b]; lk; lk = lk->next)
+            if (lk->family == family && strcmp(lk->name, name) == 0)
+                break;
+    }
+    if (w && !lk) {
+        lk = calloc(1, sizeof(*lk));
+        if (lk && !(lk->name = strdup(name))) {
+            free(lk);
+            lk = NULL;
+        }
+        if (!lk) {
+            free(w);
+            w = NULL;
+        }
+    }
+    if (!w) {
         resolve_answer_t ans;
-        memset(&ans, 0, sizeof(ans));
-        ans.status = ARES_ENOMEM;
-        ans.error = ares_strerror(ARES_ENOMEM);
+        answer_fill(&ans, ARES_ENOMEM, NULL);
         cb(ud, &ans);
         return NULL;
     }
-    req->r = r;
-    req->starting = true;
-    req->cb = cb;
-    req->ud = ud;
+    w->cb = cb;
+    w->ud = ud;
+    w->lk = lk;
+    w->next = lk->waiters;
+    lk->waiters = w;
+    if (lk->r) /* joined a query in flight */
+        return w;
+
+    lk->r = r;
+    lk->family = family;
+    lk->next = r->inflight[b];
+    r->inflight[b] = lk;
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = family;
     hints.ai_socktype = SOCK_STREAM; /* one node per address, not one per socktype */
-    ares_getaddrinfo(r->channel, name, NULL, &hints, resolver_on_addrinfo, req);
-    req->starting = false;
-    if (req->completed) {
-        free(req);
+    lk->starting = true;
+    ares_getaddrinfo(r->channel, name, NULL, &hints, resolver_on_addrinfo, lk);
+    lk->starting = false;
+    if (lk->completed) {
+        lookup_free(lk);
         return NULL;
     }
     resolver_rearm(r);
-    return req;
+    return w;
 }
 
 void resolver_cancel(resolve_req_t *req)
 {
+    /* The waiter stays on its lookup until the query ends, and is freed with it. */
     if (req)
         req->cancelled = true;
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """gen_matrices.py: the benchmark's generated probe matrices (ztprobe configs, role "bench").
 
-Usage: gen_matrices.py OUTDIR --port PORT [--sizes 10,100,1000,10000] [--names 1000]
-                                          [--http 1000]
+Usage: gen_matrices.py OUTDIR --ports PORT[,PORT...] [--sizes 10,100,1000,10000]
+                                                    [--names 1000] [--http 1000]
 
-PORT is the bench listener's (httpd.c), which bench.py starts in the backend pod on the pod's
-address 10.0.2.10 (backend-service).
+PORTs are the bench listener's (httpd.c), which bench.py starts in the backend pod on the pod's
+address 10.0.2.10 (backend-service); the allow probes take them in turn.
 
 Writes:
   scale-N.json        for each size N of the scaling series: N probes run from the backend
@@ -54,10 +54,14 @@ DENY = {
 }
 
 
-def allow_targets(host, port):
-    url = "http://%s:%d/health" % (host, port)
-    http = {"kind": "http", "url": url, "status": [200], "body_contains": HEALTHY}
-    return [http, {"kind": "tcp", "host": host, "port": port}]
+def allow_targets(host, ports):
+    """HTTP and TCP in turn, each over every port."""
+    out = []
+    for port in ports:
+        out.append({"kind": "http", "url": "http://%s:%d/health" % (host, port),
+                    "status": [200], "body_contains": HEALTHY})
+        out.append({"kind": "tcp", "host": host, "port": port})
+    return out
 
 
 def config(probes, concurrency):
@@ -71,9 +75,9 @@ def config(probes, concurrency):
     }
 
 
-def scale_probes(n, port, by="addrs"):
+def scale_probes(n, ports, by="addrs"):
     """n probes: ceil(n/2) allow, floor(n/2) deny, interleaved so that any prefix is mixed."""
-    allow_t = allow_targets(POD_ADDR if by == "addrs" else POD_NAME, port)
+    allow_t = allow_targets(POD_ADDR if by == "addrs" else POD_NAME, ports)
     deny_t = DENY[by]
     n_allow = (n + 1) // 2
     allow = []
@@ -92,9 +96,9 @@ def scale_probes(n, port, by="addrs"):
     return mixed
 
 
-def http_probes(n, url):
-    return [{"name": "health-%05d" % i, "kind": "http", "url": url, "status": [200],
-             "body_contains": HEALTHY, "expect": "allow"} for i in range(n)]
+def http_probes(n, urls):
+    return [{"name": "health-%05d" % i, "kind": "http", "url": urls[i % len(urls)],
+             "status": [200], "body_contains": HEALTHY, "expect": "allow"} for i in range(n)]
 
 
 def write(path, obj):
@@ -105,31 +109,31 @@ def write(path, obj):
     os.replace(tmp, path)
 
 
-def generate(outdir, port, sizes=(10, 100, 1000, 10000), names=(1000,), http=1000):
+def generate(outdir, ports, sizes=(10, 100, 1000, 10000), names=(1000,), http=1000):
     os.makedirs(outdir, exist_ok=True)
     for n in sorted(set(sizes) | set(names)):
         if not 2 <= n <= 10000:
             raise ValueError("size %d outside 2..10000" % n)
-        write(os.path.join(outdir, "scale-%d.json" % n), config(scale_probes(n, port), n))
+        write(os.path.join(outdir, "scale-%d.json" % n), config(scale_probes(n, ports), n))
         if n in names:
             write(os.path.join(outdir, "scale-%d-names.json" % n),
-                  config(scale_probes(n, port, "names"), n))
+                  config(scale_probes(n, ports, "names"), n))
     write(os.path.join(outdir, "http-%d.json" % http),
-          config(http_probes(http, "http://backend-service:3000/health"), 64))
+          config(http_probes(http, ["http://backend-service:3000/health"]), 64))
     write(os.path.join(outdir, "http-%d-fast.json" % http),
-          config(http_probes(http, "http://%s:%d/health" % (POD_NAME, port)), 64))
+          config(http_probes(http, ["http://%s:%d/health" % (POD_NAME, p) for p in ports]), 64))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
-    ap.add_argument("--port", type=int, required=True, help="the bench listener's port")
+    ap.add_argument("--ports", required=True, help="the bench listener's ports, comma-separated")
     ap.add_argument("--sizes", default="10,100,1000,10000")
     ap.add_argument("--names", default="1000", help="sizes also written by name")
     ap.add_argument("--http", type=int, default=1000)
     args = ap.parse_args(argv)
     try:
-        generate(args.outdir, args.port, [int(s) for s in args.sizes.split(",") if s],
+        generate(args.outdir, [int(p) for p in args.ports.split(",") if p], [int(s) for s in args.sizes.split(",") if s],
                  [int(s) for s in args.names.split(",") if s], args.http)
     except ValueError as e:
         print("gen_matrices: %s" % e, file=sys.stderr)

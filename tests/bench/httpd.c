@@ -4,9 +4,12 @@
  * connection and drop SYNs past a few thousand at once; with this one in the pod, the scaling
  * series measures the probing tools, not the server.
  *
- * Usage: httpd --bind ADDR --port-file FILE [--port N] [--max-seconds S]
- * The port it got (N, default 0: any) is written to FILE atomically. Runs until SIGTERM/SIGINT
- * or S seconds (default 1800), so a forgotten listener does not outlive its bench for long. */
+ * Usage: httpd --bind ADDR --port-file FILE [--listeners K] [--max-seconds S]
+ * It listens on K ports (default 1, each one the kernel picks) and writes them to FILE
+ * atomically, space-separated. Several ports, because thousands of connects a second to one
+ * address and port fill that 4-tuple space with TIME_WAIT within a few runs. Runs until
+ * SIGTERM/SIGINT or S seconds (default 1800), so a forgotten listener does not outlive its
+ * bench for long. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #define BODY "{\"status\":\"healthy\"}"
+#define MAX_LISTENERS 64
 static const char RESPONSE[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                                "Content-Length: 20\r\nConnection: close\r\n\r\n" BODY;
 
@@ -74,7 +78,15 @@ static void conn_read(int ep, int fd)
     }
 }
 
-static int serve(int ls, int ep, time_t deadline)
+static int is_listener(const int *ls, int n, int fd)
+{
+    for (int i = 0; i < n; i++)
+        if (ls[i] == fd)
+            return 1;
+    return 0;
+}
+
+static int serve(const int *ls, int n_ls, int ep, time_t deadline)
 {
     struct epoll_event evs[256];
     while (!stop && time(NULL) < deadline) {
@@ -87,12 +99,12 @@ static int serve(int ls, int ep, time_t deadline)
         }
         for (int i = 0; i < n; i++) {
             int fd = evs[i].data.fd;
-            if (fd != ls) {
+            if (!is_listener(ls, n_ls, fd)) {
                 conn_read(ep, fd);
                 continue;
             }
             for (;;) {
-                int c = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (c < 0)
                     break; /* EAGAIN, or out of descriptors: retried on the next event */
                 if ((size_t)c >= n_matched) {
@@ -109,14 +121,15 @@ static int serve(int ls, int ep, time_t deadline)
     return 0;
 }
 
-static int write_port(const char *path, int port)
+static int write_ports(const char *path, const int *ports, int n)
 {
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f)
         return -1;
-    fprintf(f, "%d\n", port);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%d%c", ports[i], i + 1 < n ? ' ' : '\n');
     if (fclose(f) != 0)
         return -1;
     return rename(tmp, path);
@@ -125,21 +138,22 @@ static int write_port(const char *path, int port)
 int main(int argc, char **argv)
 {
     const char *bind_addr = NULL, *port_file = NULL;
-    long port = 0, max_s = 1800;
+    long n_ls = 1, max_s = 1800;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--bind") == 0)
             bind_addr = argv[i + 1];
         else if (strcmp(argv[i], "--port-file") == 0)
             port_file = argv[i + 1];
-        else if (strcmp(argv[i], "--port") == 0)
-            port = strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--listeners") == 0)
+            n_ls = strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--max-seconds") == 0)
             max_s = strtol(argv[i + 1], NULL, 10);
     }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (!bind_addr || !port_file || port < 0 || port > 65535 || max_s <= 0 ||
-        inet_pton(AF_INET, bind_addr, &sa.sin_addr) != 1) {
-        fprintf(stderr, "usage: httpd --bind IPV4 --port-file FILE [--port N] [--max-seconds S]\n");
+    struct in_addr addr;
+    if (!bind_addr || !port_file || n_ls < 1 || n_ls > MAX_LISTENERS || max_s <= 0 ||
+        inet_pton(AF_INET, bind_addr, &addr) != 1) {
+        fprintf(stderr, "usage: httpd --bind IPV4 --port-file FILE [--listeners 1..%d] "
+                        "[--max-seconds S]\n", MAX_LISTENERS);
         return 2;
     }
     struct rlimit rl;
@@ -155,30 +169,42 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sig, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int rc = 1, one = 1, ep = -1;
-    int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof(sa);
-    if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls, 65535) < 0 ||
-        getsockname(ls, (struct sockaddr *)&sa, &len) < 0) {
-        perror("httpd: listen");
-        goto out;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = ls};
-    if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev) < 0) {
+    int rc = 1, one = 1, ep = -1, ls[MAX_LISTENERS], ports[MAX_LISTENERS], n = 0;
+    if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
         perror("httpd: epoll");
         goto out;
     }
-    if (write_port(port_file, ntohs(sa.sin_port)) != 0) {
+    for (; n < (int)n_ls; n++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = addr};
+        socklen_t len = sizeof(sa);
+        struct epoll_event ev = {.events = EPOLLIN};
+        ls[n] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (ls[n] < 0)
+            break;
+        ev.data.fd = ls[n];
+        if (setsockopt(ls[n], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            bind(ls[n], (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ls[n], 65535) < 0 ||
+            getsockname(ls[n], (struct sockaddr *)&sa, &len) < 0 ||
+            epoll_ctl(ep, EPOLL_CTL_ADD, ls[n], &ev) < 0) {
+            close(ls[n]);
+            break;
+        }
+        ports[n] = ntohs(sa.sin_port);
+    }
+    if (n < (int)n_ls) {
+        perror("httpd: listen");
+        goto out;
+    }
+    if (write_ports(port_file, ports, n) != 0) {
         perror("httpd: port file");
         goto out;
     }
-    rc = serve(ls, ep, time(NULL) + max_s);
+    rc = serve(ls, n, ep, time(NULL) + max_s);
 out:
+    for (int i = 0; i < n; i++)
+        close(ls[i]);
     if (ep >= 0)
         close(ep);
-    if (ls >= 0)
-        close(ls);
     free(matched);
     return rc;
 }

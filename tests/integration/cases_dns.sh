@@ -101,4 +101,26 @@ EOF
     chk "http deny by name, DNS silent -> inconclusive" dns-blocked http-deny verdict=inconclusive \
         outcome=dns_timeout
     chk "DNS silent -> dns_blocked diagnosis" dns-blocked - diagnoses.*.code^dns_blocked
+
+    # 500 probes to one name at once share one lookup: each gets its own outcome, and the
+    # server sees a handful of queries, not 500 (a burst that large overflows the resolver
+    # socket in a pod and reads as a false dns_timeout).
+    $PY - "$D" "$H" >"$T/dns-burst.json" <<'PYEOF'
+import json, sys
+d, h = sys.argv[1], int(sys.argv[2])
+probes = [{"name": "p%d" % i, "kind": "tcp", "host": "svc.test", "port": h, "expect": "allow"}
+          for i in range(500)]
+print(json.dumps({"version": 1, "defaults": {"timeout_ms": 2000, "concurrency": 500},
+                  "dns": {"servers": [d], "search": False},
+                  "roles": {"r": {"selector": {"app": "r"}, "probes": probes}}}))
+PYEOF
+    local before after
+    before=$(grep -c 'query\[A\] svc.test' "$T/dnsmasq.log" 2>/dev/null)
+    runz dns-burst 0 run -c "$T/dns-burst.json" --role r
+    sleep 0.3
+    after=$(grep -c 'query\[A\] svc.test' "$T/dnsmasq.log" 2>/dev/null)
+    chk "500 probes to one name -> every one ok with its own DNS timing" dns-burst - \
+        summary.passed=500 'results.*.timings_ms.dns!=null'
+    expect_between "500 probes to one name share their lookups (A queries seen by the server)" \
+        "$((after - before))" 1 5
 }

@@ -161,7 +161,7 @@ start_dnsmasq() {
         DNS_PORT=$($PY -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
         dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
             --port="$DNS_PORT" --listen-address=127.0.0.1 --bind-interfaces -u root \
-            --pid-file="$DNSMASQ_PIDFILE" --log-facility="$T/dnsmasq.log" \
+            --pid-file="$DNSMASQ_PIDFILE" --log-facility="$T/dnsmasq.log" --log-queries \
             --local=/test/ \
             --host-record=svc.test,127.0.0.1 \
             --host-record=multi.test,127.0.0.1 --host-record=multi.test,127.0.0.2 \
