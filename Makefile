@@ -28,7 +28,7 @@ MAIN_OBJ := $(B)/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps test unit unit-san integration lab demo bench fuzz image image-test clean help
+.PHONY: all deps deps-lab test unit unit-san integration lab demo bench fuzz image image-test clean help
 all: ztprobe
 
 ztprobe: $(B)/ztprobe
@@ -51,9 +51,13 @@ $(B)/tests/%: tests/unit/%.c $(B)/libzt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libzt.a $(LDLIBS) -lcmocka
 
-# Installs the Debian packages the build, the tests and the lab need (idempotent).
+# Installs the Debian packages the build, the tests and the lab need (idempotent); deps-lab
+# only what the build and the lab need (`make demo`).
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
+
+deps-lab:
+	@sh tests/deps.sh lab
 
 unit: $(UNIT_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
@@ -69,11 +73,11 @@ integration: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/integration/run.sh ./ztprobe
 
-lab: deps
+lab: deps-lab
 	@$(MAKE) --no-print-directory all
 	@bash tests/lab/run.sh ./ztprobe
 
-demo: deps
+demo: deps-lab
 	@$(MAKE) --no-print-directory all
 	@bash tests/lab/demo.sh ./ztprobe
 

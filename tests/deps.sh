@@ -1,11 +1,22 @@
 #!/bin/sh
-# Installs the Debian 12 packages that ztprobe's build, tests, lab and demo need. Idempotent:
-# asks apt only when something is missing.
+# Installs the Debian 12 packages ztprobe needs, idempotently (apt is asked only when something
+# is missing). Profiles, each including the one before:
+#   build  the compiler and the libraries' -dev packages (`make`)
+#   lab    the policy lab's servers and tools (`make demo`, `make lab`)
+#   test   everything `make test`, `make fuzz` and `make image` use (the default)
 set -eu
-PKGS="build-essential pkg-config libcurl4-openssl-dev libpq-dev libc-ares-dev libcjson-dev
-libcmocka-dev libyaml-dev postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
-python3 python3-yaml curl valgrind procps psmisc jq prometheus libxml2-utils
-clang libclang-rt-14-dev time binutils podman debootstrap"
+BUILD="build-essential pkg-config libcurl4-openssl-dev libpq-dev libc-ares-dev libcjson-dev
+libyaml-dev"
+LAB="postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
+python3 python3-yaml curl procps psmisc"
+TEST="libcmocka-dev valgrind jq prometheus libxml2-utils clang libclang-rt-14-dev time binutils
+podman debootstrap"
+case "${1:-test}" in
+build) PKGS=$BUILD ;;
+lab) PKGS="$BUILD $LAB" ;;
+test) PKGS="$BUILD $LAB $TEST" ;;
+*) echo "usage: tests/deps.sh [build|lab|test]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
