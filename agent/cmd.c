@@ -32,7 +32,7 @@ int cmd_run(const cli_opts_t *o)
     }
     if ((rc = session_emit(o, text)) != 0)
         goto done;
-    if ((rc = session_push(o, &s, &rep)) != 0)
+    if ((rc = session_push(o, &s, &rep, text)) != 0)
         goto done;
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
 done:

@@ -32,15 +32,24 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 
 /* The URL for messages: scheme, host[:port] and path; user:password@, query and fragment
  * left out (a token may hide in either); control bytes as '?'. */
-static void push_safe_url(const char *url, char *out, size_t len)
+/* The authority of url ("user:pw@host:port") and its last '@' inside (NULL: no userinfo). */
+static const char *push_authority(const char *url, const char **at)
 {
     const char *sep = strstr(url, "://");
     const char *auth = sep ? sep + 3 : url;
     size_t auth_len = strcspn(auth, "/?#");
-    const char *host = auth;
+    *at = NULL;
     for (size_t i = 0; i < auth_len; i++)
         if (auth[i] == '@')
-            host = auth + i + 1;
+            *at = auth + i;
+    return auth;
+}
+
+static void push_safe_url(const char *url, char *out, size_t len)
+{
+    const char *at;
+    const char *auth = push_authority(url, &at);
+    const char *host = at ? at + 1 : auth;
     size_t rest = strcspn(host, "?#");
     snprintf(out, len, "%.*s%.*s", (int)(auth - url), url, (int)rest, host);
     for (char *p = out; *p; p++)
@@ -75,13 +84,8 @@ static void scrub(char *msg, size_t cap, const char *secret, size_t slen)
 /* Belt and braces: a curl message might quote the URL; no part of user:password survives. */
 static void scrub_userinfo(char *msg, size_t cap, const char *url)
 {
-    const char *sep = strstr(url, "://");
-    const char *auth = sep ? sep + 3 : url;
-    size_t auth_len = strcspn(auth, "/?#");
-    const char *at = NULL;
-    for (size_t i = 0; i < auth_len; i++)
-        if (auth[i] == '@')
-            at = auth + i;
+    const char *at;
+    const char *auth = push_authority(url, &at);
     if (at == NULL)
         return;
     size_t ui_len = (size_t)(at - auth);

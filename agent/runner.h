@@ -26,7 +26,8 @@ typedef struct {
  * addresses). Returns 0, or -1 on an internal error (err says which library failed). */
 int runner_run(const runner_opts_t *opts, result_t *results, char *err, size_t errlen);
 
-/* Process-wide library init/cleanup (curl_global_init, ares_library_init). */
+/* Process-wide library init/cleanup (curl_global_init, ares_library_init): once around any
+ * number of runner_run calls (the probe kinds rely on it and do not repeat it). */
 int runner_global_init(char *err, size_t errlen);
 void runner_global_cleanup(void);
 

@@ -180,6 +180,8 @@ void session_close(session_t *s)
 {
     if (!s)
         return;
+    if (s->libs_ready)
+        runner_global_cleanup();
     free(s->probes);
     config_free(s->cfg);
     memset(s, 0, sizeof(*s));
@@ -198,6 +200,14 @@ int session_open(const cli_opts_t *o, session_t *s)
     if (s->capped)
         log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)", s->cfg->concurrency,
                   s->capped);
+    /* Once per session, not per run: watch runs the matrix thousands of times. */
+    char err[512];
+    if (runner_global_init(err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        session_close(s);
+        return EXIT_INTERNAL;
+    }
+    s->libs_ready = true;
     return 0;
 }
 
@@ -215,10 +225,6 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
         return EXIT_INTERNAL;
     }
     rep->n_results = s->n_probes;
-    if (runner_global_init(err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        return EXIT_INTERNAL;
-    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     rep->started_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -229,7 +235,6 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     };
     int runrc = runner_run(&ro, rep->results, err, sizeof(err));
     rep->duration_ms = loop_mono_ms() - t0;
-    runner_global_cleanup();
     if (runrc < 0) {
         log_error("%s", err);
         return EXIT_INTERNAL;
@@ -243,12 +248,14 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     return 0;
 }
 
-int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep)
+int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)
 {
     if (!o->push)
         return 0;
     char err[512], host[256] = "";
-    char *body = report_render_prometheus(rep, 1);
+    /* With -o prometheus the exposition is already rendered: push the same bytes. */
+    char *own = o->format == FMT_PROMETHEUS ? NULL : report_render_prometheus(rep, 1);
+    const char *body = o->format == FMT_PROMETHEUS ? rendered : own;
     if (!body) {
         log_error("out of memory rendering metrics for --push");
         return EXIT_INTERNAL;
@@ -257,7 +264,7 @@ int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep)
     const char *instance = rep->pod_name[0] ? rep->pod_name : (gethostname(host, sizeof(host) - 1) == 0 ? host : "");
     int rc = push_prometheus(o->push, "ztprobe", instance, body, (long)s->cfg->timeout_ms,
                              s->cfg->ca_file, err, sizeof(err));
-    free(body);
+    free(own);
     if (rc < 0) {
         log_error("%s", err);
         return EXIT_INTERNAL;

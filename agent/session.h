@@ -4,6 +4,7 @@
 #define ZT_SESSION_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "cli.h"
 #include "config.h"
@@ -17,10 +18,11 @@ typedef struct {
     size_t n_probes;
     int concurrency;             /* after the open-files cap */
     int capped;                  /* >0: the cap lowered it to this */
+    bool libs_ready;             /* runner_global_init done (undone by session_close) */
 } session_t;
 
 /* Loads the config (applying --timeout-ms, --concurrency, --ca-file), chooses the role and the
- * probes (--only). Returns 0, or an exit code (EXIT_USAGE, EXIT_INTERNAL) after logging why. */
+ * probes (--only), and initialises libcurl and c-ares for the session's runs. Returns 0, or an exit code (EXIT_USAGE, EXIT_INTERNAL) after logging why. */
 int session_open(const cli_opts_t *o, session_t *s);
 void session_close(session_t *s);
 
@@ -36,7 +38,8 @@ char *session_render(const cli_opts_t *o, const report_t *rep);
 int session_emit(const cli_opts_t *o, const char *text);
 
 /* --push: PUTs the Prometheus rendering of rep to the Pushgateway (job ztprobe, instance the
- * pod name or host name). Returns 0 (also without --push), or EXIT_INTERNAL after logging. */
-int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep);
+ * pod name or host name); rendered is session_render's text, reused with -o prometheus.
+ * Returns 0 (also without --push), or EXIT_INTERNAL after logging. */
+int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered);
 
 #endif

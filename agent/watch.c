@@ -132,9 +132,9 @@ int cmd_watch(const cli_opts_t *o)
         if (rc == 0) {
             char *text = session_render(o, &rep);
             rc = text ? session_emit(o, text) : EXIT_INTERNAL;
-            free(text);
             if (rc == 0)
-                rc = session_push(o, &s, &rep); /* logged; the next run tries again */
+                rc = session_push(o, &s, &rep, text); /* logged; the next run tries again */
+            free(text);
         }
         watch_log_run(&rep, run, rc);
         free(rep.results);

@@ -171,10 +171,6 @@ int http_multi_env_init(probe_env_t *env, char *err, size_t errlen)
     http_env_t *h = NULL;
     CURLMcode mrc = CURLM_OK;
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "curl_global_init failed");
-        return -1;
-    }
     h = calloc(1, sizeof *h);
     if (h == NULL || (h->multi = curl_multi_init()) == NULL) {
         snprintf(err, errlen, "libcurl: cannot create a multi handle");
@@ -198,7 +194,6 @@ fail:
     if (h != NULL && h->multi != NULL)
         curl_multi_cleanup(h->multi);
     free(h);
-    curl_global_cleanup();
     return -1;
 }
 
@@ -216,6 +211,5 @@ void http_multi_env_cleanup(probe_env_t *env)
     free(h->owner);
     free(h);
     env->http = NULL;
-    curl_global_cleanup();
 }
 
