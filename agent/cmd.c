@@ -42,20 +42,10 @@ done:
     return rc;
 }
 
-static int load_only_config(const cli_opts_t *o, config_t **cfg)
-{
-    char err[1024];
-    int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
-    if (rc == 0)
-        return 0;
-    log_error("%s", err);
-    return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
-}
-
 int cmd_validate(const cli_opts_t *o)
 {
     config_t *cfg = NULL;
-    int rc = load_only_config(o, &cfg);
+    int rc = session_load_config(o, &cfg);
     if (rc != 0)
         return rc;
     size_t probes = 0;
@@ -84,7 +74,7 @@ static void list_role(const config_t *cfg, const config_role_t *r)
 int cmd_list(const cli_opts_t *o)
 {
     config_t *cfg = NULL;
-    int rc = load_only_config(o, &cfg);
+    int rc = session_load_config(o, &cfg);
     if (rc != 0)
         return rc;
     const char *want = o->role ? o->role : getenv("ZTPROBE_ROLE");

@@ -21,7 +21,7 @@
 
 #define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
 
-static int load_config(const cli_opts_t *o, config_t **cfg)
+int session_load_config(const cli_opts_t *o, config_t **cfg)
 {
     char err[1024];
     int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
@@ -42,6 +42,8 @@ static int load_config(const cli_opts_t *o, config_t **cfg)
         char *ca = strdup(o->ca_file);
         if (!ca) {
             log_error("out of memory");
+            config_free(*cfg);
+            *cfg = NULL;
             return EXIT_INTERNAL;
         }
         free((*cfg)->ca_file);
@@ -191,7 +193,7 @@ int session_open(const cli_opts_t *o, session_t *s)
 {
     int rc;
     memset(s, 0, sizeof(*s));
-    if ((rc = load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
+    if ((rc = session_load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
         (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
         session_close(s);
         return rc;

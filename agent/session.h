@@ -21,6 +21,11 @@ typedef struct {
     bool libs_ready;             /* runner_global_init done (undone by session_close) */
 } session_t;
 
+/* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,
+ * --concurrency, --ca-file; absent flags change nothing). Returns 0, or EXIT_USAGE /
+ * EXIT_INTERNAL after logging why. Shared with validate and list. */
+int session_load_config(const cli_opts_t *o, config_t **cfg);
+
 /* Loads the config (applying --timeout-ms, --concurrency, --ca-file), chooses the role and the
  * probes (--only), and initialises libcurl and c-ares for the session's runs. Returns 0, or an exit code (EXIT_USAGE, EXIT_INTERNAL) after logging why. */
 int session_open(const cli_opts_t *o, session_t *s);
