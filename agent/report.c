@@ -1,4 +1,4 @@
-/* report.c: the JSON report of SPEC.md "Report", rendered by hand so the layout is stable and
+/* report.c: the JSON report (the reference, "Report"), rendered by hand so the layout is stable and
  * readable with 2-space indentation; the summary and report_free. Parsing a report back
  * (merge) is in report_parse.c. */
 #include "report.h"

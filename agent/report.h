@@ -1,4 +1,4 @@
-/* report.h: rendering a report (SPEC.md "Report") as JSON or as a text table, and parsing a
+/* report.h: rendering a report (the reference, "Report") as JSON or as a text table, and parsing a
  * JSON report back (merge). Pure: renderers write into memory, the caller does the I/O. */
 #ifndef ZT_REPORT_H
 #define ZT_REPORT_H

@@ -1,4 +1,4 @@
-/* report_parse.c: reading a JSON report (SPEC.md "Report") back with cJSON, for merge. Split
+/* report_parse.c: reading a JSON report (the reference, "Report") back with cJSON, for merge. Split
  * from report.c along the render / parse seam. The parser treats its input as hostile: every
  * type is checked, every copy bounded. */
 #include "report.h"

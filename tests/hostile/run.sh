@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh BIN: hostile peers (issue 5, item 1). Each case is one agent run with one probe against
-# a misbehaving server on loopback, and asserts: the outcome SPEC.md "Outcomes" gives for it;
+# a misbehaving server on loopback, and asserts: the outcome the reference ("Outcomes") gives for it;
 # that the run ended within the probe's timeout_ms plus a margin ($ZT_MARGIN_MS, default 1500,
 # room for ASan's start-up); a bounded peak RSS ($ZT_RSS_MAX_KB, default 65536 = 64 MB, under a
 # 100 MB body or an endless stream); exit 0/1 matching the verdict; no sanitizer report.

@@ -193,7 +193,7 @@ static void test_deny_outcomes(void **state)
 {
     (void)state;
     top_err("'defaults':{'deny_outcomes':['timeout','droped']},",
-            "defaults.deny_outcomes[1]: unknown outcome (see SPEC.md \"Outcomes\")");
+            "defaults.deny_outcomes[1]: unknown outcome (see \"Outcomes\" in docs/reference.md)");
     top_err("'defaults':{'deny_outcomes':[]},", "defaults.deny_outcomes: must not be empty");
     top_err("'defaults':{'deny_outcomes':'timeout'},",
             "defaults.deny_outcomes: must be a list of outcome names");
