@@ -16,7 +16,7 @@
 #define CONFIG_ATTEMPTS_MAX 10
 #define CONFIG_CONCURRENCY_MAX 10000
 
-typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_COUNT } probe_kind_t;
+typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_UDP, KIND_COUNT } probe_kind_t;
 typedef enum { EXPECT_ALLOW, EXPECT_DENY } expect_t;
 /* Which resolved addresses a probe connects to: any (the first, IPv4 preferred), one family,
  * or all of them at once. */
@@ -70,6 +70,9 @@ typedef struct {
     char *server;        /* "ip" or "ip:port" or "[ip6]:port"; NULL: dns.servers */
     bool expect_nxdomain;/* expect_rcode "nxdomain" */
     cidr_list_t answers_within;
+
+    /* A kind's own keys, parsed by its probe_ops_t.parse and freed by its clear (udp). */
+    void *kind_data;
 } config_probe_t;
 
 typedef struct {

@@ -38,7 +38,7 @@ const char *config_expect_name(expect_t e)
     return e == EXPECT_DENY ? "deny" : "allow";
 }
 
-/* kind -1: is k a key of any kind? */
+/* kind -1: is k a key of any kind? "family" belongs to every kind the runner resolves for. */
 static bool key_for_kind(const char *k, int kind)
 {
     if (config_json_in_list(k, common_keys))
@@ -46,7 +46,7 @@ static bool key_for_kind(const char *k, int kind)
     for (int i = 0; i < KIND_COUNT; i++) {
         const probe_ops_t *ops = probe_kinds[i];
         if ((kind < 0 || kind == i) &&
-            config_json_in_list(k, ops->keys))
+            (config_json_in_list(k, ops->keys) || (ops->resolves && strcmp(k, "family") == 0)))
             return true;
     }
     return false;
@@ -342,6 +342,9 @@ void config_probe_clear(config_probe_t *p)
 {
     if (!p)
         return;
+    const probe_ops_t *ops = probe_ops_for(p->kind);
+    if (ops && ops->clear)
+        ops->clear(p);
     for (size_t i = 0; i < p->n_headers; i++) {
         free(p->headers[i].name);
         free(p->headers[i].value);

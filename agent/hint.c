@@ -311,6 +311,42 @@ static void hint_deny_inconclusive(const result_t *r, const hint_parts_t *p, cha
     }
 }
 
+/* family: all, where one family passed and the other did not: the classic cause is an
+ * ipBlock (or its except ranges) written for one family only. */
+static bool hint_families(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
+{
+    const probe_ops_t *ops = probe_ops_for(r->kind);
+    bool seen[2] = {false, false}, bad[2] = {false, false};
+    outcome_t bad_o[2] = {OUTCOME_ERROR, OUTCOME_ERROR};
+    const char *bad_a[2] = {"", ""};
+    for (size_t i = 0; i < r->n_addr_results && i < RESULT_MAX_ADDRS; i++) {
+        const result_addr_t *a = &r->addr_results[i];
+        int f = strchr(a->address, ':') != NULL;
+        bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome) : a->outcome != OUTCOME_OK;
+        seen[f] = true;
+        if (broke && !bad[f]) {
+            bad[f] = true;
+            bad_o[f] = a->outcome;
+            bad_a[f] = a->address;
+        }
+    }
+    if (!seen[0] || !seen[1] || bad[0] == bad[1])
+        return false;
+    int b = bad[1], g = !b;
+    const char *fam[2] = {"IPv4", "IPv6"};
+    if (r->expect == EXPECT_DENY)
+        HINT("The deny held over %s but not over %s (%s at %.46s): the policy's ipBlocks or "
+             "their except ranges are written for %s only, so the %s path is open; add the %s "
+             "CIDRs to them (`kubectl get networkpolicy %s -o yaml`).",
+             fam[g], fam[b], outcome_name(bad_o[b]), bad_a[b], fam[g], fam[b], fam[b], p->ns);
+    else
+        HINT("%s answers over %s but not over %s (%s at %.46s): the allow rule's ipBlock covers "
+             "%s only, or the service does not listen on %s; check `kubectl get networkpolicy "
+             "%s -o yaml` and the Service's ipFamilies.",
+             p->endpoint, fam[g], fam[b], outcome_name(bad_o[b]), bad_a[b], fam[g], fam[b], p->ns);
+    return true;
+}
+
 void hint_write(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t len)
 {
     hint_parts_t p;
@@ -323,7 +359,9 @@ void hint_write(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t len)
     for (size_t level = 0; level < HINT_LEVELS; level++) {
         parts_init(&p, r, ctx, &hint_limits[level]);
         const probe_ops_t *ops = probe_ops_for(r->kind);
-        if (ops && ops->hint && ops->hint(r, &p, buf, len))
+        if (hint_families(r, &p, buf, len))
+            ;
+        else if (ops && ops->hint && ops->hint(r, &p, buf, len))
             ;
         else if (r->expect == EXPECT_ALLOW)
             hint_allow(r, &p, buf, len);

@@ -18,6 +18,7 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_HINT_LEN 384
 #define RESULT_TARGET_LEN 320
 #define RESULT_HOST_LEN 256
+#define RESULT_OUTCOME_TEXT_LEN 512 /* report_outcome_text: every address of a family: all probe */
 
 /* Facts a kind states about an attempt, for the hint (never parsed from detail). */
 #define RESULT_FACT_NOT_NXDOMAIN 1u /* dns: expected NXDOMAIN, got an answer */

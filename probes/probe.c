@@ -12,6 +12,7 @@ extern const probe_ops_t http_probe_ops;
 extern const probe_ops_t https_probe_ops;
 extern const probe_ops_t pg_probe_ops;
 extern const probe_ops_t dns_probe_ops;
+extern const probe_ops_t udp_probe_ops;
 
 /* The kind table: adding a kind is its file, its KIND_ value and one row here. */
 const probe_ops_t *const probe_kinds[KIND_COUNT] = {
@@ -20,6 +21,7 @@ const probe_ops_t *const probe_kinds[KIND_COUNT] = {
     [KIND_HTTPS] = &https_probe_ops,
     [KIND_POSTGRES] = &pg_probe_ops,
     [KIND_DNS] = &dns_probe_ops,
+    [KIND_UDP] = &udp_probe_ops,
 };
 
 const probe_ops_t *probe_ops_for(probe_kind_t kind)

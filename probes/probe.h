@@ -101,6 +101,7 @@ typedef struct probe_ops {
     bool open_listable;
     const char *const *keys;     /* the kind's own config keys (NULL-terminated) */
     probe_parse_fn parse;
+    void (*clear)(config_probe_t *p); /* optional: frees what parse put in p->kind_data */
     /* The report's target text ("host:port", the url, "name A @server"). */
     void (*target)(const config_probe_t *p, char *buf, size_t len);
     probe_hint_fn hint;          /* optional */
