@@ -175,3 +175,121 @@ EOF
     udp_config_errors '{"name":"u","kind":"tcp","host":"h","port":53,"send":"x","expect":"allow"}' \
         "roles.r.probes[0].send: unknown key for kind tcp" "validate: send only for udp" udp-sendtcp
 }
+
+# A client, a router and a server namespace (zti<pid>c, r, s), dual-stack, linked to nothing
+# else; nftables in the router's forward hook answers per UDP port, so the ICMP errors come
+# from a middle hop, as from a node that enforces policies.
+udp_netns_up() {
+    local c=zti$$c r=zti$$r s=zti$$s ns
+    for ns in $c $r $s; do
+        ip netns add "$ns" || return 1
+        NETNS+=("$ns")
+        ip -n "$ns" link set lo up
+        # No duplicate address detection: a tentative link-local address delays the first
+        # neighbour resolution past a probe's timeout.
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+    done
+    ip link add "zti$$c0" netns "$c" type veth peer name "zti$$r0" netns "$r" || return 1
+    ip link add "zti$$s0" netns "$s" type veth peer name "zti$$r1" netns "$r" || return 1
+    ip -n "$c" addr add 10.98.0.1/24 dev "zti$$c0"
+    ip -n "$c" addr add fd00:98::1/64 dev "zti$$c0" nodad
+    ip -n "$r" addr add 10.98.0.254/24 dev "zti$$r0"
+    ip -n "$r" addr add fd00:98::254/64 dev "zti$$r0" nodad
+    ip -n "$r" addr add 10.97.0.254/24 dev "zti$$r1"
+    ip -n "$r" addr add fd00:97::254/64 dev "zti$$r1" nodad
+    ip -n "$s" addr add 10.97.0.2/24 dev "zti$$s0"
+    ip -n "$s" addr add fd00:97::2/64 dev "zti$$s0" nodad
+    ip -n "$c" link set "zti$$c0" up
+    ip -n "$r" link set "zti$$r0" up
+    ip -n "$r" link set "zti$$r1" up
+    ip -n "$s" link set "zti$$s0" up
+    ip -n "$c" route add default via 10.98.0.254
+    ip -n "$c" -6 route add default via fd00:98::254
+    ip -n "$s" route add default via 10.97.0.254
+    ip -n "$s" -6 route add default via fd00:97::254
+    ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+    ip netns exec "$r" nft -f - <<'EOF' || return 1
+table inet zt_router {
+    chain forward {
+        type filter hook forward priority 0; policy accept;
+        udp dport 91 reject with icmpx type admin-prohibited
+        udp dport 92 drop
+        meta nfproto ipv4 udp dport 93 reject with icmp type host-unreachable
+        meta nfproto ipv6 udp dport 93 reject with icmpv6 type addr-unreachable
+        meta nfproto ipv4 udp dport 94 reject with icmp type net-unreachable
+        meta nfproto ipv6 udp dport 94 reject with icmpv6 type no-route
+        meta nfproto ipv4 udp dport 95 drop
+        meta nfproto ipv4 tcp dport 95 drop
+        udp dport 96 reject
+    }
+}
+EOF
+    local p
+    for p in 90 91 92 93 94 95 96; do
+        SRV_NS=$s SRV_BIND=10.97.0.2,fd00:97::2 udp_srv "unet-udp$p" echo --port "$p"
+    done
+    SRV_NS=$s SRV_BIND=10.97.0.2,fd00:97::2 srv unet-tcp95 echo-any --port 95
+    ip netns exec "$c" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+        --port=53 --listen-address=127.0.0.1 --bind-interfaces -u root --pid-file="$T/unet-dns.pid" \
+        --local=/lab/ --host-record=dual.lab,10.97.0.2,fd00:97::2 2>>"$T/unet-dns.log" &
+    PIDS+=($!)
+    wait_ports unet-udp90 unet-udp91 unet-udp92 unet-udp93 unet-udp94 unet-udp95 unet-udp96 unet-tcp95
+}
+
+cases_udp_netns() {
+    if ! udp_netns_up; then
+        setup_failed "udp router namespaces"
+        return
+    fi
+    cat >"$T/unet.json" <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 800 },
+  "dns": { "servers": ["127.0.0.1:53"], "search": false },
+  "roles": { "pod": { "selector": { "app": "pod" }, "probes": [
+    { "name": "open", "kind": "udp", "host": "10.97.0.2", "port": 90, "expect": "allow" },
+    { "name": "open6", "kind": "udp", "host": "fd00:97::2", "port": 90, "expect": "allow" },
+    { "name": "admin", "kind": "udp", "host": "10.97.0.2", "port": 91, "expect": "deny" },
+    { "name": "admin6", "kind": "udp", "host": "fd00:97::2", "port": 91, "expect": "deny" },
+    { "name": "admin-allow", "kind": "udp", "host": "10.97.0.2", "port": 91, "expect": "allow" },
+    { "name": "drop", "kind": "udp", "host": "10.97.0.2", "port": 92, "expect": "deny" },
+    { "name": "host-unreach", "kind": "udp", "host": "10.97.0.2", "port": 93, "expect": "deny" },
+    { "name": "host-unreach6", "kind": "udp", "host": "fd00:97::2", "port": 93, "expect": "deny" },
+    { "name": "net-unreach", "kind": "udp", "host": "10.97.0.2", "port": 94, "expect": "deny" },
+    { "name": "router-port-unreach", "kind": "udp", "host": "10.97.0.2", "port": 96, "expect": "deny" },
+    { "name": "all-open", "kind": "udp", "host": "dual.lab", "port": 90, "family": "all", "expect": "allow" },
+    { "name": "all-deny-v4-only", "kind": "udp", "host": "dual.lab", "port": 95, "family": "all",
+      "expect": "deny" },
+    { "name": "all-tcp-deny-v4-only", "kind": "tcp", "host": "dual.lab", "port": 95, "family": "all",
+      "expect": "deny" },
+    { "name": "any-deny-v4-only", "kind": "udp", "host": "dual.lab", "port": 95, "expect": "deny" },
+    { "name": "all-deny-both", "kind": "udp", "host": "dual.lab", "port": 91, "family": "all", "expect": "deny" }
+  ] } }
+}
+EOF
+    RUN_NS=zti$$c runz unet 1 run -c "$T/unet.json" --role pod
+    chk "netns udp open path -> ok" unet open verdict=pass outcome=ok
+    chk "netns udp open path over IPv6 -> ok" unet open6 verdict=pass outcome=ok
+    chk "netns udp ICMP admin-prohibited from the router, deny -> unreachable pass" unet admin verdict=pass \
+        outcome=unreachable 'detail~from 10.98.0.254' 'duration_ms<600'
+    chk "netns udp ICMPv6 admin-prohibited from the router, deny -> unreachable pass" unet admin6 \
+        verdict=pass outcome=unreachable 'detail~from fd00:98::254' 'detail~ICMPv6'
+    chk "netns udp admin-prohibited, allow -> unreachable fail with hint" unet admin-allow verdict=fail \
+        outcome=unreachable hint!=null
+    chk "netns udp drop, deny -> timeout pass" unet drop verdict=pass outcome=timeout 'duration_ms>700'
+    chk "netns udp host unreachable -> unreachable" unet host-unreach verdict=pass outcome=unreachable \
+        'detail~type 3 code 1'
+    chk "netns udp IPv6 address unreachable -> unreachable" unet host-unreach6 verdict=pass outcome=unreachable
+    chk "netns udp net unreachable -> unreachable" unet net-unreach verdict=pass outcome=unreachable
+    chk "netns udp port unreachable from a middle hop -> refused, inconclusive" unet router-port-unreach \
+        verdict=inconclusive outcome=refused 'detail~from 10.98.0.254'
+    chk "netns family all, both open -> pass" unet all-open verdict=pass 'addresses#2'
+    chk "netns family all, deny held on IPv4 only -> fail naming IPv6" unet all-deny-v4-only verdict=fail \
+        outcome=ok 'hint~held over IPv4 but not over IPv6' 'hint~except' 'addresses.*.outcome^timeout'
+    chk "netns family all tcp, deny held on IPv4 only -> fail" unet all-tcp-deny-v4-only verdict=fail \
+        outcome=ok 'hint~IPv6'
+    chk "netns family any, deny on IPv4 only -> pass (the gap family: all exists for)" unet any-deny-v4-only \
+        verdict=pass outcome=timeout
+    chk "netns family all, denied on both -> pass" unet all-deny-both verdict=pass outcome=unreachable \
+        'addresses#2'
+}

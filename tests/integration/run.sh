@@ -98,6 +98,7 @@ want pg && cases_pg
 want dns && cases_dns
 want udp && cases_udp
 want netns && cases_netns
+want netns && want udp && cases_udp_netns
 want cli && cases_cli
 want watch && cases_watch
 
