@@ -110,7 +110,7 @@ static void on_done(void *ud, size_t idx, int attempts, double ms)
 static config_t cfg;
 static config_probe_t probes[MAXP];
 static const config_probe_t *plist[MAXP];
-static char names[MAXP][16];
+static char names[MAXP][24];
 
 static runner_opts_t setup_run(size_t n, int port, int timeout_ms, int attempts, int conc, sink_t *s)
 {
