@@ -2,16 +2,8 @@
 # 127.0.0.1 and ::1 (echo, garbage, 64 KiB, a flood, silence), a closed UDP port, dual-stack
 # names from dnsmasq (both.test: 127.0.0.1 and ::1), and config errors.
 
-# udp_srv NAME MODE [ARGS...]: tests/servers/udp_peer.py in the background, like srv.
-udp_srv() {
-    local name=$1 mode=$2
-    shift 2
-    local pre=()
-    [ -n "${SRV_NS:-}" ] && pre=(ip netns exec "$SRV_NS")
-    "${pre[@]}" "$PY" "$ROOT/tests/servers/udp_peer.py" --mode "$mode" --bind "${SRV_BIND:-127.0.0.1}" \
-        --port-file "$T/$name.port" --max-seconds 180 "$@" 2>>"$T/$name.log" &
-    PIDS+=($!)
-}
+# udp_srv NAME MODE [ARGS...]: tests/servers/udp_peer.py (srv's command line) through srv.
+udp_srv() { SRV=$ROOT/tests/servers/udp_peer.py srv "$@"; }
 
 udp_config_errors() {
     local body=$1 want=$2 label=$3 name=$4
@@ -233,7 +225,30 @@ EOF
         --port=53 --listen-address=127.0.0.1 --bind-interfaces -u root --pid-file="$T/unet-dns.pid" \
         --local=/lab/ --host-record=dual.lab,10.97.0.2,fd00:97::2 2>>"$T/unet-dns.log" &
     PIDS+=($!)
-    wait_ports unet-udp90 unet-udp91 unet-udp92 unet-udp93 unet-udp94 unet-udp95 unet-udp96 unet-tcp95
+    wait_ports unet-udp90 unet-udp91 unet-udp92 unet-udp93 unet-udp94 unet-udp95 unet-udp96 unet-tcp95 ||
+        return 1
+    # Both families routed end to end before any case runs (neighbour discovery through the
+    # router can lag on a loaded machine); else the setup failed, with what the router saw.
+    if ! ip netns exec "$c" "$PY" - <<'EOF'
+import socket, time
+deadline = time.time() + 10
+for fam, addr in ((socket.AF_INET, "10.97.0.2"), (socket.AF_INET6, "fd00:97::2")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(0.2)
+    while True:
+        try:
+            s.sendto(b"ready?", (addr, 90))
+            s.recvfrom(100)
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise SystemExit("no UDP echo from %s" % addr)
+EOF
+    then
+        ip -n "$r" -6 neigh >&2
+        ip -n "$c" -6 addr >&2
+        return 1
+    fi
 }
 
 cases_udp_netns() {
