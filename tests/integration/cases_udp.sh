@@ -69,7 +69,15 @@ cases_udp() {
     { "name": "v6-http", "kind": "http", "url": "http://both.test:$H2/health", "family": "ipv6", "expect": "allow" },
     { "name": "all-tcp-v4only", "kind": "tcp", "host": "both.test", "port": $(port healthy), "family": "all",
       "expect": "allow" },
-    { "name": "any-tcp", "kind": "tcp", "host": "both.test", "port": $(port healthy), "expect": "allow" }
+    { "name": "any-tcp", "kind": "tcp", "host": "both.test", "port": $(port healthy), "expect": "allow" },
+    { "name": "within-v6", "kind": "tcp", "host": "both.test", "port": $H2, "family": "all",
+      "resolved_within": ["127.0.0.0/8", "::1/128"], "expect": "allow" },
+    { "name": "within-v4-only", "kind": "udp", "host": "both.test", "port": $E4, "family": "all",
+      "resolved_within": ["127.0.0.0/8"], "expect": "allow" },
+    { "name": "answers-within-v6", "kind": "dns", "query": "v6.test", "type": "AAAA",
+      "answers_within": ["::/120"], "expect": "allow" },
+    { "name": "answers-outside-v6", "kind": "dns", "query": "v6.test", "type": "AAAA",
+      "answers_within": ["fd00::/8"], "expect": "allow" }
   ] } }
 }
 EOF
@@ -118,6 +126,13 @@ EOF
         'addresses.*.outcome^ok' 'addresses.*.outcome^refused'
     chk "family any (default) -> the IPv4 address, as before" udp any-tcp verdict=pass outcome=ok \
         'addresses#2' 'addresses^127.0.0.1'
+    chk "resolved_within with an IPv6 CIDR covers the AAAA address" udp within-v6 verdict=pass \
+        'addresses#2'
+    chk "resolved_within IPv4 only, name has an AAAA too -> cidr_mismatch, not connected" udp \
+        within-v4-only verdict=fail outcome=cidr_mismatch 'detail~::1'
+    chk "answers_within with an IPv6 CIDR -> ok" udp answers-within-v6 verdict=pass outcome=ok
+    chk "answers_within, AAAA outside the IPv6 CIDR -> cidr_mismatch" udp answers-outside-v6 \
+        verdict=fail outcome=cidr_mismatch
 
     # Text and merge show per-address outcomes compactly; merge reads the new shape back.
     runz udp-text 1 run -c "$T/udp.json" --role r -o text --only all-udp-v4only,all-udp
