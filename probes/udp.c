@@ -272,6 +272,13 @@ static int udp_parse(struct config_ctx *cx, const cJSON *o, const char *path, co
 
 static bool udp_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
+    if (r->expect == EXPECT_DENY && r->verdict == VERDICT_INCONCLUSIVE && r->outcome == OUTCOME_REFUSED) {
+        HINT("%s answered ICMP port unreachable, which proves neither way: a policy rejected the "
+             "datagram (add \"refused\" to deny_outcomes if your CNI rejects instead of dropping) "
+             "or nothing listens on UDP port %s (check `kubectl get endpoints %s`).",
+             p->endpoint, p->port, p->ns);
+        return true;
+    }
     if (r->expect != EXPECT_ALLOW)
         return false;
     switch (r->outcome) {
