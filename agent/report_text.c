@@ -134,5 +134,12 @@ char *report_render_text(const report_t *r, bool color)
     strbuf_printf(&b, "\n%d probe%s: %d passed, %d failed, %d inconclusive (%.1f ms)\n",
                   s.total, s.total == 1 ? "" : "s", s.passed, s.failed, s.inconclusive,
                   r->duration_ms >= 0 && r->duration_ms < 1e12 ? r->duration_ms : 0.0);
+    if (r->waited) {
+        if (r->converged_after_ms >= 0 && r->converged_after_ms < 1e12)
+            strbuf_printf(&b, "converged after %.1f s\n", r->converged_after_ms / 1000.0);
+        else
+            strbuf_printf(&b, "not converged: %d probe%s never passed while waiting\n",
+                          s.total - s.passed, s.total - s.passed == 1 ? "" : "s");
+    }
     return strbuf_take(&b);
 }
