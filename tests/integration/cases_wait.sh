@@ -79,7 +79,7 @@ EOF
         --port-file "$T/late.port" --max-seconds 60) 2>>"$T/late.log" &
     PIDS+=($!)
     touch "$T/gone.up"
-    runz wait-converge 0 run -c "$T/wait.json" --role deploy --wait 10s
+    runz wait-converge 0 run -c "$T/wait.json" --role deploy --wait 10s -v
     chk "wait: every probe passed in the end" wait-converge - summary.ok=true summary.passed=3
     chk "wait: a probe that passed at once converged after 0 ms" wait-converge closed-deny \
         converged_after_ms=0 verdict=pass
@@ -110,12 +110,19 @@ sys.exit(0 if r["converged_after_ms"] == want and want >= 1000 else 1)' "$T/r/wa
 
     # Never passes: the wait bounds the whole run (1 s timeout + slack per round: the last
     # round starts by 3.9 s of a 5 s wait), exit 1, every figure null.
-    runz wait-never 1 run -c "$T/wait.json" --role never --wait 5s -o json
+    runz wait-never 1 run -c "$T/wait.json" --role never --wait 5s -o json -v
     chk "wait: a probe that never passed has converged_after_ms null" wait-never closed-allow \
         converged_after_ms=null verdict=fail outcome=refused
     chk "wait: the report has converged_after_ms null" wait-never - converged_after_ms=null summary.ok=false
     expect_between "wait: the run ends within the wait (ms)" "$(wall_ms wait-never)" 2900 5000
     expect_stderr wait-never "wait: rounds once a second (4 rounds in 5 s)" "not converged within 5s (4 rounds"
+    # Without -v nothing on stderr: a Job's log (stdout and stderr merged) is the report alone.
+    runz wait-quiet 1 run -c "$T/wait.json" --role never --wait 2s
+    if [ -s "$T/r/wait-quiet.err" ]; then
+        notok "wait: nothing on stderr without -v" "$(head -c 300 "$T/r/wait-quiet.err")"
+    else
+        ok "wait: nothing on stderr without -v"
+    fi
     runz wait-text 1 run -c "$T/wait.json" --role never --wait 1s -o text
     expect_stdout wait-text "wait: -o text says it did not converge" "not converged: 1 probe never passed"
 
@@ -140,7 +147,7 @@ sys.exit(0 if r["converged_after_ms"] == want and want >= 1000 else 1)' "$T/r/wa
 
     # SIGTERM while waiting, in the middle of a 2 s round: the agent ends within a second, with
     # the report of the last completed round (app_timeout), not an "abandoned" outcome.
-    "$ZT" run -c "$T/wait.json" --role slow --wait 30s >"$T/r/wait-term.out" 2>"$T/r/wait-term.err" </dev/null &
+    "$ZT" run -c "$T/wait.json" --role slow --wait 30s -v >"$T/r/wait-term.out" 2>"$T/r/wait-term.err" </dev/null &
     pid=$!
     PIDS+=("$pid")
     sleep 3
