@@ -74,8 +74,9 @@ static const cli_cmd_t cli_cmds[] = {
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
      "SIGTERM or SIGINT, then exits 0 within a second (a run in flight is abandoned, its report not\n"
      "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
-     "goes to stderr: time, role, ok, counts, the probes that did not pass, diagnoses. A run that\n"
-     "overruns the interval is followed at once by the next, never overlapped.\n"},
+     "goes to stderr: time, role, ok, counts, the probes that did not pass, the probes whose verdict\n"
+     "changed, diagnoses. A run that overruns the interval is followed at once by the next, never\n"
+     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n"},
     {"merge", merge_flags, "ztprobe merge [-o text|json|junit] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
