@@ -145,12 +145,12 @@ sys.exit(0 if r["converged_after_ms"] == want and want >= 1000 else 1)' "$T/r/wa
     # The probes of a report parse back: merge reads a --wait report.
     runz wait-merge 0 merge -o json "$T/r/wait-converge.out"
 
-    # SIGTERM while waiting, in the middle of a 2 s round: the agent ends within a second, with
+    # SIGTERM while waiting, in the middle of the second 2 s round: the agent ends within a second, with
     # the report of the last completed round (app_timeout), not an "abandoned" outcome.
     "$ZT" run -c "$T/wait.json" --role slow --wait 30s -v >"$T/r/wait-term.out" 2>"$T/r/wait-term.err" </dev/null &
     pid=$!
     PIDS+=("$pid")
-    sleep 3
+    sleep 3.2
     t_kill0=$(date +%s%N)
     kill -TERM "$pid"
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
