@@ -300,13 +300,21 @@ static void test_text_line(void **state)
     free(t);
     r.waited = true;
     r.converged_after_ms = 3008.2;
+    res[1].converged_after_ms = 3008.2;
     t = report_render_text(&r, false);
-    assert_non_null(strstr(t, "converged after 3.0 s\n"));
+    assert_non_null(strstr(t, "converged after 3.0 s (last: no-direct-db)\n"));
+    free(t);
+    /* Everything at once: no probe to name. */
+    r.converged_after_ms = 0;
+    res[1].converged_after_ms = 0;
+    t = report_render_text(&r, false);
+    assert_non_null(strstr(t, "converged after 0.0 s\n"));
     free(t);
     r.converged_after_ms = -1;
     res[1].verdict = VERDICT_FAIL;
+    res[1].converged_after_ms = -1;
     t = report_render_text(&r, false);
-    assert_non_null(strstr(t, "not converged: 1 probe never passed while waiting\n"));
+    assert_non_null(strstr(t, "not converged: 1 probe never passed while waiting (no-direct-db)\n"));
     free(t);
 }
 
