@@ -378,6 +378,7 @@ else
 fi
 sed 's/ztprobe_probe_verdict_changes_total{\(.*\)toggled\(.*\)} 2/ztprobe_probe_verdict_changes_total{\1toggled\2} 1/' \
     "$T/watch.prom" >"$T/watch-bad.prom"
+# shellcheck disable=SC2059
 refutes "watch: the counter check notices a wrong count (control)" \
     $PY "$CHK" prom "$T/watch-bad.prom" "ztprobe_probe_verdict_changes_total\{$(printf "$W" toggled)\} 2"
 

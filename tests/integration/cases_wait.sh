@@ -37,7 +37,7 @@ add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a + b }'; }
 now_s() { $PY -c 'import time; print("%.6f" % time.time())'; }
 
 cases_wait() {
-    local late gone closed sil pid pf t_kill0 t_kill1 low high n
+    local late gone closed sil pid t_kill0 t_kill1 low n
     late=$(free_port); gone=$(free_port); closed=$(free_port); sil=$(port silent)
     cat >"$T/wait.json" <<EOF
 {
