@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH };
+enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_WAIT };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -24,6 +24,7 @@ static const struct option cli_longopts[] = {
     {"ca-file", required_argument, NULL, OPT_CA},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"push", required_argument, NULL, OPT_PUSH},
+    {"wait", required_argument, NULL, OPT_WAIT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -37,7 +38,8 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, 0};
+static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH,
+                                OPT_WAIT, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
@@ -47,7 +49,7 @@ static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL]",
+     "            [--push URL] [--wait DURATION]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -62,14 +64,19 @@ static const cli_cmd_t cli_cmds[] = {
      "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
      "  -v, --verbose       log each attempt to stderr (never secrets)\n"
      "  --push URL          also PUT the Prometheus metrics to a Pushgateway at URL (grouping\n"
-     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"},
+     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"
+     "  --wait DURATION     after a deploy: repeat the probes that have not passed (a round at\n"
+     "                      most once a second) until all pass or DURATION (30s, 5m, 1h) is\n"
+     "                      used up; the report gains converged_after_ms; SIGTERM ends it with\n"
+     "                      the last completed round. Shorter than a probe timeout: exit 2\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
      "SIGTERM or SIGINT, then exits 0 within a second (a run in flight is abandoned, its report not\n"
      "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
-     "goes to stderr: time, role, ok, counts, the probes that did not pass, diagnoses. A run that\n"
-     "overruns the interval is followed at once by the next, never overlapped.\n"},
+     "goes to stderr: time, role, ok, counts, the probes that did not pass, the probes whose verdict\n"
+     "changed, diagnoses. A run that overruns the interval is followed at once by the next, never\n"
+     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n"},
     {"merge", merge_flags, "ztprobe merge [-o text|json|junit] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
@@ -204,6 +211,13 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_INTERVAL: o->interval = optarg; break;
         case OPT_PUSH: o->push = optarg; break;
+        case OPT_WAIT:
+            o->wait = optarg;
+            if (watch_parse_interval(optarg, &o->wait_ms) < 0) {
+                log_error("--wait: must be a duration like 30s, 5m or 1h, got \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;

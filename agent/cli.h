@@ -19,6 +19,8 @@ typedef struct {
     const char *ca_file;
     const char *interval;        /* watch */
     const char *push;            /* --push URL (prometheus) */
+    const char *wait;            /* run --wait DURATION, as given */
+    long wait_ms;                /* 0: not given */
     int verbose;
     char **args;                 /* positional arguments after the options (merge) */
     int n_args;

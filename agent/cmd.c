@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "converge.h"
 #include "labels.h"
 #include "log.h"
 #include "report.h"
@@ -23,7 +24,13 @@ int cmd_run(const cli_opts_t *o)
     int rc = session_open(o, &s);
     if (rc != 0)
         return rc;
-    if ((rc = session_run(&s, o, NULL, &rep)) != 0)
+    char err[512];
+    if (o->wait_ms > 0 && converge_check_wait(s.cfg, s.probes, s.n_probes, o->wait_ms, o->wait, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if ((rc = o->wait_ms > 0 ? session_wait_run(&s, o, &rep) : session_run(&s, o, NULL, &rep)) != 0)
         goto done;
     if (!(text = session_render(o, &rep))) {
         log_error("out of memory rendering the report");

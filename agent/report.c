@@ -125,7 +125,7 @@ static void json_time(strbuf_t *b, double unix_s)
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
-static void render_result(strbuf_t *b, const result_t *res)
+static void render_result(strbuf_t *b, const result_t *res, bool waited)
 {
     strbuf_puts(b, "    {\n      \"name\": ");
     strbuf_json_str(b, res->name, sizeof(res->name));
@@ -145,6 +145,10 @@ static void render_result(strbuf_t *b, const result_t *res)
     json_str_or_null(b, res->hint, sizeof(res->hint));
     strbuf_printf(b, ",\n      \"attempts\": %d,\n      \"duration_ms\": ", res->attempts);
     json_ms(b, res->duration_ms, false);
+    if (waited) {
+        strbuf_puts(b, ",\n      \"converged_after_ms\": ");
+        json_ms(b, res->converged_after_ms, true);
+    }
     strbuf_puts(b, ",\n      \"addresses\": [");
     size_t na = res->n_addrs < RESULT_MAX_ADDRS ? res->n_addrs : RESULT_MAX_ADDRS;
     size_t nr = res->n_addr_results < RESULT_MAX_ADDRS ? res->n_addr_results : RESULT_MAX_ADDRS;
@@ -191,6 +195,10 @@ char *report_render_json(const report_t *r, const char *agent_version)
     json_time(&b, r->started_at);
     strbuf_puts(&b, ",\n  \"duration_ms\": ");
     json_ms(&b, r->duration_ms, false);
+    if (r->waited) { /* run --wait only: a plain run's report keeps the v1 layout */
+        strbuf_puts(&b, ",\n  \"converged_after_ms\": ");
+        json_ms(&b, r->converged_after_ms, true);
+    }
     strbuf_printf(&b,
                   ",\n  \"summary\": { \"total\": %d, \"passed\": %d, \"failed\": %d, "
                   "\"inconclusive\": %d, \"ok\": %s },\n  \"diagnoses\": [",
@@ -206,7 +214,7 @@ char *report_render_json(const report_t *r, const char *agent_version)
     strbuf_puts(&b, nd > 0 ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [");
     for (size_t i = 0; i < r->n_results; i++) {
         strbuf_puts(&b, i > 0 ? ",\n" : "\n");
-        render_result(&b, &r->results[i]);
+        render_result(&b, &r->results[i], r->waited);
     }
     strbuf_puts(&b, r->n_results > 0 ? "\n  ]\n}\n" : "]\n}\n");
     return strbuf_take(&b);

@@ -156,7 +156,7 @@ static int get_enum(pctx_t *c, const cJSON *obj, const char *key, int *out)
     return 0;
 }
 
-static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
+static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
 {
     int kind = 0, expect = 0, verdict = 0, outcome = 0;
     if (!cJSON_IsObject(it))
@@ -170,6 +170,15 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
         get_str(c, it, "hint", F_NULLABLE | F_TRUNCATE, res->hint, sizeof(res->hint)) < 0 ||
         get_int(c, it, "attempts", &res->attempts) < 0 ||
         get_ms(c, it, "duration_ms", false, &res->duration_ms) < 0)
+        return -1;
+    /* Present exactly when the report says it waited (run --wait), so that a report renders
+     * back as it was read. */
+    res->converged_after_ms = -1.0;
+    bool has_conv = cJSON_GetObjectItemCaseSensitive(it, "converged_after_ms") != NULL;
+    if (has_conv != waited)
+        return perr(c, "converged_after_ms", waited ? "missing (the report has converged_after_ms)"
+                                                    : "present without the report's converged_after_ms");
+    if (waited && get_ms(c, it, "converged_after_ms", true, &res->converged_after_ms) < 0)
         return -1;
     res->kind = (probe_kind_t)kind;
     res->expect = (expect_t)expect;
@@ -317,6 +326,10 @@ static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
         return perr(c, "started_at", "must be RFC 3339 UTC (2026-11-26T05:00:00.123Z)");
     if (get_ms(c, root, "duration_ms", false, &r->duration_ms) < 0)
         return -1;
+    r->waited = cJSON_GetObjectItemCaseSensitive(root, "converged_after_ms") != NULL;
+    r->converged_after_ms = -1.0;
+    if (r->waited && get_ms(c, root, "converged_after_ms", true, &r->converged_after_ms) < 0)
+        return -1;
 
     const cJSON *diags = cJSON_GetObjectItemCaseSensitive(root, "diagnoses");
     if (!cJSON_IsArray(diags))
@@ -348,11 +361,20 @@ static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
     const cJSON *it;
     cJSON_ArrayForEach(it, results) {
         snprintf(c->path, sizeof(c->path), "results[%zu]", r->n_results);
-        if (parse_result(c, it, &r->results[r->n_results]) < 0)
+        if (parse_result(c, it, &r->results[r->n_results], r->waited) < 0)
             return -1;
         r->n_results++;
     }
     c->path[0] = '\0';
+    if (r->waited) {
+        /* The whole matrix converged exactly when every probe did. */
+        bool all = true;
+        for (size_t i = 0; i < r->n_results; i++)
+            all = all && r->results[i].converged_after_ms >= 0;
+        if (all != (r->converged_after_ms >= 0))
+            return perr(c, "converged_after_ms", all ? "null although every result converged"
+                                                     : "a number although a result never converged");
+    }
     return parse_summary(c, root, r);
 }
 

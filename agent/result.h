@@ -56,6 +56,13 @@ typedef struct {
      * dns: resolution; connect: TCP handshake; tls: TLS handshake; first_byte: from the
      * request (or startup packet) sent to the first byte of the answer. */
     double dns_ms, connect_ms, tls_ms, first_byte_ms;
+    /* run --wait (rendered only when the report's waited is set): ms from the start of the
+     * run to the start of the round in which the probe first passed; negative: never (null). */
+    double converged_after_ms;
+    /* watch (rendered in Prometheus only when the report's history is set): Unix time of the
+     * run that last changed the verdict (the first run counts as one), and how many changes. */
+    double last_change_at;
+    unsigned long verdict_changes;
 } result_t;
 
 #define DIAG_MAX 8
@@ -81,6 +88,11 @@ typedef struct {
     size_t n_results;
     diagnosis_t diags[DIAG_MAX];
     size_t n_diags;
+    /* run --wait: the convergence fields are rendered (absent from a plain run's report);
+     * converged_after_ms is the largest of the results', negative (null) unless all passed. */
+    bool waited;
+    double converged_after_ms;
+    bool history;                /* watch: last_change_at / verdict_changes are meaningful */
 } report_t;
 
 /* Counts verdicts. */

@@ -273,13 +273,18 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
     judge_finish(j, &hc);
     judge_destroy(j);
+    session_diagnose(s, rep);
+    return 0;
+}
+
+void session_diagnose(const session_t *s, report_t *rep)
+{
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS, .labels_known = s->choice.labels_known,
         .labels_match = s->choice.labels_match, .labels_seen = s->choice.labels_seen,
         .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
     };
     verdict_diagnose(rep, &dc);
-    return 0;
 }
 
 int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)

@@ -35,6 +35,16 @@ void session_close(session_t *s);
  * stop may be NULL. Returns 0, or EXIT_INTERNAL after logging why. */
 int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep);
 
+/* Recomputes rep's report-wide diagnoses for the session's role (run --wait: after the last
+ * round, on the final results). */
+void session_diagnose(const session_t *s, report_t *rep);
+
+/* run --wait (o->wait_ms > 0): runs the matrix, then again the probes that have not passed,
+ * a round at most once a second, until all passed or no further round fits in the wait
+ * (converge.h); SIGTERM/SIGINT end it, keeping the last completed round. rep gets the final
+ * results with their convergence. Returns 0, or EXIT_INTERNAL after logging why. */
+int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep);
+
 /* Renders rep in the format of o (-o), colour only for a terminal without NO_COLOR and without
  * --out. malloc'd, NULL on OOM. */
 char *session_render(const cli_opts_t *o, const report_t *rep);

@@ -10,6 +10,7 @@ Usage: scenarios.py BIN [--only NAME[,NAME...]]
 Prints "ok - NAME" / "not ok - NAME: why" per check and returns the counts to run.sh.
 """
 
+import calendar
 import copy
 import json
 import os
@@ -117,6 +118,24 @@ class Lab:
                                                              proc.stderr.strip()[-300:]))
         check(report.get("schema") == "ztprobe/report/v1", "schema %r" % report.get("schema"))
         return proc.returncode, report, proc.stderr
+
+    def start(self, role, args=()):
+        """Starts the agent in ROLE's pod in the background (as run() runs it); returns the
+        Popen, its output in text mode."""
+        with open(os.path.join(self.state, "pg", "password"), encoding="utf-8") as handle:
+            password = handle.read()
+        env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": password, "POD_NAME": role + "-lab",
+               "POD_NAMESPACE": "govtech",
+               "ZTPROBE_LABELS_FILE": os.path.join(self.state, "labels", role)}
+        for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, "run", "-c", CONFIG,
+               "--role", role, "-o", "json"] + list(args)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        self.bg.append(proc)
+        return proc
 
     def start_proxy(self, port):
         """An egress proxy in the node: accepts every TCP connection and never answers."""
@@ -381,6 +400,56 @@ def sc_other_namespaces(lab):
                    hint_null=True)
 
 
+def started_at(report):
+    """The report's started_at as Unix seconds."""
+    when = time.strptime(report["started_at"][:19], "%Y-%m-%dT%H:%M:%S")
+    return calendar.timegm(when) + float("0" + report["started_at"][19:-1])
+
+
+def sc_wait_convergence(lab):
+    """Policies enforced while ztprobe waits (run --wait): the deny probes converge in the first
+    round after the drops start, within one round (1 s) of that moment; allow probes at once."""
+    lab.apply(deny="none")  # a CNI that has not programmed the policies yet
+    procs = {role: lab.start(role, ["--wait", "20s"]) for role in ("frontend", "backend")}
+    time.sleep(3)
+    t_apply0 = time.time()
+    lab.apply()  # the shipped policies, dropping
+    t_apply1 = time.time()
+    for role, proc in procs.items():
+        try:
+            out, err = proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise Failed("%s: still waiting after 40 s" % role)
+        try:
+            rep = json.loads(out)
+        except ValueError:
+            raise Failed("%s: no JSON report (exit %d): %s" % (role, proc.returncode, err[-300:]))
+        check(proc.returncode == 0 and rep["summary"]["ok"],
+              "%s: exit %d summary %s" % (role, proc.returncode, rep["summary"]))
+        start = started_at(rep)
+        for p in probes_of(role):
+            r = expect(rep, p["name"], "pass", "ok" if p["expect"] == "allow" else "timeout",
+                       hint_null=True)
+            conv = r["converged_after_ms"]
+            if p["expect"] == "allow":
+                check(conv == 0, "%s/%s: allow converged after %s ms, not at once"
+                      % (role, p["name"], conv))
+                continue
+            at = start + conv / 1000.0
+            # Enforced between t_apply0 and t_apply1; rounds start 1 s apart and the ones
+            # before enforcement last milliseconds (every deny probe connects at once).
+            check(t_apply0 - 0.05 <= at <= t_apply1 + 1.3,
+                  "%s/%s: converged after %.0f ms, i.e. %.2f s after the policies went in "
+                  "(applied from %.2f to %.2f s after the start)"
+                  % (role, p["name"], conv, at - t_apply0, t_apply0 - start, t_apply1 - start))
+        worst = max(r["converged_after_ms"] for r in rep["results"])
+        check(rep["converged_after_ms"] == worst and worst >= 2000,
+              "%s: report converged_after_ms %s, slowest probe %s" % (role, rep["converged_after_ms"], worst))
+        print("# %s: policies in at +%.2f..%.2f s, converged after %.0f ms"
+              % (role, t_apply0 - start, t_apply1 - start, rep["converged_after_ms"]), flush=True)
+
+
 SCENARIOS = [
     ("lab: shipped policies, every role passes (seed checks)", sc_baseline),
     ("lab: ingress controller allowed, other namespaces denied", sc_other_namespaces),
@@ -392,6 +461,7 @@ SCENARIOS = [
     ("lab: enforcer rejects with icmp admin-prohibited -> unreachable", sc_reject_icmp),
     ("lab: AWS stand-in outside resolved_within -> cidr_mismatch", sc_cidr_mismatch),
     ("lab: egress proxy accepts every TCP connection -> deny probes fail", sc_egress_proxy),
+    ("lab: policies enforced while run --wait waits -> converged_after_ms", sc_wait_convergence),
 ]
 
 

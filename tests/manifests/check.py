@@ -184,6 +184,25 @@ def labels_match(selector, labels):
     return all(labels.get(k) == v for k, v in (selector or {}).items())
 
 
+def postdeploy_wait(job):
+    """A post-deploy Job runs `run --wait DURATION` (policies take seconds to be programmed
+    after a deploy), and its activeDeadlineSeconds leaves a minute beyond the wait, so the
+    Job's deadline never cuts a wait short. Returns the problems found."""
+    tpl = pod_template(job)
+    z = [c for c in tpl["spec"]["containers"] if is_ztprobe(c)]
+    args = (z[0].get("command", []) + z[0].get("args", [])) if z else []
+    if args[:1] != ["run"] or "--wait" not in args or args.index("--wait") + 1 >= len(args):
+        return ["the ztprobe container does not run `run --wait DURATION`: %s" % args]
+    m = re.fullmatch(r"([1-9][0-9]*)(s|m|h)", args[args.index("--wait") + 1])
+    if not m:
+        return ["--wait %s is not a duration like 90s or 2m" % args[args.index("--wait") + 1]]
+    wait_s = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+    deadline = job["spec"].get("activeDeadlineSeconds")
+    if not isinstance(deadline, int) or deadline < wait_s + 60:
+        return ["activeDeadlineSeconds %s leaves less than 60 s beyond --wait %ds" % (deadline, wait_s)]
+    return []
+
+
 # ------------------------------------------------------------------ checks
 
 def check_render(objs, repo, ztprobe):
@@ -320,6 +339,9 @@ def check_render(objs, repo, ztprobe):
                 bad.append('sidecar.istio.io/inject: "false"')
             report(not bad, kname(o) + ": Helm post-install/post-upgrade and Argo CD PostSync hook",
                    "missing/wrong: " + ", ".join(bad))
+            bad = postdeploy_wait(o)
+            report(not bad, kname(o) + ": runs `run --wait` within its activeDeadlineSeconds",
+                   "; ".join(bad))
 
     # Credentials: IRSA for AWS, Secrets by reference only.
     sa = by.get("ServiceAccount/backend", {})
@@ -388,6 +410,19 @@ def self_test(objs):
         mutate(t)
         found = check(t)
         found = found[1] if isinstance(found, tuple) else found
+        report(not clean and bool(found), "self-test: the check catches %s in %s" % (what, kname(o)),
+               "clean copy: %s; broken copy: %s" % (clean, found))
+
+
+    job = next(o for o in objs if o["kind"] == "Job")
+    for what, mutate in (("a post-deploy Job without --wait",
+                          lambda j: zc(pod_template(j)).update(args=["run", "-o", "json"])),
+                         ("a deadline shorter than the wait",
+                          lambda j: j["spec"].update(activeDeadlineSeconds=100))):
+        o = copy.deepcopy(job)
+        clean = postdeploy_wait(o)
+        mutate(o)
+        found = postdeploy_wait(o)
         report(not clean and bool(found), "self-test: the check catches %s in %s" % (what, kname(o)),
                "clean copy: %s; broken copy: %s" % (clean, found))
 
