@@ -27,6 +27,7 @@ typedef struct {
 
 static pg_secret_var_t *pg_vars;
 static size_t pg_n_vars;
+static bool pg_protected;
 
 static pg_secret_var_t *pg_secret_find(const char *name)
 {
@@ -130,6 +131,12 @@ int pg_secret_begin(const config_probe_t *const *probes, size_t n, char *err, si
     for (size_t i = 0; i < n; i++)
         if (pg_classify_sends_password(probes[i]))
             holders++;
+    /* Protection before the first byte of a password enters our memory. */
+    if (holders > 0 && !pg_protected) {
+        if (pg_secret_no_core(err, errlen) < 0)
+            return -1;
+        pg_protected = true;
+    }
     for (size_t i = 0; i < n; i++) {
         const config_probe_t *p = probes[i];
         if (pg_classify_sends_password(p) && p->password_env && pg_secret_capture(p->password_env) < 0) {

@@ -174,4 +174,30 @@ EOF
     chk "allow probe, password_file missing: error naming the file" cred-deny allow-nofile \
         outcome=error 'detail~no-such-pw' 'hint~password_file' 'hint!~internal'
     expect_stderr cred-deny "run warns at start that a password variable is unset" "ZT_UNSET_PW_"
+
+    # 12. No core dump while a password is held: RLIMIT_CORE 0 and not dumpable (then
+    # /proc/PID belongs to root, not to the unprivileged user the agent runs as).
+    chmod 644 "$T/cred-deny.json"
+    local wpid lim owner wdir
+    wdir=$(mktemp -d "$T/watch.XXXXXX")
+    chmod 777 "$wdir"
+    setpriv --reuid=65534 --regid=65534 --clear-groups env ZT_FAKE_PW="$FPW" \
+        "$ZT" watch -c "$T/cred-deny.json" --role r --interval 1s --out "$wdir/report.json" \
+        >"$T/r/cred-watch.out" 2>"$T/r/cred-watch.err" &
+    wpid=$!
+    PIDS+=("$wpid")
+    sleep 1
+    lim=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$wpid/limits" 2>/dev/null)
+    owner=$(stat -c %u "/proc/$wpid/status" 2>/dev/null)
+    kill "$wpid" 2>/dev/null
+    wait "$wpid" 2>/dev/null
+    [ "$lim" = "0 0" ] && ok "watch with a password: RLIMIT_CORE 0 (soft and hard)" ||
+        notok "watch with a password: RLIMIT_CORE 0" "limits '$lim'"
+    [ "$owner" = 0 ] && ok "watch with a password: not dumpable (/proc/PID owned by root)" ||
+        notok "watch with a password: not dumpable" "/proc/$wpid/status owner '$owner' (65534: dumpable)"
+    if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/r/cred-watch.err"; then
+        notok "watch as nobody: no sanitizer report" "$(head -c 300 "$T/r/cred-watch.err")"
+    else
+        ok "watch as nobody: no sanitizer report"
+    fi
 }

@@ -146,6 +146,12 @@ static void test_capture_and_scrub(void **state)
     assert_string_equal(pw, "unit-secret");
     assert_int_equal(pg_probe_password(&c, pw, sizeof(pw), err, sizeof(err)), -1);
     assert_string_equal(err, "password_env ZT_UNIT_UNSET is not set");
+    /* A password is held: no core dump. */
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 0);
+    assert_int_equal(rl.rlim_max, 0);
     pg_secret_end();
     assert_null(pg_secret_env("ZT_UNIT_PW")); /* released; the environment no longer has it */
     unsetenv("ZT_UNIT_OTHER");
