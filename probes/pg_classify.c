@@ -188,16 +188,14 @@ void pg_classify_detail(const char *msg, char *out, size_t len)
         snprintf(out, len, "%s", "connection failed (libpq gave no message)");
 }
 
-void pg_classify_value(const char *value, char *out, size_t len)
+void pg_classify_ok_detail(const char *server_version, long rows, char *out, size_t len)
 {
     if (len == 0)
         return;
-    if (!value) {
-        snprintf(out, len, "%s", "NULL");
-        return;
-    }
-    const char *cut = strstr(value, ", compiled by");
-    pg_copy_clean(value, cut ? (size_t)(cut - value) : strlen(value), out, len);
+    char v[96];
+    pg_copy_clean(server_version && *server_version ? server_version : "?",
+                  server_version ? strlen(server_version) : 1, v, sizeof(v));
+    snprintf(out, len, "PostgreSQL %s: query ok, %ld row%s", v, rows, rows == 1 ? "" : "s");
 }
 
 void pg_classify_query_error(const char *sqlstate, const char *primary, const char *fallback,
@@ -275,6 +273,8 @@ void pg_classify_params(const config_probe_t *p, const char *ca_file, const char
     pg_kw(kw, val, &n, "sslrootcert", rootcert ? rootcert : PG_NO_FILE);
     pg_kw(kw, val, &n, "sslcrl", PG_NO_FILE);
     pg_kw(kw, val, &n, "channel_binding", p->channel_binding ? p->channel_binding : "prefer");
+    /* The probe only reads: a query that would write fails (docs/security.md). */
+    pg_kw(kw, val, &n, "options", "-c default_transaction_read_only=on");
     pg_kw(kw, val, &n, "gssencmode", "disable"); /* no Kerberos lookups */
     pg_kw(kw, val, &n, "application_name", "ztprobe");
     pg_kw(kw, val, &n, "client_encoding", "UTF8");

@@ -26,9 +26,10 @@ const char *pg_classify_last_attempt(const char *msg);
  * addresses), whitespace collapsed, control characters dropped, cut to fit out. */
 void pg_classify_detail(const char *msg, char *out, size_t len);
 
-/* The detail of an ok answer: the value as the server sent it, cut before ", compiled by"
- * ("PostgreSQL 15.2 on x86_64-pc-linux-gnu, compiled by gcc ..."), printable, bounded. */
-void pg_classify_value(const char *value, char *out, size_t len);
+/* The detail of an ok answer: "PostgreSQL 15.2 (Debian ...): query ok, 3 rows". What the
+ * query returned never goes into a report (it may be data); server_version is the
+ * ParameterStatus the server sends at login (NULL: "PostgreSQL ?"), printable, bounded. */
+void pg_classify_ok_detail(const char *server_version, long rows, char *out, size_t len);
 
 /* The detail of a failed query: "SQLSTATE: primary message", or fallback (libpq's own
  * message) when the server sent no fields. */
@@ -49,7 +50,7 @@ void pg_classify_redact(char *buf, size_t len, const char *secret);
  * Every default that could bring a credential or a file of $HOME is given explicitly:
  * passfile, sslcert, sslkey, sslrootcert and sslcrl name PG_NO_FILE unless the config names
  * a CA; verify-* use sslrootcert, else ca_file (the probe's or the defaults'). password NULL:
- * none is sent. */
+ * none is sent. The session is read-only (default_transaction_read_only=on in options). */
 void pg_classify_params(const config_probe_t *p, const char *ca_file, const char *addr,
                         const char *password, char *port, size_t portlen, const char **kw,
                         const char **val);

@@ -29,10 +29,8 @@ typedef struct {
     bool in_ssl;        /* the last status seen was CONNECTION_SSL_STARTUP */
     bool ssl_answer_checked; /* the one-byte answer to our SSLRequest was looked at */
     bool flushing;      /* the query is not fully sent yet */
-    bool got_value;
+    long rows;          /* counted, never kept: what a query returns stays out of reports */
     double t_start, t_tcp, t_query;
-    char value[RESULT_DETAIL_LEN];
-    char cmd_status[64];
 } pg_state_t;
 
 /* Server NOTICE/WARNING messages would go to stderr by default; the report is the output. */
@@ -238,10 +236,9 @@ static void pg_step_query(probe_attempt_t *a, unsigned events)
         while (!PQisBusy(conn)) {
             PGresult *res = PQgetResult(conn);
             if (!res) {
-                pg_end(a, OUTCOME_OK,
-                       st->got_value       ? st->value
-                       : st->cmd_status[0] ? st->cmd_status
-                                           : "query ok");
+                char d[RESULT_DETAIL_LEN];
+                pg_classify_ok_detail(PQparameterStatus(conn, "server_version"), st->rows, d, sizeof(d));
+                pg_end(a, OUTCOME_OK, d);
                 return;
             }
             /* Timed at the first parsed result, not the first readable event: a TLS
@@ -250,15 +247,8 @@ static void pg_step_query(probe_attempt_t *a, unsigned events)
                 a->first_byte_ms = loop_mono_ms() - st->t_query;
             ExecStatusType rs = PQresultStatus(res);
             if (rs == PGRES_SINGLE_TUPLE || rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
-                if (!st->got_value && rs != PGRES_COMMAND_OK && PQntuples(res) > 0 &&
-                    PQnfields(res) > 0) {
-                    pg_classify_value(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0),
-                                      st->value, sizeof(st->value));
-                    /* An empty value (a void function) says less than the command status. */
-                    st->got_value = st->value[0] != '\0';
-                }
-                if (rs != PGRES_SINGLE_TUPLE)
-                    snprintf(st->cmd_status, sizeof(st->cmd_status), "%s", PQcmdStatus(res));
+                /* Single-row mode ends with an empty TUPLES_OK; without it, all rows come at once. */
+                st->rows += rs == PGRES_SINGLE_TUPLE ? 1 : PQntuples(res);
                 PQclear(res);
                 continue;
             }

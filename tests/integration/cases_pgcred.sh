@@ -175,6 +175,32 @@ EOF
         outcome=error 'detail~no-such-pw' 'hint~password_file' 'hint!~internal'
     expect_stderr cred-deny "run warns at start that a password variable is unset" "ZT_UNSET_PW_"
 
+    # 5. Query results stay out of the report; the query runs read-only.
+    cat >"$T/c5.json" <<EOF
+$head { "name": "fake-query", $fpg, "password_env": "ZT_FAKE_PW", "sslmode": "prefer",
+        "query": "SELECT secret FROM t", "expect": "allow" } ] } } }
+EOF
+    fake_run cred-query 0 "$T/c5.json" ZT_FAKE_PW="$FPW"
+    chk "query ok: the row is not echoed into detail" cred-query fake-query outcome=ok \
+        "detail!~$FAKE_ROW" 'detail~1 row' 'detail~15.99-fake'
+    if grep -qF "$FAKE_ROW" "$T/r/cred-query.out" "$T/r/cred-query.err"; then
+        notok "the row appears in no output" "found in stdout/stderr"
+    else
+        ok "the row appears in no output"
+    fi
+    case $(fake_rec cred-query startup.options) in
+    *default_transaction_read_only=on*) ok "startup options set default_transaction_read_only=on" ;;
+    *) notok "startup options set default_transaction_read_only=on" "options $(fake_rec cred-query startup.options)" ;;
+    esac
+    cat >"$T/c5b.json" <<EOF
+{ "version": 1, "defaults": { "timeout_ms": 2000, "ca_file": "$T/pki/ca.pem" }, "roles": { "r": { "selector": {}, "probes": [
+  { "name": "pg-write", "kind": "postgres", "host": "127.0.0.1", "port": $P, "user": "govtech_admin",
+    "dbname": "govtech", "password_env": "ZT_IT_PGPASSWORD", "query": "CREATE TABLE zt_write_probe (x int)",
+    "expect": "allow" } ] } } }
+EOF
+    ZT_IT_PGPASSWORD=$PG_PASSWORD runz cred-write 1 run -c "$T/c5b.json" --role r
+    chk "a writing query fails: read-only transaction" cred-write pg-write outcome=query_failed 'detail~read-only'
+
     # 12. No core dump while a password is held: RLIMIT_CORE 0 and not dumpable (then
     # /proc/PID belongs to root, not to the unprivileged user the agent runs as).
     chmod 644 "$T/cred-deny.json"

@@ -91,6 +91,7 @@ static void test_params(void **state)
     assert_string_equal(kwval(kw, val, "sslmode"), "verify-full");
     assert_string_equal(kwval(kw, val, "sslrootcert"), "/ca.pem"); /* the ca_file */
     assert_string_equal(kwval(kw, val, "channel_binding"), "prefer");
+    assert_string_equal(kwval(kw, val, "options"), "-c default_transaction_read_only=on");
     /* Nothing left for libpq to find in $HOME. */
     assert_string_equal(kwval(kw, val, "passfile"), PG_NO_FILE);
     assert_string_equal(kwval(kw, val, "sslcert"), PG_NO_FILE);
