@@ -228,7 +228,10 @@ static void test_govtech(void **state)
     const config_probe_t *pg = &be->probes[0];
     assert_int_equal(pg->kind, KIND_POSTGRES);
     assert_string_equal(pg->password_env, "PGPASSWORD");
-    assert_string_equal(pg->user, "govtech_admin");
+    /* The probe's own least-privilege login, and its password only to a verified server. */
+    assert_string_equal(pg->user, "ztprobe");
+    assert_string_equal(pg->sslmode, "verify-full");
+    assert_non_null(pg->sslrootcert);
     size_t deny = 0;
     for (size_t i = 0; i < be->n_probes; i++) {
         if (strcmp(be->probes[i].name, "secretsmanager") == 0)
