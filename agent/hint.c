@@ -242,6 +242,15 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
              p->endpoint, p->port, p->ns);
         break;
     case OUTCOME_TLS_ERROR:
+        /* The postgres default with a password is verify-full (docs/security.md). */
+        if (r->kind == KIND_POSTGRES) {
+            HINT("The TLS handshake with PostgreSQL at %s failed though the path is open: the "
+                 "server offers no TLS, or its certificate is not signed by the CA in "
+                 "sslrootcert (else ca_file) or does not name %s; inspect it with `openssl "
+                 "s_client -starttls postgres -connect %s`.",
+                 p->endpoint, p->host, p->endpoint);
+            break;
+        }
         HINT("The TLS handshake with %s failed though the path is open: the certificate is not "
              "signed by the CA in ca_file or does not name the host; inspect it with `openssl "
              "s_client -connect %s -servername %s`.",

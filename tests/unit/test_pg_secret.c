@@ -194,6 +194,29 @@ static void test_diagnosis(void **state)
     assert_int_equal(rep.n_diags, 0);
 }
 
+/* A tls_error of a postgres probe (verify-full by default) points at sslrootcert. */
+static void test_tls_hint(void **state)
+{
+    (void)state;
+    result_t r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.name, sizeof(r.name), "postgres");
+    snprintf(r.target, sizeof(r.target), "postgres-service:5432");
+    r.kind = KIND_POSTGRES;
+    r.expect = EXPECT_ALLOW;
+    r.verdict = VERDICT_FAIL;
+    r.outcome = OUTCOME_TLS_ERROR;
+    hint_ctx_t ctx = {.role = "backend", .namespace_ = "govtech"};
+    char h[RESULT_HINT_LEN];
+    verdict_hint(&r, &ctx, h, sizeof(h));
+    assert_non_null(strstr(h, "sslrootcert"));
+    assert_non_null(strstr(h, "-starttls postgres -connect postgres-service:5432"));
+    r.kind = KIND_HTTPS;
+    snprintf(r.target, sizeof(r.target), "https://s3.amazonaws.com/");
+    verdict_hint(&r, &ctx, h, sizeof(h));
+    assert_null(strstr(h, "sslrootcert"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_capture_and_scrub),
         cmocka_unit_test(test_scrub_only_pg),
         cmocka_unit_test(test_diagnosis),
+        cmocka_unit_test(test_tls_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
