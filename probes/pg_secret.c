@@ -144,10 +144,11 @@ int pg_secret_begin(const config_probe_t *const *probes, size_t n, char *err, si
             return -1;
         }
         /* Said once at the start, not only in each run's report. */
-        if (pg_classify_sends_password(p) && p->password_env && !pg_secret_env(p->password_env))
-            log_error("warning: probe %s: password_env %s is not set: the probe will fail until "
-                      "the container's environment provides it",
-                      p->name, p->password_env);
+        const char *v = pg_classify_sends_password(p) && p->password_env ? pg_secret_env(p->password_env) : "-";
+        if (!v || !*v)
+            log_error("warning: probe %s: password_env %s is %s: the probe will fail until the "
+                      "container's environment provides it",
+                      p->name, p->password_env, v ? "empty" : "not set");
     }
     (void)pg_secret_scrub_env();
     return holders;
