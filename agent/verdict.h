@@ -50,7 +50,7 @@ typedef struct {
     const char *unverified;      /* their names, "a, b" */
 } diag_ctx_t;
 
-/* Computes the diagnoses of SPEC.md (dns_blocked, policy_not_enforced, role_labels_mismatch,
+/* Computes the report-wide diagnoses (dns_blocked, policy_not_enforced, role_labels_mismatch,
  * password_to_unverified_server) plus concurrency_capped, into r->diags / r->n_diags. */
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx);
 
