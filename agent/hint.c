@@ -242,6 +242,15 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
              p->endpoint, p->port, p->ns);
         break;
     case OUTCOME_TLS_ERROR:
+        /* The postgres default with a password is verify-full (docs/security.md). */
+        if (r->kind == KIND_POSTGRES) {
+            HINT("The TLS handshake with PostgreSQL at %s failed though the path is open: the "
+                 "server offers no TLS, or its certificate is not signed by the CA in "
+                 "sslrootcert (else ca_file) or does not name %s; inspect it with `openssl "
+                 "s_client -starttls postgres -connect %s`.",
+                 p->endpoint, p->host, p->endpoint);
+            break;
+        }
         HINT("The TLS handshake with %s failed though the path is open: the certificate is not "
              "signed by the CA in ca_file or does not name the host; inspect it with `openssl "
              "s_client -connect %s -servername %s`.",
@@ -284,8 +293,18 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
              p->endpoint);
         break;
     case OUTCOME_ERROR:
-        HINT("The probe failed with an internal error: see the detail and rerun with %s.",
-             p->rerun);
+        /* postgres.c's details for a password it could not read: config or environment. */
+        if (r->kind == KIND_POSTGRES && strncmp(r->detail, "password_env ", 13) == 0)
+            HINT("The probe's password variable is not available, so the path was not tested: "
+                 "set it in the container's environment (env valueFrom secretKeyRef) or fix "
+                 "password_env in the config.");
+        else if (r->kind == KIND_POSTGRES && strncmp(r->detail, "password_file ", 14) == 0)
+            HINT("The probe's password_file could not be read, so the path was not tested: "
+                 "mount the Secret at that path (readable by the agent's user) or fix "
+                 "password_file in the config.");
+        else
+            HINT("The probe failed with an internal error: see the detail and rerun with %s.",
+                 p->rerun);
         break;
     default:
         hint_generic(r, p, buf, len);
