@@ -12,6 +12,7 @@
 #include "converge.h"
 #include "labels.h"
 #include "log.h"
+#include "pg_secret.h"
 #include "report.h"
 #include "session.h"
 
@@ -56,8 +57,13 @@ int cmd_validate(const cli_opts_t *o)
     if (rc != 0)
         return rc;
     size_t probes = 0;
-    for (size_t i = 0; i < cfg->n_roles; i++)
+    for (size_t i = 0; i < cfg->n_roles; i++) {
         probes += cfg->roles[i].n_probes;
+        for (size_t j = 0; j < cfg->roles[i].n_probes; j++) {
+            const config_probe_t *p = &cfg->roles[i].probes[j];
+            pg_secret_warn(&p, 1, cfg->roles[i].name);
+        }
+    }
     printf("%s: valid (%zu role%s, %zu probe%s)\n", o->config_path, cfg->n_roles, cfg->n_roles == 1 ? "" : "s",
            probes, probes == 1 ? "" : "s");
     config_free(cfg);

@@ -61,8 +61,9 @@ typedef struct {
     char *dbname;
     char *password_env;  /* exactly one of password_env / password_file, or neither */
     char *password_file;
-    char *sslmode;       /* default "prefer" */
+    char *sslmode;       /* default "verify-full" with a password, else "prefer" */
     char *sslrootcert;
+    char *channel_binding; /* "prefer" (default) or "require" (SCRAM-SHA-256-PLUS only) */
     char *query;         /* postgres: default "SELECT 1"; dns: the name to resolve */
 
     /* dns */

@@ -21,6 +21,8 @@ static const char *const families[] = {[FAMILY_ANY] = "any", [FAMILY_IPV4] = "ip
                                        [FAMILY_IPV6] = "ipv6", [FAMILY_ALL] = "all", NULL};
 static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca",
                                        "verify-full", NULL};
+static const char *const tls_sslmodes[] = {"require", "verify-ca", "verify-full", NULL};
+static const char *const channel_bindings[] = {"prefer", "require", NULL};
 
 const char *config_kind_name(probe_kind_t k)
 {
@@ -267,10 +269,27 @@ int config_probe_postgres(struct config_ctx *cx, const cJSON *o, const char *pat
     if ((v = config_json_field(o, path, "sslrootcert", fp)) &&
         config_json_str(cx, v, fp, 4096, &p->sslrootcert) != 0)
         return -1;
+    if ((v = config_json_field(o, path, "channel_binding", fp))) {
+        if (config_json_str(cx, v, fp, 16, &p->channel_binding) != 0)
+            return -1;
+        if (!config_json_in_list(p->channel_binding, channel_bindings))
+            return config_json_fail(cx, fp, "must be one of prefer, require");
+    }
     if ((v = config_json_field(o, path, "query", fp)) &&
         config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->query) != 0)
         return -1;
-    if (config_json_default_str(cx, &p->sslmode, "prefer") != 0)
+    /* A password goes only to a server whose certificate names it, unless the config says
+     * otherwise (docs/security.md). */
+    if (config_json_default_str(cx, &p->sslmode,
+                                p->password_env || p->password_file ? "verify-full" : "prefer") != 0)
+        return -1;
+    if (p->channel_binding && strcmp(p->channel_binding, "require") == 0 &&
+        !config_json_in_list(p->sslmode, tls_sslmodes)) {
+        (void)config_json_field(o, path, "channel_binding", fp);
+        return config_json_fail(cx, fp, "require needs TLS: sslmode require, verify-ca or "
+                                "verify-full");
+    }
+    if (config_json_default_str(cx, &p->channel_binding, "prefer") != 0)
         return -1;
     return config_json_default_str(cx, &p->query, "SELECT 1");
 }
@@ -365,7 +384,7 @@ void config_probe_clear(config_probe_t *p)
     free(p->headers);
     char **strs[] = {&p->name, &p->host, &p->url, &p->method, &p->body_contains, &p->ca_file,
                      &p->user, &p->dbname, &p->password_env, &p->password_file, &p->sslmode,
-                     &p->sslrootcert, &p->query, &p->server};
+                     &p->sslrootcert, &p->query, &p->server, &p->channel_binding};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     free(p->status);

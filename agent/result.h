@@ -22,6 +22,8 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 
 /* Facts a kind states about an attempt, for the hint (never parsed from detail). */
 #define RESULT_FACT_NOT_NXDOMAIN 1u /* dns: expected NXDOMAIN, got an answer */
+#define RESULT_FACT_PASSWORD_ENV 2u  /* postgres: the password variable could not be read */
+#define RESULT_FACT_PASSWORD_FILE 4u /* postgres: the password file could not be read */
 
 /* One address of a family: all probe. */
 typedef struct {

@@ -15,6 +15,8 @@
 #include "log.h"
 #include "loop.h"
 #include "output.h"
+#include "pg_classify.h"
+#include "pg_secret.h"
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
@@ -206,6 +208,7 @@ void session_close(session_t *s)
         resolver_global_cleanup();
         curl_global_cleanup();
     }
+    pg_secret_end();
     free(s->probes);
     config_free(s->cfg);
     memset(s, 0, sizeof(*s));
@@ -224,8 +227,15 @@ int session_open(const cli_opts_t *o, session_t *s)
     if (s->capped)
         log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)", s->cfg->concurrency,
                   s->capped);
-    /* Once per session, not per run: watch runs the matrix thousands of times. */
+    pg_secret_warn(s->probes, s->n_probes, s->choice.role->name);
+    /* Before libpq ever runs: the passwords captured, PG* gone from the environment. */
     char err[512];
+    if (pg_secret_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        session_close(s);
+        return EXIT_INTERNAL;
+    }
+    /* Once per session, not per run: watch runs the matrix thousands of times. */
     if (libs_init(err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
@@ -279,10 +289,13 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
 
 void session_diagnose(const session_t *s, report_t *rep)
 {
+    char unverified[256];
+    size_t n_unverified = pg_classify_unverified_list(s->probes, s->n_probes, unverified, sizeof(unverified));
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS, .labels_known = s->choice.labels_known,
         .labels_match = s->choice.labels_match, .labels_seen = s->choice.labels_seen,
         .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
+        .n_unverified = n_unverified, .unverified = unverified,
     };
     verdict_diagnose(rep, &dc);
 }

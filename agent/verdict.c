@@ -223,6 +223,23 @@ static void diag_concurrency(report_t *r, const diag_ctx_t *ctx)
              ctx->concurrency_cap);
 }
 
+/* The config's choice, not a network finding: reported every run so it is not forgotten. */
+static void diag_unverified(report_t *r, const diag_ctx_t *ctx)
+{
+    if (ctx->n_unverified == 0)
+        return;
+    diagnosis_t *d = diag_add(r, "password_to_unverified_server");
+    if (d == NULL)
+        return;
+    snprintf(d->message, sizeof(d->message),
+             "probe%s %.200s send%s the PostgreSQL password with an sslmode weaker than "
+             "verify-full, so a server that is not the intended one (a spoofed address, a "
+             "man in the middle) can receive it: remove sslmode (verify-full is the default "
+             "with a password) and name the server's CA in sslrootcert.",
+             ctx->n_unverified == 1 ? "" : "s", nonempty(ctx->unverified, "?"),
+             ctx->n_unverified == 1 ? "s" : "");
+}
+
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
 {
     static const diag_ctx_t none = {0};
@@ -240,4 +257,5 @@ void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
     diag_policy_not_enforced(r, role, nsflag);
     diag_labels(r, ctx, role);
     diag_concurrency(r, ctx);
+    diag_unverified(r, ctx);
 }

@@ -46,10 +46,12 @@ typedef struct {
     const char *selector;        /* the role's selector, same format */
     const char *role;
     int concurrency_cap;         /* >0: concurrency was lowered to this by the fd limit */
+    size_t n_unverified;         /* probes sending a password with sslmode < verify-full */
+    const char *unverified;      /* their names, "a, b" */
 } diag_ctx_t;
 
-/* Computes the diagnoses of the reference (dns_blocked, policy_not_enforced, role_labels_mismatch)
- * plus concurrency_capped, into r->diags / r->n_diags. */
+/* Computes the report-wide diagnoses (dns_blocked, policy_not_enforced, role_labels_mismatch,
+ * password_to_unverified_server) plus concurrency_capped, into r->diags / r->n_diags. */
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx);
 
 #endif

@@ -337,6 +337,39 @@ static void test_sslmode(void **state)
     (void)state;
     probe_err(PG ",'sslmode':'on'", P "sslmode: must be one of disable, allow, prefer, require, "
                                       "verify-ca, verify-full");
+    probe_err(PG ",'channel_binding':'disable'", P "channel_binding: must be one of prefer, require");
+    probe_err(PG ",'sslmode':'prefer','channel_binding':'require'",
+              P "channel_binding: require needs TLS: sslmode require, verify-ca or verify-full");
+}
+
+/* Without sslmode, a password goes to verify-full; without a password, prefer stays. */
+static void test_sslmode_default(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *extra, *want;
+    } cases[] = {
+        {"", "prefer"},
+        {",'password_env':'PGPASSWORD'", "verify-full"},
+        {",'password_file':'/s/pw'", "verify-full"},
+        {",'password_env':'PGPASSWORD','sslmode':'require'", "require"},
+        {",'sslmode':'disable'", "disable"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[1024], err[512];
+        snprintf(text, sizeof(text),
+                 "{'version':1,'roles':{'r':{'selector':{},'probes':[{'name':'p','kind':'postgres',"
+                 "'host':'h','user':'u','dbname':'d','expect':'allow'%s}]}}}",
+                 cases[i].extra);
+        for (char *c = text; *c; c++)
+            if (*c == '\'')
+                *c = '"';
+        config_t *cfg = NULL;
+        assert_int_equal(config_parse(text, strlen(text), &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg->roles[0].probes[0].sslmode, cases[i].want);
+        assert_string_equal(cfg->roles[0].probes[0].channel_binding, "prefer");
+        config_free(cfg);
+    }
 }
 
 static void test_headers(void **state)
@@ -385,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_dns_servers),
         cmocka_unit_test(test_dns_probe_values),
         cmocka_unit_test(test_sslmode),
+        cmocka_unit_test(test_sslmode_default),
         cmocka_unit_test(test_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

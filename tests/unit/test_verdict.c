@@ -324,6 +324,20 @@ static void test_hint_unexpected_answer(void **state)
     assert_non_null(strstr(hint_of(&r, "govtech"), "SERVFAIL"));
 }
 
+/* A postgres password the probe could not read: the hint comes from the fact postgres.c
+ * recorded, not from the detail's wording. */
+static void test_hint_pg_password_facts(void **state)
+{
+    (void)state;
+    result_t r = mk("pg", KIND_POSTGRES, EXPECT_ALLOW, "db:5432", OUTCOME_ERROR, VERDICT_FAIL);
+    snprintf(r.detail, sizeof(r.detail), "password_env PGPW is not set");
+    assert_non_null(strstr(hint_of(&r, "ns"), "internal error"));
+    r.facts = RESULT_FACT_PASSWORD_ENV;
+    assert_non_null(strstr(hint_of(&r, "ns"), "secretKeyRef"));
+    r.facts = RESULT_FACT_PASSWORD_FILE;
+    assert_non_null(strstr(hint_of(&r, "ns"), "mount the Secret"));
+}
+
 static void test_hint_namespace_and_secrets(void **state)
 {
     (void)state;
@@ -559,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_hint_every_outcome),
         cmocka_unit_test(test_hint_keywords),
         cmocka_unit_test(test_hint_unexpected_answer),
+        cmocka_unit_test(test_hint_pg_password_facts),
         cmocka_unit_test(test_hint_namespace_and_secrets),
         cmocka_unit_test(test_diag_dns_blocked),
         cmocka_unit_test(test_diag_policy_not_enforced),
