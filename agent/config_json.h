@@ -15,6 +15,7 @@
 #define CONFIG_KEY_SHOWN 64    /* longer keys are cut in error paths */
 #define CONFIG_OBJECT_MAX 1000 /* members per object: bounds the duplicate-key scan */
 #define CONFIG_HOST_MAX 253
+#define CONFIG_TEXT_MAX 65536  /* url, body_contains, query, header values */
 
 /* Parse state: the caller's error buffer and the first failure (-1 config, -2 OOM). */
 struct config_ctx {
@@ -86,12 +87,11 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
 void config_probe_clear(config_probe_t *p);
 
 /* Readers the kinds' parsers (probe_ops_t.parse) share, in config_probe.c: a "host" (name or
- * IP literal; "[v6]" stored bare), and the http/https and postgres keys. */
+ * IP literal; "[v6]" stored bare), and the http/https keys. */
 int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p);
 /* "host" and "port" (1..65535), both required: a whole parser for kinds that need no more. */
 int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
 int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
-int config_probe_postgres(struct config_ctx *cx, const cJSON *o, const char *path,
-                          config_probe_t *p);
+
 
 #endif

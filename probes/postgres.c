@@ -15,7 +15,6 @@
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "postgres.h"
-#include "config_json.h"
 #include "probe.h"
 
 #define PG_PASSWORD_MAX 1024 /* bytes of the first line of a password file, or of the env value */
@@ -454,17 +453,14 @@ static void pg_probe_abort(probe_attempt_t *a)
     pg_close(a);
 }
 
-static const char *const pg_keys[] = {"host", "port", "user", "dbname", "password_env",
-                                      "password_file", "sslmode", "sslrootcert", "channel_binding",
-                                      "query", NULL};
 
 const probe_ops_t pg_probe_ops = {
     .name = "postgres",
     .resolves = true,
     .env_kind = KIND_POSTGRES,
     .open = PROBE_TCP_OPEN,
-    .keys = pg_keys,
-    .parse = config_probe_postgres,
+    .keys = pg_config_keys,
+    .parse = pg_config_parse,
     .target = probe_target_hostport,
     .hint = pg_hint,
     .start = pg_probe_start,

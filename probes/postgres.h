@@ -15,6 +15,12 @@
  * longer than len - 1 bytes are errors). buf is wiped on error; the caller wipes it after use. */
 int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err, size_t errlen);
 
+/* The postgres kind's config keys and parser (pg_config.c, probe_ops_t.keys/parse). */
+struct config_ctx;
+struct cJSON;
+extern const char *const pg_config_keys[];
+int pg_config_parse(struct config_ctx *cx, const struct cJSON *o, const char *path, config_probe_t *p);
+
 /* The postgres kind's hints (pg_hint.c, probe_ops_t.hint). */
 struct hint_parts;
 bool pg_hint(const result_t *r, const struct hint_parts *parts, char *buf, size_t len);
