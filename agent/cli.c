@@ -12,6 +12,7 @@
 #include "log.h"
 
 enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -24,6 +25,10 @@ static const struct option cli_longopts[] = {
     {"ca-file", required_argument, NULL, OPT_CA},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"push", required_argument, NULL, OPT_PUSH},
+    {"file", required_argument, NULL, 'f'},
+    {"namespace", required_argument, NULL, OPT_NAMESPACE},
+    {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
+    {"strict", no_argument, NULL, OPT_STRICT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -41,6 +46,7 @@ static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEO
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
+static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
 static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, 0};
 
 static const cli_cmd_t cli_cmds[] = {
@@ -80,6 +86,27 @@ static const cli_cmd_t cli_cmds[] = {
      "names the JSON path).\n"},
     {"list", list_flags, "ztprobe list [-c FILE] [--role NAME]",
      "Lists the probes of a role (all roles when no role is given or found).\n"},
+    {"policy", policy_flags,
+     "ztprobe policy check -c CONFIG -f OBJECTS... [--namespace NS] [-o json|text] [--strict]\n"
+     "       ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]",
+     "Reads Kubernetes objects (-f, repeatable; YAML, JSON or a List, as kubectl and kustomize write\n"
+     "them; - is stdin) and evaluates their NetworkPolicies; nothing is sent on the network.\n\n"
+     "  check   for every probe of the config: what the policies intend (allow, deny, unknown),\n"
+     "          whether it agrees with its expect, the rules behind it, and coverage (the rules\n"
+     "          no allow probe exercises, the isolated roles without a deny probe).\n"
+     "          Exit 0: nothing disagrees; 1: something disagrees (with --strict also: something\n"
+     "          unknown, a rule uncovered, an isolated role without a deny probe); 2: usage,\n"
+     "          config or objects error.\n"
+     "  plan    writes a starting config (one role per workload) that validates and passes its\n"
+     "          own check: allow probes for every Service port the policies open, deny probes\n"
+     "          for the others of the namespace, DNS, and except ranges of ipBlocks.\n\n"
+     "  -f, --file FILE     Kubernetes objects (repeatable)\n"
+     "  -c, --config FILE   the probe matrix (check)\n"
+     "  --namespace NS      the namespace of roles that do not name theirs (check), the namespace\n"
+     "                      to plan (plan)\n"
+     "  --role-label KEY    plan: one role per value of this pod label (e.g. app)\n"
+     "  --strict            check: unknown answers and uncovered rules fail too\n"
+     "  -o FMT              check: json (default) or text; plan: json (default) or yaml\n"},
     {"version", NULL, "ztprobe version", "Prints the agent and library versions.\n"},
     {"help", NULL, "ztprobe help [COMMAND]", "Shows help for a command.\n"},
 };
@@ -158,7 +185,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(sub_argc, sub_argv, ":c:o:vh", cli_longopts, NULL)) != -1) {
+    while ((ch = getopt_long(sub_argc, sub_argv, ":c:f:o:vh", cli_longopts, NULL)) != -1) {
         if (ch == '?') {
             log_error("%s: unknown flag \"%s\"; see 'ztprobe help %s'", o->command,
                       sub_argv[optind - 1], o->command);
@@ -186,6 +213,8 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                 o->format = FMT_JUNIT;
             else if (strcmp(optarg, "prometheus") == 0)
                 o->format = FMT_PROMETHEUS;
+            else if (strcmp(optarg, "yaml") == 0 && strcmp(o->command, "policy") == 0)
+                o->format = FMT_YAML;
             else {
                 log_error("-o: unknown format \"%s\" (json, text, junit or prometheus)", optarg);
                 return EXIT_USAGE;
@@ -204,6 +233,16 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_INTERVAL: o->interval = optarg; break;
         case OPT_PUSH: o->push = optarg; break;
+        case 'f':
+            if (o->n_files >= CLI_FILES_MAX) {
+                log_error("-f: at most %d files", CLI_FILES_MAX);
+                return EXIT_USAGE;
+            }
+            o->files[o->n_files++] = optarg;
+            break;
+        case OPT_NAMESPACE: o->namespace = optarg; break;
+        case OPT_ROLE_LABEL: o->role_label = optarg; break;
+        case OPT_STRICT: o->strict = true; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;
@@ -211,7 +250,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
     }
     o->args = sub_argv + optind;
     o->n_args = sub_argc - optind;
-    if (o->n_args > 0 && strcmp(o->command, "merge") != 0) {
+    if (o->n_args > 0 && strcmp(o->command, "merge") != 0 && strcmp(o->command, "policy") != 0) {
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return EXIT_USAGE;
     }

@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 
-typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS } cli_format_t;
+typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_YAML } cli_format_t;
+
+#define CLI_FILES_MAX 64 /* -f FILE, repeatable (policy) */
 
 typedef struct {
     const char *command;
@@ -20,7 +22,12 @@ typedef struct {
     const char *interval;        /* watch */
     const char *push;            /* --push URL (prometheus) */
     int verbose;
-    char **args;                 /* positional arguments after the options (merge) */
+    const char *files[CLI_FILES_MAX]; /* -f: Kubernetes objects (policy) */
+    int n_files;
+    const char *namespace;       /* --namespace (policy) */
+    const char *role_label;      /* --role-label KEY (policy plan) */
+    bool strict;                 /* --strict (policy check) */
+    char **args;                 /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;
 
@@ -43,6 +50,7 @@ int cmd_list(const cli_opts_t *o);
 int cmd_version(void);
 int cmd_watch(const cli_opts_t *o);
 int cmd_merge(const cli_opts_t *o);
+int cmd_policy(const cli_opts_t *o);
 
 /* Parses "500ms", "30s", "5m", "1h" into ms. Returns 0 or -1. */
 int watch_parse_interval(const char *s, long *ms);

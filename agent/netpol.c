@@ -84,6 +84,8 @@ static np_match_t np_ipblock(const k8s_ipblock_t *ib, const netpol_endpoint_t *e
 static np_match_t np_peer(const k8s_model_t *m, size_t policy_ns, const k8s_peer_t *p,
                           const netpol_endpoint_t *e)
 {
+    if (e->unknown)
+        return NP_PART;
     if (p->has_ipblock)
         return np_ipblock(&p->ipblock, e);
     if (!e->is_pod)

@@ -41,6 +41,9 @@ typedef struct {
     bool has_addr;             /* pod: addr is its IP */
     k8s_addr_t addr;
     cidr_t range;              /* outside: the block the address lies in */
+    bool unknown;              /* not a pod, not a range: somewhere the objects do not show
+                                * (a DNS server not in them): only a rule open to every peer
+                                * matches it for sure, any other peer perhaps */
 } netpol_endpoint_t;
 
 /* A rule: policies[policy], its ingress or egress list, entry rule (0-based). */

@@ -69,6 +69,7 @@ suite lab bash tests/lab/run.sh build/san/ztprobe
 suite hostile bash tests/hostile/run.sh build/san/ztprobe
 suite limits bash tests/limits/run.sh build/san/ztprobe
 suite secrets bash tests/secrets/run.sh build/san/ztprobe
+suite policy bash tests/policy/run.sh build/san/ztprobe
 # The plain agent: ASan's quarantine holds freed memory back by design, so resident memory
 # over 1,000 runs says nothing about leaks there (watch also runs sanitized in integration).
 suite watch bash tests/watch/run.sh build/plain/ztprobe
