@@ -64,8 +64,10 @@ void k8s_model_destroy(k8s_model_t *m)
         free(m->namespaces[i].name);
         labels_free(&m->namespaces[i].labels);
         free(m->namespaces[i].policies);
+        free(m->namespaces[i].pods);
     }
     free(m->namespaces);
+    free(m->by_ip);
     for (size_t i = 0; i < m->n_pods; i++) {
         k8s_pod_t *p = &m->pods[i];
         free(p->owner);
@@ -175,22 +177,84 @@ int k8s_model_count_skipped(k8s_model_t *m, const char *kind)
     return 0;
 }
 
+/* Appends v to a size_t array. */
+static int k8s_push(size_t **arr, size_t *n, size_t v)
+{
+    /* Doubling at powers of two keeps it amortised O(1) without a capacity field. */
+    if ((*n & (*n - 1)) == 0) {
+        size_t *p = realloc(*arr, (*n ? *n * 2 : 1) * sizeof(*p));
+        if (!p)
+            return -1;
+        *arr = p;
+    }
+    (*arr)[(*n)++] = v;
+    return 0;
+}
+
+static int k8s_addr_cmp(const k8s_addr_t *a, const k8s_addr_t *b)
+{
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int k8s_ip_cmp(const void *x, const void *y, void *model)
+{
+    const k8s_model_t *m = model;
+    const size_t *a = x, *b = y; /* pairs: pod, which IP */
+    return k8s_addr_cmp(&m->pods[a[0]].ips[a[1]], &m->pods[b[0]].ips[b[1]]);
+}
+
 int k8s_model_finish(k8s_model_t *m)
 {
     for (size_t i = 0; i < m->n_namespaces; i++) {
-        free(m->namespaces[i].policies);
-        m->namespaces[i].policies = NULL;
-        m->namespaces[i].n_policies = 0;
+        k8s_namespace_t *ns = &m->namespaces[i];
+        free(ns->policies);
+        free(ns->pods);
+        ns->policies = ns->pods = NULL;
+        ns->n_policies = ns->n_pods = 0;
     }
     for (size_t i = 0; i < m->n_policies; i++) {
         k8s_namespace_t *ns = &m->namespaces[m->policies[i].ns];
-        size_t *p = realloc(ns->policies, (ns->n_policies + 1) * sizeof(*p));
-        if (!p)
+        if (k8s_push(&ns->policies, &ns->n_policies, i) != 0)
             return -1;
-        ns->policies = p;
-        ns->policies[ns->n_policies++] = i;
     }
+    size_t n_ips = 0;
+    for (size_t i = 0; i < m->n_pods; i++) {
+        k8s_namespace_t *ns = &m->namespaces[m->pods[i].ns];
+        if (k8s_push(&ns->pods, &ns->n_pods, i) != 0)
+            return -1;
+        n_ips += m->pods[i].n_ips;
+    }
+    free(m->by_ip);
+    m->n_by_ip = 0;
+    size_t *pairs = malloc((n_ips ? n_ips : 1) * 2 * sizeof(size_t));
+    if (!(m->by_ip = pairs))
+        return -1;
+    for (size_t i = 0; i < m->n_pods; i++)
+        for (size_t j = 0; j < m->pods[i].n_ips; j++) {
+            pairs[2 * m->n_by_ip] = i;
+            pairs[2 * m->n_by_ip + 1] = j;
+            m->n_by_ip++;
+        }
+    qsort_r(pairs, m->n_by_ip, 2 * sizeof(size_t), k8s_ip_cmp, m);
     return 0;
+}
+
+long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a)
+{
+    size_t lo = 0, hi = m->n_by_ip;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = k8s_addr_cmp(&m->pods[m->by_ip[2 * mid]].ips[m->by_ip[2 * mid + 1]], a);
+        if (c == 0)
+            return (long)m->by_ip[2 * mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }
 
 const k8s_service_t *k8s_model_find_service(const k8s_model_t *m, size_t ns, const char *name)

@@ -133,6 +133,8 @@ typedef struct {
     bool declared;    /* a Namespace object was read (else implied by a namespaced object) */
     size_t *policies; /* indexes into k8s_model_t.policies of this namespace */
     size_t n_policies;
+    size_t *pods;     /* indexes into k8s_model_t.pods of this namespace */
+    size_t n_pods;
 } k8s_namespace_t;
 
 typedef struct {
@@ -154,6 +156,8 @@ typedef struct {
     k8s_skipped_t *skipped; /* other kinds, counted per kind */
     size_t n_skipped, cap_skipped;
     size_t objects;         /* objects read (List items count one by one) */
+    size_t *by_ip;          /* pairs (pod, which IP) sorted by IP: every IP of every pod */
+    size_t n_by_ip;
 } k8s_model_t;
 
 k8s_model_t *k8s_model_create(void);
@@ -174,8 +178,12 @@ k8s_policy_t *k8s_model_add_policy(k8s_model_t *m);
 k8s_foreign_t *k8s_model_add_foreign(k8s_model_t *m);
 int k8s_model_count_skipped(k8s_model_t *m, const char *kind);
 
-/* Indexes the policies by namespace; call once all objects are in. Returns 0 or -1. */
+/* Indexes policies and pods by namespace and pods by IP; call once all objects are in (and
+ * again after adding any). Returns 0 or -1. */
 int k8s_model_finish(k8s_model_t *m);
+
+/* The pod with this IP, or -1. */
+long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a);
 
 /* A Service by name in a namespace, or NULL. */
 const k8s_service_t *k8s_model_find_service(const k8s_model_t *m, size_t ns, const char *name);

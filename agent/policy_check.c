@@ -55,11 +55,12 @@ static bool pc_selects(const k8s_model_t *m, const k8s_policy_t *pol, const conf
     if (pol->ns != ns)
         return false;
     bool any = false;
-    for (size_t i = 0; i < m->n_pods; i++) {
-        if (m->pods[i].ns != ns || !labels_match(&role->selector, &m->pods[i].labels))
+    for (size_t k = 0; k < m->namespaces[ns].n_pods; k++) {
+        const k8s_pod_t *pod = &m->pods[m->namespaces[ns].pods[k]];
+        if (!labels_match(&role->selector, &pod->labels))
             continue;
         any = true;
-        if (k8s_selector_matches(&pol->pod_selector, &m->pods[i].labels))
+        if (k8s_selector_matches(&pol->pod_selector, &pod->labels))
             return true;
     }
     return !any && k8s_selector_matches(&pol->pod_selector, &role->selector);
@@ -70,6 +71,8 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
 {
     size_t *role_ns = calloc(cfg->n_roles + 1, sizeof(*role_ns));
     pc_rule_t *rules = NULL;
+    bool *seen = NULL;
+    size_t *offs = NULL; /* per policy: where its ingress / egress rules start in rules, +1 */
     size_t n_rules = 0, cap = 0;
     bool *isolated = calloc(cfg->n_roles + 1, sizeof(bool)), *has_deny = calloc(cfg->n_roles + 1, sizeof(bool));
     cJSON *rep = cJSON_CreateObject(), *probes = cJSON_CreateArray();
@@ -86,12 +89,22 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
         rc = -2;
         goto done;
     }
-    /* The rules to cover. */
-    for (size_t pi = 0; pi < m->n_policies; pi++) {
-        const k8s_policy_t *pol = &m->policies[pi];
-        for (size_t r = 0; r < cfg->n_roles; r++) {
+    /* The rules to cover: of the policies (of each role's namespace) selecting its pods;
+     * each policy once, under the first role it selects. */
+    if (!(seen = calloc(m->n_policies + 1, sizeof(bool))) ||
+        !(offs = calloc(2 * m->n_policies + 2, sizeof(size_t))))
+        goto oom;
+    for (size_t r = 0; r < cfg->n_roles; r++) {
+        const k8s_namespace_t *rns = &m->namespaces[role_ns[r]];
+        for (size_t k = 0; k < rns->n_policies; k++) {
+            size_t pi = rns->policies[k];
+            const k8s_policy_t *pol = &m->policies[pi];
             if (!pc_selects(m, pol, &cfg->roles[r], role_ns[r]))
                 continue;
+            isolated[r] = true;
+            if (seen[pi])
+                continue;
+            seen[pi] = true;
             size_t need = n_rules + (pol->ingress_type ? pol->n_ingress : 0) + (pol->egress_type ? pol->n_egress : 0);
             if (need > cap) {
                 cap = need * 2;
@@ -100,11 +113,12 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
                     goto oom;
                 rules = nr;
             }
+            offs[2 * pi] = n_rules + 1; /* +1: 0 means "not covered here" */
             for (size_t i = 0; pol->ingress_type && i < pol->n_ingress; i++)
                 rules[n_rules++] = (pc_rule_t){{pi, NETPOL_INGRESS, i}, r, false};
+            offs[2 * pi + 1] = n_rules + 1;
             for (size_t i = 0; pol->egress_type && i < pol->n_egress; i++)
                 rules[n_rules++] = (pc_rule_t){{pi, NETPOL_EGRESS, i}, r, false};
-            break;
         }
     }
     for (size_t r = 0; r < cfg->n_roles; r++) {
@@ -140,18 +154,13 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
             cJSON_AddStringToObject(o, "reason", in.reason);
             if (p->expect != EXPECT_ALLOW || in.intended != NETPOL_ALLOW)
                 continue;
-            for (size_t k = 0; k < in.n_by; k++)
-                for (size_t q = 0; q < n_rules; q++)
-                    if (rules[q].ref.policy == in.by[k].policy && rules[q].ref.dir == in.by[k].dir &&
-                        rules[q].ref.rule == in.by[k].rule)
-                        rules[q].exercised = true;
+            for (size_t k = 0; k < in.n_by; k++) {
+                size_t off = offs[2 * in.by[k].policy + (in.by[k].dir == NETPOL_EGRESS)];
+                if (off)
+                    rules[off - 1 + in.by[k].rule].exercised = true;
+            }
         }
     }
-    /* A role whose pods are isolated for ingress counts as isolated too. */
-    for (size_t pi = 0; pi < m->n_policies; pi++)
-        for (size_t r = 0; r < cfg->n_roles; r++)
-            if (pc_selects(m, &m->policies[pi], &cfg->roles[r], role_ns[r]))
-                isolated[r] = true;
     cJSON_AddStringToObject(rep, "schema", "ztprobe/policy-check/v1");
     cJSON *sum = cJSON_AddObjectToObject(rep, "summary");
     if (!sum)
@@ -207,6 +216,8 @@ done:
     cJSON_Delete(rep);
     cJSON_Delete(probes);
     free(rules);
+    free(seen);
+    free(offs);
     free(role_ns);
     free(isolated);
     free(has_deny);

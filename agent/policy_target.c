@@ -114,9 +114,11 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
         return 0;
     }
     size_t n = 0;
-    for (size_t i = 0; i < m->n_pods && n < PT_MAX_DST; i++) {
+    const k8s_namespace_t *sns = &m->namespaces[s->ns];
+    for (size_t k = 0; k < sns->n_pods && n < PT_MAX_DST; k++) {
+        size_t i = sns->pods[k];
         const k8s_pod_t *p = &m->pods[i];
-        if (p->ns != s->ns || !labels_match(&s->selector, &p->labels))
+        if (!labels_match(&s->selector, &p->labels))
             continue;
         int tp = sp->target_port;
         for (size_t j = 0; sp->target_name && j < p->n_ports; j++)
@@ -162,15 +164,12 @@ static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_pro
     k8s_addr_t a;
     if (!k8s_addr_parse(ip, &a))
         return 0;
-    for (size_t i = 0; i < m->n_pods; i++) {
-        for (size_t j = 0; j < m->pods[i].n_ips; j++) {
-            if (m->pods[i].ips[j].family == a.family && memcmp(m->pods[i].ips[j].addr, a.addr, 16) == 0) {
-                netpol_endpoint_pod(m, i, &d[0].ep);
-                d[0].ep.addr = a;
-                d[0].port = port;
-                return 1;
-            }
-        }
+    long pod = k8s_model_find_pod_ip(m, &a);
+    if (pod >= 0) {
+        netpol_endpoint_pod(m, (size_t)pod, &d[0].ep);
+        d[0].ep.addr = a;
+        d[0].port = port;
+        return 1;
     }
     for (size_t i = 0; i < m->n_services; i++) {
         const k8s_service_t *s = &m->services[i];
@@ -202,10 +201,8 @@ static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const confi
             for (size_t i = 0; i < m->n_services; i++)
                 if (m->services[i].has_cluster_ip && memcmp(m->services[i].cluster_ip.addr, a.addr, 16) == 0)
                     return pt_service_dsts(m, &m->services[i], 53, proto, d, why, wl);
-            for (size_t i = 0; i < m->n_pods; i++)
-                for (size_t j = 0; j < m->pods[i].n_ips; j++)
-                    if (memcmp(m->pods[i].ips[j].addr, a.addr, 16) == 0)
-                        return pt_ip_dsts(m, ip, 53, proto, d, why, wl);
+            if (k8s_model_find_pod_ip(m, &a) >= 0)
+                return pt_ip_dsts(m, ip, 53, proto, d, why, wl);
         }
     }
     const k8s_service_t *s = NULL;
@@ -290,9 +287,9 @@ void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_
     char why[POLICY_REASON_LEN] = "";
     k8s_proto_t proto = pt_proto(p);
     memset(o, 0, sizeof(*o));
-    for (size_t i = 0; i < m->n_pods && nsrc < PT_MAX_SRC; i++)
-        if (m->pods[i].ns == ns && labels_match(&role->selector, &m->pods[i].labels))
-            src[nsrc++] = i;
+    for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
+        if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
+            src[nsrc++] = m->namespaces[ns].pods[k];
     if (p->kind == KIND_DNS) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
     } else if (k8s_addr_parse(p->host, &(k8s_addr_t){0})) {
