@@ -12,7 +12,7 @@
 #include "log.h"
 
 enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH };
-enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -29,6 +29,7 @@ static const struct option cli_longopts[] = {
     {"namespace", required_argument, NULL, OPT_NAMESPACE},
     {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
     {"strict", no_argument, NULL, OPT_STRICT},
+    {"policies", required_argument, NULL, OPT_POLICIES},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -42,12 +43,12 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, 0};
+static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, OPT_POLICIES, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
 static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
-static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, 0};
+static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_POLICIES, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
@@ -68,7 +69,9 @@ static const cli_cmd_t cli_cmds[] = {
      "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
      "  -v, --verbose       log each attempt to stderr (never secrets)\n"
      "  --push URL          also PUT the Prometheus metrics to a Pushgateway at URL (grouping\n"
-     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"},
+     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"
+     "  --policies FILES    Kubernetes objects (comma-separated; default $ZTPROBE_POLICIES): each\n"
+     "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
@@ -243,6 +246,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_NAMESPACE: o->namespace = optarg; break;
         case OPT_ROLE_LABEL: o->role_label = optarg; break;
         case OPT_STRICT: o->strict = true; break;
+        case OPT_POLICIES: o->policies = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;

@@ -27,6 +27,7 @@ typedef struct {
     const char *namespace;       /* --namespace (policy) */
     const char *role_label;      /* --role-label KEY (policy plan) */
     bool strict;                 /* --strict (policy check) */
+    const char *policies;        /* --policies FILE[,FILE...] (run, watch) */
     char **args;                 /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_policy.h"
 #include "config.h"
 #include "k8s_read.h"
 #include "log.h"
@@ -13,22 +14,17 @@
 #include "policy_plan.h"
 #include "session.h"
 
-/* Reads every -f file into a new model; prints what was skipped and what cannot be judged. */
-static int cmd_policy_objects(const cli_opts_t *o, k8s_model_t **out)
+int cmd_policy_load(const char *const *files, int n_files, k8s_model_t **out)
 {
     char err[1024];
     *out = NULL;
-    if (o->n_files == 0) {
-        log_error("policy %s: -f FILE is required (the Kubernetes objects to read)", o->args[0]);
-        return EXIT_USAGE;
-    }
     k8s_model_t *m = k8s_model_create();
     if (!m) {
         log_error("out of memory");
         return EXIT_INTERNAL;
     }
-    for (int i = 0; i < o->n_files; i++) {
-        int rc = k8s_read_file(m, o->files[i], err, sizeof(err));
+    for (int i = 0; i < n_files; i++) {
+        int rc = k8s_read_file(m, files[i], err, sizeof(err));
         if (rc != 0) {
             log_error("%s", err);
             k8s_model_destroy(m);
@@ -130,8 +126,12 @@ int cmd_policy(const cli_opts_t *o)
         log_error("policy check: --role-label applies to policy plan only");
         return EXIT_USAGE;
     }
+    if (o->n_files == 0) {
+        log_error("policy %s: -f FILE is required (the Kubernetes objects to read)", o->args[0]);
+        return EXIT_USAGE;
+    }
     k8s_model_t *m = NULL;
-    int rc = cmd_policy_objects(o, &m);
+    int rc = cmd_policy_load(o->files, o->n_files, &m);
     if (rc != 0)
         return rc;
     rc = check ? cmd_policy_check(o, m) : cmd_policy_plan(o, m);

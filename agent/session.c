@@ -9,10 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_policy.h"
 #include "labels.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
+#include "policy_annotate.h"
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
@@ -178,6 +180,38 @@ int session_emit(const cli_opts_t *o, const char *text)
     return 0;
 }
 
+/* --policies / $ZTPROBE_POLICIES: the objects, and the role's namespace among them (its
+ * "namespace", else $POD_NAMESPACE, else the one its selector's workloads are in). */
+static int session_objects(const cli_opts_t *o, session_t *s)
+{
+    const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
+    const char *files[CLI_FILES_MAX];
+    int n = 0, rc;
+    if (!list || !*list)
+        return 0;
+    char *copy = strdup(list), *save = NULL, err[1024];
+    if (!copy) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
+        files[n++] = t;
+    rc = cmd_policy_load(files, n, &s->objects);
+    free(copy);
+    if (rc != 0)
+        return rc;
+    const char *pns = getenv("POD_NAMESPACE");
+    int nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL, &s->objects_ns, err,
+                                    sizeof(err));
+    if (nrc == 0 && k8s_model_finish(s->objects) != 0)
+        nrc = -2;
+    if (nrc != 0) {
+        log_error("--policies: %s", nrc == -2 ? "out of memory" : err);
+        return nrc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+    }
+    return 0;
+}
+
 void session_close(session_t *s)
 {
     if (!s)
@@ -186,6 +220,7 @@ void session_close(session_t *s)
         runner_global_cleanup();
     free(s->probes);
     config_free(s->cfg);
+    k8s_model_destroy(s->objects);
     memset(s, 0, sizeof(*s));
 }
 
@@ -195,6 +230,10 @@ int session_open(const cli_opts_t *o, session_t *s)
     memset(s, 0, sizeof(*s));
     if ((rc = session_load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
         (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
+        session_close(s);
+        return rc;
+    }
+    if ((rc = session_objects(o, s)) != 0) {
         session_close(s);
         return rc;
     }
@@ -247,6 +286,11 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
         .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
     };
     verdict_diagnose(rep, &dc);
+    if (s->objects && policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns,
+                                      (const config_probe_t *const *)s->probes) != 0) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
     return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "k8s_model.h"
 #include "result.h"
 #include "role.h"
 
@@ -19,6 +20,8 @@ typedef struct {
     int concurrency;             /* after the open-files cap */
     int capped;                  /* >0: the cap lowered it to this */
     bool libs_ready;             /* runner_global_init done (undone by session_close) */
+    k8s_model_t *objects;        /* --policies / $ZTPROBE_POLICIES, else NULL */
+    size_t objects_ns;           /* the role's namespace in objects */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,

@@ -5,13 +5,15 @@
 # (kubectl kustomize manifests) agree with config/govtech.json on every probe (no count is
 # fixed: other work adds probes), coverage printed. `policy plan` output must validate and
 # pass its own check, on the govtech render and on e2e fixtures with a Service per pod.
-# No network: nothing here sends a packet. Prints ok/not ok lines and "N passed, M failed".
+# `run --policies`: the policy field, the hints and the matrix_contradicts_policies diagnosis,
+# against a listener on loopback (the only traffic here: 127.0.0.x). Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 Z=$(realpath "${1:-$REPO/ztprobe}")
 T=$(mktemp -d /tmp/ztpolicy.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+SRV=""
+trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"' EXIT
 cd "$REPO"
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -174,6 +176,81 @@ EOF
     [ $? -eq 0 ] && [ "$(json "$T/pc.json" "d['summary']['disagree']")" = 0 ]
     check $? "plan on e2e $f passes its own check ($(json "$T/pc.json" "d['summary']"))" "$(cat "$T/e")"
 done
+
+# --- run --policies (loopback only: 127.0.0.x stand for the pods' IPs) ---------------------
+cat >"$T/objs.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: app, labels: {app: web}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: app, labels: {app: db}}
+status: {podIP: 127.0.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: cache, namespace: app, labels: {app: cache}}
+status: {podIP: 127.0.0.1}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{podSelector: {matchLabels: {app: db}}}]
+    ports: [{port: 5432}]
+EOF2
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True)
+time.sleep(120)' >"$T/port" &
+SRV=$!
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+PORT=$(cat "$T/port")
+cat >"$T/run.json" <<EOF2
+{"version": 1, "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
+ {"name": "db-wrong-port", "kind": "tcp", "host": "127.0.0.2", "port": 1, "expect": "allow", "timeout_ms": 500},
+ {"name": "db", "kind": "tcp", "host": "127.0.0.2", "port": 5432, "expect": "allow", "timeout_ms": 500},
+ {"name": "cache-pg", "kind": "tcp", "host": "127.0.0.1", "port": 5432, "expect": "allow", "timeout_ms": 500},
+ {"name": "no-cache", "kind": "tcp", "host": "127.0.0.1", "port": $PORT, "expect": "deny", "timeout_ms": 500},
+ {"name": "no-db", "kind": "tcp", "host": "127.0.0.2", "port": 5432, "expect": "deny", "timeout_ms": 500}
+]}}}
+EOF2
+"$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" >"$T/r.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 1 ]
+check $? "run --policies: exit 1 (probes fail)" "rc $rc: $(cat "$T/e")"
+hint() { json "$T/r.json" "[r['hint'] for r in d['results'] if r['name']=='$1'][0]"; }
+pol() { json "$T/r.json" "[r['policy']['intended'] for r in d['results'] if r['name']=='$1'][0]"; }
+hint db-wrong-port | grep -q "nearest rule, app/web-egress egress rule 0, allows this peer on other ports: wrong port in the policy?"
+check $? "run --policies: failed allow, policies deny, same peer: wrong port? ($(pol db-wrong-port))" "$(hint db-wrong-port)"
+hint cache-pg | grep -q "allows this port to other pods: pod labels don't match the podSelector?"
+check $? "run --policies: failed allow, policies deny, same port: labels?" "$(hint cache-pg)"
+hint db | grep -q "^The policies allow this path (app/web-egress egress rule 0), so this is not a policy effect"
+check $? "run --policies: failed allow the policies allow: not a policy effect" "$(hint db)"
+hint no-cache | grep -q "yet it connected: the CNI does not enforce NetworkPolicy"
+check $? "run --policies: deny that connected, policies deny: CNI not enforcing" "$(hint no-cache)"
+[ "$(json "$T/r.json" "[r['policy'] for r in d['results'] if r['name']=='db'][0]['by']")" = "[{'policy': 'app/web-egress', 'direction': 'egress', 'rule': 0}]" ]
+check $? "run --policies: result policy.by names the rule"
+json "$T/r.json" "[x['message'] for x in d['diagnoses'] if x['code']=='matrix_contradicts_policies'][0]" >"$T/diag"
+grep -q "db-wrong-port (expect allow, policies deny)" "$T/diag" && grep -q "no-db (expect deny, policies allow)" "$T/diag" &&
+    ! grep -q "no-cache" "$T/diag"
+check $? "run --policies: matrix_contradicts_policies lists exactly the contradicting probes" "$(cat "$T/diag")"
+ZTPROBE_POLICIES="$T/objs.yaml" "$Z" run -c "$T/run.json" --role web --only db >"$T/r2.json" 2>/dev/null
+[ "$(json "$T/r2.json" "d['results'][0]['policy']['intended']")" = allow ]
+check $? "run: \$ZTPROBE_POLICIES works as --policies"
+"$Z" run -c "$T/run.json" --role web --only db >"$T/r3.json" 2>/dev/null
+[ "$(json "$T/r3.json" "'policy' in d['results'][0]")" = False ]
+check $? "run without --policies: no policy key"
+"$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
+[ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
+check $? "run --policies with a malformed object: exit 2 naming it" "$(cat "$T/e")"
+kill "$SRV" 2>/dev/null
+wait "$SRV" 2>/dev/null
+SRV=""
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
