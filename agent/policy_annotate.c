@@ -21,12 +21,21 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
     char rule[260] = "";
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
         return false;
+    /* A name that did not resolve never tried the path: the DNS hint says more. */
+    if (r->kind != KIND_DNS && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
+        return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
     if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_ALLOW) {
         snprintf(buf, len, "The policies allow this path (%s), so this is not a policy effect: check the server, "
                  "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.", in->n_by ? rule : "no policy isolates it",
                  ns);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
+        snprintf(buf, len, "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
+                 "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",
+                 in->egress == NETPOL_DENY ? "egress" : "ingress", ns);
         return true;
     }
     if (r->expect == EXPECT_ALLOW) {

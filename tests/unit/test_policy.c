@@ -121,20 +121,26 @@ static void test_check(void **state)
 typedef struct {
     expect_t expect;
     verdict_t verdict;
+    outcome_t outcome;
     netpol_verdict_t intended;
     netpol_near_t near;
     const char *want; /* substring; NULL: no policy hint */
 } hint_case_t;
 
 static const hint_case_t HINTS[] = {
-    {EXPECT_ALLOW, VERDICT_FAIL, NETPOL_ALLOW, NETPOL_NEAR_NONE, "so this is not a policy effect"},
-    {EXPECT_ALLOW, VERDICT_FAIL, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT, "wrong port in the policy?"},
-    {EXPECT_ALLOW, VERDICT_FAIL, NETPOL_DENY, NETPOL_NEAR_OTHER_PEER, "pod labels don't match the podSelector?"},
-    {EXPECT_ALLOW, VERDICT_FAIL, NETPOL_DENY, NETPOL_NEAR_NONE, "no egress rule allows it"},
-    {EXPECT_DENY, VERDICT_FAIL, NETPOL_DENY, NETPOL_NEAR_NONE, "the CNI does not enforce NetworkPolicy"},
-    {EXPECT_DENY, VERDICT_FAIL, NETPOL_ALLOW, NETPOL_NEAR_NONE, "expect: deny contradicts them"},
-    {EXPECT_ALLOW, VERDICT_FAIL, NETPOL_UNKNOWN, NETPOL_NEAR_NONE, NULL},
-    {EXPECT_DENY, VERDICT_INCONCLUSIVE, NETPOL_DENY, NETPOL_NEAR_NONE, NULL},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_ALLOW, NETPOL_NEAR_NONE, "so this is not a policy effect"},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT, "wrong port in the policy?"},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_OTHER_PEER,
+     "pod labels don't match the podSelector?"},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_NONE, "no egress rule allows it"},
+    {EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK, NETPOL_DENY, NETPOL_NEAR_NONE, "the CNI does not enforce NetworkPolicy"},
+    {EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK, NETPOL_ALLOW, NETPOL_NEAR_NONE, "expect: deny contradicts them"},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_UNKNOWN, NETPOL_NEAR_NONE, NULL},
+    {EXPECT_DENY, VERDICT_INCONCLUSIVE, OUTCOME_REFUSED, NETPOL_DENY, NETPOL_NEAR_NONE, NULL},
+    /* A dns probe the policies deny (kind dns: see the loop). */
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_DNS_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_NONE, "The policies deny DNS"},
+    /* The name did not resolve: the path was never tried, the DNS hint stands. */
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_DNS_TIMEOUT, NETPOL_ALLOW, NETPOL_NEAR_NONE, NULL},
 };
 
 static void test_hints(void **state)
@@ -148,6 +154,8 @@ static void test_hints(void **state)
         memset(&in, 0, sizeof(in));
         r.expect = HINTS[i].expect;
         r.verdict = HINTS[i].verdict;
+        r.outcome = HINTS[i].outcome;
+        r.kind = strstr(HINTS[i].want ? HINTS[i].want : "", "DNS") ? KIND_DNS : KIND_TCP;
         in.intended = HINTS[i].intended;
         in.egress = HINTS[i].intended;
         in.near = HINTS[i].near;
