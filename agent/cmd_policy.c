@@ -14,7 +14,7 @@
 #include "policy_plan.h"
 #include "session.h"
 
-int cmd_policy_load(const char *const *files, int n_files, k8s_model_t **out)
+int cmd_policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out)
 {
     char err[1024];
     *out = NULL;
@@ -23,6 +23,7 @@ int cmd_policy_load(const char *const *files, int n_files, k8s_model_t **out)
         log_error("out of memory");
         return EXIT_INTERNAL;
     }
+    k8s_model_set_default_namespace(m, default_ns);
     for (int i = 0; i < n_files; i++) {
         int rc = k8s_read_file(m, files[i], err, sizeof(err));
         if (rc != 0) {
@@ -131,7 +132,7 @@ int cmd_policy(const cli_opts_t *o)
         return EXIT_USAGE;
     }
     k8s_model_t *m = NULL;
-    int rc = cmd_policy_load(o->files, o->n_files, &m);
+    int rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
     if (rc != 0)
         return rc;
     rc = check ? cmd_policy_check(o, m) : cmd_policy_plan(o, m);

@@ -241,6 +241,11 @@ int k8s_model_finish(k8s_model_t *m)
     return 0;
 }
 
+void k8s_model_set_default_namespace(k8s_model_t *m, const char *ns)
+{
+    snprintf(m->default_ns, sizeof(m->default_ns), "%s", ns ? ns : "");
+}
+
 long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a)
 {
     size_t lo = 0, hi = m->n_by_ip;

@@ -156,6 +156,7 @@ typedef struct {
     k8s_skipped_t *skipped; /* other kinds, counted per kind */
     size_t n_skipped, cap_skipped;
     size_t objects;         /* objects read (List items count one by one) */
+    char default_ns[64];    /* namespace of objects without one ("" = "default"), as -n */
     size_t *by_ip;          /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
 } k8s_model_t;
@@ -181,6 +182,10 @@ int k8s_model_count_skipped(k8s_model_t *m, const char *kind);
 /* Indexes policies and pods by namespace and pods by IP; call once all objects are in (and
  * again after adding any). Returns 0 or -1. */
 int k8s_model_finish(k8s_model_t *m);
+
+/* The namespace objects read from now on land in when they name none, as `kubectl apply -n
+ * NS -f FILE` does (NULL or "": "default"). Names longer than 63 are cut. */
+void k8s_model_set_default_namespace(k8s_model_t *m, const char *ns);
 
 /* The pod with this IP, or -1. */
 long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a);

@@ -313,7 +313,7 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         return k8s_read_namespace(cx, obj, path);
     }
     if (!cx->ns)
-        cx->ns = "default";
+        cx->ns = cx->m->default_ns[0] ? cx->m->default_ns : "default";
     if (strcmp(cx->kind, "NetworkPolicy") == 0)
         return k8s_read_policy(cx, obj, path, apis);
     if (strcmp(cx->kind, "Service") == 0)

@@ -15,7 +15,8 @@
  * Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob; other policy-like kinds
  * (AdminNetworkPolicy, Cilium or Calico policies, a NetworkPolicy with fields not in v1)
  * become m->foreign; any other kind is counted in m->skipped. Objects without
- * metadata.namespace are in "default", as kubectl would apply them there.
+ * metadata.namespace are in the model's default namespace (k8s_model_set_default_namespace),
+ * else "default", where `kubectl apply -f` would put them.
  * Returns 0; -1 on a malformed object, with
  * "FILE: document N (Kind ns/name): path: reason" in err (N counts from 1); -2 on OOM.
  * Call k8s_model_finish once every file is in. */

@@ -196,11 +196,11 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     }
     for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
         files[n++] = t;
-    rc = cmd_policy_load(files, n, &s->objects);
+    const char *pns = getenv("POD_NAMESPACE");
+    rc = cmd_policy_load(files, n, pns && *pns ? pns : NULL, &s->objects);
     free(copy);
     if (rc != 0)
         return rc;
-    const char *pns = getenv("POD_NAMESPACE");
     int nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL, &s->objects_ns, err,
                                     sizeof(err));
     if (nrc == 0 && k8s_model_finish(s->objects) != 0)
