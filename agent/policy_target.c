@@ -279,13 +279,12 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
                  pol, k8s_proto_name(proto), port, role->name, near);
 }
 
-void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                        const config_probe_t *p, policy_intent_t *o)
+static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                     const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
 {
     pt_dst_t d[PT_MAX_DST];
     size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
     char why[POLICY_REASON_LEN] = "";
-    k8s_proto_t proto = pt_proto(p);
     memset(o, 0, sizeof(*o));
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
         if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
@@ -366,4 +365,20 @@ void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_
         o->egress = last.egress.verdict == NETPOL_DENY ? NETPOL_DENY : o->egress;
     }
     pt_sentence(m, role, p, &last, proto, d[0].port, o, NULL);
+}
+
+void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                        const config_probe_t *p, policy_intent_t *o)
+{
+    pt_probe(m, cfg, role, ns, p, pt_proto(p), o);
+    if (p->kind != KIND_DNS || o->intended != NETPOL_ALLOW)
+        return;
+    /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
+    policy_intent_t tcp;
+    pt_probe(m, cfg, role, ns, p, K8S_TCP, &tcp);
+    if (tcp.intended == NETPOL_DENY) {
+        size_t l = strlen(o->reason);
+        snprintf(o->reason + l, sizeof(o->reason) - l, "; but TCP 53 is denied: answers larger than a datagram "
+                 "will fail");
+    }
 }

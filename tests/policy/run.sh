@@ -67,6 +67,19 @@ rc=$?
 [ $rc -eq 1 ]
 check $? "--strict: unknown answers exit 1" "rc $rc"
 
+# DNS over UDP decides; a policy that opens only UDP 53 is named in the reason.
+python3 - "$T/govtech.yaml" "$T/udp53.yaml" <<'EOF2'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+for d in docs:
+    if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "allow-dns-egress":
+        d["spec"]["egress"][0]["ports"] = [{"protocol": "UDP", "port": 53}]
+yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
+EOF2
+"$Z" policy check -c config/govtech.json -f "$T/udp53.yaml" -f "$DNS" >"$T/u.json" 2>/dev/null
+[ "$(json "$T/u.json" "all(p['intended']=='allow' and 'TCP 53 is denied' in p['reason'] for p in d['probes'] if p['kind']=='dns')")" = True ]
+check $? "DNS policy with UDP 53 only: dns probes allowed, the reason says TCP 53 is denied"
+
 # A matrix that contradicts the policies.
 python3 - config/govtech.json "$T/bad.json" <<'EOF'
 import json, sys
