@@ -91,6 +91,18 @@ static void plan_probe(plan_t *pl, const config_role_t *role, cJSON *probes, con
     cJSON_AddStringToObject(o, "expect", in.intended == NETPOL_ALLOW ? "allow" : "deny");
 }
 
+/* Does the Service pick one of the role's pods? */
+static bool plan_selects_role(const plan_t *pl, const k8s_service_t *s, const labels_t *sel)
+{
+    const k8s_namespace_t *ns = &pl->m->namespaces[pl->ns];
+    for (size_t k = 0; k < ns->n_pods; k++) {
+        const labels_t *l = &pl->m->pods[ns->pods[k]].labels;
+        if (labels_match(sel, l) && labels_match(&s->selector, l))
+            return true;
+    }
+    return false;
+}
+
 static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
 {
     config_role_t role = {.name = (char *)name, .selector = *sel};
@@ -111,7 +123,7 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
         bool local = s->ns == pl->ns;
         /* A pod to its own Service may reach itself, which no policy governs (CNIs differ;
          * the conformance suite leaves loopback out): no probe from its own pods. */
-        if (local && s->has_selector && labels_match(&s->selector, sel))
+        if (local && s->has_selector && plan_selects_role(pl, s, sel))
             continue;
         if (local && !first_svc)
             first_svc = s->name;
@@ -181,33 +193,45 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
     cJSON_AddItemToObject(pl->roles, name, r);
 }
 
-/* Block-style YAML for the config (strings JSON-quoted, which YAML reads as the same). */
-static void plan_yaml(strbuf_t *b, const cJSON *v, int ind)
+/* Appends a JSON rendering of v (a scalar, or a key as a string): YAML reads it the same. */
+static void plan_json(strbuf_t *b, const cJSON *v, const char *key)
+{
+    cJSON *tmp = key ? cJSON_CreateString(key) : NULL;
+    char *s = cJSON_PrintUnformatted(key ? tmp : v);
+    strbuf_puts(b, s ? s : "null");
+    free(s);
+    cJSON_Delete(tmp);
+}
+
+/* Block-style YAML for the config, written the way people write it: "- name: x" for a list
+ * of mappings. lead: the first line's indentation is already written (after "- "). */
+static void plan_yaml(strbuf_t *b, const cJSON *v, int ind, bool lead)
 {
     const cJSON *c;
     cJSON_ArrayForEach(c, v)
     {
-        bool obj = cJSON_IsObject(v);
-        if (obj) {
-            cJSON *key = cJSON_CreateString(c->string);
-            char *ks = cJSON_PrintUnformatted(key);
-            strbuf_printf(b, "%*s%s:", ind, "", ks ? ks : "\"\"");
-            free(ks);
-            cJSON_Delete(key);
+        if (!lead)
+            strbuf_printf(b, "%*s", ind, "");
+        lead = false;
+        if (cJSON_IsObject(v)) {
+            plan_json(b, NULL, c->string);
+            strbuf_puts(b, ":");
         } else {
-            strbuf_printf(b, "%*s-", ind, "");
+            strbuf_puts(b, "-");
         }
-        if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
-            if (cJSON_GetArraySize(c) == 0) {
-                strbuf_puts(b, cJSON_IsObject(c) ? " {}\n" : " []\n");
-                continue;
-            }
+        bool coll = cJSON_IsObject(c) || cJSON_IsArray(c);
+        if (coll && cJSON_GetArraySize(c) == 0) {
+            strbuf_puts(b, cJSON_IsObject(c) ? " {}\n" : " []\n");
+        } else if (coll && cJSON_IsArray(v) && cJSON_IsObject(c)) {
+            strbuf_puts(b, " ");
+            plan_yaml(b, c, ind + 2, true);
+        } else if (coll) {
             strbuf_puts(b, "\n");
-            plan_yaml(b, c, ind + 2);
+            plan_yaml(b, c, ind + 2, false);
         } else {
-            char *s = cJSON_PrintUnformatted(c);
-            strbuf_printf(b, " %s\n", s ? s : "null");
-            free(s);
+            strbuf_puts(b, " ");
+            plan_json(b, c, NULL);
+            strbuf_puts(b, "\n");
         }
     }
 }
@@ -256,8 +280,8 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
             continue;
         }
         const char *v = labels_get(&pod->labels, role_label);
-        if (!v || cJSON_GetObjectItemCaseSensitive(pl.roles, v))
-            continue;
+        if (!v || !*v || cJSON_GetObjectItemCaseSensitive(pl.roles, v))
+            continue; /* an empty value cannot name a role */
         labels_t sel = {0};
         if (labels_add(&sel, role_label, v) == 0)
             plan_role(&pl, v, &sel);
@@ -279,7 +303,7 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
             strbuf_printf(&b, "# todo: %s\n", t->valuestring);
         }
         cJSON_Delete(pl.todo);
-        plan_yaml(&b, root, 0);
+        plan_yaml(&b, root, 0, false);
         *out = strbuf_take(&b);
     } else {
         cJSON_AddItemToObject(root, "todo", pl.todo);
