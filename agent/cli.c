@@ -54,7 +54,7 @@ static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL]",
+     "            [--push URL] [--policies FILE[,FILE...]]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -91,7 +91,7 @@ static const cli_cmd_t cli_cmds[] = {
      "Lists the probes of a role (all roles when no role is given or found).\n"},
     {"policy", policy_flags,
      "ztprobe policy check -c CONFIG -f OBJECTS... [--namespace NS] [-o json|text] [--strict]\n"
-     "       ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]",
+     "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]",
      "Reads Kubernetes objects (-f, repeatable; YAML, JSON or a List, as kubectl and kustomize write\n"
      "them; - is stdin) and evaluates their NetworkPolicies; nothing is sent on the network.\n\n"
      "  check   for every probe of the config: what the policies intend (allow, deny, unknown),\n"
