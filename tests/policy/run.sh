@@ -252,6 +252,9 @@ json "$T/r.json" "[x['message'] for x in d['diagnoses'] if x['code']=='matrix_co
 grep -q "db-wrong-port (expect allow, policies deny)" "$T/diag" && grep -q "no-db (expect deny, policies allow)" "$T/diag" &&
     ! grep -q "no-cache" "$T/diag"
 check $? "run --policies: matrix_contradicts_policies lists exactly the contradicting probes" "$(cat "$T/diag")"
+"$Z" merge -o json "$T/r.json" >"$T/m.json" 2>"$T/e"
+[ $? -eq 1 ] && [ "$(json "$T/m.json" "d['schema']")" != "" ]
+check $? "merge reads a report with policy fields (exit 1: probes failed)" "$(cat "$T/e")"
 ZTPROBE_POLICIES="$T/objs.yaml" "$Z" run -c "$T/run.json" --role web --only db >"$T/r2.json" 2>/dev/null
 [ "$(json "$T/r2.json" "d['results'][0]['policy']['intended']")" = allow ]
 check $? "run: \$ZTPROBE_POLICIES works as --policies"
