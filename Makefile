@@ -28,7 +28,7 @@ MAIN_OBJ := $(B)/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps deps-lab test unit unit-san integration lab demo bench fuzz image image-test clean help
+.PHONY: all deps deps-lab test unit unit-san integration lab demo bench bench-policy fuzz image image-test clean help
 all: ztprobe
 
 ztprobe: $(B)/ztprobe
@@ -84,6 +84,10 @@ demo: deps-lab
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
+
+# `policy check` at 200 policies x 2,000 pods x 2,000 probes, one core (no lab, no network).
+bench-policy: all
+	@python3 tests/bench/policy_bench.py ./ztprobe
 
 # libFuzzer targets (clang, ASan+UBSan), 60 s each; `make test` runs them 10 s each.
 fuzz: deps

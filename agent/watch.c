@@ -138,7 +138,7 @@ int cmd_watch(const cli_opts_t *o)
         rc = session_run(&s, o, &watch_stop, &rep);
         if (watch_stop) {
             /* Abandoned mid-run: a partial report would claim errors that did not happen. */
-            free(rep.results);
+            report_free(&rep);
             break;
         }
         size_t flips = 0;
@@ -151,7 +151,7 @@ int cmd_watch(const cli_opts_t *o)
             free(text);
         }
         watch_log_run(&rep, run, rc, &hist, flips);
-        free(rep.results);
+        report_free(&rep);
         /* Next start: one interval after this one started, plus up to 10% jitter. A run that
          * overran the interval is followed at once by the next, never by two. */
         double jitter = (double)interval * 0.1 * ((double)rand() / (double)RAND_MAX);
