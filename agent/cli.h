@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS } cli_format_t;
+/* FMT_POLICYREPORT describes a namespace: merge only. */
+typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_POLICYREPORT } cli_format_t;
 
 typedef struct {
     const char *command;
