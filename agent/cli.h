@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-/* FMT_POLICYREPORT describes a namespace: merge only. */
-typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_POLICYREPORT } cli_format_t;
+/* FMT_POLICYREPORT and FMT_HTML describe a namespace: merge only. */
+typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_POLICYREPORT, FMT_HTML } cli_format_t;
 
 typedef struct {
     const char *command;

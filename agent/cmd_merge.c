@@ -60,7 +60,7 @@ static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
     return buf;
 }
 
-/* The wall clock, for the time a PolicyReport says it was made. */
+/* The wall clock, for the time a page or a PolicyReport says it was made. */
 static double merge_now(void)
 {
     struct timespec ts;
@@ -119,7 +119,9 @@ int cmd_merge(const cli_opts_t *o)
             rc = EXIT_USAGE;
             goto done;
         }
-    } else if (o->format == FMT_JUNIT)
+    } else if (o->format == FMT_HTML)
+        text = merge_render_html(m, merge_now());
+    else if (o->format == FMT_JUNIT)
         text = report_render_junit(reps, n_reps);
     else if (o->format == FMT_TEXT)
         text = merge_render_text(m);

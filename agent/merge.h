@@ -63,4 +63,10 @@ char *merge_render_policyreport(const merge_t *m, double now, char *err, size_t 
  * hash of want, so two long names never collide into one. */
 void merge_policyreport_name(const char *want, char *out, size_t outlen);
 
+/* One self-contained HTML page: the matrix of roles (rows, one per pod) by targets (columns),
+ * a cell entry per probe with verdict (as text and colour), outcome, detail and hint; the
+ * summary, the diagnoses, disagreements and missing reports, and the time now (Unix seconds).
+ * No script, no external asset; every string HTML-escaped. malloc'd, NULL on OOM. */
+char *merge_render_html(const merge_t *m, double now);
+
 #endif

@@ -3,6 +3,7 @@
 #   -o policyreport  the PolicyReport CRD's schema (tests/outputs/policyreport-crd-v1alpha2.yaml,
 #                    python3-jsonschema, strict), Go's YAML parser (`kubectl kustomize`), names
 #                    shortened with a hash, hostile strings, missing reports, bad namespaces
+#   -o html          (see the html section) a headless Chromium renders it; its DOM is checked
 # The reports merged are real: the agent probes servers on 127.0.0.1 (tests/servers/zt_server.py)
 # as three pods of two namespaces; variants (long or bad namespaces, hostile strings) are made
 # by editing those JSON reports.
@@ -255,5 +256,72 @@ fi
 
 zt runpr - - run -c "$T/c.json" --role frontend -o policyreport
 rc_is runpr 2 "run -o policyreport is a usage error (a namespace format)"
+
+# ---- HTML ------------------------------------------------------------------------------
+
+HCHK=$HERE/check_html.py
+ART=${ARTIFACTS:-$ROOT/build/test-artifacts/outputs}
+mkdir -p "$ART"
+# Colours the page paints: the pass, fail and inconclusive badges (merge_html.c's style).
+GREEN='#1e6b30' RED='#a61b1b' BROWN='#7a4f00'
+
+zt html - - merge -o html "$T/fe.json" "$T/be.json" "$T/pg.json"
+rc_is html 1 "html: exit 1 as merge (backend fails)"
+cp "$T/html.out" "$ART/matrix.html"
+check "html: self-contained (no script, nothing loaded), CSP, lang, title, AA contrast" \
+    $PY "$HCHK" page "$T/html.out"
+if command -v chromium >/dev/null; then
+    if bash "$HERE/render.sh" "$T/html.out" "$ART/matrix.png" 1280,900 >"$T/html.dom" 2>"$T/html.rerr" &&
+        [ -s "$T/html.dom" ]; then
+        ok "html: headless Chromium renders it (artifact $ART/matrix.png)"
+        cp "$T/html.dom" "$ART/matrix.dom.html"
+        check "html: DOM has the matrix: every role, pod, probe, verdict, outcome; headers scoped" \
+            $PY "$HCHK" dom "$T/html.dom" "$T/fe.json" "$T/be.json" "$T/pg.json"
+        check "html: the screenshot shows pass, fail and inconclusive colours" \
+            $PY "$HCHK" png "$ART/matrix.png" 1280 900 "$GREEN" "$RED" "$BROWN"
+        refutes "html: the DOM check notices a report not shown (control)" \
+            $PY "$HCHK" dom "$T/html.dom" "$T/fe.json" "$T/be.json" "$T/pg.json" "$T/pg.json"
+        refutes "html: the screenshot check notices a colour not painted (control)" \
+            $PY "$HCHK" png "$ART/matrix.png" 1280 900 '#123456'
+    else
+        notok "html: headless Chromium renders it" "$(tail -c 300 "$T/html.rerr")"
+    fi
+else
+    notok "html: headless Chromium renders it" "no chromium; run 'sh tests/deps.sh'"
+fi
+sed 's|</main>|<script>alert(1)</script></main>|' "$T/html.out" >"$T/bad-script.html"
+refutes "html: the page check rejects a script (control)" $PY "$HCHK" page "$T/bad-script.html"
+sed 's|<link|<x|; s|</title>|</title><link rel="stylesheet" href="https://198.51.100.1/x.css">|' "$T/html.out" >"$T/bad-link.html"
+refutes "html: the page check rejects an external asset (control)" $PY "$HCHK" page "$T/bad-link.html"
+
+# Hostile strings: every peer string is text on the page, never markup.
+edit "$T/be.json" "$T/hostile-h.json" "
+r['role'] = '<img src=x onerror=alert(1)>'
+r['pod']['name'] = '\"><script>alert(2)</script>'
+r['results'][0]['name'] = '<i>web</i>'
+r['results'][0]['detail'] = '</td></tr></table><script>alert(3)</script>&amp; \u0001 bad\udcff'
+r['results'][1]['hint'] = \"' onmouseover='alert(4)' <style>*{display:none}</style>\"
+r['results'][2]['target'] = '<b>127.0.0.1</b>:1'
+r['diagnoses'] = [{'code': 'x<y', 'message': '<iframe src=https://203.0.113.9/>'}]
+"
+zt htmlh - - merge -o html "$T/fe.json" "$T/hostile-h.json"
+rc_is htmlh 1 "hostile html: merged (exit 1)"
+cp "$T/htmlh.out" "$ART/hostile.html"
+check "hostile html: still self-contained and scriptless" $PY "$HCHK" page "$T/htmlh.out"
+if command -v chromium >/dev/null &&
+    bash "$HERE/render.sh" "$T/htmlh.out" "$ART/hostile.png" 1280,900 >"$T/htmlh.dom" 2>/dev/null; then
+    check "hostile html: the browser's DOM has every row and probe, no script, no handler" \
+        $PY "$HCHK" dom "$T/htmlh.dom" "$T/fe.json" "$T/hostile-h.json"
+    check "hostile html: the hostile strings are shown as text" \
+        $PY "$HCHK" text "$T/htmlh.dom" '"<img src=x onerror=alert(1)>"' \
+        '"\"><script>alert(2)</script>"' '"</td></tr></table><script>alert(3)</script>&amp; \ufffd bad\ufffd"' \
+        "\"' onmouseover='alert(4)' <style>*{display:none}</style>\"" '"<iframe src=https://203.0.113.9/>"' \
+        '"<b>127.0.0.1</b>:1"'
+else
+    notok "hostile html: rendered" "chromium failed"
+fi
+
+zt runh - - run -c "$T/c.json" --role frontend -o html
+rc_is runh 2 "run -o html is a usage error (a namespace format)"
 
 finish

@@ -1,7 +1,7 @@
 /* test_merge_outputs.c: the namespace outputs of merge fed values directly: PolicyReport
- * names (valid DNS labels, shortened with a hash, never colliding), the YAML escaping of report
- * strings, and a namespace no object can hold. tests/outputs reads the same outputs back with
- * the CRD's schema and Go's YAML parser. */
+ * names (valid DNS labels, shortened with a hash, never colliding), the YAML and HTML escaping
+ * of report strings, and a namespace no object can hold. tests/outputs reads the same outputs
+ * back with the CRD's schema, Go's YAML parser and a browser. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,6 +123,22 @@ static void test_policyreport_bad_namespace(void **state)
     merge_destroy(m);
 }
 
+static void test_html_escapes(void **state)
+{
+    (void)state;
+    one_t o;
+    merge_t *m = one(&o, "govtech", "<script>'&\"\x01\xff</script>");
+    char *h = merge_render_html(m, 1795669201.0);
+    assert_non_null(h);
+    assert_null(strstr(h, "<script"));
+    assert_non_null(strstr(h, "&lt;script&gt;&#39;&amp;&quot;\xef\xbf\xbd\xef\xbf\xbd&lt;/script&gt;"));
+    assert_non_null(strstr(h, "<th scope=\"row\">"));
+    assert_non_null(strstr(h, "<span class=\"verdict\">inconclusive</span>"));
+    assert_non_null(strstr(h, "</style>\n</head>\n<body>"));
+    free(h);
+    merge_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_name_rewritten_with_hash),
         cmocka_unit_test(test_policyreport_escapes),
         cmocka_unit_test(test_policyreport_bad_namespace),
+        cmocka_unit_test(test_html_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
