@@ -66,6 +66,7 @@ ZT_UNIT_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-lea
 suite integration bash tests/integration/run.sh build/san/ztprobe
 suite formats bash tests/formats/run.sh build/san/ztprobe
 suite outputs bash tests/outputs/run.sh build/san/ztprobe
+suite plugin bash tests/plugin/run.sh build/san/ztprobe
 suite lab bash tests/lab/run.sh build/san/ztprobe
 suite hostile bash tests/hostile/run.sh build/san/ztprobe
 suite limits bash tests/limits/run.sh build/san/ztprobe
