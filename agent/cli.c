@@ -198,7 +198,9 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                           optarg, optarg);
                 return EXIT_USAGE;
             } else {
-                log_error("-o: unknown format \"%s\" (json, text, junit or prometheus)", optarg);
+                log_error("-o: unknown format \"%s\" (%s)", optarg,
+                          strcmp(o->command, "merge") == 0 ? "text, json, junit, policyreport or html"
+                                                           : "json, text, junit or prometheus");
                 return EXIT_USAGE;
             }
             break;
