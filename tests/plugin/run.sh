@@ -255,6 +255,54 @@ if [ -n "$REAL" ]; then
 else
     notok "the real kubectl finds the plugin" "no kubectl on this machine"
 fi
+# The stand-in accepts what it was written to accept; the real kubectl must too. Every kind of
+# call the plugin made above is replayed with the real kubectl against a closed port on
+# 127.0.0.1: it must get as far as connecting (refused), never stop at its own flag or template
+# parsing. A misspelt flag is the control.
+if [ -n "$REAL" ]; then
+    GONE=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    cat >"$T/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: lab, cluster: {server: "https://127.0.0.1:$GONE", insecure-skip-tls-verify: true}}]
+users: [{name: ci, user: {token: not-a-token}}]
+contexts: [{name: lab, context: {cluster: lab, user: ci}}]
+current-context: lab
+EOF
+    # One call of each kind (get pods, get configmap, exec, debug, get pod, logs), as made.
+    $PY -c '
+import json, sys
+seen = {}
+for f in sys.argv[1:]:
+    for l in open(f):
+        c = json.loads(l)
+        seen.setdefault((c[0], c[1] if c[0] == "get" else ""), c)
+for c in seen.values():
+    print(json.dumps(c))' "$T"/state-pass/calls.jsonl "$T"/state-fmt-json/calls.jsonl >"$T/replay.jsonl"
+    bad=""
+    kinds=0
+    while IFS= read -r call; do
+        kinds=$((kinds + 1))
+        $PY -c 'import json, os, sys
+c = json.loads(sys.argv[1])
+os.execvp(sys.argv[2], [sys.argv[2], "--kubeconfig", sys.argv[3], "--request-timeout=2s"] + c)' \
+            "$call" "$REAL" "$T/kubeconfig" </dev/null >/dev/null 2>"$T/replay.err"
+        grep -q "refused" "$T/replay.err" && ! grep -qiE "unknown (flag|shorthand)|invalid argument|error parsing|unknown command" "$T/replay.err" ||
+            bad="$bad $(echo "$call" | head -c 80): $(grep -v refused "$T/replay.err" | head -c 200);"
+    done <"$T/replay.jsonl"
+    if [ -z "$bad" ] && [ "$kinds" -ge 6 ]; then
+        ok "the real kubectl accepts every kind of call the plugin makes ($kinds kinds: flags, templates)"
+    else
+        notok "the real kubectl accepts the plugin's calls" "$kinds kinds;$bad"
+    fi
+    "$REAL" --kubeconfig "$T/kubeconfig" --request-timeout=2s debug -n govtech p --image=i --profil=restricted -- sh \
+        </dev/null >/dev/null 2>"$T/replay-bad.err"
+    if grep -q "unknown flag" "$T/replay-bad.err"; then
+        ok "the replay notices a misspelt flag (control)"
+    else
+        notok "the replay notices a misspelt flag (control)" "$(head -c 200 "$T/replay-bad.err")"
+    fi
+fi
 if command -v shellcheck >/dev/null; then
     if out=$(shellcheck -s sh "$PLUGIN" 2>&1); then ok "shellcheck -s sh: the plugin is POSIX sh"; else notok "shellcheck" "$(echo "$out" | head -5)"; fi
 fi
