@@ -139,6 +139,39 @@ static void test_html_escapes(void **state)
     merge_destroy(m);
 }
 
+/* Columns are the hosts the probes reach: a URL's host (after any userinfo, an IPv6 literal in
+ * brackets), a host:port's host, "DNS" and the server for dns probes. */
+static void test_html_columns(void **state)
+{
+    (void)state;
+    one_t o;
+    merge_t *m = one(&o, "govtech", "x");
+    static const struct {
+        probe_kind_t kind;
+        const char *target, *column;
+    } cases[] = {
+        {KIND_HTTPS, "https://user:pw@[fd00::1]:8443/x?y", "<th scope=\"col\">[fd00::1]</th>"},
+        {KIND_HTTP, "http://backend-service:3000/health", "<th scope=\"col\">backend-service</th>"},
+        {KIND_POSTGRES, "postgres-service:5432", "<th scope=\"col\">postgres-service</th>"},
+        {KIND_TCP, "[fd00::2]:443", "<th scope=\"col\">[fd00::2]</th>"},
+        {KIND_DNS, "backend-service A @10.96.0.10", "<th scope=\"col\">DNS @10.96.0.10</th>"},
+        {KIND_DNS, "backend-service AAAA", "<th scope=\"col\">DNS</th>"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        o.res.kind = cases[i].kind;
+        snprintf(o.res.target, sizeof(o.res.target), "%s", cases[i].target);
+        merge_destroy(m);
+        m = merge_create();
+        assert_int_equal(merge_add(m, &o.r, "r.json"), 0);
+        char *h = merge_render_html(m, 0);
+        assert_non_null(h);
+        if (strstr(h, cases[i].column) == NULL)
+            fail_msg("%s: no %s", cases[i].target, cases[i].column);
+        free(h);
+    }
+    merge_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_policyreport_escapes),
         cmocka_unit_test(test_policyreport_bad_namespace),
         cmocka_unit_test(test_html_escapes),
+        cmocka_unit_test(test_html_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
