@@ -106,10 +106,18 @@ image-test: image
 manifests/config/govtech.json: config/govtech.json
 	cp $< $@
 
+# The agent and the kubectl plugin (`kubectl ztprobe`), side by side in PREFIX/bin; the plugin
+# merges with the ztprobe next to it. DESTDIR for staging.
+PREFIX ?= /usr/local
+.PHONY: install
+install: ztprobe
+	install -D -m 0755 ztprobe $(DESTDIR)$(PREFIX)/bin/ztprobe
+	install -D -m 0755 manifests/kubectl-ztprobe $(DESTDIR)$(PREFIX)/bin/kubectl-ztprobe
+
 clean:
 	rm -rf build ztprobe
 
 help:
-	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench fuzz image image-test clean"
+	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench fuzz image image-test install clean"
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

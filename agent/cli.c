@@ -86,11 +86,14 @@ static const cli_cmd_t cli_cmds[] = {
      "goes to stderr: time, role, ok, counts, the probes that did not pass, the probes whose verdict\n"
      "changed, diagnoses. A run that overruns the interval is followed at once by the next, never\n"
      "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n"},
-    {"merge", merge_flags, "ztprobe merge [-o text|json|junit] REPORT.json...",
+    {"merge", merge_flags, "ztprobe merge [-o text|json|junit|policyreport|html] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
      "probe passed on every pod and no pods disagree; 1: otherwise; 2: no report given, or a file\n"
-     "that cannot be read or is not a ztprobe report (it is still listed as missing).\n"},
+     "that cannot be read or is not a ztprobe report (it is still listed as missing).\n"
+     "  -o policyreport     Kubernetes PolicyReports (wgpolicyk8s.io/v1alpha2), one per namespace,\n"
+     "                      as multi-document YAML for 'kubectl apply -f -'\n"
+     "  -o html             one self-contained page: roles by targets, verdict per probe\n"},
     {"validate", validate_flags, "ztprobe validate [-c FILE]",
      "Parses and validates the config; prints a summary. Exit 0 valid, 2 invalid (the message\n"
      "names the JSON path).\n"},
@@ -225,8 +228,18 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                 o->format = FMT_PROMETHEUS;
             else if (strcmp(optarg, "yaml") == 0 && strcmp(o->command, "policy") == 0)
                 o->format = FMT_YAML;
-            else {
-                log_error("-o: unknown format \"%s\" (json, text, junit or prometheus)", optarg);
+            else if (strcmp(optarg, "policyreport") == 0 && strcmp(o->command, "merge") == 0)
+                o->format = FMT_POLICYREPORT;
+            else if (strcmp(optarg, "html") == 0 && strcmp(o->command, "merge") == 0)
+                o->format = FMT_HTML;
+            else if (strcmp(optarg, "policyreport") == 0 || strcmp(optarg, "html") == 0) {
+                log_error("-o %s describes a namespace: write JSON reports, then 'ztprobe merge -o %s REPORT.json...'",
+                          optarg, optarg);
+                return EXIT_USAGE;
+            } else {
+                log_error("-o: unknown format \"%s\" (%s)", optarg,
+                          strcmp(o->command, "merge") == 0 ? "text, json, junit, policyreport or html"
+                                                           : "json, text, junit or prometheus");
                 return EXIT_USAGE;
             }
             break;

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_YAML } cli_format_t;
+/* FMT_POLICYREPORT and FMT_HTML describe a namespace: merge only; FMT_YAML: policy plan only. */
+typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_YAML, FMT_POLICYREPORT, FMT_HTML } cli_format_t;
 
 #define CLI_FILES_MAX 64 /* -f FILE, repeatable (policy) */
 
