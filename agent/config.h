@@ -79,6 +79,7 @@ typedef struct {
 typedef struct {
     char *name;
     labels_t selector;
+    char *namespace;     /* the role's namespace, or NULL (pods: $POD_NAMESPACE) */
     config_probe_t *probes;
     size_t n_probes;
 } config_role_t;

@@ -60,7 +60,9 @@ void report_free(report_t *r)
     if (r == NULL)
         return;
     free(r->results);
+    free(r->policy);
     r->results = NULL;
+    r->policy = NULL;
     r->n_results = 0;
 }
 
@@ -125,7 +127,24 @@ static void json_time(strbuf_t *b, double unix_s)
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
-static void render_result(strbuf_t *b, const result_t *res, bool waited)
+/* "policy": what the NetworkPolicies intend (run --policies). */
+static void render_policy(strbuf_t *b, const result_policy_t *p)
+{
+    strbuf_puts(b, ",\n      \"policy\": { \"intended\": ");
+    strbuf_json_str(b, p->intended, sizeof(p->intended));
+    strbuf_puts(b, ", \"by\": [");
+    for (size_t i = 0; i < p->n_by && i < RESULT_POLICY_BY_MAX; i++) {
+        strbuf_puts(b, i ? ", { \"policy\": " : "{ \"policy\": ");
+        strbuf_json_str(b, p->by[i].policy, sizeof(p->by[i].policy));
+        strbuf_printf(b, ", \"direction\": \"%s\", \"rule\": %d }", p->by[i].egress ? "egress" : "ingress",
+                      p->by[i].rule);
+    }
+    strbuf_puts(b, "], \"reason\": ");
+    json_str_or_null(b, p->reason, sizeof(p->reason));
+    strbuf_puts(b, " }");
+}
+
+static void render_result(strbuf_t *b, const result_t *res, bool waited, const result_policy_t *pol)
 {
     strbuf_puts(b, "    {\n      \"name\": ");
     strbuf_json_str(b, res->name, sizeof(res->name));
@@ -143,6 +162,8 @@ static void render_result(strbuf_t *b, const result_t *res, bool waited)
     json_str_or_null(b, res->detail, sizeof(res->detail));
     strbuf_puts(b, ",\n      \"hint\": ");
     json_str_or_null(b, res->hint, sizeof(res->hint));
+    if (pol)
+        render_policy(b, pol);
     strbuf_printf(b, ",\n      \"attempts\": %d,\n      \"duration_ms\": ", res->attempts);
     json_ms(b, res->duration_ms, false);
     if (waited) {
@@ -214,7 +235,7 @@ char *report_render_json(const report_t *r, const char *agent_version)
     strbuf_puts(&b, nd > 0 ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [");
     for (size_t i = 0; i < r->n_results; i++) {
         strbuf_puts(&b, i > 0 ? ",\n" : "\n");
-        render_result(&b, &r->results[i], r->waited);
+        render_result(&b, &r->results[i], r->waited, r->policy ? &r->policy[i] : NULL);
     }
     strbuf_puts(&b, r->n_results > 0 ? "\n  ]\n}\n" : "]\n}\n");
     return strbuf_take(&b);

@@ -80,6 +80,23 @@ typedef struct {
     bool ok;
 } summary_t;
 
+/* What the NetworkPolicies intend for a probe (`run --policies`). */
+#define RESULT_POLICY_BY_MAX 4
+#define RESULT_POLICY_REASON_LEN 400
+
+typedef struct {
+    char policy[254];            /* "namespace/name" */
+    bool egress;                 /* else ingress */
+    int rule;                    /* index into spec.egress / spec.ingress */
+} result_policy_ref_t;
+
+typedef struct {
+    char intended[8];            /* allow | deny | unknown */
+    result_policy_ref_t by[RESULT_POLICY_BY_MAX];
+    size_t n_by;
+    char reason[RESULT_POLICY_REASON_LEN];
+} result_policy_t;
+
 typedef struct {
     char role[128];
     char pod_name[254];          /* empty: null */
@@ -88,6 +105,7 @@ typedef struct {
     double duration_ms;
     result_t *results;
     size_t n_results;
+    result_policy_t *policy;     /* n_results entries with --policies, else NULL */
     diagnosis_t diags[DIAG_MAX];
     size_t n_diags;
     /* run --wait: the convergence fields are rendered (absent from a plain run's report);

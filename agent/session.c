@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_policy.h"
 #include "judge.h"
 #include "labels.h"
 #include "log.h"
@@ -17,6 +18,7 @@
 #include "output.h"
 #include "pg_classify.h"
 #include "pg_secret.h"
+#include "policy_annotate.h"
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
@@ -200,6 +202,38 @@ static int libs_init(char *err, size_t errlen)
     return 0;
 }
 
+/* --policies / $ZTPROBE_POLICIES: the objects, and the role's namespace among them (its
+ * "namespace", else $POD_NAMESPACE, else the one its selector's workloads are in). */
+static int session_objects(const cli_opts_t *o, session_t *s)
+{
+    const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
+    const char *files[CLI_FILES_MAX];
+    int n = 0, rc;
+    if (!list || !*list)
+        return 0;
+    char *copy = strdup(list), *save = NULL, err[1024];
+    if (!copy) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
+        files[n++] = t;
+    const char *pns = getenv("POD_NAMESPACE");
+    rc = cmd_policy_load(files, n, pns && *pns ? pns : NULL, &s->objects);
+    free(copy);
+    if (rc != 0)
+        return rc;
+    int nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL, &s->objects_ns, err,
+                                    sizeof(err));
+    if (nrc == 0 && k8s_model_finish(s->objects) != 0)
+        nrc = -2;
+    if (nrc != 0) {
+        log_error("--policies: %s", nrc == -2 ? "out of memory" : err);
+        return nrc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+    }
+    return 0;
+}
+
 void session_close(session_t *s)
 {
     if (!s)
@@ -211,6 +245,7 @@ void session_close(session_t *s)
     pg_secret_end();
     free(s->probes);
     config_free(s->cfg);
+    k8s_model_destroy(s->objects);
     memset(s, 0, sizeof(*s));
 }
 
@@ -220,6 +255,10 @@ int session_open(const cli_opts_t *o, session_t *s)
     memset(s, 0, sizeof(*s));
     if ((rc = session_load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
         (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
+        session_close(s);
+        return rc;
+    }
+    if ((rc = session_objects(o, s)) != 0) {
         session_close(s);
         return rc;
     }
@@ -283,11 +322,10 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
     judge_finish(j, &hc);
     judge_destroy(j);
-    session_diagnose(s, rep);
-    return 0;
+    return session_diagnose(s, rep);
 }
 
-void session_diagnose(const session_t *s, report_t *rep)
+int session_diagnose(const session_t *s, report_t *rep)
 {
     char unverified[256];
     size_t n_unverified = pg_classify_unverified_list(s->probes, s->n_probes, unverified, sizeof(unverified));
@@ -298,6 +336,17 @@ void session_diagnose(const session_t *s, report_t *rep)
         .n_unverified = n_unverified, .unverified = unverified,
     };
     verdict_diagnose(rep, &dc);
+    if (!s->objects)
+        return 0;
+    /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */
+    free(rep->policy);
+    rep->policy = NULL;
+    if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns,
+                        (const config_probe_t *const *)s->probes) != 0) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    return 0;
 }
 
 int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)

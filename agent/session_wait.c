@@ -111,7 +111,8 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
     }
     rep->duration_ms = loop_mono_ms() - t0;
     converge_finish(&cv, rep);
-    session_diagnose(s, rep);
+    if ((rc = session_diagnose(s, rep)) != 0)
+        goto done;
     /* Only with -v: a Job's log (`kubectl logs` merges stderr in) must be the report alone. */
     if (wait_stop)
         log_verbose("--wait: stopped by a signal after %.1f s (%d rounds); reporting the last completed rounds",

@@ -4,13 +4,15 @@
 # probes pass, fail and end inconclusive, then:
 #   -o junit        xmllint --schema tests/formats/junit.xsd, plus counts (check_formats.py)
 #   -o prometheus   promtool check metrics, plus family grouping (check_formats.py)
-#   --push URL      a PUT to tests/formats/recorder.py standing in for a Pushgateway
+#   --push URL      a PUT to tests/formats/recorder.py standing in for a Pushgateway, and to
+#                   Debian's real prometheus-pushgateway on 127.0.0.1, read back from its /metrics
 #   merge           over the reports of three roles, then with two pods that disagree
 # Each check has a negative control where a tool might pass anything.
 #
 # Usage: bash tests/formats/run.sh [BINARY]   (default ./ztprobe)
 # Prints "ok - ..." / "not ok - ...: why" per case, then "N passed, M failed"; exits 1 if
-# any case failed. Needs promtool (Debian: prometheus) and xmllint (libxml2-utils).
+# any case failed. Needs promtool (Debian: prometheus), xmllint (libxml2-utils) and
+# prometheus-pushgateway.
 # Everything it starts is stopped on exit, also on failure or Ctrl-C (KEEP=1 keeps the
 # temporary folder with every output, for a look after a failure).
 set -u -o pipefail
@@ -252,6 +254,57 @@ if wait_file "$T/gw400.port"; then
     fi
 else
     notok "push 400" "recorder.py did not start"
+fi
+
+# ---- a real Pushgateway ----------------------------------------------------------------
+# Debian's prometheus-pushgateway (1.5) on 127.0.0.1, without persistence; the pushes are read
+# back from its /metrics as Prometheus would scrape them. Only the pid started here is stopped
+# (a service the package may have started is neither used nor touched).
+
+PGW=/usr/bin/prometheus-pushgateway
+if [ -x "$PGW" ]; then
+    GWPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$PGW" --web.listen-address="127.0.0.1:$GWPORT" --persistence.file="" >"$T/pgw.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$GWPORT/-/ready" >/dev/null && break; sleep 0.1; done
+    # scrape NAME: the Pushgateway's /metrics into NAME.prom
+    scrape() { curl -sf --max-time 5 "http://127.0.0.1:$GWPORT/metrics" >"$T/$1.prom"; }
+    zt rpush mixed-0 run -c "$T/c1.json" --role mixed -o prometheus --push "http://127.0.0.1:$GWPORT"
+    rc_is rpush 1 "pushgateway: exit reflects the probes (1); the push was accepted"
+    zt rpush2 frontend-a run -c "$T/c1.json" --role frontend -o json --push "http://127.0.0.1:$GWPORT/"
+    rc_is rpush2 0 "pushgateway: a second pod pushes (with -o json on stdout)"
+    if scrape gw1; then
+        G='job="ztprobe",kind="%s",probe="%s",role="%s"'
+        # The Pushgateway adds the grouping labels (job, instance) and sorts labels by name.
+        # shellcheck disable=SC2059
+        check "pushgateway: /metrics has both pods' series under their instance" \
+            $PY "$CHK" prom-series "$T/gw1.prom" \
+            "ztprobe_probe_success{expect=\"allow\",instance=\"mixed-0\",$(printf "$G" http health mixed)} 1" \
+            "ztprobe_probe_success{expect=\"deny\",instance=\"mixed-0\",$(printf "$G" tcp closed-deny mixed)} 0" \
+            "ztprobe_probe_success{expect=\"allow\",instance=\"frontend-a\",$(printf "$G" http backend-health frontend)} 1" \
+            "ztprobe_probes{instance=\"mixed-0\",job=\"ztprobe\",role=\"mixed\",verdict=\"fail\"} 3"
+        check "pushgateway: push_time_seconds and no push_failure for either group" \
+            $PY "$CHK" prom-series "$T/gw1.prom" \
+            'push_time_seconds{instance="mixed-0",job="ztprobe"} *' \
+            'push_time_seconds{instance="frontend-a",job="ztprobe"} *' \
+            'push_failure_time_seconds{instance="mixed-0",job="ztprobe"} 0' \
+            'push_failure_time_seconds{instance="frontend-a",job="ztprobe"} 0'
+        refutes "pushgateway: the series check notices a sample that is not there (control)" \
+            $PY "$CHK" prom-series "$T/gw1.prom" 'ztprobe_probes{instance="nobody",job="ztprobe",role="mixed",verdict="fail"} 3'
+        check "pushgateway: its /metrics passes promtool" sh -c "promtool check metrics <'$T/gw1.prom'"
+    else
+        notok "pushgateway: /metrics" "no answer on 127.0.0.1:$GWPORT: $(tail -c 300 "$T/pgw.log")"
+    fi
+    # A second push of the same group replaces it (PUT): the fixed run reads 0 failures.
+    zt rpush3 mixed-0 run -c "$T/c1.json" --role mixed --only health -o prometheus --push "http://127.0.0.1:$GWPORT"
+    if scrape gw2 && ! grep -q 'ztprobe_probe_success{expect="deny",instance="mixed-0"' "$T/gw2.prom" &&
+        grep -q 'ztprobe_probes{instance="mixed-0",job="ztprobe",role="mixed",verdict="fail"} 0' "$T/gw2.prom"; then
+        ok "pushgateway: a new push replaces the pod's group (PUT), stale probes gone"
+    else
+        notok "pushgateway: a new push replaces the pod's group" "$(grep 'instance="mixed-0"' "$T/gw2.prom" | head -5)"
+    fi
+else
+    notok "pushgateway" "no $PGW; run 'sh tests/deps.sh' (Debian package prometheus-pushgateway)"
 fi
 
 # ---- merge ---------------------------------------------------------------------------

@@ -205,6 +205,50 @@ def postdeploy_wait(job):
 
 # ------------------------------------------------------------------ checks
 
+def check_policies_in_configmap(cm, objs, repo, ztprobe):
+    """run --policies in the cluster: the ConfigMap carries the policies and workloads, byte for
+    byte as in manifests/, every ztprobe container names them in ZTPROBE_POLICIES, and they
+    agree with the matrix (`ztprobe policy check`, as the pods would read them)."""
+    data = (cm or {}).get("data", {})
+    names = ["network-policies.yaml", "frontend.yaml", "backend.yaml", "postgres.yaml"]
+    stale = []
+    for n in names:
+        with open(os.path.join(repo, "manifests", n), encoding="utf-8") as f:
+            if data.get(n) != f.read():
+                stale.append(n)
+    report(not stale, "the ConfigMap's policies and workloads equal manifests/ (%s)" % ", ".join(names),
+           "missing or different: " + ", ".join(stale))
+    bad = []
+    for o in objs:
+        tpl = pod_template(o)
+        for c in (tpl or {}).get("spec", {}).get("containers", []):
+            if not is_ztprobe(c):
+                continue
+            env = {e["name"]: e.get("value") for e in c.get("env", [])}
+            files = (env.get("ZTPROBE_POLICIES") or "").split(",")
+            if sorted(f.rsplit("/", 1)[-1] for f in files) != sorted(names) or \
+                    any(not f.startswith("/etc/ztprobe/") for f in files):
+                bad.append("%s: ZTPROBE_POLICIES=%s" % (kname(o), env.get("ZTPROBE_POLICIES")))
+    report(not bad, "every ztprobe container reads the ConfigMap's policies ($ZTPROBE_POLICIES)", "; ".join(bad))
+    if stale or "config.json" not in data:
+        return
+    with tempfile.TemporaryDirectory() as d:
+        for n in names + ["config.json"]:
+            with open(os.path.join(d, n), "w", encoding="utf-8") as f:
+                f.write(data[n])
+        cmd = [ztprobe, "policy", "check", "-c", os.path.join(d, "config.json"), "--namespace", "govtech"]
+        for n in names:
+            cmd += ["-f", os.path.join(d, n)]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            summ = json.loads(p.stdout)["summary"] if p.returncode in (0, 1) else None
+        except (OSError, ValueError, KeyError) as e:
+            p, summ = None, str(e)
+        report(isinstance(summ, dict) and summ["disagree"] == 0,
+               "the ConfigMap's matrix agrees with its policies (ztprobe policy check: %s)" % summ,
+               (p.stderr.strip() if p else summ) or str(summ))
+
+
 def check_render(objs, repo, ztprobe):
     by = {kname(o): o for o in objs}
     expected = ["Namespace/govtech", "ServiceAccount/frontend", "ServiceAccount/backend",
@@ -252,6 +296,8 @@ def check_render(objs, repo, ztprobe):
                 report(False, "the rendered config passes `ztprobe validate`", str(e))
     else:
         report(False, "the rendered config passes `ztprobe validate`", "no config.json")
+
+    check_policies_in_configmap(cm, objs, repo, ztprobe)
 
     pods = [(o, pod_template(o)) for o in objs if pod_template(o) is not None]
     cm_name = cm["metadata"]["name"] if cm else None

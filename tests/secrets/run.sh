@@ -106,6 +106,8 @@ cp "$O/json.out" "$T/b.json"
 keep merge-text "$ZT" merge -o text "$T/a.json" "$T/b.json"
 keep merge-json "$ZT" merge -o json "$T/a.json" "$T/b.json"
 if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-junit "$ZT" merge -o junit "$T/a.json" "$T/b.json"; fi
+keep merge-policyreport "$ZT" merge -o policyreport "$T/a.json" "$T/b.json"
+keep merge-html "$ZT" merge -o html "$T/a.json" "$T/b.json"
 # watch: its JSON log lines (stderr) and the report it keeps rewriting; SIGTERM after ~2 runs.
 timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --interval 200ms \
     --out "$O/watch-file.json" -v >"$O/watch.out" 2>"$O/watch.err"

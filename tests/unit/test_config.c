@@ -91,6 +91,10 @@ static void test_unknown_keys(void **state)
     top_err("'dns':{'server':['10.96.0.10']},", "dns.server: unknown key");
     expect_err("{'version':1,'roles':{'r':{'selectors':{},'probes':[{" TCP "}]}}}",
                "roles.r.selectors: unknown key");
+    expect_err("{'version':1,'roles':{'r':{'namespace':'Gov_Tech','probes':[{" TCP "}]}}}",
+               "roles.r.namespace: must be a namespace name (1..63 of a-z, 0-9, '-', starting and ending with a letter or digit)");
+    expect_err("{'version':1,'roles':{'r':{'namespace':7,'probes':[{" TCP "}]}}}",
+               "roles.r.namespace: must be a string");
     probe_err("'name':'x','kinds':'tcp'", P "kinds: unknown key");
     probe_err(TCP ",'_comment':'why'", P "_comment: unknown key");
 }

@@ -154,6 +154,8 @@ cp "$T/run-json.out" "$T/a.json"
 cp "$T/run-json.out" "$T/b.json"
 vg merge 1 merge "$T/a.json" "$T/b.json"
 vg merge-json 1 merge -o json "$T/a.json" "$T/b.json"
+vg merge-policyreport 1 merge -o policyreport "$T/a.json" "$T/b.json"
+vg merge-html 1 merge -o html "$T/a.json" "$T/b.json"
 vg merge-bad-input 2 merge "$T/a.json" "$T/cfg.json"
 printf '{"version":1,"roles":{"r":{"selector":{},"probes":[{"name":"p","kind":"tcp","host":"h","port":0,"expect":"allow"}]}}}' >"$T/bad.json"
 vg config-error 2 run -c "$T/bad.json" --role r
