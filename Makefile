@@ -84,6 +84,7 @@ demo: deps-lab
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
+	@bash tests/bench/udp_family.sh ./ztprobe
 
 # `policy check` at 200 policies x 2,000 pods x 2,000 probes, one core (no lab, no network).
 bench-policy: all

@@ -144,7 +144,7 @@ int cli_help(const char *command)
         return 0;
     }
     printf("ztprobe: in-pod NetworkPolicy probe agent: runs a matrix of expected-allow and\n"
-           "expected-deny probes (http, https, tcp, postgres, dns) at once and reports verdicts.\n\n"
+           "expected-deny probes (http, https, tcp, postgres, dns, udp) at once and reports verdicts.\n\n"
            "Usage:\n");
     for (size_t i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
         printf("  %s\n", cli_cmds[i].usage);

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "merge_int.h"
+#include "report.h"
 #include "strbuf.h"
 #include "verdict.h"
 
@@ -132,12 +133,14 @@ static const char *html_vclass(verdict_t v)
 static void html_probe(strbuf_t *b, const result_t *r, bool disagrees)
 {
     const char *v = html_vclass(r->verdict);
+    char oc[RESULT_OUTCOME_TEXT_LEN]; /* family all: "timeout (v4) / ok (v6)", no markup */
+    report_outcome_text(r, oc, sizeof(oc));
     strbuf_printf(b, "<div class=\"probe v-%s\"><span class=\"verdict\">%s</span> ", v, v);
     html_el(b, "strong", "name", r->name, sizeof(r->name));
     strbuf_printf(b, "<div class=\"meta\">expect %s &middot; %s &middot; outcome <b>%s</b> "
                      "&middot; %.1f&nbsp;ms</div>",
                   config_expect_name(r->expect), config_kind_name(r->kind),
-                  outcome_name(r->outcome), r->duration_ms >= 0 && r->duration_ms < 1e9 ? r->duration_ms : 0.0);
+                  oc, r->duration_ms >= 0 && r->duration_ms < 1e9 ? r->duration_ms : 0.0);
     html_el(b, "div", "target", r->target, sizeof(r->target));
     if (r->detail[0])
         html_el(b, "div", "detail", r->detail, sizeof(r->detail));

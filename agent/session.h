@@ -19,7 +19,7 @@ typedef struct {
     size_t n_probes;
     int concurrency;             /* after the open-files cap */
     int capped;                  /* >0: the cap lowered it to this */
-    bool libs_ready;             /* runner_global_init done (undone by session_close) */
+    bool libs_ready;             /* libcurl and c-ares initialised (undone by session_close) */
     k8s_model_t *objects;        /* --policies / $ZTPROBE_POLICIES, else NULL */
     size_t objects_ns;           /* the role's namespace in objects */
 } session_t;

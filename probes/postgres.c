@@ -385,6 +385,7 @@ static void pg_probe_start(probe_attempt_t *a)
     /* A deny probe never reads nor sends the password (docs/security.md). */
     int has_pw = pg_classify_sends_password(p) ? pg_probe_password(p, pw, sizeof(pw), err, sizeof(err)) : 0;
     if (has_pw < 0) {
+        a->facts |= p->password_env ? RESULT_FACT_PASSWORD_ENV : RESULT_FACT_PASSWORD_FILE;
         pg_end(a, OUTCOME_ERROR, err);
         return;
     }
@@ -452,10 +453,16 @@ static void pg_probe_abort(probe_attempt_t *a)
     pg_close(a);
 }
 
+
 const probe_ops_t pg_probe_ops = {
     .name = "postgres",
-    .env_init = NULL,
-    .env_cleanup = NULL,
+    .resolves = true,
+    .env_kind = KIND_POSTGRES,
+    .open = PROBE_TCP_OPEN,
+    .keys = pg_config_keys,
+    .parse = pg_config_parse,
+    .target = probe_target_hostport,
+    .hint = pg_hint,
     .start = pg_probe_start,
     .abort = pg_probe_abort,
 };

@@ -17,6 +17,7 @@
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "postgres.h"
+#include "hint.h"
 #include "verdict.h"
 
 static config_probe_t probe(const char *name, expect_t e, const char *env, const char *file,
@@ -208,12 +209,12 @@ static void test_tls_hint(void **state)
     r.outcome = OUTCOME_TLS_ERROR;
     hint_ctx_t ctx = {.role = "backend", .namespace_ = "govtech"};
     char h[RESULT_HINT_LEN];
-    verdict_hint(&r, &ctx, h, sizeof(h));
+    hint_write(&r, &ctx, h, sizeof(h));
     assert_non_null(strstr(h, "sslrootcert"));
     assert_non_null(strstr(h, "-starttls postgres -connect postgres-service:5432"));
     r.kind = KIND_HTTPS;
     snprintf(r.target, sizeof(r.target), "https://s3.amazonaws.com/");
-    verdict_hint(&r, &ctx, h, sizeof(h));
+    hint_write(&r, &ctx, h, sizeof(h));
     assert_null(strstr(h, "sslrootcert"));
 }
 

@@ -1,4 +1,4 @@
-/* watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
+/* cmd_watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
  * probe in step), each report written atomically, one JSON log line per run on stderr, and a
  * clean exit 0 within a second of SIGTERM/SIGINT (the run in flight is abandoned). */
 #include <cJSON.h>
