@@ -163,7 +163,8 @@ serve() { # SHORT MODE PORT
     esac
     local pf=$ST/run/$short-$port.port
     if [ "$mode" = udp-echo ]; then
-        start_bg "$short-$port" "$ns" "$PY" "$SERVERS/udp_service.py" --bind "$ip" \
+        pf=$ST/run/$short-udp$port.port   # a host may serve TCP and UDP on one port number
+        start_bg "$short-udp$port" "$ns" "$PY" "$SERVERS/udp_service.py" --bind "$ip" \
             --port "$port" --port-file "$pf" --max-seconds 7200
         wait_file "$pf" 5 "udp server $short:$port"
         return

@@ -109,6 +109,7 @@ class TestTopology(unittest.TestCase):
         self.assertIn("addr6 be fd00:10:0:2::10", plan)
         self.assertIn("host gg 203.0.113.10 2001:db8:113::10", plan)
         self.assertIn("serve be udp-echo %d" % topology.UDP_PORT, plan)
+        self.assertIn("serve gg udp-echo 443", plan)
 
     def test_relabel_and_downward_format(self):
         inv = topology.inventory("zt1", topology.parse_relabel(["backend:app=v2,x=y"]))

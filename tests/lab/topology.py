@@ -61,7 +61,9 @@ POD_CIDRS = ["10.0.0.0/16", "10.96.0.0/16", "fd00:10:0::/48", "fd00:10:96::/48"]
 
 # "Internet" hosts: documentation ranges only (RFC 5737, and RFC 3849's 2001:db8::/32 with the
 # third group naming the IPv4 range: 198.51.100.0/24 <-> 2001:db8:100::/48). Each serves HTTP on
-# 80 and HTTPS on 443 with a certificate of the lab CA, on both families.
+# 80 and HTTPS on 443 with a certificate of the lab CA, on both families, and answers UDP 443
+# (a stand-in for QUIC: the UDP echo service), so a udp deny probe to it connects when nothing
+# enforces.
 INTERNET = {
     "www.google.com": {"short": "gg", "ip": "203.0.113.10", "ip6": "2001:db8:113::10"},
     "secretsmanager.us-east-1.amazonaws.com": {"short": "sm", "ip": "198.51.100.10",
@@ -203,6 +205,7 @@ def plan(prefix, config):
         lines.append("host %s %s %s" % (h["short"], h["ip"], h["ip6"]))
         lines.append("serve %s healthy 80" % h["short"])
         lines.append("serve %s healthy-tls 443" % h["short"])
+        lines.append("serve %s udp-echo 443" % h["short"])
         lines.append("san DNS:%s" % name)
     priv = private_targets(config)
     priv.setdefault(PRIVATE_ADDR, set()).add(PRIVATE_PORT)
