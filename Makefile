@@ -84,6 +84,7 @@ demo: deps-lab
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
+	@bash tests/bench/udp_family.sh ./ztprobe
 
 # libFuzzer targets (clang, ASan+UBSan), 60 s each; `make test` runs them 10 s each.
 fuzz: deps

@@ -1,4 +1,4 @@
-/* cli.h: the command line of SPEC.md, parsed into one struct; the commands that use it. */
+/* cli.h: the command line (the reference, "Command line"), parsed into one struct; the commands that use it. */
 #ifndef ZT_CLI_H
 #define ZT_CLI_H
 

@@ -37,7 +37,7 @@ int cmd_run(const cli_opts_t *o)
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
 done:
     free(text);
-    free(rep.results);
+    report_free(&rep);
     session_close(&s);
     return rc;
 }

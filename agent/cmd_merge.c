@@ -106,7 +106,7 @@ int cmd_merge(const cli_opts_t *o)
     else if (o->format == FMT_TEXT)
         text = merge_render_text(m);
     else
-        text = merge_render_json(m); /* json is the default everywhere (SPEC) */
+        text = merge_render_json(m); /* json is the default everywhere (the reference) */
     if (!text) {
         log_error("out of memory rendering the matrix");
         goto done;

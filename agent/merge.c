@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "merge_int.h"
+#include "report.h"
 
 merge_t *merge_create(void)
 {
@@ -21,7 +22,7 @@ void merge_destroy(merge_t *m)
     if (m == NULL)
         return;
     for (size_t i = 0; i < m->n; i++)
-        free(m->src[i].rep.results);
+        report_free(&m->src[i].rep);
     free(m->src);
     free(m);
 }

@@ -1,4 +1,4 @@
-/* report.c: the JSON report of SPEC.md "Report", rendered by hand so the layout is stable and
+/* report.c: the JSON report (the reference, "Report"), rendered by hand so the layout is stable and
  * readable with 2-space indentation; the summary and report_free. Parsing a report back
  * (merge) is in report_parse.c. */
 #include "report.h"
@@ -32,6 +32,27 @@ summary_t report_summary(const report_t *r)
     }
     s.ok = s.failed == 0 && s.inconclusive == 0;
     return s;
+}
+
+void report_outcome_text(const result_t *res, char *buf, size_t len)
+{
+    size_t nr = res->n_addr_results < RESULT_MAX_ADDRS ? res->n_addr_results : RESULT_MAX_ADDRS;
+    size_t used = 0;
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (nr < 2) {
+        snprintf(buf, len, "%s", outcome_name(res->outcome));
+        return;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        const result_addr_t *a = &res->addr_results[i];
+        int n = snprintf(buf + used, len - used, "%s%s (%s)", i ? " / " : "", outcome_name(a->outcome),
+                         strchr(a->address, ':') ? "v6" : "v4");
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
 }
 
 void report_free(report_t *r)
@@ -126,7 +147,18 @@ static void render_result(strbuf_t *b, const result_t *res)
     json_ms(b, res->duration_ms, false);
     strbuf_puts(b, ",\n      \"addresses\": [");
     size_t na = res->n_addrs < RESULT_MAX_ADDRS ? res->n_addrs : RESULT_MAX_ADDRS;
-    for (size_t i = 0; i < na; i++) {
+    size_t nr = res->n_addr_results < RESULT_MAX_ADDRS ? res->n_addr_results : RESULT_MAX_ADDRS;
+    /* family: all: one object per address probed, with its own outcome. */
+    for (size_t i = 0; i < nr; i++) {
+        strbuf_puts(b, i > 0 ? ",\n        { \"address\": " : "\n        { \"address\": ");
+        strbuf_json_str(b, res->addr_results[i].address, RESULT_ADDR_LEN);
+        strbuf_puts(b, ", \"outcome\": ");
+        strbuf_json_str(b, outcome_name(res->addr_results[i].outcome), 32);
+        strbuf_puts(b, ", \"duration_ms\": ");
+        json_ms(b, res->addr_results[i].duration_ms, false);
+        strbuf_puts(b, i + 1 == nr ? " }\n      " : " }");
+    }
+    for (size_t i = 0; nr == 0 && i < na; i++) {
         if (i > 0)
             strbuf_puts(b, ", ");
         strbuf_json_str(b, res->addrs[i], RESULT_ADDR_LEN);

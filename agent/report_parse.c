@@ -1,4 +1,4 @@
-/* report_parse.c: reading a JSON report (SPEC.md "Report") back with cJSON, for merge. Split
+/* report_parse.c: reading a JSON report (the reference, "Report") back with cJSON, for merge. Split
  * from report.c along the render / parse seam. The parser treats its input as hostile: every
  * type is checked, every copy bounded. */
 #include "report.h"
@@ -180,16 +180,29 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
     if (!cJSON_IsArray(addrs))
         return perr(c, "addresses", "must be an array");
     const cJSON *a;
+    /* Strings, or (family: all) objects {"address", "outcome", "duration_ms"}: one shape per
+     * list, as the agent writes it. */
+    bool objects = cJSON_IsObject(addrs->child);
     cJSON_ArrayForEach(a, addrs) {
         if (res->n_addrs >= RESULT_MAX_ADDRS)
             return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
+        const cJSON *ad = objects && cJSON_IsObject(a) ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
         /* Only what the agent itself writes: IP literals, so a parsed report renders and
          * parses back the same (merge reads reports from other pods). */
         unsigned char bin[16];
-        if (!cJSON_IsString(a) || strlen(a->valuestring) >= RESULT_ADDR_LEN ||
-            (inet_pton(AF_INET, a->valuestring, bin) != 1 && inet_pton(AF_INET6, a->valuestring, bin) != 1))
-            return perr(c, "addresses", "entries must be address strings");
-        copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, a->valuestring);
+        if (!cJSON_IsString(ad) || strlen(ad->valuestring) >= RESULT_ADDR_LEN ||
+            (inet_pton(AF_INET, ad->valuestring, bin) != 1 && inet_pton(AF_INET6, ad->valuestring, bin) != 1))
+            return perr(c, "addresses", objects ? "entries must be objects with an address string"
+                                                : "entries must be address strings");
+        copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, ad->valuestring);
+        if (!objects)
+            continue;
+        result_addr_t *ra = &res->addr_results[res->n_addr_results++];
+        int oc = 0;
+        copy_trunc(ra->address, RESULT_ADDR_LEN, ad->valuestring);
+        if (get_enum(c, a, "outcome", &oc) < 0 || get_ms(c, a, "duration_ms", false, &ra->duration_ms) < 0)
+            return -1;
+        ra->outcome = (outcome_t)oc;
     }
 
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "timings_ms");

@@ -128,7 +128,7 @@ static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n
      * outcome changes, the old series goes stale at the next scrape, or vanishes with the
      * Pushgateway's PUT, which replaces the whole group. Counting needs `or vector(0)`. */
     pb_family(b, "ztprobe_probe_outcome",
-              "1 for the outcome the probe's verdict rests on (SPEC.md Outcomes).");
+              "1 for the outcome the probe's verdict rests on (outcomes: docs/reference.md).");
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
@@ -196,7 +196,7 @@ static void render_run_families(strbuf_t *b, const report_t *reports, size_t n)
         }
     }
 
-    /* Only the diagnoses made: their set is open-ended (SPEC.md says "at least"). */
+    /* Only the diagnoses made: their set is open-ended (the reference says "at least"). */
     pb_family(b, "ztprobe_diagnosis",
               "1 for each report-wide diagnosis of the last run (dns_blocked, "
               "policy_not_enforced, role_labels_mismatch, ...).");

@@ -51,7 +51,9 @@ static void render_row(strbuf_t *b, const result_t *res, const size_t *w, bool c
     if (color)
         strbuf_puts(b, ANSI_RESET);
     strbuf_pad(b, strlen(vn), w[COL_VERDICT] + 2);
-    text_cell(b, outcome_name(res->outcome), 32, w[COL_OUTCOME]);
+    char oc[RESULT_OUTCOME_TEXT_LEN];
+    report_outcome_text(res, oc, sizeof(oc));
+    text_cell(b, oc, sizeof(oc), w[COL_OUTCOME]);
     fmt_ms(ms, sizeof(ms), res->duration_ms);
     strbuf_pad(b, strlen(ms), w[COL_MS]); /* numbers align right */
     strbuf_puts(b, ms);
@@ -85,7 +87,9 @@ static void render_table(strbuf_t *b, const report_t *r, bool color)
         cw[COL_KIND] = strlen(config_kind_name(res->kind));
         cw[COL_EXPECT] = strlen(config_expect_name(res->expect));
         cw[COL_VERDICT] = strlen(verdict_name(res->verdict));
-        cw[COL_OUTCOME] = strlen(outcome_name(res->outcome));
+        char oc[RESULT_OUTCOME_TEXT_LEN];
+        report_outcome_text(res, oc, sizeof(oc));
+        cw[COL_OUTCOME] = strlen(oc);
         cw[COL_MS] = strlen(ms);
         for (int c = 0; c < NCOL; c++)
             if (cw[c] > w[c])

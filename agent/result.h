@@ -17,6 +17,18 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_DETAIL_LEN 256
 #define RESULT_HINT_LEN 384
 #define RESULT_TARGET_LEN 320
+#define RESULT_HOST_LEN 256
+#define RESULT_OUTCOME_TEXT_LEN 512 /* report_outcome_text: every address of a family: all probe */
+
+/* Facts a kind states about an attempt, for the hint (never parsed from detail). */
+#define RESULT_FACT_NOT_NXDOMAIN 1u /* dns: expected NXDOMAIN, got an answer */
+
+/* One address of a family: all probe. */
+typedef struct {
+    char address[RESULT_ADDR_LEN];
+    outcome_t outcome;
+    double duration_ms;
+} result_addr_t;
 
 typedef struct {
     char name[128];
@@ -31,6 +43,15 @@ typedef struct {
     double duration_ms;          /* whole probe, all attempts */
     char addrs[RESULT_MAX_ADDRS][RESULT_ADDR_LEN];
     size_t n_addrs;
+    /* family: all: every address probed, with its own outcome (the report's addresses are
+     * then objects); n_addr_results 0 otherwise. */
+    result_addr_t addr_results[RESULT_MAX_ADDRS];
+    size_t n_addr_results;
+    /* The parsed target, for hints: host (or a dns probe's query name) and port (0: none).
+     * Empty host in a report read back from JSON. */
+    char host[RESULT_HOST_LEN];
+    int port;
+    unsigned facts;              /* RESULT_FACT_* of the attempt the verdict rests on */
     /* Phase durations of the attempt the verdict rests on, in ms; negative: null.
      * dns: resolution; connect: TCP handshake; tls: TLS handshake; first_byte: from the
      * request (or startup packet) sent to the first byte of the answer. */

@@ -2,6 +2,7 @@
  * `run` (once) and `watch` (every interval). */
 #include "session.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "judge.h"
 #include "labels.h"
 #include "log.h"
 #include "loop.h"
@@ -16,6 +18,7 @@
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
+#include "resolve.h"
 #include "runner.h"
 #include "verdict.h"
 
@@ -178,12 +181,31 @@ int session_emit(const cli_opts_t *o, const char *text)
     return 0;
 }
 
+/* Process-wide library init (curl_global_init, ares_library_init): once per session, before
+ * any run; the probe kinds rely on it and do not repeat it. */
+static int libs_init(char *err, size_t errlen)
+{
+    CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (c != CURLE_OK) {
+        snprintf(err, errlen, "curl_global_init: %s", curl_easy_strerror(c));
+        return -1;
+    }
+    if (resolver_global_init() < 0) {
+        snprintf(err, errlen, "ares_library_init failed");
+        curl_global_cleanup();
+        return -1;
+    }
+    return 0;
+}
+
 void session_close(session_t *s)
 {
     if (!s)
         return;
-    if (s->libs_ready)
-        runner_global_cleanup();
+    if (s->libs_ready) {
+        resolver_global_cleanup();
+        curl_global_cleanup();
+    }
     free(s->probes);
     config_free(s->cfg);
     memset(s, 0, sizeof(*s));
@@ -204,7 +226,7 @@ int session_open(const cli_opts_t *o, session_t *s)
                   s->capped);
     /* Once per session, not per run: watch runs the matrix thousands of times. */
     char err[512];
-    if (runner_global_init(err, sizeof(err)) < 0) {
+    if (libs_init(err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
         return EXIT_INTERNAL;
@@ -231,16 +253,26 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     clock_gettime(CLOCK_REALTIME, &ts);
     rep->started_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     double t0 = loop_mono_ms();
+    judge_t *j = judge_create(s->cfg, s->probes, s->n_probes, rep->results);
+    if (!j) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
     runner_opts_t ro = {
         .cfg = s->cfg, .probes = s->probes, .n_probes = s->n_probes, .concurrency = s->concurrency,
-        .verbose = o->verbose, .role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL, .stop = stop,
+        .verbose = o->verbose, .stop = stop, .on_attempt = judge_attempt,
+        .on_probe_done = judge_probe_done, .ud = j,
     };
-    int runrc = runner_run(&ro, rep->results, err, sizeof(err));
+    int runrc = runner_run(&ro, err, sizeof(err));
     rep->duration_ms = loop_mono_ms() - t0;
     if (runrc < 0) {
+        judge_destroy(j);
         log_error("%s", err);
         return EXIT_INTERNAL;
     }
+    hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
+    judge_finish(j, &hc);
+    judge_destroy(j);
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS, .labels_known = s->choice.labels_known,
         .labels_match = s->choice.labels_match, .labels_seen = s->choice.labels_seen,

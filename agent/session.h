@@ -18,7 +18,7 @@ typedef struct {
     size_t n_probes;
     int concurrency;             /* after the open-files cap */
     int capped;                  /* >0: the cap lowered it to this */
-    bool libs_ready;             /* runner_global_init done (undone by session_close) */
+    bool libs_ready;             /* libcurl and c-ares initialised (undone by session_close) */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,

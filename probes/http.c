@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_json.h"
 #include "http_classify.h"
 #include "http_int.h"
 #include "log.h"
@@ -211,7 +212,7 @@ static CURLcode http_setup(http_xfer_t *x)
         HTTP_SET(CURLOPT_FOLLOWLOCATION, 1L);
         HTTP_SET(CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
     }
-    /* TLS is always verified; there is no switch to turn it off (SPEC). */
+    /* TLS is always verified; there is no switch to turn it off (the reference, "Config"). */
     HTTP_SET(CURLOPT_SSL_VERIFYPEER, 1L);
     HTTP_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (p->kind == KIND_HTTPS) {
@@ -224,7 +225,7 @@ static CURLcode http_setup(http_xfer_t *x)
 
 static void http_start(probe_attempt_t *a)
 {
-    http_env_t *h = a->env->http;
+    http_env_t *h = a->env->kind_env[KIND_HTTP];
     http_xfer_t *x = NULL;
     char err[128] = "";
     CURLcode rc;
@@ -271,7 +272,7 @@ fail:
 
 static void http_abort(probe_attempt_t *a)
 {
-    http_env_t *h = a->env->http;
+    http_env_t *h = a->env->kind_env[KIND_HTTP];
     http_xfer_t *x = a->priv;
     http_facts_t f;
 
@@ -290,8 +291,39 @@ static void http_abort(probe_attempt_t *a)
     http_release(h, x);
 }
 
+static const char *const http_keys[] = {"url", "method", "headers", "status", "body_contains",
+                                        "follow_redirects", NULL};
+static const char *const https_keys[] = {"url", "method", "headers", "status", "body_contains",
+                                         "follow_redirects", "ca_file", NULL};
+
+static void http_target(const config_probe_t *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", p->url ? p->url : "?");
+}
+
 const probe_ops_t http_probe_ops = {
     .name = "http",
+    .resolves = true,
+    .env_kind = KIND_HTTP,
+    .open = PROBE_TCP_OPEN,
+    .keys = http_keys,
+    .parse = config_probe_http,
+    .target = http_target,
+    .env_init = http_multi_env_init,
+    .env_cleanup = http_multi_env_cleanup,
+    .start = http_start,
+    .abort = http_abort,
+};
+
+/* https shares http's code and its multi handle; only the keys and the scheme differ. */
+const probe_ops_t https_probe_ops = {
+    .name = "https",
+    .resolves = true,
+    .env_kind = KIND_HTTP,
+    .open = PROBE_TCP_OPEN,
+    .keys = https_keys,
+    .parse = config_probe_http,
+    .target = http_target,
     .env_init = http_multi_env_init,
     .env_cleanup = http_multi_env_cleanup,
     .start = http_start,

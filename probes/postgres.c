@@ -14,6 +14,7 @@
 #include "../agent/log.h"
 #include "pg_classify.h"
 #include "postgres.h"
+#include "config_json.h"
 #include "probe.h"
 
 #define PG_PASSWORD_MAX 1024 /* bytes of the first line of a password file, or of the env value */
@@ -496,10 +497,17 @@ static void pg_probe_abort(probe_attempt_t *a)
     pg_close(a);
 }
 
+static const char *const pg_keys[] = {"host", "port", "user", "dbname", "password_env",
+                                      "password_file", "sslmode", "sslrootcert", "query", NULL};
+
 const probe_ops_t pg_probe_ops = {
     .name = "postgres",
-    .env_init = NULL,
-    .env_cleanup = NULL,
+    .resolves = true,
+    .env_kind = KIND_POSTGRES,
+    .open = PROBE_TCP_OPEN,
+    .keys = pg_keys,
+    .parse = config_probe_postgres,
+    .target = probe_target_hostport,
     .start = pg_probe_start,
     .abort = pg_probe_abort,
 };

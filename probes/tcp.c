@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config_json.h"
 #include "probe.h"
 
 typedef struct {
@@ -90,10 +91,29 @@ static void tcp_abort(probe_attempt_t *a)
     snprintf(a->detail, sizeof(a->detail), "no answer to TCP SYN within %d ms", a->timeout_ms);
 }
 
+static const char *const tcp_keys[] = {"host", "port", NULL};
+
+static int tcp_parse(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    if (!(v = config_json_field(o, path, "host", fp)))
+        return config_json_fail(cx, fp, "required for kind tcp");
+    if (config_probe_host(cx, v, fp, p) != 0)
+        return -1;
+    if (!(v = config_json_field(o, path, "port", fp)))
+        return config_json_fail(cx, fp, "required for kind tcp");
+    return config_json_int(cx, v, fp, 1, 65535, &p->port);
+}
+
 const probe_ops_t tcp_probe_ops = {
     .name = "tcp",
-    .env_init = NULL,
-    .env_cleanup = NULL,
+    .resolves = true,
+    .env_kind = KIND_TCP,
+    .open = PROBE_TCP_OPEN,
+    .keys = tcp_keys,
+    .parse = tcp_parse,
+    .target = probe_target_hostport,
     .start = tcp_start,
     .abort = tcp_abort,
 };

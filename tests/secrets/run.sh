@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BIN: no secret in any output (issue 5, item 5; SPEC.md "No secret ... ever appears in a
+# run.sh BIN: no secret in any output (issue 5, item 5; the reference: "No secret ... ever appears in a
 # report, a log line or an error message").
 # Secrets, each with a random part so a match cannot be a coincidence: a PostgreSQL password
 # given through password_env and through password_file (and a wrong one, also a secret), an
@@ -77,7 +77,7 @@ for f in junit prometheus; do
         [ -s "$O/$f.out" ]
         check "-o $f produced a report" $? "empty stdout; stderr: $(head -c 200 "$O/$f.err")"
     else
-        echo "skip - -o $f: not offered by this binary ('ztprobe help run'); SPEC.md requires it"
+        echo "skip - -o $f: not offered by this binary ('ztprobe help run'); the reference requires it"
     fi
 done
 keep list "$ZT" list -c "$T/cfg.json" --role backend

@@ -181,8 +181,8 @@ static void test_duplicate_probe_names(void **state)
 static void test_kind_and_expect(void **state)
 {
     (void)state;
-    probe_err("'name':'x','kind':'udp'", P "kind: must be one of tcp, http, https, postgres, dns");
-    probe_err("'name':'x','kind':7", P "kind: must be one of tcp, http, https, postgres, dns");
+    probe_err("'name':'x','kind':'sctp'", P "kind: must be one of tcp, http, https, postgres, dns, udp");
+    probe_err("'name':'x','kind':7", P "kind: must be one of tcp, http, https, postgres, dns, udp");
     probe_err("'name':'x'", P "kind: required");
     probe_err("'name':'t','kind':'tcp','host':'h','port':80,'expect':'block'",
               P "expect: must be allow or deny");
@@ -193,7 +193,7 @@ static void test_deny_outcomes(void **state)
 {
     (void)state;
     top_err("'defaults':{'deny_outcomes':['timeout','droped']},",
-            "defaults.deny_outcomes[1]: unknown outcome (see SPEC.md \"Outcomes\")");
+            "defaults.deny_outcomes[1]: unknown outcome (see \"Outcomes\" in docs/reference.md)");
     top_err("'defaults':{'deny_outcomes':[]},", "defaults.deny_outcomes: must not be empty");
     top_err("'defaults':{'deny_outcomes':'timeout'},",
             "defaults.deny_outcomes: must be a list of outcome names");

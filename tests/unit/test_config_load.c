@@ -5,7 +5,7 @@
 
 #include "config_test.h"
 
-/* The SPEC example plus every optional key: values, defaults and the derived views. */
+/* The reference's example plus every optional key: values, defaults and the derived views. */
 static void test_full_config(void **state)
 {
     (void)state;

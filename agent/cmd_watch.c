@@ -1,4 +1,4 @@
-/* watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
+/* cmd_watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
  * probe in step), each report written atomically, one JSON log line per run on stderr, and a
  * clean exit 0 within a second of SIGTERM/SIGINT (the run in flight is abandoned). */
 #include <cJSON.h>
@@ -126,7 +126,7 @@ int cmd_watch(const cli_opts_t *o)
         rc = session_run(&s, o, &watch_stop, &rep);
         if (watch_stop) {
             /* Abandoned mid-run: a partial report would claim errors that did not happen. */
-            free(rep.results);
+            report_free(&rep);
             break;
         }
         if (rc == 0) {
@@ -137,7 +137,7 @@ int cmd_watch(const cli_opts_t *o)
             free(text);
         }
         watch_log_run(&rep, run, rc);
-        free(rep.results);
+        report_free(&rep);
         /* Next start: one interval after this one started, plus up to 10% jitter. A run that
          * overran the interval is followed at once by the next, never by two. */
         double jitter = (double)interval * 0.1 * ((double)rand() / (double)RAND_MAX);
