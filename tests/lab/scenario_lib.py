@@ -1,5 +1,5 @@
 """scenario_lib: the lab handle and the report assertions shared by the scenario modules
-(scenarios.py and the scenario modules it runs).
+(scenarios.py, scenarios_dual.py).
 """
 
 import json

@@ -20,6 +20,7 @@ import time
 
 from scenario_lib import (CONFIG, CONNECTED, GOVTECH, Failed, Lab, check, diag_codes, expect,
                           literal, load_policies, policy, probes_of, variant_config)
+import scenarios_dual
 
 # ---------------------------------------------------------------- scenarios
 
@@ -218,7 +219,7 @@ SCENARIOS = [
     ("lab: enforcer rejects with icmp admin-prohibited -> unreachable", sc_reject_icmp),
     ("lab: AWS stand-in outside resolved_within -> cidr_mismatch", sc_cidr_mismatch),
     ("lab: egress proxy accepts every TCP connection -> deny probes fail", sc_egress_proxy),
-]
+] + scenarios_dual.SCENARIOS
 
 
 def main(argv):
