@@ -71,6 +71,19 @@ int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, con
     return 0;
 }
 
+int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    if (!(v = config_json_field(o, path, "host", fp)))
+        return config_json_fail(cx, fp, "required for kind %s", config_kind_name(p->kind));
+    if (config_probe_host(cx, v, fp, p) != 0)
+        return -1;
+    if (!(v = config_json_field(o, path, "port", fp)))
+        return config_json_fail(cx, fp, "required for kind %s", config_kind_name(p->kind));
+    return config_json_int(cx, v, fp, 1, 65535, &p->port);
+}
+
 /* Parses the url with libcurl's own parser (the one that will fetch it), checks the scheme
  * against the kind and derives host and port. The url is never echoed: it may hold a token. */
 static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)

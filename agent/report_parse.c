@@ -186,7 +186,9 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
     cJSON_ArrayForEach(a, addrs) {
         if (res->n_addrs >= RESULT_MAX_ADDRS)
             return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
-        const cJSON *ad = objects && cJSON_IsObject(a) ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
+        if (cJSON_IsObject(a) != objects)
+            return perr(c, "addresses", "entries must all be address strings or all objects");
+        const cJSON *ad = objects ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
         /* Only what the agent itself writes: IP literals, so a parsed report renders and
          * parses back the same (merge reads reports from other pods). */
         unsigned char bin[16];

@@ -301,31 +301,14 @@ static void http_target(const config_probe_t *p, char *buf, size_t len)
     snprintf(buf, len, "%s", p->url ? p->url : "?");
 }
 
-const probe_ops_t http_probe_ops = {
-    .name = "http",
-    .resolves = true,
-    .env_kind = KIND_HTTP,
-    .open = PROBE_TCP_OPEN,
-    .keys = http_keys,
-    .parse = config_probe_http,
-    .target = http_target,
-    .env_init = http_multi_env_init,
-    .env_cleanup = http_multi_env_cleanup,
-    .start = http_start,
-    .abort = http_abort,
-};
+/* https shares http's code and its multi handle; only the name and the keys differ. */
+#define HTTP_OPS(kind_name, kind_keys)                                                          \
+    {                                                                                           \
+        .name = kind_name, .resolves = true, .env_kind = KIND_HTTP, .open = PROBE_TCP_OPEN,     \
+        .keys = kind_keys, .parse = config_probe_http, .target = http_target,                   \
+        .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup,                \
+        .start = http_start, .abort = http_abort,                                               \
+    }
 
-/* https shares http's code and its multi handle; only the keys and the scheme differ. */
-const probe_ops_t https_probe_ops = {
-    .name = "https",
-    .resolves = true,
-    .env_kind = KIND_HTTP,
-    .open = PROBE_TCP_OPEN,
-    .keys = https_keys,
-    .parse = config_probe_http,
-    .target = http_target,
-    .env_init = http_multi_env_init,
-    .env_cleanup = http_multi_env_cleanup,
-    .start = http_start,
-    .abort = http_abort,
-};
+const probe_ops_t http_probe_ops = HTTP_OPS("http", http_keys);
+const probe_ops_t https_probe_ops = HTTP_OPS("https", https_keys);

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const probe_ops_t tcp_probe_ops;
 extern const probe_ops_t http_probe_ops;
@@ -83,6 +85,43 @@ void probe_target_hostport(const config_probe_t *p, char *buf, size_t len)
         snprintf(buf, len, "[%s]:%d", p->host, p->port);
     else
         snprintf(buf, len, "%s:%d", p->host ? p->host : "?", p->port);
+}
+
+int probe_sock_open(probe_attempt_t *a, size_t size, int type, int proto)
+{
+    probe_sock_t *st = calloc(1, size < sizeof(*st) ? sizeof(*st) : size);
+    if (!st) {
+        probe_finish(a, OUTCOME_ERROR, "out of memory");
+        return -1;
+    }
+    st->fd = socket(a->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+    if (st->fd < 0) {
+        int e = errno;
+        free(st);
+        probe_finish(a, OUTCOME_ERROR, "socket: %s", strerror(e));
+        return -1;
+    }
+    a->priv = st;
+    return st->fd;
+}
+
+void probe_sock_close(probe_attempt_t *a)
+{
+    probe_sock_t *st = a->priv;
+    if (!st)
+        return;
+    if (st->fd >= 0) {
+        loop_unwatch(a->env->loop, st->fd);
+        close(st->fd);
+    }
+    free(st);
+    a->priv = NULL;
+}
+
+void probe_sock_fail(probe_attempt_t *a, outcome_t o, const char *what, int err)
+{
+    probe_sock_close(a);
+    probe_finish(a, o, "%s: %s", what, strerror(err));
 }
 
 void probe_finish(probe_attempt_t *a, outcome_t o, const char *fmt, ...)

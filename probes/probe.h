@@ -143,6 +143,22 @@ bool probe_denied(const probe_ops_t *ops, outcome_mask_t deny, outcome_t o);
 /* The target formatter shared by kinds that connect to host:port ("[v6]:port" for IPv6). */
 void probe_target_hostport(const config_probe_t *p, char *buf, size_t len);
 
+/* Kinds whose attempt state is one socket (tcp, udp): the state struct starts with this. */
+typedef struct {
+    int fd;
+} probe_sock_t;
+
+/* Allocates the attempt's state (size bytes, starting with a probe_sock_t) into a->priv and
+ * opens a non-blocking socket of type/proto for a->family in it. Returns the descriptor, or -1
+ * after finishing the attempt (out of memory, socket() failed). */
+int probe_sock_open(probe_attempt_t *a, size_t size, int type, int proto);
+
+/* Unwatches and closes the socket and frees a->priv (idempotent). */
+void probe_sock_close(probe_attempt_t *a);
+
+/* probe_sock_close, then probe_finish(a, o, "what: strerror(err)"). */
+void probe_sock_fail(probe_attempt_t *a, outcome_t o, const char *what, int err);
+
 /* Ends an attempt: sets outcome and detail (printf-style, may be NULL), then calls done.
  * Idempotent guard: a second call is ignored. */
 void probe_finish(probe_attempt_t *a, outcome_t o, const char *fmt, ...)

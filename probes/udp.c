@@ -29,7 +29,7 @@ typedef struct {
 } udp_cfg_t;
 
 typedef struct {
-    int fd;
+    probe_sock_t sock; /* first: probe_sock_open/close */
     double sent_ms;
 } udp_state_t;
 
@@ -107,19 +107,6 @@ bool udp_reply_matches(const unsigned char *reply, size_t n, const unsigned char
     return elen == 0 || (n >= elen && memmem(reply, n, expect, elen) != NULL);
 }
 
-static void udp_close(probe_attempt_t *a)
-{
-    udp_state_t *st = a->priv;
-    if (!st)
-        return;
-    if (st->fd >= 0) {
-        loop_unwatch(a->env->loop, st->fd);
-        close(st->fd);
-    }
-    free(st);
-    a->priv = NULL;
-}
-
 /* Reads one ICMP error from the error queue: 1 with *o set, 0 when the queue held nothing that
  * decides, -1 when it was empty. */
 static int udp_read_errqueue(probe_attempt_t *a, int fd, outcome_t *o)
@@ -167,7 +154,7 @@ static void udp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
     /* ICMP errors first: they say who answered and why. */
     while ((r = udp_read_errqueue(a, fd, &o)) >= 0) {
         if (r == 1) {
-            udp_close(a);
+            probe_sock_close(a);
             probe_finish(a, o, NULL);
             return;
         }
@@ -177,13 +164,12 @@ static void udp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
         int e = errno;
         if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)
             return; /* spurious wake-up: keep waiting for the deadline */
-        udp_close(a);
-        probe_finish(a, probe_outcome_from_errno(e), "recv: %s", strerror(e));
+        probe_sock_fail(a, probe_outcome_from_errno(e), "recv", e);
         return;
     }
     size_t got = (size_t)n > sizeof(udp_rx) ? sizeof(udp_rx) : (size_t)n;
     a->first_byte_ms = loop_mono_ms() - st->sent_ms;
-    udp_close(a);
+    probe_sock_close(a);
     if (udp_reply_matches(udp_rx, got, uc ? uc->expect : NULL, uc ? uc->expect_len : 0))
         probe_finish(a, OUTCOME_OK, "reply of %zd bytes from %s", n, a->addr_str);
     else
@@ -194,48 +180,32 @@ static void udp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
 static void udp_start(probe_attempt_t *a)
 {
     const udp_cfg_t *uc = a->probe->kind_data;
-    udp_state_t *st = calloc(1, sizeof(*st));
-    int one = 1, e;
-    if (!st) {
-        probe_finish(a, OUTCOME_ERROR, "out of memory");
+    int one = 1;
+    int fd = probe_sock_open(a, sizeof(udp_state_t), SOCK_DGRAM, IPPROTO_UDP);
+    if (fd < 0)
+        return;
+    if (a->family == AF_INET6 ? setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one))
+                              : setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one))) {
+        probe_sock_fail(a, OUTCOME_ERROR, "IP_RECVERR", errno);
         return;
     }
-    st->fd = -1;
-    a->priv = st;
-    int fd = socket(a->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-    if (fd < 0) {
-        e = errno;
-        udp_close(a);
-        probe_finish(a, OUTCOME_ERROR, "socket: %s", strerror(e));
+    if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) < 0) {
+        probe_sock_fail(a, probe_outcome_from_errno(errno), "connect", errno);
         return;
     }
-    st->fd = fd;
-    int rc = a->family == AF_INET6 ? setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one))
-                                   : setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
-    if (rc < 0 || connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) < 0) {
-        e = errno;
-        udp_close(a);
-        probe_finish(a, probe_outcome_from_errno(e), "%s: %s", rc < 0 ? "IP_RECVERR" : "connect", strerror(e));
-        return;
-    }
-    st->sent_ms = loop_mono_ms();
+    ((udp_state_t *)a->priv)->sent_ms = loop_mono_ms();
     if (send(fd, uc && uc->send ? uc->send : (const unsigned char *)"", uc ? uc->send_len : 0, 0) < 0) {
         /* A local filter (EPERM) or a missing route answers at once. */
-        e = errno;
-        udp_close(a);
-        probe_finish(a, probe_outcome_from_errno(e), "send: %s", strerror(e));
+        probe_sock_fail(a, probe_outcome_from_errno(errno), "send", errno);
         return;
     }
-    if (loop_watch(a->env->loop, fd, LOOP_READ, udp_on_event, a) < 0) {
-        e = errno;
-        udp_close(a);
-        probe_finish(a, OUTCOME_ERROR, "epoll: %s", strerror(e));
-    }
+    if (loop_watch(a->env->loop, fd, LOOP_READ, udp_on_event, a) < 0)
+        probe_sock_fail(a, OUTCOME_ERROR, "epoll", errno);
 }
 
 static void udp_abort(probe_attempt_t *a)
 {
-    udp_close(a);
+    probe_sock_close(a);
     a->outcome = OUTCOME_TIMEOUT;
     snprintf(a->detail, sizeof(a->detail), "no UDP reply within %d ms", a->timeout_ms);
 }
@@ -285,13 +255,7 @@ static int udp_parse(struct config_ctx *cx, const cJSON *o, const char *path, co
     if (!uc)
         return config_json_oom(cx);
     p->kind_data = uc;
-    if (!(v = config_json_field(o, path, "host", fp)))
-        return config_json_fail(cx, fp, "required for kind udp");
-    if (config_probe_host(cx, v, fp, p) != 0)
-        return -1;
-    if (!(v = config_json_field(o, path, "port", fp)))
-        return config_json_fail(cx, fp, "required for kind udp");
-    if (config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
+    if (config_probe_host_port(cx, o, path, p) != 0)
         return -1;
     if ((v = config_json_field(o, path, "send", fp)) && udp_bytes(cx, v, fp, &uc->send, &uc->send_len) != 0)
         return -1;
@@ -308,6 +272,13 @@ static int udp_parse(struct config_ctx *cx, const cJSON *o, const char *path, co
 
 static bool udp_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
+    if (r->expect == EXPECT_DENY && r->verdict == VERDICT_INCONCLUSIVE && r->outcome == OUTCOME_REFUSED) {
+        HINT("%s answered ICMP port unreachable, which proves neither way: a policy rejected the "
+             "datagram (add \"refused\" to deny_outcomes if your CNI rejects instead of dropping) "
+             "or nothing listens on UDP port %s (check `kubectl get endpoints %s`).",
+             p->endpoint, p->port, p->ns);
+        return true;
+    }
     if (r->expect != EXPECT_ALLOW)
         return false;
     switch (r->outcome) {

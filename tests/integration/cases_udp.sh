@@ -2,16 +2,8 @@
 # 127.0.0.1 and ::1 (echo, garbage, 64 KiB, a flood, silence), a closed UDP port, dual-stack
 # names from dnsmasq (both.test: 127.0.0.1 and ::1), and config errors.
 
-# udp_srv NAME MODE [ARGS...]: tests/servers/udp_peer.py in the background, like srv.
-udp_srv() {
-    local name=$1 mode=$2
-    shift 2
-    local pre=()
-    [ -n "${SRV_NS:-}" ] && pre=(ip netns exec "$SRV_NS")
-    "${pre[@]}" "$PY" "$ROOT/tests/servers/udp_peer.py" --mode "$mode" --bind "${SRV_BIND:-127.0.0.1}" \
-        --port-file "$T/$name.port" --max-seconds 180 "$@" 2>>"$T/$name.log" &
-    PIDS+=($!)
-}
+# udp_srv NAME MODE [ARGS...]: tests/servers/udp_peer.py (srv's command line) through srv.
+udp_srv() { SRV=$ROOT/tests/servers/udp_peer.py srv "$@"; }
 
 udp_config_errors() {
     local body=$1 want=$2 label=$3 name=$4
@@ -77,7 +69,15 @@ cases_udp() {
     { "name": "v6-http", "kind": "http", "url": "http://both.test:$H2/health", "family": "ipv6", "expect": "allow" },
     { "name": "all-tcp-v4only", "kind": "tcp", "host": "both.test", "port": $(port healthy), "family": "all",
       "expect": "allow" },
-    { "name": "any-tcp", "kind": "tcp", "host": "both.test", "port": $(port healthy), "expect": "allow" }
+    { "name": "any-tcp", "kind": "tcp", "host": "both.test", "port": $(port healthy), "expect": "allow" },
+    { "name": "within-v6", "kind": "tcp", "host": "both.test", "port": $H2, "family": "all",
+      "resolved_within": ["127.0.0.0/8", "::1/128"], "expect": "allow" },
+    { "name": "within-v4-only", "kind": "udp", "host": "both.test", "port": $E4, "family": "all",
+      "resolved_within": ["127.0.0.0/8"], "expect": "allow" },
+    { "name": "answers-within-v6", "kind": "dns", "query": "v6.test", "type": "AAAA",
+      "answers_within": ["::/120"], "expect": "allow" },
+    { "name": "answers-outside-v6", "kind": "dns", "query": "v6.test", "type": "AAAA",
+      "answers_within": ["fd00::/8"], "expect": "allow" }
   ] } }
 }
 EOF
@@ -126,6 +126,13 @@ EOF
         'addresses.*.outcome^ok' 'addresses.*.outcome^refused'
     chk "family any (default) -> the IPv4 address, as before" udp any-tcp verdict=pass outcome=ok \
         'addresses#2' 'addresses^127.0.0.1'
+    chk "resolved_within with an IPv6 CIDR covers the AAAA address" udp within-v6 verdict=pass \
+        'addresses#2'
+    chk "resolved_within IPv4 only, name has an AAAA too -> cidr_mismatch, not connected" udp \
+        within-v4-only verdict=fail outcome=cidr_mismatch 'detail~::1'
+    chk "answers_within with an IPv6 CIDR -> ok" udp answers-within-v6 verdict=pass outcome=ok
+    chk "answers_within, AAAA outside the IPv6 CIDR -> cidr_mismatch" udp answers-outside-v6 \
+        verdict=fail outcome=cidr_mismatch
 
     # Text and merge show per-address outcomes compactly; merge reads the new shape back.
     runz udp-text 1 run -c "$T/udp.json" --role r -o text --only all-udp-v4only,all-udp
@@ -233,7 +240,30 @@ EOF
         --port=53 --listen-address=127.0.0.1 --bind-interfaces -u root --pid-file="$T/unet-dns.pid" \
         --local=/lab/ --host-record=dual.lab,10.97.0.2,fd00:97::2 2>>"$T/unet-dns.log" &
     PIDS+=($!)
-    wait_ports unet-udp90 unet-udp91 unet-udp92 unet-udp93 unet-udp94 unet-udp95 unet-udp96 unet-tcp95
+    wait_ports unet-udp90 unet-udp91 unet-udp92 unet-udp93 unet-udp94 unet-udp95 unet-udp96 unet-tcp95 ||
+        return 1
+    # Both families routed end to end before any case runs (neighbour discovery through the
+    # router can lag on a loaded machine); else the setup failed, with what the router saw.
+    if ! ip netns exec "$c" "$PY" - <<'EOF'
+import socket, time
+deadline = time.time() + 10
+for fam, addr in ((socket.AF_INET, "10.97.0.2"), (socket.AF_INET6, "fd00:97::2")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(0.2)
+    while True:
+        try:
+            s.sendto(b"ready?", (addr, 90))
+            s.recvfrom(100)
+            break
+        except OSError:
+            if time.time() > deadline:
+                raise SystemExit("no UDP echo from %s" % addr)
+EOF
+    then
+        ip -n "$r" -6 neigh >&2
+        ip -n "$c" -6 addr >&2
+        return 1
+    fi
 }
 
 cases_udp_netns() {

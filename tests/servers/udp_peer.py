@@ -21,6 +21,10 @@ import socket
 import sys
 import threading
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zt_server import report_port  # noqa: E402  (the same port-file convention)
+
 MODES = ("echo", "garbage", "big", "many", "silent")
 
 
@@ -66,13 +70,7 @@ def main():
         s.bind((b, port))
         port = s.getsockname()[1]
         socks.append(s)
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % port)
-        os.rename(args.port_file + ".tmp", args.port_file)
-    else:
-        sys.stdout.write("%d\n" % port)
-        sys.stdout.flush()
+    report_port(port, args.port_file)
     for s in socks[1:]:
         threading.Thread(target=serve, args=(args.mode, s), daemon=True).start()
     serve(args.mode, socks[0])

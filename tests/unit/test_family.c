@@ -180,6 +180,19 @@ static void test_text_and_round_trip(void **state)
     report_free(&back);
     free(again);
 
+    /* Strings and objects do not mix in one list. */
+    char *mixed = strdup(json);
+    assert_non_null(mixed);
+    char *first = strstr(mixed, "{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
+    assert_non_null(first);
+    const char *str = "\"10.0.0.7\"";
+    size_t objlen = strlen("{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
+    memset(first, ' ', objlen);
+    memcpy(first, str, strlen(str));
+    assert_int_not_equal(report_parse_json(mixed, strlen(mixed), &back, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "all be address strings or all objects"));
+    free(mixed);
+
     /* A malformed address object is refused with its path. */
     char *bad = strdup(json);
     assert_non_null(bad);
