@@ -12,6 +12,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import nfteval  # noqa: E402
 import np2nft  # noqa: E402
 from test_np2nft import FIX, REPO, Lab, inventory, render  # noqa: E402
 
@@ -105,6 +106,33 @@ class TestIpv6Blocks(unittest.TestCase):
             {"to": [{"ipBlock": {"cidr": "::/0", "except": ["10.0.0.0/8"]}}]}]})
         with self.assertRaises(np2nft.PolicyError):
             np2nft.translate([pol], inventory())
+
+
+class TestEvaluator(unittest.TestCase):
+    """nfteval keeps the families apart as nftables does."""
+
+    RULES = ("table inet t {\n\tchain forward {\n\t\ttype filter hook forward priority filter;"
+             " policy accept;\n\t\t%s\n\t}\n}\n")
+
+    def verdict(self, rule, src, dst):
+        pkt = {"iif": "a", "oif": "b", "src": src, "dst": dst, "proto": "tcp", "dport": 1}
+        return nfteval.evaluate(self.RULES % rule, pkt)
+
+    def test_other_family_never_matches(self):
+        self.assertEqual(self.verdict("ip daddr != 10.0.0.0/8 drop", "fd00::1", "fd00::2"),
+                         "accept")
+        self.assertEqual(self.verdict("ip daddr != 10.0.0.0/8 drop", "10.0.0.1", "11.0.0.1"),
+                         "drop")
+        self.assertEqual(self.verdict("ip6 saddr { fd00::/8, 2001:db8::/32 } drop",
+                                      "2001:db8::5", "10.0.0.1"), "drop")
+        self.assertEqual(self.verdict("ip6 saddr fd00::/8 drop", "10.0.0.1", "10.0.0.2"),
+                         "accept")
+
+    def test_mixed_family_values_refused(self):
+        with self.assertRaises(nfteval.EvalError):
+            self.verdict("ip daddr { 10.0.0.0/8, fd00::/8 } drop", "10.0.0.1", "10.0.0.2")
+        with self.assertRaises(nfteval.EvalError):
+            self.verdict("ip6 daddr 10.0.0.1 drop", "fd00::1", "fd00::2")
 
 
 class TestUdpAndSctp(unittest.TestCase):
