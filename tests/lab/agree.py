@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import nfteval  # noqa: E402
 import np2nft  # noqa: E402
-import scenarios  # noqa: E402
+import scenario_lib as scenarios  # noqa: E402
 import topology  # noqa: E402
 
 CONFIG = scenarios.CONFIG
