@@ -7,6 +7,10 @@ the table of medians, spread and ratios, and PASS/MISS beside each target of iss
 results/latest.md and results/latest.json.
 
 Usage: bench.py --bin ZTPROBE --prefix LABPREFIX --results DIR [--quick]
+                [--image-root ROOT --image-size BYTES [--image-only]]
+With --image-root (run.sh: the image of `make image`, mounted), the image's ztprobe is measured
+beside the host build's on the start-up and backend matrices (image.py); --image-only runs
+those two matrices alone.
 Needs $ZTBENCH_RUSAGE and $ZTBENCH_HTTPD: rusage.c and httpd.c compiled (run.sh does it).
 """
 
@@ -22,6 +26,7 @@ import tempfile
 import time
 
 import gen_matrices
+import image
 import methods
 import report
 
@@ -78,6 +83,7 @@ class Bench:
         self.matrices = []
         self.listener = None
         self.mdir = os.path.join(self.tmp, "matrices")
+        self.image_cfg = None
 
     def start_listener(self):
         """The bench listener (httpd.c) on the backend pod's address; returns its ports."""
@@ -114,8 +120,15 @@ class Bench:
         if method == "ztprobe (allow only)":
             return methods.run_ztprobe(ns, self.a.bin, m["allow_path"], role, self.env,
                                        self.tmp)
+        # `version` touches no network: run outside the lab's namespaces, so that the figure
+        # is the program's start-up, not also `ip netns exec`'s (about 2.5 ms of CPU here).
         if method == "ztprobe version (start-up floor)":
-            return methods.run_version(ns, self.a.bin, self.env)
+            return methods.run_version(None, self.a.bin, self.env)
+        if method == "ztprobe version (image)":
+            return methods.run_version(None, image.argv(self.a.image_root), self.env)
+        if method == "ztprobe (image)":
+            return methods.run_ztprobe(ns, image.argv(self.a.image_root), self.image_cfg, role,
+                                       self.env, self.tmp)
         if method == "seed's way":
             return methods.run_seed(ns, cfg, role, self.env)
         if method == "blackbox_exporter":
@@ -188,7 +201,14 @@ class Bench:
         base = {"name": "start-up", "short": "be", "role": "", "kind": "baseline", "n": 0,
                 "n_deny": 0, "n_http": 0, "cfg": None, "path": None,
                 "methods": ["ztprobe version (start-up floor)"]}
-        base["reps"] = {base["methods"][0]: 3 if q else 7}
+        if self.a.image_root:      # mats[1]: the backend role's matrix
+            base["methods"].append("ztprobe version (image)")
+            self.image_cfg = image.image_config(lab, os.path.join(self.tmp, "lab-image.json"))
+            mats[1]["methods"].insert(1, "ztprobe (image)")
+            mats[1]["reps"]["ztprobe (image)"] = mats[1]["reps"]["ztprobe"]
+            if self.a.image_only:
+                mats = [mats[1]]
+        base["reps"] = {meth: 3 if q else 7 for meth in base["methods"]}
         mats.insert(0, base)
         # One unmeasured round first: binaries, CA files and the lab's servers warmed up.
         warm = self.matrix("warm-up", "be", lab, "backend", "role", 1, seed_reps=1)
@@ -230,12 +250,17 @@ def main(argv=None):
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    ap.add_argument("--image-root", default="", help="the mounted image (image.py)")
+    ap.add_argument("--image-size", type=int, default=0, help="the image's size, bytes")
+    ap.add_argument("--image-only", action="store_true", help="start-up and backend alone")
     args = ap.parse_args(argv)
     args.bin = os.path.abspath(args.bin)
     b = Bench(args)
     t0 = time.monotonic()
     try:
         b.run()
+        lean = image.facts(args.bin, args.image_root, args.image_size,
+                           os.path.join(REPO, "config", "lab.json"))
     finally:
         b.close()
     ver = subprocess.run([args.bin, "version"], capture_output=True, text=True,
@@ -245,7 +270,9 @@ def main(argv=None):
     res["ztprobe"] = ver
     res["seconds"] = round(time.monotonic() - t0, 1)
     res["quick"] = args.quick
-    md = report.markdown(res)
+    res["lean"] = lean
+    image.targets(res, lean, report.target)
+    md = report.markdown(res) + "\n".join(image.markdown(res))
     os.makedirs(args.results, exist_ok=True)
     for name, text in (("latest.md", md), ("latest.json", json.dumps(res, indent=1) + "\n")):
         tmp = os.path.join(args.results, "." + name + ".tmp")
