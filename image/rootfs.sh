@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2046
 # image/rootfs.sh BIN VERSION DEPS OUT: the runtime image's whole filesystem, assembled in OUT
 # by the Dockerfile's build stage (the runtime stage is FROM scratch and copies OUT alone):
 #
@@ -22,7 +23,8 @@ MAN=$OUT.manifest # "PATH SOURCE VERSION" per shipped file
 : >"$MAN"
 mkdir -p "$OUT"
 
-# ship SRC DST SOURCE SOURCE-VERSION [MODE]
+# ship SRC DST SOURCE SOURCE-VERSION [MODE]. Callers split "SOURCE VERSION" pairs into the two
+# arguments on purpose (neither has spaces): SC2046 is off for the file.
 ship() {
     install -D -m "${5:-0644}" "$1" "$OUT$2"
     echo "$2 $3 $4" >>"$MAN"

@@ -9,8 +9,8 @@ results/latest.md and results/latest.json.
 Usage: bench.py --bin ZTPROBE --prefix LABPREFIX --results DIR [--quick]
                 [--image-root ROOT --image-size BYTES [--image-only]]
 With --image-root (run.sh: the image of `make image`, mounted), the image's ztprobe is measured
-beside the host build's on the start-up and backend matrices (image.py); --image-only runs
-those two matrices alone.
+beside the host build's on the start-up, backend and scale-100 matrices (image.py);
+--image-only runs those three alone.
 Needs $ZTBENCH_RUSAGE and $ZTBENCH_HTTPD: rusage.c and httpd.c compiled (run.sh does it).
 """
 
@@ -83,7 +83,6 @@ class Bench:
         self.matrices = []
         self.listener = None
         self.mdir = os.path.join(self.tmp, "matrices")
-        self.image_cfg = None
 
     def start_listener(self):
         """The bench listener (httpd.c) on the backend pod's address; returns its ports."""
@@ -127,7 +126,7 @@ class Bench:
         if method == "ztprobe version (image)":
             return methods.run_version(None, image.argv(self.a.image_root), self.env)
         if method == "ztprobe (image)":
-            return methods.run_ztprobe(ns, image.argv(self.a.image_root), self.image_cfg, role,
+            return methods.run_ztprobe(ns, image.argv(self.a.image_root), m["image_path"], role,
                                        self.env, self.tmp)
         if method == "seed's way":
             return methods.run_seed(ns, cfg, role, self.env)
@@ -201,13 +200,16 @@ class Bench:
         base = {"name": "start-up", "short": "be", "role": "", "kind": "baseline", "n": 0,
                 "n_deny": 0, "n_http": 0, "cfg": None, "path": None,
                 "methods": ["ztprobe version (start-up floor)"]}
-        if self.a.image_root:      # mats[1]: the backend role's matrix
+        if self.a.image_root:
             base["methods"].append("ztprobe version (image)")
-            self.image_cfg = image.image_config(lab, os.path.join(self.tmp, "lab-image.json"))
-            mats[1]["methods"].insert(1, "ztprobe (image)")
-            mats[1]["reps"]["ztprobe (image)"] = mats[1]["reps"]["ztprobe"]
+            mine = [m for m in mats if m["name"] in image.MATRICES]
+            for m in mine:
+                m["image_path"] = image.image_config(m["path"], os.path.join(
+                    self.tmp, m["name"] + "-image.json"))
+                m["methods"].insert(1, "ztprobe (image)")
+                m["reps"]["ztprobe (image)"] = m["reps"]["ztprobe"]
             if self.a.image_only:
-                mats = [mats[1]]
+                mats = mine
         base["reps"] = {meth: 3 if q else 7 for meth in base["methods"]}
         mats.insert(0, base)
         # One unmeasured round first: binaries, CA files and the lab's servers warmed up.
@@ -252,7 +254,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     ap.add_argument("--image-root", default="", help="the mounted image (image.py)")
     ap.add_argument("--image-size", type=int, default=0, help="the image's size, bytes")
-    ap.add_argument("--image-only", action="store_true", help="start-up and backend alone")
+    ap.add_argument("--image-only", action="store_true", help="its matrices alone")
     args = ap.parse_args(argv)
     args.bin = os.path.abspath(args.bin)
     b = Bench(args)

@@ -14,7 +14,12 @@
 #     sidecar's `watch` arguments from manifests/ write a report and stop on SIGTERM, and the
 #     README's `kubectl exec` / `kubectl debug` commands work in the image;
 #   - peak RSS of every run (GNU time) stays within the memory request and at most half the
-#     limit of the ztprobe containers in manifests/.
+#     limit of the ztprobe containers in manifests/;
+#   - the image has no shell (the harness stays outside the chroot; uid, groups and
+#     capabilities are read from /proc of the running ztprobe), no program but ztprobe, at most
+#     8 shared objects (its own loader's --list), and an SPDX list naming every file;
+#   - the image's ztprobe passes the host's integration tls/pg/dns groups and the hostile-peer
+#     suite (inimage.sh runs it as their binary), as the host build does.
 #
 # Prints "ok - ..." / "not ok - ..." lines and "N passed, M failed"; exits 1 on a failure.
 # Everything (lab, mounts, processes, temp files) goes on exit, failure or Ctrl-C.
