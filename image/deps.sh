@@ -108,3 +108,6 @@ from_deb libyaml-dev libyaml.a
 from_deb libssl-dev "libssl.a libcrypto.a"
 sed -i '/^$/d' "$LIST"
 cat "$LIST"
+# The unpacked sources and their objects (about 340 MB) would otherwise stay in the build
+# stage's layer and in the copy of it every later layer is (podman's vfs store).
+[ -n "${ZT_DEPS_SRC:-}" ] || rm -rf "$SRC"
