@@ -8,7 +8,7 @@
 
 # ---- build: the compiler, Debian's source packages and the -dev packages, never shipped
 FROM docker.io/library/debian:bookworm-slim AS build
-# deb-src beside every deb entry, for `apt-get source` (image/deps.sh).
+# deb-src beside every deb entry, for `apt-get source` (tests/image/deps.sh).
 RUN if [ -f /etc/apt/sources.list.d/debian.sources ]; then \
       sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources; \
     else \
@@ -21,15 +21,15 @@ RUN if [ -f /etc/apt/sources.list.d/debian.sources ]; then \
 # libcurl (HTTP/HTTPS), libpq and cJSON from Debian's sources, with Debian's patches; a layer
 # of its own, so that a change to ztprobe's code does not rebuild them.
 WORKDIR /src
-COPY image/deps.sh image/
-RUN sh image/deps.sh /opt/deps
-# The rest of the context in one step (.dockerignore lets Makefile, agent/, probes/ and image/
+COPY tests/image/deps.sh tests/image/
+RUN sh tests/image/deps.sh /opt/deps
+# The rest of the context in one step (.dockerignore lets Makefile, agent/, probes/ and tests/image/*.sh
 # through): podman's vfs store keeps a full copy of the build stage per layer.
 COPY . ./
 RUN make -j"$(nproc)" STATIC_DEPS=/opt/deps build/static/ztprobe \
- && sh image/rootfs.sh build/static/ztprobe "$(sed -n 's/^VERSION *:= *//p' Makefile)" /opt/deps /out
+ && sh tests/image/rootfs.sh build/static/ztprobe "$(sed -n 's/^VERSION *:= *//p' Makefile)" /opt/deps /out
 
-# ---- runtime: nothing but what image/rootfs.sh assembled: ztprobe (libcurl, libpq, c-ares,
+# ---- runtime: nothing but what tests/image/rootfs.sh assembled: ztprobe (libcurl, libpq, c-ares,
 # cJSON, libyaml and OpenSSL linked in), libc and its loader (tests/manifests checks them
 # against `ldd ztprobe`), the CA bundle, the 65532 user, the licences and the SPDX list of all of
 # it at /usr/share/doc/ztprobe/sbom.spdx.json. No shell, no package manager.

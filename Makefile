@@ -7,7 +7,7 @@ PKGS     := libcurl libpq libcares libcjson yaml-0.1
 SANITIZE ?=
 
 # STATIC_DEPS=PREFIX: link libcurl, libpq, c-ares, cJSON, libyaml and OpenSSL statically from
-# PREFIX (made by image/deps.sh; the image's build), so the binary needs libc alone. Without
+# PREFIX (made by tests/image/deps.sh; the image's build), so the binary needs libc alone. Without
 # it, Debian's -dev packages through pkg-config.
 STATIC_DEPS ?=
 

@@ -120,7 +120,7 @@ zt_podman image prune -f >/dev/null 2>&1 || true
 
 size=$(zt_podman image inspect --format '{{.Size}}' "$ZT_IMAGE")
 mb() { printf '%d.%d MB' $(($1 / 1000000)) $(($1 % 1000000 / 100000)); }
-# What the image holds, from its own SPDX list (image/sbom.sh), also kept beside the store.
+# What the image holds, from its own SPDX list (tests/image/sbom.sh), also kept beside the store.
 mnt=$(zt_podman image mount "$ZT_IMAGE")
 cp "$mnt/usr/share/doc/ztprobe/sbom.spdx.json" "$ZT_IMG_DIR/sbom.spdx.json"
 zt_podman image unmount "$ZT_IMAGE" >/dev/null

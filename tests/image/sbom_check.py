@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""sbom_check.py ROOT VERSION-LINE: checks the image's SPDX list (image/sbom.sh) against the
+"""sbom_check.py ROOT VERSION-LINE: checks the image's SPDX list (tests/image/sbom.sh) against the
 mounted image ROOT: every file of the image is listed with its SHA-256 and is contained by a
 package with a version and a Debian purl; ztprobe is STATIC_LINKed to each library built in;
 and `ztprobe version` (VERSION-LINE) reports the upstream versions the list names. Prints a

@@ -3,7 +3,7 @@ runtime stage FROM scratch that copies the build stage's assembled filesystem an
 USER, ENTRYPOINT and CMD; the libraries built from Debian's source packages with the protocols
 ztprobe does not speak turned off; and, against `ldd ztprobe` of the host build, that every
 library it links is either linked statically by the image's build (the Makefile's STATIC_DEPS
-line) or is shipped by image/rootfs.sh, which copies what `ldd` lists."""
+line) or is shipped by tests/image/rootfs.sh, which copies what `ldd` lists."""
 import json
 import os
 import re
@@ -65,7 +65,7 @@ def check_dockerfile(repo, ztprobe, report):
     report(all(p in build for p in need) and not any(p in build for p in ("libcurl4-openssl-dev", "libpq-dev")),
            "Dockerfile: build stage has the static archives' -dev packages, not Debian's libcurl or libpq",
            " ".join(build))
-    with open(os.path.join(repo, "image", "deps.sh"), encoding="utf-8") as handle:
+    with open(os.path.join(repo, "tests", "image", "deps.sh"), encoding="utf-8") as handle:
         deps = handle.read()
     off = ["--disable-" + p for p in ("dict", "file", "ftp", "gopher", "imap", "ldap", "ldaps", "mqtt",
                                       "pop3", "rtsp", "smb", "smtp", "telnet", "tftp")]
@@ -73,7 +73,7 @@ def check_dockerfile(repo, ztprobe, report):
                                        "gssapi", "ldap", "readline", "icu")]
     missing = [o for o in off if o not in deps]
     report(not missing and all(("apt-get source" in deps, "fetch curl" in deps, "fetch postgresql-15" in deps)),
-           "image/deps.sh: libcurl and libpq from Debian's sources (apt-get source), every unused protocol "
+           "tests/image/deps.sh: libcurl and libpq from Debian's sources (apt-get source), every unused protocol "
            "and library off", "missing: " + " ".join(missing))
     # Every library the host build links directly: linked statically by the image's build, or
     # shipped by rootfs.sh (which copies `ldd`'s list: libc and the loader).
@@ -94,8 +94,8 @@ def check_dockerfile(repo, ztprobe, report):
     report(bool(static) and not unlinked,
            "Makefile STATIC_DEPS links every library `ldd ztprobe` names directly, libc aside (%s)" % " ".join(sorted(static)),
            "not linked statically: " + " ".join(unlinked))
-    with open(os.path.join(repo, "image", "rootfs.sh"), encoding="utf-8") as handle:
-        report("ldd \"$BIN\"" in handle.read(), "image/rootfs.sh ships the shared objects `ldd` lists for the image's binary")
+    with open(os.path.join(repo, "tests", "image", "rootfs.sh"), encoding="utf-8") as handle:
+        report("ldd \"$BIN\"" in handle.read(), "tests/image/rootfs.sh ships the shared objects `ldd` lists for the image's binary")
     ign = open(os.path.join(repo, ".dockerignore")).read() if os.path.exists(os.path.join(repo, ".dockerignore")) else ""
     report(re.search(r"^\*$", ign, re.M) is not None or re.search(r"^/?build/?$", ign, re.M) is not None,
            ".dockerignore keeps build/ (podman's store) out of the build context")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# image/sbom.sh ROOT MANIFEST SOURCES VERSION: prints the image's SPDX 2.3 document (JSON).
+# tests/image/sbom.sh ROOT MANIFEST SOURCES VERSION: prints the image's SPDX 2.3 document (JSON).
 #
 # MANIFEST has "PATH SOURCE SOURCE-VERSION" per file shipped in ROOT (rootfs.sh writes it);
 # SOURCES has "SOURCE SOURCE-VERSION ARCHIVES..." per library linked statically into ztprobe
@@ -20,7 +20,7 @@ ns=$(sha256sum "$ROOT/usr/local/bin/ztprobe" | cut -c1-16)
 printf '{\n  "spdxVersion": "SPDX-2.3",\n  "dataLicense": "CC0-1.0",\n'
 printf '  "SPDXID": "SPDXRef-DOCUMENT",\n  "name": "ztprobe-image-%s",\n' "$VERSION"
 printf '  "documentNamespace": "https://spdx.org/spdxdocs/ztprobe-image-%s-%s",\n' "$VERSION" "$ns"
-printf '  "creationInfo": { "created": "%s", "creators": ["Tool: ztprobe image/sbom.sh"] },\n' "$created"
+printf '  "creationInfo": { "created": "%s", "creators": ["Tool: ztprobe tests/image/sbom.sh"] },\n' "$created"
 printf '  "documentDescribes": ["%s"],\n' "$(id_of ztprobe)"
 
 printf '  "packages": [\n'

@@ -1,9 +1,9 @@
 #!/bin/sh
 # shellcheck disable=SC2046
-# image/rootfs.sh BIN VERSION DEPS OUT: the runtime image's whole filesystem, assembled in OUT
+# tests/image/rootfs.sh BIN VERSION DEPS OUT: the runtime image's whole filesystem, assembled in OUT
 # by the Dockerfile's build stage (the runtime stage is FROM scratch and copies OUT alone):
 #
-#   /usr/local/bin/ztprobe          BIN, stripped (libcurl, libpq, ... linked in: image/deps.sh)
+#   /usr/local/bin/ztprobe          BIN, stripped (libcurl, libpq, ... linked in: tests/image/deps.sh)
 #   the shared objects `ldd BIN` lists, at the paths it lists (libc and the dynamic loader)
 #   /etc/ssl/certs/ca-certificates.crt   the CA bundle the https and postgres probes default to
 #   /etc/passwd, /etc/group         the one user, 65532 ("nonroot"), and its group
@@ -11,7 +11,7 @@
 #                                   would look for NSS modules the image does not have)
 #   /usr/share/doc/SOURCE/copyright the licence of every Debian source package shipped
 #   /usr/share/doc/ztprobe/sbom.spdx.json   SPDX 2.3: each file above, with the Debian source
-#                                   package and version it came from (image/sbom.sh)
+#                                   package and version it came from (tests/image/sbom.sh)
 #   mount points: /etc/ztprobe, /etc/podinfo, /tmp, /dev, /proc; /etc/resolv.conf (empty) and
 #                 /etc/hosts (localhost only), which the engine or the kubelet replace
 #

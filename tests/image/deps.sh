@@ -1,5 +1,5 @@
 #!/bin/sh
-# image/deps.sh PREFIX: the libraries the image's ztprobe links statically, built into PREFIX
+# tests/image/deps.sh PREFIX: the libraries the image's ztprobe links statically, built into PREFIX
 # (include/, lib/) for `make STATIC_DEPS=PREFIX`. Run by the Dockerfile's build stage.
 #
 # libcurl, libpq and cJSON are built from Debian's own source packages (`apt-get source`:
@@ -10,7 +10,7 @@
 # -dev packages ship (built from the same Debian sources). So the binary needs libc alone.
 #
 # PREFIX/share/ztprobe/sources lists "SOURCE-PACKAGE VERSION WHAT" for each of them: the
-# image's SPDX list (image/sbom.sh) is made from it. Needs deb-src entries and the build
+# image's SPDX list (tests/image/sbom.sh) is made from it. Needs deb-src entries and the build
 # dependencies the Dockerfile installs.
 set -eu
 PREFIX=$1
