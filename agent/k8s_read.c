@@ -186,13 +186,9 @@ static int k8s_read_service(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     }
     const cJSON *ports = k8s_get(spec, "ports");
     k8s_rpath(p, path, "spec.ports");
-    if (!ports || cJSON_IsNull(ports))
-        return 0;
-    if (!cJSON_IsArray(ports))
-        return k8s_rfail(cx, p, "must be a list of ports");
-    size_t n = (size_t)cJSON_GetArraySize(ports), i = 0;
-    if (!(svc->ports = calloc(n ? n : 1, sizeof(*svc->ports))))
-        return k8s_room(cx);
+    if (!(svc->ports = k8s_rlist(cx, ports, p, "must be a list of ports", sizeof(*svc->ports))))
+        return cx->rc;
+    size_t i = 0;
     for (const cJSON *c = ports->child; c; c = c->next, i++) {
         k8s_svc_port_t *sp = &svc->ports[svc->n_ports++];
         k8s_rindex(q, p, i);
