@@ -6,11 +6,22 @@ at --max-seconds and on SIGTERM/SIGINT, so a forgotten server never outlives its
 --bind A,B,... binds every address on the first one's port, each family once.
 """
 
+import argparse
 import os
 import signal
 import socket
 import sys
 import threading
+
+
+def arguments(description, max_seconds):
+    """A parser with the options every server that binds given addresses takes."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--max-seconds", type=float, default=max_seconds)
+    return ap
 
 
 def report_port(port, port_file):

@@ -14,7 +14,6 @@ Modes:
 this one peer over both families. The port goes to --port-file (written atomically).
 """
 
-import argparse
 import os
 import socket
 import sys
@@ -49,12 +48,8 @@ def serve(mode, sock):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="ztprobe UDP test peer")
+    ap = serverlib.arguments("ztprobe UDP test peer", 180)
     ap.add_argument("--mode", required=True, choices=MODES)
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--max-seconds", type=float, default=180)
     args = ap.parse_args()
     serverlib.exit_on_signals()
     serverlib.exit_after(args.max_seconds)

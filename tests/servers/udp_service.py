@@ -12,7 +12,6 @@ The first address gets --port (0: any), the others the same port. The real port 
 --max-seconds.
 """
 
-import argparse
 import os
 import selectors
 import sys
@@ -23,11 +22,7 @@ import serverlib  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description="UDP echo server for the ztprobe lab")
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--max-seconds", type=float, default=300)
+    ap = serverlib.arguments("UDP echo server for the ztprobe lab", 300)
     args = ap.parse_args()
 
     serverlib.exit_on_signals()

@@ -18,7 +18,6 @@ line. The server runs until SIGTERM/SIGINT or --max-seconds, whichever comes fir
 forgotten server never outlives its test by long.
 """
 
-import argparse
 import os
 import signal
 import socket
@@ -236,14 +235,10 @@ def accept_loop(args, ctx, sock):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="ztprobe test server")
+    ap = serverlib.arguments("ztprobe test server", 300)
     ap.add_argument("--mode", required=True, choices=MODES)
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
-    ap.add_argument("--max-seconds", type=float, default=300)
     ap.add_argument("--conn-log", help="append one line per accepted connection to this file")
     args = ap.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
