@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "report.h"
 #include "strbuf.h"
 #include "verdict.h"
 
@@ -166,9 +167,7 @@ static void render_run_families(strbuf_t *b, const report_t *reports, size_t n)
               "Unix time at which the last run ended; alert when it stops advancing.");
     for (size_t i = 0; i < n; i++) {
         const report_t *r = &reports[i];
-        double end = r->started_at + (isfinite(r->duration_ms) && r->duration_ms > 0
-                                          ? r->duration_ms / 1000.0
-                                          : 0.0);
+        double end = report_ended_at(r);
         strbuf_puts(b, "ztprobe_last_run_timestamp_seconds");
         pb_label(b, true, "role", r->role, sizeof(r->role));
         /* Millisecond precision, the report's own. */
