@@ -29,7 +29,7 @@ static void *k8s_grow(void **arr, size_t *n, size_t *cap, size_t sz)
     return slot;
 }
 
-void k8s_selector_clear(k8s_selector_t *s)
+static void k8s_selector_clear(k8s_selector_t *s)
 {
     labels_free(&s->match);
     for (size_t i = 0; i < s->n_exprs; i++) {
@@ -42,7 +42,7 @@ void k8s_selector_clear(k8s_selector_t *s)
     memset(s, 0, sizeof(*s));
 }
 
-void k8s_rule_clear(k8s_rule_t *r)
+static void k8s_rule_clear(k8s_rule_t *r)
 {
     for (size_t i = 0; i < r->n_peers; i++) {
         k8s_selector_clear(&r->peers[i].pod);

@@ -199,7 +199,4 @@ bool k8s_addr_parse(const char *text, k8s_addr_t *out);
 
 const char *k8s_proto_name(k8s_proto_t p);
 
-void k8s_selector_clear(k8s_selector_t *s);
-void k8s_rule_clear(k8s_rule_t *r);
-
 #endif
