@@ -1,11 +1,12 @@
 /* cmd_merge.c: `ztprobe merge REPORT.json...`: the namespace-wide matrix a post-deploy smoke
  * test judges, from the reports of every role pod. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "log.h"
 #include "merge.h"
 #include "output.h"
@@ -14,48 +15,21 @@
 
 #define MERGE_MAX_REPORT_BYTES (16u * 1024u * 1024u)
 
-/* Reads a whole file of at most MERGE_MAX_REPORT_BYTES ("-" is stdin). */
+/* Reads a whole report of at most MERGE_MAX_REPORT_BYTES: a regular file, or stdin as "-". */
 static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "read error: %s", strerror(errno));
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        if (cap >= MERGE_MAX_REPORT_BYTES) {
-            snprintf(err, errlen, "larger than %u bytes: not a ztprobe report", MERGE_MAX_REPORT_BYTES);
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        cap *= 2;
-        char *nb = realloc(buf, cap + 1);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (!buf) {
-        if (!err[0])
-            snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
+    char *buf = NULL, ferr[512] = "";
+    if (strcmp(path, "-") == 0)
+        fileio_read_fd_capped(STDIN_FILENO, path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr,
+                              sizeof(ferr));
+    else
+        fileio_read_capped(path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
+    /* The caller names the file itself: keep only the reason. */
+    size_t plen = strlen(path);
+    const char *why = strncmp(ferr, path, plen) == 0 && strncmp(ferr + plen, ": ", 2) == 0
+                          ? ferr + plen + 2 : ferr;
+    if (!buf)
+        snprintf(err, errlen, "%s", why);
     return buf;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "labels.h"
 #include "log.h"
 #include "loop.h"
@@ -25,7 +26,7 @@ int session_load_config(const cli_opts_t *o, config_t **cfg)
 {
     char err[1024];
     int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
-    if (rc == -2) {
+    if (rc == ZT_ERR_NOMEM) {
         log_error("%s", err);
         return EXIT_INTERNAL;
     }
