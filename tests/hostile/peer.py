@@ -14,6 +14,9 @@ Modes:
   reflect         HTTP: answers 401 with the request's own head (every header, Authorization
                   included) in the body and in a WWW-Authenticate header: a server that
                   hands a secret straight back, for the secrets tests
+  pg-c1           PostgreSQL: refuses TLS ('N'), reads the startup packet, answers an
+                  ErrorResponse (28P01) whose message carries C1 controls, as UTF-8 (U+009B,
+                  CSI) and as raw bytes (0x9b, 0x85), and ESC: terminal escapes from a peer
 The port goes to --port-file (written atomically).
 """
 
@@ -23,7 +26,7 @@ import socket
 import struct
 import threading
 
-MODES = ("rst-on-accept", "close-on-accept", "banner", "header-flood", "tls-garbage", "reflect")
+MODES = ("rst-on-accept", "close-on-accept", "banner", "header-flood", "tls-garbage", "reflect", "pg-c1")
 
 
 def hold(conn):
@@ -69,6 +72,19 @@ def handle(mode, conn):
                     auth = line.split(b":", 1)[1].strip()
             conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"" + auth +
                          b"\"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(head) + head)
+            return
+        if mode == "pg-c1":
+            conn.settimeout(5)
+            n = struct.unpack("!I", conn.recv(4, socket.MSG_WAITALL))[0]
+            body = conn.recv(n - 4, socket.MSG_WAITALL)
+            if n == 8 and struct.unpack("!I", body)[0] == 80877103:  # SSLRequest
+                conn.sendall(b"N")
+                n = struct.unpack("!I", conn.recv(4, socket.MSG_WAITALL))[0]
+                conn.recv(n - 4, socket.MSG_WAITALL)
+            msg = (b"password authentication failed \xc2\x9b" b"31m C1-UTF8 \x9b" b"2J C1-RAW \x85"
+                   b" NEL \x1b[5m ESC end")
+            fields = b"SFATAL\0VFATAL\0C28P01\0M" + msg + b"\0\0"
+            conn.sendall(b"E" + struct.pack("!I", len(fields) + 4) + fields)
             return
         if mode == "tls-garbage":
             conn.settimeout(5)

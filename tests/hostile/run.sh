@@ -20,7 +20,7 @@ for m in silent trickle endless big redirect garbage reset tls-stall pg-silent h
     srv "$m" "$m" || exit 1
 done
 srv expired healthy --tls-cert "$T/pki/expired.pem" --tls-key "$T/pki/expired.key" || exit 1
-for m in rst-on-accept close-on-accept banner header-flood tls-garbage; do peer "$m" "$m" || exit 1; done
+for m in rst-on-accept close-on-accept banner header-flood tls-garbage pg-c1; do peer "$m" "$m" || exit 1; done
 for m in silent tc-tcp-silent tc-tcp-answer tc-tcp-reset malformed-short malformed-count \
     malformed-loop malformed-junk many; do
     dns_srv "dns-$m" "$m" || exit 1
@@ -125,5 +125,33 @@ hcase dns-4000-records 3000 ok "$(dq dns-many)" '(.addresses | length) == 16' "a
 # The same flood resolving a host for a tcp probe: the transfer uses one address, bounded.
 DNS=$(port dns-many) hcase dns-4000-records-tcp 3000 ok "\"kind\": \"tcp\", \"host\": \"svc.test\", \"port\": $(port healthy), \"expect\": \"allow\"" \
     '(.addresses | length) <= 16' "addresses capped at 16"
+
+
+# --- Terminal safety (issue 11, item 6): a peer's C1 controls (U+009B as UTF-8, raw 0x9b and
+# 0x85 bytes that are not UTF-8) and ESC reach no text output: run -o text, merge -o text,
+# -o junit; JSON keeps them as \u escapes.
+hcase pg-c1-message 1500 auth_failed "$(pgp pg-c1), \"sslmode\": \"disable\"" \
+    '.detail | test("C1-UTF8")' "the peer's message is in detail"
+runm pg-c1-text run -c "$T/pg-c1-message.json" --role h -o text
+runm pg-c1-junit run -c "$T/pg-c1-message.json" --role h -o junit
+# merge shows no detail: the report's pod name carries the peer's text (U+009B, ESC; a raw
+# byte that is not UTF-8 is refused by the report parser), as a hostile hand would write it.
+$PY - "$T/pg-c1-message.out" "$T/pg-c1-a.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["pod"]["name"] = r["results"][0]["detail"]
+open(sys.argv[2], "wb").write(json.dumps(r, ensure_ascii=False).encode("utf-8"))
+PYEOF
+runm pg-c1-merge merge -o text "$T/pg-c1-a.json"
+for f in pg-c1-text pg-c1-merge pg-c1-junit pg-c1-message; do
+    grep -q 'C1-UTF8' "$T/$f.out" && $PY - "$T/$f.out" <<'PYEOF'
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape")
+sys.exit(any(c == "\x1b" or "\x80" <= c <= "\x9f" or "\udc80" <= c <= "\udcff" for c in t))
+PYEOF
+    check "$f: the peer's text is shown, without ESC or any C1 control" $? "$(grep -a 'C1-UTF8' "$T/$f.out" | head -1 | od -c | head -4 | tr '\n' ' ')"
+done
+grep -q 'u009b31m' "$T/pg-c1-message.out"
+check "pg-c1 JSON: U+009B kept as an escape (\\u009b)" $? "$(grep -a -o 'failed.\{0,20\}' "$T/pg-c1-message.out" | head -1)"
 
 zh_finish
