@@ -3,6 +3,7 @@
  * target text). Split from config.c along the probe / top-level seam. */
 #include "config.h"
 #include "config_json.h"
+#include "redact.h"
 
 #include <arpa/inet.h>
 #include <cJSON.h>
@@ -451,7 +452,8 @@ void config_probe_target(const config_probe_t *p, char *buf, size_t len)
         break;
     case KIND_HTTP:
     case KIND_HTTPS:
-        snprintf(buf, len, "%s", p->url ? p->url : "?");
+        /* Reports, list and logs show the URL without userinfo, query and fragment. */
+        redact_url(p->url ? p->url : "?", buf, len);
         break;
     case KIND_DNS:
         snprintf(buf, len, "%s %s%s%s", p->query ? p->query : "?", p->qtype == 28 ? "AAAA" : "A",

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
+#include "strbuf.h"
+
 #define PUSH_ANSWER_MAX 512    /* the start of the gateway's answer, for the error message */
 #define PUSH_URL_MAX 4096
 #define PUSH_DEFAULT_TIMEOUT_MS 10000L
@@ -30,8 +33,6 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* The URL for messages: scheme, host[:port] and path; user:password@, query and fragment
- * left out (a token may hide in either); control bytes as '?'. */
 /* The authority of url ("user:pw@host:port") and its last '@' inside (NULL: no userinfo). */
 static const char *push_authority(const char *url, const char **at)
 {
@@ -45,16 +46,12 @@ static const char *push_authority(const char *url, const char **at)
     return auth;
 }
 
+/* The URL for messages: scheme, host[:port] and path; user:password@, query and fragment
+ * left out (a token may hide in either); control bytes as '?'. */
 static void push_safe_url(const char *url, char *out, size_t len)
 {
-    const char *at;
-    const char *auth = push_authority(url, &at);
-    const char *host = at ? at + 1 : auth;
-    size_t rest = strcspn(host, "?#");
-    snprintf(out, len, "%.*s%.*s", (int)(auth - url), url, (int)rest, host);
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    redact_url(url, out, len);
+    strbuf_term_clean(out, strlen(out));
 }
 
 /* Replaces every occurrence of secret (if not empty) in msg with "***", in place, cutting
@@ -232,9 +229,7 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
         /* The gateway says why in its first line ("pushed metrics are invalid ..."). */
         size_t line = strcspn(answer.buf, "\r\n");
         answer.buf[line] = '\0';
-        for (char *p = answer.buf; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
+        strbuf_term_clean(answer.buf, line);
         snprintf(msg, sizeof(msg), "push %s: HTTP %ld%s%.200s", safe, status,
                  answer.buf[0] ? ": " : "", answer.buf);
         goto done;

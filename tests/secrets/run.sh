@@ -24,7 +24,8 @@ TOKEN="zt-Auth-Token-$(rnd)"
 PTOKEN="zt-Proxy-Token-$(rnd)"
 LIT="zt-Literal-Secret-$(rnd)"
 URLPW="zt-Url-Secret-$(rnd)"
-SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW")
+QTOKEN="zt-Query-Token-$(rnd)"
+SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$QTOKEN")
 
 srv healthy healthy || exit 1
 srv redirect redirect || exit 1
@@ -59,7 +60,9 @@ cat >"$T/cfg.json" <<EOF
       "status": [401], "body_contains": "never-there", "expect": "allow" },
     { "name": "http-echo", "kind": "http", "url": "http://127.0.0.1:$(port echo)/", $hdrs, "expect": "allow" },
     { "name": "http-redirect", "kind": "http", "url": "http://127.0.0.1:$(port redirect)/", $hdrs,
-      "follow_redirects": true, "expect": "allow" }
+      "follow_redirects": true, "expect": "allow" },
+    { "name": "http-query-token", "kind": "http", "url": "http://127.0.0.1:$H/health?token=$QTOKEN#f-$QTOKEN", "expect": "allow" },
+    { "name": "http-query-token-fail", "kind": "http", "url": "http://127.0.0.1:$CLOSED/x?api_key=$QTOKEN", "expect": "allow" }
   ] } } }
 EOF
 
@@ -86,6 +89,13 @@ keep validate "$ZT" validate -c "$T/cfg.json"
 keep role-by-labels env ZTPROBE_LABELS_FILE=/dev/null "$ZT" run -c "$T/cfg.json" -v
 cp "$O/json.out" "$T/a.json"
 cp "$O/json.out" "$T/b.json"
+# A report written elsewhere (an older agent, a hand) whose targets carry userinfo and a query:
+# merge shows them redacted in every format.
+jq --arg pw "$URLPW" --arg q "$QTOKEN" '.results[0].target = "http://admin:\($pw)@svc:8080/p?token=\($q)"' \
+    "$O/json.out" >"$T/hand.json"
+keep merge-hand-text "$ZT" merge -o text "$T/hand.json"
+keep merge-hand-json "$ZT" merge -o json "$T/hand.json"
+if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-hand-junit "$ZT" merge -o junit "$T/hand.json"; fi
 keep merge-text "$ZT" merge -o text "$T/a.json" "$T/b.json"
 keep merge-json "$ZT" merge -o json "$T/a.json" "$T/b.json"
 if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-junit "$ZT" merge -o junit "$T/a.json" "$T/b.json"; fi
@@ -129,6 +139,10 @@ res() { jres "$O/json.out" "$1" .outcome; }
 check "password_env and password_file authenticate (ok): the password reached libpq" $? "pg-env $(res pg-env), pg-file $(res pg-file): $(jres "$O/json.out" pg-env .detail)"
 [ "$(res pg-wrong)" = auth_failed ]
 check "a wrong password gives auth_failed" $? "got $(res pg-wrong)"
+[ "$(res http-query-token)" = ok ] && [ "$(jres "$O/json.out" http-query-token .target)" = "http://127.0.0.1:$H/health" ]
+check "a URL with a query and fragment is probed whole, reported without them" $? "got $(res http-query-token), target $(jres "$O/json.out" http-query-token .target)"
+grep -qF "$QTOKEN" "$T/hand.json"
+check "the hand-made report carries the secrets merge must hide" $? "jq failed"
 [ "$(res http-reflect-sent)" = ok ]
 check "the Authorization header was sent (the reflecting server echoed it back)" $? "got $(res http-reflect-sent): $(jres "$O/json.out" http-reflect-sent .detail)"
 [ "$(cat "$T/watch.rc")" = 0 ] && [ -s "$O/watch-file.json" ] && [ -s "$O/watch.err" ]
@@ -144,7 +158,8 @@ for f in "$O"/*; do
         grep -qaF -- "$s" "$f" && hit="$hit ${s%-*}"
     done
     [ -z "$hit" ]
-    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" $? "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+    found=$? # before the title's $(...), which would set $? to its own status
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
 done
 [ "$n_files" -ge 30 ]
 check "outputs grepped: $n_files non-empty files" $? "only $n_files: some mode printed nothing"
