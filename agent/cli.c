@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH };
+enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_PUSH_FILE };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -24,6 +24,7 @@ static const struct option cli_longopts[] = {
     {"ca-file", required_argument, NULL, OPT_CA},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"push", required_argument, NULL, OPT_PUSH},
+    {"push-url-file", required_argument, NULL, OPT_PUSH_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -37,17 +38,17 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, 0};
+static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, OPT_PUSH_FILE, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
-static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, 0};
+static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL]",
+     "            [--push URL | --push-url-file FILE]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -62,7 +63,10 @@ static const cli_cmd_t cli_cmds[] = {
      "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
      "  -v, --verbose       log each attempt to stderr (never secrets)\n"
      "  --push URL          also PUT the Prometheus metrics to a Pushgateway at URL (grouping\n"
-     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"},
+     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3. Also\n"
+     "                      $ZTPROBE_PUSH_URL. A URL with user:password belongs in a file or\n"
+     "                      the environment (a Secret), not on the command line\n"
+     "  --push-url-file FILE  the Pushgateway URL from the first line of FILE\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
@@ -204,6 +208,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_INTERVAL: o->interval = optarg; break;
         case OPT_PUSH: o->push = optarg; break;
+        case OPT_PUSH_FILE: o->push_url_file = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;
@@ -215,6 +220,14 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return EXIT_USAGE;
     }
+    if (o->push && o->push_url_file) {
+        log_error("%s: give --push or --push-url-file, not both", o->command);
+        return EXIT_USAGE;
+    }
+    /* The environment can hold a credential from a Secret without showing it in argv. */
+    const char *env_push = getenv("ZTPROBE_PUSH_URL");
+    if (!o->push && !o->push_url_file && env_push && *env_push && cli_allows(c, OPT_PUSH))
+        o->push = env_push;
     if (!o->config_path)
         o->config_path = getenv("ZTPROBE_CONFIG");
     if (!o->config_path || !*o->config_path)

@@ -18,7 +18,8 @@ typedef struct {
     int concurrency;             /* 0: not given */
     const char *ca_file;
     const char *interval;        /* watch */
-    const char *push;            /* --push URL (prometheus) */
+    const char *push;            /* --push URL, else $ZTPROBE_PUSH_URL (run, watch) */
+    const char *push_url_file;   /* --push-url-file FILE: the URL is its first line */
     int verbose;
     char **args;                 /* positional arguments after the options (merge) */
     int n_args;

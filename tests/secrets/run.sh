@@ -4,11 +4,13 @@
 # Secrets, each with a random part so a match cannot be a coincidence: a PostgreSQL password
 # given through password_env and through password_file (and a wrong one, also a secret), an
 # Authorization and a Proxy-Authorization header value, a literal password and URL
-# credentials in configs that must be refused.
+# credentials in configs that must be refused, a query token in a probe URL, a Pushgateway
+# password.
 # Proof the secrets were really used: the PostgreSQL probes authenticate (ok), and a server that
 # reflects the request's headers back (body and WWW-Authenticate) shows the header was sent.
 # Every output of every mode is kept: run -o json|text|junit|prometheus (the formats this
-# binary offers), -v, --out, list, validate, watch's log lines and --out, merge, and the error
+# binary offers), -v, --out, list, validate, watch's log lines and --out, merge, --push from
+# $ZTPROBE_PUSH_URL and --push-url-file (accepted and refused), and the error
 # messages of failed runs and refused configs. Each is grepped for every secret.
 set -uo pipefail
 ZT=${1:-}
@@ -25,7 +27,8 @@ PTOKEN="zt-Proxy-Token-$(rnd)"
 LIT="zt-Literal-Secret-$(rnd)"
 URLPW="zt-Url-Secret-$(rnd)"
 QTOKEN="zt-Query-Token-$(rnd)"
-SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$QTOKEN")
+PUSHPW="zt-Push-Secret-$(rnd)"
+SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$QTOKEN" "$PUSHPW")
 
 srv healthy healthy || exit 1
 srv redirect redirect || exit 1
@@ -106,6 +109,17 @@ echo $? >"$T/watch.rc"
 timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --interval 200ms \
     -o text >"$O/watch-text.out" 2>"$O/watch-text.err"
 
+# --push credentials from the environment and from a file (never argv), to a Pushgateway
+# stand-in that accepts (202) and one that refuses (400, its error message): the password
+# must show nowhere, while the gateway got it (the proof it was used).
+bg gw "$PY" "$ZH_ROOT/tests/formats/recorder.py" --record "$T/gw.jsonl" --status 202 --port-file "$T/gw.port" --max-seconds 300 || exit 1
+bg gw400 "$PY" "$ZH_ROOT/tests/formats/recorder.py" --record "$T/gw400.jsonl" --status 400 --port-file "$T/gw400.port" --max-seconds 300 || exit 1
+printf 'http://pushuser:%s@127.0.0.1:%s\n' "$PUSHPW" "$(port gw)" >"$T/push-url"
+keep push-env env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw)" "$ZT" run -c "$T/cfg.json" --role backend -o prometheus -v
+keep push-file "$ZT" run -c "$T/cfg.json" --role backend -o text -v --push-url-file "$T/push-url"
+keep push-env-400 env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw400)" "$ZT" run -c "$T/cfg.json" --role backend -o json -v
+keep push-watch env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw400)" timeout --preserve-status -k 2 2 "$ZT" watch -c "$T/cfg.json" --role backend --interval 300ms -v
+
 # Refused configs: the error message must not quote the secret it refuses.
 bad() { # NAME PROBE-FIELDS: a config with one tcp-less probe, expected to be refused (exit 2)
     cat >"$T/$1.json" <<EOF
@@ -143,6 +157,11 @@ check "a wrong password gives auth_failed" $? "got $(res pg-wrong)"
 check "a URL with a query and fragment is probed whole, reported without them" $? "got $(res http-query-token), target $(jres "$O/json.out" http-query-token .target)"
 grep -qF "$QTOKEN" "$T/hand.json"
 check "the hand-made report carries the secrets merge must hide" $? "jq failed"
+grep -c "Basic $(printf 'pushuser:%s' "$PUSHPW" | base64 -w0)" "$T/gw.jsonl" | grep -qx 2 &&
+    grep -q "Basic $(printf 'pushuser:%s' "$PUSHPW" | base64 -w0)" "$T/gw400.jsonl"
+check "the push credentials from \$ZTPROBE_PUSH_URL and --push-url-file reached the gateway" $? "$(wc -l <"$T/gw.jsonl") pushes recorded"
+[ "$(cat "$T/push-env-400.rc")" = 3 ] && grep -q 'HTTP 400' "$O/push-env-400.err"
+check "a refused push says so (exit 3, HTTP 400)" $? "exit $(cat "$T/push-env-400.rc"): $(head -c 200 "$O/push-env-400.err")"
 [ "$(res http-reflect-sent)" = ok ]
 check "the Authorization header was sent (the reflecting server echoed it back)" $? "got $(res http-reflect-sent): $(jres "$O/json.out" http-reflect-sent .detail)"
 [ "$(cat "$T/watch.rc")" = 0 ] && [ -s "$O/watch-file.json" ] && [ -s "$O/watch.err" ]
@@ -159,7 +178,7 @@ for f in "$O"/*; do
     done
     [ -z "$hit" ]
     found=$? # before the title's $(...), which would set $? to its own status
-    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
 done
 [ "$n_files" -ge 30 ]
 check "outputs grepped: $n_files non-empty files" $? "only $n_files: some mode printed nothing"
