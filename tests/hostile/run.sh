@@ -21,7 +21,7 @@ for m in silent trickle endless big redirect garbage reset tls-stall pg-silent h
 done
 srv expired healthy --tls-cert "$T/pki/expired.pem" --tls-key "$T/pki/expired.key" || exit 1
 for m in rst-on-accept close-on-accept banner header-flood tls-garbage pg-c1; do peer "$m" "$m" || exit 1; done
-for m in silent tc-tcp-silent tc-tcp-answer tc-tcp-reset malformed-short malformed-count \
+for m in silent tc-tcp-silent tc-tcp-answer tc-tcp-reset tc-tcp-refused tc-tcp-dropped malformed-short malformed-count \
     malformed-loop malformed-junk many; do
     dns_srv "dns-$m" "$m" || exit 1
 done
@@ -115,9 +115,23 @@ hcase dns-silent-http 1000 dns_timeout "\"kind\": \"http\", \"url\": \"http://sv
 hcase dns-silent-postgres 1000 dns_timeout "\"kind\": \"postgres\", \"host\": \"svc.test\", \"port\": $(port pg-silent), \"user\": \"u\", \"dbname\": \"d\", \"expect\": \"allow\""
 hcase dns-tc-tcp-silent 1500 "dns_timeout|dns_error" "$(dq dns-tc-tcp-silent)" "$NOADDR" "no addresses"
 hcase dns-tc-tcp-answer 1500 ok "$(dq dns-tc-tcp-answer)" '.addresses == ["127.0.0.1"]' "TCP fallback answer used"
-# c-ares reports a TCP connection reset by the server as ARES_ECONNREFUSED, which the agent
-# calls "refused" (the DNS server refused): accepted here, the point is "never a hang".
-hcase dns-tc-tcp-reset 1500 "dns_timeout|dns_error|refused" "$(dq dns-tc-tcp-reset)" "$NOADDR" "no addresses"
+# The TCP fallback after a truncated UDP answer fails: reset, refused (c-ares says
+# ECONNREFUSED for both) or dropped (SYNs unanswered). The server answered over UDP, so it is
+# a DNS failure, never the probe's own "refused" (issue 11, item 11); for the dns kind, and for
+# a tcp probe whose host is resolved through that server.
+TCFB='.detail | test("truncated")'
+hcase dns-tc-tcp-reset 1500 dns_error "$(dq dns-tc-tcp-reset)" "$TCFB" "detail says the TCP retry of a truncated answer failed"
+hcase dns-tc-tcp-refused 1500 dns_error "$(dq dns-tc-tcp-refused)" "$TCFB" "detail says the TCP retry of a truncated answer failed"
+hcase dns-tc-tcp-dropped 2500 dns_timeout "$(dq dns-tc-tcp-dropped)" "$NOADDR" "no addresses"
+for m in reset refused dropped; do
+    DNS=$(port "dns-tc-tcp-$m") hcase "dns-tc-tcp-$m-tcp" 2500 "dns_error|dns_timeout" \
+        "\"kind\": \"tcp\", \"host\": \"svc.test\", \"port\": $(port healthy), \"expect\": \"allow\"" "$NOADDR" "no addresses"
+done
+# The server's UDP port itself refuses (ICMP port unreachable): that alone is the dns probe's
+# "refused" (DNS egress blocked by a REJECT), and a dns_error for a name lookup.
+UDPCLOSED=$($PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hcase dns-udp-refused 1500 refused "\"kind\": \"dns\", \"query\": \"svc.test\", \"server\": \"127.0.0.1:$UDPCLOSED\", \"expect\": \"allow\""
+DNS=$UDPCLOSED hcase dns-udp-refused-tcp 1500 dns_error "\"kind\": \"tcp\", \"host\": \"svc.test\", \"port\": $(port healthy), \"expect\": \"allow\""
 for m in short count loop junk; do
     hcase "dns-malformed-$m" 1500 "dns_error|dns_timeout" "$(dq "dns-malformed-$m")" "$NOADDR" "no addresses"
 done
