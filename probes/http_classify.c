@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe.h"
 
@@ -99,6 +100,37 @@ static void expected_codes(const config_probe_t *p, char *out, size_t len)
         }
         used += (size_t)w;
     }
+}
+
+/* scheme, host and port of url into the three buffers of len bytes each; false when it does
+ * not parse. */
+static bool origin_of(const char *url, char *scheme, char *host, char *port, size_t len)
+{
+    CURLU *u = curl_url();
+    char *sc = NULL, *ho = NULL, *po = NULL;
+    bool ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &ho, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_PORT, &po, CURLU_DEFAULT_PORT) == CURLUE_OK;
+    if (ok) {
+        snprintf(scheme, len, "%s", sc);
+        snprintf(host, len, "%s", ho);
+        snprintf(port, len, "%s", po);
+    }
+    curl_free(sc);
+    curl_free(ho);
+    curl_free(po);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+bool http_classify_same_origin(const char *a, const char *b)
+{
+    char sa[300], ha[300], pa[300], sb[300], hb[300], pb[300];
+    if (a == NULL || b == NULL || !origin_of(a, sa, ha, pa, sizeof(sa)) ||
+        !origin_of(b, sb, hb, pb, sizeof(sb)))
+        return false;
+    return strcasecmp(sa, sb) == 0 && strcasecmp(ha, hb) == 0 && strcmp(pa, pb) == 0;
 }
 
 /* The transfer completed (or our own body cap stopped it): judge status, then body. */

@@ -2,7 +2,7 @@
 """peer.py: hostile TCP peers that tests/servers/zt_server.py does not cover, for the
 hostile-peer tests. Stdlib only; one thread per connection; loopback, port 0.
 
-Usage: peer.py --mode MODE --port-file F [--bind 127.0.0.1] [--max-seconds 120]
+Usage: peer.py --mode MODE --port-file F [--bind 127.0.0.1] [--max-seconds 120] [--location URL]
 Modes:
   rst-on-accept   RST right after accept, before reading anything
   close-on-accept FIN right after accept (an empty reply)
@@ -14,6 +14,9 @@ Modes:
   reflect         HTTP: answers 401 with the request's own head (every header, Authorization
                   included) in the body and in a WWW-Authenticate header: a server that
                   hands a secret straight back, for the secrets tests
+  redirect        HTTP: 302 to --location (default "/final"; "{self}" is replaced by the
+                  peer's own port) for every path but /final, which answers 200 "final-page"
+                  and echoes the request's X-Zt-Secret header, if any, in X-Got
   pg-c1           PostgreSQL: refuses TLS ('N'), reads the startup packet, answers an
                   ErrorResponse (28P01) whose message carries C1 controls, as UTF-8 (U+009B,
                   CSI) and as raw bytes (0x9b, 0x85), and ESC: terminal escapes from a peer
@@ -26,7 +29,7 @@ import socket
 import struct
 import threading
 
-MODES = ("rst-on-accept", "close-on-accept", "banner", "header-flood", "tls-garbage", "reflect", "pg-c1")
+MODES = ("rst-on-accept", "close-on-accept", "banner", "header-flood", "tls-garbage", "reflect", "pg-c1", "redirect")
 
 
 def hold(conn):
@@ -39,8 +42,40 @@ def hold(conn):
             continue
 
 
-def handle(mode, conn):
+def read_head(conn):
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 65536:
+        data = conn.recv(4096)
+        if not data:
+            return None
+        head += data
+    return head.split(b"\r\n\r\n", 1)[0]
+
+
+def redirect(conn, location):
+    conn.settimeout(5)
+    while True:
+        head = read_head(conn)
+        if head is None:
+            return
+        path = head.split(b" ")[1] if len(head.split(b" ")) > 1 else b"/"
+        if path.startswith(b"/final"):
+            got = b""
+            for line in head.split(b"\r\n")[1:]:
+                if line.lower().startswith(b"x-zt-secret:"):
+                    got = line.split(b":", 1)[1].strip()
+            body = b"final-page"
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Got: " + got + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        else:
+            conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: " + location.encode() +
+                         b"\r\nContent-Length: 0\r\n\r\n")
+
+
+def handle(mode, conn, location="/final"):
     try:
+        if mode == "redirect":
+            redirect(conn, location)
+            return
         if mode == "rst-on-accept":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
@@ -103,6 +138,7 @@ def main():
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--max-seconds", type=float, default=120)
+    ap.add_argument("--location", default="/final")
     args = ap.parse_args()
     timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
     timer.daemon = True
@@ -117,7 +153,8 @@ def main():
     os.rename(tmp, args.port_file)
     while True:
         conn, _ = s.accept()
-        threading.Thread(target=handle, args=(args.mode, conn), daemon=True).start()
+        location = args.location.replace("{self}", str(s.getsockname()[1]))
+        threading.Thread(target=handle, args=(args.mode, conn, location), daemon=True).start()
 
 
 if __name__ == "__main__":

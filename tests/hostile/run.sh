@@ -141,6 +141,35 @@ DNS=$(port dns-many) hcase dns-4000-records-tcp 3000 ok "\"kind\": \"tcp\", \"ho
     '(.addresses | length) <= 16' "addresses capped at 16"
 
 
+# --- Redirects (issue 11, item 4): follow_redirects follows only same-origin redirects (scheme,
+# host, port), on the address c-ares resolved; another origin (port, host name, scheme) is not
+# contacted at all: the 302 is the answer, and detail says why it was not followed.
+bg other "$PY" "$SRV" --mode healthy --port-file "$T/other.port" --max-seconds 300 --conn-log "$T/other.conns" || exit 1
+bg redir-rel "$PY" "$PEER" --mode redirect --port-file "$T/redir-rel.port" --max-seconds 300 || exit 1
+bg redir-self "$PY" "$PEER" --mode redirect --port-file "$T/redir-self.port" --max-seconds 300 \
+    --location "http://127.0.0.1:{self}/final?token=zt-redirect-query" || exit 1
+bg redir-port "$PY" "$PEER" --mode redirect --port-file "$T/redir-port.port" --max-seconds 300 \
+    --location "http://127.0.0.1:$(port other)/health?token=zt-redirect-query" || exit 1
+bg redir-host "$PY" "$PEER" --mode redirect --port-file "$T/redir-host.port" --max-seconds 300 \
+    --location "http://localhost:{self}/final" || exit 1
+bg redir-scheme "$PY" "$PEER" --mode redirect --port-file "$T/redir-scheme.port" --max-seconds 300 \
+    --location "https://127.0.0.1:{self}/final" || exit 1
+rd() { echo "\"kind\": \"http\", \"url\": \"http://127.0.0.1:$(port "$1")/start\", \"follow_redirects\": true, \"headers\": { \"X-Zt-Secret\": \"s3cret-hdr\" }, \"expect\": \"allow\""; }
+hcase redirect-same-origin-relative 1500 ok "$(rd redir-rel)" \
+    '.detail | test("after 1 same-origin redirect")' "followed, and detail says so"
+hcase redirect-same-origin-absolute 1500 ok "$(rd redir-self), \"body_contains\": \"final-page\"" \
+    '(.detail | test("after 1 same-origin redirect")) and (.addresses == ["127.0.0.1"])' "followed on the resolved address"
+hcase redirect-other-port 1500 http_status "$(rd redir-port)" \
+    '(.detail | test("HTTP 302")) and (.detail | test("another origin")) and (.detail | test("zt-redirect-query") | not)' \
+    "judged as the 302; detail says another origin, without the Location's query"
+[ ! -s "$T/other.conns" ]
+check "redirect to another port: the other server got no connection (no header sent there)" $? "$(wc -l <"$T/other.conns") connection(s)"
+hcase redirect-other-host 1500 http_status "$(rd redir-host)" \
+    '.detail | test("redirect to http://localhost:[0-9]+/final not followed")' "a host name change is another origin, not resolved"
+hcase redirect-other-scheme 1500 http_status "$(rd redir-scheme)" '.detail | test("another origin")' "http -> https is another origin"
+hcase redirect-listed-status 1500 ok "$(rd redir-port), \"status\": [302]" \
+    '.detail | test("not followed")' "a 302 listed in status passes, the note stays"
+
 # --- Terminal safety (issue 11, item 6): a peer's C1 controls (U+009B as UTF-8, raw 0x9b and
 # 0x85 bytes that are not UTF-8) and ESC reach no text output: run -o text, merge -o text,
 # -o junit; JSON keeps them as \u escapes.

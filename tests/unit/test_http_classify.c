@@ -347,9 +347,27 @@ static void test_timings(void **state)
     assert_true(c < 0 && t < 0 && fb < 0);
 }
 
+/* Redirects are followed only within one origin (issue 11, item 4). */
+static void test_same_origin(void **state)
+{
+    (void)state;
+    assert_true(http_classify_same_origin("http://svc:8080/a", "http://svc:8080/b?x=1"));
+    assert_true(http_classify_same_origin("http://svc/a", "http://SVC:80/b"));
+    assert_true(http_classify_same_origin("https://svc/a", "https://svc:443/"));
+    assert_true(http_classify_same_origin("http://[2001:db8::1]:81/", "http://[2001:db8::1]:81/x"));
+    assert_false(http_classify_same_origin("http://svc:8080/a", "http://svc:8081/a"));
+    assert_false(http_classify_same_origin("http://svc/a", "https://svc/a"));
+    assert_false(http_classify_same_origin("http://svc/a", "http://svc.other/a"));
+    assert_false(http_classify_same_origin("http://127.0.0.1:80/", "http://localhost:80/"));
+    assert_false(http_classify_same_origin("http://svc/a", "http://evil@svc.attacker:80/"));
+    assert_false(http_classify_same_origin("http://svc/a", "not a url"));
+    assert_false(http_classify_same_origin("http://svc/a", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_resolve_entry),
         cmocka_unit_test(test_header_line),
         cmocka_unit_test(test_status_default_2xx),
