@@ -44,12 +44,12 @@ int cmd_merge(const cli_opts_t *o)
         return EXIT_USAGE;
     }
     merge_t *m = merge_create();
-    report_t *reps = calloc((size_t)o->n_args, sizeof(*reps));
+    report_t *view = NULL;
     size_t n_reps = 0;
     int rc = EXIT_INTERNAL;
     bool bad_input = false;
     char *text = NULL;
-    if (!m || !reps) {
+    if (!m) {
         log_error("out of memory");
         goto done;
     }
@@ -57,10 +57,15 @@ int cmd_merge(const cli_opts_t *o)
         const char *path = o->args[i];
         char err[512] = "";
         size_t len = 0;
+        report_t rep;
         char *buf = merge_read(path, &len, err, sizeof(err));
-        if (buf && report_parse_json(buf, len, &reps[n_reps], err, sizeof(err)) == 0) {
-            if (merge_add(m, &reps[n_reps], path) < 0) {
-                free(buf);
+        /* Each input is freed as soon as it is parsed, and its results move into the merge:
+         * memory is the largest input plus what the results take, never a copy of either. */
+        int prc = buf ? report_parse_json(buf, len, &rep, err, sizeof(err)) : -1;
+        free(buf);
+        if (prc == 0) {
+            if (merge_add_take(m, &rep, path) < 0) {
+                report_free(&rep);
                 log_error("out of memory");
                 goto done;
             }
@@ -68,19 +73,18 @@ int cmd_merge(const cli_opts_t *o)
         } else {
             log_error("merge: %s: %s", path, err);
             bad_input = true;
-            if (merge_add_missing(m, path, err) < 0) {
-                free(buf);
+            if (merge_add_missing(m, path, err) < 0)
                 goto done;
-            }
         }
-        free(buf);
     }
-    if (o->format == FMT_JUNIT)
-        text = report_render_junit(reps, n_reps);
-    else if (o->format == FMT_TEXT)
+    if (o->format == FMT_JUNIT) {
+        if ((view = calloc(n_reps ? n_reps : 1, sizeof(*view))) != NULL)
+            text = report_render_junit(view, merge_reports(m, view, n_reps));
+    } else if (o->format == FMT_TEXT) {
         text = merge_render_text(m);
-    else
+    } else {
         text = merge_render_json(m); /* json is the default everywhere (SPEC) */
+    }
     if (!text) {
         log_error("out of memory rendering the matrix");
         goto done;
@@ -92,9 +96,7 @@ int cmd_merge(const cli_opts_t *o)
     rc = bad_input ? EXIT_USAGE : merge_ok(m) ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
 done:
     free(text);
-    for (size_t i = 0; i < n_reps; i++)
-        report_free(&reps[i]);
-    free(reps);
+    free(view); /* shallow: the results belong to the merge */
     merge_destroy(m);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "json_scan.h"
 #include "redact.h"
 #include "strbuf.h"
 #include "verdict.h"
@@ -282,7 +283,68 @@ static int parse_summary(pctx_t *c, const cJSON *root, const report_t *r)
     return 0;
 }
 
-static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
+/* One piece of the document (a result, a top-level member) as a cJSON tree; NULL after an
+ * error (set). Pieces are small: a hostile document never becomes one large tree. */
+static cJSON *parse_piece(pctx_t *c, const char *key, const char *text, json_span_t sp)
+{
+    if (sp.len > REPORT_PIECE_MAX) {
+        perr(c, key, "larger than %u bytes", REPORT_PIECE_MAX);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text + sp.off, sp.len, &end, 0);
+    if (j == NULL) {
+        size_t off = end != NULL && end >= text + sp.off ? (size_t)(end - text) : sp.off;
+        c->path[0] = '\0';
+        perr(c, "", "not valid JSON (near byte %zu)", off);
+    }
+    return j;
+}
+
+/* The results array, one element at a time: each is parsed, converted and freed before the
+ * next, and the count is known (and capped) before the one allocation of the results. */
+static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_t *r)
+{
+    if (rspan.len == 0 || text[rspan.off] != '[')
+        return perr(c, "results", "must be an array");
+    size_t end = rspan.off + rspan.len, pos = rspan.off + 1, n = 0;
+    json_scan_ws(text, end, &pos);
+    while (pos < end && text[pos] != ']') {
+        if (json_scan_value(text, end, &pos) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        n++;
+        json_scan_ws(text, end, &pos);
+        if (pos < end && text[pos] == ',')
+            pos++;
+        json_scan_ws(text, end, &pos);
+    }
+    if (n > REPORT_MAX_RESULTS)
+        return perr(c, "results", "%zu entries, more than %d", n, REPORT_MAX_RESULTS);
+    if (n > 0 && (r->results = calloc(n, sizeof(*r->results))) == NULL)
+        return perr(c, "results", "out of memory");
+    pos = rspan.off + 1;
+    for (size_t i = 0; i < n; i++) {
+        json_scan_ws(text, end, &pos);
+        json_span_t sp = {.off = pos};
+        json_scan_value(text, end, &pos);
+        sp.len = pos - sp.off;
+        snprintf(c->path, sizeof(c->path), "results[%zu]", r->n_results);
+        cJSON *it = parse_piece(c, "", text, sp);
+        if (it == NULL)
+            return -1;
+        int rc = parse_result(c, it, &r->results[r->n_results]);
+        cJSON_Delete(it);
+        if (rc < 0)
+            return -1;
+        r->n_results++;
+        json_scan_ws(text, end, &pos);
+        if (pos < end && text[pos] == ',')
+            pos++;
+    }
+    return 0;
+}
+
+static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_t rspan, report_t *r)
 {
     char schema[32], version[64], when[40];
     if (!cJSON_IsObject(root))
@@ -327,24 +389,78 @@ static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
     }
     c->path[0] = '\0';
 
-    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
-    if (!cJSON_IsArray(results))
-        return perr(c, "results", "must be an array");
-    int n = cJSON_GetArraySize(results);
-    if (n > 0) {
-        r->results = calloc((size_t)n, sizeof(*r->results));
-        if (r->results == NULL)
-            return perr(c, "results", "out of memory");
-    }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, results) {
-        snprintf(c->path, sizeof(c->path), "results[%zu]", r->n_results);
-        if (parse_result(c, it, &r->results[r->n_results]) < 0)
-            return -1;
-        r->n_results++;
-    }
+    if (parse_results(c, text, rspan, r) < 0)
+        return -1;
     c->path[0] = '\0';
     return parse_summary(c, root, r);
+}
+
+/* The top-level members the report schema has (others, from newer agents, are skipped
+ * unparsed). */
+static const char *const root_keys[] = {"schema", "agent_version", "role", "pod", "started_at",
+                                        "duration_ms", "summary", "diagnoses", NULL};
+
+/* Walks the root object without building it: each known member but results is parsed on its
+ * own into *root; results is left as a span (parse_results). Syntax is checked throughout. */
+static int split_root(pctx_t *c, const char *text, size_t len, cJSON **root, json_span_t *rspan)
+{
+    size_t pos = 0;
+    json_scan_ws(text, len, &pos);
+    if (pos >= len || text[pos] != '{') {
+        size_t at = pos;
+        if (json_scan_value(text, len, &at) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", at);
+        return perr(c, "", "the report must be a JSON object");
+    }
+    if ((*root = cJSON_CreateObject()) == NULL)
+        return perr(c, "", "out of memory");
+    pos++;
+    json_scan_ws(text, len, &pos);
+    bool first = true;
+    while (!(first && pos < len && text[pos] == '}')) {
+        first = false;
+        json_scan_ws(text, len, &pos);
+        size_t k0 = pos;
+        if (pos >= len || text[pos] != '"' || json_scan_value(text, len, &pos) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        size_t klen = pos - k0 - 2; /* between the quotes, escapes unresolved */
+        json_scan_ws(text, len, &pos);
+        if (pos >= len || text[pos] != ':')
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        pos++;
+        json_scan_ws(text, len, &pos);
+        json_span_t sp = {.off = pos};
+        if (json_scan_value(text, len, &pos) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        sp.len = pos - sp.off;
+        if (klen == 7 && memcmp(text + k0 + 1, "results", 7) == 0) {
+            if (rspan->len == 0)
+                *rspan = sp;
+        } else {
+            for (const char *const *k = root_keys; *k; k++) {
+                if (strlen(*k) != klen || memcmp(text + k0 + 1, *k, klen) != 0)
+                    continue;
+                cJSON *v = parse_piece(c, *k, text, sp);
+                if (v == NULL)
+                    return -1;
+                cJSON_AddItemToObject(*root, *k, v);
+                break;
+            }
+        }
+        json_scan_ws(text, len, &pos);
+        if (pos < len && text[pos] == ',') {
+            pos++;
+            continue;
+        }
+        if (pos < len && text[pos] == '}')
+            break;
+        return perr(c, "", "not valid JSON (near byte %zu)", pos);
+    }
+    pos++;
+    json_scan_ws(text, len, &pos);
+    if (pos < len)
+        return perr(c, "", "trailing data after the JSON document");
+    return 0;
 }
 
 int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen)
@@ -352,7 +468,7 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
     pctx_t c = {.err = err, .errlen = errlen};
     report_t r;
     cJSON *root = NULL;
-    const char *end = NULL;
+    json_span_t rspan = {0, 0};
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
@@ -365,20 +481,9 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
         perr(&c, "", "empty input");
         goto done;
     }
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root == NULL) {
-        /* cJSON points at the byte where parsing stopped. */
-        size_t off = (end != NULL && end >= text && end <= text + len) ? (size_t)(end - text) : 0;
-        perr(&c, "", "not valid JSON (near byte %zu)", off);
+    if (split_root(&c, text, len, &root, &rspan) < 0)
         goto done;
-    }
-    for (const char *p = end; p != NULL && p < text + len; p++) {
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            perr(&c, "", "trailing data after the JSON document");
-            goto done;
-        }
-    }
-    if (parse_root(&c, root, &r) < 0)
+    if (parse_root(&c, root, text, rspan, &r) < 0)
         goto done;
     *out = r;
     r.results = NULL;

@@ -6,6 +6,9 @@
 #  - Config size cap: a file over CONFIG_MAX_BYTES (4 MiB) is refused with exit 2 and a message
 #    naming the file and the limit; a valid file just under the cap is accepted; endless
 #    inputs (/dev/zero, a FIFO fed forever) are refused within seconds, in bounded memory.
+#  - merge memory: hostile 16 MiB reports (many results, a huge array, a huge result, many
+#    keys) and a legitimate 10,000-result one cost at most 8x their size.
+#  - SIGTERM during --out: no temporary file left; the folder fsynced after the rename.
 #  - SIGPIPE never kills the agent: `ztprobe run | head -c1`, a reader that is already gone,
 #    and -v logs into a closed pipe while --out is still written; watch keeps writing --out
 #    with its log pipe closed.
@@ -246,5 +249,58 @@ for i in $(seq 1 20); do
 done
 [ "$leftover" -eq 0 ]
 check "watch --out killed by SIGTERM at 20 random points: no temporary file left" $? "$leftover of 20 left a .ztprobe-report.* file"
+
+
+# ---- merge memory (issue 11, item 10): a hostile 16 MiB report must not cost more than 8x its
+# size in memory (it cost 40x). Shapes: 70,000 minimal results; one array of 8 million zeros
+# under an unknown key; one result with 4 million addresses; 2 million unknown top-level keys;
+# and a legitimate 10,000-result report. Peak RSS minus the agent's floor (a tiny report) must
+# stay within 8x the input. ASan's quarantine keeps freed memory resident by design: kept
+# small here, so the sanitized agent measures what the plain one would.
+$PY - "$T" <<'PYEOF'
+import json, sys
+t = sys.argv[1]
+N = 16 * 1024 * 1024 - 4096
+res0 = {"name": "p", "kind": "tcp", "target": "a:1", "expect": "deny", "verdict": "pass", "outcome": "timeout",
+        "detail": None, "hint": None, "attempts": 1, "duration_ms": 1, "addresses": [],
+        "timings_ms": {"dns": None, "connect": None, "tls": None, "first_byte": None}}
+def doc(results, extra=""):
+    d = {"schema": "ztprobe/report/v1", "agent_version": "0.1.0", "role": "r",
+         "pod": {"name": "p-0", "namespace": "ns"}, "started_at": "2026-11-26T05:00:00.123Z",
+         "duration_ms": 1, "summary": {"total": len(results), "passed": len(results), "failed": 0,
+                                       "inconclusive": 0, "ok": True},
+         "diagnoses": [], "results": results}
+    s = json.dumps(d, separators=(",", ":"))
+    return s[:-1] + extra + "}" if extra else s
+one = json.dumps(res0, separators=(",", ":"))
+n = N // (len(one) + 12)
+many = [dict(res0, name="p%d" % i) for i in range(n)]
+open(t + "/mem-results.json", "w").write(doc(many))
+open(t + "/mem-junk.json", "w").write(doc([res0], ',"junk":[' + "0," * (N // 2 - 1) + "0]"))
+big = json.dumps(dict(res0, addresses=["X"]), separators=(",", ":")).replace('["X"]', "[" + '"1",' * (N // 4 - 1) + '"1"]')
+open(t + "/mem-addrs.json", "w").write(doc([]).replace('"results":[]', '"results":[' + big + "]"))
+keys = "".join(',"k%d":0' % i for i in range(N // 14))
+open(t + "/mem-keys.json", "w").write(doc([res0], keys))
+legit = [dict(res0, name="probe-%05d" % i, target="svc-%d.govtech.svc:5432" % i, detail="no answer to TCP SYN within 1000 ms") for i in range(10000)]
+open(t + "/mem-legit.json", "w").write(json.dumps(json.loads(doc(legit)), indent=2))
+open(t + "/mem-tiny.json", "w").write(doc([res0]))
+PYEOF
+export ASAN_OPTIONS_SAVED=${ASAN_OPTIONS:-}
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
+runm mem-tiny merge -o text "$T/mem-tiny.json"
+FLOOR=$RSS_KB
+for shape in results junk addrs keys legit; do
+    f=$T/mem-$shape.json
+    kb=$(($(stat -c %s "$f") / 1024))
+    runm "mem-$shape" merge -o text "$f"
+    [ "$RC" -le 2 ] && [ $((RSS_KB - FLOOR)) -le $((8 * kb)) ]
+    check "merge of a $((kb / 1024)) MiB report ($shape): exit $RC, peak RSS $((RSS_KB / 1024)) MB <= floor $((FLOOR / 1024)) MB + 8x input" $? "exit $RC, peak $RSS_KB kB, floor $FLOOR kB, input $kb kB; $(head -c 200 "$T/mem-$shape.err")"
+done
+[ "$(cat "$T/mem-legit.rc" 2>/dev/null || echo "$RC")" ] && grep -q '10000 probe results' "$T/mem-legit.out"
+check "merge of the legitimate 10,000-result report works" $? "$(tail -2 "$T/mem-legit.out")"
+grep -q 'more than 10000' "$T/mem-results.err" && grep -q 'larger than 65536 bytes' "$T/mem-addrs.err"
+check "merge says why a hostile report is refused (result count, piece size)" $? "$(head -c 200 "$T/mem-results.err") / $(head -c 200 "$T/mem-addrs.err")"
+export ASAN_OPTIONS=$ASAN_OPTIONS_SAVED
+[ -n "$ASAN_OPTIONS" ] || unset ASAN_OPTIONS
 
 zh_finish
