@@ -218,18 +218,26 @@ check "run --out: the folder is opened and fsynced after the rename (strace)" $?
 t0=$(date +%s%N)
 "$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json" 2>/dev/null
 D=$((($(date +%s%N) - t0) / 1000000))
-leftover=0
-for i in $(seq 0 29); do
-    "$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json" 2>/dev/null &
+# term_after SECONDS CMD...: runs CMD, sends it SIGTERM after SECONDS, and counts in $leftover
+# the runs that left a temporary file in $T/outdir (removed for the next run).
+term_after() {
+    local nap=$1 p
+    shift
+    "$@" 2>/dev/null &
     p=$!
-    # From 60% to 120% of a whole run: the end of a run is where the file is written.
-    sleep "$(awk -v d="$D" -v i="$i" 'BEGIN { printf "%.3f", d * (0.6 + i / 50) / 1000 }')"
+    sleep "$nap"
     kill -TERM "$p" 2>/dev/null
     wait "$p" 2>/dev/null
     if ls -A "$T/outdir" | grep -q '^\.ztprobe-report\.'; then
         leftover=$((leftover + 1))
         rm -f "$T/outdir"/.ztprobe-report.*
     fi
+}
+leftover=0
+for i in $(seq 0 29); do
+    # From 60% to 120% of a whole run: the end of a run is where the file is written.
+    term_after "$(awk -v d="$D" -v i="$i" 'BEGIN { printf "%.3f", d * (0.6 + i / 50) / 1000 }')" \
+        "$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json"
 done
 [ "$leftover" -eq 0 ]
 check "run --out killed by SIGTERM at 30 points (a run takes $D ms): no temporary file left" $? "$leftover of 30 runs left a .ztprobe-report.* file"
@@ -237,19 +245,11 @@ jq -e '.summary.total == 1000' "$T/outdir/r.json" >/dev/null 2>&1
 check "run --out under SIGTERM: the report is always a whole one" $? "$(head -c 100 "$T/outdir/r.json")"
 leftover=0
 for i in $(seq 1 20); do
-    "$ZT" watch -c "$T/1k.json" --role big --interval 10ms --out "$T/outdir/w.json" 2>/dev/null &
-    p=$!
-    sleep "$(awk -v r="$RANDOM" -v d="$D" 'BEGIN { printf "%.3f", (d + r % (3 * d + 1)) / 1000 }')"
-    kill -TERM "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-    if ls -A "$T/outdir" | grep -q '^\.ztprobe-report\.'; then
-        leftover=$((leftover + 1))
-        rm -f "$T/outdir"/.ztprobe-report.*
-    fi
+    term_after "$(awk -v r="$RANDOM" -v d="$D" 'BEGIN { printf "%.3f", (d + r % (3 * d + 1)) / 1000 }')" \
+        "$ZT" watch -c "$T/1k.json" --role big --interval 10ms --out "$T/outdir/w.json"
 done
 [ "$leftover" -eq 0 ]
 check "watch --out killed by SIGTERM at 20 random points: no temporary file left" $? "$leftover of 20 left a .ztprobe-report.* file"
-
 
 # ---- merge memory (issue 11, item 10): a hostile 16 MiB report must not cost more than 8x its
 # size in memory (it cost 40x). Shapes: 70,000 minimal results; one array of 8 million zeros
