@@ -6,23 +6,35 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "probe.h"
+#include "strbuf.h"
 
-/* Copies a library message into out as one printable line (no newline, no control bytes,
- * no trailing blanks: curl's OpenSSL messages end in a space). */
+/* Copies a library message into out as one printable line (no newline, no control bytes
+ * C0, DEL or C1, nothing that is not UTF-8, no trailing blanks: curl's OpenSSL messages end in
+ * a space); the terminal filter of strbuf decides. */
 static void clean_line(const char *in, char *out, size_t len)
 {
-    size_t n = 0;
+    size_t n = 0, left = in != NULL ? strlen(in) : 0;
+    bool safe;
 
     if (len == 0)
         return;
-    for (; in != NULL && *in != '\0' && n + 1 < len; in++) {
-        unsigned char c = (unsigned char)*in;
-        out[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    while (left > 0) {
+        size_t l = strbuf_term_seq((const unsigned char *)in, left, &safe);
+        if (n + (safe ? l : 1) + 1 > len)
+            break;
+        if (safe)
+            memcpy(out + n, in, l);
+        else
+            out[n] = ' ';
+        n += safe ? l : 1;
+        in += l;
+        left -= l;
     }
     while (n > 0 && out[n - 1] == ' ')
         n--;

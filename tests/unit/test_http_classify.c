@@ -293,6 +293,10 @@ static void test_detail_is_bounded_and_clean(void **state)
     assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_PROTOCOL_ERROR);
     assert_true(strlen(d) < sizeof d);
     assert_null(strchr(d, '\n'));
+    /* C1 controls (U+009B CSI, a raw 0x9b) and ESC from a peer's message are blanked. */
+    f = failed(CURLE_GOT_NOTHING, 0, true, "a\xc2\x9b" "2J b\x9b" "c \x1b[5m d \xc3\xa9");
+    assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_PROTOCOL_ERROR);
+    assert_string_equal(d, "a 2J b c  [5m d \xc3\xa9");
 }
 
 static void test_abort_by_phase(void **state)
