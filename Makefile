@@ -28,7 +28,7 @@ MAIN_OBJ := $(B)/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps deps-lab test unit unit-san integration lab demo bench fuzz image image-test clean help
+.PHONY: all deps deps-lab test unit unit-san integration lab demo bench bench-policy fuzz image image-test clean help
 all: ztprobe
 
 ztprobe: $(B)/ztprobe
@@ -84,6 +84,11 @@ demo: deps-lab
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
+	@bash tests/bench/udp_family.sh ./ztprobe
+
+# `policy check` at 200 policies x 2,000 pods x 2,000 probes, one core (no lab, no network).
+bench-policy: all
+	@python3 tests/bench/policy_bench.py ./ztprobe
 
 # libFuzzer targets (clang, ASan+UBSan), 60 s each; `make test` runs them 10 s each.
 fuzz: deps
@@ -102,10 +107,18 @@ image-test: image
 manifests/config/govtech.json: config/govtech.json
 	cp $< $@
 
+# The agent and the kubectl plugin (`kubectl ztprobe`), side by side in PREFIX/bin; the plugin
+# merges with the ztprobe next to it. DESTDIR for staging.
+PREFIX ?= /usr/local
+.PHONY: install
+install: ztprobe
+	install -D -m 0755 ztprobe $(DESTDIR)$(PREFIX)/bin/ztprobe
+	install -D -m 0755 manifests/kubectl-ztprobe $(DESTDIR)$(PREFIX)/bin/kubectl-ztprobe
+
 clean:
 	rm -rf build ztprobe
 
 help:
-	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench fuzz image image-test clean"
+	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench fuzz image image-test install clean"
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -36,7 +36,7 @@ static bool cidr_mask_host_bits(uint8_t *addr, size_t alen, unsigned prefix)
     return had;
 }
 
-int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen)
+static int cidr_parse_impl(const char *text, cidr_t *out, bool strict, char *err, size_t errlen)
 {
     char buf[CIDR_TEXT_MAX];
     size_t tlen = text ? strlen(text) : 0;
@@ -79,7 +79,7 @@ int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen)
         }
         c.prefix = v;
     }
-    if (cidr_mask_host_bits(c.addr, cidr_addr_len(c.family), c.prefix)) {
+    if (cidr_mask_host_bits(c.addr, cidr_addr_len(c.family), c.prefix) && strict) {
         char net[CIDR_TEXT_MAX];
         cidr_format(&c, net, sizeof(net));
         snprintf(err, errlen, "host bits set below the prefix (did you mean %s?)", net);
@@ -87,6 +87,16 @@ int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen)
     }
     *out = c;
     return 0;
+}
+
+int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen)
+{
+    return cidr_parse_impl(text, out, true, err, errlen);
+}
+
+int cidr_parse_masked(const char *text, cidr_t *out, char *err, size_t errlen)
+{
+    return cidr_parse_impl(text, out, false, err, errlen);
 }
 
 bool cidr_contains(const cidr_t *c, int family, const void *addr)

@@ -23,6 +23,10 @@ typedef struct {
  * Returns 0, or -1 with a reason in err. */
 int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen);
 
+/* As cidr_parse, but host bits below the prefix are cleared, not refused: the API server
+ * accepts an ipBlock such as 10.10.0.1/4 and means 0.0.0.0/4. */
+int cidr_parse_masked(const char *text, cidr_t *out, char *err, size_t errlen);
+
 /* True when the address (family + 4 or 16 bytes) lies inside the block. */
 bool cidr_contains(const cidr_t *c, int family, const void *addr);
 

@@ -11,7 +11,8 @@
 
 #include "log.h"
 
-enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_PUSH_FILE };
+enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -25,6 +26,12 @@ static const struct option cli_longopts[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"push", required_argument, NULL, OPT_PUSH},
     {"push-url-file", required_argument, NULL, OPT_PUSH_FILE},
+    {"wait", required_argument, NULL, OPT_WAIT},
+    {"file", required_argument, NULL, 'f'},
+    {"namespace", required_argument, NULL, OPT_NAMESPACE},
+    {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"policies", required_argument, NULL, OPT_POLICIES},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -38,17 +45,20 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH, OPT_PUSH_FILE, 0};
+static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH,
+                                OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
-static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, 0};
+static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
+static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH,
+                                  OPT_PUSH_FILE, OPT_POLICIES, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL | --push-url-file FILE]",
+     "            [--push URL | --push-url-file FILE] [--wait DURATION] [--policies FILE[,FILE...]]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -66,24 +76,55 @@ static const cli_cmd_t cli_cmds[] = {
      "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3. Also\n"
      "                      $ZTPROBE_PUSH_URL. A URL with user:password belongs in a file or\n"
      "                      the environment (a Secret), not on the command line\n"
-     "  --push-url-file FILE  the Pushgateway URL from the first line of FILE\n"},
+     "  --push-url-file FILE  the Pushgateway URL from the first line of FILE\n"
+     "  --wait DURATION     after a deploy: repeat the probes that have not passed (a round at\n"
+     "                      most once a second) until all pass or DURATION (30s, 5m, 1h) is\n"
+     "                      used up; the report gains converged_after_ms; SIGTERM ends it with\n"
+     "                      the last completed round. Shorter than a probe timeout: exit 2\n"
+     "  --policies FILES    Kubernetes objects (comma-separated; default $ZTPROBE_POLICIES): each\n"
+     "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
      "SIGTERM or SIGINT, then exits 0 within a second (a run in flight is abandoned, its report not\n"
      "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
-     "goes to stderr: time, role, ok, counts, the probes that did not pass, diagnoses. A run that\n"
-     "overruns the interval is followed at once by the next, never overlapped.\n"},
-    {"merge", merge_flags, "ztprobe merge [-o text|json|junit] REPORT.json...",
+     "goes to stderr: time, role, ok, counts, the probes that did not pass, the probes whose verdict\n"
+     "changed, diagnoses. A run that overruns the interval is followed at once by the next, never\n"
+     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n"},
+    {"merge", merge_flags, "ztprobe merge [-o text|json|junit|policyreport|html] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
      "probe passed on every pod and no pods disagree; 1: otherwise; 2: no report given, or a file\n"
-     "that cannot be read or is not a ztprobe report (it is still listed as missing).\n"},
+     "that cannot be read or is not a ztprobe report (it is still listed as missing).\n"
+     "  -o policyreport     Kubernetes PolicyReports (wgpolicyk8s.io/v1alpha2), one per namespace,\n"
+     "                      as multi-document YAML for 'kubectl apply -f -'\n"
+     "  -o html             one self-contained page: roles by targets, verdict per probe\n"},
     {"validate", validate_flags, "ztprobe validate [-c FILE]",
      "Parses and validates the config; prints a summary. Exit 0 valid, 2 invalid (the message\n"
      "names the JSON path).\n"},
     {"list", list_flags, "ztprobe list [-c FILE] [--role NAME]",
      "Lists the probes of a role (all roles when no role is given or found).\n"},
+    {"policy", policy_flags,
+     "ztprobe policy check -c CONFIG -f OBJECTS... [--namespace NS] [-o json|text] [--strict]\n"
+     "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]",
+     "Reads Kubernetes objects (-f, repeatable; YAML, JSON or a List, as kubectl and kustomize write\n"
+     "them; - is stdin) and evaluates their NetworkPolicies; nothing is sent on the network.\n\n"
+     "  check   for every probe of the config: what the policies intend (allow, deny, unknown),\n"
+     "          whether it agrees with its expect, the rules behind it, and coverage (the rules\n"
+     "          no allow probe exercises, the isolated roles without a deny probe).\n"
+     "          Exit 0: nothing disagrees; 1: something disagrees (with --strict also: something\n"
+     "          unknown, a rule uncovered, an isolated role without a deny probe); 2: usage,\n"
+     "          config or objects error.\n"
+     "  plan    writes a starting config (one role per workload) that validates and passes its\n"
+     "          own check: allow probes for every Service port the policies open, deny probes\n"
+     "          for the others of the namespace, DNS, and except ranges of ipBlocks.\n\n"
+     "  -f, --file FILE     Kubernetes objects (repeatable)\n"
+     "  -c, --config FILE   the probe matrix (check)\n"
+     "  --namespace NS      the namespace of roles that do not name theirs (check), the namespace\n"
+     "                      to plan (plan)\n"
+     "  --role-label KEY    plan: one role per value of this pod label (e.g. app)\n"
+     "  --strict            check: unknown answers and uncovered rules fail too\n"
+     "  -o FMT              check: json (default) or text; plan: json (default) or yaml\n"},
     {"version", NULL, "ztprobe version", "Prints the agent and library versions.\n"},
     {"help", NULL, "ztprobe help [COMMAND]", "Shows help for a command.\n"},
 };
@@ -108,7 +149,7 @@ int cli_help(const char *command)
         return 0;
     }
     printf("ztprobe: in-pod NetworkPolicy probe agent: runs a matrix of expected-allow and\n"
-           "expected-deny probes (http, https, tcp, postgres, dns) at once and reports verdicts.\n\n"
+           "expected-deny probes (http, https, tcp, postgres, dns, udp) at once and reports verdicts.\n\n"
            "Usage:\n");
     for (size_t i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
         printf("  %s\n", cli_cmds[i].usage);
@@ -162,7 +203,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(sub_argc, sub_argv, ":c:o:vh", cli_longopts, NULL)) != -1) {
+    while ((ch = getopt_long(sub_argc, sub_argv, ":c:f:o:vh", cli_longopts, NULL)) != -1) {
         if (ch == '?') {
             log_error("%s: unknown flag \"%s\"; see 'ztprobe help %s'", o->command,
                       sub_argv[optind - 1], o->command);
@@ -190,8 +231,20 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                 o->format = FMT_JUNIT;
             else if (strcmp(optarg, "prometheus") == 0)
                 o->format = FMT_PROMETHEUS;
-            else {
-                log_error("-o: unknown format \"%s\" (json, text, junit or prometheus)", optarg);
+            else if (strcmp(optarg, "yaml") == 0 && strcmp(o->command, "policy") == 0)
+                o->format = FMT_YAML;
+            else if (strcmp(optarg, "policyreport") == 0 && strcmp(o->command, "merge") == 0)
+                o->format = FMT_POLICYREPORT;
+            else if (strcmp(optarg, "html") == 0 && strcmp(o->command, "merge") == 0)
+                o->format = FMT_HTML;
+            else if (strcmp(optarg, "policyreport") == 0 || strcmp(optarg, "html") == 0) {
+                log_error("-o %s describes a namespace: write JSON reports, then 'ztprobe merge -o %s REPORT.json...'",
+                          optarg, optarg);
+                return EXIT_USAGE;
+            } else {
+                log_error("-o: unknown format \"%s\" (%s)", optarg,
+                          strcmp(o->command, "merge") == 0 ? "text, json, junit, policyreport or html"
+                                                           : "json, text, junit or prometheus");
                 return EXIT_USAGE;
             }
             break;
@@ -209,6 +262,24 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_INTERVAL: o->interval = optarg; break;
         case OPT_PUSH: o->push = optarg; break;
         case OPT_PUSH_FILE: o->push_url_file = optarg; break;
+        case OPT_WAIT:
+            o->wait = optarg;
+            if (watch_parse_interval(optarg, &o->wait_ms) < 0) {
+                log_error("--wait: must be a duration like 30s, 5m or 1h, got \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'f':
+            if (o->n_files >= CLI_FILES_MAX) {
+                log_error("-f: at most %d files", CLI_FILES_MAX);
+                return EXIT_USAGE;
+            }
+            o->files[o->n_files++] = optarg;
+            break;
+        case OPT_NAMESPACE: o->namespace = optarg; break;
+        case OPT_ROLE_LABEL: o->role_label = optarg; break;
+        case OPT_STRICT: o->strict = true; break;
+        case OPT_POLICIES: o->policies = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;
@@ -216,7 +287,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
     }
     o->args = sub_argv + optind;
     o->n_args = sub_argc - optind;
-    if (o->n_args > 0 && strcmp(o->command, "merge") != 0) {
+    if (o->n_args > 0 && strcmp(o->command, "merge") != 0 && strcmp(o->command, "policy") != 0) {
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return EXIT_USAGE;
     }

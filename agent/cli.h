@@ -1,10 +1,13 @@
-/* cli.h: the command line of SPEC.md, parsed into one struct; the commands that use it. */
+/* cli.h: the command line (the reference, "Command line"), parsed into one struct; the commands that use it. */
 #ifndef ZT_CLI_H
 #define ZT_CLI_H
 
 #include <stdbool.h>
 
-typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS } cli_format_t;
+/* FMT_POLICYREPORT and FMT_HTML describe a namespace: merge only; FMT_YAML: policy plan only. */
+typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_YAML, FMT_POLICYREPORT, FMT_HTML } cli_format_t;
+
+#define CLI_FILES_MAX 64 /* -f FILE, repeatable (policy) */
 
 typedef struct {
     const char *command;
@@ -20,8 +23,16 @@ typedef struct {
     const char *interval;        /* watch */
     const char *push;            /* --push URL, else $ZTPROBE_PUSH_URL (run, watch) */
     const char *push_url_file;   /* --push-url-file FILE: the URL is its first line */
+    const char *wait;            /* run --wait DURATION, as given */
+    long wait_ms;                /* 0: not given */
     int verbose;
-    char **args;                 /* positional arguments after the options (merge) */
+    const char *files[CLI_FILES_MAX]; /* -f: Kubernetes objects (policy) */
+    int n_files;
+    const char *namespace;       /* --namespace (policy) */
+    const char *role_label;      /* --role-label KEY (policy plan) */
+    bool strict;                 /* --strict (policy check) */
+    const char *policies;        /* --policies FILE[,FILE...] (run, watch) */
+    char **args;                 /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;
 
@@ -44,6 +55,7 @@ int cmd_list(const cli_opts_t *o);
 int cmd_version(void);
 int cmd_watch(const cli_opts_t *o);
 int cmd_merge(const cli_opts_t *o);
+int cmd_policy(const cli_opts_t *o);
 
 /* Parses "500ms", "30s", "5m", "1h" into ms. Returns 0 or -1. */
 int watch_parse_interval(const char *s, long *ms);

@@ -9,8 +9,10 @@
 
 #include "cli.h"
 #include "config.h"
+#include "converge.h"
 #include "labels.h"
 #include "log.h"
+#include "pg_secret.h"
 #include "report.h"
 #include "session.h"
 
@@ -23,7 +25,13 @@ int cmd_run(const cli_opts_t *o)
     int rc = session_open(o, &s);
     if (rc != 0)
         return rc;
-    if ((rc = session_run(&s, o, NULL, &rep)) != 0)
+    char err[512];
+    if (o->wait_ms > 0 && converge_check_wait(s.cfg, s.probes, s.n_probes, o->wait_ms, o->wait, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if ((rc = o->wait_ms > 0 ? session_wait_run(&s, o, &rep) : session_run(&s, o, NULL, &rep)) != 0)
         goto done;
     if (!(text = session_render(o, &rep))) {
         log_error("out of memory rendering the report");
@@ -37,7 +45,7 @@ int cmd_run(const cli_opts_t *o)
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
 done:
     free(text);
-    free(rep.results);
+    report_free(&rep);
     session_close(&s);
     return rc;
 }
@@ -49,8 +57,13 @@ int cmd_validate(const cli_opts_t *o)
     if (rc != 0)
         return rc;
     size_t probes = 0;
-    for (size_t i = 0; i < cfg->n_roles; i++)
+    for (size_t i = 0; i < cfg->n_roles; i++) {
         probes += cfg->roles[i].n_probes;
+        for (size_t j = 0; j < cfg->roles[i].n_probes; j++) {
+            const config_probe_t *p = &cfg->roles[i].probes[j];
+            pg_secret_warn(&p, 1, cfg->roles[i].name);
+        }
+    }
     printf("%s: valid (%zu role%s, %zu probe%s)\n", o->config_path, cfg->n_roles, cfg->n_roles == 1 ? "" : "s",
            probes, probes == 1 ? "" : "s");
     config_free(cfg);

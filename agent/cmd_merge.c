@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,6 +32,15 @@ static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
     if (!buf)
         snprintf(err, errlen, "%s", why);
     return buf;
+}
+
+/* The wall clock, for the time a page or a PolicyReport says it was made. */
+static double merge_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int cmd_merge(const cli_opts_t *o)
@@ -77,13 +87,23 @@ int cmd_merge(const cli_opts_t *o)
                 goto done;
         }
     }
-    if (o->format == FMT_JUNIT) {
+    if (o->format == FMT_POLICYREPORT) {
+        char perr[640] = "";
+        text = merge_render_policyreport(m, merge_now(), perr, sizeof(perr));
+        if (!text && perr[0]) {
+            log_error("merge -o policyreport: %s", perr);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    } else if (o->format == FMT_HTML) {
+        text = merge_render_html(m, merge_now());
+    } else if (o->format == FMT_JUNIT) {
         if ((view = calloc(n_reps ? n_reps : 1, sizeof(*view))) != NULL)
             text = report_render_junit(view, merge_reports(m, view, n_reps));
     } else if (o->format == FMT_TEXT) {
         text = merge_render_text(m);
     } else {
-        text = merge_render_json(m); /* json is the default everywhere (SPEC) */
+        text = merge_render_json(m); /* json is the default everywhere (the reference) */
     }
     if (!text) {
         log_error("out of memory rendering the matrix");

@@ -96,9 +96,21 @@ static bool config_label_ok(const char *s, size_t maxlen, bool is_key)
     return true;
 }
 
+/* An RFC 1123 label, as namespace names are. */
+static bool config_dns_label_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
 static int config_parse_role(struct config_ctx *cx, const cJSON *r, config_role_t *role)
 {
-    static const char *const keys[] = {"selector", "probes", NULL};
+    static const char *const keys[] = {"selector", "namespace", "probes", NULL};
     char path[CONFIG_PATH_LEN], p[CONFIG_PATH_LEN], q[CONFIG_PATH_LEN];
     const cJSON *v;
     size_t i = 0;
@@ -129,6 +141,14 @@ static int config_parse_role(struct config_ctx *cx, const cJSON *r, config_role_
             if (labels_add(&role->selector, c->string, c->valuestring) != 0)
                 return config_json_oom(cx);
         }
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(r, "namespace"))) {
+        config_json_path(p, sizeof(p), path, "namespace");
+        if (config_json_str(cx, v, p, 63, &role->namespace) != 0)
+            return cx->rc;
+        if (!config_dns_label_ok(role->namespace))
+            return config_json_fail(cx, p, "must be a namespace name (1..63 of a-z, 0-9, '-', "
+                                    "starting and ending with a letter or digit)");
     }
     config_json_path(p, sizeof(p), path, "probes");
     v = cJSON_GetObjectItemCaseSensitive(r, "probes");
@@ -178,7 +198,7 @@ static int config_parse_role(struct config_ctx *cx, const cJSON *r, config_role_
 
 static int config_parse_root(struct config_ctx *cx, const cJSON *root, config_t *cfg)
 {
-    static const char *const keys[] = {"version", "defaults", "dns", "roles", NULL};
+    static const char *const keys[] = {"version", "defaults", "dns", "roles", "todo", NULL};
     const cJSON *v;
     size_t i = 0;
     if (!cJSON_IsObject(root))
@@ -192,6 +212,18 @@ static int config_parse_root(struct config_ctx *cx, const cJSON *root, config_t 
     if (!cJSON_IsNumber(v) || v->valuedouble != 1.0)
         return config_json_fail(cx, "version", "must be 1");
     cfg->version = 1;
+    /* "todo": notes `ztprobe policy plan` leaves for a person (strings), read and ignored. */
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "todo"))) {
+        if (!cJSON_IsArray(v))
+            return config_json_fail(cx, "todo", "must be a list of strings");
+        for (const cJSON *t = v->child; t; t = t->next, i++)
+            if (!cJSON_IsString(t)) {
+                char tp[CONFIG_PATH_LEN];
+                config_json_index(tp, sizeof(tp), "todo", i);
+                return config_json_fail(cx, tp, "must be a string");
+            }
+        i = 0;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "defaults")) &&
         config_parse_defaults(cx, v, cfg) != 0)
         return cx->rc;
@@ -350,6 +382,7 @@ void config_free(config_t *cfg)
         free(role->probes);
         free(role->name);
         labels_free(&role->selector);
+        free(role->namespace);
     }
     free(cfg->roles);
     for (size_t i = 0; i < cfg->n_dns_servers; i++)

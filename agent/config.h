@@ -1,4 +1,4 @@
-/* config.h: the probe matrix (SPEC.md "Config"), parsed and fully validated before anything
+/* config.h: the probe matrix (the reference, "Config"), parsed and fully validated before anything
  * runs. Every error names its JSON path ("roles.backend.probes[2].port: must be 1..65535"). */
 #ifndef ZT_CONFIG_H
 #define ZT_CONFIG_H
@@ -16,8 +16,11 @@
 #define CONFIG_ATTEMPTS_MAX 10
 #define CONFIG_CONCURRENCY_MAX 10000
 
-typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_COUNT } probe_kind_t;
+typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_UDP, KIND_COUNT } probe_kind_t;
 typedef enum { EXPECT_ALLOW, EXPECT_DENY } expect_t;
+/* Which resolved addresses a probe connects to: any (the first, IPv4 preferred), one family,
+ * or all of them at once. */
+typedef enum { FAMILY_ANY, FAMILY_IPV4, FAMILY_IPV6, FAMILY_ALL } probe_family_t;
 
 typedef struct {
     char *name;
@@ -33,6 +36,7 @@ typedef struct {
     bool has_deny_outcomes;
     outcome_mask_t deny_outcomes; /* valid when has_deny_outcomes */
     cidr_list_t resolved_within;  /* empty: no check */
+    probe_family_t family;        /* kinds the runner resolves for; default any */
 
     /* Where to connect. tcp/postgres: from "host"/"port"; http/https: derived from "url"
      * (host without brackets for IPv6 literals; port defaulted from the scheme). dns: the
@@ -57,8 +61,9 @@ typedef struct {
     char *dbname;
     char *password_env;  /* exactly one of password_env / password_file, or neither */
     char *password_file;
-    char *sslmode;       /* default "prefer" */
+    char *sslmode;       /* default "verify-full" with a password, else "prefer" */
     char *sslrootcert;
+    char *channel_binding; /* "prefer" (default) or "require" (SCRAM-SHA-256-PLUS only) */
     char *query;         /* postgres: default "SELECT 1"; dns: the name to resolve */
 
     /* dns */
@@ -66,11 +71,15 @@ typedef struct {
     char *server;        /* "ip" or "ip:port" or "[ip6]:port"; NULL: dns.servers */
     bool expect_nxdomain;/* expect_rcode "nxdomain" */
     cidr_list_t answers_within;
+
+    /* A kind's own keys, parsed by its probe_ops_t.parse and freed by its clear (udp). */
+    void *kind_data;
 } config_probe_t;
 
 typedef struct {
     char *name;
     labels_t selector;
+    char *namespace;     /* the role's namespace, or NULL (pods: $POD_NAMESPACE) */
     config_probe_t *probes;
     size_t n_probes;
 } config_role_t;
@@ -108,11 +117,11 @@ int config_probe_attempts(const config_t *cfg, const config_probe_t *p);
 outcome_mask_t config_probe_deny_outcomes(const config_t *cfg, const config_probe_t *p);
 const char *config_probe_ca_file(const config_t *cfg, const config_probe_t *p);
 
-/* "host:port" for tcp/postgres, the url for http(s), "query/TYPE@server" style for dns;
- * written into buf. */
+/* The kind's target text ("host:port", the url, "query TYPE @server"), written into buf. */
 void config_probe_target(const config_probe_t *p, char *buf, size_t len);
 
 const char *config_kind_name(probe_kind_t k);
 const char *config_expect_name(expect_t e);
+const char *config_family_name(probe_family_t f);
 
 #endif

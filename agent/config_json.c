@@ -136,7 +136,7 @@ int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *p
         if (!cJSON_IsString(c))
             return config_json_fail(cx, p, "must be a string");
         if (outcome_parse(c->valuestring, &o) != 0)
-            return config_json_fail(cx, p, "unknown outcome (see SPEC.md \"Outcomes\")");
+            return config_json_fail(cx, p, "unknown outcome (see \"Outcomes\" in docs/reference.md)");
         /* A connected outcome proves the path open: as a deny outcome it would hide that. */
         if (outcome_connected(o))
             return config_json_fail(cx, p, "%s means the connection was established; it "

@@ -1,6 +1,7 @@
-/* config_json.h: the config module's internal header (config.c, config_probe.c,
- * config_json.c, config_yaml.c): the parse context and the typed value readers that turn one
- * cJSON node into a config field, each failing with one "json.path: reason" message. */
+/* config_json.h: the config module's private header, shared by config.c, config_probe.c,
+ * config_json.c, config_yaml.c and the probe kinds' config parsers (probe_ops_t.parse): the
+ * parse context and the typed value readers that turn one cJSON node into a config field,
+ * each failing with one "json.path: reason" message. */
 #ifndef ZT_CONFIG_JSON_H
 #define ZT_CONFIG_JSON_H
 
@@ -14,6 +15,7 @@
 #define CONFIG_KEY_SHOWN 64    /* longer keys are cut in error paths */
 #define CONFIG_OBJECT_MAX 1000 /* members per object: bounds the duplicate-key scan */
 #define CONFIG_HOST_MAX 253
+#define CONFIG_TEXT_MAX 65536  /* url, body_contains, query, header values */
 
 /* Parse state: the caller's error buffer and the first failure (-1 config, -2 OOM). */
 struct config_ctx {
@@ -83,5 +85,13 @@ bool config_json_env_name_ok(const char *s);
 int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
                        config_probe_t *p);
 void config_probe_clear(config_probe_t *p);
+
+/* Readers the kinds' parsers (probe_ops_t.parse) share, in config_probe.c: a "host" (name or
+ * IP literal; "[v6]" stored bare), and the http/https keys. */
+int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p);
+/* "host" and "port" (1..65535), both required: a whole parser for kinds that need no more. */
+int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
+int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
+
 
 #endif

@@ -3,7 +3,7 @@
  * target text). Split from config.c along the probe / top-level seam. */
 #include "config.h"
 #include "config_json.h"
-#include "redact.h"
+#include "probe.h"
 
 #include <arpa/inet.h>
 #include <cJSON.h>
@@ -13,34 +13,21 @@
 #include <string.h>
 #include <strings.h>
 
-#define CONFIG_TEXT_MAX 65536 /* url, body_contains, query, header values */
-
-static const char *const kind_names[KIND_COUNT] = {
-    [KIND_TCP] = "tcp", [KIND_HTTP] = "http", [KIND_HTTPS] = "https",
-    [KIND_POSTGRES] = "postgres", [KIND_DNS] = "dns",
-};
 
 static const char *const common_keys[] = {"name", "kind", "expect", "timeout_ms", "attempts",
                                           "deny_outcomes", "resolved_within", NULL};
-static const char *const tcp_keys[] = {"host", "port", NULL};
-static const char *const http_keys[] = {"url", "method", "headers", "status", "body_contains",
-                                        "follow_redirects", NULL};
-static const char *const https_keys[] = {"url", "method", "headers", "status", "body_contains",
-                                         "follow_redirects", "ca_file", NULL};
-static const char *const pg_keys[] = {"host", "port", "user", "dbname", "password_env",
-                                      "password_file", "sslmode", "sslrootcert", "query", NULL};
-static const char *const dns_keys[] = {"query", "type", "server", "expect_rcode",
-                                       "answers_within", NULL};
-static const char *const *const kind_keys[KIND_COUNT] = {
-    [KIND_TCP] = tcp_keys, [KIND_HTTP] = http_keys, [KIND_HTTPS] = https_keys,
-    [KIND_POSTGRES] = pg_keys, [KIND_DNS] = dns_keys,
-};
-static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca",
-                                       "verify-full", NULL};
+static const char *const families[] = {[FAMILY_ANY] = "any", [FAMILY_IPV4] = "ipv4",
+                                       [FAMILY_IPV6] = "ipv6", [FAMILY_ALL] = "all", NULL};
 
 const char *config_kind_name(probe_kind_t k)
 {
-    return (unsigned)k < KIND_COUNT ? kind_names[k] : "unknown";
+    const probe_ops_t *ops = probe_ops_for(k);
+    return ops ? ops->name : "unknown";
+}
+
+const char *config_family_name(probe_family_t f)
+{
+    return (unsigned)f <= FAMILY_ALL ? families[f] : "any";
 }
 
 const char *config_expect_name(expect_t e)
@@ -48,19 +35,22 @@ const char *config_expect_name(expect_t e)
     return e == EXPECT_DENY ? "deny" : "allow";
 }
 
+/* kind -1: is k a key of any kind? "family" belongs to every kind the runner resolves for. */
 static bool key_for_kind(const char *k, int kind)
 {
     if (config_json_in_list(k, common_keys))
         return true;
     for (int i = 0; i < KIND_COUNT; i++) {
-        if ((kind < 0 || kind == i) && config_json_in_list(k, kind_keys[i]))
+        const probe_ops_t *ops = probe_kinds[i];
+        if ((kind < 0 || kind == i) &&
+            (config_json_in_list(k, ops->keys) || (ops->resolves && strcmp(k, "family") == 0)))
             return true;
     }
     return false;
 }
 
 /* tcp/postgres "host": a name or an IP literal; "[v6]" is stored without the brackets. */
-static int probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p)
+int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p)
 {
     int fam;
     if (config_json_str(cx, v, fp, CONFIG_HOST_MAX + 2, &p->host) != 0)
@@ -78,6 +68,19 @@ static int probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, con
     return 0;
 }
 
+int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    if (!(v = config_json_field(o, path, "host", fp)))
+        return config_json_fail(cx, fp, "required for kind %s", config_kind_name(p->kind));
+    if (config_probe_host(cx, v, fp, p) != 0)
+        return -1;
+    if (!(v = config_json_field(o, path, "port", fp)))
+        return config_json_fail(cx, fp, "required for kind %s", config_kind_name(p->kind));
+    return config_json_int(cx, v, fp, 1, 65535, &p->port);
+}
+
 /* Parses the url with libcurl's own parser (the one that will fetch it), checks the scheme
  * against the kind and derives host and port. The url is never echoed: it may hold a token. */
 static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)
@@ -93,12 +96,12 @@ static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)
         config_json_oom(cx);
     } else if (uc == CURLUE_UNSUPPORTED_SCHEME || uc == CURLUE_BAD_SCHEME ||
                uc == CURLUE_NO_SCHEME) {
-        config_json_fail(cx, fp, "kind %s needs a %s:// URL", kind_names[p->kind], want);
+        config_json_fail(cx, fp, "kind %s needs a %s:// URL", config_kind_name(p->kind), want);
     } else if (uc != CURLUE_OK) {
         config_json_fail(cx, fp, "not a valid URL (%s)", curl_url_strerror(uc));
     } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
                strcasecmp(scheme, want) != 0) {
-        config_json_fail(cx, fp, "kind %s needs a %s:// URL", kind_names[p->kind], want);
+        config_json_fail(cx, fp, "kind %s needs a %s:// URL", config_kind_name(p->kind), want);
     } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
                curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
         config_json_fail(cx, fp, "must not contain user:password@ (no secrets in the config)");
@@ -187,12 +190,12 @@ static int probe_status(struct config_ctx *cx, const cJSON *v, const char *fp,
     return 0;
 }
 
-static int probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
 {
     char fp[CONFIG_PATH_LEN];
     const cJSON *v;
     if (!(v = config_json_field(o, path, "url", fp)))
-        return config_json_fail(cx, fp, "required for kind %s", kind_names[p->kind]);
+        return config_json_fail(cx, fp, "required for kind %s", config_kind_name(p->kind));
     if (config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->url) != 0 || probe_url(cx, fp, p) != 0)
         return -1;
     if ((v = config_json_field(o, path, "method", fp))) {
@@ -215,102 +218,6 @@ static int probe_http(struct config_ctx *cx, const cJSON *o, const char *path, c
         config_json_bool(cx, v, fp, &p->follow_redirects) != 0)
         return -1;
     return config_json_default_str(cx, &p->method, "GET");
-}
-
-static int probe_postgres(struct config_ctx *cx, const cJSON *o, const char *path,
-                          config_probe_t *p)
-{
-    char fp[CONFIG_PATH_LEN];
-    const cJSON *v;
-    if (!(v = config_json_field(o, path, "host", fp)))
-        return config_json_fail(cx, fp, "required for kind postgres");
-    if (probe_host(cx, v, fp, p) != 0)
-        return -1;
-    p->port = 5432;
-    if ((v = config_json_field(o, path, "port", fp)) &&
-        config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
-        return -1;
-    if (!(v = config_json_field(o, path, "user", fp)))
-        return config_json_fail(cx, fp, "required for kind postgres");
-    if (config_json_str(cx, v, fp, 256, &p->user) != 0)
-        return -1;
-    if (!(v = config_json_field(o, path, "dbname", fp)))
-        return config_json_fail(cx, fp, "required for kind postgres");
-    if (config_json_str(cx, v, fp, 256, &p->dbname) != 0)
-        return -1;
-    if ((v = config_json_field(o, path, "password_env", fp))) {
-        if (config_json_str(cx, v, fp, 128, &p->password_env) != 0)
-            return -1;
-        if (!config_json_env_name_ok(p->password_env))
-            return config_json_fail(cx, fp, "must be an environment variable name");
-    }
-    if ((v = config_json_field(o, path, "password_file", fp))) {
-        if (p->password_env)
-            return config_json_fail(cx, fp, "password_env and password_file exclude each "
-                                    "other: keep one");
-        if (config_json_str(cx, v, fp, 4096, &p->password_file) != 0)
-            return -1;
-    }
-    if ((v = config_json_field(o, path, "sslmode", fp))) {
-        if (config_json_str(cx, v, fp, 16, &p->sslmode) != 0)
-            return -1;
-        if (!config_json_in_list(p->sslmode, sslmodes))
-            return config_json_fail(cx, fp, "must be one of disable, allow, prefer, require, "
-                                    "verify-ca, verify-full");
-    }
-    if ((v = config_json_field(o, path, "sslrootcert", fp)) &&
-        config_json_str(cx, v, fp, 4096, &p->sslrootcert) != 0)
-        return -1;
-    if ((v = config_json_field(o, path, "query", fp)) &&
-        config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->query) != 0)
-        return -1;
-    if (config_json_default_str(cx, &p->sslmode, "prefer") != 0)
-        return -1;
-    return config_json_default_str(cx, &p->query, "SELECT 1");
-}
-
-static int probe_dns(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
-{
-    char fp[CONFIG_PATH_LEN];
-    const cJSON *v;
-    int fam;
-    if (!(v = config_json_field(o, path, "query", fp)))
-        return config_json_fail(cx, fp, "required for kind dns");
-    if (config_json_str(cx, v, fp, CONFIG_HOST_MAX + 1, &p->query) != 0)
-        return -1;
-    if (config_json_ip_literal(p->query, &fam) || !config_json_dns_name_ok(p->query))
-        return config_json_fail(cx, fp, "must be a DNS name");
-    if (!(p->host = strdup(p->query)))
-        return config_json_oom(cx);
-    p->port = 0;
-    p->qtype = 1;
-    if ((v = config_json_field(o, path, "type", fp))) {
-        if (!cJSON_IsString(v))
-            return config_json_fail(cx, fp, "must be A or AAAA");
-        if (strcmp(v->valuestring, "AAAA") == 0)
-            p->qtype = 28;
-        else if (strcmp(v->valuestring, "A") != 0)
-            return config_json_fail(cx, fp, "must be A or AAAA");
-    }
-    if ((v = config_json_field(o, path, "server", fp))) {
-        if (config_json_str(cx, v, fp, 64, &p->server) != 0)
-            return -1;
-        if (!config_json_server_ok(p->server))
-            return config_json_fail(cx, fp, "must be an IP address with an optional port "
-                                    "(10.96.0.10, 10.96.0.10:53, [fd00::10]:53)");
-    }
-    if ((v = config_json_field(o, path, "expect_rcode", fp))) {
-        if (!cJSON_IsString(v))
-            return config_json_fail(cx, fp, "must be noerror or nxdomain");
-        if (strcmp(v->valuestring, "nxdomain") == 0)
-            p->expect_nxdomain = true;
-        else if (strcmp(v->valuestring, "noerror") != 0)
-            return config_json_fail(cx, fp, "must be noerror or nxdomain");
-    }
-    if ((v = config_json_field(o, path, "answers_within", fp)) &&
-        config_json_cidrs(cx, v, fp, &p->answers_within) != 0)
-        return -1;
-    return 0;
 }
 
 int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
@@ -340,17 +247,17 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
         return config_json_fail(cx, fp, "must be 1..63 letters, digits, '-', '_' or '.'");
     if (!(v = config_json_field(obj, path, "kind", fp)))
         return config_json_fail(cx, fp, "required");
-    for (int i = 0; i < KIND_COUNT && cJSON_IsString(v); i++) {
-        if (strcmp(v->valuestring, kind_names[i]) == 0)
-            kind = i;
+    if (!cJSON_IsString(v) || probe_kind_parse(v->valuestring, &p->kind) != 0) {
+        char kinds[256];
+        probe_kind_list(kinds, sizeof(kinds));
+        return config_json_fail(cx, fp, "must be one of %s", kinds);
     }
-    if (kind < 0)
-        return config_json_fail(cx, fp, "must be one of tcp, http, https, postgres, dns");
-    p->kind = (probe_kind_t)kind;
+    kind = (int)p->kind;
+    const probe_ops_t *ops = probe_kinds[kind];
     for (const cJSON *c = obj->child; c; c = c->next) {
         if (!key_for_kind(c->string, kind)) {
             config_json_path(fp, sizeof(fp), path, c->string);
-            return config_json_fail(cx, fp, "unknown key for kind %s", kind_names[kind]);
+            return config_json_fail(cx, fp, "unknown key for kind %s", ops->name);
         }
     }
     if (!(v = config_json_field(obj, path, "expect", fp)))
@@ -377,31 +284,25 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
         config_json_cidrs(cx, v, fp, &p->resolved_within) != 0)
         return -1;
 
-    switch (p->kind) {
-    case KIND_TCP:
-        if (!(v = config_json_field(obj, path, "host", fp)))
-            return config_json_fail(cx, fp, "required for kind tcp");
-        if (probe_host(cx, v, fp, p) != 0)
-            return -1;
-        if (!(v = config_json_field(obj, path, "port", fp)))
-            return config_json_fail(cx, fp, "required for kind tcp");
-        return config_json_int(cx, v, fp, 1, 65535, &p->port);
-    case KIND_HTTP:
-    case KIND_HTTPS:
-        return probe_http(cx, obj, path, p);
-    case KIND_POSTGRES:
-        return probe_postgres(cx, obj, path, p);
-    case KIND_DNS:
-        return probe_dns(cx, obj, path, p);
-    default:
-        return config_json_fail(cx, path, "unknown kind");
+    if ((v = config_json_field(obj, path, "family", fp))) {
+        int f = -1;
+        for (int i = 0; families[i] && cJSON_IsString(v); i++)
+            if (strcmp(v->valuestring, families[i]) == 0)
+                f = i;
+        if (f < 0)
+            return config_json_fail(cx, fp, "must be one of any, ipv4, ipv6, all");
+        p->family = (probe_family_t)f;
     }
+    return ops->parse(cx, obj, path, p);
 }
 
 void config_probe_clear(config_probe_t *p)
 {
     if (!p)
         return;
+    const probe_ops_t *ops = probe_ops_for(p->kind);
+    if (ops && ops->clear)
+        ops->clear(p);
     for (size_t i = 0; i < p->n_headers; i++) {
         free(p->headers[i].name);
         free(p->headers[i].value);
@@ -409,7 +310,7 @@ void config_probe_clear(config_probe_t *p)
     free(p->headers);
     char **strs[] = {&p->name, &p->host, &p->url, &p->method, &p->body_contains, &p->ca_file,
                      &p->user, &p->dbname, &p->password_env, &p->password_file, &p->sslmode,
-                     &p->sslrootcert, &p->query, &p->server};
+                     &p->sslrootcert, &p->query, &p->server, &p->channel_binding};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     free(p->status);
@@ -440,27 +341,11 @@ const char *config_probe_ca_file(const config_t *cfg, const config_probe_t *p)
 
 void config_probe_target(const config_probe_t *p, char *buf, size_t len)
 {
+    const probe_ops_t *ops = probe_ops_for(p->kind);
     if (len == 0)
         return;
-    switch (p->kind) {
-    case KIND_TCP:
-    case KIND_POSTGRES:
-        if (strchr(p->host ? p->host : "", ':'))
-            snprintf(buf, len, "[%s]:%d", p->host, p->port);
-        else
-            snprintf(buf, len, "%s:%d", p->host ? p->host : "?", p->port);
-        break;
-    case KIND_HTTP:
-    case KIND_HTTPS:
-        /* Reports, list and logs show the URL without userinfo, query and fragment. */
-        redact_url(p->url ? p->url : "?", buf, len);
-        break;
-    case KIND_DNS:
-        snprintf(buf, len, "%s %s%s%s", p->query ? p->query : "?", p->qtype == 28 ? "AAAA" : "A",
-                 p->server ? " @" : "", p->server ? p->server : "");
-        break;
-    default:
+    if (ops)
+        ops->target(p, buf, len);
+    else
         snprintf(buf, len, "?");
-        break;
-    }
 }

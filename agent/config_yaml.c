@@ -28,6 +28,7 @@ struct yaml_build {
     char *key[CONFIG_YAML_DEPTH_MAX]; /* NULL: the mapping's next scalar is a key */
     size_t depth;
     int documents;
+    bool stream; /* every document into one array (k8s objects), not exactly one */
 };
 
 /* The scalar types a value can resolve to. */
@@ -270,6 +271,13 @@ static int yb_key(struct yaml_build *b, const yaml_event_t *ev)
 static int yb_attach(struct yaml_build *b, cJSON *node)
 {
     bool ok;
+    if (b->depth == 0 && b->stream) {
+        if (!cJSON_AddItemToArray(b->root, node)) {
+            cJSON_Delete(node);
+            return yb_oom(b);
+        }
+        return 0;
+    }
     if (b->depth == 0) {
         b->root = node;
         return 0;
@@ -333,7 +341,7 @@ static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
         *done = true;
         return 0;
     case YAML_DOCUMENT_START_EVENT:
-        if (++b->documents > 1)
+        if (++b->documents > 1 && !b->stream)
             return yb_fail(b, ev->start_mark, "more than one YAML document (a config is "
                            "exactly one)");
         return 0;
@@ -356,7 +364,8 @@ static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
     }
 }
 
-int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
+static int config_yaml_build(const char *text, size_t len, bool stream, cJSON **out, char *err,
+                             size_t errlen)
 {
     struct yaml_build *b = NULL;
     yaml_parser_t ps;
@@ -375,6 +384,11 @@ int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, s
     b->len = text ? len : 0;
     b->err = err;
     b->errlen = errlen;
+    b->stream = stream;
+    if (stream && !(b->root = cJSON_CreateArray())) {
+        yb_oom(b);
+        goto done;
+    }
     if (!yaml_parser_initialize(&ps)) {
         yb_oom(b);
         goto done;
@@ -409,4 +423,14 @@ done:
         free(b);
     }
     return rc;
+}
+
+int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
+{
+    return config_yaml_build(text, len, false, out, err, errlen);
+}
+
+int config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
+{
+    return config_yaml_build(text, len, true, out, err, errlen);
 }

@@ -24,4 +24,9 @@
  * (only comments) is -1 "empty config ...". The caller frees *out with cJSON_Delete. */
 int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
 
+/* The same for a stream of documents (`---` separated, as kubectl and kustomize write
+ * objects): *out is an array with one node per document, in order (an empty document is a
+ * null). An empty stream is an empty array. Same errors and return values otherwise. */
+int config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
+
 #endif

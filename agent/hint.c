@@ -1,23 +1,16 @@
-/* hint.c: verdict_hint, the one-sentence "likely cause and next command" of a failed or
- * inconclusive probe (verdict.h). Split from verdict.c because the sentences are long.
- * Hints see only the target, never credentials; URLs lose userinfo and query on the way. */
-#include "verdict.h"
+/* hint.c: the one-sentence "likely cause and next command" of a failed or inconclusive probe
+ * (hint.h). Hints see only the target, never credentials; URLs lose userinfo and query on the
+ * way. A kind's own sentences come first (probe_ops_t.hint); these are the shared ones.
+ * hint_write retries with tighter limits when a sentence did not fit, so a hint is always a
+ * whole sentence. */
+#include "hint.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Pieces of the target a hint names. Each is cut to a limit (with "...") so that the
- * sentence fits RESULT_HINT_LEN whatever the target; verdict_hint retries with tighter limits
- * when a sentence did not fit, so a hint is always a whole sentence. */
-typedef struct {
-    char endpoint[100]; /* host:port (tcp, postgres, http), or the query name (dns) */
-    char host[90];      /* host alone, or the query name */
-    char port[8];
-    char url[128];      /* http(s): scheme://host[:port]/path, no userinfo or query */
-    char ns[72];        /* "-n govtech" or "-n <namespace>" */
-    char rerun[200];    /* `ztprobe run ... --only NAME` */
-} hint_parts_t;
+#include "probe.h"
+#include "verdict.h"
 
 typedef struct {
     size_t host, ns, path, name;
@@ -70,10 +63,9 @@ static void split_host_port(hint_parts_t *p, const char *s, size_t n, const char
              p->port);
 }
 
-static void parse_url(hint_parts_t *p, const char *t, probe_kind_t kind,
-                      const hint_limits_t *lim)
+static void parse_url(hint_parts_t *p, const char *t, const hint_limits_t *lim)
 {
-    const char *defport = kind == KIND_HTTPS ? "443" : "80";
+    const char *defport = "80";
     const char *scheme = "";
     const char *auth = strstr(t, "://");
     if (auth != NULL) {
@@ -135,25 +127,30 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
         snprintf(p->rerun, sizeof(p->rerun), "`ztprobe run -v --only %.80s`", name);
     }
 
-    switch (r->kind) {
-    case KIND_HTTP:
-    case KIND_HTTPS:
-        parse_url(p, r->target, r->kind, lim);
-        break;
-    case KIND_DNS:
-        parse_dns(p, r->target, lim);
-        break;
-    default:
-        split_host_port(p, r->target, strnlen(r->target, sizeof(r->target)),
-                        r->kind == KIND_POSTGRES ? "5432" : "", lim);
-        snprintf(p->url, sizeof(p->url), "%s", p->endpoint);
-        break;
+    /* The url of a url target (its path is worth naming), else host:port. */
+    if (strstr(r->target, "://") != NULL)
+        parse_url(p, r->target, lim);
+    else if (!r->host[0] && strpbrk(r->target, " /@") != NULL)
+        parse_dns(p, r->target, lim); /* "name A @server", read back from a report */
+    else if (!r->host[0])
+        split_host_port(p, r->target, strnlen(r->target, sizeof(r->target)), "", lim);
+    if (r->host[0]) { /* the parsed target the session recorded wins */
+        char port[8] = "";
+        if (r->port > 0 && r->port <= 65535)
+            snprintf(port, sizeof(port), "%d", r->port & 0xffff);
+        copy_cut(p->host, sizeof(p->host), r->host, strnlen(r->host, sizeof(r->host)), lim->host);
+        snprintf(p->port, sizeof(p->port), "%s", port);
+        bool v6 = strchr(p->host, ':') != NULL;
+        snprintf(p->endpoint, sizeof(p->endpoint), "%s%.88s%s%s%.7s", v6 && port[0] ? "[" : "",
+                 p->host, v6 && port[0] ? "]" : "", port[0] ? ":" : "", port);
     }
+    if (!p->url[0])
+        snprintf(p->url, sizeof(p->url), "%s", p->endpoint);
 }
 
 #define HINT(...) snprintf(buf, len, __VA_ARGS__)
 
-static void hint_dns_unanswered(const hint_parts_t *p, const char *why, char *buf, size_t len)
+void hint_dns_unanswered(const hint_parts_t *p, const char *why, char *buf, size_t len)
 {
     HINT("No DNS server answered the query for %s (%s): DNS egress from this pod is probably "
          "blocked, so allow UDP and TCP port 53 to kube-dns (namespace kube-system, "
@@ -164,7 +161,7 @@ static void hint_dns_unanswered(const hint_parts_t *p, const char *why, char *bu
 /* Shared by allow probes and, for the DNS phase, every probe. */
 static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
-    const char *within = r->kind == KIND_DNS ? "answers_within" : "resolved_within";
+    const char *within = "resolved_within";
     switch (r->outcome) {
     case OUTCOME_DNS_TIMEOUT:
         hint_dns_unanswered(p, "dns_timeout", buf, len);
@@ -180,13 +177,6 @@ static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf,
              p->host, p->ns);
         return true;
     case OUTCOME_DNS_ERROR:
-        /* dns.c's wording when expect_rcode is nxdomain and the name resolved. */
-        if (r->kind == KIND_DNS && strstr(r->detail, "expected NXDOMAIN")) {
-            HINT("%s exists although the probe expects NXDOMAIN: remove the record or fix the "
-                 "name or expect_rcode; see `nslookup %s`.",
-                 p->host, p->host);
-            return true;
-        }
         HINT("Resolving %s failed with a DNS server error (SERVFAIL, REFUSED or a malformed "
              "answer): check the DNS server with `kubectl logs -n kube-system -l "
              "k8s-app=kube-dns`.",
@@ -202,7 +192,7 @@ static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf,
     }
 }
 
-static void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
+void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
     HINT("The probe ended in %s: see the detail and rerun with %s.", outcome_name(r->outcome),
          p->rerun);
@@ -212,16 +202,6 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
 {
     if (hint_resolution(r, p, buf, len))
         return;
-    if (r->kind == KIND_DNS && outcome_connected(r->outcome)) { /* not a dns probe's outcome */
-        hint_generic(r, p, buf, len);
-        return;
-    }
-    if (r->kind == KIND_DNS &&
-        (r->outcome == OUTCOME_TIMEOUT || r->outcome == OUTCOME_UNREACHABLE ||
-         r->outcome == OUTCOME_REFUSED)) {
-        hint_dns_unanswered(p, outcome_name(r->outcome), buf, len);
-        return;
-    }
     switch (r->outcome) {
     case OUTCOME_TIMEOUT:
         HINT("The connection to %s timed out (packets dropped): an egress rule for this pod is "
@@ -295,14 +275,7 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
 
 static void hint_deny_fail(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
-    if (r->kind == KIND_DNS)
-        HINT("The DNS server answered for %s (%s) though DNS egress should be blocked: no "
-             "policy blocks port 53 from this pod (check its labels against the podSelector), "
-             "or the CNI does not enforce NetworkPolicy; run `kubectl get networkpolicies %s` "
-             "and `kubectl get pods %s --show-labels`.",
-             p->host, outcome_name(r->outcome), p->ns, p->ns);
-    else
-        HINT("The path to %s that the policy should block is open (%s): no default-deny "
+    HINT("The path to %s that the policy should block is open (%s): no default-deny "
              "policy selects this pod (its labels do not match the podSelector), an allow rule "
              "is too broad, or the CNI does not enforce NetworkPolicy; run `kubectl get "
              "networkpolicies %s` and `kubectl get pods %s --show-labels`.",
@@ -317,18 +290,16 @@ static void hint_deny_inconclusive(const result_t *r, const hint_parts_t *p, cha
         HINT("The probe failed with an internal error, so the path was not tested: see the "
              "detail and rerun with %s.",
              p->rerun);
-    } else if (r->kind == KIND_DNS && outcome_connected(r->outcome)) {
-        hint_generic(r, p, buf, len);
-    } else if (r->kind != KIND_DNS && outcome_is_dns(r->outcome)) {
+    } else if (outcome_is_dns(r->outcome)) {
         HINT("%s could not be resolved (%s), so the path was not tested: fix DNS first (the "
              "name, or UDP and TCP port 53 egress to kube-dns in kube-system), then rerun.",
              p->host, o);
-    } else if (r->kind != KIND_DNS && r->outcome == OUTCOME_CIDR_MISMATCH) {
+    } else if (r->outcome == OUTCOME_CIDR_MISMATCH) {
         HINT("%s resolved outside resolved_within, so the probe did not connect and the path "
              "was not tested: update resolved_within (or the ipBlock) to the addresses "
              "`nslookup %s` returns.",
              p->host, p->host);
-    } else if (r->kind != KIND_DNS && r->outcome == OUTCOME_REFUSED) {
+    } else if (r->outcome == OUTCOME_REFUSED) {
         HINT("%s refused the connection, which proves neither way: a policy rejected it (add "
              "\"refused\" to deny_outcomes if your CNI rejects instead of dropping) or nothing "
              "listens on port %s (check `kubectl get endpoints %s`).",
@@ -340,7 +311,43 @@ static void hint_deny_inconclusive(const result_t *r, const hint_parts_t *p, cha
     }
 }
 
-void verdict_hint(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t len)
+/* family: all, where one family passed and the other did not: the classic cause is an
+ * ipBlock (or its except ranges) written for one family only. */
+static bool hint_families(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
+{
+    const probe_ops_t *ops = probe_ops_for(r->kind);
+    bool seen[2] = {false, false}, bad[2] = {false, false};
+    outcome_t bad_o[2] = {OUTCOME_ERROR, OUTCOME_ERROR};
+    const char *bad_a[2] = {"", ""};
+    for (size_t i = 0; i < r->n_addr_results && i < RESULT_MAX_ADDRS; i++) {
+        const result_addr_t *a = &r->addr_results[i];
+        int f = strchr(a->address, ':') != NULL;
+        bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome) : a->outcome != OUTCOME_OK;
+        seen[f] = true;
+        if (broke && !bad[f]) {
+            bad[f] = true;
+            bad_o[f] = a->outcome;
+            bad_a[f] = a->address;
+        }
+    }
+    if (!seen[0] || !seen[1] || bad[0] == bad[1])
+        return false;
+    int b = bad[1], g = !b;
+    const char *fam[2] = {"IPv4", "IPv6"};
+    if (r->expect == EXPECT_DENY)
+        HINT("The deny held over %s but not over %s (%s at %.46s): the policy's ipBlocks or "
+             "their except ranges are written for %s only, so the %s path is open; add the %s "
+             "CIDRs to them (`kubectl get networkpolicy %s -o yaml`).",
+             fam[g], fam[b], outcome_name(bad_o[b]), bad_a[b], fam[g], fam[b], fam[b], p->ns);
+    else
+        HINT("%s answers over %s but not over %s (%s at %.46s): the allow rule's ipBlock covers "
+             "%s only, or the service does not listen on %s; check `kubectl get networkpolicy "
+             "%s -o yaml` and the Service's ipFamilies.",
+             p->endpoint, fam[g], fam[b], outcome_name(bad_o[b]), bad_a[b], fam[g], fam[b], p->ns);
+    return true;
+}
+
+void hint_write(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t len)
 {
     hint_parts_t p;
 
@@ -351,7 +358,12 @@ void verdict_hint(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t le
         return;
     for (size_t level = 0; level < HINT_LEVELS; level++) {
         parts_init(&p, r, ctx, &hint_limits[level]);
-        if (r->expect == EXPECT_ALLOW)
+        const probe_ops_t *ops = probe_ops_for(r->kind);
+        if (hint_families(r, &p, buf, len))
+            ;
+        else if (ops && ops->hint && ops->hint(r, &p, buf, len))
+            ;
+        else if (r->expect == EXPECT_ALLOW)
             hint_allow(r, &p, buf, len);
         else if (r->verdict == VERDICT_FAIL)
             hint_deny_fail(r, &p, buf, len);

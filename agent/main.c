@@ -36,6 +36,8 @@ int main(int argc, char **argv)
         return cmd_validate(&o);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(&o);
+    if (strcmp(cmd, "policy") == 0)
+        return cmd_policy(&o);
     log_error("unknown command \"%s\"; see 'ztprobe help'", cmd);
     return EXIT_USAGE;
 }

@@ -5,11 +5,14 @@
  * Rendering the matrix as text or JSON is in merge_render.c. */
 #include "merge.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "merge_int.h"
+#include "report.h"
 
 merge_t *merge_create(void)
 {
@@ -21,7 +24,7 @@ void merge_destroy(merge_t *m)
     if (m == NULL)
         return;
     for (size_t i = 0; i < m->n; i++)
-        free(m->src[i].rep.results);
+        report_free(&m->src[i].rep);
     free(m->src);
     free(m);
 }
@@ -219,4 +222,16 @@ bool merge_ok(const merge_t *m)
     merge_totals_t t = merge_totals(m);
     return t.reports > 0 && t.missing == 0 && t.failed == 0 && t.inconclusive == 0 &&
            merge_disagreements(m) == 0;
+}
+
+void merge_time_rfc3339(char *buf, size_t len, double unix_s)
+{
+    time_t t = (isfinite(unix_s) && unix_s > 0 && unix_s < 253402300800.0) ? (time_t)unix_s : 0;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        memset(&tm, 0, sizeof(tm));
+    int ms = t > 0 ? (int)((unix_s - (double)t) * 1000.0) : 0;
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
+             (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+             tm.tm_sec % 100, ms < 0 || ms > 999 ? 0 : ms);
 }

@@ -56,4 +56,25 @@ char *merge_render_text(const merge_t *m);
  * malloc'd, NULL on OOM. */
 char *merge_render_json(const merge_t *m);
 
+/* Kubernetes PolicyReports (wgpolicyk8s.io/v1alpha2) as multi-document YAML: one object per
+ * namespace of the pods (pod.namespace; reports without one share an object with no
+ * metadata.namespace), named "ztprobe-NAMESPACE" (merge_policyreport_name), one result per pod
+ * x probe (policy "ztprobe", rule "ROLE/PROBE", result pass / fail / error for inconclusive,
+ * source "ztprobe", the pod as resource, outcome, target, detail and hint as properties), the
+ * summary counts, and an error result per missing report. now (Unix seconds) is the
+ * generated-at annotation. NULL with err set when a namespace is not a DNS-1123 label (no
+ * object could hold it); NULL with err empty when out of memory. */
+char *merge_render_policyreport(const merge_t *m, double now, char *err, size_t errlen);
+
+/* The object name for want: lower-cased, characters outside [a-z0-9-] as '-', at most 63
+ * characters (a DNS-1123 label); a name that had to change ends in "-" and 10 hex digits of a
+ * hash of want, so two long names never collide into one. */
+void merge_policyreport_name(const char *want, char *out, size_t outlen);
+
+/* One self-contained HTML page: the matrix of roles (rows, one per pod) by targets (columns),
+ * a cell entry per probe with verdict (as text and colour), outcome, detail and hint; the
+ * summary, the diagnoses, disagreements and missing reports, and the time now (Unix seconds).
+ * No script, no external asset; every string HTML-escaped. malloc'd, NULL on OOM. */
+char *merge_render_html(const merge_t *m, double now);
+
 #endif

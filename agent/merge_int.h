@@ -55,4 +55,8 @@ typedef struct {
 /* Reports read and missing, and the verdicts of all their results. */
 merge_totals_t merge_totals(const merge_t *m);
 
+/* unix_s as RFC 3339 in UTC with milliseconds ("2026-11-26T05:00:00.123Z", 25 bytes with the
+ * NUL); a time that is not finite, not positive or past year 9999 reads as the epoch. */
+void merge_time_rfc3339(char *buf, size_t len, double unix_s);
+
 #endif

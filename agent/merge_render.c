@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "merge_int.h"
+#include "report.h"
 #include "strbuf.h"
 #include "verdict.h"
 
@@ -36,11 +37,13 @@ static void cell_text(const merge_t *m, size_t i, const char *name, char *buf, s
 {
     const result_t *r = merge_find_result(&m->src[i].rep, name);
     static const char *const vname[] = {"pass", "FAIL", "inconcl."};
-    if (r == NULL)
+    char oc[RESULT_OUTCOME_TEXT_LEN];
+    if (r == NULL) {
         snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%s %s", vname[(unsigned)r->verdict <= 2 ? r->verdict : 2],
-                 outcome_name(r->outcome));
+        return;
+    }
+    report_outcome_text(r, oc, sizeof(oc));
+    snprintf(buf, len, "%s %s", vname[(unsigned)r->verdict <= 2 ? r->verdict : 2], oc);
 }
 
 typedef struct {
@@ -52,7 +55,7 @@ typedef struct {
 static void width_row(const merge_t *m, const char *role, const result_t *first, void *ud)
 {
     text_ctx_t *c = ud;
-    char cell[64];
+    char cell[RESULT_OUTCOME_TEXT_LEN + 16];
     if (2 + strbuf_utf8_width(first->name, SIZE_MAX) > c->first_w)
         c->first_w = 2 + strbuf_utf8_width(first->name, SIZE_MAX);
     for (size_t i = 0; i < m->n; i++) {
@@ -67,7 +70,7 @@ static void width_row(const merge_t *m, const char *role, const result_t *first,
 static void text_row(const merge_t *m, const char *role, const result_t *first, void *ud)
 {
     text_ctx_t *c = ud;
-    char cell[64];
+    char cell[RESULT_OUTCOME_TEXT_LEN + 16];
     strbuf_puts(c->b, "  ");
     text_cell(c->b, first->name, c->first_w - 2 + 2);
     for (size_t i = 0; i < m->n; i++) {

@@ -1,5 +1,5 @@
 /* outcome.h: the one status enum of ztprobe. Every attempt of every probe ends in exactly
- * one outcome (SPEC.md "Outcomes"); names are printed only at the edge (reports, logs). */
+ * one outcome (the reference, "Outcomes"); names are printed only at the edge (reports, logs). */
 #ifndef ZT_OUTCOME_H
 #define ZT_OUTCOME_H
 
@@ -32,10 +32,10 @@ typedef uint32_t outcome_mask_t;
 #define OUTCOME_BIT(o) ((outcome_mask_t)1u << (unsigned)(o))
 #define OUTCOME_DEFAULT_DENY (OUTCOME_BIT(OUTCOME_TIMEOUT) | OUTCOME_BIT(OUTCOME_UNREACHABLE))
 
-/* The SPEC name of an outcome ("dns_timeout"); "error" for out-of-range values. */
+/* The name of an outcome ("dns_timeout"); "error" for out-of-range values. */
 const char *outcome_name(outcome_t o);
 
-/* Parses a SPEC name; returns 0 and sets *out, or -1 when the name is unknown. */
+/* Parses an outcome name; returns 0 and sets *out, or -1 when the name is unknown. */
 int outcome_parse(const char *name, outcome_t *out);
 
 /* True when the outcome proves that a TCP connection was established (the path is open). */

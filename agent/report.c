@@ -1,4 +1,4 @@
-/* report.c: the JSON report of SPEC.md "Report", rendered by hand so the layout is stable and
+/* report.c: the JSON report (the reference, "Report"), rendered by hand so the layout is stable and
  * readable with 2-space indentation; the summary and report_free. Parsing a report back
  * (merge) is in report_parse.c. */
 #include "report.h"
@@ -34,12 +34,35 @@ summary_t report_summary(const report_t *r)
     return s;
 }
 
+void report_outcome_text(const result_t *res, char *buf, size_t len)
+{
+    size_t nr = res->n_addr_results < RESULT_MAX_ADDRS ? res->n_addr_results : RESULT_MAX_ADDRS;
+    size_t used = 0;
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (nr < 2) {
+        snprintf(buf, len, "%s", outcome_name(res->outcome));
+        return;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        const result_addr_t *a = &res->addr_results[i];
+        int n = snprintf(buf + used, len - used, "%s%s (%s)", i ? " / " : "", outcome_name(a->outcome),
+                         strchr(a->address, ':') ? "v6" : "v4");
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
 void report_free(report_t *r)
 {
     if (r == NULL)
         return;
     free(r->results);
+    free(r->policy);
     r->results = NULL;
+    r->policy = NULL;
     r->n_results = 0;
 }
 
@@ -104,7 +127,24 @@ static void json_time(strbuf_t *b, double unix_s)
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
-static void render_result(strbuf_t *b, const result_t *res)
+/* "policy": what the NetworkPolicies intend (run --policies). */
+static void render_policy(strbuf_t *b, const result_policy_t *p)
+{
+    strbuf_puts(b, ",\n      \"policy\": { \"intended\": ");
+    strbuf_json_str(b, p->intended, sizeof(p->intended));
+    strbuf_puts(b, ", \"by\": [");
+    for (size_t i = 0; i < p->n_by && i < RESULT_POLICY_BY_MAX; i++) {
+        strbuf_puts(b, i ? ", { \"policy\": " : "{ \"policy\": ");
+        strbuf_json_str(b, p->by[i].policy, sizeof(p->by[i].policy));
+        strbuf_printf(b, ", \"direction\": \"%s\", \"rule\": %d }", p->by[i].egress ? "egress" : "ingress",
+                      p->by[i].rule);
+    }
+    strbuf_puts(b, "], \"reason\": ");
+    json_str_or_null(b, p->reason, sizeof(p->reason));
+    strbuf_puts(b, " }");
+}
+
+static void render_result(strbuf_t *b, const result_t *res, bool waited, const result_policy_t *pol)
 {
     strbuf_puts(b, "    {\n      \"name\": ");
     strbuf_json_str(b, res->name, sizeof(res->name));
@@ -122,11 +162,28 @@ static void render_result(strbuf_t *b, const result_t *res)
     json_str_or_null(b, res->detail, sizeof(res->detail));
     strbuf_puts(b, ",\n      \"hint\": ");
     json_str_or_null(b, res->hint, sizeof(res->hint));
+    if (pol)
+        render_policy(b, pol);
     strbuf_printf(b, ",\n      \"attempts\": %d,\n      \"duration_ms\": ", res->attempts);
     json_ms(b, res->duration_ms, false);
+    if (waited) {
+        strbuf_puts(b, ",\n      \"converged_after_ms\": ");
+        json_ms(b, res->converged_after_ms, true);
+    }
     strbuf_puts(b, ",\n      \"addresses\": [");
     size_t na = res->n_addrs < RESULT_MAX_ADDRS ? res->n_addrs : RESULT_MAX_ADDRS;
-    for (size_t i = 0; i < na; i++) {
+    size_t nr = res->n_addr_results < RESULT_MAX_ADDRS ? res->n_addr_results : RESULT_MAX_ADDRS;
+    /* family: all: one object per address probed, with its own outcome. */
+    for (size_t i = 0; i < nr; i++) {
+        strbuf_puts(b, i > 0 ? ",\n        { \"address\": " : "\n        { \"address\": ");
+        strbuf_json_str(b, res->addr_results[i].address, RESULT_ADDR_LEN);
+        strbuf_puts(b, ", \"outcome\": ");
+        strbuf_json_str(b, outcome_name(res->addr_results[i].outcome), 32);
+        strbuf_puts(b, ", \"duration_ms\": ");
+        json_ms(b, res->addr_results[i].duration_ms, false);
+        strbuf_puts(b, i + 1 == nr ? " }\n      " : " }");
+    }
+    for (size_t i = 0; nr == 0 && i < na; i++) {
         if (i > 0)
             strbuf_puts(b, ", ");
         strbuf_json_str(b, res->addrs[i], RESULT_ADDR_LEN);
@@ -159,6 +216,10 @@ char *report_render_json(const report_t *r, const char *agent_version)
     json_time(&b, r->started_at);
     strbuf_puts(&b, ",\n  \"duration_ms\": ");
     json_ms(&b, r->duration_ms, false);
+    if (r->waited) { /* run --wait only: a plain run's report keeps the v1 layout */
+        strbuf_puts(&b, ",\n  \"converged_after_ms\": ");
+        json_ms(&b, r->converged_after_ms, true);
+    }
     strbuf_printf(&b,
                   ",\n  \"summary\": { \"total\": %d, \"passed\": %d, \"failed\": %d, "
                   "\"inconclusive\": %d, \"ok\": %s },\n  \"diagnoses\": [",
@@ -174,7 +235,7 @@ char *report_render_json(const report_t *r, const char *agent_version)
     strbuf_puts(&b, nd > 0 ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [");
     for (size_t i = 0; i < r->n_results; i++) {
         strbuf_puts(&b, i > 0 ? ",\n" : "\n");
-        render_result(&b, &r->results[i]);
+        render_result(&b, &r->results[i], r->waited, r->policy ? &r->policy[i] : NULL);
     }
     strbuf_puts(&b, r->n_results > 0 ? "\n  ]\n}\n" : "]\n}\n");
     return strbuf_take(&b);

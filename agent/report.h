@@ -1,4 +1,4 @@
-/* report.h: rendering a report (SPEC.md "Report") as JSON or as a text table, and parsing a
+/* report.h: rendering a report (the reference, "Report") as JSON or as a text table, and parsing a
  * JSON report back (merge). Pure: renderers write into memory, the caller does the I/O. */
 #ifndef ZT_REPORT_H
 #define ZT_REPORT_H
@@ -28,6 +28,10 @@ char *report_render_text(const report_t *r, bool color);
  * REPORT_PIECE_MAX bytes) and freed once converted, at most REPORT_MAX_RESULTS results, and
  * unknown top-level members are skipped unparsed. Returns 0, or -1 with a reason in err. */
 int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen);
+
+/* The outcome as a person reads it: the outcome's name, or for a family: all probe each
+ * address's, compactly ("timeout (v4) / ok (v6)"). */
+void report_outcome_text(const result_t *res, char *buf, size_t len);
 
 void report_free(report_t *r); /* frees results; r itself belongs to the caller */
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "report.h"
 #include "strbuf.h"
 #include "verdict.h"
 
@@ -116,7 +117,9 @@ static void jb_result_body(strbuf_t *b, const result_t *res)
     strbuf_puts(b, ", verdict ");
     strbuf_puts(b, verdict_name(res->verdict));
     strbuf_puts(b, ", outcome ");
-    strbuf_puts(b, outcome_name(res->outcome));
+    char oc[RESULT_OUTCOME_TEXT_LEN];
+    report_outcome_text(res, oc, sizeof(oc)); /* family all: each address's */
+    strbuf_puts(b, oc);
     strbuf_puts(b, "\ntarget: ");
     jb_xml(b, res->target, sizeof(res->target), false);
     if (res->detail[0] != '\0') {

@@ -1,4 +1,4 @@
-/* report_parse.c: reading a JSON report (SPEC.md "Report") back with cJSON, for merge. Split
+/* report_parse.c: reading a JSON report (the reference, "Report") back with cJSON, for merge. Split
  * from report.c along the render / parse seam. The parser treats its input as hostile: every
  * type is checked, every copy bounded. */
 #include "report.h"
@@ -158,7 +158,7 @@ static int get_enum(pctx_t *c, const cJSON *obj, const char *key, int *out)
     return 0;
 }
 
-static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
+static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
 {
     int kind = 0, expect = 0, verdict = 0, outcome = 0;
     if (!cJSON_IsObject(it))
@@ -178,6 +178,15 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
     char shown[sizeof(res->target)];
     redact_url(res->target, shown, sizeof(shown));
     memcpy(res->target, shown, sizeof(shown));
+    /* Present exactly when the report says it waited (run --wait), so that a report renders
+     * back as it was read. */
+    res->converged_after_ms = -1.0;
+    bool has_conv = cJSON_GetObjectItemCaseSensitive(it, "converged_after_ms") != NULL;
+    if (has_conv != waited)
+        return perr(c, "converged_after_ms", waited ? "missing (the report has converged_after_ms)"
+                                                    : "present without the report's converged_after_ms");
+    if (waited && get_ms(c, it, "converged_after_ms", true, &res->converged_after_ms) < 0)
+        return -1;
     res->kind = (probe_kind_t)kind;
     res->expect = (expect_t)expect;
     res->verdict = (verdict_t)verdict;
@@ -187,16 +196,31 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res)
     if (!cJSON_IsArray(addrs))
         return perr(c, "addresses", "must be an array");
     const cJSON *a;
+    /* Strings, or (family: all) objects {"address", "outcome", "duration_ms"}: one shape per
+     * list, as the agent writes it. */
+    bool objects = cJSON_IsObject(addrs->child);
     cJSON_ArrayForEach(a, addrs) {
         if (res->n_addrs >= RESULT_MAX_ADDRS)
             return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
+        if (cJSON_IsObject(a) != objects)
+            return perr(c, "addresses", "entries must all be address strings or all objects");
+        const cJSON *ad = objects ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
         /* Only what the agent itself writes: IP literals, so a parsed report renders and
          * parses back the same (merge reads reports from other pods). */
         unsigned char bin[16];
-        if (!cJSON_IsString(a) || strlen(a->valuestring) >= RESULT_ADDR_LEN ||
-            (inet_pton(AF_INET, a->valuestring, bin) != 1 && inet_pton(AF_INET6, a->valuestring, bin) != 1))
-            return perr(c, "addresses", "entries must be address strings");
-        copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, a->valuestring);
+        if (!cJSON_IsString(ad) || strlen(ad->valuestring) >= RESULT_ADDR_LEN ||
+            (inet_pton(AF_INET, ad->valuestring, bin) != 1 && inet_pton(AF_INET6, ad->valuestring, bin) != 1))
+            return perr(c, "addresses", objects ? "entries must be objects with an address string"
+                                                : "entries must be address strings");
+        copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, ad->valuestring);
+        if (!objects)
+            continue;
+        result_addr_t *ra = &res->addr_results[res->n_addr_results++];
+        int oc = 0;
+        copy_trunc(ra->address, RESULT_ADDR_LEN, ad->valuestring);
+        if (get_enum(c, a, "outcome", &oc) < 0 || get_ms(c, a, "duration_ms", false, &ra->duration_ms) < 0)
+            return -1;
+        ra->outcome = (outcome_t)oc;
     }
 
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "timings_ms");
@@ -332,7 +356,7 @@ static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_
         cJSON *it = parse_piece(c, "", text, sp);
         if (it == NULL)
             return -1;
-        int rc = parse_result(c, it, &r->results[r->n_results]);
+        int rc = parse_result(c, it, &r->results[r->n_results], r->waited);
         cJSON_Delete(it);
         if (rc < 0)
             return -1;
@@ -370,6 +394,10 @@ static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_
         return perr(c, "started_at", "must be RFC 3339 UTC (2026-11-26T05:00:00.123Z)");
     if (get_ms(c, root, "duration_ms", false, &r->duration_ms) < 0)
         return -1;
+    r->waited = cJSON_GetObjectItemCaseSensitive(root, "converged_after_ms") != NULL;
+    r->converged_after_ms = -1.0;
+    if (r->waited && get_ms(c, root, "converged_after_ms", true, &r->converged_after_ms) < 0)
+        return -1;
 
     const cJSON *diags = cJSON_GetObjectItemCaseSensitive(root, "diagnoses");
     if (!cJSON_IsArray(diags))
@@ -392,13 +420,23 @@ static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_
     if (parse_results(c, text, rspan, r) < 0)
         return -1;
     c->path[0] = '\0';
+    if (r->waited) {
+        /* The whole matrix converged exactly when every probe did. */
+        bool all = true;
+        for (size_t i = 0; i < r->n_results; i++)
+            all = all && r->results[i].converged_after_ms >= 0;
+        if (all != (r->converged_after_ms >= 0))
+            return perr(c, "converged_after_ms", all ? "null although every result converged"
+                                                     : "a number although a result never converged");
+    }
     return parse_summary(c, root, r);
 }
 
 /* The top-level members the report schema has (others, from newer agents, are skipped
  * unparsed). */
 static const char *const root_keys[] = {"schema", "agent_version", "role", "pod", "started_at",
-                                        "duration_ms", "summary", "diagnoses", NULL};
+                                        "duration_ms", "converged_after_ms", "summary", "diagnoses",
+                                        NULL};
 
 /* Walks the root object without building it: each known member but results is parsed on its
  * own into *root; results is left as a span (parse_results). Syntax is checked throughout. */

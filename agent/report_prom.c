@@ -2,7 +2,8 @@
  * file written by `watch`, a node-exporter textfile collector, or a Pushgateway PUT.
  * Every family is written whole (HELP, TYPE, then all its samples) because promtool and the
  * Pushgateway reject a family split in two. All families are gauges: each run replaces the
- * previous values; nothing accumulates across runs in a one-shot process. */
+ * previous values; nothing accumulates across runs in a one-shot process. The exception is
+ * watch's verdict change counter (render_history_families), kept across its runs. */
 #include "report_formats.h"
 
 #include <math.h>
@@ -55,6 +56,11 @@ static void pb_label(strbuf_t *b, bool first, const char *name, const char *valu
 static void pb_family(strbuf_t *b, const char *name, const char *help)
 {
     strbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void pb_counter(strbuf_t *b, const char *name, const char *help)
+{
+    strbuf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 }
 
 /* A sample value. Go's ParseFloat reads "%.17g" exactly; NaN for nonsense input. */
@@ -128,7 +134,7 @@ static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n
      * outcome changes, the old series goes stale at the next scrape, or vanishes with the
      * Pushgateway's PUT, which replaces the whole group. Counting needs `or vector(0)`. */
     pb_family(b, "ztprobe_probe_outcome",
-              "1 for the outcome the probe's verdict rests on (SPEC.md Outcomes).");
+              "1 for the outcome the probe's verdict rests on (outcomes: docs/reference.md).");
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
@@ -196,7 +202,7 @@ static void render_run_families(strbuf_t *b, const report_t *reports, size_t n)
         }
     }
 
-    /* Only the diagnoses made: their set is open-ended (SPEC.md says "at least"). */
+    /* Only the diagnoses made: their set is open-ended (the reference says "at least"). */
     pb_family(b, "ztprobe_diagnosis",
               "1 for each report-wide diagnosis of the last run (dns_blocked, "
               "policy_not_enforced, role_labels_mismatch, ...).");
@@ -219,10 +225,86 @@ static void render_run_families(strbuf_t *b, const report_t *reports, size_t n)
     }
 }
 
+/* watch only (the reports carry a history): when each verdict last changed and how often.
+ * The counter is the one family that accumulates: it counts since the watch started, and a
+ * restart resets it, which rate() and increase() expect of a counter. */
+static void render_history_families(strbuf_t *b, const report_t *reports, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        any = any || reports[i].history;
+    if (!any)
+        return;
+    pb_family(b, "ztprobe_probe_last_change_timestamp_seconds",
+              "Unix time of the end of the run in which the probe's current verdict was first "
+              "seen (watch; set by its first run).");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; reports[i].history && j < reports[i].n_results; j++) {
+            const result_t *res = &reports[i].results[j];
+            strbuf_puts(b, "ztprobe_probe_last_change_timestamp_seconds");
+            pb_probe_labels(b, &reports[i], res);
+            if (isfinite(res->last_change_at))
+                strbuf_printf(b, "} %.3f\n", res->last_change_at);
+            else
+                strbuf_puts(b, "} NaN\n");
+        }
+    pb_counter(b, "ztprobe_probe_verdict_changes_total",
+               "Verdict changes (pass, fail, inconclusive) of the probe between consecutive runs "
+               "since watch started.");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; reports[i].history && j < reports[i].n_results; j++) {
+            const result_t *res = &reports[i].results[j];
+            strbuf_puts(b, "ztprobe_probe_verdict_changes_total");
+            pb_probe_labels(b, &reports[i], res);
+            strbuf_printf(b, "} %lu\n", res->verdict_changes);
+        }
+}
+
+/* run --wait only: time to converge, the figure a post-deploy Job pushes. Probes that never
+ * passed have no sample (ztprobe_probe_success says they failed). */
+static void render_wait_families(strbuf_t *b, const report_t *reports, size_t n)
+{
+    bool any = false, all = false;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; reports[i].waited && j < reports[i].n_results; j++)
+            any = any || reports[i].results[j].converged_after_ms >= 0;
+    for (size_t i = 0; i < n; i++)
+        all = all || (reports[i].waited && reports[i].converged_after_ms >= 0);
+    if (any) {
+        pb_family(b, "ztprobe_probe_converged_after_seconds",
+                  "run --wait: seconds from the start of the run to the start of the round in which "
+                  "the probe first passed.");
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; reports[i].waited && j < reports[i].n_results; j++) {
+                const result_t *res = &reports[i].results[j];
+                if (res->converged_after_ms < 0)
+                    continue;
+                strbuf_puts(b, "ztprobe_probe_converged_after_seconds");
+                pb_probe_labels(b, &reports[i], res);
+                strbuf_puts(b, "}");
+                pb_seconds(b, res->converged_after_ms);
+            }
+    }
+    if (all) {
+        pb_family(b, "ztprobe_converged_after_seconds",
+                  "run --wait: seconds until every probe of the role had passed.");
+        for (size_t i = 0; i < n; i++) {
+            if (!reports[i].waited || reports[i].converged_after_ms < 0)
+                continue;
+            strbuf_puts(b, "ztprobe_converged_after_seconds");
+            pb_label(b, true, "role", reports[i].role, sizeof(reports[i].role));
+            strbuf_puts(b, "}");
+            pb_seconds(b, reports[i].converged_after_ms);
+        }
+    }
+}
+
 char *report_render_prometheus(const report_t *reports, size_t n)
 {
     strbuf_t b = {0};
     render_probe_families(&b, reports, n);
     render_run_families(&b, reports, n);
+    render_history_families(&b, reports, n);
+    render_wait_families(&b, reports, n);
     return strbuf_take(&b);
 }

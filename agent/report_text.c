@@ -51,7 +51,9 @@ static void render_row(strbuf_t *b, const result_t *res, const size_t *w, bool c
     if (color)
         strbuf_puts(b, ANSI_RESET);
     strbuf_pad(b, strlen(vn), w[COL_VERDICT] + 2);
-    text_cell(b, outcome_name(res->outcome), 32, w[COL_OUTCOME]);
+    char oc[RESULT_OUTCOME_TEXT_LEN];
+    report_outcome_text(res, oc, sizeof(oc));
+    text_cell(b, oc, sizeof(oc), w[COL_OUTCOME]);
     fmt_ms(ms, sizeof(ms), res->duration_ms);
     strbuf_pad(b, strlen(ms), w[COL_MS]); /* numbers align right */
     strbuf_puts(b, ms);
@@ -85,7 +87,9 @@ static void render_table(strbuf_t *b, const report_t *r, bool color)
         cw[COL_KIND] = strlen(config_kind_name(res->kind));
         cw[COL_EXPECT] = strlen(config_expect_name(res->expect));
         cw[COL_VERDICT] = strlen(verdict_name(res->verdict));
-        cw[COL_OUTCOME] = strlen(outcome_name(res->outcome));
+        char oc[RESULT_OUTCOME_TEXT_LEN];
+        report_outcome_text(res, oc, sizeof(oc));
+        cw[COL_OUTCOME] = strlen(oc);
         cw[COL_MS] = strlen(ms);
         for (int c = 0; c < NCOL; c++)
             if (cw[c] > w[c])
@@ -98,6 +102,35 @@ static void render_table(strbuf_t *b, const report_t *r, bool color)
     strbuf_puts(b, "\n");
     for (size_t i = 0; i < r->n_results; i++)
         render_row(b, &r->results[i], w, color);
+}
+
+/* run --wait: when the matrix converged and which probe was last, or which never passed. */
+static void render_convergence(strbuf_t *b, const report_t *r, summary_t s)
+{
+    bool converged = r->converged_after_ms >= 0 && r->converged_after_ms < 1e12;
+    if (converged)
+        strbuf_printf(b, "converged after %.1f s", r->converged_after_ms / 1000.0);
+    else
+        strbuf_printf(b, "not converged: %d probe%s never passed while waiting", s.total - s.passed,
+                      s.total - s.passed == 1 ? "" : "s");
+    size_t shown = 0, n = 0;
+    for (size_t i = 0; i < r->n_results; i++) {
+        const result_t *res = &r->results[i];
+        /* Converged: the probes that took longest; not converged: those that never passed. */
+        bool pick = converged ? res->converged_after_ms > 0 && res->converged_after_ms >= r->converged_after_ms
+                              : res->converged_after_ms < 0;
+        if (!pick)
+            continue;
+        if (shown < 5) {
+            strbuf_puts(b, shown == 0 ? (converged ? " (last: " : " (") : ", ");
+            strbuf_put_safe(b, res->name, sizeof(res->name));
+            shown++;
+        }
+        n++;
+    }
+    if (n > shown)
+        strbuf_printf(b, ", and %zu more", n - shown);
+    strbuf_puts(b, shown > 0 ? ")\n" : "\n");
 }
 
 char *report_render_text(const report_t *r, bool color)
@@ -134,5 +167,7 @@ char *report_render_text(const report_t *r, bool color)
     strbuf_printf(&b, "\n%d probe%s: %d passed, %d failed, %d inconclusive (%.1f ms)\n",
                   s.total, s.total == 1 ? "" : "s", s.passed, s.failed, s.inconclusive,
                   r->duration_ms >= 0 && r->duration_ms < 1e12 ? r->duration_ms : 0.0);
+    if (r->waited)
+        render_convergence(&b, r, s);
     return strbuf_take(&b);
 }

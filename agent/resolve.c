@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 /* Lookups of one name and family in flight at the same time share one c-ares query: a
  * matrix of many probes to a few Services would otherwise send hundreds of identical
  * datagrams (times the ndots:5 search list) on one socket at once, and the replies that
@@ -75,8 +77,11 @@ static void resolver_rearm(resolver_t *r)
         return;
     }
     uint64_t ms = (uint64_t)t->tv_sec * 1000u + (uint64_t)t->tv_usec / 1000u;
-    /* +1: ares_timeout rounds down, and firing early just spins once more. */
-    loop_timer_start(r->loop, &r->timer, ms + 1, resolver_on_timer, r);
+    /* +1: ares_timeout rounds down, and firing early just spins once more. Unarmed (out of
+     * memory), c-ares would retry nothing: the probe's own deadline still ends the attempt. */
+    if (loop_timer_start(r->loop, &r->timer, ms + 1, resolver_on_timer, r) < 0)
+        log_error("resolver: cannot arm the c-ares timer (out of memory); lookups end at their "
+                  "probe's deadline");
 }
 
 static void resolver_on_fd(loop_t *loop, int fd, unsigned events, void *ud)

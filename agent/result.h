@@ -17,6 +17,20 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_DETAIL_LEN 256
 #define RESULT_HINT_LEN 384
 #define RESULT_TARGET_LEN 320
+#define RESULT_HOST_LEN 256
+#define RESULT_OUTCOME_TEXT_LEN 512 /* report_outcome_text: every address of a family: all probe */
+
+/* Facts a kind states about an attempt, for the hint (never parsed from detail). */
+#define RESULT_FACT_NOT_NXDOMAIN 1u /* dns: expected NXDOMAIN, got an answer */
+#define RESULT_FACT_PASSWORD_ENV 2u  /* postgres: the password variable could not be read */
+#define RESULT_FACT_PASSWORD_FILE 4u /* postgres: the password file could not be read */
+
+/* One address of a family: all probe. */
+typedef struct {
+    char address[RESULT_ADDR_LEN];
+    outcome_t outcome;
+    double duration_ms;
+} result_addr_t;
 
 typedef struct {
     char name[128];
@@ -31,10 +45,26 @@ typedef struct {
     double duration_ms;          /* whole probe, all attempts */
     char addrs[RESULT_MAX_ADDRS][RESULT_ADDR_LEN];
     size_t n_addrs;
+    /* family: all: every address probed, with its own outcome (the report's addresses are
+     * then objects); n_addr_results 0 otherwise. */
+    result_addr_t addr_results[RESULT_MAX_ADDRS];
+    size_t n_addr_results;
+    /* The parsed target, for hints: host (or a dns probe's query name) and port (0: none).
+     * Empty host in a report read back from JSON. */
+    char host[RESULT_HOST_LEN];
+    int port;
+    unsigned facts;              /* RESULT_FACT_* of the attempt the verdict rests on */
     /* Phase durations of the attempt the verdict rests on, in ms; negative: null.
      * dns: resolution; connect: TCP handshake; tls: TLS handshake; first_byte: from the
      * request (or startup packet) sent to the first byte of the answer. */
     double dns_ms, connect_ms, tls_ms, first_byte_ms;
+    /* run --wait (rendered only when the report's waited is set): ms from the start of the
+     * run to the start of the round in which the probe first passed; negative: never (null). */
+    double converged_after_ms;
+    /* watch (rendered in Prometheus only when the report's history is set): Unix time of the
+     * run that last changed the verdict (the first run counts as one), and how many changes. */
+    double last_change_at;
+    unsigned long verdict_changes;
 } result_t;
 
 #define DIAG_MAX 8
@@ -50,6 +80,23 @@ typedef struct {
     bool ok;
 } summary_t;
 
+/* What the NetworkPolicies intend for a probe (`run --policies`). */
+#define RESULT_POLICY_BY_MAX 4
+#define RESULT_POLICY_REASON_LEN 400
+
+typedef struct {
+    char policy[254];            /* "namespace/name" */
+    bool egress;                 /* else ingress */
+    int rule;                    /* index into spec.egress / spec.ingress */
+} result_policy_ref_t;
+
+typedef struct {
+    char intended[8];            /* allow | deny | unknown */
+    result_policy_ref_t by[RESULT_POLICY_BY_MAX];
+    size_t n_by;
+    char reason[RESULT_POLICY_REASON_LEN];
+} result_policy_t;
+
 typedef struct {
     char role[128];
     char pod_name[254];          /* empty: null */
@@ -58,8 +105,14 @@ typedef struct {
     double duration_ms;
     result_t *results;
     size_t n_results;
+    result_policy_t *policy;     /* n_results entries with --policies, else NULL */
     diagnosis_t diags[DIAG_MAX];
     size_t n_diags;
+    /* run --wait: the convergence fields are rendered (absent from a plain run's report);
+     * converged_after_ms is the largest of the results', negative (null) unless all passed. */
+    bool waited;
+    double converged_after_ms;
+    bool history;                /* watch: last_change_at / verdict_changes are meaningful */
 } report_t;
 
 /* Counts verdicts. */

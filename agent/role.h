@@ -1,5 +1,5 @@
 /* role.h: which role of the config this pod plays: --role, else $ZTPROBE_ROLE, else the one
- * role whose selector matches the pod's Downward API labels (SPEC.md "Command line"). */
+ * role whose selector matches the pod's Downward API labels (the reference, "Command line"). */
 #ifndef ZT_ROLE_H
 #define ZT_ROLE_H
 

@@ -1,20 +1,17 @@
 /* runner.c: the matrix in one loop. Each probe runs attempt after attempt; each attempt is
- * resolve (c-ares) -> connect/transfer (the kind) under one deadline timer, so a matrix of N
- * probes that all time out takes about one timeout, not N. Verdicts and hints are pure and
- * computed once every attempt has ended. */
+ * resolve (c-ares) -> connect/transfer (the kind, on one address, or on every address at once
+ * for family: all) under one deadline timer, so a matrix of N probes that all time out takes
+ * about one timeout, not N. The runner only does I/O: its caller judges each attempt. */
 #include "runner.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "loop.h"
-#include "probe.h"
 #include "resolve.h"
-#include "verdict.h"
 
 typedef enum { PR_QUEUED, PR_RESOLVING, PR_CONNECTING, PR_DONE } pr_state_t;
 
@@ -26,11 +23,10 @@ typedef struct {
     const config_probe_t *p;
     const probe_ops_t *ops;
     pr_state_t state;
-    int timeout_ms, attempts_max, n_out;
-    outcome_mask_t deny;
-    outcome_t outcomes[CONFIG_ATTEMPTS_MAX];
+    int timeout_ms, attempts_max, n_attempts;
     double started_ms;
-    probe_attempt_t *a;          /* the attempt in flight */
+    probe_attempt_t *subs[RESULT_MAX_ADDRS]; /* the attempt in flight, one per address */
+    size_t n_subs, n_pending;
     resolve_req_t *req;
     loop_timer_t deadline;
 } probe_run_t;
@@ -43,43 +39,32 @@ typedef struct server_resolver {
 
 struct runner {
     const runner_opts_t *opts;
+    const probe_ops_t *const *kinds;
     loop_t *loop;
     probe_env_t env;
-    resolver_t *resolver;        /* dns.servers / resolv.conf */
+    resolver_t *resolver;        /* dns.servers / resolv.conf, created on first use */
     server_resolver_t *per_server;
     probe_run_t *runs;
-    result_t *results;
     size_t next, in_flight, done;
     bool abandoning;
     bool env_ready[KIND_COUNT];
 };
 
-int runner_global_init(char *err, size_t errlen)
-{
-    CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (c != CURLE_OK) {
-        snprintf(err, errlen, "curl_global_init: %s", curl_easy_strerror(c));
-        return -1;
-    }
-    if (resolver_global_init() < 0) {
-        snprintf(err, errlen, "ares_library_init failed");
-        curl_global_cleanup();
-        return -1;
-    }
-    return 0;
-}
-
-void runner_global_cleanup(void)
-{
-    resolver_global_cleanup();
-    curl_global_cleanup();
-}
-
 static resolver_t *runner_resolver_for(probe_env_t *env, const char *server, char *err, size_t errlen)
 {
     runner_t *rn = env->runner;
-    if (!server)
+    if (!server) {
+        if (!rn->resolver) {
+            char servers[1024];
+            const config_t *cfg = rn->opts->cfg;
+            if (resolver_servers_csv(cfg->dns_servers, cfg->n_dns_servers, servers, sizeof(servers)) < 0) {
+                snprintf(err, errlen, "dns.servers: too long");
+                return NULL;
+            }
+            rn->resolver = resolver_create(rn->loop, servers, cfg->dns_search, err, errlen);
+        }
         return rn->resolver;
+    }
     for (server_resolver_t *s = rn->per_server; s; s = s->next)
         if (strcmp(s->server, server) == 0)
             return s->r;
@@ -102,79 +87,94 @@ static resolver_t *runner_resolver_for(probe_env_t *env, const char *server, cha
 
 static void run_attempt(probe_run_t *pr);
 
-/* Copies what the report shows of an attempt (the one the verdict rests on). */
-static void record_attempt(probe_run_t *pr, const probe_attempt_t *a)
+static void probe_done(probe_run_t *pr)
 {
-    result_t *r = &pr->rn->results[pr->idx];
-    r->outcome = a->outcome;
-    snprintf(r->detail, sizeof(r->detail), "%s", a->detail);
-    r->dns_ms = a->dns_ms;
-    r->connect_ms = a->connect_ms;
-    r->tls_ms = a->tls_ms;
-    r->first_byte_ms = a->first_byte_ms;
-    r->n_addrs = a->n_answers;
-    memcpy(r->addrs, a->answers, sizeof(r->addrs));
+    runner_t *rn = pr->rn;
+    pr->state = PR_DONE;
+    rn->in_flight--;
+    rn->done++;
+    if (rn->opts->on_probe_done)
+        rn->opts->on_probe_done(rn->opts->ud, pr->idx, pr->n_attempts, loop_mono_ms() - pr->started_ms);
+}
+
+/* An attempt that never reached the I/O (out of memory, abandoned before it started). */
+static void attempt_synthetic(probe_run_t *pr, const char *detail, bool counts)
+{
+    probe_attempt_t a;
+    probe_attempt_t *ap = &a;
+    memset(&a, 0, sizeof(a));
+    a.probe = pr->p;
+    a.outcome = OUTCOME_ERROR;
+    a.dns_ms = a.connect_ms = a.tls_ms = a.first_byte_ms = -1;
+    snprintf(a.detail, sizeof(a.detail), "%s", detail);
+    if (counts)
+        pr->n_attempts++;
+    if (pr->rn->opts->on_attempt)
+        (void)pr->rn->opts->on_attempt(pr->rn->opts->ud, pr->idx, &ap, 1);
 }
 
 static void attempt_ended(probe_run_t *pr)
 {
     runner_t *rn = pr->rn;
-    probe_attempt_t *a = pr->a;
     loop_timer_stop(rn->loop, &pr->deadline);
     if (pr->req) {
         resolver_cancel(pr->req);
         pr->req = NULL;
     }
-    pr->outcomes[pr->n_out++] = a->outcome;
-    log_verbose("%s: attempt %d/%d: %s (%s) in %.1f ms", pr->p->name, pr->n_out, pr->attempts_max,
-                outcome_name(a->outcome), a->detail, probe_elapsed_ms(a));
-    size_t decisive = 0;
-    (void)verdict_judge(pr->p->kind, pr->p->expect, pr->deny, pr->outcomes, (size_t)pr->n_out, &decisive);
-    if (decisive == (size_t)pr->n_out - 1)
-        record_attempt(pr, a);
-    free(a);
-    pr->a = NULL;
-
-    bool settled = (pr->p->expect == EXPECT_ALLOW && pr->outcomes[pr->n_out - 1] == OUTCOME_OK) ||
-                   (pr->p->expect == EXPECT_DENY && pr->p->kind != KIND_DNS &&
-                    outcome_connected(pr->outcomes[pr->n_out - 1]));
+    pr->n_attempts++;
+    for (size_t i = 0; i < pr->n_subs; i++) {
+        probe_attempt_t *a = pr->subs[i];
+        log_verbose("%s: attempt %d/%d%s%s: %s (%s) in %.1f ms", pr->p->name, pr->n_attempts,
+                    pr->attempts_max, a->addr_str[0] ? " to " : "", a->addr_str, outcome_name(a->outcome),
+                    a->detail, a->duration_ms);
+    }
+    bool more = rn->opts->on_attempt ? rn->opts->on_attempt(rn->opts->ud, pr->idx, pr->subs, pr->n_subs) : true;
+    for (size_t i = 0; i < pr->n_subs; i++) {
+        free(pr->subs[i]);
+        pr->subs[i] = NULL;
+    }
+    pr->n_subs = pr->n_pending = 0;
     bool abandon = rn->opts->stop && *rn->opts->stop;
-    if (!settled && !abandon && pr->n_out < pr->attempts_max) {
+    if (more && !abandon && pr->n_attempts < pr->attempts_max) {
         run_attempt(pr);
         return;
     }
-    result_t *r = &rn->results[pr->idx];
-    r->attempts = pr->n_out;
-    r->duration_ms = loop_mono_ms() - pr->started_ms;
-    pr->state = PR_DONE;
-    rn->in_flight--;
-    rn->done++;
+    probe_done(pr);
 }
 
-static void on_attempt_done(probe_attempt_t *a)
+static void on_sub_done(probe_attempt_t *a)
 {
-    attempt_ended(a->runner_ud);
+    probe_run_t *pr = a->runner_ud;
+    a->duration_ms = probe_elapsed_ms(a);
+    if (pr->n_pending > 0 && --pr->n_pending == 0)
+        attempt_ended(pr);
 }
 
 static void on_deadline(loop_t *loop, void *ud)
 {
     (void)loop;
     probe_run_t *pr = ud;
-    probe_attempt_t *a = pr->a;
-    if (!a || a->finished)
+    if (pr->n_pending == 0)
         return;
-    a->finished = true;
-    if (pr->state == PR_RESOLVING) {
-        a->outcome = OUTCOME_DNS_TIMEOUT;
-        snprintf(a->detail, sizeof(a->detail), "no DNS answer for %s within %d ms", pr->p->host,
-                 pr->timeout_ms);
-    } else {
-        pr->ops->abort(a);
+    for (size_t i = 0; i < pr->n_subs; i++) {
+        probe_attempt_t *a = pr->subs[i];
+        if (a->finished)
+            continue;
+        a->finished = true;
+        if (pr->state == PR_RESOLVING) {
+            a->outcome = OUTCOME_DNS_TIMEOUT;
+            snprintf(a->detail, sizeof(a->detail), "no DNS answer for %s within %d ms", pr->p->host,
+                     pr->timeout_ms);
+        } else {
+            pr->ops->abort(a);
+        }
+        if (pr->rn->abandoning) {
+            a->outcome = OUTCOME_ERROR;
+            snprintf(a->detail, sizeof(a->detail), "abandoned on signal");
+        }
+        a->duration_ms = probe_elapsed_ms(a);
     }
-    if (pr->rn->abandoning) {
-        a->outcome = OUTCOME_ERROR;
-        snprintf(a->detail, sizeof(a->detail), "abandoned on signal");
-    }
+    pr->n_pending = 0;
     attempt_ended(pr);
 }
 
@@ -191,37 +191,88 @@ static bool addr_within(const cidr_list_t *l, const resolve_answer_t *ans, const
     return true;
 }
 
-static void start_transfer(probe_run_t *pr, const resolve_addr_t *ad)
+static void set_addr(probe_attempt_t *a, int port, const resolve_addr_t *ad)
 {
-    probe_attempt_t *a = pr->a;
     a->family = ad->family;
     snprintf(a->addr_str, sizeof(a->addr_str), "%s", ad->text);
     memset(&a->addr, 0, sizeof(a->addr));
     if (ad->family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *)&a->addr;
         sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)pr->p->port);
+        sin->sin_port = htons((uint16_t)port);
         memcpy(&sin->sin_addr, ad->bytes, 4);
         a->addrlen = sizeof(*sin);
     } else {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->addr;
         sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)pr->p->port);
+        sin6->sin6_port = htons((uint16_t)port);
         memcpy(&sin6->sin6_addr, ad->bytes, 16);
         a->addrlen = sizeof(*sin6);
     }
-    pr->state = PR_CONNECTING;
-    pr->ops->start(a);
 }
 
-static void on_resolved(void *ud, const resolve_answer_t *ans)
+/* Starts the transfer on each chosen address at once (family: all), each a copy of the first
+ * attempt. Every copy exists before any starts: a start may finish synchronously. */
+static void start_transfers(probe_run_t *pr, const resolve_addr_t *const *ads, size_t n)
 {
-    probe_run_t *pr = ud;
-    probe_attempt_t *a = pr->a;
-    pr->req = NULL;
-    if (!a || a->finished)
-        return;
-    a->dns_ms = probe_elapsed_ms(a);
+    probe_attempt_t *a0 = pr->subs[0];
+    probe_attempt_t *run[RESULT_MAX_ADDRS];
+    size_t made = 1;
+    for (; made < n; made++) {
+        probe_attempt_t *c = malloc(sizeof(*c));
+        if (!c)
+            break;
+        memcpy(c, a0, sizeof(*c));
+        pr->subs[made] = c;
+    }
+    pr->n_subs = pr->n_pending = made;
+    for (size_t i = 0; i < made; i++) {
+        set_addr(pr->subs[i], pr->p->port, ads[i]);
+        run[i] = pr->subs[i];
+    }
+    pr->state = PR_CONNECTING;
+    for (size_t i = 0; i < made; i++)
+        pr->ops->start(run[i]); /* the last start may end the attempt (and free it) */
+}
+
+static bool family_ok(probe_family_t f, int af)
+{
+    return f == FAMILY_ANY || f == FAMILY_ALL || (f == FAMILY_IPV4 && af == AF_INET) ||
+           (f == FAMILY_IPV6 && af == AF_INET6);
+}
+
+/* family any: one address, IPv4 first as curl's happy eyeballs would try it (clusters are mostly
+ * IPv4); ipv4/ipv6: the first of that family; all: every distinct address. */
+static size_t pick_addrs(probe_family_t f, const resolve_answer_t *ans, const resolve_addr_t **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ans->n; i++) {
+        const resolve_addr_t *ad = &ans->addrs[i];
+        if (!family_ok(f, ad->family))
+            continue;
+        bool dup = false;
+        for (size_t j = 0; j < n; j++)
+            dup |= strcmp(out[j]->text, ad->text) == 0;
+        if (dup)
+            continue;
+        if (f == FAMILY_ANY && ad->family == AF_INET && n == 1 && out[0]->family != AF_INET)
+            out[0] = ad;
+        else if (f != FAMILY_ALL && n == 1)
+            continue;
+        else
+            out[n++] = ad;
+    }
+    return n;
+}
+
+static const char *family_word(probe_family_t f)
+{
+    return f == FAMILY_IPV6 ? "IPv6" : "IPv4";
+}
+
+static void resolved(probe_run_t *pr, const resolve_answer_t *ans)
+{
+    probe_attempt_t *a = pr->subs[0];
     a->n_answers = 0;
     for (size_t i = 0; i < ans->n; i++)
         snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->addrs[i].text);
@@ -235,15 +286,24 @@ static void on_resolved(void *ud, const resolve_answer_t *ans)
                      pr->p->host, bad);
         return;
     }
-    /* Clusters are mostly IPv4: prefer an A record, as curl's happy eyeballs would first. */
-    size_t pick = 0;
-    for (size_t i = 0; i < ans->n; i++) {
-        if (ans->addrs[i].family == AF_INET) {
-            pick = i;
-            break;
-        }
+    const resolve_addr_t *pick[RESULT_MAX_ADDRS];
+    size_t n = pick_addrs(pr->p->family, ans, pick);
+    if (n == 0) {
+        probe_finish(a, OUTCOME_DNS_NODATA, "%s has no %s address (family %s)", pr->p->host,
+                     family_word(pr->p->family), config_family_name(pr->p->family));
+        return;
     }
-    start_transfer(pr, &ans->addrs[pick]);
+    start_transfers(pr, pick, n);
+}
+
+static void on_resolved(void *ud, const resolve_answer_t *ans)
+{
+    probe_run_t *pr = ud;
+    pr->req = NULL;
+    if (pr->n_subs == 0 || pr->subs[0]->finished)
+        return;
+    pr->subs[0]->dns_ms = probe_elapsed_ms(pr->subs[0]);
+    resolved(pr, ans);
 }
 
 static bool parse_literal(const char *host, resolve_addr_t *out)
@@ -265,13 +325,8 @@ static void run_attempt(probe_run_t *pr)
     probe_attempt_t *a = calloc(1, sizeof(*a));
     if (!a) {
         /* Record the failure as an outcome rather than losing the probe. */
-        pr->outcomes[pr->n_out++] = OUTCOME_ERROR;
-        rn->results[pr->idx].outcome = OUTCOME_ERROR;
-        snprintf(rn->results[pr->idx].detail, RESULT_DETAIL_LEN, "out of memory");
-        rn->results[pr->idx].attempts = pr->n_out;
-        pr->state = PR_DONE;
-        rn->in_flight--;
-        rn->done++;
+        attempt_synthetic(pr, "out of memory", true);
+        probe_done(pr);
         return;
     }
     a->env = &rn->env;
@@ -280,26 +335,37 @@ static void run_attempt(probe_run_t *pr)
     a->t0_ms = loop_mono_ms();
     a->dns_ms = a->connect_ms = a->tls_ms = a->first_byte_ms = -1;
     a->outcome = OUTCOME_ERROR;
-    a->done = on_attempt_done;
+    a->done = on_sub_done;
     a->runner_ud = pr;
-    pr->a = a;
-    loop_timer_start(rn->loop, &pr->deadline, (uint64_t)pr->timeout_ms, on_deadline, pr);
-
-    if (pr->p->kind == KIND_DNS) {
-        pr->state = PR_CONNECTING; /* the dns kind does its own lookup and abort */
+    pr->subs[0] = a;
+    pr->n_subs = pr->n_pending = 1;
+    /* Without a deadline an attempt could wait forever: end it now instead. */
+    if (loop_timer_start(rn->loop, &pr->deadline, (uint64_t)pr->timeout_ms, on_deadline, pr) < 0) {
+        probe_finish(a, OUTCOME_ERROR, "out of memory arming the deadline");
+        return;
+    }
+    if (!pr->ops->resolves) {
+        pr->state = PR_CONNECTING; /* the kind does its own lookup and abort */
         pr->ops->start(a);
         return;
     }
     resolve_addr_t lit;
     if (parse_literal(pr->p->host, &lit)) {
-        snprintf(a->answers[0], RESULT_ADDR_LEN, "%s", lit.text);
-        a->n_answers = 1;
-        start_transfer(pr, &lit);
+        resolve_answer_t ans = {.status = 0, .error = "", .n = 1};
+        ans.addrs[0] = lit;
+        resolved(pr, &ans);
         return;
     }
+    char err[256] = "";
+    resolver_t *r = runner_resolver_for(&rn->env, NULL, err, sizeof(err));
+    if (!r) {
+        probe_finish(a, OUTCOME_ERROR, "resolver: %s", err);
+        return;
+    }
+    int af = pr->p->family == FAMILY_IPV4 ? AF_INET : pr->p->family == FAMILY_IPV6 ? AF_INET6 : AF_UNSPEC;
     pr->state = PR_RESOLVING;
     /* May complete synchronously (hosts file): on_resolved then already moved the attempt on. */
-    pr->req = resolver_lookup(rn->resolver, pr->p->host, AF_UNSPEC, on_resolved, pr);
+    pr->req = resolver_lookup(r, pr->p->host, af, on_resolved, pr);
 }
 
 static void pump(runner_t *rn)
@@ -322,89 +388,40 @@ static void abandon_all(runner_t *rn)
         if (pr->state == PR_DONE)
             continue;
         if (pr->state == PR_QUEUED) {
-            result_t *r = &rn->results[i];
-            r->outcome = OUTCOME_ERROR;
-            snprintf(r->detail, sizeof(r->detail), "not run: abandoned on signal");
-            pr->outcomes[pr->n_out++] = OUTCOME_ERROR;
-            pr->state = PR_DONE;
-            rn->done++;
+            attempt_synthetic(pr, "not run: abandoned on signal", false);
+            pr->started_ms = loop_mono_ms();
+            rn->in_flight++; /* probe_done counts it out again */
+            probe_done(pr);
             continue;
         }
         on_deadline(rn->loop, pr);
     }
 }
 
-static void finish_results(runner_t *rn)
-{
-    const runner_opts_t *o = rn->opts;
-    hint_ctx_t hc = {.role = o->role, .namespace_ = o->namespace_};
-    for (size_t i = 0; i < o->n_probes; i++) {
-        probe_run_t *pr = &rn->runs[i];
-        result_t *r = &rn->results[i];
-        size_t decisive = 0;
-        if (pr->n_out == 0) {
-            pr->outcomes[0] = OUTCOME_ERROR;
-            pr->n_out = 1;
-        }
-        r->verdict = verdict_judge(pr->p->kind, pr->p->expect, pr->deny, pr->outcomes,
-                                   (size_t)pr->n_out, &decisive);
-        r->outcome = pr->outcomes[decisive];
-        r->hint[0] = '\0';
-        if (r->verdict != VERDICT_PASS)
-            verdict_hint(r, &hc, r->hint, sizeof(r->hint));
-    }
-}
-
-static void init_results(runner_t *rn)
+static int init_runs(runner_t *rn, char *err, size_t errlen)
 {
     const runner_opts_t *o = rn->opts;
     for (size_t i = 0; i < o->n_probes; i++) {
         const config_probe_t *p = o->probes[i];
         probe_run_t *pr = &rn->runs[i];
-        result_t *r = &rn->results[i];
-        memset(r, 0, sizeof(*r));
-        snprintf(r->name, sizeof(r->name), "%s", p->name);
-        r->kind = p->kind;
-        r->expect = p->expect;
-        config_probe_target(p, r->target, sizeof(r->target));
-        r->outcome = OUTCOME_ERROR;
-        r->dns_ms = r->connect_ms = r->tls_ms = r->first_byte_ms = -1;
         pr->rn = rn;
         pr->idx = i;
         pr->p = p;
-        pr->ops = probe_ops_for(p->kind);
+        pr->ops = (unsigned)p->kind < KIND_COUNT ? rn->kinds[p->kind] : NULL;
+        if (!pr->ops) {
+            snprintf(err, errlen, "probe %s: no such kind", p->name);
+            return -1;
+        }
         pr->timeout_ms = config_probe_timeout_ms(o->cfg, p);
         pr->attempts_max = config_probe_attempts(o->cfg, p);
         if (pr->attempts_max > CONFIG_ATTEMPTS_MAX)
             pr->attempts_max = CONFIG_ATTEMPTS_MAX;
-        pr->deny = config_probe_deny_outcomes(o->cfg, p);
         pr->state = PR_QUEUED;
-    }
-}
-
-static int env_setup(runner_t *rn, char *err, size_t errlen)
-{
-    const runner_opts_t *o = rn->opts;
-    rn->env.loop = rn->loop;
-    rn->env.cfg = o->cfg;
-    rn->env.verbose = o->verbose;
-    rn->env.runner = rn;
-    rn->env.resolver_for = runner_resolver_for;
-    char servers[1024];
-    if (resolver_servers_csv(o->cfg->dns_servers, o->cfg->n_dns_servers, servers, sizeof(servers)) < 0) {
-        snprintf(err, errlen, "dns.servers: too long");
-        return -1;
-    }
-    rn->resolver = resolver_create(rn->loop, servers, o->cfg->dns_search, err, errlen);
-    if (!rn->resolver)
-        return -1;
-    /* One env_init per kind actually used (http and https share one). */
-    for (size_t i = 0; i < o->n_probes; i++) {
-        probe_kind_t k = o->probes[i]->kind == KIND_HTTPS ? KIND_HTTP : o->probes[i]->kind;
-        const probe_ops_t *ops = probe_ops_for(k);
-        if (rn->env_ready[k] || !ops)
+        /* One env_init per environment actually used (http and https share one). */
+        probe_kind_t k = pr->ops->env_kind;
+        if ((unsigned)k >= KIND_COUNT || rn->env_ready[k])
             continue;
-        if (ops->env_init && ops->env_init(&rn->env, err, errlen) < 0)
+        if (pr->ops->env_init && pr->ops->env_init(&rn->env, err, errlen) < 0)
             return -1;
         rn->env_ready[k] = true;
     }
@@ -421,27 +438,39 @@ static void env_teardown(runner_t *rn)
     }
     resolver_destroy(rn->resolver);
     for (int k = 0; k < KIND_COUNT; k++) {
-        const probe_ops_t *ops = probe_ops_for((probe_kind_t)k);
-        if (rn->env_ready[k] && ops && ops->env_cleanup)
-            ops->env_cleanup(&rn->env);
+        if (!rn->env_ready[k])
+            continue;
+        /* The env's owner: the first kind whose env_kind it is. */
+        for (int j = 0; j < KIND_COUNT; j++) {
+            const probe_ops_t *ops = rn->kinds[j];
+            if (ops && ops->env_kind == (probe_kind_t)k) {
+                if (ops->env_cleanup)
+                    ops->env_cleanup(&rn->env);
+                break;
+            }
+        }
     }
 }
 
-int runner_run(const runner_opts_t *opts, result_t *results, char *err, size_t errlen)
+int runner_run(const runner_opts_t *opts, char *err, size_t errlen)
 {
     int rc = -1;
     runner_t rn;
     memset(&rn, 0, sizeof(rn));
     rn.opts = opts;
-    rn.results = results;
+    rn.kinds = opts->kinds ? opts->kinds : probe_kinds;
     rn.runs = calloc(opts->n_probes ? opts->n_probes : 1, sizeof(*rn.runs));
     rn.loop = loop_create();
     if (!rn.runs || !rn.loop) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    init_results(&rn);
-    if (env_setup(&rn, err, errlen) < 0)
+    rn.env.loop = rn.loop;
+    rn.env.cfg = opts->cfg;
+    rn.env.verbose = opts->verbose;
+    rn.env.runner = &rn;
+    rn.env.resolver_for = runner_resolver_for;
+    if (init_runs(&rn, err, errlen) < 0)
         goto done;
     while (rn.done < opts->n_probes) {
         if (opts->stop && *opts->stop && !rn.abandoning)
@@ -455,7 +484,6 @@ int runner_run(const runner_opts_t *opts, result_t *results, char *err, size_t e
             goto done;
         }
     }
-    finish_results(&rn);
     rc = 0;
 done:
     if (rn.loop)

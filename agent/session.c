@@ -2,6 +2,7 @@
  * `run` (once) and `watch` (every interval). */
 #include "session.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,19 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "cmd_policy.h"
+#include "judge.h"
 #include "labels.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
+#include "pg_classify.h"
+#include "pg_secret.h"
+#include "policy_annotate.h"
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
+#include "resolve.h"
 #include "runner.h"
 #include "verdict.h"
 
@@ -180,14 +187,67 @@ int session_emit(const cli_opts_t *o, const char *text)
     return 0;
 }
 
+/* Process-wide library init (curl_global_init, ares_library_init): once per session, before
+ * any run; the probe kinds rely on it and do not repeat it. */
+static int libs_init(char *err, size_t errlen)
+{
+    CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (c != CURLE_OK) {
+        snprintf(err, errlen, "curl_global_init: %s", curl_easy_strerror(c));
+        return -1;
+    }
+    if (resolver_global_init() < 0) {
+        snprintf(err, errlen, "ares_library_init failed");
+        curl_global_cleanup();
+        return -1;
+    }
+    return 0;
+}
+
+/* --policies / $ZTPROBE_POLICIES: the objects, and the role's namespace among them (its
+ * "namespace", else $POD_NAMESPACE, else the one its selector's workloads are in). */
+static int session_objects(const cli_opts_t *o, session_t *s)
+{
+    const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
+    const char *files[CLI_FILES_MAX];
+    int n = 0, rc;
+    if (!list || !*list)
+        return 0;
+    char *copy = strdup(list), *save = NULL, err[1024];
+    if (!copy) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
+        files[n++] = t;
+    const char *pns = getenv("POD_NAMESPACE");
+    rc = cmd_policy_load(files, n, pns && *pns ? pns : NULL, &s->objects);
+    free(copy);
+    if (rc != 0)
+        return rc;
+    int nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL, &s->objects_ns, err,
+                                    sizeof(err));
+    if (nrc == 0 && k8s_model_finish(s->objects) != 0)
+        nrc = -2;
+    if (nrc != 0) {
+        log_error("--policies: %s", nrc == -2 ? "out of memory" : err);
+        return nrc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+    }
+    return 0;
+}
+
 void session_close(session_t *s)
 {
     if (!s)
         return;
-    if (s->libs_ready)
-        runner_global_cleanup();
+    if (s->libs_ready) {
+        resolver_global_cleanup();
+        curl_global_cleanup();
+    }
+    pg_secret_end();
     free(s->probes);
     config_free(s->cfg);
+    k8s_model_destroy(s->objects);
     memset(s, 0, sizeof(*s));
 }
 
@@ -200,13 +260,24 @@ int session_open(const cli_opts_t *o, session_t *s)
         session_close(s);
         return rc;
     }
+    if ((rc = session_objects(o, s)) != 0) {
+        session_close(s);
+        return rc;
+    }
     s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
     if (s->capped)
         log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)", s->cfg->concurrency,
                   s->capped);
-    /* Once per session, not per run: watch runs the matrix thousands of times. */
+    pg_secret_warn(s->probes, s->n_probes, s->choice.role->name);
+    /* Before libpq ever runs: the passwords captured, PG* gone from the environment. */
     char err[512];
-    if (runner_global_init(err, sizeof(err)) < 0) {
+    if (pg_secret_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        session_close(s);
+        return EXIT_INTERNAL;
+    }
+    /* Once per session, not per run: watch runs the matrix thousands of times. */
+    if (libs_init(err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
         return EXIT_INTERNAL;
@@ -233,22 +304,50 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     clock_gettime(CLOCK_REALTIME, &ts);
     rep->started_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     double t0 = loop_mono_ms();
+    judge_t *j = judge_create(s->cfg, s->probes, s->n_probes, rep->results);
+    if (!j) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
     runner_opts_t ro = {
         .cfg = s->cfg, .probes = s->probes, .n_probes = s->n_probes, .concurrency = s->concurrency,
-        .verbose = o->verbose, .role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL, .stop = stop,
+        .verbose = o->verbose, .stop = stop, .on_attempt = judge_attempt,
+        .on_probe_done = judge_probe_done, .ud = j,
     };
-    int runrc = runner_run(&ro, rep->results, err, sizeof(err));
+    int runrc = runner_run(&ro, err, sizeof(err));
     rep->duration_ms = loop_mono_ms() - t0;
     if (runrc < 0) {
+        judge_destroy(j);
         log_error("%s", err);
         return EXIT_INTERNAL;
     }
+    hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
+    judge_finish(j, &hc);
+    judge_destroy(j);
+    return session_diagnose(s, rep);
+}
+
+int session_diagnose(const session_t *s, report_t *rep)
+{
+    char unverified[256];
+    size_t n_unverified = pg_classify_unverified_list(s->probes, s->n_probes, unverified, sizeof(unverified));
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS, .labels_known = s->choice.labels_known,
         .labels_match = s->choice.labels_match, .labels_seen = s->choice.labels_seen,
         .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
+        .n_unverified = n_unverified, .unverified = unverified,
     };
     verdict_diagnose(rep, &dc);
+    if (!s->objects)
+        return 0;
+    /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */
+    free(rep->policy);
+    rep->policy = NULL;
+    if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns,
+                        (const config_probe_t *const *)s->probes) != 0) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
     return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "k8s_model.h"
 #include "result.h"
 #include "role.h"
 
@@ -18,7 +19,9 @@ typedef struct {
     size_t n_probes;
     int concurrency;             /* after the open-files cap */
     int capped;                  /* >0: the cap lowered it to this */
-    bool libs_ready;             /* runner_global_init done (undone by session_close) */
+    bool libs_ready;             /* libcurl and c-ares initialised (undone by session_close) */
+    k8s_model_t *objects;        /* --policies / $ZTPROBE_POLICIES, else NULL */
+    size_t objects_ns;           /* the role's namespace in objects */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,
@@ -34,6 +37,17 @@ void session_close(session_t *s);
 /* Runs the matrix once into rep (results malloc'd: free with report_free), with diagnoses.
  * stop may be NULL. Returns 0, or EXIT_INTERNAL after logging why. */
 int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep);
+
+/* Recomputes rep's report-wide diagnoses for the session's role and, with --policies, what the
+ * policies intend (run --wait: after the last round, on the final results). Returns 0, or
+ * EXIT_INTERNAL after logging why. */
+int session_diagnose(const session_t *s, report_t *rep);
+
+/* run --wait (o->wait_ms > 0): runs the matrix, then again the probes that have not passed,
+ * a round at most once a second, until all passed or no further round fits in the wait
+ * (converge.h); SIGTERM/SIGINT end it, keeping the last completed round. rep gets the final
+ * results with their convergence. Returns 0, or EXIT_INTERNAL after logging why. */
+int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep);
 
 /* Renders rep in the format of o (-o), colour only for a terminal without NO_COLOR and without
  * --out. malloc'd, NULL on OOM. */

@@ -1,6 +1,9 @@
-/* verdict.c: the judgement of SPEC.md "Verdicts" and the report-wide diagnoses. Pure: the
- * hints live in hint.c, the rendering in report.c. */
+/* verdict.c: the judgement of a probe's outcomes (the reference, "Verdicts") and the
+ * report-wide diagnoses. Pure: the kind's properties come from its probe_ops_t; the hints live
+ * in hint.c, the rendering in report.c. */
 #include "verdict.h"
+
+#include "probe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,24 +35,6 @@ int verdict_parse(const char *name, verdict_t *out)
     return -1;
 }
 
-static bool in_mask(outcome_mask_t m, outcome_t o)
-{
-    return (unsigned)o < OUTCOME_COUNT && (m & OUTCOME_BIT(o)) != 0;
-}
-
-/* A DNS server that answered at all (even "no such name") proves port 53 is open. */
-static bool dns_answered(outcome_t o)
-{
-    return o == OUTCOME_OK || o == OUTCOME_DNS_NXDOMAIN || o == OUTCOME_DNS_NODATA ||
-           o == OUTCOME_DNS_ERROR || o == OUTCOME_CIDR_MISMATCH;
-}
-
-/* What a blocked DNS path looks like from the client: no answer, or a reject of the packets. */
-static bool dns_blocked_outcome(outcome_t o)
-{
-    return o == OUTCOME_DNS_TIMEOUT || o == OUTCOME_UNREACHABLE || o == OUTCOME_REFUSED;
-}
-
 static verdict_t judge_allow(const outcome_t *oc, size_t n, size_t *dec)
 {
     for (size_t i = 0; i < n; i++) {
@@ -62,40 +47,19 @@ static verdict_t judge_allow(const outcome_t *oc, size_t n, size_t *dec)
     return VERDICT_FAIL;
 }
 
-/* A connected attempt outranks everything: the path is open whatever else happened, even if
- * the user listed that outcome in deny_outcomes. */
-static verdict_t judge_deny(outcome_mask_t deny, const outcome_t *oc, size_t n, size_t *dec)
+/* What proves a path open and what counts as denied are the kind's (probe_ops_t): a connected
+ * TCP path outranks deny_outcomes; a DNS server that answered proves port 53 open unless the
+ * user listed that answer (a DNS firewall answering NXDOMAIN). */
+static verdict_t judge_deny(const probe_ops_t *ops, outcome_mask_t deny, const outcome_t *oc,
+                            size_t n, size_t *dec)
 {
     size_t first_other = n;
     for (size_t i = 0; i < n; i++) {
-        if (outcome_connected(oc[i])) {
+        if (probe_breaks_deny(ops, deny, oc[i])) {
             *dec = i;
             return VERDICT_FAIL;
         }
-        if (!in_mask(deny, oc[i]) && first_other == n)
-            first_other = i;
-    }
-    if (first_other == n) {
-        *dec = n - 1;
-        return VERDICT_PASS;
-    }
-    *dec = first_other;
-    return VERDICT_INCONCLUSIVE;
-}
-
-/* DNS deny: an answer fails, unless the user listed that answer in deny_outcomes (e.g. a DNS
- * firewall answering NXDOMAIN); an ok answer always fails. */
-static verdict_t judge_dns_deny(outcome_mask_t deny, const outcome_t *oc, size_t n,
-                                size_t *dec)
-{
-    size_t first_other = n;
-    for (size_t i = 0; i < n; i++) {
-        outcome_t o = oc[i];
-        if (o == OUTCOME_OK || (dns_answered(o) && !in_mask(deny, o))) {
-            *dec = i;
-            return VERDICT_FAIL;
-        }
-        if (!dns_blocked_outcome(o) && !in_mask(deny, o) && first_other == n)
+        if (!probe_denied(ops, deny, oc[i]) && first_other == n)
             first_other = i;
     }
     if (first_other == n) {
@@ -116,13 +80,39 @@ verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
         v = VERDICT_INCONCLUSIVE;
     else if (expect == EXPECT_ALLOW)
         v = judge_allow(outcomes, n, &dec);
-    else if (kind == KIND_DNS)
-        v = judge_dns_deny(deny, outcomes, n, &dec);
     else
-        v = judge_deny(deny, outcomes, n, &dec);
+        v = judge_deny(probe_ops_for(kind), deny, outcomes, n, &dec);
     if (decisive != NULL)
         *decisive = dec;
     return v;
+}
+
+/* fail > inconclusive > pass: the verdict each address alone would get. */
+static int verdict_rank(verdict_t v)
+{
+    return v == VERDICT_FAIL ? 2 : v == VERDICT_INCONCLUSIVE ? 1 : 0;
+}
+
+size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
+                     const outcome_t *outcomes, size_t n)
+{
+    size_t worst = 0;
+    int worst_rank = -1;
+    for (size_t i = 0; i < n; i++) {
+        int rk = verdict_rank(verdict_judge(kind, expect, deny, &outcomes[i], 1, NULL));
+        if (rk > worst_rank) {
+            worst_rank = rk;
+            worst = i;
+        }
+    }
+    return worst;
+}
+
+bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
+                     const outcome_t *outcomes, size_t n)
+{
+    verdict_t v = verdict_judge(kind, expect, deny, outcomes, n, NULL);
+    return expect == EXPECT_ALLOW ? v == VERDICT_PASS : v == VERDICT_FAIL;
 }
 
 /* ---- diagnoses ---------------------------------------------------------------------- */
@@ -150,7 +140,8 @@ static bool saw_dns_blocked(const result_t *res)
         return false;
     if (res->outcome == OUTCOME_DNS_TIMEOUT)
         return true;
-    return res->kind == KIND_DNS && res->expect == EXPECT_ALLOW &&
+    const probe_ops_t *ops = probe_ops_for(res->kind);
+    return ops && ops->queries_dns && res->expect == EXPECT_ALLOW &&
            (res->outcome == OUTCOME_UNREACHABLE || res->outcome == OUTCOME_REFUSED ||
             res->outcome == OUTCOME_TIMEOUT);
 }
@@ -184,10 +175,11 @@ static void diag_policy_not_enforced(report_t *r, const char *role, const char *
     size_t deny = 0, connected = 0;
     for (size_t i = 0; i < r->n_results; i++) {
         const result_t *res = &r->results[i];
-        if (res->expect != EXPECT_DENY || res->kind == KIND_DNS)
+        const probe_ops_t *ops = probe_ops_for(res->kind);
+        if (res->expect != EXPECT_DENY || !ops || ops->queries_dns)
             continue;
         deny++;
-        if (outcome_connected(res->outcome))
+        if (probe_breaks_deny(ops, 0, res->outcome))
             connected++;
     }
     if (deny == 0 || connected != deny)
@@ -231,6 +223,23 @@ static void diag_concurrency(report_t *r, const diag_ctx_t *ctx)
              ctx->concurrency_cap);
 }
 
+/* The config's choice, not a network finding: reported every run so it is not forgotten. */
+static void diag_unverified(report_t *r, const diag_ctx_t *ctx)
+{
+    if (ctx->n_unverified == 0)
+        return;
+    diagnosis_t *d = diag_add(r, "password_to_unverified_server");
+    if (d == NULL)
+        return;
+    snprintf(d->message, sizeof(d->message),
+             "probe%s %.200s send%s the PostgreSQL password with an sslmode weaker than "
+             "verify-full, so a server that is not the intended one (a spoofed address, a "
+             "man in the middle) can receive it: remove sslmode (verify-full is the default "
+             "with a password) and name the server's CA in sslrootcert.",
+             ctx->n_unverified == 1 ? "" : "s", nonempty(ctx->unverified, "?"),
+             ctx->n_unverified == 1 ? "s" : "");
+}
+
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
 {
     static const diag_ctx_t none = {0};
@@ -248,4 +257,5 @@ void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
     diag_policy_not_enforced(r, role, nsflag);
     diag_labels(r, ctx, role);
     diag_concurrency(r, ctx);
+    diag_unverified(r, ctx);
 }

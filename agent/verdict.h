@@ -1,5 +1,6 @@
-/* verdict.h: the judgement of SPEC.md "Verdicts", the hints and the report-wide diagnoses.
- * Pure functions of expectations and outcomes: no I/O, tested by feeding values. */
+/* verdict.h: the judgement of a probe's outcomes (the reference, "Verdicts") and the
+ * report-wide diagnoses. Pure functions of expectations and outcomes: no I/O, tested by
+ * feeding values. The hints are in hint.h. */
 #ifndef ZT_VERDICT_H
 #define ZT_VERDICT_H
 
@@ -12,11 +13,10 @@
 
 /* Judges the outcomes of all attempts of one probe (n >= 1).
  *  allow: pass on any ok, else fail.
- *  deny (tcp/http/https/postgres): fail if any attempt connected (outcome_connected); else
- *   pass if every outcome is in deny; else inconclusive.
- *  deny (dns): pass if every attempt is dns_timeout, unreachable, refused or in deny; fail if
- *   any attempt got an answer from the server (ok, nxdomain, nodata, dns_error, cidr_mismatch);
- *   else inconclusive.
+ *  deny: fail if any attempt proved the path open (probe_breaks_deny: the kind's "open"
+ *   outcomes, e.g. a TCP connection, or an answer from a DNS server); else pass if every
+ *   outcome counts as denied (probe_denied: deny_outcomes plus the kind's "closed" ones, e.g.
+ *   dns_timeout for dns); else inconclusive.
  * *decisive receives the index of the outcome the verdict rests on (for allow: the first ok,
  * else the last attempt; for deny: the first attempt that broke the deny, else the last). */
 verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
@@ -25,17 +25,17 @@ verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
 const char *verdict_name(verdict_t v);
 int verdict_parse(const char *name, verdict_t *out);
 
-/* Context a hint may name. */
-typedef struct {
-    const char *role;       /* the role the pod plays */
-    const char *namespace_; /* pod namespace, or NULL */
-} hint_ctx_t;
+/* Of the per-address outcomes of one attempt (family: all), the index of the worst: the one
+ * whose verdict alone ranks fail > inconclusive > pass (first on ties). Its outcome stands
+ * for the attempt, so an allow passes only if every address passed and a deny only if every
+ * address was denied. */
+size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
+                     const outcome_t *outcomes, size_t n);
 
-/* Writes one sentence for a failed or inconclusive result (r->verdict, r->outcome, r->kind,
- * r->expect, r->target are read): the likely cause among the seed's common causes (labels not
- * matching the podSelector, missing DNS egress rule, wrong port, CNI without NetworkPolicy
- * support, nothing listening, ...) and the next command to run. Empty for a pass. */
-void verdict_hint(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t len);
+/* True when more attempts cannot change the verdict: an allow that passed, a deny that
+ * failed. */
+bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
+                     const outcome_t *outcomes, size_t n);
 
 /* Inputs for the report-wide diagnoses. */
 typedef struct {
@@ -46,10 +46,12 @@ typedef struct {
     const char *selector;        /* the role's selector, same format */
     const char *role;
     int concurrency_cap;         /* >0: concurrency was lowered to this by the fd limit */
+    size_t n_unverified;         /* probes sending a password with sslmode < verify-full */
+    const char *unverified;      /* their names, "a, b" */
 } diag_ctx_t;
 
-/* Computes the diagnoses of SPEC.md (dns_blocked, policy_not_enforced, role_labels_mismatch)
- * plus concurrency_capped, into r->diags / r->n_diags. */
+/* Computes the report-wide diagnoses (dns_blocked, policy_not_enforced, role_labels_mismatch,
+ * password_to_unverified_server) plus concurrency_capped, into r->diags / r->n_diags. */
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_json.h"
+#include "hint.h"
 #include "probe.h"
 #include "resolve.h"
 
@@ -44,6 +46,7 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
     switch (ans->status) {
     case ARES_SUCCESS:
         if (p->expect_nxdomain) {
+            a->facts |= RESULT_FACT_NOT_NXDOMAIN;
             probe_finish(a, OUTCOME_DNS_ERROR, "%s %s: expected NXDOMAIN, got %zu address(es)", name, type,
                          ans->n);
             return;
@@ -112,10 +115,117 @@ static void dns_abort(probe_attempt_t *a)
              a->timeout_ms);
 }
 
+static const char *const dns_keys[] = {"query", "type", "server", "expect_rcode", "answers_within",
+                                       NULL};
+
+static int dns_parse(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v;
+    int fam;
+    if (!(v = config_json_field(o, path, "query", fp)))
+        return config_json_fail(cx, fp, "required for kind dns");
+    if (config_json_str(cx, v, fp, CONFIG_HOST_MAX + 1, &p->query) != 0)
+        return -1;
+    if (config_json_ip_literal(p->query, &fam) || !config_json_dns_name_ok(p->query))
+        return config_json_fail(cx, fp, "must be a DNS name");
+    if (!(p->host = strdup(p->query)))
+        return config_json_oom(cx);
+    p->port = 0;
+    p->qtype = 1;
+    if ((v = config_json_field(o, path, "type", fp))) {
+        if (!cJSON_IsString(v))
+            return config_json_fail(cx, fp, "must be A or AAAA");
+        if (strcmp(v->valuestring, "AAAA") == 0)
+            p->qtype = 28;
+        else if (strcmp(v->valuestring, "A") != 0)
+            return config_json_fail(cx, fp, "must be A or AAAA");
+    }
+    if ((v = config_json_field(o, path, "server", fp))) {
+        if (config_json_str(cx, v, fp, 64, &p->server) != 0)
+            return -1;
+        if (!config_json_server_ok(p->server))
+            return config_json_fail(cx, fp, "must be an IP address with an optional port "
+                                    "(10.96.0.10, 10.96.0.10:53, [fd00::10]:53)");
+    }
+    if ((v = config_json_field(o, path, "expect_rcode", fp))) {
+        if (!cJSON_IsString(v))
+            return config_json_fail(cx, fp, "must be noerror or nxdomain");
+        if (strcmp(v->valuestring, "nxdomain") == 0)
+            p->expect_nxdomain = true;
+        else if (strcmp(v->valuestring, "noerror") != 0)
+            return config_json_fail(cx, fp, "must be noerror or nxdomain");
+    }
+    if ((v = config_json_field(o, path, "answers_within", fp)) &&
+        config_json_cidrs(cx, v, fp, &p->answers_within) != 0)
+        return -1;
+    return 0;
+}
+
+static void dns_target(const config_probe_t *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s %s%s%s", p->query ? p->query : "?", p->qtype == 28 ? "AAAA" : "A",
+             p->server ? " @" : "", p->server ? p->server : "");
+}
+
+#define HINT(...) snprintf(buf, len, __VA_ARGS__)
+
+/* The dns kind's own sentences: its transport is DNS, so no answer means blocked DNS egress,
+ * and any answer breaks a deny. */
+static bool dns_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
+{
+    if (r->expect == EXPECT_DENY && r->verdict == VERDICT_FAIL) {
+        HINT("The DNS server answered for %s (%s) though DNS egress should be blocked: no "
+             "policy blocks port 53 from this pod (check its labels against the podSelector), "
+             "or the CNI does not enforce NetworkPolicy; run `kubectl get networkpolicies %s` "
+             "and `kubectl get pods %s --show-labels`.",
+             p->host, outcome_name(r->outcome), p->ns, p->ns);
+        return true;
+    }
+    if (outcome_connected(r->outcome)) { /* not a dns probe's outcome */
+        hint_generic(r, p, buf, len);
+        return true;
+    }
+    if (r->expect == EXPECT_DENY)
+        return false;
+    if (r->outcome == OUTCOME_TIMEOUT || r->outcome == OUTCOME_UNREACHABLE ||
+        r->outcome == OUTCOME_REFUSED) {
+        hint_dns_unanswered(p, outcome_name(r->outcome), buf, len);
+        return true;
+    }
+    if (r->outcome == OUTCOME_DNS_ERROR && (r->facts & RESULT_FACT_NOT_NXDOMAIN)) {
+        HINT("%s exists although the probe expects NXDOMAIN: remove the record or fix the "
+             "name or expect_rcode; see `nslookup %s`.",
+             p->host, p->host);
+        return true;
+    }
+    if (r->outcome == OUTCOME_CIDR_MISMATCH) {
+        HINT("%s resolved to an address outside answers_within, so the policy's ipBlock would "
+             "not cover it: compare `nslookup %s` with the ipBlock CIDR and update the ipBlock "
+             "or answers_within.",
+             p->host, p->host);
+        return true;
+    }
+    return false;
+}
+
 const probe_ops_t dns_probe_ops = {
     .name = "dns",
-    .env_init = NULL,
-    .env_cleanup = NULL,
+    .resolves = false,
+    .queries_dns = true,
+    .env_kind = KIND_DNS,
+    /* A server that answered at all (even "no such name") proves port 53 open. */
+    .open = OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN) |
+            OUTCOME_BIT(OUTCOME_DNS_NODATA) | OUTCOME_BIT(OUTCOME_DNS_ERROR) |
+            OUTCOME_BIT(OUTCOME_CIDR_MISMATCH),
+    /* What a blocked DNS path looks like from the client: no answer, or a reject. */
+    .closed = OUTCOME_BIT(OUTCOME_DNS_TIMEOUT) | OUTCOME_BIT(OUTCOME_UNREACHABLE) |
+              OUTCOME_BIT(OUTCOME_REFUSED),
+    .open_listable = true,
+    .keys = dns_keys,
+    .parse = dns_parse,
+    .target = dns_target,
+    .hint = dns_hint,
     .start = dns_start,
     .abort = dns_abort,
 };

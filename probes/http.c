@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_json.h"
 #include "http_classify.h"
 #include "http_int.h"
 #include "log.h"
@@ -266,7 +267,7 @@ static CURLcode http_setup(http_xfer_t *x)
         HTTP_SET(CURLOPT_CUSTOMREQUEST, method);
     /* Redirects are never libcurl's to follow: http_follow takes same-origin ones only. */
     HTTP_SET(CURLOPT_FOLLOWLOCATION, 0L);
-    /* TLS is always verified; there is no switch to turn it off (SPEC). */
+    /* TLS is always verified; there is no switch to turn it off (the reference, "Config"). */
     HTTP_SET(CURLOPT_SSL_VERIFYPEER, 1L);
     HTTP_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (p->kind == KIND_HTTPS) {
@@ -279,7 +280,7 @@ static CURLcode http_setup(http_xfer_t *x)
 
 static void http_start(probe_attempt_t *a)
 {
-    http_env_t *h = a->env->http;
+    http_env_t *h = a->env->kind_env[KIND_HTTP];
     http_xfer_t *x = NULL;
     char err[128] = "";
     CURLcode rc;
@@ -326,7 +327,7 @@ fail:
 
 static void http_abort(probe_attempt_t *a)
 {
-    http_env_t *h = a->env->http;
+    http_env_t *h = a->env->kind_env[KIND_HTTP];
     http_xfer_t *x = a->priv;
     http_facts_t f;
 
@@ -345,10 +346,25 @@ static void http_abort(probe_attempt_t *a)
     http_release(h, x);
 }
 
-const probe_ops_t http_probe_ops = {
-    .name = "http",
-    .env_init = http_multi_env_init,
-    .env_cleanup = http_multi_env_cleanup,
-    .start = http_start,
-    .abort = http_abort,
-};
+static const char *const http_keys[] = {"url", "method", "headers", "status", "body_contains",
+                                        "follow_redirects", NULL};
+static const char *const https_keys[] = {"url", "method", "headers", "status", "body_contains",
+                                         "follow_redirects", "ca_file", NULL};
+
+/* Reports, list and logs show the URL without userinfo, query and fragment. */
+static void http_target(const config_probe_t *p, char *buf, size_t len)
+{
+    redact_url(p->url ? p->url : "?", buf, len);
+}
+
+/* https shares http's code and its multi handle; only the name and the keys differ. */
+#define HTTP_OPS(kind_name, kind_keys)                                                          \
+    {                                                                                           \
+        .name = kind_name, .resolves = true, .env_kind = KIND_HTTP, .open = PROBE_TCP_OPEN,     \
+        .keys = kind_keys, .parse = config_probe_http, .target = http_target,                   \
+        .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup,                \
+        .start = http_start, .abort = http_abort,                                               \
+    }
+
+const probe_ops_t http_probe_ops = HTTP_OPS("http", http_keys);
+const probe_ops_t https_probe_ops = HTTP_OPS("https", https_keys);

@@ -58,7 +58,7 @@ bool http_classify_same_origin(const char *a, const char *b);
 /* True when there is no body_contains, or it occurs (binary-safe) in body[0..len). */
 bool http_classify_body_ok(const config_probe_t *p, const char *body, size_t len);
 
-/* Classifies a transfer that libcurl finished (SPEC "Outcomes"); writes a bounded detail. */
+/* Classifies a transfer that libcurl finished (the reference, "Outcomes"); writes a bounded detail. */
 outcome_t http_classify_done(const config_probe_t *p, const http_facts_t *f, char *detail,
                              size_t len);
 

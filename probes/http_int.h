@@ -20,7 +20,7 @@
 
 typedef struct http_xfer http_xfer_t;
 
-/* Per run (env->http). */
+/* Per run (env->kind_env[KIND_HTTP]). */
 typedef struct {
     CURLM *multi;
     loop_t *loop;
@@ -68,7 +68,7 @@ void http_multi_note_connected(http_xfer_t *x);
 curl_socket_t http_multi_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr);
 int http_multi_close_socket(void *clientp, curl_socket_t fd);
 
-/* Per-run state: one multi handle driven by env->loop (env->http). */
+/* Per-run state: one multi handle driven by env->loop (env->kind_env[KIND_HTTP]). */
 int http_multi_env_init(probe_env_t *env, char *err, size_t errlen);
 void http_multi_env_cleanup(probe_env_t *env);
 

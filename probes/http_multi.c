@@ -188,7 +188,7 @@ int http_multi_env_init(probe_env_t *env, char *err, size_t errlen)
         snprintf(err, errlen, "curl_multi_setopt: %s", curl_multi_strerror(mrc));
         goto fail;
     }
-    env->http = h;
+    env->kind_env[KIND_HTTP] = h;
     return 0;
 fail:
     if (h != NULL && h->multi != NULL)
@@ -203,13 +203,13 @@ void http_multi_env_cleanup(probe_env_t *env)
 {
     http_env_t *h;
 
-    if (env == NULL || env->http == NULL)
+    if (env == NULL || env->kind_env[KIND_HTTP] == NULL)
         return;
-    h = env->http;
+    h = env->kind_env[KIND_HTTP];
     curl_multi_cleanup(h->multi);
     loop_timer_stop(h->loop, &h->timer);
     free(h->owner);
     free(h);
-    env->http = NULL;
+    env->kind_env[KIND_HTTP] = NULL;
 }
 

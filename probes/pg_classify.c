@@ -188,16 +188,14 @@ void pg_classify_detail(const char *msg, char *out, size_t len)
         snprintf(out, len, "%s", "connection failed (libpq gave no message)");
 }
 
-void pg_classify_value(const char *value, char *out, size_t len)
+void pg_classify_ok_detail(const char *server_version, long rows, char *out, size_t len)
 {
     if (len == 0)
         return;
-    if (!value) {
-        snprintf(out, len, "%s", "NULL");
-        return;
-    }
-    const char *cut = strstr(value, ", compiled by");
-    pg_copy_clean(value, cut ? (size_t)(cut - value) : strlen(value), out, len);
+    char v[96];
+    pg_copy_clean(server_version && *server_version ? server_version : "?",
+                  server_version ? strlen(server_version) : 1, v, sizeof(v));
+    snprintf(out, len, "PostgreSQL %s: query ok, %ld row%s", v, rows, rows == 1 ? "" : "s");
 }
 
 void pg_classify_query_error(const char *sqlstate, const char *primary, const char *fallback,
@@ -236,4 +234,87 @@ void pg_classify_redact(char *buf, size_t len, const char *secret)
         p[star + keep] = '\0';
         from = p + star;
     }
+}
+
+/* Adds one connection keyword; NULL values are left out so libpq applies its default. */
+static void pg_kw(const char **kw, const char **val, size_t *n, const char *k, const char *v)
+{
+    if (!v || *n >= PG_PARAMS_MAX)
+        return;
+    kw[*n] = k;
+    val[*n] = v;
+    (*n)++;
+}
+
+void pg_classify_params(const config_probe_t *p, const char *ca_file, const char *addr,
+                        const char *password, char *port, size_t portlen, const char **kw,
+                        const char **val)
+{
+    snprintf(port, portlen, "%d", p->port > 0 ? p->port : 5432);
+    const char *sslmode = p->sslmode ? p->sslmode : "prefer";
+    /* verify-* without sslrootcert would look for ~/.postgresql/root.crt, which a pod with a
+     * read-only root has not: use the run's CA bundle (libpq 15 knows no sslrootcert=system). */
+    const char *rootcert = p->sslrootcert;
+    if (!rootcert && strncmp(sslmode, "verify-", 7) == 0)
+        rootcert = ca_file;
+    size_t n = 0;
+    pg_kw(kw, val, &n, "host", p->host);
+    pg_kw(kw, val, &n, "hostaddr", addr);
+    pg_kw(kw, val, &n, "port", port);
+    pg_kw(kw, val, &n, "user", p->user);
+    pg_kw(kw, val, &n, "dbname", p->dbname);
+    pg_kw(kw, val, &n, "password", password);
+    /* libpq must not read ~/.pgpass, nor ~/.postgresql/postgresql.{crt,key} (a client
+     * certificate is a credential too), root.crt or root.crl. */
+    pg_kw(kw, val, &n, "passfile", PG_NO_FILE);
+    pg_kw(kw, val, &n, "sslcert", PG_NO_FILE);
+    pg_kw(kw, val, &n, "sslkey", PG_NO_FILE);
+    pg_kw(kw, val, &n, "sslmode", sslmode);
+    pg_kw(kw, val, &n, "sslrootcert", rootcert ? rootcert : PG_NO_FILE);
+    pg_kw(kw, val, &n, "sslcrl", PG_NO_FILE);
+    pg_kw(kw, val, &n, "channel_binding", p->channel_binding ? p->channel_binding : "prefer");
+    /* The probe only reads: a query that would write fails (docs/security.md). */
+    pg_kw(kw, val, &n, "options", "-c default_transaction_read_only=on");
+    pg_kw(kw, val, &n, "gssencmode", "disable"); /* no Kerberos lookups */
+    pg_kw(kw, val, &n, "application_name", "ztprobe");
+    pg_kw(kw, val, &n, "client_encoding", "UTF8");
+    pg_kw(kw, val, &n, "target_session_attrs", "any");
+    kw[n] = NULL;
+    val[n] = NULL;
+}
+
+bool pg_classify_sends_password(const config_probe_t *p)
+{
+    return p && p->kind == KIND_POSTGRES && p->expect == EXPECT_ALLOW &&
+           (p->password_env || p->password_file);
+}
+
+bool pg_classify_unverified(const config_probe_t *p)
+{
+    return pg_classify_sends_password(p) && (!p->sslmode || strcmp(p->sslmode, "verify-full") != 0);
+}
+
+size_t pg_classify_unverified_list(const config_probe_t *const *probes, size_t n, char *buf,
+                                   size_t len)
+{
+    size_t count = 0, used = 0;
+    if (len > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!pg_classify_unverified(probes[i]))
+            continue;
+        count++;
+        if (len == 0)
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", count > 1 ? ", " : "", probes[i]->name);
+        if (w < 0 || (size_t)w >= len - used) {
+            /* Cut: end with "..." where it fits. */
+            if (len >= 4)
+                memcpy(buf + len - 4, "...", 4);
+            used = len - 1;
+            continue;
+        }
+        used += (size_t)w;
+    }
+    return count;
 }

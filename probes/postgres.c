@@ -14,15 +14,12 @@
 #include "../agent/fileio.h"
 #include "../agent/log.h"
 #include "pg_classify.h"
+#include "pg_secret.h"
 #include "postgres.h"
 #include "probe.h"
 
 #define PG_PASSWORD_FILE_MAX (64u * 1024u) /* a password file, whole */
 #define PG_PASSWORD_MAX 1024 /* bytes of the first line of a password file, or of the env value */
-#define PG_DEFAULT_PORT 5432
-/* A path that can never exist (/dev/null is no folder): libpq must not read ~/.pgpass, and
- * /dev/null itself makes it print "not a plain file" to stderr. */
-#define PG_NO_PASSFILE "/dev/null/ztprobe-no-passfile"
 
 typedef enum { PG_CONNECTING, PG_QUERYING } pg_phase_t;
 
@@ -34,10 +31,8 @@ typedef struct {
     bool in_ssl;        /* the last status seen was CONNECTION_SSL_STARTUP */
     bool ssl_answer_checked; /* the one-byte answer to our SSLRequest was looked at */
     bool flushing;      /* the query is not fully sent yet */
-    bool got_value;
+    long rows;          /* counted, never kept: what a query returns stays out of reports */
     double t_start, t_tcp, t_query;
-    char value[RESULT_DETAIL_LEN];
-    char cmd_status[64];
 } pg_state_t;
 
 /* Server NOTICE/WARNING messages would go to stderr by default; the report is the output. */
@@ -56,7 +51,7 @@ int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err,
     }
     buf[0] = '\0';
     if (p->password_env) {
-        const char *v = getenv(p->password_env);
+        const char *v = pg_secret_env(p->password_env); /* captured at session start */
         if (!v) {
             snprintf(err, errlen, "password_env %s is not set", p->password_env);
             goto done;
@@ -224,10 +219,9 @@ static void pg_step_query(probe_attempt_t *a, unsigned events)
         while (!PQisBusy(conn)) {
             PGresult *res = PQgetResult(conn);
             if (!res) {
-                pg_end(a, OUTCOME_OK,
-                       st->got_value       ? st->value
-                       : st->cmd_status[0] ? st->cmd_status
-                                           : "query ok");
+                char d[RESULT_DETAIL_LEN];
+                pg_classify_ok_detail(PQparameterStatus(conn, "server_version"), st->rows, d, sizeof(d));
+                pg_end(a, OUTCOME_OK, d);
                 return;
             }
             /* Timed at the first parsed result, not the first readable event: a TLS
@@ -236,15 +230,8 @@ static void pg_step_query(probe_attempt_t *a, unsigned events)
                 a->first_byte_ms = loop_mono_ms() - st->t_query;
             ExecStatusType rs = PQresultStatus(res);
             if (rs == PGRES_SINGLE_TUPLE || rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
-                if (!st->got_value && rs != PGRES_COMMAND_OK && PQntuples(res) > 0 &&
-                    PQnfields(res) > 0) {
-                    pg_classify_value(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0),
-                                      st->value, sizeof(st->value));
-                    /* An empty value (a void function) says less than the command status. */
-                    st->got_value = st->value[0] != '\0';
-                }
-                if (rs != PGRES_SINGLE_TUPLE)
-                    snprintf(st->cmd_status, sizeof(st->cmd_status), "%s", PQcmdStatus(res));
+                /* Single-row mode ends with an empty TUPLES_OK; without it, all rows come at once. */
+                st->rows += rs == PGRES_SINGLE_TUPLE ? 1 : PQntuples(res);
                 PQclear(res);
                 continue;
             }
@@ -359,16 +346,6 @@ static void pg_on_event(loop_t *loop, int fd, unsigned events, void *ud)
         pg_step_query(a, events);
 }
 
-/* Adds one connection keyword; NULL values are left out so libpq applies its default. */
-static void pg_kw(const char **kw, const char **val, size_t *n, const char *k, const char *v)
-{
-    if (!v)
-        return;
-    kw[*n] = k;
-    val[*n] = v;
-    (*n)++;
-}
-
 static void pg_probe_start(probe_attempt_t *a)
 {
     const config_probe_t *p = a->probe;
@@ -388,37 +365,17 @@ static void pg_probe_start(probe_attempt_t *a)
     }
     char pw[PG_PASSWORD_MAX + 1];
     char err[RESULT_DETAIL_LEN];
-    int has_pw = pg_probe_password(p, pw, sizeof(pw), err, sizeof(err));
+    /* A deny probe never reads nor sends the password (docs/security.md). */
+    int has_pw = pg_classify_sends_password(p) ? pg_probe_password(p, pw, sizeof(pw), err, sizeof(err)) : 0;
     if (has_pw < 0) {
+        a->facts |= p->password_env ? RESULT_FACT_PASSWORD_ENV : RESULT_FACT_PASSWORD_FILE;
         pg_end(a, OUTCOME_ERROR, err);
         return;
     }
+    const char *kw[PG_PARAMS_MAX + 1], *val[PG_PARAMS_MAX + 1];
     char port[16];
-    snprintf(port, sizeof(port), "%d", p->port > 0 ? p->port : PG_DEFAULT_PORT);
-    const char *sslmode = p->sslmode ? p->sslmode : "prefer";
-    /* verify-* without sslrootcert would look for ~/.postgresql/root.crt, which a pod with a
-     * read-only root has not: use the run's CA bundle (libpq 15 knows no sslrootcert=system). */
-    const char *rootcert = p->sslrootcert;
-    if (!rootcert && strncmp(sslmode, "verify-", 7) == 0 && a->env->cfg)
-        rootcert = a->env->cfg->ca_file;
-
-    const char *kw[16], *val[16];
-    size_t n = 0;
-    pg_kw(kw, val, &n, "host", p->host);
-    pg_kw(kw, val, &n, "hostaddr", a->addr_str);
-    pg_kw(kw, val, &n, "port", port);
-    pg_kw(kw, val, &n, "user", p->user);
-    pg_kw(kw, val, &n, "dbname", p->dbname);
-    pg_kw(kw, val, &n, "password", has_pw > 0 ? pw : NULL);
-    pg_kw(kw, val, &n, "passfile", PG_NO_PASSFILE);
-    pg_kw(kw, val, &n, "sslmode", sslmode);
-    pg_kw(kw, val, &n, "sslrootcert", rootcert);
-    pg_kw(kw, val, &n, "gssencmode", "disable"); /* no Kerberos lookups */
-    pg_kw(kw, val, &n, "application_name", "ztprobe");
-    pg_kw(kw, val, &n, "client_encoding", "UTF8");
-    pg_kw(kw, val, &n, "target_session_attrs", "any");
-    kw[n] = NULL;
-    val[n] = NULL;
+    pg_classify_params(p, a->env->cfg ? config_probe_ca_file(a->env->cfg, p) : NULL, a->addr_str,
+                       has_pw > 0 ? pw : NULL, port, sizeof(port), kw, val);
 
     st->t_start = loop_mono_ms();
     st->conn = PQconnectStartParams(kw, val, 0);
@@ -479,10 +436,16 @@ static void pg_probe_abort(probe_attempt_t *a)
     pg_close(a);
 }
 
+
 const probe_ops_t pg_probe_ops = {
     .name = "postgres",
-    .env_init = NULL,
-    .env_cleanup = NULL,
+    .resolves = true,
+    .env_kind = KIND_POSTGRES,
+    .open = PROBE_TCP_OPEN,
+    .keys = pg_config_keys,
+    .parse = pg_config_parse,
+    .target = probe_target_hostport,
+    .hint = pg_hint,
     .start = pg_probe_start,
     .abort = pg_probe_abort,
 };

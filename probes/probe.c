@@ -5,22 +5,123 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const probe_ops_t tcp_probe_ops;
+extern const probe_ops_t http_probe_ops;
+extern const probe_ops_t https_probe_ops;
+extern const probe_ops_t pg_probe_ops;
+extern const probe_ops_t dns_probe_ops;
+extern const probe_ops_t udp_probe_ops;
+
+/* The kind table: adding a kind is its file, its KIND_ value and one row here. */
+const probe_ops_t *const probe_kinds[KIND_COUNT] = {
+    [KIND_TCP] = &tcp_probe_ops,
+    [KIND_HTTP] = &http_probe_ops,
+    [KIND_HTTPS] = &https_probe_ops,
+    [KIND_POSTGRES] = &pg_probe_ops,
+    [KIND_DNS] = &dns_probe_ops,
+    [KIND_UDP] = &udp_probe_ops,
+};
 
 const probe_ops_t *probe_ops_for(probe_kind_t kind)
 {
-    switch (kind) {
-    case KIND_TCP:
-        return &tcp_probe_ops;
-    case KIND_HTTP:
-    case KIND_HTTPS:
-        return &http_probe_ops;
-    case KIND_POSTGRES:
-        return &pg_probe_ops;
-    case KIND_DNS:
-        return &dns_probe_ops;
-    default:
-        return NULL;
+    return (unsigned)kind < KIND_COUNT ? probe_kinds[kind] : NULL;
+}
+
+int probe_kind_parse(const char *name, probe_kind_t *out)
+{
+    for (int k = 0; name && k < KIND_COUNT; k++) {
+        if (probe_kinds[k] && strcmp(name, probe_kinds[k]->name) == 0) {
+            *out = (probe_kind_t)k;
+            return 0;
+        }
     }
+    return -1;
+}
+
+void probe_kind_list(char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    for (int k = 0; k < KIND_COUNT; k++) {
+        int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", probe_kinds[k]->name);
+        if (n < 0 || (size_t)n >= len - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+static bool in_mask(outcome_mask_t m, outcome_t o)
+{
+    return (unsigned)o < OUTCOME_COUNT && (m & OUTCOME_BIT(o)) != 0;
+}
+
+/* An ok always breaks a deny; another open outcome does unless the kind lets deny_outcomes
+ * list it. A connected TCP path outranks deny_outcomes: it is open whatever else happened. */
+bool probe_breaks_deny(const probe_ops_t *ops, outcome_mask_t deny, outcome_t o)
+{
+    if (o == OUTCOME_OK)
+        return true;
+    if (!ops || !in_mask(ops->open, o))
+        return false;
+    return !(ops->open_listable && in_mask(deny, o));
+}
+
+bool probe_denied(const probe_ops_t *ops, outcome_mask_t deny, outcome_t o)
+{
+    if (probe_breaks_deny(ops, deny, o))
+        return false;
+    return in_mask(deny, o) || (ops && in_mask(ops->closed, o));
+}
+
+void probe_target_hostport(const config_probe_t *p, char *buf, size_t len)
+{
+    if (strchr(p->host ? p->host : "", ':'))
+        snprintf(buf, len, "[%s]:%d", p->host, p->port);
+    else
+        snprintf(buf, len, "%s:%d", p->host ? p->host : "?", p->port);
+}
+
+int probe_sock_open(probe_attempt_t *a, size_t size, int type, int proto)
+{
+    probe_sock_t *st = calloc(1, size < sizeof(*st) ? sizeof(*st) : size);
+    if (!st) {
+        probe_finish(a, OUTCOME_ERROR, "out of memory");
+        return -1;
+    }
+    st->fd = socket(a->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+    if (st->fd < 0) {
+        int e = errno;
+        free(st);
+        probe_finish(a, OUTCOME_ERROR, "socket: %s", strerror(e));
+        return -1;
+    }
+    a->priv = st;
+    return st->fd;
+}
+
+void probe_sock_close(probe_attempt_t *a)
+{
+    probe_sock_t *st = a->priv;
+    if (!st)
+        return;
+    if (st->fd >= 0) {
+        loop_unwatch(a->env->loop, st->fd);
+        close(st->fd);
+    }
+    free(st);
+    a->priv = NULL;
+}
+
+void probe_sock_fail(probe_attempt_t *a, outcome_t o, const char *what, int err)
+{
+    probe_sock_close(a);
+    probe_finish(a, o, "%s: %s", what, strerror(err));
 }
 
 void probe_finish(probe_attempt_t *a, outcome_t o, const char *fmt, ...)

@@ -1,7 +1,8 @@
-/* probe.h: the small interface every probe kind implements (tcp, http/https, postgres, dns).
- * The runner resolves the name, arms the attempt's deadline and calls start(); the kind does
- * its I/O through the loop and ends the attempt with probe_finish(), or, when the deadline
- * fires first, the runner calls abort() and the kind classifies by how far it got. */
+/* probe.h: the plug-in point of a probe kind. A kind is one file (probes/KIND.c) that defines a
+ * probe_ops_t, plus one row in the kind table of probe.c; everything the rest of the program
+ * knows about a kind (config keys and parser, target text, what proves a path open, its hint)
+ * comes from that struct. The runner drives attempts through start()/abort(); the session
+ * judges the outcomes with the kind's properties. */
 #ifndef ZT_PROBE_H
 #define ZT_PROBE_H
 
@@ -19,26 +20,40 @@
 typedef struct probe_env probe_env_t;
 typedef struct probe_attempt probe_attempt_t;
 struct resolver;
+struct config_ctx;
+struct cJSON;
+struct hint_parts;
 
 /* Shared by every attempt of one run. */
 struct probe_env {
     loop_t *loop;
     const config_t *cfg;
     int verbose;                 /* -v: kinds may log progress (never secrets) */
-    void *http;                  /* owned by probes/http.c */
-    void *pg;                    /* owned by probes/postgres.c (may stay NULL) */
-    /* The resolver for a dns probe's own "server" (NULL: the run's default resolver). */
+    /* Per-kind shared state (a curl multi handle, ...), indexed by the ops' env_kind and
+     * owned by that kind's env_init/env_cleanup. */
+    void *kind_env[KIND_COUNT];
+    /* The resolver for server (NULL: the run's default resolver, dns.servers or
+     * resolv.conf). NULL with err when it cannot be created. */
     struct resolver *(*resolver_for)(probe_env_t *env, const char *server, char *err, size_t errlen);
     void *runner;                /* owned by the runner */
 };
 
+/* One attempt at one address. Lifetime rule:
+ *  - The runner allocates it, fills the inputs, arms the deadline and calls start().
+ *  - The kind ends it exactly once: probe_finish() (which calls done) from start() itself or
+ *    from any later loop callback. After probe_finish() the kind must not touch it again: done
+ *    may free it at once. The kind must have released priv (sockets, handles) before calling
+ *    probe_finish().
+ *  - If the deadline passes first, the runner calls abort() instead: the kind releases priv
+ *    and sets outcome/detail, and must NOT call probe_finish(); the runner then ends it.
+ *  - The runner (never the kind) frees the attempt, after done or abort. */
 struct probe_attempt {
     /* Inputs, set by the runner before start(). */
     probe_env_t *env;
     const config_probe_t *probe;
     int timeout_ms;              /* this attempt's whole budget (DNS included) */
     double t0_ms;                /* loop_mono_ms() when the attempt began (before DNS) */
-    int family;                  /* AF_INET / AF_INET6 of addr (not for dns probes) */
+    int family;                  /* AF_INET / AF_INET6 of addr (not for kinds that don't resolve) */
     struct sockaddr_storage addr;/* resolved address, port set */
     socklen_t addrlen;
     char addr_str[RESULT_ADDR_LEN];
@@ -46,9 +61,11 @@ struct probe_attempt {
     /* Outputs. */
     outcome_t outcome;
     char detail[RESULT_DETAIL_LEN];
-    double dns_ms;               /* set by the runner (or by the dns kind) */
+    unsigned facts;              /* RESULT_FACT_* the hint may use */
+    double dns_ms;               /* set by the runner (or by a kind that resolves itself) */
     double connect_ms, tls_ms, first_byte_ms; /* negative: not reached */
-    /* dns kind: the answers it got (for answers_within and the report). */
+    double duration_ms;          /* set by the runner when the attempt ends */
+    /* What the name resolved to (the report's addresses; dns kind: its answers). */
     char answers[RESULT_MAX_ADDRS][RESULT_ADDR_LEN];
     size_t n_answers;
 
@@ -58,24 +75,89 @@ struct probe_attempt {
     bool finished;
 };
 
-typedef struct {
-    const char *name;
-    /* Optional: per-run state (e.g. a curl multi handle) in env. Returns 0, or -1 with err. */
+/* A kind's config parser: reads the kind's own keys of obj (the common keys are done) into p.
+ * Returns 0, or the error recorded in cx (see config_json.h). */
+typedef int (*probe_parse_fn)(struct config_ctx *cx, const struct cJSON *obj, const char *path,
+                              config_probe_t *p);
+
+/* A kind's hint: writes one sentence into buf and returns true when the kind has something
+ * more precise than the generic hints of hint.c (which run when it returns false). */
+typedef bool (*probe_hint_fn)(const result_t *r, const struct hint_parts *parts, char *buf, size_t len);
+
+typedef struct probe_ops {
+    const char *name;            /* the config's "kind" */
+    /* The runner resolves host (family, resolved_within) and hands start() an address.
+     * false: the kind looks up names itself (dns). */
+    bool resolves;
+    /* The kind's transport is DNS itself: no answer means DNS egress is blocked (hints, the
+     * dns_blocked diagnosis), and its deny probes say nothing about policy enforcement. */
+    bool queries_dns;
+    probe_kind_t env_kind;       /* the env slot it shares (https uses http's) */
+    /* Deny judgement: outcomes that prove the path open (a deny fails on them), outcomes that
+     * count as denied besides deny_outcomes, and whether deny_outcomes may list an open
+     * outcome other than ok (a DNS firewall answering NXDOMAIN). */
+    outcome_mask_t open;
+    outcome_mask_t closed;
+    bool open_listable;
+    const char *const *keys;     /* the kind's own config keys (NULL-terminated) */
+    probe_parse_fn parse;
+    void (*clear)(config_probe_t *p); /* optional: frees what parse put in p->kind_data */
+    /* The report's target text ("host:port", the url, "name A @server"). */
+    void (*target)(const config_probe_t *p, char *buf, size_t len);
+    probe_hint_fn hint;          /* optional */
+    /* Optional: per-run state in env->kind_env[env_kind]. Returns 0, or -1 with err. */
     int (*env_init)(probe_env_t *env, char *err, size_t errlen);
     void (*env_cleanup)(probe_env_t *env);
     /* Starts the attempt. May call probe_finish() synchronously (e.g. socket() failed). */
     void (*start)(probe_attempt_t *a);
     /* The deadline passed: stop all I/O, free priv, and set a->outcome/detail (timeout when
-     * TCP never connected, app_timeout after). Must not call probe_finish(). */
+     * the path never answered, app_timeout after). Must not call probe_finish(). */
     void (*abort)(probe_attempt_t *a);
 } probe_ops_t;
 
-extern const probe_ops_t tcp_probe_ops;
-extern const probe_ops_t http_probe_ops;   /* http and https */
-extern const probe_ops_t pg_probe_ops;
-extern const probe_ops_t dns_probe_ops;
+/* The outcomes that prove a TCP connection was established. */
+#define PROBE_TCP_OPEN                                                                          \
+    (OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_APP_TIMEOUT) |                               \
+     OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR) | OUTCOME_BIT(OUTCOME_TLS_ERROR) |                     \
+     OUTCOME_BIT(OUTCOME_HTTP_STATUS) | OUTCOME_BIT(OUTCOME_BODY_MISMATCH) |                    \
+     OUTCOME_BIT(OUTCOME_AUTH_FAILED) | OUTCOME_BIT(OUTCOME_QUERY_FAILED))
 
+/* The kind table, indexed by probe_kind_t (probe.c). */
+extern const probe_ops_t *const probe_kinds[KIND_COUNT];
+
+/* The ops of kind, or NULL when out of range. */
 const probe_ops_t *probe_ops_for(probe_kind_t kind);
+
+/* Looks a kind up by its config name; returns 0 and sets *out, or -1. */
+int probe_kind_parse(const char *name, probe_kind_t *out);
+
+/* "tcp, http, ..." in table order, into buf. */
+void probe_kind_list(char *buf, size_t len);
+
+/* Does outcome o of a deny probe of this kind prove the path open (deny fails)? */
+bool probe_breaks_deny(const probe_ops_t *ops, outcome_mask_t deny, outcome_t o);
+
+/* Does outcome o of a deny probe of this kind count as denied? */
+bool probe_denied(const probe_ops_t *ops, outcome_mask_t deny, outcome_t o);
+
+/* The target formatter shared by kinds that connect to host:port ("[v6]:port" for IPv6). */
+void probe_target_hostport(const config_probe_t *p, char *buf, size_t len);
+
+/* Kinds whose attempt state is one socket (tcp, udp): the state struct starts with this. */
+typedef struct {
+    int fd;
+} probe_sock_t;
+
+/* Allocates the attempt's state (size bytes, starting with a probe_sock_t) into a->priv and
+ * opens a non-blocking socket of type/proto for a->family in it. Returns the descriptor, or -1
+ * after finishing the attempt (out of memory, socket() failed). */
+int probe_sock_open(probe_attempt_t *a, size_t size, int type, int proto);
+
+/* Unwatches and closes the socket and frees a->priv (idempotent). */
+void probe_sock_close(probe_attempt_t *a);
+
+/* probe_sock_close, then probe_finish(a, o, "what: strerror(err)"). */
+void probe_sock_fail(probe_attempt_t *a, outcome_t o, const char *what, int err);
 
 /* Ends an attempt: sets outcome and detail (printf-style, may be NULL), then calls done.
  * Idempotent guard: a second call is ignored. */

@@ -2,29 +2,11 @@
  * that into "the path is open". */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include "config_json.h"
 #include "probe.h"
-
-typedef struct {
-    int fd;
-} tcp_state_t;
-
-static void tcp_close(probe_attempt_t *a)
-{
-    tcp_state_t *st = a->priv;
-    if (!st)
-        return;
-    if (st->fd >= 0) {
-        loop_unwatch(a->env->loop, st->fd);
-        close(st->fd);
-    }
-    free(st);
-    a->priv = NULL;
-}
 
 static void tcp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
 {
@@ -35,65 +17,54 @@ static void tcp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
     socklen_t sl = sizeof(soerr);
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
         soerr = errno;
-    a->connect_ms = probe_elapsed_ms(a) - (a->dns_ms > 0 ? a->dns_ms : 0);
-    tcp_close(a);
-    if (soerr == 0) {
-        probe_finish(a, OUTCOME_OK, "connected to %s", a->addr_str);
+    if (soerr != 0) {
+        probe_sock_fail(a, probe_outcome_from_errno(soerr), "connect", soerr);
         return;
     }
-    a->connect_ms = -1;
-    probe_finish(a, probe_outcome_from_errno(soerr), "connect: %s", strerror(soerr));
+    a->connect_ms = probe_elapsed_ms(a) - (a->dns_ms > 0 ? a->dns_ms : 0);
+    probe_sock_close(a);
+    probe_finish(a, OUTCOME_OK, "connected to %s", a->addr_str);
 }
 
 static void tcp_start(probe_attempt_t *a)
 {
-    tcp_state_t *st = calloc(1, sizeof(*st));
-    if (!st) {
-        probe_finish(a, OUTCOME_ERROR, "out of memory");
+    int fd = probe_sock_open(a, sizeof(probe_sock_t), SOCK_STREAM, IPPROTO_TCP);
+    if (fd < 0)
         return;
-    }
-    st->fd = -1;
-    a->priv = st;
-    int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (fd < 0) {
-        int e = errno;
-        tcp_close(a);
-        probe_finish(a, OUTCOME_ERROR, "socket: %s", strerror(e));
-        return;
-    }
-    st->fd = fd;
     if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) == 0) {
         /* Possible for some local destinations: connected at once. */
         a->connect_ms = probe_elapsed_ms(a) - (a->dns_ms > 0 ? a->dns_ms : 0);
-        tcp_close(a);
+        probe_sock_close(a);
         probe_finish(a, OUTCOME_OK, "connected to %s", a->addr_str);
         return;
     }
     int e = errno;
     if (e != EINPROGRESS) {
         /* A local filter (EPERM) or a missing route (ENETUNREACH) answers synchronously. */
-        tcp_close(a);
-        probe_finish(a, probe_outcome_from_errno(e), "connect: %s", strerror(e));
+        probe_sock_fail(a, probe_outcome_from_errno(e), "connect", e);
         return;
     }
-    if (loop_watch(a->env->loop, fd, LOOP_WRITE, tcp_on_event, a) < 0) {
-        e = errno;
-        tcp_close(a);
-        probe_finish(a, OUTCOME_ERROR, "epoll: %s", strerror(e));
-    }
+    if (loop_watch(a->env->loop, fd, LOOP_WRITE, tcp_on_event, a) < 0)
+        probe_sock_fail(a, OUTCOME_ERROR, "epoll", errno);
 }
 
 static void tcp_abort(probe_attempt_t *a)
 {
-    tcp_close(a);
+    probe_sock_close(a);
     a->outcome = OUTCOME_TIMEOUT;
     snprintf(a->detail, sizeof(a->detail), "no answer to TCP SYN within %d ms", a->timeout_ms);
 }
 
+static const char *const tcp_keys[] = {"host", "port", NULL};
+
 const probe_ops_t tcp_probe_ops = {
     .name = "tcp",
-    .env_init = NULL,
-    .env_cleanup = NULL,
+    .resolves = true,
+    .env_kind = KIND_TCP,
+    .open = PROBE_TCP_OPEN,
+    .keys = tcp_keys,
+    .parse = config_probe_host_port,
+    .target = probe_target_hostport,
     .start = tcp_start,
     .abort = tcp_abort,
 };

@@ -65,10 +65,15 @@ ZT_UNIT_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-lea
     suite unit-valgrind sh tests/run_unit.sh $(units plain)
 suite integration bash tests/integration/run.sh build/san/ztprobe
 suite formats bash tests/formats/run.sh build/san/ztprobe
+suite outputs bash tests/outputs/run.sh build/san/ztprobe
+suite plugin bash tests/plugin/run.sh build/san/ztprobe
 suite lab bash tests/lab/run.sh build/san/ztprobe
+# Three answers per probe: policy check, the lab's nft rules, what run observes (tests/lab/agree.py).
+suite policy-lab /usr/bin/python3 tests/lab/agree.py build/san/ztprobe
 suite hostile bash tests/hostile/run.sh build/san/ztprobe
 suite limits bash tests/limits/run.sh build/san/ztprobe
 suite secrets bash tests/secrets/run.sh build/san/ztprobe
+suite policy bash tests/policy/run.sh build/san/ztprobe
 # The plain agent: ASan's quarantine holds freed memory back by design, so resident memory
 # over 1,000 runs says nothing about leaks there (watch also runs sanitized in integration).
 suite watch bash tests/watch/run.sh build/plain/ztprobe

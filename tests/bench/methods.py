@@ -153,6 +153,8 @@ def seed_argv(cfg, probe):
                 "-c", probe.get("query", "SELECT 1")]
         env = {"PGSSLMODE": probe.get("sslmode", "prefer"),
                "PGCONNECT_TIMEOUT": str(max(2, t // 1000))}
+        if probe.get("sslrootcert"):  # verify-full needs the CA the probe trusts
+            env["PGSSLROOTCERT"] = probe["sslrootcert"]
         return argv, env, (lambda rc, out: (rc != 0) if deny else rc == 0)
     if kind == "dns":
         argv = ["dig", "+search", "+short", "+time=%d" % max(1, t // 1000), "+tries=1",

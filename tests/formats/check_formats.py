@@ -12,6 +12,9 @@ subcommand prints nothing and exits 0 when the check holds, else prints why and 
       no timestamps; each regex matches a whole line
   record FILE METHOD PATH-REGEX CONTENT-TYPE [BODY-FILE]
       the first request the recorder saved
+  prom-series FILE SAMPLE...
+      each SAMPLE ("name{labels} value", value "*" for any) is a line of FILE, labels in the
+      order given (the Pushgateway writes them sorted)
   merge-json FILE KEY=VALUE...
       summary.KEY equals VALUE (int or true/false); "disagreement=ROLE/PROBE" must be listed
 """
@@ -129,6 +132,18 @@ def check_merge(path, asserts):
             fail("summary.%s = %r, expected %r" % (k, got, want))
 
 
+def check_series(path, samples):
+    lines = open(path).read().splitlines()
+    for want in samples:
+        series, _, value = want.rpartition(" ")
+        hits = [l for l in lines if l.rpartition(" ")[0] == series]
+        if not hits:
+            near = [l for l in lines if l.startswith(series.split("{")[0] + "{")][:4]
+            fail("no sample %s (same family: %s)" % (series, near))
+        if value != "*" and hits[0].rpartition(" ")[2] != value:
+            fail("%s: got %s, want %s" % (series, hits[0].rpartition(" ")[2], value))
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "junit":
@@ -137,6 +152,8 @@ def main(argv):
         check_prom(args[0], args[1:])
     elif cmd == "record":
         check_record(*args)
+    elif cmd == "prom-series":
+        check_series(args[0], args[1:])
     elif cmd == "merge-json":
         check_merge(args[0], args[1:])
     else:

@@ -5,13 +5,15 @@
 #   -o junit        xmllint --schema tests/formats/junit.xsd, plus counts (check_formats.py)
 #   -o prometheus   promtool check metrics, plus family grouping (check_formats.py)
 #   --push URL      a PUT to tests/formats/recorder.py standing in for a Pushgateway; also
-#                   from $ZTPROBE_PUSH_URL and --push-url-file, with proxy variables ignored
+#                   from $ZTPROBE_PUSH_URL and --push-url-file, with proxy variables ignored; and
+#                   to Debian's real prometheus-pushgateway on 127.0.0.1, read back from its /metrics
 #   merge           over the reports of three roles, then with two pods that disagree
 # Each check has a negative control where a tool might pass anything.
 #
 # Usage: bash tests/formats/run.sh [BINARY]   (default ./ztprobe)
 # Prints "ok - ..." / "not ok - ...: why" per case, then "N passed, M failed"; exits 1 if
-# any case failed. Needs promtool (Debian: prometheus) and xmllint (libxml2-utils).
+# any case failed. Needs promtool (Debian: prometheus), xmllint (libxml2-utils) and
+# prometheus-pushgateway.
 # Everything it starts is stopped on exit, also on failure or Ctrl-C (KEEP=1 keeps the
 # temporary folder with every output, for a look after a failure).
 set -u -o pipefail
@@ -291,6 +293,57 @@ else
     notok "push from env/file" "recorder.py did not start"
 fi
 
+# ---- a real Pushgateway ----------------------------------------------------------------
+# Debian's prometheus-pushgateway (1.5) on 127.0.0.1, without persistence; the pushes are read
+# back from its /metrics as Prometheus would scrape them. Only the pid started here is stopped
+# (a service the package may have started is neither used nor touched).
+
+PGW=/usr/bin/prometheus-pushgateway
+if [ -x "$PGW" ]; then
+    GWPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$PGW" --web.listen-address="127.0.0.1:$GWPORT" --persistence.file="" >"$T/pgw.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$GWPORT/-/ready" >/dev/null && break; sleep 0.1; done
+    # scrape NAME: the Pushgateway's /metrics into NAME.prom
+    scrape() { curl -sf --max-time 5 "http://127.0.0.1:$GWPORT/metrics" >"$T/$1.prom"; }
+    zt rpush mixed-0 run -c "$T/c1.json" --role mixed -o prometheus --push "http://127.0.0.1:$GWPORT"
+    rc_is rpush 1 "pushgateway: exit reflects the probes (1); the push was accepted"
+    zt rpush2 frontend-a run -c "$T/c1.json" --role frontend -o json --push "http://127.0.0.1:$GWPORT/"
+    rc_is rpush2 0 "pushgateway: a second pod pushes (with -o json on stdout)"
+    if scrape gw1; then
+        G='job="ztprobe",kind="%s",probe="%s",role="%s"'
+        # The Pushgateway adds the grouping labels (job, instance) and sorts labels by name.
+        # shellcheck disable=SC2059
+        check "pushgateway: /metrics has both pods' series under their instance" \
+            $PY "$CHK" prom-series "$T/gw1.prom" \
+            "ztprobe_probe_success{expect=\"allow\",instance=\"mixed-0\",$(printf "$G" http health mixed)} 1" \
+            "ztprobe_probe_success{expect=\"deny\",instance=\"mixed-0\",$(printf "$G" tcp closed-deny mixed)} 0" \
+            "ztprobe_probe_success{expect=\"allow\",instance=\"frontend-a\",$(printf "$G" http backend-health frontend)} 1" \
+            "ztprobe_probes{instance=\"mixed-0\",job=\"ztprobe\",role=\"mixed\",verdict=\"fail\"} 3"
+        check "pushgateway: push_time_seconds and no push_failure for either group" \
+            $PY "$CHK" prom-series "$T/gw1.prom" \
+            'push_time_seconds{instance="mixed-0",job="ztprobe"} *' \
+            'push_time_seconds{instance="frontend-a",job="ztprobe"} *' \
+            'push_failure_time_seconds{instance="mixed-0",job="ztprobe"} 0' \
+            'push_failure_time_seconds{instance="frontend-a",job="ztprobe"} 0'
+        refutes "pushgateway: the series check notices a sample that is not there (control)" \
+            $PY "$CHK" prom-series "$T/gw1.prom" 'ztprobe_probes{instance="nobody",job="ztprobe",role="mixed",verdict="fail"} 3'
+        check "pushgateway: its /metrics passes promtool" sh -c "promtool check metrics <'$T/gw1.prom'"
+    else
+        notok "pushgateway: /metrics" "no answer on 127.0.0.1:$GWPORT: $(tail -c 300 "$T/pgw.log")"
+    fi
+    # A second push of the same group replaces it (PUT): the fixed run reads 0 failures.
+    zt rpush3 mixed-0 run -c "$T/c1.json" --role mixed --only health -o prometheus --push "http://127.0.0.1:$GWPORT"
+    if scrape gw2 && ! grep -q 'ztprobe_probe_success{expect="deny",instance="mixed-0"' "$T/gw2.prom" &&
+        grep -q 'ztprobe_probes{instance="mixed-0",job="ztprobe",role="mixed",verdict="fail"} 0' "$T/gw2.prom"; then
+        ok "pushgateway: a new push replaces the pod's group (PUT), stale probes gone"
+    else
+        notok "pushgateway: a new push replaces the pod's group" "$(grep 'instance="mixed-0"' "$T/gw2.prom" | head -5)"
+    fi
+else
+    notok "pushgateway" "no $PGW; run 'sh tests/deps.sh' (Debian package prometheus-pushgateway)"
+fi
+
 # ---- merge ---------------------------------------------------------------------------
 
 zt merge3 - merge -o text "$T/fe-a.out" "$T/be.out" "$T/pg.out"
@@ -341,6 +394,92 @@ else
     notok "merge -o junit: both frontend pods as suites" "$(grep '<testsuite ' "$T/merge-junit.out")"
 fi
 
+# ---- watch metrics: a server toggled between runs --------------------------------------
+
+# watch_lines N PATTERN: up to 15 s until the watch's stderr has N lines matching PATTERN.
+watch_lines() {
+    for _ in $(seq 150); do
+        [ "$(grep -c -- "$2" "$T/watch.err" 2>/dev/null)" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+TOGGLE=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+toggle_up() {
+    $PY "$ROOT/tests/servers/zt_server.py" --mode echo-any --bind 127.0.0.1 --port "$TOGGLE" \
+        --port-file "$T/toggle.port" --max-seconds 120 2>>"$T/toggle.log" &
+    TOGGLE_PID=$!
+    PIDS+=("$TOGGLE_PID")
+    wait_file "$T/toggle.port"
+}
+cat >"$T/watch.json" <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 1000 },
+  "roles": { "web": { "probes": [
+    { "name": "toggled", "kind": "tcp", "host": "127.0.0.1", "port": $TOGGLE, "expect": "allow" },
+    { "name": "steady", "kind": "tcp", "host": "127.0.0.1", "port": $WEB, "expect": "allow" } ] } }
+}
+EOF
+toggle_up
+POD_NAME=web-0 "$ZT" watch -c "$T/watch.json" --role web --interval 300ms -o prometheus \
+    --out "$T/watch.prom" 2>"$T/watch.err" &
+WATCH_PID=$!
+PIDS+=("$WATCH_PID")
+# Up for two runs, down until a run saw it, up again until a run saw it: two flips.
+flipped=0
+if watch_lines 2 '"ok":true'; then
+    kill "$TOGGLE_PID"
+    wait "$TOGGLE_PID" 2>/dev/null
+    rm -f "$T/toggle.port"
+    if watch_lines 1 '"ok":false'; then
+        toggle_up
+        n=$(grep -c '"ok":true' "$T/watch.err")
+        watch_lines $((n + 1)) '"ok":true' && flipped=1
+    fi
+fi
+back=$(grep '"ok":true' "$T/watch.err" | tail -1)
+sleep 0.7 # a run or two more, without a change
+kill -TERM "$WATCH_PID"
+wait "$WATCH_PID" 2>/dev/null
+if [ "$flipped" = 1 ]; then
+    ok "watch: the toggled server was seen down and up again"
+else
+    notok "watch: the toggled server was seen down and up again" "$(tail -c 400 "$T/watch.err")"
+fi
+check "watch: promtool check metrics on the watch's exposition" sh -c "promtool check metrics <'$T/watch.prom'"
+W='role="web",probe="%s",kind="tcp",expect="allow"'
+# shellcheck disable=SC2059
+check "watch: flip counter 2 for the toggled probe, 0 for the steady one" \
+    $PY "$CHK" prom "$T/watch.prom" \
+    "# TYPE ztprobe_probe_verdict_changes_total counter" \
+    "ztprobe_probe_verdict_changes_total\{$(printf "$W" toggled)\} 2" \
+    "ztprobe_probe_verdict_changes_total\{$(printf "$W" steady)\} 0" \
+    "ztprobe_probe_last_change_timestamp_seconds\{$(printf "$W" toggled)\} [0-9.]+"
+# The toggled probe changed at the run that saw the server back (its log line's time, to the
+# second); the steady one at the first run.
+check "watch: last change timestamps are the runs that changed them" \
+    $PY "$HERE/check_watch.py" "$T/watch.prom" "$back" "$(head -1 "$T/watch.err")"
+if [ "$(grep -c '"changed":\["toggled"\]' "$T/watch.err")" = 2 ]; then
+    ok "watch: the log line names the probe that changed, twice"
+else
+    notok "watch: the log line names the probe that changed, twice" \
+        "$(grep -o '"changed":[^]]*]' "$T/watch.err" | sort | uniq -c | tr '\n' ' ')"
+fi
+sed 's/ztprobe_probe_verdict_changes_total{\(.*\)toggled\(.*\)} 2/ztprobe_probe_verdict_changes_total{\1toggled\2} 1/' \
+    "$T/watch.prom" >"$T/watch-bad.prom"
+# shellcheck disable=SC2059
+refutes "watch: the counter check notices a wrong count (control)" \
+    $PY "$CHK" prom "$T/watch-bad.prom" "ztprobe_probe_verdict_changes_total\{$(printf "$W" toggled)\} 2"
+
+# run --wait: the convergence figures in the exposition (frontend-a passes at once).
+zt waitprom frontend-a run -c "$T/c1.json" --role frontend -o prometheus --wait 3s
+rc_is waitprom 0 "wait: run --wait -o prometheus exits 0"
+check "wait: promtool check metrics with the convergence families" sh -c "promtool check metrics <'$T/waitprom.out'"
+check "wait: convergence families" $PY "$CHK" prom "$T/waitprom.out" \
+    'ztprobe_converged_after_seconds\{role="frontend"\} 0' \
+    'ztprobe_probe_converged_after_seconds\{role="frontend",probe="no-db",kind="tcp",expect="deny"\} 0'
+
 # ---- alert rules -------------------------------------------------------------------------
 
 mkdir -p "$T/rules"
@@ -351,13 +490,24 @@ yaml.safe_dump(d["spec"], open(sys.argv[2], "w"))' "$ROOT/manifests/prometheusru
     check "rules: promtool check rules on the PrometheusRule's spec" \
         promtool check rules "$T/rules/rules.yaml"
     cp "$HERE/rules_test.yaml" "$T/rules/"
-    check "rules: promtool test rules (fail, inconclusive, staleness, absent, diagnoses)" \
+    cp "$T/rules/rules.yaml" "$T/rules/rules.good"
+    check "rules: promtool test rules (fail, inconclusive, staleness, absent, diagnoses, flapping)" \
         promtool test rules "$T/rules/rules_test.yaml"
     # Control: the same tests against a rule that never fires must fail.
     sed -i 's/ztprobe_probe_verdict{verdict="fail"} == 1/ztprobe_probe_verdict{verdict="fail"} == 2/' \
         "$T/rules/rules.yaml"
     refutes "rules: promtool test rules notices a broken rule (control)" \
         promtool test rules "$T/rules/rules_test.yaml"
+    # Control: a flapping rule on the counter's value (changes since the sidecar started, not
+    # in the last hour) must fail: it would still fire an hour after the last change.
+    sed 's/increase(ztprobe_probe_verdict_changes_total\[1h\]) >= 4/ztprobe_probe_verdict_changes_total >= 4/' \
+        "$T/rules/rules.good" >"$T/rules/rules.yaml"
+    if grep -q 'ztprobe_probe_verdict_changes_total >= 4' "$T/rules/rules.yaml"; then
+        refutes "rules: promtool test rules notices a flapping rule without increase() (control)" \
+            promtool test rules "$T/rules/rules_test.yaml"
+    else
+        notok "rules: flapping control" "the rule's expression was not found to break"
+    fi
 else
     notok "rules: manifests/prometheusrule.yaml is a PrometheusRule" "$(head -c 300 "$T/rules.err")"
 fi

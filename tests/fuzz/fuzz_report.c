@@ -1,7 +1,8 @@
 /* fuzz_report.c: libFuzzer target for report_parse_json (what `ztprobe merge` reads from other
  * pods) and for every renderer fed the report it returns: JSON, text (with and without
- * colour), JUnit, Prometheus, and merge's text and JSON. Property checked: a report that
- * parsed renders to JSON that parses back (merge reads what run writes). */
+ * colour), JUnit, Prometheus, and merge's text, JSON, PolicyReport and HTML. Properties
+ * checked: a report that parsed renders to JSON that parses back (merge reads what run
+ * writes), and no report string becomes a <script> in the HTML page. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,15 @@ static void fuzz_report_render(const report_t *r)
     if (m && merge_add(m, r, "fuzz.json") == 0 && merge_add(m, r, "fuzz2.json") == 0) {
         free(merge_render_text(m));
         free(merge_render_json(m));
+        char perr[640];
+        free(merge_render_policyreport(m, 1795669200.0, perr, sizeof(perr)));
+        /* The page has no script of its own: one in it came from the report. */
+        char *html = merge_render_html(m, 1795669200.0);
+        if (html && strcasestr(html, "<script")) {
+            fprintf(stderr, "fuzz_report: report text became markup in the HTML page\n");
+            abort();
+        }
+        free(html);
         (void)merge_ok(m);
     }
     merge_destroy(m);

@@ -8,7 +8,8 @@
 #      build/fuzz/crash-TARGET-* and printed: copy it into tests/fuzz/corpus/TARGET/ as a
 #      regression input once fixed.
 # Targets: fuzz_config (config parser + validator, JSON and YAML), fuzz_labels (the labels
-# file), fuzz_report (report_parse_json and every renderer). Default: all three.
+# file), fuzz_report (report_parse_json and every renderer), fuzz_objects (the Kubernetes
+# object reader and the NetworkPolicy evaluator). Default: all four.
 # `make fuzz` runs 60 s each, `make test` about 10 s each.
 set -uo pipefail
 SECS=${1:-10}
@@ -18,7 +19,7 @@ ROOT=$PWD
 B=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_config fuzz_labels fuzz_report)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_config fuzz_labels fuzz_report fuzz_objects)
 PASSED=0
 FAILED=0
 ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh BIN: hostile peers (issue 5, item 1). Each case is one agent run with one probe against
-# a misbehaving server on loopback, and asserts: the outcome SPEC.md "Outcomes" gives for it;
+# a misbehaving server on loopback, and asserts: the outcome the reference ("Outcomes") gives for it;
 # that the run ended within the probe's timeout_ms plus a margin ($ZT_MARGIN_MS, default 1500,
 # room for ASan's start-up); a bounded peak RSS ($ZT_RSS_MAX_KB, default 65536 = 64 MB, under a
 # 100 MB body or an endless stream); exit 0/1 matching the verdict; no sanitizer report.
@@ -196,5 +196,19 @@ PYEOF
 done
 grep -q 'u009b31m' "$T/pg-c1-message.out"
 check "pg-c1 JSON: U+009B kept as an escape (\\u009b)" $? "$(grep -a -o 'failed.\{0,20\}' "$T/pg-c1-message.out" | head -1)"
+
+# --- UDP peers (tests/servers/udp_peer.py): garbage, the largest datagram, a flood of
+# replies, silence; one datagram decides, the rest is never buffered per probe.
+for m in echo garbage big many silent; do
+    bg "udp-$m" "$PY" "$ZH_ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
+done
+uq() { echo "\"kind\": \"udp\", \"host\": \"127.0.0.1\", \"port\": $(port "udp-$1"), \"expect\": \"allow\""; }
+hcase udp-echo 1000 ok "$(uq echo), \"send\": \"\\\\x00hi\", \"expect_reply\": \"pong:\\\\x00hi\""
+hcase udp-garbage 1000 body_mismatch "$(uq garbage), \"expect_reply\": \"pong\""
+hcase udp-64k-reply 1000 ok "$(uq big), \"expect_reply\": \"BBBB\"" '.detail | test("65507 bytes")' "the whole datagram read"
+hcase udp-flood 1000 ok "$(uq many)"
+hcase udp-flood-mismatch 1000 body_mismatch "$(uq many), \"expect_reply\": \"never-there\""
+hcase udp-silent 1000 timeout "$(uq silent)"
+hcase udp-silent-3-attempts 1000 timeout "$(uq silent), \"attempts\": 3, \"timeout_ms\": 300" '.attempts == 3' "three attempts"
 
 zh_finish

@@ -101,7 +101,8 @@ vols() {
     local role=$1 short=$2 v=$TMP/vols-$1
     mkdir -p "$v/config" "$v/podinfo" "$v/tmp"
     chmod 1777 "$v/tmp"
-    cp "$ZT_REPO/config/lab.json" "$v/config/config.json"
+    # The lab's CA path (sslrootcert, defaults.ca_file) is where this pod mounts the CA.
+    sed 's#"/etc/ztprobe-lab/ca.pem"#"/etc/ztprobe/ca.pem"#g' "$ZT_REPO/config/lab.json" >"$v/config/config.json"
     if [ $LAB_UP -eq 1 ]; then
         cp "$ST/ca/ca.pem" "$v/config/ca.pem"
         cp "$ST/labels/$role" "$v/podinfo/labels"

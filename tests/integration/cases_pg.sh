@@ -10,7 +10,7 @@ cases_pg() {
     cat >"$T/pg.json" <<EOF
 {
   "version": 1,
-  "defaults": { "timeout_ms": 1500 },
+  "defaults": { "timeout_ms": 1500, "ca_file": "$T/pki/ca.pem" },
   "dns": { "servers": ["127.0.0.1:$DNS_PORT"], "search": false },
   "roles": { "backend": { "selector": { "app": "backend" }, "probes": [
     { "name": "pg-ok", "kind": "postgres", "host": "127.0.0.1", "port": $P, "user": "govtech_admin",
@@ -93,4 +93,6 @@ EOF
     # A password_env that is not set: the probe cannot authenticate, nothing crashes.
     runz pg-noenv 1 run -c "$T/pg.json" --role backend --only pg-ok
     chk "postgres password_env unset -> fails (never ok)" pg-noenv pg-ok verdict=fail
+
+    cases_pgcred
 }

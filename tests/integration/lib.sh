@@ -44,12 +44,12 @@ zt_cleanup() {
 }
 
 # sweep_stale_netns: deletes namespaces left by an earlier run of this suite that was killed
-# before its trap ran (SIGKILL). Only names of our own pattern, zti<pid>a|b, whose run.sh pid
+# before its trap ran (SIGKILL). Only names of our own pattern, zti<pid>[a-z], whose run.sh pid
 # is gone; never anything else.
 sweep_stale_netns() {
     local ns pid
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-        [[ $ns =~ ^zti([0-9]+)[ab]$ ]] || continue
+        [[ $ns =~ ^zti([0-9]+)[a-z]$ ]] || continue
         pid=${BASH_REMATCH[1]}
         [ "$pid" = "$$" ] && continue
         kill -0 "$pid" 2>/dev/null && continue

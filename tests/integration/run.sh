@@ -5,7 +5,7 @@
 #
 # Usage: bash tests/integration/run.sh [BINARY] [GROUP...]
 #   BINARY  default ./ztprobe (e.g. build/san/ztprobe for the sanitized build)
-#   GROUP   http tls pg dns netns cli watch (default: all)
+#   GROUP   http tls pg dns udp netns cli watch wait (default: all)
 # Prints "ok - ..." / "not ok - ...: why" per case, then "N passed, M failed[, K skipped]";
 # exits 1 if any case failed. Needs root (namespaces, nftables, the postgres user).
 # Everything it starts is stopped on exit, also on failure or Ctrl-C.
@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${1:-./ztprobe}
 [ $# -gt 0 ] && shift
-GROUPS_WANTED=${*:-http tls pg dns netns cli watch}
+GROUPS_WANTED=${*:-http tls pg dns udp netns cli watch wait}
 
 ZT=$(readlink -f "$BIN" 2>/dev/null || true)
 if [ -z "$ZT" ] || [ ! -x "$ZT" ]; then
@@ -96,9 +96,12 @@ want http && cases_http
 want tls && cases_tls
 want pg && cases_pg
 want dns && cases_dns
+want udp && cases_udp
 want netns && cases_netns
+want netns && want udp && cases_udp_netns
 want cli && cases_cli
 want watch && cases_watch
+want wait && cases_wait
 
 echo "# integration suite: $(($(date +%s) - t_start)) s with $ZT"
 if [ "$SKIPPED" -gt 0 ]; then

@@ -4,8 +4,9 @@ the namespace ships, changed only where the lab must differ:
 
 - TLS trust: the lab CA (defaults.ca_file and every per-probe ca_file / sslrootcert) at
   /etc/ztprobe-lab/ca.pem, which lab.sh bind-mounts into each pod through /etc/netns;
-- resolved_within / answers_within: the lab range of the name's lab address (a documentation
-  range for "internet" names, the lab's pod CIDR for Service names) instead of the real one;
+- resolved_within / answers_within: the lab ranges of the name's lab addresses (documentation
+  ranges for "internet" names, the lab's pod CIDRs for Service names; one per family, as the
+  lab is dual-stack and its names have A and AAAA records) instead of the real one;
 - literal private addresses that fall inside the lab's pod CIDRs move to 10.250.x.y, where the
   lab's private-range host answers them (same host part, still a private 10/8 address);
 - expect-deny probes time out after 1000 ms, so the demo is fast (a drop is a drop after 1 s).
@@ -49,16 +50,17 @@ def remap_ip(host):
     return ".".join(base[:2] + octets[2:])
 
 
-def lab_address(name):
-    """The lab address a name resolves to (short Service names go through the search list)."""
+def lab_addresses(name):
+    """The lab addresses (IPv4, IPv6) a name resolves to (short Service names go through the
+    search list)."""
     short = name.rstrip(".")
     for pod in topology.PODS:
         svc = pod["service"]
         if svc and short in (svc, "%s.%s" % (svc, topology.NAMESPACE),
                              "%s.%s.svc" % (svc, topology.NAMESPACE), topology.service_fqdn(svc)):
-            return pod["ip"]
+            return pod["ip"], pod["ip6"]
     if short in topology.INTERNET:
-        return topology.INTERNET[short]["ip"]
+        return topology.INTERNET[short]["ip"], topology.INTERNET[short]["ip6"]
     raise GenError("name %r has no lab address: add it to tests/lab/topology.py" % name)
 
 
@@ -90,7 +92,7 @@ def convert_probe(probe):
             p["url"] = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
         if "ca_file" in p:
             p["ca_file"] = LAB_CA
-    elif kind in ("tcp", "postgres"):
+    elif kind in ("tcp", "postgres", "udp"):
         p["host"] = remap_ip(p["host"])
         if "sslrootcert" in p:
             p["sslrootcert"] = LAB_CA
@@ -100,7 +102,7 @@ def convert_probe(probe):
             if topology.is_ip(host):
                 p[key] = [lab_range(host)]
             else:
-                p[key] = [lab_range(lab_address(host))]
+                p[key] = [lab_range(a) for a in lab_addresses(host)]
     if p["expect"] == "deny":
         p["timeout_ms"] = DENY_TIMEOUT_MS
     return p

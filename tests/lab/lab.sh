@@ -1,6 +1,7 @@
 #!/bin/bash
 # lab.sh: the govtech namespace emulated in network namespaces, enforcing the shipped
 # NetworkPolicies with nftables on a "node" that routes between the pods (DESIGN.md "The lab").
+# Dual-stack: every pod and host has an IPv4 and an IPv6 address, the node routes both.
 #
 # Usage: lab.sh up PREFIX [CONFIG]      build the lab (CONFIG: config/lab.json) and enforce
 #                                       manifests/network-policies.yaml; on failure it tears
@@ -24,6 +25,7 @@ PY=/usr/bin/python3
 SERVERS=$REPO/tests/servers
 CA_MOUNT=/etc/ztprobe-lab   # mount point for the per-namespace CA folder (see above)
 NODE_IP=169.254.1.1
+NODE_IP6=fe80::1   # the node's side of every veth (link-local: the same on each link)
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 
@@ -69,24 +71,38 @@ lab_down() {
 
 ns_of() { echo "$PREFIX-$1"; }
 
+no_dad() { # NS: addresses of new links there are usable at once (no duplicate detection)
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+}
+
 link_ns() { # SHORT IP... : a namespace joined to the node by a veth, Calico-style
-    local short=$1 ns veth ip
+    local short=$1 ns veth ip v4=""
     shift
     ns=$(ns_of "$short")
     veth=$PREFIX-$short
     ip netns add "$ns"
+    no_dad "$ns"
     ip -n "$ns" link set lo up
     # Created inside the node, the peer moved straight into the pod: never in the host's namespace.
     ip -n "$NODE" link add "$veth" type veth peer name eth0 netns "$ns"
     ip -n "$NODE" addr add "$NODE_IP/32" dev "$veth" noprefixroute
+    ip -n "$NODE" -6 addr add "$NODE_IP6/64" dev "$veth" nodad
     ip -n "$NODE" link set "$veth" up
     ip -n "$ns" link set eth0 up
+    # nodad: a tentative address would refuse binds for a second or two.
     for ip in "$@"; do
-        ip -n "$ns" addr add "$ip/32" dev eth0
-        ip -n "$NODE" route add "$ip/32" dev "$veth"
+        if [[ $ip == *:* ]]; then
+            ip -n "$ns" -6 addr add "$ip/128" dev eth0 nodad
+            ip -n "$NODE" -6 route add "$ip/128" dev "$veth"
+        else
+            ip -n "$ns" addr add "$ip/32" dev eth0
+            ip -n "$NODE" route add "$ip/32" dev "$veth"
+            [ -n "$v4" ] || v4=$ip
+        fi
     done
     ip -n "$ns" route add "$NODE_IP" dev eth0 scope link
-    ip -n "$ns" route add default via "$NODE_IP" dev eth0 src "$1"
+    ip -n "$ns" route add default via "$NODE_IP" dev eth0 src "$v4"
+    ip -n "$ns" -6 route add default via "$NODE_IP6" dev eth0
 }
 
 pod_files() { # SHORT: the pod's resolv.conf and CA, seen through `ip netns exec`
@@ -119,9 +135,9 @@ start_bg() { # NAME NS CMD... : a server in a namespace, its pid recorded
 }
 
 serve() { # SHORT MODE PORT
-    local short=$1 mode=$2 port=$3 ns ip tls=()
+    local short=$1 mode=$2 port=$3 ns ip tls=() a
     ns=$(ns_of "$short")
-    ip=${BIND[$short]:-${ADDR[$short]}}
+    ip=${BIND[$short]:-${ADDR[$short]},${ADDR6[$short]}}   # both families
     case $mode in
     healthy-tls) tls=(--tls-cert "$ST/ca/server.pem" --tls-key "$ST/ca/server.key"); mode=healthy ;;
     postgres)
@@ -131,10 +147,11 @@ serve() { # SHORT MODE PORT
         return ;;
     dnsmasq)
         local args=(--keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts
-            --bind-interfaces --listen-address="$ip" --port="$port"
+            --bind-interfaces --port="$port"
             --local=/cluster.local/ --address=/#/ --log-facility="$ST/log/dnsmasq-queries.log"
             --log-queries --cache-size=0 --pid-file=)
         local rec
+        for a in ${ip//,/ }; do args+=(--listen-address="$a"); done
         for rec in "${DNS[@]}"; do args+=(--host-record="$rec"); done
         start_bg dnsmasq "$ns" dnsmasq "${args[@]}"
         local i=0
@@ -145,6 +162,13 @@ serve() { # SHORT MODE PORT
         return ;;
     esac
     local pf=$ST/run/$short-$port.port
+    if [ "$mode" = udp-echo ]; then
+        pf=$ST/run/$short-udp$port.port   # a host may serve TCP and UDP on one port number
+        start_bg "$short-udp$port" "$ns" "$PY" "$SERVERS/udp_service.py" --bind "$ip" \
+            --port "$port" --port-file "$pf" --max-seconds 7200
+        wait_file "$pf" 5 "udp server $short:$port"
+        return
+    fi
     start_bg "$short-$port" "$ns" "$PY" "$SERVERS/zt_server.py" --mode "$mode" --bind "$ip" \
         --port "$port" --port-file "$pf" --max-seconds 7200 "${tls[@]}"
     wait_file "$pf" 5 "server $short:$port"
@@ -177,16 +201,17 @@ lab_up() {
     "$PY" "$HERE/topology.py" plan "$PREFIX" "$config" >"$ST/plan"
     "$PY" "$HERE/topology.py" inventory "$PREFIX" >"$ST/inventory.json"
 
-    declare -gA ADDR=() BIND=()
+    declare -gA ADDR=() ADDR6=() BIND=()
     DNS=()
     local sans=() pods=() hosts=() serves=()
     while read -r kind a b c d e; do
         case $kind in
         pod) ADDR[$a]=$b; pods+=("$a") ;;
+        addr6) ADDR6[$a]=$b ;;
         # A host may carry several addresses: its servers listen on all of them.
-        host) ADDR[$a]=$b; BIND[$a]=0.0.0.0; hosts+=("$a ${b} ${c:-} ${d:-} ${e:-}") ;;
+        host) ADDR[$a]=$b; BIND[$a]=0.0.0.0,::; hosts+=("$a ${b} ${c:-} ${d:-} ${e:-}") ;;
         serve) serves+=("$a $b $c") ;;
-        dns) DNS+=("$a,$b") ;;
+        dns) DNS+=("$a,$b${c:+,$c}") ;;
         san) sans+=("$a") ;;
         esac
     done <"$ST/plan"
@@ -197,11 +222,13 @@ lab_up() {
 
     NODE=$(ns_of node)
     ip netns add "$NODE"
+    no_dad "$NODE"
     ip -n "$NODE" link set lo up
     ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1
+    ip netns exec "$NODE" sysctl -qw net.ipv6.conf.all.forwarding=1
     ip netns exec "$NODE" sysctl -qw net.ipv4.conf.all.rp_filter=0
     local p h
-    for p in "${pods[@]}"; do link_ns "$p" "${ADDR[$p]}"; pod_files "$p"; done
+    for p in "${pods[@]}"; do link_ns "$p" "${ADDR[$p]}" "${ADDR6[$p]}"; pod_files "$p"; done
     for h in "${hosts[@]}"; do
         # shellcheck disable=SC2086
         link_ns $h

@@ -3,7 +3,8 @@
 It understands exactly the subset np2nft emits (iifname/oifname, ct state, ip/ip6 saddr/daddr
 with CIDRs, sets and !=, meta l4proto, PROTO dport with ranges and sets, jump/return/accept/
 drop/reject) and raises on anything else, so a change in the translator's output cannot pass
-unnoticed. `nft -c` in the tests checks that the same text is valid nftables.
+unnoticed. An `ip` match holds IPv4 values only and an `ip6` match IPv6 only (nft refuses the
+mix); a packet of the other family never matches it, negated or not, as in nftables. `nft -c` in the tests checks that the same text is valid nftables.
 """
 
 import ipaddress
@@ -49,6 +50,13 @@ def _values(tok):
     return tok[1] if isinstance(tok, tuple) else [tok]
 
 
+def _check_family(proto, values):
+    want = 4 if proto == "ip" else 6
+    for v in values:
+        if ipaddress.ip_network(v, strict=False).version != want:
+            raise EvalError("%s match with a value of the other family: %s" % (proto, v))
+
+
 def _addr_in(addr, values):
     a = ipaddress.ip_address(addr)
     for v in values:
@@ -85,6 +93,7 @@ def _run_chain(chains, name, pkt, depth=0):
                 field = toks[i + 1]
                 neg = toks[i + 2] == "!="
                 val = toks[i + 3] if neg else toks[i + 2]
+                _check_family(t, _values(val))
                 addr = pkt["src" if field == "saddr" else "dst"]
                 fam_ok = (ipaddress.ip_address(addr).version == 4) == (t == "ip")
                 inside = fam_ok and _addr_in(addr, _values(val))

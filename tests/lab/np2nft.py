@@ -30,8 +30,10 @@ and nothing is enforced).
 Inventory (JSON):
   {"namespaces": {"govtech": {"app": "govtech"}, "kube-system": {}},
    "pods": [{"name": "backend", "namespace": "govtech", "labels": {"app": "backend"},
-             "ip": "10.0.2.10", "veth": "zt1-be"}]}
-Namespace label maps get kubernetes.io/metadata.name added, as the API server does.
+             "ip": "10.0.2.10", "ips": ["10.0.2.10", "fd00:10:0:2::10"], "veth": "zt1-be"}]}
+Namespace label maps get kubernetes.io/metadata.name added, as the API server does. A pod's
+addresses are "ips" (a dual-stack pod: one per family, like status.podIPs), else ["ip"]; a
+selector peer matches every address of the pods it selects, in each family's own rule.
 """
 
 import argparse
@@ -100,6 +102,8 @@ class Inventory:
         self.pods = []
         seen_veth = set()
         for pod in data.get("pods") or []:
+            if pod.get("ips") and not pod.get("ip"):
+                pod = dict(pod, ip=pod["ips"][0])
             for key in ("name", "namespace", "ip", "veth"):
                 if not pod.get(key):
                     raise PolicyError("inventory pod %r lacks %s" % (pod.get("name"), key))
@@ -109,9 +113,15 @@ class Inventory:
             if pod["veth"] in seen_veth:
                 raise PolicyError("veth %s used by two pods" % pod["veth"])
             seen_veth.add(pod["veth"])
-            ipaddress.ip_address(pod["ip"])
+            ips = [str(ipaddress.ip_address(a)) for a in (pod.get("ips") or [pod["ip"]])]
+            if str(ipaddress.ip_address(pod["ip"])) not in ips:
+                raise PolicyError("inventory pod %s: ip %s not among its ips" % (pod["name"],
+                                                                                pod["ip"]))
+            if len({ipaddress.ip_address(a).version for a in ips}) != len(ips):
+                raise PolicyError("inventory pod %s: at most one address per family"
+                                  % pod["name"])
             self.pods.append({
-                "name": pod["name"], "namespace": pod["namespace"], "ip": pod["ip"],
+                "name": pod["name"], "namespace": pod["namespace"], "ip": pod["ip"], "ips": ips,
                 "veth": pod["veth"],
                 "labels": {str(k): str(v) for k, v in (pod.get("labels") or {}).items()},
             })
@@ -183,8 +193,9 @@ def peer_matches(peer, policy_ns, inv, direction):
     else:
         namespaces = [policy_ns]
     pod_selector = peer.get("podSelector", {})
-    addrs = [p["ip"] for p in inv.pods
-             if p["namespace"] in namespaces and selector_matches(pod_selector, p["labels"])]
+    addrs = [a for p in inv.pods
+             if p["namespace"] in namespaces and selector_matches(pod_selector, p["labels"])
+             for a in p["ips"]]
     frags = []
     for fam in ("ip", "ip6"):
         fam_addrs = [a for a in addrs if _family(a) == fam]

@@ -10,7 +10,7 @@ Usage: scenarios.py BIN [--only NAME[,NAME...]]
 Prints "ok - NAME" / "not ok - NAME: why" per check and returns the counts to run.sh.
 """
 
-import copy
+import calendar
 import json
 import os
 import signal
@@ -19,181 +19,9 @@ import sys
 import tempfile
 import time
 
-import yaml
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-PY = "/usr/bin/python3"
-LAB = os.path.join(HERE, "lab.sh")
-POLICIES = os.path.join(REPO, "manifests", "network-policies.yaml")
-CONFIG = os.path.join(REPO, "config", "lab.json")
-GOVTECH = os.path.join(REPO, "config", "govtech.json")
-SHORT = {"frontend": "fe", "backend": "be", "postgres": "pg", "ingress-nginx": "ing",
-         "outsider": "out"}
-CONNECTED = {"ok", "app_timeout", "protocol_error", "tls_error", "http_status",
-             "body_mismatch", "auth_failed", "query_failed"}
-
-
-class Failed(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
-
-
-class Lab:
-    def __init__(self, binary, tmp):
-        self.bin = os.path.realpath(binary)
-        self.tmp = tmp
-        self.prefix = "zs%d" % (os.getpid() % 10000000)
-        self.state = None
-        self.bg = []
-
-    def up(self):
-        subprocess.run(["bash", LAB, "up", self.prefix, CONFIG], check=True)
-        self.state = subprocess.run(["bash", LAB, "state", self.prefix], check=True,
-                                    capture_output=True, text=True).stdout.strip()
-
-    def down(self):
-        for proc in self.bg:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=3)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-        self.bg = []
-        subprocess.run(["bash", LAB, "down", self.prefix], check=False)
-
-    def ns(self, short):
-        return "%s-%s" % (self.prefix, short)
-
-    def apply(self, policies=None, deny="drop", relabel=None):
-        """Re-renders the node's rules with the translator."""
-        args = ["bash", LAB, "apply", self.prefix, "--deny", deny]
-        if policies is not None:
-            path = os.path.join(self.tmp, "policies-%d.yaml" % time.monotonic_ns())
-            with open(path, "w", encoding="utf-8") as handle:
-                yaml.safe_dump_all(policies, handle, sort_keys=False)
-            args += ["-p", path]
-        if relabel:
-            inv = subprocess.run([PY, os.path.join(HERE, "topology.py"), "inventory", self.prefix]
-                                 + ["--relabel=%s" % r for r in relabel],
-                                 check=True, capture_output=True, text=True).stdout
-            path = os.path.join(self.tmp, "inventory-%d.json" % time.monotonic_ns())
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(inv)
-            args += ["-i", path]
-        subprocess.run(args, check=True)
-
-    def labels_file(self, pod, relabel=None):
-        path = os.path.join(self.tmp, "labels-%s-%d" % (pod, time.monotonic_ns()))
-        out = subprocess.run([PY, os.path.join(HERE, "topology.py"), "labels", pod]
-                             + ["--relabel=%s" % r for r in relabel or []],
-                             check=True, capture_output=True, text=True).stdout
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(out)
-        return path
-
-    def run(self, role, config=CONFIG, labels=None, args=()):
-        """Runs the agent in ROLE's pod; returns (exit code, report, stderr)."""
-        with open(os.path.join(self.state, "pg", "password"), encoding="utf-8") as handle:
-            password = handle.read()
-        env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": password, "POD_NAME": role + "-lab",
-               "POD_NAMESPACE": "govtech",
-               "ZTPROBE_LABELS_FILE": labels or os.path.join(self.state, "labels", role)}
-        for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # sanitized agent runs
-            if key in os.environ:
-                env[key] = os.environ[key]
-        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, "run", "-c", config,
-               "--role", role, "-o", "json"] + list(args)
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-        try:
-            report = json.loads(proc.stdout)
-        except ValueError:
-            raise Failed("%s: no JSON report (exit %d): %s" % (role, proc.returncode,
-                                                             proc.stderr.strip()[-300:]))
-        check(report.get("schema") == "ztprobe/report/v1", "schema %r" % report.get("schema"))
-        return proc.returncode, report, proc.stderr
-
-    def start_proxy(self, port):
-        """An egress proxy in the node: accepts every TCP connection and never answers."""
-        pf = os.path.join(self.tmp, "proxy.port")
-        proc = subprocess.Popen(["ip", "netns", "exec", self.ns("node"), PY,
-                                 os.path.join(REPO, "tests", "servers", "zt_server.py"),
-                                 "--mode", "silent", "--bind", "0.0.0.0", "--port", str(port),
-                                 "--port-file", pf, "--max-seconds", "120"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.bg.append(proc)
-        for _ in range(50):
-            if os.path.exists(pf):
-                return proc
-            time.sleep(0.1)
-        raise Failed("proxy did not start")
-
-
-# ---------------------------------------------------------------- assertions on reports
-
-def results(report):
-    return {r["name"]: r for r in report["results"]}
-
-
-def diag_codes(report):
-    return {d["code"] for d in report.get("diagnoses") or []}
-
-
-def expect(report, name, verdict, outcomes, hint_words=(), hint_null=False):
-    r = results(report).get(name)
-    check(r is not None, "no result %s" % name)
-    if isinstance(outcomes, str):
-        outcomes = {outcomes}
-    check(r["verdict"] == verdict and r["outcome"] in outcomes,
-          "%s: verdict %s outcome %s, want %s %s (detail: %s)"
-          % (name, r["verdict"], r["outcome"], verdict, "/".join(sorted(outcomes)),
-             r.get("detail")))
-    if hint_null:
-        check(r.get("hint") is None, "%s: hint %r on a pass" % (name, r.get("hint")))
-    hint = (r.get("hint") or "").lower()
-    for w in hint_words:
-        check(w.lower() in hint, "%s: hint lacks %r: %r" % (name, w, r.get("hint")))
-    return r
-
-
-def probes_of(role, expect_kind=None, config=CONFIG):
-    with open(config, encoding="utf-8") as handle:
-        cfg = json.load(handle)
-    return [p for p in cfg["roles"][role]["probes"]
-            if expect_kind is None or p["expect"] == expect_kind]
-
-
-def literal(probe):
-    host = probe.get("host") or ""
-    return host.replace(".", "").isdigit()
-
-
-def load_policies():
-    with open(POLICIES, encoding="utf-8") as handle:
-        return [d for d in yaml.safe_load_all(handle) if d]
-
-
-def policy(docs, name):
-    for d in docs:
-        if d["metadata"]["name"] == name:
-            return d
-    raise Failed("no policy %s in manifests" % name)
-
-
-def variant_config(tmp, mutate):
-    with open(CONFIG, encoding="utf-8") as handle:
-        cfg = json.load(handle)
-    mutate(cfg)
-    path = os.path.join(tmp, "config-%d.json" % time.monotonic_ns())
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(cfg, handle)
-    return path
-
+from scenario_lib import (CONFIG, CONNECTED, GOVTECH, Failed, Lab, check, diag_codes, expect,
+                          literal, load_policies, policy, probes_of, variant_config)
+import scenarios_dual
 
 # ---------------------------------------------------------------- scenarios
 
@@ -328,7 +156,7 @@ def sc_egress_proxy(lab):
     port = 15001
     lab.start_proxy(port)
     veth = "%s-be" % lab.prefix
-    rules = ("table ip ztproxy {\n chain prerouting {\n  type nat hook prerouting priority dstnat;\n"
+    rules = ("table inet ztproxy {\n chain prerouting {\n  type nat hook prerouting priority dstnat;\n"
              '  iifname "%s" tcp dport != 53 redirect to :%d\n }\n}\n' % (veth, port))
     subprocess.run(["ip", "netns", "exec", lab.ns("node"), "nft", "-f", "-"], input=rules,
                    text=True, check=True)
@@ -339,7 +167,7 @@ def sc_egress_proxy(lab):
             expect(rep, p["name"], "fail", CONNECTED, ("open",))
         check("policy_not_enforced" in diag_codes(rep), "diagnoses %s" % diag_codes(rep))
     finally:
-        subprocess.run(["ip", "netns", "exec", lab.ns("node"), "nft", "delete", "table", "ip",
+        subprocess.run(["ip", "netns", "exec", lab.ns("node"), "nft", "delete", "table", "inet",
                         "ztproxy"], check=False)
 
 
@@ -381,6 +209,56 @@ def sc_other_namespaces(lab):
                    hint_null=True)
 
 
+def started_at(report):
+    """The report's started_at as Unix seconds."""
+    when = time.strptime(report["started_at"][:19], "%Y-%m-%dT%H:%M:%S")
+    return calendar.timegm(when) + float("0" + report["started_at"][19:-1])
+
+
+def sc_wait_convergence(lab):
+    """Policies enforced while ztprobe waits (run --wait): the deny probes converge in the first
+    round after the drops start, within one round (1 s) of that moment; allow probes at once."""
+    lab.apply(deny="none")  # a CNI that has not programmed the policies yet
+    procs = {role: lab.start(role, ["--wait", "20s"]) for role in ("frontend", "backend")}
+    time.sleep(3)
+    t_apply0 = time.time()
+    lab.apply()  # the shipped policies, dropping
+    t_apply1 = time.time()
+    for role, proc in procs.items():
+        try:
+            out, err = proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise Failed("%s: still waiting after 40 s" % role)
+        try:
+            rep = json.loads(out)
+        except ValueError:
+            raise Failed("%s: no JSON report (exit %d): %s" % (role, proc.returncode, err[-300:]))
+        check(proc.returncode == 0 and rep["summary"]["ok"],
+              "%s: exit %d summary %s" % (role, proc.returncode, rep["summary"]))
+        start = started_at(rep)
+        for p in probes_of(role):
+            r = expect(rep, p["name"], "pass", "ok" if p["expect"] == "allow" else "timeout",
+                       hint_null=True)
+            conv = r["converged_after_ms"]
+            if p["expect"] == "allow":
+                check(conv == 0, "%s/%s: allow converged after %s ms, not at once"
+                      % (role, p["name"], conv))
+                continue
+            at = start + conv / 1000.0
+            # Enforced between t_apply0 and t_apply1; rounds start 1 s apart and the ones
+            # before enforcement last milliseconds (every deny probe connects at once).
+            check(t_apply0 - 0.05 <= at <= t_apply1 + 1.3,
+                  "%s/%s: converged after %.0f ms, i.e. %.2f s after the policies went in "
+                  "(applied from %.2f to %.2f s after the start)"
+                  % (role, p["name"], conv, at - t_apply0, t_apply0 - start, t_apply1 - start))
+        worst = max(r["converged_after_ms"] for r in rep["results"])
+        check(rep["converged_after_ms"] == worst and worst >= 2000,
+              "%s: report converged_after_ms %s, slowest probe %s" % (role, rep["converged_after_ms"], worst))
+        print("# %s: policies in at +%.2f..%.2f s, converged after %.0f ms"
+              % (role, t_apply0 - start, t_apply1 - start, rep["converged_after_ms"]), flush=True)
+
+
 SCENARIOS = [
     ("lab: shipped policies, every role passes (seed checks)", sc_baseline),
     ("lab: ingress controller allowed, other namespaces denied", sc_other_namespaces),
@@ -392,7 +270,8 @@ SCENARIOS = [
     ("lab: enforcer rejects with icmp admin-prohibited -> unreachable", sc_reject_icmp),
     ("lab: AWS stand-in outside resolved_within -> cidr_mismatch", sc_cidr_mismatch),
     ("lab: egress proxy accepts every TCP connection -> deny probes fail", sc_egress_proxy),
-]
+    ("lab: policies enforced while run --wait waits -> converged_after_ms", sc_wait_convergence),
+] + scenarios_dual.SCENARIOS
 
 
 def main(argv):

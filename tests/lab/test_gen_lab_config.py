@@ -46,9 +46,10 @@ class TestGenerate(unittest.TestCase):
         self.assertEqual(out["defaults"]["ca_file"], gen.LAB_CA)
         self.assertEqual(out["defaults"]["timeout_ms"], 3000)      # allow timing untouched
         probes = {p["name"]: p for p in out["roles"]["backend"]["probes"]}
-        self.assertEqual(probes["sm"]["resolved_within"], ["198.51.100.0/24"])
+        # Dual-stack lab: the name has an A and an AAAA record, each in its own lab range.
+        self.assertEqual(probes["sm"]["resolved_within"], ["198.51.100.0/24", "2001:db8:100::/48"])
         self.assertEqual(probes["sm"]["ca_file"], gen.LAB_CA)
-        self.assertEqual(probes["d"]["answers_within"], ["10.0.0.0/16"])
+        self.assertEqual(probes["d"]["answers_within"], ["10.0.0.0/16", "fd00:10:0::/48"])
         self.assertEqual(probes["pg"]["sslrootcert"], gen.LAB_CA)
         self.assertNotIn("timeout_ms", probes["sm"])
 
@@ -70,7 +71,10 @@ class TestTopology(unittest.TestCase):
         self.assertEqual(topology.private_targets(c),
                          {"10.250.0.1": {443}, "192.168.0.1": {8080}})
         plan = topology.plan("zt1", c).splitlines()
-        self.assertIn("host pv 10.250.0.1 192.168.0.1", plan)
+        # The private host also always carries its named pair (db.vpc.internal, both families).
+        self.assertIn("host pv 10.250.0.1 192.168.0.1 fd00:10:250::1", plan)
+        self.assertIn("san IP:fd00:10:250::1", plan)
+        self.assertIn("dns db.vpc.internal 10.250.0.1 fd00:10:250::1", plan)
         self.assertIn("serve pv healthy-tls 443", plan)
         self.assertIn("serve pv healthy 8080", plan)
 
@@ -81,6 +85,31 @@ class TestTopology(unittest.TestCase):
         for pod in topology.PODS:
             self.assertTrue(topology.in_pod_cidrs(pod["ip"]))
             self.assertLessEqual(len("a" * 10 + "-" + pod["short"]), 15)  # IFNAMSIZ - 1
+
+    def test_dual_stack(self):
+        ip = topology.ipaddress
+        self.assertEqual(topology.v6_of("10.0.1.10"), "fd00:10:0:1::10")
+        self.assertEqual(topology.v6_of("10.96.0.10"), "fd00:10:96::10")
+        with self.assertRaises(ValueError):
+            topology.v6_of("192.168.0.1")
+        for pod in topology.PODS:
+            self.assertTrue(topology.in_pod_cidrs(pod["ip6"]), pod["name"])
+            self.assertIn(ip.ip_address(pod["ip6"]), ip.ip_network("fd00::/8"))
+        for host in topology.INTERNET.values():
+            self.assertIn(ip.ip_address(host["ip6"]), ip.ip_network("2001:db8::/32"))
+            self.assertTrue(any(ip.ip_address(host["ip6"]) in ip.ip_network(r)
+                                for r in topology.DOC_RANGES))
+        # Every name kube-dns answers has an A and an AAAA record.
+        for name, v4, v6 in topology.dns_records():
+            self.assertEqual((ip.ip_address(v4).version, ip.ip_address(v6).version), (4, 6), name)
+        inv = topology.inventory("zt1")
+        for p in inv["pods"]:
+            self.assertEqual([ip.ip_address(a).version for a in p["ips"]], [4, 6])
+        plan = topology.plan("zt1", {"roles": {}}).splitlines()
+        self.assertIn("addr6 be fd00:10:0:2::10", plan)
+        self.assertIn("host gg 203.0.113.10 2001:db8:113::10", plan)
+        self.assertIn("serve be udp-echo %d" % topology.UDP_PORT, plan)
+        self.assertIn("serve gg udp-echo 443", plan)
 
     def test_relabel_and_downward_format(self):
         inv = topology.inventory("zt1", topology.parse_relabel(["backend:app=v2,x=y"]))

@@ -38,16 +38,25 @@ class Lab:
         self.text = text
         self.pods = {p["name"]: p for p in inv.pods}
 
-    def verdict(self, src, dst, port, proto="tcp", ct="new"):
+    @staticmethod
+    def _addr(pod, family):
+        for a in pod.get("ips") or [pod["ip"]]:
+            if (":" in a) == (family == 6):
+                return a
+        raise AssertionError("pod %s has no IPv%d address" % (pod["name"], family))
+
+    def verdict(self, src, dst, port, proto="tcp", ct="new", family=4):
+        """Pods by name (their address of FAMILY), anything else is an outside address."""
         s = self.pods.get(src)
         d = self.pods.get(dst)
         pkt = {"iif": s["veth"] if s else "ext0", "oif": d["veth"] if d else "ext0",
-               "src": s["ip"] if s else src, "dst": d["ip"] if d else dst,
+               "src": self._addr(s, family) if s else src,
+               "dst": self._addr(d, family) if d else dst,
                "proto": proto, "dport": port, "ct": ct}
         return nfteval.evaluate(self.text, pkt)
 
-    def allowed(self, src, dst, port, proto="tcp"):
-        return self.verdict(src, dst, port, proto) == "accept"
+    def allowed(self, src, dst, port, proto="tcp", family=4):
+        return self.verdict(src, dst, port, proto, family=family) == "accept"
 
 
 def lab(fixtures, deny="drop"):
@@ -284,8 +293,12 @@ class TestNftParses(unittest.TestCase):
                      for m in np2nft.DENY_MODES]
             shipped = os.path.join(REPO, "manifests", "network-policies.yaml")
             cases.append((shipped, "drop"))
+            # The lab's dual-stack variants, on the govtech inventory (IPv6 sets, ::/0, UDP).
+            govtech = [shipped] + [os.path.join(FIX, f) for f in (
+                "govtech_ipv6_open.yaml", "govtech_ipv6_fixed.yaml", "govtech_udp.yaml")]
+            cases.extend((f, m) for f in govtech[1:] for m in np2nft.DENY_MODES)
             for fixture, mode in cases:
-                inv = inventory("govtech_inventory.json" if fixture == shipped else
+                inv = inventory("govtech_inventory.json" if fixture in govtech else
                                 "inventory.json")
                 text = render([fixture], inv, mode)
                 for check in (True, False):  # check it, then load it for real (twice: idempotent)

@@ -17,14 +17,26 @@ from urllib.parse import urlsplit
 
 CLUSTER_DOMAIN = "svc.cluster.local"
 NAMESPACE = "govtech"
+# The lab's UDP service: an echo server on the backend (statsd's port), for udp probes.
+UDP_PORT = 8125
+
+
+def v6_of(v4):
+    """The IPv6 twin of a lab IPv4 address of 10/8: 10.0.1.10 -> fd00:10:0:1::10 (the decimal
+    octets written as hex groups, so a reader sees the pair at a glance)."""
+    o = v4.split(".")
+    if o[0] != "10":
+        raise ValueError("no IPv6 twin for %s" % v4)
+    return str(ipaddress.ip_address("fd00:%s:%s:%s::%s" % tuple(o)))
 
 # Pods: the govtech workloads, kube-dns, and the ingress controller. "short" names the node's
-# veth (PREFIX-short, at most 15 characters) and the pod's network namespace.
+# veth (PREFIX-short, at most 15 characters) and the pod's network namespace. Every pod is
+# dual-stack: its IPv6 address (v6_of) mirrors the IPv4 one inside the cluster's ULA fd00::/8.
 PODS = [
     {"name": "frontend", "short": "fe", "namespace": NAMESPACE, "labels": {"app": "frontend"},
      "ip": "10.0.1.10", "service": "frontend-service", "serve": [("healthy", 80)]},
     {"name": "backend", "short": "be", "namespace": NAMESPACE, "labels": {"app": "backend"},
-     "ip": "10.0.2.10", "service": "backend-service", "serve": [("healthy", 3000)]},
+     "ip": "10.0.2.10", "service": "backend-service", "serve": [("healthy", 3000), ("udp-echo", UDP_PORT)]},
     {"name": "postgres", "short": "pg", "namespace": NAMESPACE, "labels": {"app": "postgres"},
      "ip": "10.0.3.10", "service": "postgres-service", "serve": [("postgres", 5432)]},
     {"name": "kube-dns", "short": "dns", "namespace": "kube-system",
@@ -41,23 +53,38 @@ PODS = [
 NAMESPACES = {NAMESPACE: {"app": "govtech"}, "kube-system": {}, "ingress-nginx": {},
               "default": {}}
 
-# Where the lab's pods live, as resolved_within/answers_within see them.
-POD_CIDRS = ["10.0.0.0/16", "10.96.0.0/16"]
+for _p in PODS:
+    _p["ip6"] = v6_of(_p["ip"])
 
-# "Internet" hosts: documentation ranges only (RFC 5737). Each serves HTTP on 80 and HTTPS on
-# 443 with a certificate of the lab CA.
+# Where the lab's pods live, as resolved_within/answers_within see them.
+POD_CIDRS = ["10.0.0.0/16", "10.96.0.0/16", "fd00:10:0::/48", "fd00:10:96::/48"]
+
+# "Internet" hosts: documentation ranges only (RFC 5737, and RFC 3849's 2001:db8::/32 with the
+# third group naming the IPv4 range: 198.51.100.0/24 <-> 2001:db8:100::/48). Each serves HTTP on
+# 80 and HTTPS on 443 with a certificate of the lab CA, on both families, and answers UDP 443
+# (a stand-in for QUIC: the UDP echo service), so a udp deny probe to it connects when nothing
+# enforces.
 INTERNET = {
-    "www.google.com": {"short": "gg", "ip": "203.0.113.10"},
-    "secretsmanager.us-east-1.amazonaws.com": {"short": "sm", "ip": "198.51.100.10"},
-    "s3.amazonaws.com": {"short": "s3", "ip": "198.51.100.20"},
+    "www.google.com": {"short": "gg", "ip": "203.0.113.10", "ip6": "2001:db8:113::10"},
+    "secretsmanager.us-east-1.amazonaws.com": {"short": "sm", "ip": "198.51.100.10",
+                                               "ip6": "2001:db8:100::10"},
+    "s3.amazonaws.com": {"short": "s3", "ip": "198.51.100.20", "ip6": "2001:db8:100::20"},
 }
-DOC_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"]
+DOC_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+              "2001:db8:2::/48", "2001:db8:100::/48", "2001:db8:113::/48"]
 
 # The private-range host ("something inside the VPC"): its addresses and ports come from the
 # literal-IP probes of the lab config. Addresses of govtech.json that fall inside the lab's pod
 # CIDRs are remapped here (gen_lab_config.py applies the same map).
 PRIVATE_SHORT = "pv"
 PRIVATE_REMAP_BASE = "10.250.0.10"
+# The private host also has a name with an A and an AAAA record (a database in the VPC, say),
+# so a probe with `family: all` can show an ipBlock except written for IPv4 only. It always
+# carries these two addresses and serves TLS on PRIVATE_PORT.
+PRIVATE_NAME = "db.vpc.internal"
+PRIVATE_ADDR = "10.250.0.1"
+PRIVATE_ADDR6 = v6_of(PRIVATE_ADDR)
+PRIVATE_PORT = 443
 
 
 def service_fqdn(service):
@@ -94,7 +121,7 @@ def is_ip(host):
 def private_targets(config):
     """{address: set(ports)} of literal IP targets in the config that no lab pod or internet
     host has: the private-range host must answer them."""
-    known = {p["ip"] for p in PODS} | {h["ip"] for h in INTERNET.values()}
+    known = {a for h in PODS + list(INTERNET.values()) for a in (h["ip"], h["ip6"])}
     out = {}
     for role in config["roles"].values():
         for probe in role["probes"]:
@@ -105,15 +132,18 @@ def private_targets(config):
 
 
 def dns_records():
-    """(name, address) pairs kube-dns answers: FQDN Service names (no kube-proxy here, so a
-    Service name answers with its pod's address, like a headless Service) and internet names."""
+    """(name, IPv4, IPv6) triples kube-dns answers (A and AAAA): FQDN Service names (no
+    kube-proxy here, so a Service name answers with its pod's addresses, like a headless
+    dual-stack Service), internet names and the private host's name."""
     recs = []
     for pod in PODS:
         if pod["service"]:
-            recs.append((service_fqdn(pod["service"]), pod["ip"]))
-    recs.append(("kube-dns.kube-system.%s" % CLUSTER_DOMAIN, "10.96.0.10"))
+            recs.append((service_fqdn(pod["service"]), pod["ip"], pod["ip6"]))
+    dns = [p for p in PODS if p["name"] == "kube-dns"][0]
+    recs.append(("kube-dns.kube-system.%s" % CLUSTER_DOMAIN, dns["ip"], dns["ip6"]))
     for name, host in INTERNET.items():
-        recs.append((name, host["ip"]))
+        recs.append((name, host["ip"], host["ip6"]))
+    recs.append((PRIVATE_NAME, PRIVATE_ADDR, PRIVATE_ADDR6))
     return recs
 
 
@@ -139,6 +169,7 @@ def inventory(prefix, relabel=None):
     return {
         "namespaces": NAMESPACES,
         "pods": [{"name": p["name"], "namespace": p["namespace"], "ip": p["ip"],
+                  "ips": [p["ip"], p["ip6"]],
                   "labels": pod_labels(p, relabel), "veth": "%s-%s" % (prefix, p["short"])}
                  for p in PODS],
     }
@@ -154,14 +185,16 @@ def downward_labels(labels):
 def plan(prefix, config):
     """Lines for lab.sh, space-separated:
     pod SHORT IP NAMESPACE NAME            a pod (its namespace PREFIX-SHORT)
+    addr6 SHORT IP6                        the pod's IPv6 address
     serve SHORT MODE PORT                  a server to start in it
-    host SHORT IP [IP...]                  a non-pod host (internet / private)
-    dns NAME IP                            a kube-dns record
+    host SHORT IP [IP...]                  a non-pod host (internet / private), both families
+    dns NAME IP IP6                        a kube-dns record (A and AAAA)
     san DNS:NAME | IP:ADDR                 a SAN of the lab's server certificate
     """
     lines = []
     for p in PODS:
         lines.append("pod %s %s %s %s" % (p["short"], p["ip"], p["namespace"], p["name"]))
+        lines.append("addr6 %s %s" % (p["short"], p["ip6"]))
         for mode, port in p["serve"]:
             lines.append("serve %s %s %d" % (p["short"], mode, port))
         if p["service"]:
@@ -169,20 +202,23 @@ def plan(prefix, config):
                       "%s.%s.svc" % (p["service"], NAMESPACE), service_fqdn(p["service"])):
                 lines.append("san DNS:%s" % n)
     for name, h in INTERNET.items():
-        lines.append("host %s %s" % (h["short"], h["ip"]))
+        lines.append("host %s %s %s" % (h["short"], h["ip"], h["ip6"]))
         lines.append("serve %s healthy 80" % h["short"])
         lines.append("serve %s healthy-tls 443" % h["short"])
+        lines.append("serve %s udp-echo 443" % h["short"])
         lines.append("san DNS:%s" % name)
     priv = private_targets(config)
-    if priv:
-        lines.append("host %s %s" % (PRIVATE_SHORT, " ".join(sorted(priv))))
-        for port in sorted(set().union(*priv.values())):
-            lines.append("serve %s %s %d" % (PRIVATE_SHORT, "healthy-tls" if port == 443
-                                             else "healthy", port))
-        for addr in sorted(priv):
-            lines.append("san IP:%s" % addr)
-    for name, ip in dns_records():
-        lines.append("dns %s %s" % (name, ip))
+    priv.setdefault(PRIVATE_ADDR, set()).add(PRIVATE_PORT)
+    priv.setdefault(PRIVATE_ADDR6, set()).add(PRIVATE_PORT)
+    lines.append("host %s %s" % (PRIVATE_SHORT, " ".join(sorted(priv, key=lambda a: (":" in a, a)))))
+    for port in sorted(set().union(*priv.values())):
+        lines.append("serve %s %s %d" % (PRIVATE_SHORT, "healthy-tls" if port == 443
+                                         else "healthy", port))
+    for addr in sorted(priv, key=lambda a: (":" in a, a)):
+        lines.append("san IP:%s" % addr)
+    lines.append("san DNS:%s" % PRIVATE_NAME)
+    for name, ip, ip6 in dns_records():
+        lines.append("dns %s %s %s" % (name, ip, ip6))
     return "\n".join(lines) + "\n"
 
 

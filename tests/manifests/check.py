@@ -184,7 +184,70 @@ def labels_match(selector, labels):
     return all(labels.get(k) == v for k, v in (selector or {}).items())
 
 
+def postdeploy_wait(job):
+    """A post-deploy Job runs `run --wait DURATION` (policies take seconds to be programmed
+    after a deploy), and its activeDeadlineSeconds leaves a minute beyond the wait, so the
+    Job's deadline never cuts a wait short. Returns the problems found."""
+    tpl = pod_template(job)
+    z = [c for c in tpl["spec"]["containers"] if is_ztprobe(c)]
+    args = (z[0].get("command", []) + z[0].get("args", [])) if z else []
+    if args[:1] != ["run"] or "--wait" not in args or args.index("--wait") + 1 >= len(args):
+        return ["the ztprobe container does not run `run --wait DURATION`: %s" % args]
+    m = re.fullmatch(r"([1-9][0-9]*)(s|m|h)", args[args.index("--wait") + 1])
+    if not m:
+        return ["--wait %s is not a duration like 90s or 2m" % args[args.index("--wait") + 1]]
+    wait_s = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+    deadline = job["spec"].get("activeDeadlineSeconds")
+    if not isinstance(deadline, int) or deadline < wait_s + 60:
+        return ["activeDeadlineSeconds %s leaves less than 60 s beyond --wait %ds" % (deadline, wait_s)]
+    return []
+
+
 # ------------------------------------------------------------------ checks
+
+def check_policies_in_configmap(cm, objs, repo, ztprobe):
+    """run --policies in the cluster: the ConfigMap carries the policies and workloads, byte for
+    byte as in manifests/, every ztprobe container names them in ZTPROBE_POLICIES, and they
+    agree with the matrix (`ztprobe policy check`, as the pods would read them)."""
+    data = (cm or {}).get("data", {})
+    names = ["network-policies.yaml", "frontend.yaml", "backend.yaml", "postgres.yaml"]
+    stale = []
+    for n in names:
+        with open(os.path.join(repo, "manifests", n), encoding="utf-8") as f:
+            if data.get(n) != f.read():
+                stale.append(n)
+    report(not stale, "the ConfigMap's policies and workloads equal manifests/ (%s)" % ", ".join(names),
+           "missing or different: " + ", ".join(stale))
+    bad = []
+    for o in objs:
+        tpl = pod_template(o)
+        for c in (tpl or {}).get("spec", {}).get("containers", []):
+            if not is_ztprobe(c):
+                continue
+            env = {e["name"]: e.get("value") for e in c.get("env", [])}
+            files = (env.get("ZTPROBE_POLICIES") or "").split(",")
+            if sorted(f.rsplit("/", 1)[-1] for f in files) != sorted(names) or \
+                    any(not f.startswith("/etc/ztprobe/") for f in files):
+                bad.append("%s: ZTPROBE_POLICIES=%s" % (kname(o), env.get("ZTPROBE_POLICIES")))
+    report(not bad, "every ztprobe container reads the ConfigMap's policies ($ZTPROBE_POLICIES)", "; ".join(bad))
+    if stale or "config.json" not in data:
+        return
+    with tempfile.TemporaryDirectory() as d:
+        for n in names + ["config.json"]:
+            with open(os.path.join(d, n), "w", encoding="utf-8") as f:
+                f.write(data[n])
+        cmd = [ztprobe, "policy", "check", "-c", os.path.join(d, "config.json"), "--namespace", "govtech"]
+        for n in names:
+            cmd += ["-f", os.path.join(d, n)]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            summ = json.loads(p.stdout)["summary"] if p.returncode in (0, 1) else None
+        except (OSError, ValueError, KeyError) as e:
+            p, summ = None, str(e)
+        report(isinstance(summ, dict) and summ["disagree"] == 0,
+               "the ConfigMap's matrix agrees with its policies (ztprobe policy check: %s)" % summ,
+               (p.stderr.strip() if p else summ) or str(summ))
+
 
 def check_render(objs, repo, ztprobe):
     by = {kname(o): o for o in objs}
@@ -233,6 +296,8 @@ def check_render(objs, repo, ztprobe):
                 report(False, "the rendered config passes `ztprobe validate`", str(e))
     else:
         report(False, "the rendered config passes `ztprobe validate`", "no config.json")
+
+    check_policies_in_configmap(cm, objs, repo, ztprobe)
 
     pods = [(o, pod_template(o)) for o in objs if pod_template(o) is not None]
     cm_name = cm["metadata"]["name"] if cm else None
@@ -320,6 +385,9 @@ def check_render(objs, repo, ztprobe):
                 bad.append('sidecar.istio.io/inject: "false"')
             report(not bad, kname(o) + ": Helm post-install/post-upgrade and Argo CD PostSync hook",
                    "missing/wrong: " + ", ".join(bad))
+            bad = postdeploy_wait(o)
+            report(not bad, kname(o) + ": runs `run --wait` within its activeDeadlineSeconds",
+                   "; ".join(bad))
 
     # Credentials: IRSA for AWS, Secrets by reference only.
     sa = by.get("ServiceAccount/backend", {})
@@ -388,6 +456,19 @@ def self_test(objs):
         mutate(t)
         found = check(t)
         found = found[1] if isinstance(found, tuple) else found
+        report(not clean and bool(found), "self-test: the check catches %s in %s" % (what, kname(o)),
+               "clean copy: %s; broken copy: %s" % (clean, found))
+
+
+    job = next(o for o in objs if o["kind"] == "Job")
+    for what, mutate in (("a post-deploy Job without --wait",
+                          lambda j: zc(pod_template(j)).update(args=["run", "-o", "json"])),
+                         ("a deadline shorter than the wait",
+                          lambda j: j["spec"].update(activeDeadlineSeconds=100))):
+        o = copy.deepcopy(job)
+        clean = postdeploy_wait(o)
+        mutate(o)
+        found = postdeploy_wait(o)
         report(not clean and bool(found), "self-test: the check catches %s in %s" % (what, kname(o)),
                "clean copy: %s; broken copy: %s" % (clean, found))
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BIN: no secret in any output (issue 5, item 5; SPEC.md "No secret ... ever appears in a
+# run.sh BIN: no secret in any output (issue 5, item 5; the reference: "No secret ... ever appears in a
 # report, a log line or an error message").
 # Secrets, each with a random part so a match cannot be a coincidence: a PostgreSQL password
 # given through password_env and through password_file (and a wrong one, also a secret), an
@@ -12,6 +12,11 @@
 # binary offers), -v, --out, list, validate, watch's log lines and --out, merge, --push from
 # $ZTPROBE_PUSH_URL and --push-url-file (accepted and refused), and the error
 # messages of failed runs and refused configs. Each is grepped for every secret.
+# The credential paths of docs/security.md too: the warnings and the diagnosis
+# password_to_unverified_server (the probes here use sslmode disable on purpose), the default
+# verify-full refusing a server without TLS, deny probes with a password, a missing password,
+# and a recording fake PostgreSQL (tests/servers/pg_fake.py) that asks for a cleartext
+# password and answers the query with a row that is itself a secret.
 set -uo pipefail
 ZT=${1:-}
 . "$(dirname "${BASH_SOURCE[0]}")/../hostile/lib.sh"
@@ -28,12 +33,17 @@ LIT="zt-Literal-Secret-$(rnd)"
 URLPW="zt-Url-Secret-$(rnd)"
 QTOKEN="zt-Query-Token-$(rnd)"
 PUSHPW="zt-Push-Secret-$(rnd)"
-SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$QTOKEN" "$PUSHPW")
+ROW="zt-Row-Secret-$(rnd)"
+ENVPW="zt-Env-Secret-$(rnd)"
+SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$QTOKEN" "$PUSHPW" "$ROW" "$ENVPW")
 
 srv healthy healthy || exit 1
 srv redirect redirect || exit 1
 srv echo echo-any || exit 1
 peer reflect reflect || exit 1
+# The fake's own log holds what it was sent (the password, by design): kept out of $O.
+bg pgfake "$PY" "$ZH_ROOT/tests/servers/pg_fake.py" --log "$T/pgfake.rec" --port-file "$T/pgfake.port" \
+    --row "$ROW" --max-seconds 300 || exit 1
 ZH_PG_DIR=$T/pgd
 PGPORT=$(ZT_PG_PASSWORD=$PW sh "$ZH_ROOT/tests/servers/pg.sh" start "$ZH_PG_DIR") ||
     { notok "PostgreSQL 15 started (tests/servers/pg.sh)" "see above"; zh_finish; exit 1; }
@@ -45,6 +55,7 @@ H=$(port healthy)
 
 hdrs="\"headers\": { \"Authorization\": \"Bearer $TOKEN\", \"Proxy-Authorization\": \"Basic $PTOKEN\" }"
 pg() { echo "\"kind\": \"postgres\", \"host\": \"127.0.0.1\", \"user\": \"govtech_admin\", \"dbname\": \"govtech\", \"sslmode\": \"disable\""; }
+fk() { echo "\"kind\": \"postgres\", \"host\": \"127.0.0.1\", \"port\": $(port pgfake), \"user\": \"$1\", \"dbname\": \"govtech\", \"sslmode\": \"disable\""; }
 cat >"$T/cfg.json" <<EOF
 { "version": 1, "defaults": { "timeout_ms": 2000 },
   "dns": { "servers": ["127.0.0.1:9"], "search": false },
@@ -54,6 +65,10 @@ cat >"$T/cfg.json" <<EOF
     { "name": "pg-wrong", $(pg), "port": $PGPORT, "password_env": "ZT_WRONG_PW", "expect": "allow" },
     { "name": "pg-closed", $(pg), "port": $CLOSED, "password_env": "ZT_SECRET_PW", "expect": "allow" },
     { "name": "pg-deny-open", $(pg), "port": $PGPORT, "password_file": "$T/pgpass", "expect": "deny" },
+    { "name": "pg-default-verify", "kind": "postgres", "host": "127.0.0.1", "user": "govtech_admin", "dbname": "govtech", "port": $PGPORT, "password_env": "ZT_SECRET_PW", "expect": "allow" },
+    { "name": "pg-fake", $(fk fake-allow), "password_env": "ZT_SECRET_PW", "query": "SELECT secret FROM t", "expect": "allow" },
+    { "name": "pg-fake-nopw", $(fk fake-nopw), "expect": "allow" },
+    { "name": "pg-fake-deny", $(fk fake-deny), "password_env": "ZT_SECRET_PW", "expect": "deny" },
     { "name": "http-auth", "kind": "http", "url": "http://127.0.0.1:$H/health", $hdrs, "expect": "allow" },
     { "name": "http-auth-deny", "kind": "http", "url": "http://127.0.0.1:$H/health", $hdrs, "expect": "deny" },
     { "name": "http-reflect-sent", "kind": "http", "url": "http://127.0.0.1:$(port reflect)/", $hdrs,
@@ -72,6 +87,8 @@ EOF
 # keep NAME CMD...: runs a command, stdout to $O/NAME.out, stderr to $O/NAME.err.
 keep() { local n=$1; shift; timeout -k 2 60 "$@" >"$O/$n.out" 2>"$O/$n.err" </dev/null; echo $? >"$T/$n.rc"; }
 
+# libpq's environment defaults carry a secret too: they must never be used nor printed.
+export PGPASSWORD=$ENVPW PGOPTIONS="-c zt_marker=$ENVPW"
 keep json "$ZT" run -c "$T/cfg.json" --role backend -o json
 keep verbose "$ZT" run -c "$T/cfg.json" --role backend -v
 keep verbose-text "$ZT" run -c "$T/cfg.json" --role backend -v -o text
@@ -83,7 +100,7 @@ for f in junit prometheus; do
         [ -s "$O/$f.out" ]
         check "-o $f produced a report" $? "empty stdout; stderr: $(head -c 200 "$O/$f.err")"
     else
-        echo "skip - -o $f: not offered by this binary ('ztprobe help run'); SPEC.md requires it"
+        echo "skip - -o $f: not offered by this binary ('ztprobe help run'); the reference requires it"
     fi
 done
 keep list "$ZT" list -c "$T/cfg.json" --role backend
@@ -102,6 +119,8 @@ if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-hand-junit "$ZT" merge
 keep merge-text "$ZT" merge -o text "$T/a.json" "$T/b.json"
 keep merge-json "$ZT" merge -o json "$T/a.json" "$T/b.json"
 if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-junit "$ZT" merge -o junit "$T/a.json" "$T/b.json"; fi
+keep merge-policyreport "$ZT" merge -o policyreport "$T/a.json" "$T/b.json"
+keep merge-html "$ZT" merge -o html "$T/a.json" "$T/b.json"
 # watch: its JSON log lines (stderr) and the report it keeps rewriting; SIGTERM after ~2 runs.
 timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --interval 200ms \
     --out "$O/watch-file.json" -v >"$O/watch.out" 2>"$O/watch.err"
@@ -143,9 +162,12 @@ bad header-on-tcp "\"kind\": \"tcp\", \"host\": \"127.0.0.1\", \"port\": 1, \"he
 cat >"$T/runtime.json" <<EOF
 { "version": 1, "roles": { "r": { "selector": {}, "probes": [
   { "name": "unset-env", $(pg), "port": $PGPORT, "password_env": "ZT_NOT_SET_$(rnd)", "expect": "allow" },
-  { "name": "missing-file", $(pg), "port": $PGPORT, "password_file": "$T/no-such-file", "expect": "allow" } ] } } }
+  { "name": "missing-file", $(pg), "port": $PGPORT, "password_file": "$T/no-such-file", "expect": "allow" },
+  { "name": "unset-env-deny", $(pg), "port": $PGPORT, "password_env": "ZT_NOT_SET_$(rnd)", "expect": "deny" },
+  { "name": "missing-file-deny", $(pg), "port": $PGPORT, "password_file": "$T/no-such-file", "expect": "deny" } ] } } }
 EOF
 keep runtime "$ZT" run -c "$T/runtime.json" --role r -v
+keep runtime-text "$ZT" run -c "$T/runtime.json" --role r -o text
 
 # The secrets were really used.
 res() { jres "$O/json.out" "$1" .outcome; }
@@ -167,6 +189,27 @@ check "the Authorization header was sent (the reflecting server echoed it back)"
 [ "$(cat "$T/watch.rc")" = 0 ] && [ -s "$O/watch-file.json" ] && [ -s "$O/watch.err" ]
 check "watch ran, logged and wrote --out" $? "exit $(cat "$T/watch.rc"), log $(wc -c <"$O/watch.err") bytes"
 
+# The credential paths were really taken (docs/security.md).
+grep -q "warning: role backend probe pg-env sends its password with sslmode disable" "$O/json.err" &&
+    grep -q "sslmode disable" "$O/validate.err"
+check "run and validate warned about the weaker sslmode" $? "json.err: $(head -c 200 "$O/json.err")"
+jq -e '.diagnoses[] | select(.code == "password_to_unverified_server") | .message | test("pg-env")' "$O/json.out" >/dev/null
+check "the report carries password_to_unverified_server" $? "$(jq -c .diagnoses "$O/json.out")"
+[ "$(res pg-default-verify)" = tls_error ]
+check "a password without sslmode: verify-full refuses a server without TLS" $? "got $(res pg-default-verify)"
+[ "$(res pg-fake)" = ok ] && grep -qF "\"password\": \"$PW\"" "$T/pgfake.rec"
+check "the fake server got the password (sslmode disable) and answered the query" $? "pg-fake $(res pg-fake)"
+sent=$(jq -r 'select(.password != null) | .startup.user' "$T/pgfake.rec" | sort | uniq -c | tr -s ' \n' ' ')
+sent="$sent; deny probe records: $(grep -c '"user": "fake-deny"' "$T/pgfake.rec")"
+[ "$(jq -r 'select(.password != null) | .startup.user' "$T/pgfake.rec" | sort -u)" = fake-allow ] &&
+    grep -qF '"user": "fake-deny"' "$T/pgfake.rec"
+check "only the allow probe with a password sent it (not the deny, not the one without)" $? "passwords by user:$sent"
+! grep -qF "$ENVPW" "$T/pgfake.rec"
+check "PGPASSWORD and PGOPTIONS from the environment never reached a server" $? "found in the fake's record"
+[ "$(jres "$O/runtime.out" unset-env-deny .verdict)" = fail ] && [ "$(jres "$O/runtime.out" missing-file-deny .verdict)" = fail ]
+check "deny probes run without their password (the open path fails them)" $? \
+    "$(jres "$O/runtime.out" unset-env-deny .outcome) $(jres "$O/runtime.out" missing-file-deny .outcome)"
+
 # The grep: every file of every mode, for every secret (fixed strings, binary files too).
 n_files=0
 for f in "$O"/*; do
@@ -176,9 +219,10 @@ for f in "$O"/*; do
     for s in "${SECRETS[@]}"; do
         grep -qaF -- "$s" "$f" && hit="$hit ${s%-*}"
     done
+    # The status first: a command substitution in check's label would overwrite $?.
     [ -z "$hit" ]
-    found=$? # before the title's $(...), which would set $? to its own status
-    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+    found=$?
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
 done
 [ "$n_files" -ge 30 ]
 check "outputs grepped: $n_files non-empty files" $? "only $n_files: some mode printed nothing"

@@ -8,7 +8,8 @@
 # With CERTDIR (mkca.sh output: server.pem, server.key) the server offers TLS.
 # The cluster: scram-sha-256 over TCP, trust only on its own Unix socket in DIR/pg/sock,
 # role govtech_admin LOGIN with the password from $ZT_PG_PASSWORD (else a random one, written
-# to DIR/pg/password, mode 600), database govtech owned by it.
+# to DIR/pg/password, mode 600), database govtech owned by it, and the probe's least-privilege
+# role ztprobe (docs/security.md) with the same password.
 # Environment: ZT_PG_LISTEN (default 127.0.0.1), ZT_PG_PORT (default: a free port),
 # ZT_PG_NETNS (run the server inside that network namespace: lab use).
 set -eu
@@ -97,6 +98,10 @@ in_ns runuser -u postgres -- "$BIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.lo
     printf "SET client_min_messages = warning;\n"
     printf "CREATE ROLE govtech_admin LOGIN PASSWORD '%s';\n" "$(printf '%s' "$password" | sed "s/'/''/g")"
     printf "CREATE DATABASE govtech OWNER govtech_admin;\n"
+    printf "CREATE ROLE ztprobe LOGIN PASSWORD '%s' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 10;\n" \
+        "$(printf '%s' "$password" | sed "s/'/''/g")"
+    printf "GRANT CONNECT ON DATABASE govtech TO ztprobe;\n"
+    printf "ALTER ROLE ztprobe SET default_transaction_read_only = on;\n"
 } | in_ns runuser -u postgres -- "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$pgdir/sock" -p "$port" \
     -U postgres -d postgres -f - >/dev/null
 

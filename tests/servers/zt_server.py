@@ -222,6 +222,10 @@ def make_socket(bind, port, udp=False):
     kind = socket.SOCK_DGRAM if udp else socket.SOCK_STREAM
     s = socket.socket(family, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        # "--bind 0.0.0.0,::" binds each family once; without V6ONLY "::" takes IPv4 too
+        # and the second bind fails.
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((bind, port))
     if not udp:
         s.listen(256)

@@ -91,6 +91,10 @@ static void test_unknown_keys(void **state)
     top_err("'dns':{'server':['10.96.0.10']},", "dns.server: unknown key");
     expect_err("{'version':1,'roles':{'r':{'selectors':{},'probes':[{" TCP "}]}}}",
                "roles.r.selectors: unknown key");
+    expect_err("{'version':1,'roles':{'r':{'namespace':'Gov_Tech','probes':[{" TCP "}]}}}",
+               "roles.r.namespace: must be a namespace name (1..63 of a-z, 0-9, '-', starting and ending with a letter or digit)");
+    expect_err("{'version':1,'roles':{'r':{'namespace':7,'probes':[{" TCP "}]}}}",
+               "roles.r.namespace: must be a string");
     probe_err("'name':'x','kinds':'tcp'", P "kinds: unknown key");
     probe_err(TCP ",'_comment':'why'", P "_comment: unknown key");
 }
@@ -181,8 +185,8 @@ static void test_duplicate_probe_names(void **state)
 static void test_kind_and_expect(void **state)
 {
     (void)state;
-    probe_err("'name':'x','kind':'udp'", P "kind: must be one of tcp, http, https, postgres, dns");
-    probe_err("'name':'x','kind':7", P "kind: must be one of tcp, http, https, postgres, dns");
+    probe_err("'name':'x','kind':'sctp'", P "kind: must be one of tcp, http, https, postgres, dns, udp");
+    probe_err("'name':'x','kind':7", P "kind: must be one of tcp, http, https, postgres, dns, udp");
     probe_err("'name':'x'", P "kind: required");
     probe_err("'name':'t','kind':'tcp','host':'h','port':80,'expect':'block'",
               P "expect: must be allow or deny");
@@ -193,7 +197,7 @@ static void test_deny_outcomes(void **state)
 {
     (void)state;
     top_err("'defaults':{'deny_outcomes':['timeout','droped']},",
-            "defaults.deny_outcomes[1]: unknown outcome (see SPEC.md \"Outcomes\")");
+            "defaults.deny_outcomes[1]: unknown outcome (see \"Outcomes\" in docs/reference.md)");
     top_err("'defaults':{'deny_outcomes':[]},", "defaults.deny_outcomes: must not be empty");
     top_err("'defaults':{'deny_outcomes':'timeout'},",
             "defaults.deny_outcomes: must be a list of outcome names");
@@ -337,6 +341,39 @@ static void test_sslmode(void **state)
     (void)state;
     probe_err(PG ",'sslmode':'on'", P "sslmode: must be one of disable, allow, prefer, require, "
                                       "verify-ca, verify-full");
+    probe_err(PG ",'channel_binding':'disable'", P "channel_binding: must be one of prefer, require");
+    probe_err(PG ",'sslmode':'prefer','channel_binding':'require'",
+              P "channel_binding: require needs TLS: sslmode require, verify-ca or verify-full");
+}
+
+/* Without sslmode, a password goes to verify-full; without a password, prefer stays. */
+static void test_sslmode_default(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *extra, *want;
+    } cases[] = {
+        {"", "prefer"},
+        {",'password_env':'PGPASSWORD'", "verify-full"},
+        {",'password_file':'/s/pw'", "verify-full"},
+        {",'password_env':'PGPASSWORD','sslmode':'require'", "require"},
+        {",'sslmode':'disable'", "disable"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[1024], err[512];
+        snprintf(text, sizeof(text),
+                 "{'version':1,'roles':{'r':{'selector':{},'probes':[{'name':'p','kind':'postgres',"
+                 "'host':'h','user':'u','dbname':'d','expect':'allow'%s}]}}}",
+                 cases[i].extra);
+        for (char *c = text; *c; c++)
+            if (*c == '\'')
+                *c = '"';
+        config_t *cfg = NULL;
+        assert_int_equal(config_parse(text, strlen(text), &cfg, err, sizeof(err)), 0);
+        assert_string_equal(cfg->roles[0].probes[0].sslmode, cases[i].want);
+        assert_string_equal(cfg->roles[0].probes[0].channel_binding, "prefer");
+        config_free(cfg);
+    }
 }
 
 static void test_headers(void **state)
@@ -385,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_dns_servers),
         cmocka_unit_test(test_dns_probe_values),
         cmocka_unit_test(test_sslmode),
+        cmocka_unit_test(test_sslmode_default),
         cmocka_unit_test(test_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

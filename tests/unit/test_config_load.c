@@ -5,7 +5,7 @@
 
 #include "config_test.h"
 
-/* The SPEC example plus every optional key: values, defaults and the derived views. */
+/* The reference's example plus every optional key: values, defaults and the derived views. */
 static void test_full_config(void **state)
 {
     (void)state;
@@ -26,7 +26,7 @@ static void test_full_config(void **state)
         "{'name':'pg','kind':'postgres','host':'::1','user':'govtech_admin','dbname':'govtech',"
         "'password_file':'/secrets/pg','sslrootcert':'/ca.pem','expect':'allow'},"
         "{'name':'pg2','kind':'postgres','host':'postgres-service','port':6432,'user':'u',"
-        "'dbname':'d','password_env':'PGPASSWORD','sslmode':'verify-full',"
+        "'dbname':'d','password_env':'PGPASSWORD','sslmode':'verify-full','channel_binding':'require',"
         "'query':'SELECT version()','expect':'allow'},"
         "{'name':'dns','kind':'dns','query':'backend-service','expect':'allow'},"
         "{'name':'dns6','kind':'dns','query':'nope.example.','type':'AAAA',"
@@ -98,7 +98,8 @@ static void test_full_config(void **state)
     const config_probe_t *pg = &be->probes[0];
     assert_int_equal(pg->kind, KIND_POSTGRES);
     assert_int_equal(pg->port, 5432);
-    assert_string_equal(pg->sslmode, "prefer");
+    assert_string_equal(pg->sslmode, "verify-full"); /* default with a password */
+    assert_string_equal(pg->channel_binding, "prefer");
     assert_string_equal(pg->query, "SELECT 1");
     assert_string_equal(pg->password_file, "/secrets/pg");
     assert_null(pg->password_env);
@@ -109,6 +110,7 @@ static void test_full_config(void **state)
     assert_int_equal(pg2->port, 6432);
     assert_string_equal(pg2->sslmode, "verify-full");
     assert_string_equal(pg2->query, "SELECT version()");
+    assert_string_equal(pg2->channel_binding, "require");
     assert_string_equal(pg2->password_env, "PGPASSWORD");
     config_probe_target(pg2, t, sizeof(t));
     assert_string_equal(t, "postgres-service:6432");
@@ -225,7 +227,10 @@ static void test_govtech(void **state)
     const config_probe_t *pg = &be->probes[0];
     assert_int_equal(pg->kind, KIND_POSTGRES);
     assert_string_equal(pg->password_env, "PGPASSWORD");
-    assert_string_equal(pg->user, "govtech_admin");
+    /* The probe's own least-privilege login, and its password only to a verified server. */
+    assert_string_equal(pg->user, "ztprobe");
+    assert_string_equal(pg->sslmode, "verify-full");
+    assert_non_null(pg->sslrootcert);
     size_t deny = 0;
     for (size_t i = 0; i < be->n_probes; i++) {
         if (strcmp(be->probes[i].name, "secretsmanager") == 0)

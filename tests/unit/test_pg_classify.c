@@ -193,20 +193,23 @@ static void test_value(void **state)
 {
     (void)state;
     char d[256];
-    pg_classify_value(
-        "PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on x86_64-pc-linux-gnu, compiled by gcc "
-        "(Debian 12.2.0-14) 12.2.0, 64-bit",
-        d, sizeof(d));
-    assert_string_equal(d, "PostgreSQL 15.20 (Debian 15.20-0+deb12u1) on x86_64-pc-linux-gnu");
-    pg_classify_value("1", d, sizeof(d));
-    assert_string_equal(d, "1");
-    pg_classify_value(NULL, d, sizeof(d));
-    assert_string_equal(d, "NULL");
-    pg_classify_value("line1\nline2\ttab", d, sizeof(d));
-    assert_string_equal(d, "line1 line2 tab");
+    pg_classify_ok_detail("15.20 (Debian 15.20-0+deb12u1)", 1, d, sizeof(d));
+    assert_string_equal(d, "PostgreSQL 15.20 (Debian 15.20-0+deb12u1): query ok, 1 row");
+    pg_classify_ok_detail("15.2", 0, d, sizeof(d));
+    assert_string_equal(d, "PostgreSQL 15.2: query ok, 0 rows");
+    pg_classify_ok_detail(NULL, 3, d, sizeof(d));
+    assert_string_equal(d, "PostgreSQL ?: query ok, 3 rows");
+    /* A hostile server's parameter: control characters dropped, length bounded. */
+    char longv[400];
+    memset(longv, 'v', sizeof(longv) - 1);
+    longv[sizeof(longv) - 1] = '\0';
+    longv[3] = '\n';
+    pg_classify_ok_detail(longv, 2, d, sizeof(d));
+    assert_null(strchr(d, '\n'));
+    assert_true(strlen(d) < 140);
     char small[4];
-    pg_classify_value("123456", small, sizeof(small));
-    assert_string_equal(small, "123");
+    pg_classify_ok_detail("15", 1, small, sizeof(small));
+    assert_string_equal(small, "Pos");
 }
 
 static void test_query_error(void **state)

@@ -1,5 +1,5 @@
-/* test_verdict.c: the verdict table of SPEC.md "Verdicts", the hints and the diagnoses,
- * fed values directly (verdict.c, hint.c are pure). */
+/* test_verdict.c: the verdict table of the reference ("Verdicts"), the hints and the
+ * diagnoses, fed values directly (verdict.c, hint.c are pure). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,13 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hint.h"
 #include "verdict.h"
 
 #define P VERDICT_PASS
 #define F VERDICT_FAIL
 #define I VERDICT_INCONCLUSIVE
 
-/* Expected verdicts, one attempt, written out by hand from SPEC.md (not computed). */
+/* Expected verdicts, one attempt, written out by hand from the reference (not computed). */
 static const verdict_t deny_default[OUTCOME_COUNT] = {
     [OUTCOME_OK] = F,           [OUTCOME_DNS_NXDOMAIN] = I,   [OUTCOME_DNS_NODATA] = I,
     [OUTCOME_DNS_TIMEOUT] = I,  [OUTCOME_DNS_ERROR] = I,      [OUTCOME_CIDR_MISMATCH] = I,
@@ -209,7 +210,7 @@ static const char *hint_of(const result_t *r, const char *ns)
 {
     hint_ctx_t ctx = {.role = "frontend", .namespace_ = ns};
     memset(hintbuf, 'x', sizeof(hintbuf));
-    verdict_hint(r, &ctx, hintbuf, sizeof(hintbuf));
+    hint_write(r, &ctx, hintbuf, sizeof(hintbuf));
     return hintbuf;
 }
 
@@ -245,7 +246,7 @@ static void test_hint_every_outcome(void **state)
                     if (pass == 1) { /* every field at its maximum */
                         memset(r.name, 'n', sizeof(r.name) - 1);
                         hint_ctx_t big = {.role = longrole, .namespace_ = longns};
-                        verdict_hint(&r, &big, hintbuf, sizeof(hintbuf));
+                        hint_write(&r, &big, hintbuf, sizeof(hintbuf));
                         h = hintbuf;
                     }
                     size_t n = strlen(h);
@@ -308,17 +309,33 @@ static void test_hint_keywords(void **state)
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_ERROR, "internal error", "not tested");
 }
 
-/* A dns probe expecting NXDOMAIN that got an answer is not a server error: the hint says so. */
+/* A dns probe expecting NXDOMAIN that got an answer is not a server error: the hint says so,
+ * from the fact the kind recorded, never from the wording of the detail. */
 static void test_hint_unexpected_answer(void **state)
 {
     (void)state;
     result_t r = mk("gone", KIND_DNS, EXPECT_ALLOW, "old-service A", OUTCOME_DNS_ERROR, VERDICT_FAIL);
-    snprintf(r.detail, sizeof(r.detail), "old-service A: expected NXDOMAIN, got 1 address(es)");
+    r.facts = RESULT_FACT_NOT_NXDOMAIN;
     const char *h = hint_of(&r, "govtech");
     assert_non_null(strstr(h, "expects NXDOMAIN"));
     assert_null(strstr(h, "SERVFAIL"));
-    r.detail[0] = '\0';
+    r.facts = 0;
+    snprintf(r.detail, sizeof(r.detail), "old-service A: expected NXDOMAIN, got 1 address(es)");
     assert_non_null(strstr(hint_of(&r, "govtech"), "SERVFAIL"));
+}
+
+/* A postgres password the probe could not read: the hint comes from the fact postgres.c
+ * recorded, not from the detail's wording. */
+static void test_hint_pg_password_facts(void **state)
+{
+    (void)state;
+    result_t r = mk("pg", KIND_POSTGRES, EXPECT_ALLOW, "db:5432", OUTCOME_ERROR, VERDICT_FAIL);
+    snprintf(r.detail, sizeof(r.detail), "password_env PGPW is not set");
+    assert_non_null(strstr(hint_of(&r, "ns"), "internal error"));
+    r.facts = RESULT_FACT_PASSWORD_ENV;
+    assert_non_null(strstr(hint_of(&r, "ns"), "secretKeyRef"));
+    r.facts = RESULT_FACT_PASSWORD_FILE;
+    assert_non_null(strstr(hint_of(&r, "ns"), "mount the Secret"));
 }
 
 static void test_hint_namespace_and_secrets(void **state)
@@ -332,7 +349,7 @@ static void test_hint_namespace_and_secrets(void **state)
 
     /* A NULL context works too. */
     char buf[RESULT_HINT_LEN];
-    verdict_hint(&r, NULL, buf, sizeof(buf));
+    hint_write(&r, NULL, buf, sizeof(buf));
     assert_non_null(strstr(buf, "-n <namespace>"));
 
     /* userinfo and query strings of a URL never reach a hint. */
@@ -361,9 +378,9 @@ static void test_hint_namespace_and_secrets(void **state)
     /* Tiny buffers are cut, terminated, never overrun. */
     char small[8];
     memset(small, 'x', sizeof(small));
-    verdict_hint(&r, NULL, small, sizeof(small));
+    hint_write(&r, NULL, small, sizeof(small));
     assert_int_equal(strlen(small), 7);
-    verdict_hint(&r, NULL, small, 0); /* no write at all */
+    hint_write(&r, NULL, small, 0); /* no write at all */
 }
 
 /* ---- diagnoses ---- */
@@ -556,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_hint_every_outcome),
         cmocka_unit_test(test_hint_keywords),
         cmocka_unit_test(test_hint_unexpected_answer),
+        cmocka_unit_test(test_hint_pg_password_facts),
         cmocka_unit_test(test_hint_namespace_and_secrets),
         cmocka_unit_test(test_diag_dns_blocked),
         cmocka_unit_test(test_diag_policy_not_enforced),

@@ -34,6 +34,9 @@ for m in silent redirect big tls-stall; do srv "$m" "$m" || exit 1; done
 dns_srv dns tc-tcp-answer || exit 1
 dns_srv dnsmany many || exit 1
 dns_srv dnssilent silent || exit 1
+for m in echo silent; do
+    bg "udp-$m" "$PY" "$ZH_ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
+done
 ZH_PG_DIR=$T/pgd
 PGPW="vg-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PGPORT=$(ZT_PG_PASSWORD=$PGPW sh "$ZH_ROOT/tests/servers/pg.sh" start "$ZH_PG_DIR") ||
@@ -68,7 +71,16 @@ cat >"$T/cfg.json" <<EOF
     { "name": "pg-wrong-pw", "kind": "postgres", "host": "127.0.0.1", "port": $PGPORT, "user": "nobody",
       "dbname": "govtech", "password_env": "ZT_VG_PW", "sslmode": "disable", "expect": "allow" },
     { "name": "dns-timeout", "kind": "dns", "query": "svc.test", "server": "127.0.0.1:$(port dnssilent)",
-      "timeout_ms": 1500, "expect": "deny" }
+      "timeout_ms": 1500, "expect": "deny" },
+    { "name": "udp-echo", "kind": "udp", "host": "127.0.0.1", "port": $(port udp-echo), "send": "\\\\x00ping",
+      "expect_reply": "pong", "expect": "allow" },
+    { "name": "udp-closed", "kind": "udp", "host": "127.0.0.1", "port": $CLOSED, "expect": "deny" },
+    { "name": "udp-silent", "kind": "udp", "host": "127.0.0.1", "port": $(port udp-silent), "timeout_ms": 1500,
+      "expect": "deny" },
+    { "name": "family-all", "kind": "udp", "host": "127.0.0.1", "port": $(port udp-echo), "family": "all",
+      "expect": "allow" },
+    { "name": "family-v6-of-v4", "kind": "tcp", "host": "127.0.0.1", "port": $(port healthy), "family": "ipv6",
+      "expect": "allow" }
   ] } } }
 EOF
 
@@ -92,12 +104,13 @@ $(grep -m1 -A14 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[
 # DNS lookups get a run of their own: under memcheck, with an https probe in the same run,
 # the TCP-fallback lookups end in c-ares' ETIMEOUT (a valgrind artefact: not seen in the plain
 # or the ASan build, nor with the plain build stopped by SIGSTOP mid-lookup).
-NODNS=tcp,http,https,https-by-ip,postgres,refused,silent,tls-stall,redirect,big-body,pg-wrong-pw
+NODNS=tcp,http,https,https-by-ip,postgres,refused,silent,tls-stall,redirect,big-body,pg-wrong-pw,udp-echo,udp-closed,udp-silent,family-all,family-v6-of-v4
 vg run-json 1 run -c "$T/cfg.json" --role backend -v --only "$NODNS"
 vg run-dns 0 run -c "$T/cfg.json" --role backend -v --only tcp-by-name,dns-tcp-fallback,dns-many,dns-timeout
 verdict() { local v; v=$(jres "$T/run-json.out" "$1" .verdict); [ -n "$v" ] || v=$(jres "$T/run-dns.out" "$1" .verdict); echo "$v"; }
 outcome() { local v; v=$(jres "$T/run-json.out" "$1" .outcome); [ -n "$v" ] || v=$(jres "$T/run-dns.out" "$1" .outcome); echo "$v"; }
-for p in tcp tcp-by-name http https https-by-ip postgres dns-tcp-fallback dns-many refused; do
+for p in tcp tcp-by-name http https https-by-ip postgres dns-tcp-fallback dns-many refused \
+    udp-echo udp-silent family-all; do
     [ "$(verdict "$p")" = pass ]
     check "run under memcheck: $p passes (a real run, not an early exit)" $? "$(outcome "$p"): $(jres "$T/run-json.out" "$p" .detail)$(jres "$T/run-dns.out" "$p" .detail)"
 done
@@ -109,6 +122,12 @@ for f in text junit prometheus; do
     vg "run-$f" 1 run -c "$T/cfg.json" --role backend -o "$f" --only tcp,http,https,postgres,refused,pg-wrong-pw
 done
 vg run-out 0 run -c "$T/cfg.json" --role backend --only tcp,https,postgres --out "$T/out.json"
+# run --wait: rounds of the probe that never passes (wrong password) until the wait is used up.
+vg run-wait 1 run -c "$T/cfg.json" --role backend --only tcp,pg-wrong-pw --wait 12s -o prometheus -v
+grep -q 'ztprobe_probe_converged_after_seconds{role="backend",probe="tcp"' "$T/run-wait.out" &&
+    [ "$(grep -c -- '--wait: round' "$T/run-wait.err")" -ge 1 ]
+check "run --wait under memcheck: rounds after the first, the passed probe's figure exported" $? \
+    "$(grep -- '--wait' "$T/run-wait.err" | tr '\n' ' ')"
 
 # watch: ~20 runs of a small matrix at 200 ms, then SIGTERM (timeout sends it; --preserve-status
 # keeps watch's own exit code, which must be 0).
@@ -135,6 +154,8 @@ cp "$T/run-json.out" "$T/a.json"
 cp "$T/run-json.out" "$T/b.json"
 vg merge 1 merge "$T/a.json" "$T/b.json"
 vg merge-json 1 merge -o json "$T/a.json" "$T/b.json"
+vg merge-policyreport 1 merge -o policyreport "$T/a.json" "$T/b.json"
+vg merge-html 1 merge -o html "$T/a.json" "$T/b.json"
 vg merge-bad-input 2 merge "$T/a.json" "$T/cfg.json"
 printf '{"version":1,"roles":{"r":{"selector":{},"probes":[{"name":"p","kind":"tcp","host":"h","port":0,"expect":"allow"}]}}}' >"$T/bad.json"
 vg config-error 2 run -c "$T/bad.json" --role r

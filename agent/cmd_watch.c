@@ -1,4 +1,4 @@
-/* watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
+/* cmd_watch.c: `ztprobe watch`: the matrix every --interval (with jitter, so many pods do not
  * probe in step), each report written atomically, one JSON log line per run on stderr, and a
  * clean exit 0 within a second of SIGTERM/SIGINT (the run in flight is abandoned). */
 #include <cJSON.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "history.h"
 #include "log.h"
 #include "loop.h"
 #include "report.h"
@@ -50,7 +51,7 @@ int watch_parse_interval(const char *s, long *ms)
 }
 
 /* The one JSON line per run: enough for a log pipeline to alert on, no report body. */
-static void watch_log_run(const report_t *rep, long run, int rc)
+static void watch_log_run(const report_t *rep, long run, int rc, const history_t *hist, size_t flips)
 {
     summary_t s = report_summary(rep);
     cJSON *o = cJSON_CreateObject();
@@ -73,6 +74,11 @@ static void watch_log_run(const report_t *rep, long run, int rc)
     for (size_t i = 0; i < rep->n_results; i++)
         if (rep->results[i].verdict != VERDICT_PASS)
             cJSON_AddItemToArray(bad, cJSON_CreateString(rep->results[i].name));
+    /* The probes whose verdict differs from the previous run's (none on the first run). */
+    cJSON *ch = cJSON_AddArrayToObject(o, "changed");
+    for (size_t i = 0; flips > 0 && i < rep->n_results && i < hist->n; i++)
+        if (hist->flipped[i])
+            cJSON_AddItemToArray(ch, cJSON_CreateString(rep->results[i].name));
     cJSON *d = cJSON_AddArrayToObject(o, "diagnoses");
     for (size_t i = 0; i < rep->n_diags; i++)
         cJSON_AddItemToArray(d, cJSON_CreateString(rep->diags[i].code));
@@ -117,6 +123,12 @@ int cmd_watch(const cli_opts_t *o)
     int rc = session_open(o, &s);
     if (rc != 0)
         return rc; /* a bad config at start is the user's to fix now, not to retry */
+    history_t hist;
+    if (history_init(&hist, s.n_probes) < 0) {
+        log_error("out of memory");
+        session_close(&s);
+        return EXIT_INTERNAL;
+    }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     long run = 0;
     while (!watch_stop) {
@@ -126,23 +138,26 @@ int cmd_watch(const cli_opts_t *o)
         rc = session_run(&s, o, &watch_stop, &rep);
         if (watch_stop) {
             /* Abandoned mid-run: a partial report would claim errors that did not happen. */
-            free(rep.results);
+            report_free(&rep);
             break;
         }
+        size_t flips = 0;
         if (rc == 0) {
+            flips = history_update(&hist, &rep);
             char *text = session_render(o, &rep);
             rc = text ? session_emit(o, text) : EXIT_INTERNAL;
             if (rc == 0)
                 rc = session_push(o, &s, &rep, text); /* logged; the next run tries again */
             free(text);
         }
-        watch_log_run(&rep, run, rc);
-        free(rep.results);
+        watch_log_run(&rep, run, rc, &hist, flips);
+        report_free(&rep);
         /* Next start: one interval after this one started, plus up to 10% jitter. A run that
          * overran the interval is followed at once by the next, never by two. */
         double jitter = (double)interval * 0.1 * ((double)rand() / (double)RAND_MAX);
         watch_sleep_until(started + (double)interval + jitter);
     }
+    history_free(&hist);
     session_close(&s);
     fprintf(stderr, "{\"event\":\"stop\",\"runs\":%ld}\n", run);
     return 0;

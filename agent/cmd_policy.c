@@ -1,0 +1,141 @@
+/* cmd_policy.c: `ztprobe policy check|plan`: reads the objects, warns about what it cannot
+ * judge, runs the pure check or plan, prints the result. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd_policy.h"
+#include "config.h"
+#include "k8s_read.h"
+#include "log.h"
+#include "policy_check.h"
+#include "policy_plan.h"
+#include "session.h"
+
+int cmd_policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out)
+{
+    char err[1024];
+    *out = NULL;
+    k8s_model_t *m = k8s_model_create();
+    if (!m) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    k8s_model_set_default_namespace(m, default_ns);
+    for (int i = 0; i < n_files; i++) {
+        int rc = k8s_read_file(m, files[i], err, sizeof(err));
+        if (rc != 0) {
+            log_error("%s", err);
+            k8s_model_destroy(m);
+            return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        }
+    }
+    if (k8s_model_finish(m) != 0) {
+        log_error("out of memory");
+        k8s_model_destroy(m);
+        return EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < m->n_foreign; i++) {
+        const k8s_foreign_t *f = &m->foreign[i];
+        log_error("warning: %s %s%s%s skipped (%s): the answer may be incomplete, so paths it could change "
+                  "are reported unknown", f->kind, f->ns ? f->ns : "", f->ns ? "/" : "", f->name, f->why);
+    }
+    if (m->n_skipped > 0) {
+        char line[512] = "";
+        size_t off = 0;
+        for (size_t i = 0; i < m->n_skipped && off < sizeof(line); i++) {
+            int n = snprintf(line + off, sizeof(line) - off, "%s%s %zu", i ? ", " : "", m->skipped[i].kind,
+                             m->skipped[i].count);
+            off += n > 0 ? (size_t)n : 0;
+        }
+        log_verbose("%zu objects read; kinds not used, skipped: %s", m->objects, line);
+    }
+    *out = m;
+    return 0;
+}
+
+static int cmd_policy_check(const cli_opts_t *o, k8s_model_t *m)
+{
+    config_t *cfg = NULL;
+    cJSON *rep = NULL;
+    char err[1024], *text = NULL;
+    if (o->format_set && o->format != FMT_JSON && o->format != FMT_TEXT) {
+        log_error("policy check: -o must be json or text");
+        return EXIT_USAGE;
+    }
+    int rc = session_load_config(o, &cfg);
+    if (rc != 0)
+        return rc;
+    int prc = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
+    if (prc != 0) {
+        log_error("%s", err);
+        rc = prc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        goto done;
+    }
+    text = o->format == FMT_TEXT ? policy_check_text(rep) : cJSON_Print(rep);
+    if (!text) {
+        log_error("out of memory");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    fputs(text, stdout);
+    if (o->format != FMT_TEXT)
+        fputc('\n', stdout);
+    rc = policy_check_status(rep, o->strict) ? EXIT_PROBE_FAILED : EXIT_ALL_PASSED;
+done:
+    free(text);
+    cJSON_Delete(rep);
+    config_free(cfg);
+    return rc;
+}
+
+static int cmd_policy_plan(const cli_opts_t *o, k8s_model_t *m)
+{
+    char err[1024], *text = NULL;
+    if (o->format_set && o->format != FMT_JSON && o->format != FMT_YAML) {
+        log_error("policy plan: -o must be json or yaml");
+        return EXIT_USAGE;
+    }
+    int rc = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
+    if (rc != 0) {
+        log_error("%s", err);
+        return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+    }
+    fputs(text, stdout);
+    free(text);
+    return 0;
+}
+
+int cmd_policy(const cli_opts_t *o)
+{
+    if (o->n_args < 1 || (strcmp(o->args[0], "check") != 0 && strcmp(o->args[0], "plan") != 0)) {
+        log_error("policy: say check or plan; see 'ztprobe help policy'");
+        return EXIT_USAGE;
+    }
+    if (o->n_args > 1) {
+        log_error("policy %s: unexpected argument \"%s\"", o->args[0], o->args[1]);
+        return EXIT_USAGE;
+    }
+    bool check = strcmp(o->args[0], "check") == 0;
+    if (!check && o->strict) {
+        log_error("policy plan: --strict applies to policy check only");
+        return EXIT_USAGE;
+    }
+    if (check && o->role_label) {
+        log_error("policy check: --role-label applies to policy plan only");
+        return EXIT_USAGE;
+    }
+    if (o->n_files == 0) {
+        log_error("policy %s: -f FILE is required (the Kubernetes objects to read)", o->args[0]);
+        return EXIT_USAGE;
+    }
+    k8s_model_t *m = NULL;
+    int rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
+    if (rc != 0)
+        return rc;
+    rc = check ? cmd_policy_check(o, m) : cmd_policy_plan(o, m);
+    k8s_model_destroy(m);
+    return rc;
+}

@@ -1,0 +1,331 @@
+/* merge_html.c: the namespace-wide matrix as one self-contained HTML page, for CI artifacts
+ * and compliance evidence: roles (one row per pod) by targets (one column per host the probes
+ * reach), a cell entry per probe with its verdict as text and colour, outcome, detail and hint.
+ * No script and no external asset (a Content-Security-Policy forbids both, so a string that got
+ * past the escaper could still not load or run anything). Every string from a report goes
+ * through html_text. */
+#include "merge.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "merge_int.h"
+#include "report.h"
+#include "strbuf.h"
+#include "verdict.h"
+
+/* Appends s (at most max bytes) as HTML text or attribute value: the five markup characters as
+ * entities; control characters (but tab and newline), DEL and C1 controls, and invalid UTF-8 as
+ * U+FFFD, so no byte sequence from a report changes the page's structure or encoding. */
+static void html_text(strbuf_t *b, const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strnlen(s, max);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = 0;
+        size_t l = strbuf_utf8_seq_len(p + i, n - i, &cp);
+        const char *rep = NULL;
+        if (l == 0) {
+            rep = "\xef\xbf\xbd";
+            l = 1;
+        } else if (cp == '&') {
+            rep = "&amp;";
+        } else if (cp == '<') {
+            rep = "&lt;";
+        } else if (cp == '>') {
+            rep = "&gt;";
+        } else if (cp == '"') {
+            rep = "&quot;";
+        } else if (cp == '\'') {
+            rep = "&#39;";
+        } else if ((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f)) {
+            rep = "\xef\xbf\xbd";
+        }
+        if (rep != NULL)
+            strbuf_puts(b, rep);
+        else
+            strbuf_putn(b, s + i, l);
+        i += l;
+    }
+}
+
+/* <tag class="cls">escaped s</tag> */
+static void html_el(strbuf_t *b, const char *tag, const char *cls, const char *s, size_t max)
+{
+    strbuf_printf(b, "<%s class=\"%s\">", tag, cls);
+    html_text(b, s, max);
+    strbuf_printf(b, "</%s>", tag);
+}
+
+/* The column of a result: the host it reaches (URL host, host of host:port), or "DNS" (and the
+ * server when one is named) for dns probes, which all test the path to a resolver. */
+static void html_column(const result_t *r, char *out, size_t len)
+{
+    const char *t = r->target;
+    if (r->kind == KIND_DNS) {
+        const char *at = strstr(t, " @");
+        snprintf(out, len, "DNS%s%s", at ? " " : "", at ? at + 1 : "");
+        return;
+    }
+    const char *start = t, *end = t + strlen(t);
+    const char *scheme = strstr(t, "://");
+    if (scheme != NULL) {
+        start = scheme + 3;
+        end = start + strcspn(start, "/?#");
+        const char *at = memchr(start, '@', (size_t)(end - start));
+        while (at != NULL) { /* userinfo: the host is after the last '@' */
+            start = at + 1;
+            at = memchr(start, '@', (size_t)(end - start));
+        }
+    }
+    if (*start == '[') { /* [v6]:port */
+        const char *close = memchr(start, ']', (size_t)(end - start));
+        if (close != NULL)
+            end = close + 1;
+    } else {
+        const char *colon = memchr(start, ':', (size_t)(end - start));
+        if (colon != NULL)
+            end = colon;
+    }
+    snprintf(out, len, "%.*s", (int)(end - start), start);
+}
+
+typedef char html_col_t[RESULT_TARGET_LEN];
+
+typedef struct {
+    html_col_t *cols;
+    size_t n;
+} html_cols_t;
+
+/* The distinct columns, in the order first seen. -1 on OOM. */
+static int html_collect(const merge_t *m, html_cols_t *c)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < m->n; i++)
+        cap += m->src[i].missing ? 0 : m->src[i].rep.n_results;
+    c->cols = calloc(cap ? cap : 1, sizeof(*c->cols));
+    if (c->cols == NULL)
+        return -1;
+    for (size_t i = 0; i < m->n; i++) {
+        for (size_t k = 0; !m->src[i].missing && k < m->src[i].rep.n_results; k++) {
+            html_col_t col;
+            html_column(&m->src[i].rep.results[k], col, sizeof(col));
+            size_t j = 0;
+            while (j < c->n && strcmp(c->cols[j], col) != 0)
+                j++;
+            if (j == c->n)
+                memcpy(c->cols[c->n++], col, sizeof(col));
+        }
+    }
+    return 0;
+}
+
+static const char *html_vclass(verdict_t v)
+{
+    return v == VERDICT_PASS ? "pass" : v == VERDICT_FAIL ? "fail" : "inconclusive";
+}
+
+/* One probe in a cell: verdict word (the colour repeats it), name, expectation, kind and
+ * outcome, the exact target, detail and hint. */
+static void html_probe(strbuf_t *b, const result_t *r, bool disagrees)
+{
+    const char *v = html_vclass(r->verdict);
+    char oc[RESULT_OUTCOME_TEXT_LEN]; /* family all: "timeout (v4) / ok (v6)", no markup */
+    report_outcome_text(r, oc, sizeof(oc));
+    strbuf_printf(b, "<div class=\"probe v-%s\"><span class=\"verdict\">%s</span> ", v, v);
+    html_el(b, "strong", "name", r->name, sizeof(r->name));
+    strbuf_printf(b, "<div class=\"meta\">expect %s &middot; %s &middot; outcome <b>%s</b> "
+                     "&middot; %.1f&nbsp;ms</div>",
+                  config_expect_name(r->expect), config_kind_name(r->kind),
+                  oc, r->duration_ms >= 0 && r->duration_ms < 1e9 ? r->duration_ms : 0.0);
+    html_el(b, "div", "target", r->target, sizeof(r->target));
+    if (r->detail[0])
+        html_el(b, "div", "detail", r->detail, sizeof(r->detail));
+    if (r->hint[0]) {
+        strbuf_puts(b, "<div class=\"hint\"><b>Hint:</b> ");
+        html_text(b, r->hint, sizeof(r->hint));
+        strbuf_puts(b, "</div>");
+    }
+    if (disagrees)
+        strbuf_puts(b, "<div class=\"hint\"><b>Pods of this role disagree on this probe.</b></div>");
+    strbuf_puts(b, "</div>");
+}
+
+static void html_row(strbuf_t *b, const merge_t *m, size_t i, const html_cols_t *c)
+{
+    const merge_src_t *s = &m->src[i];
+    summary_t sm = report_summary(&s->rep);
+    strbuf_puts(b, "<tr><th scope=\"row\">");
+    html_el(b, "span", "role", s->rep.role, sizeof(s->rep.role));
+    strbuf_puts(b, "<span class=\"pod\">pod ");
+    html_text(b, s->pod, sizeof(s->pod));
+    strbuf_printf(b, "</span><span class=\"count v-%s\">%d of %d passed</span></th>\n",
+                  sm.ok ? "pass" : "fail", sm.passed, sm.total);
+    for (size_t j = 0; j < c->n; j++) {
+        bool any = false;
+        for (size_t k = 0; k < s->rep.n_results; k++) {
+            const result_t *r = &s->rep.results[k];
+            html_col_t col;
+            html_column(r, col, sizeof(col));
+            if (strcmp(col, c->cols[j]) != 0)
+                continue;
+            if (!any)
+                strbuf_puts(b, "<td>");
+            any = true;
+            html_probe(b, r, merge_row_disagrees(m, s->rep.role, r->name));
+        }
+        strbuf_puts(b, any ? "</td>\n" : "<td class=\"none\">&mdash;</td>\n");
+    }
+    strbuf_puts(b, "</tr>\n");
+}
+
+/* The namespaces of the reports, for the title: "govtech", "a, b", or "namespace unknown". */
+static void html_namespaces(strbuf_t *b, const merge_t *m)
+{
+    bool any = false;
+    for (size_t i = 0; i < m->n; i++) {
+        const char *ns = m->src[i].rep.pod_namespace;
+        if (m->src[i].missing || !ns[0])
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !m->src[j].missing && strcmp(m->src[j].rep.pod_namespace, ns) == 0;
+        if (seen)
+            continue;
+        strbuf_puts(b, any ? ", " : "");
+        html_text(b, ns, sizeof(m->src[i].rep.pod_namespace));
+        any = true;
+    }
+    if (!any)
+        strbuf_puts(b, "namespace unknown");
+}
+
+static const char html_style[] =
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;color:#1a1a1a;background:#fff;"
+    "margin:1em;font-size:13px;line-height:1.3}\n"
+    "h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.4em 0 .4em}\n"
+    ".status{display:inline-block;padding:.25em .6em;border-radius:4px;font-weight:bold;"
+    "color:#fff}\n"
+    ".status.v-pass{background:#1e6b30}.status.v-fail{background:#a61b1b}\n"
+    "table{border-collapse:collapse}caption{text-align:left;padding:.4em 0;color:#333}\n"
+    "th,td{border:1px solid #8c8c8c;padding:3px;vertical-align:top;text-align:left}\n"
+    "thead th{background:#eceff3;font-size:.95em;word-break:break-all}\n"
+    "tbody th{background:#f5f6f8;white-space:nowrap}\n"
+    "th .role{display:block;font-size:1.1em}th .pod,th .count{display:block;font-weight:normal;"
+    "font-size:.85em;color:#333}\n"
+    "td.none{color:#595959;text-align:center;vertical-align:middle}\n"
+    ".probe{border-left:6px solid;padding:2px 4px;margin:0 0 4px;min-width:8em;max-width:18em}\n"
+    ".probe:last-child{margin-bottom:0}\n"
+    ".v-fail.probe,.v-inconclusive.probe{min-width:14em}\n"
+    ".probe .verdict{display:inline-block;color:#fff;font-weight:bold;font-size:.8em;"
+    "padding:0 .4em;border-radius:3px;text-transform:uppercase}\n"
+    ".v-pass.probe{background:#e9f6ec;border-color:#1e6b30}.v-pass .verdict{background:#1e6b30}\n"
+    ".v-fail.probe{background:#fdecec;border-color:#a61b1b}.v-fail .verdict{background:#a61b1b}\n"
+    ".v-inconclusive.probe{background:#fff5dc;border-color:#7a4f00}"
+    ".v-inconclusive .verdict{background:#7a4f00}\n"
+    ".count.v-fail{color:#a61b1b}\n"
+    ".meta,.target,.detail,.hint{font-size:.8em}.target{color:#333;word-break:break-all}\n"
+    ".detail{white-space:pre-wrap;word-break:break-word}.hint{margin-top:2px}\n"
+    "ul{margin:.2em 0;padding-left:1.4em}code{font-size:.95em}\n";
+
+/* Diagnoses, disagreements and missing reports: what the matrix alone does not say. */
+static void html_notes(strbuf_t *b, const merge_t *m)
+{
+    strbuf_puts(b, "<h2>Diagnoses</h2>\n<ul>\n");
+    bool any = false;
+    for (size_t i = 0; i < m->n; i++) {
+        const report_t *r = &m->src[i].rep;
+        for (size_t d = 0; !m->src[i].missing && d < r->n_diags && d < DIAG_MAX; d++) {
+            strbuf_puts(b, "<li>");
+            html_el(b, "b", "role", r->role, sizeof(r->role));
+            strbuf_puts(b, " (");
+            html_text(b, m->src[i].pod, sizeof(m->src[i].pod));
+            strbuf_puts(b, "): <code>");
+            html_text(b, r->diags[d].code, sizeof(r->diags[d].code));
+            strbuf_puts(b, "</code> ");
+            html_text(b, r->diags[d].message, sizeof(r->diags[d].message));
+            strbuf_puts(b, "</li>\n");
+            any = true;
+        }
+    }
+    strbuf_puts(b, any ? "</ul>\n" : "<li>none</li>\n</ul>\n");
+    strbuf_puts(b, "<h2>Missing reports</h2>\n<ul>\n");
+    any = false;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!m->src[i].missing)
+            continue;
+        strbuf_puts(b, "<li><code>");
+        html_text(b, m->src[i].source, sizeof(m->src[i].source));
+        strbuf_puts(b, "</code>: ");
+        html_text(b, m->src[i].reason, sizeof(m->src[i].reason));
+        strbuf_puts(b, "</li>\n");
+        any = true;
+    }
+    strbuf_puts(b, any ? "</ul>\n" : "<li>none</li>\n</ul>\n");
+}
+
+char *merge_render_html(const merge_t *m, double now)
+{
+    html_cols_t c = {0};
+    if (html_collect(m, &c) < 0)
+        return NULL;
+    merge_totals_t t = merge_totals(m);
+    size_t nd = merge_disagreements(m);
+    bool ok = merge_ok(m);
+    char when[40];
+    merge_time_rfc3339(when, sizeof(when), now);
+    strbuf_t b = {0};
+    strbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                    "style-src 'unsafe-inline'\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>ztprobe: ");
+    html_namespaces(&b, m);
+    /* strbuf_printf cuts at STRBUF_PRINTF_MAX: long fixed text goes through strbuf_puts. */
+    strbuf_printf(&b, ": %s</title>\n<style>\n", ok ? "OK" : "NOT OK");
+    strbuf_puts(&b, html_style);
+    strbuf_puts(&b, "</style>\n</head>\n<body>\n<main>\n");
+    strbuf_puts(&b, "<h1>NetworkPolicy probes: ");
+    html_namespaces(&b, m);
+    strbuf_printf(&b, "</h1>\n<p><span class=\"status v-%s\">%s</span> ", ok ? "pass" : "fail",
+                  ok ? "OK" : "NOT OK");
+    strbuf_printf(&b, "%d probe result%s: %d passed, %d failed, %d inconclusive; ", t.total,
+                  t.total == 1 ? "" : "s", t.passed, t.failed, t.inconclusive);
+    strbuf_printf(&b, "%d report%s, %d missing; %zu disagreement%s between pods of one role.</p>\n",
+                  t.reports + t.missing, t.reports + t.missing == 1 ? "" : "s", t.missing, nd,
+                  nd == 1 ? "" : "s");
+    strbuf_printf(&b, "<p>Generated <time datetime=\"%s\">%s</time> by <code>ztprobe merge -o "
+                      "html</code>", when, when);
+    double first = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (!m->src[i].missing && m->src[i].rep.started_at > 0 &&
+            (first == 0 || m->src[i].rep.started_at < first))
+            first = m->src[i].rep.started_at;
+    if (first > 0) {
+        char ran[40];
+        merge_time_rfc3339(ran, sizeof(ran), first);
+        strbuf_printf(&b, "; the first probe run started <time datetime=\"%s\">%s</time>", ran,
+                      ran);
+    }
+    strbuf_puts(&b, ".</p>\n<table>\n<caption>Roles (rows, one per pod) by targets (columns): "
+                    "each probe shows its verdict, expectation, kind, outcome, target, detail "
+                    "and, when it did not pass, a hint.</caption>\n<thead><tr><th scope=\"col\">"
+                    "Role and pod</th>");
+    for (size_t j = 0; j < c.n; j++) {
+        strbuf_puts(&b, "<th scope=\"col\">");
+        html_text(&b, c.cols[j], sizeof(c.cols[j]));
+        strbuf_puts(&b, "</th>");
+    }
+    strbuf_puts(&b, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < m->n; i++)
+        if (!m->src[i].missing)
+            html_row(&b, m, i, &c);
+    strbuf_puts(&b, "</tbody>\n</table>\n");
+    html_notes(&b, m);
+    strbuf_puts(&b, "</main>\n</body>\n</html>\n");
+    free(c.cols);
+    return strbuf_take(&b);
+}

@@ -1,0 +1,22 @@
+/* policy_plan.h: `ztprobe policy plan`: a starting probe matrix generated from the objects,
+ * whose every expect is what the evaluator says the policies intend. Pure. */
+#ifndef ZT_POLICY_PLAN_H
+#define ZT_POLICY_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "k8s_model.h"
+
+/* Plans namespace ns (NULL: the one namespace with workloads) with one role per workload
+ * (selector: its pod template labels; with role_label, one role per value of that label).
+ * Per role: an allow probe for every TCP Service port the policies let it reach (http when
+ * the port's name or appProtocol says http, else tcp), a deny probe for every other TCP
+ * Service port of the namespace, a dns probe when DNS egress is allowed, a deny probe to an
+ * address in every except block of its ipBlocks. What it cannot decide goes to "todo"
+ * (JSON) or comments (YAML). Writes the config text (malloc'd) to *out.
+ * Returns 0; -1 with the reason in err; -2 on OOM. */
+int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out, char *err,
+                    size_t errlen);
+
+#endif

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""policy_bench.py ZTPROBE [--scales 0.25,0.5,1,2] [--reps 3]: the `policy check` benchmark.
+
+Generates, per scale s, 200*s NetworkPolicies, 2,000*s Pods (with IPs and named ports) and
+400*s Services over 20*s namespaces, and a config of 2,000*s probes (400*s roles x 5: a Service
+in the same namespace, one in another namespace, a pod IP, an outside address, DNS), then runs
+`ztprobe policy check -c CONFIG -f OBJECTS` pinned to one core (taskset -c 0) and reads its
+CPU time and peak RSS from wait4() (tests/bench/rusage.c, built here). Prints one line per
+scale and checks the targets at scale 1: < 1 s CPU, < 50 MB, and growth close to linear.
+Exit 0 when every target holds, 1 otherwise. Nothing touches the network. (Scale 2 is the
+largest: a config holds at most 1,000 roles.)
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def gen(scale, d):
+    nns = max(1, int(20 * scale))
+    apps = 20            # per namespace: 5 pods each, one Service each
+    pods_per_app = 5
+    objs, probes = [], {}
+    for n in range(nns):
+        ns = f"ns{n}"
+        objs.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"tier": "t%d" % (n % 4)}}})
+        for a in range(apps):
+            app = f"app{a}"
+            for k in range(pods_per_app):
+                objs.append({"apiVersion": "v1", "kind": "Pod",
+                             "metadata": {"name": f"{app}-{k}", "namespace": ns, "labels": {"app": app, "pod": f"{app}-{k}", "ver": "v%d" % (k % 2)}},
+                             "spec": {"containers": [{"name": "c", "ports": [{"name": "http", "containerPort": 8080}, {"name": "metrics", "containerPort": 9090}]}]},
+                             "status": {"podIP": f"10.{n}.{a}.{k + 1}"}})
+            objs.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"{app}-svc", "namespace": ns},
+                         "spec": {"selector": {"app": app}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}})
+        # 10 policies per namespace: default deny, DNS, and 8 app-to-app rules.
+        objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": ns},
+                     "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}})
+        objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "dns", "namespace": ns},
+                     "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53}]}]}})
+        for p in range(8):
+            src, dst = f"app{p}", f"app{(p + 1) % apps}"
+            objs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                         "metadata": {"name": f"p{p}", "namespace": ns},
+                         "spec": {"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": [src, dst]}]},
+                                  "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": src}}},
+                                                        {"namespaceSelector": {"matchLabels": {"tier": "t1"}}, "podSelector": {"matchExpressions": [{"key": "ver", "operator": "Exists"}]}}],
+                                               "ports": [{"port": "http"}]}],
+                                  "egress": [{"to": [{"podSelector": {"matchLabels": {"app": dst}}}], "ports": [{"port": 8080}]},
+                                             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "192.168.0.0/16"]}}], "ports": [{"port": 443}]}]}})
+        for a in range(apps):
+            app = f"app{a}"
+            other = f"ns{(n + 1) % nns}"
+            probes[f"{ns}-{app}"] = {"selector": {"app": app}, "namespace": ns, "probes": [
+                {"name": "same-ns", "kind": "tcp", "host": f"app{(a + 1) % apps}-svc", "port": 80, "expect": "deny"},
+                {"name": "other-ns", "kind": "tcp", "host": f"app{a}-svc.{other}", "port": 80, "expect": "deny"},
+                {"name": "pod-ip", "kind": "tcp", "host": f"10.{n}.{(a + 2) % apps}.1", "port": 8080, "expect": "deny"},
+                {"name": "outside", "kind": "tcp", "host": "203.0.113.9", "port": 443, "expect": "deny"},
+                {"name": "dns", "kind": "dns", "query": "app0-svc", "expect": "allow"}]}
+    with open(os.path.join(d, "objects.json"), "w") as f:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": objs}, f)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"version": 1, "roles": probes}, f)
+    npol = sum(1 for o in objs if o["kind"] == "NetworkPolicy")
+    npod = sum(1 for o in objs if o["kind"] == "Pod")
+    nprobe = sum(len(r["probes"]) for r in probes.values())
+    return npol, npod, nprobe
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ztprobe")
+    ap.add_argument("--scales", default="0.25,0.5,1,2")
+    ap.add_argument("--reps", type=int, default=3)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ztpolbench.")
+    rus = os.path.join(tmp, "rusage")
+    subprocess.run(["cc", "-O2", "-o", rus, os.path.join(HERE, "rusage.c")], check=True)
+    rows = []
+    for s in [float(x) for x in a.scales.split(",")]:
+        npol, npod, nprobe = gen(s, tmp)
+        cpu, rss = [], []
+        for _ in range(a.reps):
+            out = os.path.join(tmp, "ru")
+            r = subprocess.run(["taskset", "-c", "0", rus, out, a.ztprobe, "policy", "check", "-c",
+                                os.path.join(tmp, "config.json"), "-f", os.path.join(tmp, "objects.json")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            rep = json.loads(r.stdout) if r.returncode in (0, 1) else None
+            if not rep or rep["summary"]["probes"] != nprobe:
+                print(f"policy check failed: exit {r.returncode}: {r.stderr[:300]!r}", file=sys.stderr)
+                return 1
+            u, sy, kb, _ = open(out).read().split()
+            cpu.append(float(u) + float(sy))
+            rss.append(int(kb) / 1024)
+        rows.append((s, npol, npod, nprobe, statistics.median(cpu), max(rss), rep["summary"]))
+        print(f"scale {s:>4}: {npol:>4} policies x {npod:>5} pods x {nprobe:>5} probes: "
+              f"CPU {statistics.median(cpu):.3f} s (median of {a.reps}), peak RSS {max(rss):.1f} MB, {rep['summary']}")
+    ok = True
+    full = [r for r in rows if r[0] == 1.0]
+    if full:
+        _, _, _, _, c, m, _ = full[0]
+        print(f"target CPU < 1 s on one core: {'PASS' if c < 1 else 'MISS'} ({c:.3f} s)")
+        print(f"target RSS < 50 MB: {'PASS' if m < 50 else 'MISS'} ({m:.1f} MB)")
+        ok = c < 1 and m < 50
+    if len(rows) >= 2:
+        (s0, *_, c0, _, _), (s1, *_, c1, _, _) = rows[0], rows[-1]
+        ratio = (c1 / max(c0, 1e-3)) / (s1 / s0)
+        # Linear: CPU grows with the scale, not its square (a quadratic step would show ~4x
+        # here between 0.25 and 1 on top of the linear 4x).
+        lin = ratio < 2.0
+        print(f"growth {s0} -> {s1}: CPU x{c1 / max(c0, 1e-3):.1f} for x{s1 / s0:.0f} the input "
+              f"(x{ratio:.2f} of linear): {'PASS' if lin else 'MISS'}")
+        ok = ok and lin
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

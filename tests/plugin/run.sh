@@ -1,0 +1,310 @@
+#!/bin/bash
+# run.sh [ZTPROBE]: the kubectl plugin (manifests/kubectl-ztprobe) against the policy lab,
+# through a kubectl stand-in (tests/plugin/kubectl, first in PATH) that answers `get pods` from
+# the lab's inventory and runs `exec` / `debug` with `ip netns exec` in the pod's namespace.
+# No cluster is involved: what this proves is the plugin's logic (pod choice, sidecar or
+# ephemeral container, the command it sends, collecting and merging, every failure mode), with
+# the real agent probing the lab's real network. Also: `make install` (DESTDIR) and the real
+# kubectl finding the installed plugin. Needs root (the lab); prints "N passed, M failed".
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=$(readlink -f "${1:-$ROOT/ztprobe}")
+PY=/usr/bin/python3
+PLUGIN=$ROOT/manifests/kubectl-ztprobe
+CONFIG=$ROOT/config/lab.json
+PASSED=0
+FAILED=0
+ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
+notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
+finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
+
+[ -x "$BIN" ] || { notok "agent" "no executable at '${1:-./ztprobe}'"; finish; }
+[ "$(id -u)" = 0 ] || { notok "root" "the lab needs root"; finish; }
+
+PREFIX=zpl$(($$ % 1000000))
+T=$(mktemp -d /tmp/zt-plugin.XXXXXX)
+cleanup() {
+    trap - EXIT INT TERM
+    # Ephemeral "containers" the stand-in started: none may outlive the test.
+    for f in "$T"/state*/ephemeral/*/*.json; do
+        [ -e "$f" ] || continue
+        pid=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid",""))' "$f")
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    done
+    bash "$ROOT/tests/lab/lab.sh" down "$PREFIX" >/dev/null 2>&1
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if ! bash "$ROOT/tests/lab/lab.sh" up "$PREFIX" "$CONFIG" >"$T/lab.log" 2>&1; then
+    notok "lab up" "$(tail -5 "$T/lab.log")"
+    finish
+fi
+LABSTATE=$(bash "$ROOT/tests/lab/lab.sh" state "$PREFIX")
+mkdir -p "$T/bin"
+ln -s "$BIN" "$T/bin/ztprobe"          # the agent, as the image has it and as the merger
+ln -s "$HERE/kubectl" "$T/bin/kubectl" # the stand-in
+export ZT_STANDIN_LABDIR=$ROOT/tests/lab ZT_STANDIN_PREFIX=$PREFIX ZT_STANDIN_LABSTATE=$LABSTATE
+export ZT_STANDIN_BINDIR=$T/bin
+export LC_ALL=C
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
+unset ZTPROBE_IMAGE ZTPROBE_CONFIG
+
+# plug NAME [VAR=VALUE...] -- ARGS...: `kubectl-ztprobe ARGS` with the stand-in, its own state
+# folder, and the environment given; stdout, stderr, exit code and calls kept by NAME.
+plug() {
+    local name=$1
+    shift
+    local envs=()
+    while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    shift
+    mkdir -p "$T/state-$name"
+    env PATH="$T/bin:$PATH" ZT_STANDIN_STATE="$T/state-$name" ZT_STANDIN_SIDECARS=backend "${envs[@]}" \
+        sh "$PLUGIN" "$@" >"$T/$name.out" 2>"$T/$name.err"
+    echo $? >"$T/$name.rc"
+}
+rc_is() {
+    local got
+    got=$(cat "$T/$1.rc")
+    if [ "$got" = "$2" ]; then ok "$3"; else notok "$3" "exit $got, want $2: $(tail -c 400 "$T/$1.err")"; fi
+}
+err_has() { # err_has NAME LABEL STRING...
+    local name=$1 label=$2 s
+    shift 2
+    for s in "$@"; do
+        grep -qF -- "$s" "$T/$name.err" || { notok "$label" "no '$s' in: $(tail -c 400 "$T/$name.err")"; return; }
+    done
+    ok "$label"
+}
+# calls NAME PYTHON: PYTHON (a bool expression over `calls`, the argv lists) holds.
+calls() {
+    local out
+    if out=$($PY -c '
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+ok = eval(sys.argv[2])
+print("" if ok else json.dumps(calls)[:800])
+sys.exit(0 if ok else 1)' "$T/state-$1/calls.jsonl" "$2" 2>&1); then ok "$3"; else notok "$3" "$out"; fi
+}
+# alive PID: running, not a zombie waiting for init to reap it.
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# no_leftover NAME: every process the stand-in started as an ephemeral container has ended
+# (within 2 s of the plugin's exit: the container's last write and its exit are not one step).
+no_leftover() {
+    local f pid left="" i
+    for i in $(seq 20); do
+        left=""
+        for f in "$T/state-$1"/ephemeral/*/*.json; do
+            [ -e "$f" ] || continue
+            pid=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid",""))' "$f")
+            [ -n "$pid" ] && alive "$pid" && left="$left $pid"
+        done
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    if [ -z "$left" ]; then ok "$2"; else notok "$2" "still running:$left"; fi
+}
+
+# ---- the namespace passes ----------------------------------------------------------------
+
+plug pass -- run -n govtech -c "$CONFIG" --image registry.example.com/govtech/ztprobe:0.1.0
+rc_is pass 0 "run: every role passes, exit 0 (merge's)"
+if grep -q "15 probe results: 15 passed, 0 failed, 0 inconclusive; 0 disagreements: OK" "$T/pass.out" &&
+    grep -q "frontend-7d9f4" "$T/pass.out" && grep -q "postgres-7d9f4" "$T/pass.out"; then
+    ok "run: the merged matrix names every role's pod and says OK"
+else
+    notok "run: the merged matrix" "$(tail -5 "$T/pass.out")"
+fi
+err_has pass "run: tells which way each role ran and the verdict" \
+    "role backend: pod backend-7d9f4, container ztprobe (kubectl exec)" \
+    "role frontend: pod frontend-7d9f4, ephemeral container (kubectl debug --target frontend --profile=restricted)" \
+    "namespace govtech: OK"
+calls pass 'any(c[0] == "exec" and c[c.index("--")+1:c.index("--")+3] == ["sh", "-c"] and "-c" in c and c[c.index("-c")+1] == "ztprobe" for c in calls)' \
+    "run: the sidecar pod is run with kubectl exec -c ztprobe"
+calls pass 'sum(1 for c in calls if c[0] == "debug" and "--profile=restricted" in c and "--target=" + c[1 + c.index("-n") + 1].rsplit("-", 1)[0] in c and "--attach=false" in c) == 2' \
+    "run: the two pods without sidecar get kubectl debug --target APP --profile=restricted"
+calls pass 'all(" run -c /dev/fd/3 " in " ".join(c) and "watch" not in " ".join(c[c.index("--"):]) for c in calls if c[0] in ("exec", "debug"))' \
+    "run: the in-pod command is one 'ztprobe run', never a watch"
+calls pass 'all("--field-selector=status.phase=Running" in c for c in calls if c[:2] == ["get", "pods"]) and len([c for c in calls if c[:2] == ["get", "pods"]]) == 3' \
+    "run: one pod per role from the config's selectors, running ones only"
+no_leftover pass "run: no ephemeral container left running"
+
+for fmt in json policyreport html junit; do
+    plug "fmt-$fmt" ZT_STANDIN_CONFIG="$CONFIG" -- run -n govtech -o "$fmt" --image ztprobe:test
+    rc_is "fmt-$fmt" 0 "run -o $fmt (config from the ConfigMap): exit 0"
+done
+if $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; sys.exit(0 if s["reports"]==3 and s["ok"] else 1)' "$T/fmt-json.out"; then
+    ok "run -o json: merge's JSON, 3 reports, ok"
+else
+    notok "run -o json" "$(head -c 300 "$T/fmt-json.out")"
+fi
+if $PY "$ROOT/tests/outputs/check_policyreport.py" schema "$ROOT/tests/outputs/policyreport-crd-v1alpha2.yaml" "$T/fmt-policyreport.out" &&
+    $PY "$ROOT/tests/outputs/check_policyreport.py" expect "$T/fmt-policyreport.out" docs=1 ns:govtech=15/0/0 \
+        pod:govtech:backend/postgres=backend-7d9f4; then
+    ok "run -o policyreport: one valid PolicyReport for govtech, 15 passes, pods named"
+else
+    notok "run -o policyreport" "$(head -c 300 "$T/fmt-policyreport.out")"
+fi
+if grep -q '<th scope="row"><span class="role">postgres</span>' "$T/fmt-html.out"; then ok "run -o html: the page"; else notok "run -o html" "no postgres row"; fi
+if grep -q '<testsuites' "$T/fmt-junit.out"; then ok "run -o junit: JUnit XML"; else notok "run -o junit" "no testsuites"; fi
+
+# ---- failing probes --------------------------------------------------------------------
+
+bash "$ROOT/tests/lab/lab.sh" apply "$PREFIX" --deny none >>"$T/lab.log" 2>&1
+plug open -- run -n govtech -c "$CONFIG" --image ztprobe:test
+rc_is open 1 "a CNI that does not enforce: deny probes fail, exit 1"
+if grep -q "NOT OK" "$T/open.out" && grep -q "policy_not_enforced" "$T/open.out"; then
+    ok "a CNI that does not enforce: NOT OK, policy_not_enforced shown"
+else
+    notok "a CNI that does not enforce" "$(tail -5 "$T/open.out")"
+fi
+bash "$ROOT/tests/lab/lab.sh" apply "$PREFIX" >>"$T/lab.log" 2>&1
+
+# ---- failure modes -----------------------------------------------------------------------
+
+plug nopod ZT_STANDIN_NOPOD=postgres -- run -n govtech -c "$CONFIG" --image ztprobe:test
+rc_is nopod 2 "no running pod for a role: merge's exit 2"
+err_has nopod "no running pod: named, with the selector and the command to look" \
+    "role postgres: no running pod in namespace govtech matches app=postgres (kubectl get pods -n govtech -l app=postgres)" \
+    "namespace govtech: NOT OK (1 role(s) without a report; exit 2)"
+if grep -q "postgres.no-running-pod" "$T/nopod.out" && grep -q "frontend-7d9f4" "$T/nopod.out"; then
+    ok "no running pod: the other roles' matrix still printed, the role listed as missing"
+else
+    notok "no running pod: the others still printed" "$(tail -8 "$T/nopod.out")"
+fi
+
+plug forbid ZT_STANDIN_FORBID=exec -- run -n govtech -c "$CONFIG" --image ztprobe:test
+rc_is forbid 2 "exec forbidden (RBAC): merge's exit 2"
+err_has forbid "exec forbidden: says so and what permission is missing" \
+    "role backend: exec into pod backend-7d9f4 is forbidden (RBAC): it needs create on pods/exec in govtech"
+
+plug forbid-debug ZT_STANDIN_FORBID=debug -- run -n govtech -c "$CONFIG" --image ztprobe:test
+rc_is forbid-debug 2 "ephemeral containers forbidden (RBAC): exit 2"
+err_has forbid-debug "ephemeral containers forbidden: says so" \
+    "role frontend: adding an ephemeral container to pod frontend-7d9f4 is forbidden (RBAC): it needs patch on pods/ephemeralcontainers in govtech"
+
+plug pull -- run -n govtech -c "$CONFIG" --image registry.example.com/unpullable/ztprobe:0.1.0
+rc_is pull 2 "image cannot be pulled: exit 2"
+err_has pull "image cannot be pulled: named, with the reason" \
+    "role frontend: image registry.example.com/unpullable/ztprobe:0.1.0 cannot be pulled into pod frontend-7d9f4 (ImagePullBackOff)"
+no_leftover pull "image cannot be pulled: nothing left running"
+
+# An ephemeral container that outlasts --timeout: the role is reported, and the container (one
+# run, never a watch) ends on its own within its probes' timeouts.
+plug slow -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 0
+rc_is slow 2 "an ephemeral container past --timeout: exit 2"
+err_has slow "past --timeout: says it runs once and ends on its own" \
+    "did not finish within 0s (it runs once and ends on its own)"
+sleep 3
+no_leftover slow "past --timeout: the ephemeral containers ended by themselves"
+
+plug noimage -- run -n govtech -c "$CONFIG"
+rc_is noimage 2 "no sidecar and no --image: exit 2"
+err_has noimage "no sidecar and no --image: says to give --image" \
+    "role frontend: pod frontend-7d9f4 has no ztprobe sidecar: give --image"
+
+plug noconfig -- run -n govtech
+rc_is noconfig 2 "no -c and no ConfigMap: exit 2"
+err_has noconfig "no -c and no ConfigMap: says so" "no ConfigMap ztprobe-config"
+
+# --wait and --policies go to the agent's run; an agent without them says so (exit 2).
+plug wait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 20s -o json
+if "$BIN" help run 2>/dev/null | grep -q -- '--wait'; then
+    rc_is wait 0 "--wait: passed to run, exit 0"
+else
+    rc_is wait 2 "--wait: passed to run; this agent has no --wait: exit 2"
+    err_has wait "--wait: the agent's own message is shown" "--wait"
+fi
+calls wait 'all(c[-2:] == ["--wait", "20s"] for c in calls if c[0] in ("exec", "debug"))' \
+    "--wait: every in-pod run gets --wait 20s"
+plug policies -- run -n govtech -c "$CONFIG" --image ztprobe:test --policies "$ROOT/manifests/network-policies.yaml" -o json
+if "$BIN" help run 2>/dev/null | grep -q -- '--policies'; then
+    rc_is policies 0 "--policies: the objects reach the agent, exit 0"
+else
+    rc_is policies 2 "--policies: passed to run; this agent has no --policies: exit 2"
+fi
+calls policies 'all("--policies /dev/fd/4 4<<" in " ".join(c) and "default-deny-all" in " ".join(c) for c in calls if c[0] in ("exec", "debug"))' \
+    "--policies: the objects travel inside the command, as fd 4"
+
+plug usage1 -- run -c "$CONFIG"
+rc_is usage1 2 "usage: no -n is exit 2"
+plug usage2 -- run -n govtech -o yaml
+rc_is usage2 2 "usage: an unknown -o is exit 2"
+
+# ---- make install, and the real kubectl finding the plugin ---------------------------------
+
+if make -s -C "$ROOT" install DESTDIR="$T/root" PREFIX=/usr/local >"$T/install.log" 2>&1 &&
+    [ -x "$T/root/usr/local/bin/ztprobe" ] && [ -x "$T/root/usr/local/bin/kubectl-ztprobe" ]; then
+    ok "make install puts ztprobe and kubectl-ztprobe in PREFIX/bin"
+else
+    notok "make install" "$(tail -5 "$T/install.log")"
+fi
+REAL=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vxF "$T/bin" | paste -sd:) command -v kubectl || true)
+if [ -n "$REAL" ]; then
+    if PATH="$T/root/usr/local/bin:$PATH" "$REAL" plugin list 2>/dev/null | grep -q "$T/root/usr/local/bin/kubectl-ztprobe" &&
+        [ "$(PATH="$T/root/usr/local/bin:$PATH" "$REAL" ztprobe version 2>&1)" = "kubectl-ztprobe 0.1.0" ]; then
+        ok "the real kubectl ($("$REAL" version --client 2>/dev/null | head -1)) finds and runs the installed plugin"
+    else
+        notok "the real kubectl finds the plugin" "$(PATH="$T/root/usr/local/bin:$PATH" "$REAL" plugin list 2>&1 | head -5)"
+    fi
+else
+    notok "the real kubectl finds the plugin" "no kubectl on this machine"
+fi
+# The stand-in accepts what it was written to accept; the real kubectl must too. Every kind of
+# call the plugin made above is replayed with the real kubectl against a closed port on
+# 127.0.0.1: it must get as far as connecting (refused), never stop at its own flag or template
+# parsing. A misspelt flag is the control.
+if [ -n "$REAL" ]; then
+    GONE=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    cat >"$T/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: lab, cluster: {server: "https://127.0.0.1:$GONE", insecure-skip-tls-verify: true}}]
+users: [{name: ci, user: {token: not-a-token}}]
+contexts: [{name: lab, context: {cluster: lab, user: ci}}]
+current-context: lab
+EOF
+    # One call of each kind (get pods, get configmap, exec, debug, get pod, logs), as made.
+    $PY -c '
+import json, sys
+seen = {}
+for f in sys.argv[1:]:
+    for l in open(f):
+        c = json.loads(l)
+        seen.setdefault((c[0], c[1] if c[0] == "get" else ""), c)
+for c in seen.values():
+    print(json.dumps(c))' "$T"/state-pass/calls.jsonl "$T"/state-fmt-json/calls.jsonl >"$T/replay.jsonl"
+    bad=""
+    kinds=0
+    while IFS= read -r call; do
+        kinds=$((kinds + 1))
+        $PY -c 'import json, os, sys
+c = json.loads(sys.argv[1])
+os.execvp(sys.argv[2], [sys.argv[2], "--kubeconfig", sys.argv[3], "--request-timeout=2s"] + c)' \
+            "$call" "$REAL" "$T/kubeconfig" </dev/null >/dev/null 2>"$T/replay.err"
+        grep -q "refused" "$T/replay.err" && ! grep -qiE "unknown (flag|shorthand)|invalid argument|error parsing|unknown command" "$T/replay.err" ||
+            bad="$bad $(echo "$call" | head -c 80): $(grep -v refused "$T/replay.err" | head -c 200);"
+    done <"$T/replay.jsonl"
+    if [ -z "$bad" ] && [ "$kinds" -ge 6 ]; then
+        ok "the real kubectl accepts every kind of call the plugin makes ($kinds kinds: flags, templates)"
+    else
+        notok "the real kubectl accepts the plugin's calls" "$kinds kinds;$bad"
+    fi
+    "$REAL" --kubeconfig "$T/kubeconfig" --request-timeout=2s debug -n govtech p --image=i --profil=restricted -- sh \
+        </dev/null >/dev/null 2>"$T/replay-bad.err"
+    if grep -q "unknown flag" "$T/replay-bad.err"; then
+        ok "the replay notices a misspelt flag (control)"
+    else
+        notok "the replay notices a misspelt flag (control)" "$(head -c 200 "$T/replay-bad.err")"
+    fi
+fi
+if command -v shellcheck >/dev/null; then
+    if out=$(shellcheck -s sh "$PLUGIN" 2>&1); then ok "shellcheck -s sh: the plugin is POSIX sh"; else notok "shellcheck" "$(echo "$out" | head -5)"; fi
+fi
+
+finish

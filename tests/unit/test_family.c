@@ -1,0 +1,215 @@
+/* test_family.c: family: all, fed values directly: the verdict over per-address outcomes
+ * (verdict_worst, the judge), the compact text ("timeout (v4) / ok (v6)"), the report's
+ * address objects through render and parse, and the hint for a deny held on one family. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hint.h"
+#include "judge.h"
+#include "report.h"
+#include "verdict.h"
+
+#define D OUTCOME_DEFAULT_DENY
+
+static void test_worst(void **state)
+{
+    (void)state;
+    outcome_t a[] = {OUTCOME_TIMEOUT, OUTCOME_OK};
+    /* deny: the open address decides (fail). */
+    assert_int_equal(verdict_worst(KIND_TCP, EXPECT_DENY, D, a, 2), 1);
+    /* allow: the failing address decides. */
+    assert_int_equal(verdict_worst(KIND_TCP, EXPECT_ALLOW, D, a, 2), 0);
+    outcome_t b[] = {OUTCOME_TIMEOUT, OUTCOME_REFUSED, OUTCOME_UNREACHABLE};
+    /* deny: refused (inconclusive) outranks the denied ones. */
+    assert_int_equal(verdict_worst(KIND_UDP, EXPECT_DENY, D, b, 3), 1);
+    outcome_t c[] = {OUTCOME_OK, OUTCOME_OK};
+    assert_int_equal(verdict_worst(KIND_UDP, EXPECT_ALLOW, D, c, 2), 0); /* first on ties */
+    /* udp: a reply that does not match still proves the path open. */
+    outcome_t u[] = {OUTCOME_TIMEOUT, OUTCOME_BODY_MISMATCH};
+    assert_int_equal(verdict_worst(KIND_UDP, EXPECT_DENY, D, u, 2), 1);
+    assert_int_equal(verdict_judge(KIND_UDP, EXPECT_DENY, D, &u[1], 1, NULL), VERDICT_FAIL);
+}
+
+/* The judge, as the runner's callback, with made-up attempts. */
+static probe_attempt_t mk_attempt(const char *addr, outcome_t o, double ms)
+{
+    probe_attempt_t a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.addr_str, sizeof(a.addr_str), "%s", addr);
+    snprintf(a.detail, sizeof(a.detail), "d-%s", outcome_name(o));
+    a.outcome = o;
+    a.duration_ms = ms;
+    a.dns_ms = a.connect_ms = a.tls_ms = a.first_byte_ms = -1;
+    return a;
+}
+
+static void run_judge(expect_t expect, probe_family_t fam, const outcome_t *oc, size_t n, result_t *r)
+{
+    config_t cfg;
+    config_probe_t p;
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&p, 0, sizeof(p));
+    cfg.deny_outcomes = D;
+    cfg.attempts = 1;
+    p.name = (char *)"dual";
+    p.kind = KIND_TCP;
+    p.expect = expect;
+    p.host = (char *)"svc.test";
+    p.port = 80;
+    p.family = fam;
+    const config_probe_t *pl[] = {&p};
+    judge_t *j = judge_create(&cfg, pl, 1, r);
+    assert_non_null(j);
+    probe_attempt_t at[4];
+    probe_attempt_t *ap[4];
+    for (size_t i = 0; i < n; i++) {
+        at[i] = mk_attempt(i % 2 ? "fd00::7" : "10.0.0.7", oc[i], 10.0 + (double)i);
+        ap[i] = &at[i];
+    }
+    (void)judge_attempt(j, 0, ap, n);
+    judge_probe_done(j, 0, 1, 12.5);
+    hint_ctx_t hc = {.role = "r", .namespace_ = "ns"};
+    judge_finish(j, &hc);
+    judge_destroy(j);
+}
+
+static void test_judge_addresses(void **state)
+{
+    (void)state;
+    result_t r;
+    outcome_t v4_denied_v6_open[] = {OUTCOME_TIMEOUT, OUTCOME_OK};
+    run_judge(EXPECT_DENY, FAMILY_ALL, v4_denied_v6_open, 2, &r);
+    assert_int_equal(r.verdict, VERDICT_FAIL);
+    assert_int_equal(r.outcome, OUTCOME_OK);
+    assert_int_equal(r.n_addr_results, 2);
+    assert_string_equal(r.addr_results[0].address, "10.0.0.7");
+    assert_int_equal(r.addr_results[0].outcome, OUTCOME_TIMEOUT);
+    assert_int_equal(r.addr_results[1].outcome, OUTCOME_OK);
+    assert_string_equal(r.detail, "fd00::7: d-ok");
+    /* The hint names the family that held and the one that did not, and the usual cause. */
+    assert_non_null(strstr(r.hint, "held over IPv4 but not over IPv6"));
+    assert_non_null(strstr(r.hint, "except"));
+
+    outcome_t both_denied[] = {OUTCOME_TIMEOUT, OUTCOME_UNREACHABLE};
+    run_judge(EXPECT_DENY, FAMILY_ALL, both_denied, 2, &r);
+    assert_int_equal(r.verdict, VERDICT_PASS);
+    assert_string_equal(r.hint, "");
+
+    outcome_t allow_v6_fails[] = {OUTCOME_OK, OUTCOME_TIMEOUT};
+    run_judge(EXPECT_ALLOW, FAMILY_ALL, allow_v6_fails, 2, &r);
+    assert_int_equal(r.verdict, VERDICT_FAIL);
+    assert_int_equal(r.outcome, OUTCOME_TIMEOUT);
+    assert_non_null(strstr(r.hint, "over IPv4 but not over IPv6"));
+
+    outcome_t all_ok[] = {OUTCOME_OK, OUTCOME_OK};
+    run_judge(EXPECT_ALLOW, FAMILY_ALL, all_ok, 2, &r);
+    assert_int_equal(r.verdict, VERDICT_PASS);
+
+    /* family any: one address, no per-address list (the report keeps its string list). */
+    outcome_t one[] = {OUTCOME_OK};
+    run_judge(EXPECT_ALLOW, FAMILY_ANY, one, 1, &r);
+    assert_int_equal(r.verdict, VERDICT_PASS);
+    assert_int_equal(r.n_addr_results, 0);
+    assert_int_equal(r.attempts, 1);
+}
+
+static void test_text_and_round_trip(void **state)
+{
+    (void)state;
+    result_t res[2];
+    memset(res, 0, sizeof(res));
+    report_t rep;
+    memset(&rep, 0, sizeof(rep));
+    snprintf(rep.role, sizeof(rep.role), "r");
+    rep.results = res;
+    rep.n_results = 2;
+    for (int i = 0; i < 2; i++) {
+        snprintf(res[i].name, sizeof(res[i].name), "p%d", i);
+        snprintf(res[i].target, sizeof(res[i].target), "svc.test:80");
+        res[i].kind = KIND_UDP;
+        res[i].expect = EXPECT_DENY;
+        res[i].dns_ms = res[i].connect_ms = res[i].tls_ms = res[i].first_byte_ms = -1;
+        res[i].attempts = 1;
+    }
+    res[0].verdict = VERDICT_FAIL;
+    res[0].outcome = OUTCOME_OK;
+    res[0].n_addrs = 2;
+    snprintf(res[0].addrs[0], RESULT_ADDR_LEN, "10.0.0.7");
+    snprintf(res[0].addrs[1], RESULT_ADDR_LEN, "fd00::7");
+    res[0].n_addr_results = 2;
+    res[0].addr_results[0] = (result_addr_t){"10.0.0.7", OUTCOME_TIMEOUT, 800.0};
+    res[0].addr_results[1] = (result_addr_t){"fd00::7", OUTCOME_OK, 1.5};
+    res[1].outcome = OUTCOME_TIMEOUT;
+    res[1].n_addrs = 1;
+    snprintf(res[1].addrs[0], RESULT_ADDR_LEN, "10.0.0.8");
+
+    char buf[RESULT_OUTCOME_TEXT_LEN];
+    report_outcome_text(&res[0], buf, sizeof(buf));
+    assert_string_equal(buf, "timeout (v4) / ok (v6)");
+    report_outcome_text(&res[1], buf, sizeof(buf));
+    assert_string_equal(buf, "timeout");
+    char tiny[10];
+    report_outcome_text(&res[0], tiny, sizeof(tiny)); /* cut, terminated */
+    assert_true(strlen(tiny) < sizeof(tiny));
+
+    char *json = report_render_json(&rep, "0.1.0");
+    assert_non_null(json);
+    assert_non_null(strstr(json, "{ \"address\": \"fd00::7\", \"outcome\": \"ok\", \"duration_ms\": 1.5 }"));
+    assert_non_null(strstr(json, "\"addresses\": [\"10.0.0.8\"]"));
+    char err[256];
+    report_t back;
+    if (report_parse_json(json, strlen(json), &back, err, sizeof(err)) != 0)
+        fail_msg("parse: %s", err);
+    assert_int_equal(back.results[0].n_addr_results, 2);
+    assert_int_equal(back.results[0].addr_results[0].outcome, OUTCOME_TIMEOUT);
+    assert_int_equal(back.results[1].n_addr_results, 0);
+    char *again = report_render_json(&back, "0.1.0");
+    assert_non_null(again);
+    assert_string_equal(json, again);
+    char *text = report_render_text(&back, false);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "timeout (v4) / ok (v6)"));
+    free(text);
+    report_free(&back);
+    free(again);
+
+    /* Strings and objects do not mix in one list. */
+    char *mixed = strdup(json);
+    assert_non_null(mixed);
+    char *first = strstr(mixed, "{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
+    assert_non_null(first);
+    const char *str = "\"10.0.0.7\"";
+    size_t objlen = strlen("{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
+    memset(first, ' ', objlen);
+    memcpy(first, str, strlen(str));
+    assert_int_not_equal(report_parse_json(mixed, strlen(mixed), &back, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "all be address strings or all objects"));
+    free(mixed);
+
+    /* A malformed address object is refused with its path. */
+    char *bad = strdup(json);
+    assert_non_null(bad);
+    char *o = strstr(bad, "\"outcome\": \"ok\", \"duration_ms\"");
+    memcpy(o, "\"outcome\": \"xx\"", 15);
+    assert_int_not_equal(report_parse_json(bad, strlen(bad), &back, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "outcome"));
+    free(bad);
+    free(json);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_worst),
+        cmocka_unit_test(test_judge_addresses),
+        cmocka_unit_test(test_text_and_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
