@@ -125,7 +125,7 @@ for f in text junit prometheus; do
 done
 vg run-out 0 run -c "$T/cfg.json" --role backend --only tcp,https,postgres --out "$T/out.json"
 # run --wait: rounds of the probe that never passes (wrong password) until the wait is used up.
-vg run-wait 1 run -c "$T/cfg.json" --role backend --only tcp,pg-wrong-pw --wait 12s -o prometheus -v
+vg run-wait 1 run -c "$T/cfg.json" --role backend --only tcp,pg-wrong-pw --wait 40s -o prometheus -v
 grep -q 'ztprobe_probe_converged_after_seconds{role="backend",probe="tcp"' "$T/run-wait.out" &&
     [ "$(grep -c -- '--wait: round' "$T/run-wait.err")" -ge 1 ]
 check "run --wait under memcheck: rounds after the first, the passed probe's figure exported" $? \
