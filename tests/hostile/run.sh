@@ -6,14 +6,14 @@
 # 100 MB body or an endless stream); exit 0/1 matching the verdict; no sanitizer report.
 # Prints "ok - ..."/"not ok - ..." and "N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
-ZT=${1:-}
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-zh_init hostile
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+zt_agent "${1:-}"
+zt_init hostile
 MARGIN=${ZT_MARGIN_MS:-1500}
 RSS_MAX=${ZT_RSS_MAX_KB:-65536}
 
-sh "$ZH_ROOT/tests/servers/mkca.sh" "$T/pki" || { echo "mkca.sh failed" >&2; exit 1; }
-sh "$ZH_ROOT/tests/hostile/mkexpired.sh" "$T/pki" || { echo "mkexpired.sh failed" >&2; exit 1; }
+sh "$ROOT/tests/servers/mkca.sh" "$T/pki" || { echo "mkca.sh failed" >&2; exit 1; }
+sh "$ROOT/tests/hostile/mkexpired.sh" "$T/pki" || { echo "mkexpired.sh failed" >&2; exit 1; }
 CA=$T/pki/ca.pem
 
 for m in silent trickle endless big redirect garbage reset tls-stall pg-silent healthy; do
@@ -47,16 +47,16 @@ EOF
     rc_want=1
     [ "$verdict" = pass ] && rc_want=0
     [ "$RC" -eq "$rc_want" ]
-    check "$name: exit $RC matches verdict ${verdict:-none}" $? "exit $RC, want $rc_want"
+    check "$name: exit $RC matches verdict ${verdict:-none}" status_ok $? "exit $RC, want $rc_want"
     [ "$MS" -le $((tmo + MARGIN)) ]
-    check "$name: ended in ${MS} ms (deadline $tmo + $MARGIN ms)" $? "took $MS ms"
+    check "$name: ended in ${MS} ms (deadline $tmo + $MARGIN ms)" status_ok $? "took $MS ms"
     [ "$RSS_KB" -gt 0 ] && [ "$RSS_KB" -lt "$RSS_MAX" ]
-    check "$name: peak RSS $((RSS_KB / 1024)) MB < $((RSS_MAX / 1024)) MB" $? "peak RSS ${RSS_KB} kB"
+    check "$name: peak RSS $((RSS_KB / 1024)) MB < $((RSS_MAX / 1024)) MB" status_ok $? "peak RSS ${RSS_KB} kB"
     sanitizer_clean "$name"
-    check "$name: no sanitizer report" $? "$(grep -m1 -E 'Sanitizer|runtime error' "$T/$name.err")"
+    check "$name: no sanitizer report" status_ok $? "$(grep -m1 -E 'Sanitizer|runtime error' "$T/$name.err")"
     if [ -n "$jqx" ]; then
         [ "$(jres "$T/$name.out" "$name" "$jqx")" = true ]
-        check "$name: $jqlabel" $? "jq '$jqx' not true on $(jq -c --arg n "$name" '.results[]|select(.name==$n)|{detail,addresses}' "$T/$name.out" 2>/dev/null)"
+        check "$name: $jqlabel" status_ok $? "jq '$jqx' not true on $(jq -c --arg n "$name" '.results[]|select(.name==$n)|{detail,addresses}' "$T/$name.out" 2>/dev/null)"
     fi
 }
 
@@ -129,7 +129,7 @@ DNS=$(port dns-many) hcase dns-4000-records-tcp 3000 ok "\"kind\": \"tcp\", \"ho
 # --- UDP peers (tests/servers/udp_peer.py): garbage, the largest datagram, a flood of
 # replies, silence; one datagram decides, the rest is never buffered per probe.
 for m in echo garbage big many silent; do
-    bg "udp-$m" "$PY" "$ZH_ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
+    zt_serve "udp-$m" "$PY" "$ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
 done
 uq() { echo "\"kind\": \"udp\", \"host\": \"127.0.0.1\", \"port\": $(port "udp-$1"), \"expect\": \"allow\""; }
 hcase udp-echo 1000 ok "$(uq echo), \"send\": \"\\\\x00hi\", \"expect_reply\": \"pong:\\\\x00hi\""
@@ -140,4 +140,4 @@ hcase udp-flood-mismatch 1000 body_mismatch "$(uq many), \"expect_reply\": \"nev
 hcase udp-silent 1000 timeout "$(uq silent)"
 hcase udp-silent-3-attempts 1000 timeout "$(uq silent), \"attempts\": 3, \"timeout_ms\": 300" '.attempts == 3' "three attempts"
 
-zh_finish
+zt_finish

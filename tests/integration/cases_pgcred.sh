@@ -24,7 +24,7 @@ fake_run() {
     $PY "$ROOT/tests/servers/pg_fake.py" --log "$FAKE_LOG" --port-file "$T/pgfake.port" \
         --row "$FAKE_ROW" --max-seconds 60 2>>"$T/pgfake.err" &
     FAKE_PID=$!
-    PIDS+=("$FAKE_PID")
+    zt_track "$FAKE_PID"
     local i=0
     while [ ! -s "$T/pgfake.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
     sed "s/@FAKE@/$(cat "$T/pgfake.port")/g" "$cfg" >"$T/$run.json"
@@ -211,7 +211,7 @@ EOF
         "$ZT" watch -c "$T/cred-deny.json" --role r --interval 1s --out "$wdir/report.json" \
         >"$T/r/cred-watch.out" 2>"$T/r/cred-watch.err" &
     wpid=$!
-    PIDS+=("$wpid")
+    zt_track "$wpid"
     sleep 1
     lim=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$wpid/limits" 2>/dev/null)
     owner=$(stat -c %u "/proc/$wpid/status" 2>/dev/null)
