@@ -2,8 +2,9 @@
 # lib.sh: the one helper library of the shell test suites, sourced by every tests/*/run.sh.
 #
 #   tally     ok NAME / notok NAME WHY / skip NAME WHY print TAP-style lines ("ok - NAME",
-#             "not ok - NAME: WHY"); zt_finish prints the closing "N passed, M failed" that
-#             tests/run_all.sh counts, and exits non-zero when anything failed.
+#             "not ok - NAME: WHY"); zt_tally counts such lines printed by a tool; zt_finish
+#             prints the closing "N passed, M failed" that tests/run_all.sh counts, and exits
+#             non-zero when anything failed.
 #   checker   check NAME CMD...: the only assertion; ok when CMD succeeds, otherwise CMD's
 #             output is the reason. Its predicates: status_ok RC [WHY] (an exit status taken
 #             earlier) and fails CMD... (a negative control: CMD must reject its input).
@@ -33,6 +34,19 @@ PG_DIR=""     # set once tests/servers/pg.sh runs a PostgreSQL there
 ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
 notok() { echo "not ok - $1${2:+: $2}"; FAILED=$((FAILED + 1)); }
 skip() { echo "skip - $1: $2"; SKIPPED=$((SKIPPED + 1)); }
+
+# zt_tally: echoes the TAP lines a tool prints on stdin and counts them (use it as
+# `zt_tally < <(tool)`: a pipe would count in a subshell).
+zt_tally() {
+    local line
+    while IFS= read -r line; do
+        echo "$line"
+        case $line in
+        "ok - "*) PASSED=$((PASSED + 1)) ;;
+        "not ok - "*) FAILED=$((FAILED + 1)) ;;
+        esac
+    done
+}
 
 # check NAME CMD...: one test line; CMD runs in a subshell, its output (800 bytes) is the
 # reason when it fails.
