@@ -12,10 +12,10 @@
 # reports from inside libraries (libcurl/OpenSSL/libpq/c-ares globals), never our code.
 # Prints "ok - ..."/"not ok - ..." and "N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
-ZT=${1:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib.sh"
-zh_init valgrind
+zt_agent "${1:-}"
+zt_init valgrind
 command -v valgrind >/dev/null || { notok "valgrind installed" "apt-get install valgrind"; zt_finish; exit 1; }
 if nm -an "$ZT" 2>/dev/null | grep -q __asan_init; then
     notok "plain build" "$ZT is built with ASan: give valgrind the plain build (./ztprobe)"
