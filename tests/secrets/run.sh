@@ -222,7 +222,7 @@ for f in "$O"/*; do
     # The status first: a command substitution in check's label would overwrite $?.
     [ -z "$hit" ]
     found=$?
-    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" status_ok "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
 done
 [ "$n_files" -ge 30 ]
 check "outputs grepped: $n_files non-empty files" status_ok $? "only $n_files: some mode printed nothing"
