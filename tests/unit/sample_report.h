@@ -87,10 +87,11 @@ static inline void sample_report(sample_t *s)
     a->first_byte_ms = 6.25; /* a half: rounds up */
 
     /* The characters JSON, XML and the text table must escape: quote, tab, backslash, &, <,
-     * >, the CDATA end, an apostrophe. */
+     * >, the CDATA end, an apostrophe (in the target's path: a query is stripped as a
+     * possible secret, and a report read back would differ). */
     result_t *b = sample_add(s, "no-plain-http-out", KIND_HTTP, EXPECT_DENY, VERDICT_FAIL,
                              OUTCOME_HTTP_STATUS);
-    snprintf(b->target, sizeof(b->target), "http://www.example.test/?a=1&b=<2>");
+    snprintf(b->target, sizeof(b->target), "http://www.example.test/a&b=<2>");
     snprintf(b->detail, sizeof(b->detail), "HTTP 301 \"moved\" ]]> 'q'\ttab\\");
     snprintf(b->hint, sizeof(b->hint), "The path is open: check the policy & labels.");
     b->attempts = 3;
