@@ -18,9 +18,9 @@ static void test_text(void **state)
     (void)state;
     sample_t sm;
     sample_report(&sm);
-    report_t r = sm.r;
+    /* A server's escape sequence in a detail is neutralised. */
     snprintf(sm.res[1].detail, sizeof(sm.res[1].detail), "HTTP 301 \x1b[2Jclear");
-    char *t = report_render_text(&r, false);
+    char *t = report_render_text(&sm.r, false);
     assert_non_null(t);
     assert_null(strchr(t, '\x1b'));
     assert_non_null(strstr(t, "role backend, pod govtech/backend-7d9f"));
@@ -57,7 +57,7 @@ static void test_text(void **state)
     }
     free(t);
 
-    t = report_render_text(&r, true);
+    t = report_render_text(&sm.r, true);
     assert_non_null(t);
     assert_non_null(strstr(t, "\x1b[32mpass\x1b[0m"));
     assert_non_null(strstr(t, "\x1b[31mfail\x1b[0m"));
