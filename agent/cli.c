@@ -11,7 +11,18 @@
 
 #include "log.h"
 
-enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT };
+enum {
+    OPT_ROLE = 256,
+    OPT_OUT,
+    OPT_ONLY,
+    OPT_TIMEOUT,
+    OPT_CONC,
+    OPT_CA,
+    OPT_INTERVAL,
+    OPT_PUSH,
+    OPT_PUSH_FILE,
+    OPT_WAIT
+};
 enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
 
 static const struct option cli_longopts[] = {
@@ -45,14 +56,14 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH,
-                                OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
+static const int run_flags[] = {'c',    OPT_ROLE, 'o',      OPT_OUT,       OPT_ONLY, OPT_TIMEOUT,  OPT_CONC,
+                                OPT_CA, 'v',      OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
 static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
-static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH,
-                                  OPT_PUSH_FILE, OPT_POLICIES, 0};
+static const int watch_flags[] = {'c',    OPT_ROLE,     'o', OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,  OPT_CONC,
+                                  OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, OPT_POLICIES, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
@@ -205,8 +216,8 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
     int ch;
     while ((ch = getopt_long(sub_argc, sub_argv, ":c:f:o:vh", cli_longopts, NULL)) != -1) {
         if (ch == '?') {
-            log_error("%s: unknown flag \"%s\"; see 'ztprobe help %s'", o->command,
-                      sub_argv[optind - 1], o->command);
+            log_error("%s: unknown flag \"%s\"; see 'ztprobe help %s'", o->command, sub_argv[optind - 1],
+                      o->command);
             return EXIT_USAGE;
         }
         if (ch == ':') {
@@ -214,8 +225,8 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
             return EXIT_USAGE;
         }
         if (!cli_allows(c, ch)) {
-            log_error("%s: flag --%s does not apply to this command; see 'ztprobe help %s'",
-                      o->command, cli_flag_name(ch), o->command);
+            log_error("%s: flag --%s does not apply to this command; see 'ztprobe help %s'", o->command,
+                      cli_flag_name(ch), o->command);
             return EXIT_USAGE;
         }
         switch (ch) {
@@ -238,8 +249,9 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
             else if (strcmp(optarg, "html") == 0 && strcmp(o->command, "merge") == 0)
                 o->format = FMT_HTML;
             else if (strcmp(optarg, "policyreport") == 0 || strcmp(optarg, "html") == 0) {
-                log_error("-o %s describes a namespace: write JSON reports, then 'ztprobe merge -o %s REPORT.json...'",
-                          optarg, optarg);
+                log_error(
+                    "-o %s describes a namespace: write JSON reports, then 'ztprobe merge -o %s REPORT.json...'",
+                    optarg, optarg);
                 return EXIT_USAGE;
             } else {
                 log_error("-o: unknown format \"%s\" (%s)", optarg,

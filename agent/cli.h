@@ -5,34 +5,42 @@
 #include <stdbool.h>
 
 /* FMT_POLICYREPORT and FMT_HTML describe a namespace: merge only; FMT_YAML: policy plan only. */
-typedef enum { FMT_JSON, FMT_TEXT, FMT_JUNIT, FMT_PROMETHEUS, FMT_YAML, FMT_POLICYREPORT, FMT_HTML } cli_format_t;
+typedef enum {
+    FMT_JSON,
+    FMT_TEXT,
+    FMT_JUNIT,
+    FMT_PROMETHEUS,
+    FMT_YAML,
+    FMT_POLICYREPORT,
+    FMT_HTML
+} cli_format_t;
 
 #define CLI_FILES_MAX 64 /* -f FILE, repeatable (policy) */
 
 typedef struct {
     const char *command;
-    const char *config_path;     /* -c, else $ZTPROBE_CONFIG, else /etc/ztprobe/config.json */
-    const char *role;            /* --role */
+    const char *config_path; /* -c, else $ZTPROBE_CONFIG, else /etc/ztprobe/config.json */
+    const char *role;        /* --role */
     cli_format_t format;
     bool format_set;
-    const char *out;             /* --out FILE */
-    const char *only;            /* --only a,b */
-    int timeout_ms;              /* 0: not given */
-    int concurrency;             /* 0: not given */
+    const char *out;  /* --out FILE */
+    const char *only; /* --only a,b */
+    int timeout_ms;   /* 0: not given */
+    int concurrency;  /* 0: not given */
     const char *ca_file;
-    const char *interval;        /* watch */
-    const char *push;            /* --push URL, else $ZTPROBE_PUSH_URL (run, watch) */
-    const char *push_url_file;   /* --push-url-file FILE: the URL is its first line */
-    const char *wait;            /* run --wait DURATION, as given */
-    long wait_ms;                /* 0: not given */
+    const char *interval;      /* watch */
+    const char *push;          /* --push URL, else $ZTPROBE_PUSH_URL (run, watch) */
+    const char *push_url_file; /* --push-url-file FILE: the URL is its first line */
+    const char *wait;          /* run --wait DURATION, as given */
+    long wait_ms;              /* 0: not given */
     int verbose;
     const char *files[CLI_FILES_MAX]; /* -f: Kubernetes objects (policy) */
     int n_files;
-    const char *namespace;       /* --namespace (policy) */
-    const char *role_label;      /* --role-label KEY (policy plan) */
-    bool strict;                 /* --strict (policy check) */
-    const char *policies;        /* --policies FILE[,FILE...] (run, watch) */
-    char **args;                 /* positional arguments after the options (merge, policy) */
+    const char *namespace;  /* --namespace (policy) */
+    const char *role_label; /* --role-label KEY (policy plan) */
+    bool strict;            /* --strict (policy check) */
+    const char *policies;   /* --policies FILE[,FILE...] (run, watch) */
+    char **args;            /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;
 

@@ -26,7 +26,8 @@ int cmd_run(const cli_opts_t *o)
     if (rc != 0)
         return rc;
     char err[512];
-    if (o->wait_ms > 0 && converge_check_wait(s.cfg, s.probes, s.n_probes, o->wait_ms, o->wait, err, sizeof(err)) < 0) {
+    if (o->wait_ms > 0 &&
+        converge_check_wait(s.cfg, s.probes, s.n_probes, o->wait_ms, o->wait, err, sizeof(err)) < 0) {
         log_error("%s", err);
         rc = EXIT_USAGE;
         goto done;
@@ -64,8 +65,8 @@ int cmd_validate(const cli_opts_t *o)
             pg_secret_warn(&p, 1, cfg->roles[i].name);
         }
     }
-    printf("%s: valid (%zu role%s, %zu probe%s)\n", o->config_path, cfg->n_roles, cfg->n_roles == 1 ? "" : "s",
-           probes, probes == 1 ? "" : "s");
+    printf("%s: valid (%zu role%s, %zu probe%s)\n", o->config_path, cfg->n_roles,
+           cfg->n_roles == 1 ? "" : "s", probes, probes == 1 ? "" : "s");
     config_free(cfg);
     return 0;
 }
@@ -79,8 +80,8 @@ static void list_role(const config_t *cfg, const config_role_t *r)
     for (size_t i = 0; i < r->n_probes; i++) {
         const config_probe_t *p = &r->probes[i];
         config_probe_target(p, target, sizeof(target));
-        printf("  %-28s %-9s %-7s %6dms  %s\n", p->name, config_kind_name(p->kind), config_expect_name(p->expect),
-               config_probe_timeout_ms(cfg, p), target);
+        printf("  %-28s %-9s %-7s %6dms  %s\n", p->name, config_kind_name(p->kind),
+               config_expect_name(p->expect), config_probe_timeout_ms(cfg, p), target);
     }
 }
 

@@ -21,14 +21,13 @@ static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL, ferr[512] = "";
     if (strcmp(path, "-") == 0)
-        fileio_read_fd_capped(STDIN_FILENO, path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr,
-                              sizeof(ferr));
+        fileio_read_fd_capped(STDIN_FILENO, path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
     else
         fileio_read_capped(path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
     /* The caller names the file itself: keep only the reason. */
     size_t plen = strlen(path);
-    const char *why = strncmp(ferr, path, plen) == 0 && strncmp(ferr + plen, ": ", 2) == 0
-                          ? ferr + plen + 2 : ferr;
+    const char *why = strncmp(ferr, path, plen) == 0 && strncmp(ferr + plen, ": ", 2) == 0 ? ferr + plen + 2
+                                                                                           : ferr;
     if (!buf)
         snprintf(err, errlen, "%s", why);
     return buf;

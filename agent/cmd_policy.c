@@ -40,7 +40,8 @@ int cmd_policy_load(const char *const *files, int n_files, const char *default_n
     for (size_t i = 0; i < m->n_foreign; i++) {
         const k8s_foreign_t *f = &m->foreign[i];
         log_error("warning: %s %s%s%s skipped (%s): the answer may be incomplete, so paths it could change "
-                  "are reported unknown", f->kind, f->ns ? f->ns : "", f->ns ? "/" : "", f->name, f->why);
+                  "are reported unknown",
+                  f->kind, f->ns ? f->ns : "", f->ns ? "/" : "", f->name, f->why);
     }
     if (m->n_skipped > 0) {
         char line[512] = "";

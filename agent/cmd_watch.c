@@ -88,7 +88,8 @@ int cmd_watch(const cli_opts_t *o)
 {
     long interval = 0;
     if (!o->interval || watch_parse_interval(o->interval, &interval) < 0) {
-        log_error("watch: --interval is required, like 30s, 5m or 1h (got \"%s\")", o->interval ? o->interval : "");
+        log_error("watch: --interval is required, like 30s, 5m or 1h (got \"%s\")",
+                  o->interval ? o->interval : "");
         return EXIT_USAGE;
     }
     stop_begin(NULL);

@@ -22,23 +22,22 @@
 
 static int config_parse_defaults(struct config_ctx *cx, const cJSON *d, config_t *cfg)
 {
-    static const char *const keys[] = {"timeout_ms", "attempts", "concurrency",
-                                       "deny_outcomes", "ca_file", NULL};
+    static const char *const keys[] = {"timeout_ms",    "attempts", "concurrency",
+                                       "deny_outcomes", "ca_file",  NULL};
     const cJSON *v;
     if (!cJSON_IsObject(d))
         return config_json_fail(cx, "defaults", "must be an object");
     if (config_json_keys(cx, d, "defaults", keys) != 0)
         return cx->rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(d, "timeout_ms")) &&
-        config_json_int(cx, v, "defaults.timeout_ms", CONFIG_TIMEOUT_MIN_MS,
-                        CONFIG_TIMEOUT_MAX_MS, &cfg->timeout_ms) != 0)
+        config_json_int(cx, v, "defaults.timeout_ms", CONFIG_TIMEOUT_MIN_MS, CONFIG_TIMEOUT_MAX_MS,
+                        &cfg->timeout_ms) != 0)
         return cx->rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(d, "attempts")) &&
         config_json_int(cx, v, "defaults.attempts", 1, CONFIG_ATTEMPTS_MAX, &cfg->attempts) != 0)
         return cx->rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(d, "concurrency")) &&
-        config_json_int(cx, v, "defaults.concurrency", 1, CONFIG_CONCURRENCY_MAX,
-                        &cfg->concurrency) != 0)
+        config_json_int(cx, v, "defaults.concurrency", 1, CONFIG_CONCURRENCY_MAX, &cfg->concurrency) != 0)
         return cx->rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(d, "deny_outcomes")) &&
         config_json_outcomes(cx, v, "defaults.deny_outcomes", &cfg->deny_outcomes) != 0)
@@ -71,7 +70,8 @@ static int config_parse_dns(struct config_ctx *cx, const cJSON *d, config_t *cfg
                 return cx->rc;
             cfg->n_dns_servers = i + 1;
             if (!config_json_server_ok(c->valuestring))
-                return config_json_fail(cx, p, "must be an IP address with an optional port "
+                return config_json_fail(cx, p,
+                                        "must be an IP address with an optional port "
                                         "(10.96.0.10, 10.96.0.10:53, [fd00::10]:53)");
         }
     }
@@ -89,8 +89,8 @@ static bool config_label_ok(const char *s, size_t maxlen, bool is_key)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || (is_key && c == '/')))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.' || (is_key && c == '/')))
             return false;
     }
     return true;
@@ -116,7 +116,8 @@ static int config_parse_role(struct config_ctx *cx, const cJSON *r, config_role_
     size_t i = 0;
     config_json_path(path, sizeof(path), "roles", r->string);
     if (!config_json_name_ok(r->string))
-        return config_json_fail(cx, path, "invalid role name (1..63 letters, digits, '-', '_' "
+        return config_json_fail(cx, path,
+                                "invalid role name (1..63 letters, digits, '-', '_' "
                                 "or '.')");
     if (!(role->name = strdup(r->string)))
         return config_json_oom(cx);
@@ -136,7 +137,8 @@ static int config_parse_role(struct config_ctx *cx, const cJSON *r, config_role_
             if (!cJSON_IsString(c))
                 return config_json_fail(cx, q, "must be a string");
             if (!config_label_ok(c->valuestring, 63, false))
-                return config_json_fail(cx, q, "invalid label value (up to 63 letters, "
+                return config_json_fail(cx, q,
+                                        "invalid label value (up to 63 letters, "
                                         "digits, '-', '_' or '.')");
             if (labels_add(&role->selector, c->string, c->valuestring) != 0)
                 return config_json_oom(cx);
@@ -147,7 +149,8 @@ static int config_parse_role(struct config_ctx *cx, const cJSON *r, config_role_
         if (config_json_str(cx, v, p, 63, &role->namespace) != 0)
             return cx->rc;
         if (!config_dns_label_ok(role->namespace))
-            return config_json_fail(cx, p, "must be a namespace name (1..63 of a-z, 0-9, '-', "
+            return config_json_fail(cx, p,
+                                    "must be a namespace name (1..63 of a-z, 0-9, '-', "
                                     "starting and ending with a letter or digit)");
     }
     config_json_path(p, sizeof(p), path, "probes");
@@ -202,8 +205,8 @@ static int config_parse_root(struct config_ctx *cx, const cJSON *root, config_t 
     const cJSON *v;
     size_t i = 0;
     if (!cJSON_IsObject(root))
-        return config_json_fail(cx, "(top level)", cx->yaml ? "must be a YAML mapping"
-                                                            : "must be a JSON object");
+        return config_json_fail(cx, "(top level)",
+                                cx->yaml ? "must be a YAML mapping" : "must be a JSON object");
     if (config_json_keys(cx, root, "", keys) != 0)
         return cx->rc;
     v = cJSON_GetObjectItemCaseSensitive(root, "version");
@@ -224,8 +227,7 @@ static int config_parse_root(struct config_ctx *cx, const cJSON *root, config_t 
             }
         i = 0;
     }
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "defaults")) &&
-        config_parse_defaults(cx, v, cfg) != 0)
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "defaults")) && config_parse_defaults(cx, v, cfg) != 0)
         return cx->rc;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "dns")) && config_parse_dns(cx, v, cfg) != 0)
         return cx->rc;
@@ -268,8 +270,8 @@ static int config_json_tree(struct config_ctx *cx, const char *text, size_t len,
     return cx->rc;
 }
 
-int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out,
-                      char *err, size_t errlen)
+int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
+                      size_t errlen)
 {
     struct config_ctx cx = {err, errlen, 0, false};
     cJSON *root = NULL;
@@ -296,8 +298,7 @@ int config_parse_text(const char *text, size_t len, config_format_t fmt, config_
         goto done;
     }
     size_t ws = 0; /* text need not be terminated: count within len */
-    while (ws < len && (text[ws] == ' ' || text[ws] == '\t' || text[ws] == '\r' ||
-                        text[ws] == '\n'))
+    while (ws < len && (text[ws] == ' ' || text[ws] == '\t' || text[ws] == '\r' || text[ws] == '\n'))
         ws++;
     if (fmt == CONFIG_FORMAT_AUTO)
         fmt = ws < len && text[ws] == '{' ? CONFIG_FORMAT_JSON : CONFIG_FORMAT_YAML;

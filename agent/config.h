@@ -28,11 +28,11 @@ typedef struct {
 } config_header_t;
 
 typedef struct {
-    char *name;          /* unique within the role */
+    char *name; /* unique within the role */
     probe_kind_t kind;
     expect_t expect;
-    int timeout_ms;      /* 0: inherit defaults.timeout_ms */
-    int attempts;        /* 0: inherit defaults.attempts */
+    int timeout_ms; /* 0: inherit defaults.timeout_ms */
+    int attempts;   /* 0: inherit defaults.attempts */
     bool has_deny_outcomes;
     outcome_mask_t deny_outcomes; /* valid when has_deny_outcomes */
     cidr_list_t resolved_within;  /* empty: no check */
@@ -46,10 +46,10 @@ typedef struct {
 
     /* http / https */
     char *url;
-    char *method;        /* default "GET" */
+    char *method; /* default "GET" */
     config_header_t *headers;
     size_t n_headers;
-    int *status;         /* accepted codes; n_status 0 and !status_any: any 2xx */
+    int *status; /* accepted codes; n_status 0 and !status_any: any 2xx */
     size_t n_status;
     bool status_any;
     char *body_contains; /* NULL: no body check */
@@ -59,17 +59,17 @@ typedef struct {
     /* postgres */
     char *user;
     char *dbname;
-    char *password_env;  /* exactly one of password_env / password_file, or neither */
+    char *password_env; /* exactly one of password_env / password_file, or neither */
     char *password_file;
-    char *sslmode;       /* default "verify-full" with a password, else "prefer" */
+    char *sslmode; /* default "verify-full" with a password, else "prefer" */
     char *sslrootcert;
     char *channel_binding; /* "prefer" (default) or "require" (SCRAM-SHA-256-PLUS only) */
-    char *query;         /* postgres: default "SELECT 1"; dns: the name to resolve */
+    char *query;           /* postgres: default "SELECT 1"; dns: the name to resolve */
 
     /* dns */
-    int qtype;           /* 1 (A, default) or 28 (AAAA) */
-    char *server;        /* "ip" or "ip:port" or "[ip6]:port"; NULL: dns.servers */
-    bool expect_nxdomain;/* expect_rcode "nxdomain" */
+    int qtype;            /* 1 (A, default) or 28 (AAAA) */
+    char *server;         /* "ip" or "ip:port" or "[ip6]:port"; NULL: dns.servers */
+    bool expect_nxdomain; /* expect_rcode "nxdomain" */
     cidr_list_t answers_within;
 
     /* A kind's own keys, parsed by its probe_ops_t.parse and freed by its clear (udp). */
@@ -79,21 +79,21 @@ typedef struct {
 typedef struct {
     char *name;
     labels_t selector;
-    char *namespace;     /* the role's namespace, or NULL (pods: $POD_NAMESPACE) */
+    char *namespace; /* the role's namespace, or NULL (pods: $POD_NAMESPACE) */
     config_probe_t *probes;
     size_t n_probes;
 } config_role_t;
 
 typedef struct {
     int version;
-    int timeout_ms;      /* defaults: 3000 */
-    int attempts;        /* 1 */
-    int concurrency;     /* 64 */
+    int timeout_ms;               /* defaults: 3000 */
+    int attempts;                 /* 1 */
+    int concurrency;              /* 64 */
     outcome_mask_t deny_outcomes; /* timeout | unreachable */
-    char *ca_file;       /* "/etc/ssl/certs/ca-certificates.crt" */
-    char **dns_servers;  /* as written: "10.96.0.10" or "10.96.0.10:53"; empty: resolv.conf */
+    char *ca_file;                /* "/etc/ssl/certs/ca-certificates.crt" */
+    char **dns_servers;           /* as written: "10.96.0.10" or "10.96.0.10:53"; empty: resolv.conf */
     size_t n_dns_servers;
-    bool dns_search;     /* true */
+    bool dns_search; /* true */
     config_role_t *roles;
     size_t n_roles;
 } config_t;

@@ -69,8 +69,7 @@ bool config_json_in_list(const char *s, const char *const *list)
     return false;
 }
 
-int config_json_keys(struct config_ctx *cx, const cJSON *obj, const char *path,
-                     const char *const *allowed)
+int config_json_keys(struct config_ctx *cx, const cJSON *obj, const char *path, const char *const *allowed)
 {
     char p[CONFIG_PATH_LEN];
     for (const cJSON *c = obj->child; c; c = c->next) {
@@ -82,8 +81,7 @@ int config_json_keys(struct config_ctx *cx, const cJSON *obj, const char *path,
     return 0;
 }
 
-int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, int min,
-                    int max, int *out)
+int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, int min, int max, int *out)
 {
     /* No floor(): the Makefile links no libm. The cast is safe once the range holds. */
     double v = item ? item->valuedouble : 0;
@@ -97,8 +95,7 @@ int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, 
     return 0;
 }
 
-int config_json_str(struct config_ctx *cx, const cJSON *item, const char *path, size_t maxlen,
-                    char **out)
+int config_json_str(struct config_ctx *cx, const cJSON *item, const char *path, size_t maxlen, char **out)
 {
     if (!cJSON_IsString(item) || !item->valuestring)
         return config_json_fail(cx, path, "must be a string");
@@ -120,8 +117,7 @@ int config_json_bool(struct config_ctx *cx, const cJSON *item, const char *path,
     return 0;
 }
 
-int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *path,
-                         outcome_mask_t *out)
+int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *path, outcome_mask_t *out)
 {
     char p[CONFIG_PATH_LEN];
     outcome_mask_t m = 0;
@@ -139,16 +135,17 @@ int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *p
             return config_json_fail(cx, p, "unknown outcome (see \"Outcomes\" in docs/reference.md)");
         /* A connected outcome proves the path open: as a deny outcome it would hide that. */
         if (outcome_connected(o))
-            return config_json_fail(cx, p, "%s means the connection was established; it "
-                                    "cannot be a deny outcome", outcome_name(o));
+            return config_json_fail(cx, p,
+                                    "%s means the connection was established; it "
+                                    "cannot be a deny outcome",
+                                    outcome_name(o));
         m |= OUTCOME_BIT(o);
     }
     *out = m;
     return 0;
 }
 
-int config_json_cidrs(struct config_ctx *cx, const cJSON *item, const char *path,
-                      cidr_list_t *out)
+int config_json_cidrs(struct config_ctx *cx, const cJSON *item, const char *path, cidr_list_t *out)
 {
     char p[CONFIG_PATH_LEN], why[128];
     size_t i = 0;
@@ -175,8 +172,8 @@ bool config_json_name_ok(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.'))
             return false;
     }
     return true;
@@ -250,8 +247,7 @@ int config_json_check_duplicates(struct config_ctx *cx, const cJSON *item, const
         } else {
             config_json_index(p, sizeof(p), path, i);
         }
-        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
-            config_json_check_duplicates(cx, c, p) != 0)
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && config_json_check_duplicates(cx, c, p) != 0)
             return cx->rc;
     }
     return 0;
@@ -300,8 +296,8 @@ bool config_json_dns_name_ok(const char *s)
             if (label == 0)
                 return false;
             label = 0;
-        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_') {
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_') {
             if (++label > 63)
                 return false;
         } else {
@@ -343,8 +339,7 @@ bool config_json_env_name_ok(const char *s)
     if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
         return false;
     for (const char *c = s + 1; *c; c++) {
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '_'))
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
             return false;
     }
     return true;

@@ -15,7 +15,7 @@
 #define CONFIG_KEY_SHOWN 64    /* longer keys are cut in error paths */
 #define CONFIG_OBJECT_MAX 1000 /* members per object: bounds the duplicate-key scan */
 #define CONFIG_HOST_MAX 253
-#define CONFIG_TEXT_MAX 65536  /* url, body_contains, query, header values */
+#define CONFIG_TEXT_MAX 65536 /* url, body_contains, query, header values */
 
 /* Parse state: the caller's error buffer and the first failure (-1 config, -2 OOM). */
 struct config_ctx {
@@ -34,8 +34,8 @@ typedef enum { CONFIG_FORMAT_JSON, CONFIG_FORMAT_YAML, CONFIG_FORMAT_AUTO } conf
  * config_parse_text(..., CONFIG_FORMAT_JSON, ...) and config_load_file picks the format from
  * the file name: .yaml/.yml YAML, .json JSON, anything else AUTO). Same return values and
  * the same "json.path: reason" messages for both syntaxes. */
-int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out,
-                      char *err, size_t errlen);
+int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
+                      size_t errlen);
 
 /* Records the first error ("path: reason"; path "" reads "(top level)") and returns cx->rc. */
 int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, ...)
@@ -57,19 +57,14 @@ int config_json_check_duplicates(struct config_ctx *cx, const cJSON *item, const
 const cJSON *config_json_field(const cJSON *obj, const char *path, const char *key, char *fp);
 
 bool config_json_in_list(const char *s, const char *const *list);
-int config_json_keys(struct config_ctx *cx, const cJSON *obj, const char *path,
-                     const char *const *allowed);
+int config_json_keys(struct config_ctx *cx, const cJSON *obj, const char *path, const char *const *allowed);
 
 /* Typed readers: 0, or the error recorded in cx. config_json_str replaces *out. */
-int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, int min,
-                    int max, int *out);
-int config_json_str(struct config_ctx *cx, const cJSON *item, const char *path, size_t maxlen,
-                    char **out);
+int config_json_int(struct config_ctx *cx, const cJSON *item, const char *path, int min, int max, int *out);
+int config_json_str(struct config_ctx *cx, const cJSON *item, const char *path, size_t maxlen, char **out);
 int config_json_bool(struct config_ctx *cx, const cJSON *item, const char *path, bool *out);
-int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *path,
-                         outcome_mask_t *out);
-int config_json_cidrs(struct config_ctx *cx, const cJSON *item, const char *path,
-                      cidr_list_t *out);
+int config_json_outcomes(struct config_ctx *cx, const cJSON *item, const char *path, outcome_mask_t *out);
+int config_json_cidrs(struct config_ctx *cx, const cJSON *item, const char *path, cidr_list_t *out);
 /* *dst = strdup(value) when *dst is still NULL (a default). */
 int config_json_default_str(struct config_ctx *cx, char **dst, const char *value);
 
@@ -82,8 +77,7 @@ bool config_json_http_token_ok(const char *s, size_t maxlen); /* RFC 9110 token 
 bool config_json_env_name_ok(const char *s);
 
 /* Defined in config_probe.c: one probe object, and freeing what it holds. */
-int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
-                       config_probe_t *p);
+int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path, config_probe_t *p);
 void config_probe_clear(config_probe_t *p);
 
 /* Readers the kinds' parsers (probe_ops_t.parse) share, in config_probe.c: a "host" (name or
@@ -92,6 +86,5 @@ int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, con
 /* "host" and "port" (1..65535), both required: a whole parser for kinds that need no more. */
 int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
 int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
-
 
 #endif

@@ -13,11 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-
-static const char *const common_keys[] = {"name", "kind", "expect", "timeout_ms", "attempts",
-                                          "deny_outcomes", "resolved_within", NULL};
-static const char *const families[] = {[FAMILY_ANY] = "any", [FAMILY_IPV4] = "ipv4",
-                                       [FAMILY_IPV6] = "ipv6", [FAMILY_ALL] = "all", NULL};
+static const char *const common_keys[] = {"name",     "kind",          "expect",          "timeout_ms",
+                                          "attempts", "deny_outcomes", "resolved_within", NULL};
+static const char *const families[] = {
+    [FAMILY_ANY] = "any", [FAMILY_IPV4] = "ipv4", [FAMILY_IPV6] = "ipv6", [FAMILY_ALL] = "all", NULL};
 
 const char *config_kind_name(probe_kind_t k)
 {
@@ -94,13 +93,11 @@ static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, p->url, 0);
     if (uc == CURLUE_OUT_OF_MEMORY) {
         config_json_oom(cx);
-    } else if (uc == CURLUE_UNSUPPORTED_SCHEME || uc == CURLUE_BAD_SCHEME ||
-               uc == CURLUE_NO_SCHEME) {
+    } else if (uc == CURLUE_UNSUPPORTED_SCHEME || uc == CURLUE_BAD_SCHEME || uc == CURLUE_NO_SCHEME) {
         config_json_fail(cx, fp, "kind %s needs a %s:// URL", config_kind_name(p->kind), want);
     } else if (uc != CURLUE_OK) {
         config_json_fail(cx, fp, "not a valid URL (%s)", curl_url_strerror(uc));
-    } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-               strcasecmp(scheme, want) != 0) {
+    } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || strcasecmp(scheme, want) != 0) {
         config_json_fail(cx, fp, "kind %s needs a %s:// URL", config_kind_name(p->kind), want);
     } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
                curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
@@ -133,8 +130,7 @@ static int probe_url(struct config_ctx *cx, const char *fp, config_probe_t *p)
 }
 
 /* Header values are never echoed: an Authorization value is a secret. */
-static int probe_headers(struct config_ctx *cx, const cJSON *v, const char *fp,
-                         config_probe_t *p)
+static int probe_headers(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p)
 {
     char hp[CONFIG_PATH_LEN];
     if (!cJSON_IsObject(v))
@@ -166,8 +162,7 @@ static int probe_headers(struct config_ctx *cx, const cJSON *v, const char *fp,
     return 0;
 }
 
-static int probe_status(struct config_ctx *cx, const cJSON *v, const char *fp,
-                        config_probe_t *p)
+static int probe_status(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p)
 {
     char sp[CONFIG_PATH_LEN];
     if (cJSON_IsString(v) && strcmp(v->valuestring, "any") == 0) {
@@ -211,8 +206,7 @@ int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, c
     if ((v = config_json_field(o, path, "body_contains", fp)) &&
         config_json_str(cx, v, fp, CONFIG_TEXT_MAX, &p->body_contains) != 0)
         return -1;
-    if ((v = config_json_field(o, path, "ca_file", fp)) &&
-        config_json_str(cx, v, fp, 4096, &p->ca_file) != 0)
+    if ((v = config_json_field(o, path, "ca_file", fp)) && config_json_str(cx, v, fp, 4096, &p->ca_file) != 0)
         return -1;
     if ((v = config_json_field(o, path, "follow_redirects", fp)) &&
         config_json_bool(cx, v, fp, &p->follow_redirects) != 0)
@@ -220,8 +214,7 @@ int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, c
     return config_json_default_str(cx, &p->method, "GET");
 }
 
-int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path,
-                       config_probe_t *p)
+int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path, config_probe_t *p)
 {
     char fp[CONFIG_PATH_LEN];
     const cJSON *v;
@@ -233,7 +226,8 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
     for (const cJSON *c = obj->child; c; c = c->next) {
         config_json_path(fp, sizeof(fp), path, c->string);
         if (strcmp(c->string, "password") == 0)
-            return config_json_fail(cx, fp, "literal passwords are not allowed: use "
+            return config_json_fail(cx, fp,
+                                    "literal passwords are not allowed: use "
                                     "password_env (an environment variable) or password_file "
                                     "(a mounted Secret)");
         if (!key_for_kind(c->string, -1))
@@ -269,8 +263,7 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
     else
         return config_json_fail(cx, fp, "must be allow or deny");
     if ((v = config_json_field(obj, path, "timeout_ms", fp)) &&
-        config_json_int(cx, v, fp, CONFIG_TIMEOUT_MIN_MS, CONFIG_TIMEOUT_MAX_MS,
-                        &p->timeout_ms) != 0)
+        config_json_int(cx, v, fp, CONFIG_TIMEOUT_MIN_MS, CONFIG_TIMEOUT_MAX_MS, &p->timeout_ms) != 0)
         return -1;
     if ((v = config_json_field(obj, path, "attempts", fp)) &&
         config_json_int(cx, v, fp, 1, CONFIG_ATTEMPTS_MAX, &p->attempts) != 0)
@@ -308,9 +301,9 @@ void config_probe_clear(config_probe_t *p)
         free(p->headers[i].value);
     }
     free(p->headers);
-    char **strs[] = {&p->name, &p->host, &p->url, &p->method, &p->body_contains, &p->ca_file,
-                     &p->user, &p->dbname, &p->password_env, &p->password_file, &p->sslmode,
-                     &p->sslrootcert, &p->query, &p->server, &p->channel_binding};
+    char **strs[] = {&p->name,    &p->host,        &p->url,    &p->method,       &p->body_contains,
+                     &p->ca_file, &p->user,        &p->dbname, &p->password_env, &p->password_file,
+                     &p->sslmode, &p->sslrootcert, &p->query,  &p->server,       &p->channel_binding};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     free(p->status);

@@ -34,16 +34,15 @@ struct yaml_build {
 /* The scalar types a value can resolve to. */
 typedef enum { YS_STR, YS_NULL, YS_BOOL, YS_INT, YS_FLOAT } yaml_stype_t;
 
-__attribute__((format(printf, 3, 4))) static int yb_fail(struct yaml_build *b,
-                                                         yaml_mark_t mark, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int yb_fail(struct yaml_build *b, yaml_mark_t mark,
+                                                         const char *fmt, ...)
 {
     if (b->rc != 0)
         return b->rc;
     b->rc = -1;
     if (b->errlen == 0)
         return -1;
-    int n = snprintf(b->err, b->errlen, "line %zu, column %zu: ", mark.line + 1,
-                     mark.column + 1);
+    int n = snprintf(b->err, b->errlen, "line %zu, column %zu: ", mark.line + 1, mark.column + 1);
     if (n >= 0 && (size_t)n < b->errlen) {
         va_list ap;
         va_start(ap, fmt);
@@ -78,8 +77,8 @@ static int yb_parser_error(struct yaml_build *b, const yaml_parser_t *ps)
         at.column = (size_t)col - 1;
     }
     if (ps->context && ps->error != YAML_READER_ERROR)
-        return yb_fail(b, at, "invalid YAML: %s (%s at line %zu, column %zu)", problem,
-                       ps->context, ps->context_mark.line + 1, ps->context_mark.column + 1);
+        return yb_fail(b, at, "invalid YAML: %s (%s at line %zu, column %zu)", problem, ps->context,
+                       ps->context_mark.line + 1, ps->context_mark.column + 1);
     return yb_fail(b, at, "invalid YAML: %s", problem);
 }
 
@@ -166,8 +165,7 @@ static yaml_stype_t core_resolve(const char *s, size_t n, double *num, bool *fla
         *num = based(s + 2, 8);
         return YS_INT;
     }
-    if (n > 2 && s[0] == '0' && s[1] == 'x' &&
-        all_in(s + 2, n - 2, "0123456789abcdefABCDEF")) {
+    if (n > 2 && s[0] == '0' && s[1] == 'x' && all_in(s + 2, n - 2, "0123456789abcdefABCDEF")) {
         *num = based(s + 2, 16);
         return YS_INT;
     }
@@ -211,7 +209,8 @@ static int yb_scalar(struct yaml_build *b, const yaml_event_t *ev, cJSON **node)
         for (want = YS_NULL; want <= YS_FLOAT && strcmp(name, names[want]) != 0; want++)
             ;
         if (want > YS_FLOAT)
-            return yb_fail(b, ev->start_mark, "unsupported tag (a scalar may only be tagged "
+            return yb_fail(b, ev->start_mark,
+                           "unsupported tag (a scalar may only be tagged "
                            "!!str, !!int, !!float, !!bool or !!null)");
         /* An explicit tag asks for that type: the text must be one (!!float takes 1). */
         got = core_resolve(s, n, &num, &flag);
@@ -221,19 +220,11 @@ static int yb_scalar(struct yaml_build *b, const yaml_event_t *ev, cJSON **node)
             return yb_fail(b, ev->start_mark, "not a valid !!%s", names[want]);
     }
     switch (got) {
-    case YS_NULL:
-        *node = cJSON_CreateNull();
-        break;
-    case YS_BOOL:
-        *node = cJSON_CreateBool(flag);
-        break;
+    case YS_NULL: *node = cJSON_CreateNull(); break;
+    case YS_BOOL: *node = cJSON_CreateBool(flag); break;
     case YS_INT:
-    case YS_FLOAT:
-        *node = cJSON_CreateNumber(num);
-        break;
-    default:
-        *node = cJSON_CreateString(s);
-        break;
+    case YS_FLOAT: *node = cJSON_CreateNumber(num); break;
+    default: *node = cJSON_CreateString(s); break;
     }
     return *node ? 0 : yb_oom(b);
 }
@@ -242,8 +233,7 @@ static int yb_scalar(struct yaml_build *b, const yaml_event_t *ev, cJSON **node)
 static int yb_collection_tag(struct yaml_build *b, const yaml_event_t *ev)
 {
     bool map = ev->type == YAML_MAPPING_START_EVENT;
-    const char *tag = (const char *)(map ? ev->data.mapping_start.tag
-                                         : ev->data.sequence_start.tag);
+    const char *tag = (const char *)(map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
     if (tag == NULL || strcmp(tag, "!") == 0 ||
         strcmp(tag, map ? YAML_TAG_PREFIX "map" : YAML_TAG_PREFIX "seq") == 0)
         return 0;
@@ -301,9 +291,8 @@ static int yb_attach(struct yaml_build *b, cJSON *node)
 static int yb_node(struct yaml_build *b, const yaml_event_t *ev)
 {
     const yaml_char_t *anchor = ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.anchor
-                                : ev->type == YAML_MAPPING_START_EVENT
-                                    ? ev->data.mapping_start.anchor
-                                    : ev->data.sequence_start.anchor;
+        : ev->type == YAML_MAPPING_START_EVENT                ? ev->data.mapping_start.anchor
+                                                              : ev->data.sequence_start.anchor;
     cJSON *node = NULL;
     if (anchor)
         return yb_fail(b, ev->start_mark, "anchors (&) are not supported: write the value out");
@@ -317,8 +306,7 @@ static int yb_node(struct yaml_build *b, const yaml_event_t *ev)
     if (yb_collection_tag(b, ev) != 0)
         return b->rc;
     if (b->depth >= CONFIG_YAML_DEPTH_MAX)
-        return yb_fail(b, ev->start_mark, "nested deeper than %d levels",
-                       CONFIG_YAML_DEPTH_MAX);
+        return yb_fail(b, ev->start_mark, "nested deeper than %d levels", CONFIG_YAML_DEPTH_MAX);
     node = ev->type == YAML_MAPPING_START_EVENT ? cJSON_CreateObject() : cJSON_CreateArray();
     if (!node)
         return yb_oom(b);
@@ -335,22 +323,19 @@ static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
 {
     switch (ev->type) {
     case YAML_STREAM_START_EVENT:
-    case YAML_DOCUMENT_END_EVENT:
-        return 0;
-    case YAML_STREAM_END_EVENT:
-        *done = true;
-        return 0;
+    case YAML_DOCUMENT_END_EVENT: return 0;
+    case YAML_STREAM_END_EVENT: *done = true; return 0;
     case YAML_DOCUMENT_START_EVENT:
         if (++b->documents > 1 && !b->stream)
-            return yb_fail(b, ev->start_mark, "more than one YAML document (a config is "
+            return yb_fail(b, ev->start_mark,
+                           "more than one YAML document (a config is "
                            "exactly one)");
         return 0;
     case YAML_ALIAS_EVENT:
         return yb_fail(b, ev->start_mark, "aliases (*) are not supported: write the value out");
     case YAML_SCALAR_EVENT:
     case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT:
-        return yb_node(b, ev);
+    case YAML_MAPPING_START_EVENT: return yb_node(b, ev);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
         if (b->depth > 0) {
@@ -359,13 +344,11 @@ static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
             b->key[b->depth] = NULL;
         }
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
-static int config_yaml_build(const char *text, size_t len, bool stream, cJSON **out, char *err,
-                             size_t errlen)
+static int config_yaml_build(const char *text, size_t len, bool stream, cJSON **out, char *err, size_t errlen)
 {
     struct yaml_build *b = NULL;
     yaml_parser_t ps;

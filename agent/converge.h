@@ -16,11 +16,11 @@
 #define CONVERGE_ROUND_SLACK_MS 100.0
 
 typedef struct {
-    size_t n;                    /* probes of the matrix */
-    double *converged_ms;        /* per probe: ms after the start, < 0: not passed yet */
-    double wait_ms;              /* --wait */
-    double started_ms;           /* monotonic start of the first round */
-    double last_round_ms;        /* monotonic start of the latest round */
+    size_t n;             /* probes of the matrix */
+    double *converged_ms; /* per probe: ms after the start, < 0: not passed yet */
+    double wait_ms;       /* --wait */
+    double started_ms;    /* monotonic start of the first round */
+    double last_round_ms; /* monotonic start of the latest round */
     int rounds;
 } converge_t;
 

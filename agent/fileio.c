@@ -47,8 +47,8 @@ static int fileio_grow(char **buf, size_t *cap, size_t have, size_t want)
 
 /* Reads to EOF, at most max bytes; one byte past max proves the input is too large (a pipe
  * or a /proc file has no trustworthy st_size). hint sizes the first allocation. */
-static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, char **out,
-                           size_t *len, char *err, size_t errlen)
+static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, char **out, size_t *len,
+                           char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t cap = 0, have = 0;
@@ -92,16 +92,15 @@ fail:
     return rc;
 }
 
-int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len,
-                          char *err, size_t errlen)
+int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
+                          size_t errlen)
 {
     *buf = NULL;
     *len = 0;
     return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, buf, len, err, errlen);
 }
 
-int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
-                       size_t errlen)
+int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err, size_t errlen)
 {
     struct stat st;
     int rc = ZT_ERR_INPUT;
@@ -118,8 +117,8 @@ int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, ch
         goto done;
     }
     if ((uintmax_t)st.st_size > (uintmax_t)max) {
-        snprintf(err, errlen, "%s: %jd bytes, larger than the %zu-byte limit", path,
-                 (intmax_t)st.st_size, max);
+        snprintf(err, errlen, "%s: %jd bytes, larger than the %zu-byte limit", path, (intmax_t)st.st_size,
+                 max);
         goto done;
     }
     rc = fileio_read_all(fd, path, max, (size_t)st.st_size, buf, len, err, errlen);

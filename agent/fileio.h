@@ -24,12 +24,11 @@
  * is malloc'd and NUL-terminated, *len its length; the caller frees it (after explicit_bzero
  * when it held a secret: a buffer outgrown while reading is wiped before it is freed). On an
  * error *buf is NULL and err holds "PATH: reason" (never any of the file's content). */
-int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
-                       size_t errlen);
+int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err, size_t errlen);
 
 /* The same for an already open descriptor of any type (stdin given as "-"); name is used in
  * messages. The descriptor is not closed. */
-int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len,
-                          char *err, size_t errlen);
+int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
+                          size_t errlen);
 
 #endif

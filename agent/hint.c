@@ -63,8 +63,7 @@ static void split_host_port(hint_parts_t *p, const char *s, size_t n, const char
         copy_cut(p->host, sizeof(p->host), s, n, lim->host);
         snprintf(p->port, sizeof(p->port), "%s", defport);
     }
-    snprintf(p->endpoint, sizeof(p->endpoint), "%.88s%s%.7s", p->host, p->port[0] ? ":" : "",
-             p->port);
+    snprintf(p->endpoint, sizeof(p->endpoint), "%.88s%s%.7s", p->host, p->port[0] ? ":" : "", p->port);
 }
 
 static void parse_url(hint_parts_t *p, const char *t, const hint_limits_t *lim)
@@ -110,8 +109,7 @@ static void parse_dns(hint_parts_t *p, const char *t, const hint_limits_t *lim)
     snprintf(p->port, sizeof(p->port), "53");
 }
 
-static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx,
-                       const hint_limits_t *lim)
+static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx, const hint_limits_t *lim)
 {
     char name[96], role[96];
     const char *ns = ctx != NULL ? ctx->namespace_ : NULL;
@@ -125,8 +123,7 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
     copy_cut(name, sizeof(name), r->name, strnlen(r->name, sizeof(r->name)), lim->name);
     if (ro != NULL && ro[0] != '\0') {
         copy_cut(role, sizeof(role), ro, strlen(ro), lim->name);
-        snprintf(p->rerun, sizeof(p->rerun), "`ztprobe run --role %.80s -v --only %.80s`", role,
-                 name);
+        snprintf(p->rerun, sizeof(p->rerun), "`ztprobe run --role %.80s -v --only %.80s`", role, name);
     } else {
         snprintf(p->rerun, sizeof(p->rerun), "`ztprobe run -v --only %.80s`", name);
     }
@@ -145,8 +142,8 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
         copy_cut(p->host, sizeof(p->host), r->host, strnlen(r->host, sizeof(r->host)), lim->host);
         snprintf(p->port, sizeof(p->port), "%s", port);
         bool v6 = strchr(p->host, ':') != NULL;
-        snprintf(p->endpoint, sizeof(p->endpoint), "%s%.88s%s%s%.7s", v6 && port[0] ? "[" : "",
-                 p->host, v6 && port[0] ? "]" : "", port[0] ? ":" : "", port);
+        snprintf(p->endpoint, sizeof(p->endpoint), "%s%.88s%s%s%.7s", v6 && port[0] ? "[" : "", p->host,
+                 v6 && port[0] ? "]" : "", port[0] ? ":" : "", port);
     }
     if (!p->url[0])
         snprintf(p->url, sizeof(p->url), "%s", p->endpoint);
@@ -167,9 +164,7 @@ static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf,
 {
     const char *within = "resolved_within";
     switch (r->outcome) {
-    case OUTCOME_DNS_TIMEOUT:
-        hint_dns_unanswered(p, "dns_timeout", buf, len);
-        return true;
+    case OUTCOME_DNS_TIMEOUT: hint_dns_unanswered(p, "dns_timeout", buf, len); return true;
     case OUTCOME_DNS_NXDOMAIN:
         HINT("The name %s does not exist: check the Service name and its namespace (another "
              "namespace needs NAME.NAMESPACE.svc.cluster.local) with `kubectl get svc %s`.",
@@ -191,15 +186,13 @@ static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf,
              "it: compare `nslookup %s` with the ipBlock CIDR and update the ipBlock or %s.",
              p->host, within, p->host, within);
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 
 void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
-    HINT("The probe ended in %s: see the detail and rerun with %s.", outcome_name(r->outcome),
-         p->rerun);
+    HINT("The probe ended in %s: see the detail and rerun with %s.", outcome_name(r->outcome), p->rerun);
 }
 
 static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
@@ -268,26 +261,22 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
              p->endpoint);
         break;
     case OUTCOME_ERROR:
-        HINT("The probe failed with an internal error: see the detail and rerun with %s.",
-             p->rerun);
+        HINT("The probe failed with an internal error: see the detail and rerun with %s.", p->rerun);
         break;
-    default:
-        hint_generic(r, p, buf, len);
-        break;
+    default: hint_generic(r, p, buf, len); break;
     }
 }
 
 static void hint_deny_fail(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
     HINT("The path to %s that the policy should block is open (%s): no default-deny "
-             "policy selects this pod (its labels do not match the podSelector), an allow rule "
-             "is too broad, or the CNI does not enforce NetworkPolicy; run `kubectl get "
-             "networkpolicies %s` and `kubectl get pods %s --show-labels`.",
-             p->endpoint, outcome_name(r->outcome), p->ns, p->ns);
+         "policy selects this pod (its labels do not match the podSelector), an allow rule "
+         "is too broad, or the CNI does not enforce NetworkPolicy; run `kubectl get "
+         "networkpolicies %s` and `kubectl get pods %s --show-labels`.",
+         p->endpoint, outcome_name(r->outcome), p->ns, p->ns);
 }
 
-static void hint_deny_inconclusive(const result_t *r, const hint_parts_t *p, char *buf,
-                                   size_t len)
+static void hint_deny_inconclusive(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
     const char *o = outcome_name(r->outcome);
     if (r->outcome == OUTCOME_ERROR) {
@@ -326,7 +315,8 @@ static bool hint_families(const result_t *r, const hint_parts_t *p, char *buf, s
     for (size_t i = 0; i < r->n_addr_results && i < RESULT_MAX_ADDRS; i++) {
         const result_addr_t *a = &r->addr_results[i];
         int f = result_ip_is_v6(&a->address);
-        bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome) : a->outcome != OUTCOME_OK;
+        bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome)
+                                              : a->outcome != OUTCOME_OK;
         seen[f] = true;
         if (broke && !bad[f]) {
             bad[f] = true;

@@ -21,9 +21,9 @@ typedef struct hint_parts {
     char endpoint[100]; /* host:port, or the query name (dns) */
     char host[90];      /* host alone, or the query name */
     char port[8];
-    char url[128];      /* http(s): scheme://host[:port]/path, no userinfo or query */
-    char ns[72];        /* "-n govtech" or "-n <namespace>" */
-    char rerun[200];    /* `ztprobe run ... --only NAME` */
+    char url[128];   /* http(s): scheme://host[:port]/path, no userinfo or query */
+    char ns[72];     /* "-n govtech" or "-n <namespace>" */
+    char rerun[200]; /* `ztprobe run ... --only NAME` */
 } hint_parts_t;
 
 /* Writes one sentence for a failed or inconclusive result (r->verdict, r->outcome, r->kind,

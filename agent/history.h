@@ -10,12 +10,12 @@
 #include "result.h"
 
 typedef struct {
-    size_t n;                    /* probes of the matrix (the same every run of a session) */
-    long runs;                   /* runs recorded */
+    size_t n;  /* probes of the matrix (the same every run of a session) */
+    long runs; /* runs recorded */
     verdict_t *last;
-    double *changed_at;          /* Unix s: end of the run that saw the current verdict first */
-    unsigned long *changes;      /* verdict changes between consecutive runs */
-    bool *flipped;               /* changed in the latest run recorded */
+    double *changed_at;     /* Unix s: end of the run that saw the current verdict first */
+    unsigned long *changes; /* verdict changes between consecutive runs */
+    bool *flipped;          /* changed in the latest run recorded */
 } history_t;
 
 /* Returns 0, or -1 on OOM. Undo with history_free (NULL and twice are harmless). */

@@ -33,35 +33,35 @@ typedef struct {
 } k8s_selector_t;
 
 typedef struct {
-    int family;       /* AF_INET or AF_INET6 */
+    int family; /* AF_INET or AF_INET6 */
     uint8_t addr[16];
 } k8s_addr_t;
 
 typedef struct {
-    char *name;       /* NULL when unnamed */
+    char *name; /* NULL when unnamed */
     int port;
     k8s_proto_t proto;
 } k8s_cport_t;
 
 /* A Pod, or the pod template of a workload (one entry however many replicas). */
 typedef struct {
-    size_t ns;        /* index into k8s_model_t.namespaces */
-    char *owner;      /* "Deployment/backend", "Pod/x-a": where it came from */
-    char *name;       /* the workload's or the pod's name */
-    bool workload;    /* from a workload's template (not a Pod object) */
+    size_t ns;     /* index into k8s_model_t.namespaces */
+    char *owner;   /* "Deployment/backend", "Pod/x-a": where it came from */
+    char *name;    /* the workload's or the pod's name */
+    bool workload; /* from a workload's template (not a Pod object) */
     labels_t labels;
     k8s_cport_t *ports;
     size_t n_ports;
-    k8s_addr_t *ips;  /* status.podIP / podIPs, Pods only */
+    k8s_addr_t *ips; /* status.podIP / podIPs, Pods only */
     size_t n_ips;
 } k8s_pod_t;
 
 typedef struct {
-    char *name;       /* NULL when unnamed */
+    char *name; /* NULL when unnamed */
     int port;
     k8s_proto_t proto;
-    int target_port;  /* 0 when targetPort is a name */
-    char *target_name;/* targetPort by name, else NULL */
+    int target_port;   /* 0 when targetPort is a name */
+    char *target_name; /* targetPort by name, else NULL */
     char *app_protocol;
 } k8s_svc_port_t;
 
@@ -92,11 +92,11 @@ typedef struct {
 typedef enum { K8S_PORT_ANY, K8S_PORT_NUMBER, K8S_PORT_NAME } k8s_port_kind_t;
 
 typedef struct {
-    k8s_proto_t proto;  /* default TCP */
+    k8s_proto_t proto; /* default TCP */
     k8s_port_kind_t kind;
-    int port;           /* K8S_PORT_NUMBER */
-    int end_port;       /* 0: just port */
-    char *name;         /* K8S_PORT_NAME */
+    int port;     /* K8S_PORT_NUMBER */
+    int end_port; /* 0: just port */
+    char *name;   /* K8S_PORT_NAME */
 } k8s_np_port_t;
 
 /* An ingress or egress rule: no peers = every peer, no ports = every port. */
@@ -121,10 +121,10 @@ typedef struct {
 /* A policy object the evaluator does not understand (AdminNetworkPolicy, Cilium or Calico
  * CRDs, a NetworkPolicy with unknown fields): answers it could change become unknown. */
 typedef struct {
-    char *kind;       /* "CiliumNetworkPolicy" */
-    char *ns;         /* NULL: cluster-scoped, may affect every pod */
+    char *kind; /* "CiliumNetworkPolicy" */
+    char *ns;   /* NULL: cluster-scoped, may affect every pod */
     char *name;
-    char *why;        /* one phrase: "not a networking.k8s.io/v1 NetworkPolicy" */
+    char *why; /* one phrase: "not a networking.k8s.io/v1 NetworkPolicy" */
 } k8s_foreign_t;
 
 typedef struct {
@@ -133,7 +133,7 @@ typedef struct {
     bool declared;    /* a Namespace object was read (else implied by a namespaced object) */
     size_t *policies; /* indexes into k8s_model_t.policies of this namespace */
     size_t n_policies;
-    size_t *pods;     /* indexes into k8s_model_t.pods of this namespace */
+    size_t *pods; /* indexes into k8s_model_t.pods of this namespace */
     size_t n_pods;
 } k8s_namespace_t;
 
@@ -155,9 +155,9 @@ typedef struct {
     size_t n_foreign, cap_foreign;
     k8s_skipped_t *skipped; /* other kinds, counted per kind */
     size_t n_skipped, cap_skipped;
-    size_t objects;         /* objects read (List items count one by one) */
-    char default_ns[64];    /* namespace of objects without one ("" = "default"), as -n */
-    size_t *by_ip;          /* pairs (pod, which IP) sorted by IP: every IP of every pod */
+    size_t objects;      /* objects read (List items count one by one) */
+    char default_ns[64]; /* namespace of objects without one ("" = "default"), as -n */
+    size_t *by_ip;       /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
 } k8s_model_t;
 

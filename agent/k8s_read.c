@@ -251,7 +251,7 @@ static int k8s_read_namespace(k8s_rctx_t *cx, const cJSON *obj, const char *path
 }
 
 static const char *const k8s_workloads[] = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
-                                            "Job", "CronJob", NULL};
+                                            "Job",        "CronJob",     NULL};
 
 /* One object (a document, or an item of a List). */
 static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
@@ -272,7 +272,7 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     const char *apis = api ? api->valuestring : "";
     cx->kind = kind->valuestring;
     bool list = strcmp(cx->kind, "List") == 0 ||
-                (strlen(cx->kind) > 4 && strcmp(cx->kind + strlen(cx->kind) - 4, "List") == 0);
+        (strlen(cx->kind) > 4 && strcmp(cx->kind + strlen(cx->kind) - 4, "List") == 0);
     if (list) {
         const cJSON *items = k8s_get(obj, "items");
         k8s_rpath(p, path, "items");
@@ -294,8 +294,8 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     if (cJSON_IsString(ns) && *ns->valuestring)
         cx->ns = ns->valuestring;
     bool known = strcmp(cx->kind, "Namespace") == 0 || strcmp(cx->kind, "Service") == 0 ||
-                 strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
-                 (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
+        strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
+        (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
     if (k8s_read_is_foreign(cx->kind, apis))
         return k8s_read_foreign(cx, "a policy kind the evaluator does not read");
     if (!known)
@@ -321,8 +321,7 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     return k8s_read_workload(cx, obj, path);
 }
 
-int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
-                  size_t errlen)
+int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err, size_t errlen)
 {
     cJSON *docs = NULL;
     size_t i = 0;

@@ -20,8 +20,7 @@
  * Returns 0; -1 on a malformed object, with
  * "FILE: document N (Kind ns/name): path: reason" in err (N counts from 1); -2 on OOM.
  * Call k8s_model_finish once every file is in. */
-int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
-                  size_t errlen);
+int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err, size_t errlen);
 
 /* Reads a file (at most K8S_READ_MAX_BYTES; "-" is stdin) and adds its objects. Same
  * returns, and -1 with "FILE: reason" when it cannot be read. */

@@ -13,13 +13,13 @@
 typedef struct {
     k8s_model_t *m;
     const char *file;
-    int doc;             /* 1-based document index */
-    const char *kind;    /* of the object being read */
-    const char *ns;      /* NULL for cluster-scoped objects or when absent */
+    int doc;          /* 1-based document index */
+    const char *kind; /* of the object being read */
+    const char *ns;   /* NULL for cluster-scoped objects or when absent */
     const char *name;
     char *err;
     size_t errlen;
-    int rc;              /* first failure: -1 malformed, -2 OOM */
+    int rc; /* first failure: -1 malformed, -2 OOM */
 } k8s_rctx_t;
 
 /* Records "FILE: document N (Kind ns/name): path: reason" and returns cx->rc (-1). */

@@ -18,9 +18,13 @@ bool k8s_read_is_foreign(const char *kind, const char *api)
 
 int k8s_read_foreign(k8s_rctx_t *cx, const char *why)
 {
-    static const char *const cluster[] = {"AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
-                                          "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
-                                          "ClusterNetworkPolicy", "GlobalNetworkSet", NULL};
+    static const char *const cluster[] = {"AdminNetworkPolicy",
+                                          "BaselineAdminNetworkPolicy",
+                                          "CiliumClusterwideNetworkPolicy",
+                                          "GlobalNetworkPolicy",
+                                          "ClusterNetworkPolicy",
+                                          "GlobalNetworkSet",
+                                          NULL};
     k8s_foreign_t *f = k8s_model_add_foreign(cx->m);
     if (!f || !(f->kind = strdup(cx->kind)) || !(f->name = strdup(cx->name ? cx->name : "(no name)")) ||
         !(f->why = strdup(why)))
@@ -140,8 +144,7 @@ static int np_selector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_sel
         return cx->rc;
     const cJSON *ex = np_get(v, "matchExpressions");
     k8s_rpath(p, path, "matchExpressions");
-    if (!(s->exprs = k8s_rlist(cx, ex, p, "must be a list of {key, operator, values}",
-                               sizeof(*s->exprs))))
+    if (!(s->exprs = k8s_rlist(cx, ex, p, "must be a list of {key, operator, values}", sizeof(*s->exprs))))
         return cx->rc;
     size_t i = 0;
     for (const cJSON *c = ex->child; c; c = c->next, i++) {

@@ -14,8 +14,8 @@ int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
     cx->rc = -1;
     char what[300] = "";
     if (cx->kind) {
-        snprintf(what, sizeof(what), " (%s %s%s%s)", cx->kind, cx->ns ? cx->ns : "",
-                 cx->ns ? "/" : "", cx->name ? cx->name : "(no name)");
+        snprintf(what, sizeof(what), " (%s %s%s%s)", cx->kind, cx->ns ? cx->ns : "", cx->ns ? "/" : "",
+                 cx->name ? cx->name : "(no name)");
     }
     int n = snprintf(cx->err, cx->errlen, "%s: document %d%s: %s: ", cx->file, cx->doc, what,
                      *path ? path : "(top level)");
@@ -104,8 +104,8 @@ int k8s_rproto(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_proto_t *ou
 
 int k8s_rint(k8s_rctx_t *cx, const cJSON *v, const char *path, int lo, int hi, int *out)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
-        v->valuedouble < lo || v->valuedouble > hi)
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble < lo ||
+        v->valuedouble > hi)
         return k8s_rfail(cx, path, "must be an integer %d..%d", lo, hi);
     *out = (int)v->valuedouble;
     return 0;
@@ -125,4 +125,3 @@ bool k8s_port_name_ok(const char *s)
     }
     return letter;
 }
-

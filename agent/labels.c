@@ -92,9 +92,8 @@ void labels_format(const labels_t *l, char *buf, size_t len)
     if (len < 4)
         return;
     for (size_t i = 0; l && i < l->n; i++) {
-        if ((i > 0 && !labels_put(buf, len, &pos, ",")) ||
-            !labels_put(buf, len, &pos, l->items[i].key) || !labels_put(buf, len, &pos, "=") ||
-            !labels_put(buf, len, &pos, l->items[i].value)) {
+        if ((i > 0 && !labels_put(buf, len, &pos, ",")) || !labels_put(buf, len, &pos, l->items[i].key) ||
+            !labels_put(buf, len, &pos, "=") || !labels_put(buf, len, &pos, l->items[i].value)) {
             memcpy(buf + pos, "...", 4); /* labels_put left room for it */
             return;
         }
@@ -230,8 +229,8 @@ static bool labels_key_ok(const char *s, size_t n)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.' || c == '/'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.' || c == '/'))
             return false;
     }
     return true;

@@ -10,8 +10,14 @@
 
 static int log_level;
 
-void log_set_verbose(int level) { log_level = level; }
-int log_verbose_level(void) { return log_level; }
+void log_set_verbose(int level)
+{
+    log_level = level;
+}
+int log_verbose_level(void)
+{
+    return log_level;
+}
 
 static void log_emit(const char *fmt, va_list ap)
 {

@@ -20,7 +20,7 @@ struct loop {
     loop_watch_t *watches; /* indexed by fd */
     size_t n_watches_cap;
     size_t n_watched;
-    loop_timer_t **heap;   /* min-heap on due_ms */
+    loop_timer_t **heap; /* min-heap on due_ms */
     size_t heap_len, heap_cap;
     uint64_t now_ms;
 };
@@ -65,7 +65,10 @@ void loop_destroy(loop_t *l)
     free(l);
 }
 
-uint64_t loop_now_ms(loop_t *l) { return l->now_ms; }
+uint64_t loop_now_ms(loop_t *l)
+{
+    return l->now_ms;
+}
 
 uint64_t loop_now_refresh(loop_t *l)
 {
@@ -176,7 +179,10 @@ static void heap_down(loop_t *l, size_t i)
     heap_set(l, i, t);
 }
 
-bool loop_timer_armed(const loop_timer_t *t) { return t->heap_idx != 0; }
+bool loop_timer_armed(const loop_timer_t *t)
+{
+    return t->heap_idx != 0;
+}
 
 void loop_timer_stop(loop_t *l, loop_timer_t *t)
 {
@@ -214,7 +220,10 @@ int loop_timer_start(loop_t *l, loop_timer_t *t, uint64_t delay_ms, loop_timer_c
     return 0;
 }
 
-size_t loop_pending(const loop_t *l) { return l->n_watched + l->heap_len; }
+size_t loop_pending(const loop_t *l)
+{
+    return l->n_watched + l->heap_len;
+}
 
 int loop_run_once(loop_t *l, int max_wait_ms)
 {

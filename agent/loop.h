@@ -23,7 +23,10 @@ typedef struct {
     loop_timer_cb cb;
     void *ud;
 } loop_timer_t;
-#define LOOP_TIMER_INIT {0, 0, NULL, NULL}
+#define LOOP_TIMER_INIT \
+    { \
+        0, 0, NULL, NULL \
+    }
 
 /* Returns NULL on failure (errno set). */
 loop_t *loop_create(void);

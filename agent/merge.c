@@ -221,7 +221,7 @@ bool merge_ok(const merge_t *m)
         return false;
     merge_totals_t t = merge_totals(m);
     return t.reports > 0 && t.missing == 0 && t.failed == 0 && t.inconclusive == 0 &&
-           merge_disagreements(m) == 0;
+        merge_disagreements(m) == 0;
 }
 
 void merge_time_rfc3339(char *buf, size_t len, double unix_s)
@@ -232,6 +232,6 @@ void merge_time_rfc3339(char *buf, size_t len, double unix_s)
         memset(&tm, 0, sizeof(tm));
     int ms = t > 0 ? (int)((unix_s - (double)t) * 1000.0) : 0;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
-             (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-             tm.tm_sec % 100, ms < 0 || ms > 999 ? 0 : ms);
+             (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
+             ms < 0 || ms > 999 ? 0 : ms);
 }

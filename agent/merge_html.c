@@ -134,10 +134,11 @@ static void html_probe(strbuf_t *b, const result_t *r, bool disagrees)
     report_outcome_text(r, oc, sizeof(oc));
     strbuf_printf(b, "<div class=\"probe v-%s\"><span class=\"verdict\">%s</span> ", v, v);
     html_el(b, "strong", "name", r->name, sizeof(r->name));
-    strbuf_printf(b, "<div class=\"meta\">expect %s &middot; %s &middot; outcome <b>%s</b> "
-                     "&middot; %.1f&nbsp;ms</div>",
-                  config_expect_name(r->expect), config_kind_name(r->kind),
-                  oc, r->duration_ms >= 0 && r->duration_ms < 1e9 ? r->duration_ms : 0.0);
+    strbuf_printf(b,
+                  "<div class=\"meta\">expect %s &middot; %s &middot; outcome <b>%s</b> "
+                  "&middot; %.1f&nbsp;ms</div>",
+                  config_expect_name(r->expect), config_kind_name(r->kind), oc,
+                  r->duration_ms >= 0 && r->duration_ms < 1e9 ? r->duration_ms : 0.0);
     html_el(b, "div", "target", r->target, sizeof(r->target));
     if (r->detail[0])
         html_el(b, "div", "detail", r->detail, sizeof(r->detail));
@@ -286,11 +287,12 @@ char *merge_render_html(const merge_t *m, double now)
     char when[40];
     merge_time_rfc3339(when, sizeof(when), now);
     strbuf_t b = {0};
-    strbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                    "style-src 'unsafe-inline'\">\n"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                    "<title>ztprobe: ");
+    strbuf_puts(&b,
+                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                "style-src 'unsafe-inline'\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                "<title>ztprobe: ");
     html_namespaces(&b, m);
     /* strbuf_printf cuts at STRBUF_PRINTF_MAX: long fixed text goes through strbuf_puts. */
     strbuf_printf(&b, ": %s</title>\n<style>\n", ok ? "OK" : "NOT OK");
@@ -305,8 +307,10 @@ char *merge_render_html(const merge_t *m, double now)
     strbuf_printf(&b, "%d report%s, %d missing; %zu disagreement%s between pods of one role.</p>\n",
                   t.reports + t.missing, t.reports + t.missing == 1 ? "" : "s", t.missing, nd,
                   nd == 1 ? "" : "s");
-    strbuf_printf(&b, "<p>Generated <time datetime=\"%s\">%s</time> by <code>ztprobe merge -o "
-                      "html</code>", when, when);
+    strbuf_printf(&b,
+                  "<p>Generated <time datetime=\"%s\">%s</time> by <code>ztprobe merge -o "
+                  "html</code>",
+                  when, when);
     double first = 0;
     for (size_t i = 0; i < m->n; i++)
         if (!m->src[i].missing && m->src[i].rep.started_at > 0 &&
@@ -315,13 +319,13 @@ char *merge_render_html(const merge_t *m, double now)
     if (first > 0) {
         char ran[40];
         merge_time_rfc3339(ran, sizeof(ran), first);
-        strbuf_printf(&b, "; the first probe run started <time datetime=\"%s\">%s</time>", ran,
-                      ran);
+        strbuf_printf(&b, "; the first probe run started <time datetime=\"%s\">%s</time>", ran, ran);
     }
-    strbuf_puts(&b, ".</p>\n<table>\n<caption>Roles (rows, one per pod) by targets (columns): "
-                    "each probe shows its verdict, expectation, kind, outcome, target, detail "
-                    "and, when it did not pass, a hint.</caption>\n<thead><tr><th scope=\"col\">"
-                    "Role and pod</th>");
+    strbuf_puts(&b,
+                ".</p>\n<table>\n<caption>Roles (rows, one per pod) by targets (columns): "
+                "each probe shows its verdict, expectation, kind, outcome, target, detail "
+                "and, when it did not pass, a hint.</caption>\n<thead><tr><th scope=\"col\">"
+                "Role and pod</th>");
     for (size_t j = 0; j < c.n; j++) {
         strbuf_puts(&b, "<th scope=\"col\">");
         html_text(&b, c.cols[j], sizeof(c.cols[j]));

@@ -12,11 +12,11 @@
 #define MERGE_LABEL_LEN 256
 
 typedef struct {
-    report_t rep;               /* owned copy; rep.results malloc'd */
-    char pod[MERGE_LABEL_LEN];  /* the row's label: pod name, else the source */
+    report_t rep;              /* owned copy; rep.results malloc'd */
+    char pod[MERGE_LABEL_LEN]; /* the row's label: pod name, else the source */
     char source[MERGE_LABEL_LEN];
     char reason[MERGE_LABEL_LEN];
-    bool missing;               /* could not be read: only source and reason are set */
+    bool missing; /* could not be read: only source and reason are set */
 } merge_src_t;
 
 struct merge {
@@ -35,8 +35,7 @@ const result_t *merge_find_result(const report_t *r, const char *name);
 
 /* Called for every probe row of role; first is the result seen first for that probe (it gives
  * name, kind, expect). */
-typedef void (*merge_row_fn)(const merge_t *m, const char *role, const result_t *first,
-                             void *ud);
+typedef void (*merge_row_fn)(const merge_t *m, const char *role, const result_t *first, void *ud);
 
 /* Calls fn for every probe row of role, in the order first seen across its pods. */
 void merge_each_row(const merge_t *m, const char *role, merge_row_fn fn, void *ud);

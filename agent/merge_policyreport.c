@@ -68,8 +68,7 @@ static void yaml_str(strbuf_t *b, const char *s, size_t max)
 }
 
 /* indent key: "value"\n */
-static void yaml_kv(strbuf_t *b, const char *indent, const char *key, const char *value,
-                    size_t max)
+static void yaml_kv(strbuf_t *b, const char *indent, const char *key, const char *value, size_t max)
 {
     strbuf_puts(b, indent);
     strbuf_puts(b, key);
@@ -198,8 +197,9 @@ static void pr_entry(strbuf_t *b, const merge_src_t *s, const result_t *r)
  * unknown and every namespace's evidence is the poorer for it. */
 static void pr_missing(strbuf_t *b, const merge_src_t *s)
 {
-    strbuf_puts(b, "  - policy: \"ztprobe\"\n    rule: \"report\"\n    result: \"error\"\n"
-                   "    source: \"ztprobe\"\n    category: \"NetworkPolicy\"\n");
+    strbuf_puts(b,
+                "  - policy: \"ztprobe\"\n    rule: \"report\"\n    result: \"error\"\n"
+                "    source: \"ztprobe\"\n    category: \"NetworkPolicy\"\n");
     char msg[2 * MERGE_LABEL_LEN + 48];
     snprintf(msg, sizeof(msg), "report %s could not be read: %s", s->source, s->reason);
     yaml_kv(b, "    ", "message", msg, sizeof(msg));
@@ -232,13 +232,15 @@ static void pr_object(strbuf_t *b, const merge_t *m, const char *ns, const char 
     char want[80], name[PR_NAME_MAX + 1];
     snprintf(want, sizeof(want), "ztprobe%s%s", ns[0] ? "-" : "", ns);
     merge_policyreport_name(want, name, sizeof(name));
-    strbuf_puts(b, "---\napiVersion: \"wgpolicyk8s.io/v1alpha2\"\nkind: \"PolicyReport\"\n"
-                   "metadata:\n");
+    strbuf_puts(b,
+                "---\napiVersion: \"wgpolicyk8s.io/v1alpha2\"\nkind: \"PolicyReport\"\n"
+                "metadata:\n");
     yaml_kv(b, "  ", "name", name, SIZE_MAX);
     if (ns[0])
         yaml_kv(b, "  ", "namespace", ns, SIZE_MAX);
-    strbuf_puts(b, "  labels:\n    app.kubernetes.io/managed-by: \"ztprobe\"\n"
-                   "    app.kubernetes.io/name: \"ztprobe\"\n  annotations:\n");
+    strbuf_puts(b,
+                "  labels:\n    app.kubernetes.io/managed-by: \"ztprobe\"\n"
+                "    app.kubernetes.io/name: \"ztprobe\"\n  annotations:\n");
     yaml_kv(b, "    ", "ztprobe/generated-at", now, SIZE_MAX);
     /* This namespace's verdict: a missing report counts in every namespace (an error). */
     yaml_kv(b, "    ", "ztprobe/ok", fail + error == 0 ? "true" : "false", SIZE_MAX);
@@ -246,8 +248,8 @@ static void pr_object(strbuf_t *b, const merge_t *m, const char *ns, const char 
         strbuf_puts(b, "scope:\n  apiVersion: \"v1\"\n  kind: \"Namespace\"\n");
         yaml_kv(b, "  ", "name", ns, SIZE_MAX);
     }
-    strbuf_printf(b, "summary:\n  pass: %d\n  fail: %d\n  warn: 0\n  error: %d\n  skip: 0\n",
-                  pass, fail, error);
+    strbuf_printf(b, "summary:\n  pass: %d\n  fail: %d\n  warn: 0\n  error: %d\n  skip: 0\n", pass, fail,
+                  error);
     strbuf_puts(b, pass + fail + error ? "results:\n" : "results: []\n");
     for (size_t i = 0; i < m->n; i++) {
         const merge_src_t *s = &m->src[i];

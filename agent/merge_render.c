@@ -48,8 +48,8 @@ static void cell_text(const merge_t *m, size_t i, const char *name, char *buf, s
 
 typedef struct {
     strbuf_t *b;
-    size_t first_w;       /* width of the probe column */
-    size_t *col_w;        /* per source index: width of that pod's column */
+    size_t first_w; /* width of the probe column */
+    size_t *col_w;  /* per source index: width of that pod's column */
 } text_ctx_t;
 
 static void width_row(const merge_t *m, const char *role, const result_t *first, void *ud)
@@ -113,8 +113,7 @@ static void text_role(const merge_t *m, const char *role, text_ctx_t *c)
 }
 
 /* "role/probe: fail on a, b; pass on c". */
-static void text_disagreement(const merge_t *m, const char *role, const result_t *first,
-                              void *ud)
+static void text_disagreement(const merge_t *m, const char *role, const result_t *first, void *ud)
 {
     strbuf_t *b = ud;
     if (!merge_row_disagrees(m, role, first->name))
@@ -182,9 +181,8 @@ char *merge_render_text(const merge_t *m)
     strbuf_printf(&b,
                   "%s%d report%s (%d missing), %d probe result%s: %d passed, %d failed, "
                   "%d inconclusive; %zu disagreement%s: %s\n",
-                  b.len ? "\n" : "", t.reports + t.missing,
-                  t.reports + t.missing == 1 ? "" : "s", t.missing, t.total,
-                  t.total == 1 ? "" : "s", t.passed, t.failed, t.inconclusive, nd,
+                  b.len ? "\n" : "", t.reports + t.missing, t.reports + t.missing == 1 ? "" : "s", t.missing,
+                  t.total, t.total == 1 ? "" : "s", t.passed, t.failed, t.inconclusive, nd,
                   nd == 1 ? "" : "s", merge_ok(m) ? "OK" : "NOT OK");
     free(c.col_w);
     return strbuf_take(&b);
@@ -223,8 +221,7 @@ static void json_matrix_row(const merge_t *m, const char *role, const result_t *
 {
     json_ctx_t *c = ud;
     for (size_t i = 0; i < m->n; i++) {
-        const result_t *r =
-            merge_in_role(m, i, role) ? merge_find_result(&m->src[i].rep, first->name) : NULL;
+        const result_t *r = merge_in_role(m, i, role) ? merge_find_result(&m->src[i].rep, first->name) : NULL;
         if (r == NULL)
             continue;
         json_item(c);
@@ -240,8 +237,7 @@ static void json_matrix_row(const merge_t *m, const char *role, const result_t *
 }
 
 /* Pods are unique within a role (merge_add's "#2"), so they can be keys. */
-static void json_disagreement(const merge_t *m, const char *role, const result_t *first,
-                              void *ud)
+static void json_disagreement(const merge_t *m, const char *role, const result_t *first, void *ud)
 {
     json_ctx_t *c = ud;
     if (!merge_row_disagrees(m, role, first->name))
@@ -307,7 +303,7 @@ char *merge_render_json(const merge_t *m)
                   "{ \"reports\": %d, \"missing_reports\": %d, \"total\": %d, "
                   "\"passed\": %d, \"failed\": %d, \"inconclusive\": %d, "
                   "\"disagreements\": %zu, \"ok\": %s }\n}\n",
-                  t.reports + t.missing, t.missing, t.total, t.passed, t.failed,
-                  t.inconclusive, merge_disagreements(m), merge_ok(m) ? "true" : "false");
+                  t.reports + t.missing, t.missing, t.total, t.passed, t.failed, t.inconclusive,
+                  merge_disagreements(m), merge_ok(m) ? "true" : "false");
     return strbuf_take(&b);
 }

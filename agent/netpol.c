@@ -106,10 +106,8 @@ static bool np_port(const k8s_np_port_t *rp, const netpol_endpoint_t *dst, int p
     if (rp->proto != proto)
         return false;
     switch (rp->kind) {
-    case K8S_PORT_ANY:
-        return true;
-    case K8S_PORT_NUMBER:
-        return rp->end_port ? port >= rp->port && port <= rp->end_port : port == rp->port;
+    case K8S_PORT_ANY: return true;
+    case K8S_PORT_NUMBER: return rp->end_port ? port >= rp->port && port <= rp->end_port : port == rp->port;
     case K8S_PORT_NAME:
         if (!dst->is_pod)
             return false;
@@ -162,8 +160,8 @@ static bool np_foreign(const k8s_model_t *m, size_t ns, size_t *idx)
 /* One direction, judged at pod `self`; `other` is the far end; `dst` is the destination
  * (whose container ports name ports). */
 static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
-                    const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port,
-                    k8s_proto_t proto, netpol_side_t *s)
+                    const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port, k8s_proto_t proto,
+                    netpol_side_t *s)
 {
     memset(s, 0, sizeof(*s));
     s->verdict = NETPOL_ALLOW;
@@ -213,8 +211,8 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     s->near = near_port ? NETPOL_NEAR_OTHER_PORT : near_peer ? NETPOL_NEAR_OTHER_PEER : NETPOL_NEAR_NONE;
 }
 
-void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst,
-                  int port, k8s_proto_t proto, netpol_answer_t *out)
+void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,
+                  k8s_proto_t proto, netpol_answer_t *out)
 {
     memset(out, 0, sizeof(*out));
     np_side(m, NETPOL_EGRESS, src, dst, dst, port, proto, &out->egress);

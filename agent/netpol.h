@@ -34,14 +34,14 @@ typedef enum { NETPOL_INGRESS, NETPOL_EGRESS } netpol_dir_t;
  * outside the cluster (one address is a /32 or /128 block). */
 typedef struct {
     bool is_pod;
-    size_t ns;                 /* pod: index into the model's namespaces */
-    const labels_t *labels;    /* pod: its labels */
-    const k8s_cport_t *ports;  /* pod: container ports, for named ports */
+    size_t ns;                /* pod: index into the model's namespaces */
+    const labels_t *labels;   /* pod: its labels */
+    const k8s_cport_t *ports; /* pod: container ports, for named ports */
     size_t n_ports;
-    bool has_addr;             /* pod: addr is its IP */
+    bool has_addr; /* pod: addr is its IP */
     k8s_addr_t addr;
-    cidr_t range;              /* outside: the block the address lies in */
-    bool unknown;              /* not a pod, not a range: somewhere the objects do not show
+    cidr_t range; /* outside: the block the address lies in */
+    bool unknown; /* not a pod, not a range: somewhere the objects do not show
                                 * (a DNS server not in them): only a rule open to every peer
                                 * matches it for sure, any other peer perhaps */
 } netpol_endpoint_t;
@@ -62,30 +62,30 @@ typedef enum {
 #define NETPOL_BY_MAX 16
 
 typedef struct {
-    bool applies;              /* false: this end is outside the cluster (no policy side) */
-    bool isolated;             /* some policy selects the pod for this direction */
-    netpol_verdict_t verdict;  /* UNKNOWN: an ipBlock covers only part of an outside range */
-    size_t n_selecting;        /* policies selecting the pod for this direction */
-    size_t first_selecting;    /* index of the first of them (valid when n_selecting > 0) */
+    bool applies;                   /* false: this end is outside the cluster (no policy side) */
+    bool isolated;                  /* some policy selects the pod for this direction */
+    netpol_verdict_t verdict;       /* UNKNOWN: an ipBlock covers only part of an outside range */
+    size_t n_selecting;             /* policies selecting the pod for this direction */
+    size_t first_selecting;         /* index of the first of them (valid when n_selecting > 0) */
     netpol_ref_t by[NETPOL_BY_MAX]; /* the rules that allow the whole path */
-    size_t n_by;               /* how many were stored (at most NETPOL_BY_MAX) */
-    netpol_near_t near;        /* on a deny of an isolated pod */
+    size_t n_by;                    /* how many were stored (at most NETPOL_BY_MAX) */
+    netpol_near_t near;             /* on a deny of an isolated pod */
     netpol_ref_t nearest;
-    bool foreign;              /* a policy object not understood may change this side */
-    size_t foreign_idx;        /* index into the model's foreign objects */
+    bool foreign;       /* a policy object not understood may change this side */
+    size_t foreign_idx; /* index into the model's foreign objects */
 } netpol_side_t;
 
 typedef struct {
-    netpol_side_t egress;      /* judged at the source */
-    netpol_side_t ingress;     /* judged at the destination */
-    netpol_verdict_t verdict;  /* ALLOW when both allow, DENY when one denies, else UNKNOWN
+    netpol_side_t egress;     /* judged at the source */
+    netpol_side_t ingress;    /* judged at the destination */
+    netpol_verdict_t verdict; /* ALLOW when both allow, DENY when one denies, else UNKNOWN
                                 * (also when a foreign policy object could change it) */
 } netpol_answer_t;
 
 /* Answers one query (port 1..65535; a rule's named port matches only a destination pod
  * that has a container port of that name and protocol on exactly this port). */
-void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst,
-                  int port, k8s_proto_t proto, netpol_answer_t *out);
+void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,
+                  k8s_proto_t proto, netpol_answer_t *out);
 
 /* Fills an endpoint from a pod of the model (its first IP, if any, as its address). */
 void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e);

@@ -51,15 +51,13 @@ bool outcome_connected(outcome_t o)
     case OUTCOME_HTTP_STATUS:
     case OUTCOME_BODY_MISMATCH:
     case OUTCOME_AUTH_FAILED:
-    case OUTCOME_QUERY_FAILED:
-        return true;
-    default:
-        return false;
+    case OUTCOME_QUERY_FAILED: return true;
+    default: return false;
     }
 }
 
 bool outcome_is_dns(outcome_t o)
 {
     return o == OUTCOME_DNS_NXDOMAIN || o == OUTCOME_DNS_NODATA || o == OUTCOME_DNS_TIMEOUT ||
-           o == OUTCOME_DNS_ERROR;
+        o == OUTCOME_DNS_ERROR;
 }

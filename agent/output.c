@@ -26,7 +26,10 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-int output_stdout(const char *data, size_t len) { return write_all(STDOUT_FILENO, data, len); }
+int output_stdout(const char *data, size_t len)
+{
+    return write_all(STDOUT_FILENO, data, len);
+}
 
 /* fsync of the folder: the rename itself reaches the disk, so after a node crash the file is
  * the new report or the old one, never a name without its data. */

@@ -15,8 +15,8 @@ static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size
     snprintf(buf, len, "%.200s %s rule %zu", pol, r->dir == NETPOL_EGRESS ? "egress" : "ingress", r->rule);
 }
 
-bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8s_model_t *m, const char *role,
-                          const char *ns, char *buf, size_t len)
+bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8s_model_t *m,
+                          const char *role, const char *ns, char *buf, size_t len)
 {
     char rule[260] = "";
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
@@ -27,35 +27,46 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
     if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_ALLOW) {
-        snprintf(buf, len, "The policies allow this path (%s), so this is not a policy effect: check the server, "
-                 "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.", in->n_by ? rule : "no policy isolates it",
-                 ns);
+        snprintf(buf, len,
+                 "The policies allow this path (%s), so this is not a policy effect: check the server, "
+                 "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.",
+                 in->n_by ? rule : "no policy isolates it", ns);
         return true;
     }
     if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
-        snprintf(buf, len, "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
+        snprintf(buf, len,
+                 "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
                  "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",
                  in->egress == NETPOL_DENY ? "egress" : "ingress", ns);
         return true;
     }
     if (r->expect == EXPECT_ALLOW) {
         if (in->near == NETPOL_NEAR_NONE) {
-            snprintf(buf, len, "The policies deny this path: no %s rule allows it; add one, or expect deny (ztprobe "
-                     "policy check shows which).", in->egress == NETPOL_DENY ? "egress" : "ingress");
+            snprintf(buf, len,
+                     "The policies deny this path: no %s rule allows it; add one, or expect deny (ztprobe "
+                     "policy check shows which).",
+                     in->egress == NETPOL_DENY ? "egress" : "ingress");
             return true;
         }
         pa_rule(m, &in->nearest, rule, sizeof(rule));
         if (in->near == NETPOL_NEAR_OTHER_PORT)
-            snprintf(buf, len, "The policies deny this path; the nearest rule, %s, allows this peer on other ports: "
-                     "wrong port in the policy?", rule);
+            snprintf(buf, len,
+                     "The policies deny this path; the nearest rule, %s, allows this peer on other ports: "
+                     "wrong port in the policy?",
+                     rule);
         else
-            snprintf(buf, len, "The policies deny this path; the nearest rule, %s, allows this port to other pods: "
-                     "pod labels don't match the podSelector? (kubectl get pods -n %.60s --show-labels)", rule, ns);
+            snprintf(buf, len,
+                     "The policies deny this path; the nearest rule, %s, allows this port to other pods: "
+                     "pod labels don't match the podSelector? (kubectl get pods -n %.60s --show-labels)",
+                     rule, ns);
         return true;
     }
     if (in->intended == NETPOL_DENY) {
-        snprintf(buf, len, "The policies deny this path, yet it connected: the CNI does not enforce NetworkPolicy, or a "
-                 "policy outside the objects read allows it (role %.60s).", role);
+        snprintf(
+            buf, len,
+            "The policies deny this path, yet it connected: the CNI does not enforce NetworkPolicy, or a "
+            "policy outside the objects read allows it (role %.60s).",
+            role);
         return true;
     }
     snprintf(buf, len, "The policies allow this path (%s): the matrix's expect: deny contradicts them.",
@@ -63,8 +74,8 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
     return true;
 }
 
-int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                    const config_probe_t *const *probes)
+int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role,
+                    size_t ns, const config_probe_t *const *probes)
 {
     result_policy_t *pol = calloc(rep->n_results ? rep->n_results : 1, sizeof(*pol));
     if (!pol)
@@ -91,8 +102,9 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
             continue;
         contra++;
         if (off < sizeof(list)) {
-            int n = snprintf(list + off, sizeof(list) - off, "%s%s (expect %s, policies %s)", contra > 1 ? ", " : "",
-                             r->name, config_expect_name(r->expect), netpol_verdict_name(in.intended));
+            int n = snprintf(list + off, sizeof(list) - off, "%s%s (expect %s, policies %s)",
+                             contra > 1 ? ", " : "", r->name, config_expect_name(r->expect),
+                             netpol_verdict_name(in.intended));
             off += n > 0 ? (size_t)n : 0;
         }
     }
@@ -101,8 +113,10 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
         diagnosis_t *d = &rep->diags[rep->n_diags++];
         memset(d, 0, sizeof(*d));
         snprintf(d->code, sizeof(d->code), "matrix_contradicts_policies");
-        snprintf(d->message, sizeof(d->message), "%zu probe%s expect what the NetworkPolicies do not intend: %.380s; fix "
-                 "the matrix or the policies (ztprobe policy check)", contra, contra == 1 ? "" : "s", list);
+        snprintf(d->message, sizeof(d->message),
+                 "%zu probe%s expect what the NetworkPolicies do not intend: %.380s; fix "
+                 "the matrix or the policies (ztprobe policy check)",
+                 contra, contra == 1 ? "" : "s", list);
     }
     return 0;
 }

@@ -14,7 +14,7 @@
 /* A rule of a policy selecting some role's pods: who it belongs to, whether exercised. */
 typedef struct {
     netpol_ref_t ref;
-    size_t role;      /* first role whose pods the policy selects */
+    size_t role; /* first role whose pods the policy selects */
     bool exercised;
 } pc_rule_t;
 
@@ -75,7 +75,8 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     bool *seen = NULL;
     size_t *offs = NULL; /* per policy: where its ingress / egress rules start in rules, +1 */
     size_t n_rules = 0, cap = 0;
-    bool *isolated = calloc(cfg->n_roles + 1, sizeof(bool)), *has_deny = calloc(cfg->n_roles + 1, sizeof(bool));
+    bool *isolated = calloc(cfg->n_roles + 1, sizeof(bool)),
+         *has_deny = calloc(cfg->n_roles + 1, sizeof(bool));
     cJSON *rep = cJSON_CreateObject(), *probes = cJSON_CreateArray();
     int rc = -2;
     size_t total = 0, agree = 0, disagree = 0, unknown = 0;
@@ -106,7 +107,8 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
             if (seen[pi])
                 continue;
             seen[pi] = true;
-            size_t need = n_rules + (pol->ingress_type ? pol->n_ingress : 0) + (pol->egress_type ? pol->n_egress : 0);
+            size_t need = n_rules + (pol->ingress_type ? pol->n_ingress : 0) +
+                (pol->egress_type ? pol->n_egress : 0);
             if (need > cap) {
                 cap = need * 2;
                 pc_rule_t *nr = realloc(rules, cap * sizeof(*nr));
@@ -151,7 +153,8 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
                 in.intended == want ? agree++ : disagree++;
             }
             cJSON_AddItemToObject(o, "egress", pc_side(m, in.egress, in.egress_isolated, &in, NETPOL_EGRESS));
-            cJSON_AddItemToObject(o, "ingress", pc_side(m, in.ingress, in.ingress_isolated, &in, NETPOL_INGRESS));
+            cJSON_AddItemToObject(o, "ingress",
+                                  pc_side(m, in.ingress, in.ingress_isolated, &in, NETPOL_INGRESS));
             cJSON_AddStringToObject(o, "reason", in.reason);
             if (p->expect != EXPECT_ALLOW || in.intended != NETPOL_ALLOW)
                 continue;
@@ -172,7 +175,8 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     cJSON_AddNumberToObject(sum, "unknown", (double)unknown);
     cJSON_AddItemToObject(rep, "probes", probes);
     probes = NULL;
-    cJSON *cov = cJSON_AddObjectToObject(rep, "coverage"), *unc = cJSON_CreateArray(), *nodeny = cJSON_CreateArray();
+    cJSON *cov = cJSON_AddObjectToObject(rep, "coverage"), *unc = cJSON_CreateArray(),
+          *nodeny = cJSON_CreateArray();
     if (!cov || !unc || !nodeny) {
         cJSON_Delete(unc);
         cJSON_Delete(nodeny);
@@ -243,8 +247,10 @@ int policy_check_status(const cJSON *rep, bool strict)
     const cJSON *cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
     if (pc_num(sum, "disagree") > 0)
         return 1;
-    if (strict && (pc_num(sum, "unknown") > 0 || cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cov, "uncovered")) > 0 ||
-                   cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cov, "roles_without_deny_probe")) > 0))
+    if (strict &&
+        (pc_num(sum, "unknown") > 0 ||
+         cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cov, "uncovered")) > 0 ||
+         cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cov, "roles_without_deny_probe")) > 0))
         return 1;
     return 0;
 }
@@ -261,7 +267,8 @@ char *policy_check_text(const cJSON *rep)
     strbuf_t b = {0};
     const cJSON *sum = cJSON_GetObjectItemCaseSensitive(rep, "summary");
     const cJSON *cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
-    strbuf_printf(&b, "%-10s %-20s %-6s %-8s %-8s %s\n", "ROLE", "PROBE", "EXPECT", "INTENDED", "AGREES", "REASON");
+    strbuf_printf(&b, "%-10s %-20s %-6s %-8s %-8s %s\n", "ROLE", "PROBE", "EXPECT", "INTENDED", "AGREES",
+                  "REASON");
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(rep, "probes"))
     {
@@ -270,14 +277,16 @@ char *policy_check_text(const cJSON *rep)
         strbuf_puts(&b, " ");
         pc_cell(&b, pc_str(p, "name"), 63, 20);
         strbuf_printf(&b, " %-6s %-8s %-8s ", pc_str(p, "expect"), pc_str(p, "intended"),
-                      cJSON_IsNull(ag) ? "unknown" : cJSON_IsTrue(ag) ? "yes" : "NO");
+                      cJSON_IsNull(ag)       ? "unknown"
+                          : cJSON_IsTrue(ag) ? "yes"
+                                             : "NO");
         pc_cell(&b, pc_str(p, "reason"), SIZE_MAX, 0);
         strbuf_puts(&b, "\n");
     }
     strbuf_printf(&b, "\nprobes %.0f: agree %.0f, disagree %.0f, unknown %.0f\n", pc_num(sum, "probes"),
-                   pc_num(sum, "agree"), pc_num(sum, "disagree"), pc_num(sum, "unknown"));
+                  pc_num(sum, "agree"), pc_num(sum, "disagree"), pc_num(sum, "unknown"));
     strbuf_printf(&b, "coverage: %.0f of %.0f rules exercised by an allow probe\n", pc_num(cov, "exercised"),
-                   pc_num(cov, "rules"));
+                  pc_num(cov, "rules"));
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cov, "uncovered"))
     {
         strbuf_puts(&b, "  uncovered: ");

@@ -18,14 +18,14 @@
  * address) of the target. */
 typedef struct {
     netpol_verdict_t intended;
-    netpol_verdict_t egress, ingress;   /* per side; ALLOW when the side does not apply */
+    netpol_verdict_t egress, ingress; /* per side; ALLOW when the side does not apply */
     bool egress_isolated, ingress_isolated;
-    netpol_ref_t by[POLICY_BY_MAX];     /* rules that allow it (both sides) */
+    netpol_ref_t by[POLICY_BY_MAX]; /* rules that allow it (both sides) */
     size_t n_by;
-    netpol_near_t near;                 /* on a deny: the nearest rule, for hints */
+    netpol_near_t near; /* on a deny: the nearest rule, for hints */
     netpol_ref_t nearest;
-    char reason[POLICY_REASON_LEN];     /* one sentence */
-    const char *cause;                  /* why an answer is unknown, when known (static) */
+    char reason[POLICY_REASON_LEN]; /* one sentence */
+    const char *cause;              /* why an answer is unknown, when known (static) */
 } policy_intent_t;
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods

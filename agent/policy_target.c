@@ -12,13 +12,13 @@
 #include "policy_check.h"
 #include "result.h"
 
-#define PT_MAX_SRC 64  /* role pods asked (distinct templates; replicas are one entry) */
+#define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
 #define PT_MAX_DST 64
 
 typedef struct {
     netpol_endpoint_t ep;
     int port;
-    labels_t *virt;     /* labels of a virtual pod (owned here) */
+    labels_t *virt; /* labels of a virtual pod (owned here) */
 } pt_dst_t;
 
 int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
@@ -47,11 +47,15 @@ int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char 
             char sel[256];
             labels_format(&role->selector, sel, sizeof(sel));
             if (found == -1)
-                snprintf(err, errlen, "roles.%s: no namespace: no pod or workload in the objects carries %s; "
-                         "set roles.%s.namespace or --namespace", role->name, *sel ? sel : "its labels", role->name);
+                snprintf(err, errlen,
+                         "roles.%s: no namespace: no pod or workload in the objects carries %s; "
+                         "set roles.%s.namespace or --namespace",
+                         role->name, *sel ? sel : "its labels", role->name);
             else
-                snprintf(err, errlen, "roles.%s: ambiguous namespace: workloads matching %s are in %s; set "
-                         "roles.%s.namespace or --namespace", role->name, *sel ? sel : "{}", seen, role->name);
+                snprintf(err, errlen,
+                         "roles.%s: ambiguous namespace: workloads matching %s are in %s; set "
+                         "roles.%s.namespace or --namespace",
+                         role->name, *sel ? sel : "{}", seen, role->name);
             return -1;
         }
         *ns = (size_t)found;
@@ -65,8 +69,9 @@ static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
     for (size_t i = 0; i < s->n_by; i++) {
         bool dup = false;
         for (size_t j = 0; j < o->n_by; j++)
-            dup = dup || (o->by[j].policy == s->by[i].policy && o->by[j].dir == s->by[i].dir &&
-                          o->by[j].rule == s->by[i].rule);
+            dup = dup ||
+                (o->by[j].policy == s->by[i].policy && o->by[j].dir == s->by[i].dir &&
+                 o->by[j].rule == s->by[i].rule);
         if (!dup && o->n_by < POLICY_BY_MAX)
             o->by[o->n_by++] = s->by[i];
     }
@@ -108,7 +113,7 @@ static bool pt_cluster_name(const char *host)
     if (!svc || svc == host)
         return false;
     return strcmp(svc, ".svc") == 0 || strcmp(svc, ".svc.") == 0 || strcmp(svc, ".svc.cluster.local") == 0 ||
-           strcmp(svc, ".svc.cluster.local.") == 0;
+        strcmp(svc, ".svc.cluster.local.") == 0;
 }
 
 /* Destinations of a Service port: its selected pods on the targetPort. */
@@ -138,7 +143,8 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
             continue;
         int tp = sp->target_port;
         for (size_t j = 0; sp->target_name && j < p->n_ports; j++)
-            if (p->ports[j].name && strcmp(p->ports[j].name, sp->target_name) == 0 && p->ports[j].proto == proto)
+            if (p->ports[j].name && strcmp(p->ports[j].name, sp->target_name) == 0 &&
+                p->ports[j].proto == proto)
                 tp = p->ports[j].port;
         if (tp == 0)
             continue; /* no such named port on this pod: no endpoint there */
@@ -189,7 +195,8 @@ static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_pro
     }
     for (size_t i = 0; i < m->n_services; i++) {
         const k8s_service_t *s = &m->services[i];
-        if (s->has_cluster_ip && s->cluster_ip.family == a.family && memcmp(s->cluster_ip.addr, a.addr, 16) == 0)
+        if (s->has_cluster_ip && s->cluster_ip.family == a.family &&
+            memcmp(s->cluster_ip.addr, a.addr, 16) == 0)
             return pt_service_dsts(m, s, port, proto, d, why, wl);
     }
     memset(&d[0], 0, sizeof(d[0]));
@@ -200,8 +207,8 @@ static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_pro
 
 /* The cluster DNS: a server of the probe or the config given as an IP in the objects, else
  * the Service kube-dns (kube-system first), else unknown. */
-static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const config_probe_t *p, k8s_proto_t proto,
-                          pt_dst_t *d, char *why, size_t wl)
+static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const config_probe_t *p,
+                          k8s_proto_t proto, pt_dst_t *d, char *why, size_t wl)
 {
     const char *server = p->server ? p->server : cfg->n_dns_servers ? cfg->dns_servers[0] : NULL;
     if (server) {
@@ -250,7 +257,8 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
     }
     if (o->intended == NETPOL_ALLOW) {
         if (o->n_by == 0) {
-            snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d", k8s_proto_name(proto), port);
+            snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d",
+                     k8s_proto_name(proto), port);
             return;
         }
         netpol_policy_name(m, o->by[0].policy, pol, sizeof(pol));
@@ -263,9 +271,10 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(o->reason, sizeof(o->reason), "%s",
                  o->cause ? o->cause : "the pods of the role or of the target are not treated alike");
         if (last && (last->egress.foreign || last->ingress.foreign)) {
-            const k8s_foreign_t *f = &m->foreign[last->egress.foreign ? last->egress.foreign_idx : last->ingress.foreign_idx];
-            snprintf(o->reason, sizeof(o->reason), "%s %s%s%s (%s) may change this path", f->kind, f->ns ? f->ns : "",
-                     f->ns ? "/" : "", f->name, f->why);
+            const k8s_foreign_t *f =
+                &m->foreign[last->egress.foreign ? last->egress.foreign_idx : last->ingress.foreign_idx];
+            snprintf(o->reason, sizeof(o->reason), "%s %s%s%s (%s) may change this path", f->kind,
+                     f->ns ? f->ns : "", f->ns ? "/" : "", f->name, f->why);
         }
         return;
     }
@@ -286,7 +295,8 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
     char target[RESULT_TARGET_LEN];
     config_probe_target(p, target, sizeof(target));
     if (s->n_selecting > 1)
-        snprintf(pol, sizeof(pol), "the %zu policies selecting %s", s->n_selecting, eg ? "the role" : "the target");
+        snprintf(pol, sizeof(pol), "the %zu policies selecting %s", s->n_selecting,
+                 eg ? "the role" : "the target");
     if (eg)
         snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.140s", pol,
                  k8s_proto_name(proto), port, target, near);
@@ -330,12 +340,14 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         }
     }
     if (p->kind == KIND_DNS && nd == 1 && d[0].ep.unknown)
-        o->cause = "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "
-                   "open to every peer on port 53 could decide";
+        o->cause =
+            "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "
+            "open to every peer on port 53 could decide";
     else if (nd > 0 && !d[0].ep.is_pod && !d[0].ep.unknown && p->resolved_within.n == 0 &&
              !k8s_addr_parse(p->host, &(k8s_addr_t){0}))
-        o->cause = "an outside name with no resolved_within may resolve anywhere, and an ipBlock allows only part "
-                   "of that: give the probe resolved_within";
+        o->cause =
+            "an outside name with no resolved_within may resolve anywhere, and an ipBlock allows only part "
+            "of that: give the probe resolved_within";
     else if (nd > 0 && !d[0].ep.is_pod && !d[0].ep.unknown)
         o->cause = "an ipBlock allows only part of the target's addresses";
     if (nd == 0) {
@@ -396,7 +408,8 @@ void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_
     pt_probe(m, cfg, role, ns, p, K8S_TCP, &tcp);
     if (tcp.intended == NETPOL_DENY) {
         size_t l = strlen(o->reason);
-        snprintf(o->reason + l, sizeof(o->reason) - l, "; but TCP 53 is denied: answers larger than a datagram "
+        snprintf(o->reason + l, sizeof(o->reason) - l,
+                 "; but TCP 53 is denied: answers larger than a datagram "
                  "will fail");
     }
 }

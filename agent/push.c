@@ -14,7 +14,7 @@
 #include "redact.h"
 #include "strbuf.h"
 
-#define PUSH_ANSWER_MAX 512    /* the start of the gateway's answer, for the error message */
+#define PUSH_ANSWER_MAX 512 /* the start of the gateway's answer, for the error message */
 #define PUSH_URL_MAX 4096
 #define PUSH_DEFAULT_TIMEOUT_MS 10000L
 
@@ -106,8 +106,7 @@ static void scrub_userinfo(char *msg, size_t cap, const char *url)
 /* RFC 4648 base64url with padding, the Pushgateway's "label@base64/VALUE" form. */
 static void base64url(const char *s, char *out, size_t cap)
 {
-    static const char tbl[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), o = 0;
     for (size_t i = 0; i < n && o + 5 < cap; i += 3) {
@@ -146,8 +145,8 @@ static int append_part(CURL *h, char *url, size_t cap, const char *label, const 
     return n < 0 || (size_t)n >= cap - len ? -1 : 0;
 }
 
-int push_prometheus(const char *url, const char *job, const char *instance, const char *body,
-                    long timeout_ms, const char *ca_file, char *err, size_t errlen)
+int push_prometheus(const char *url, const char *job, const char *instance, const char *body, long timeout_ms,
+                    const char *ca_file, char *err, size_t errlen)
 {
     char safe[512], full[PUSH_URL_MAX], cerr[CURL_ERROR_SIZE] = "";
     char msg[1024] = "";
@@ -209,10 +208,10 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
     long t = timeout_ms > 0 ? timeout_ms : PUSH_DEFAULT_TIMEOUT_MS;
     size_t blen = body ? strlen(body) : 0;
     CURLcode c = CURLE_OK;
-#define PUSH_SET(opt, val)                                                                     \
-    do {                                                                                       \
-        if (c == CURLE_OK)                                                                     \
-            c = curl_easy_setopt(h, opt, val);                                                 \
+#define PUSH_SET(opt, val) \
+    do { \
+        if (c == CURLE_OK) \
+            c = curl_easy_setopt(h, opt, val); \
     } while (0)
     PUSH_SET(CURLOPT_URL, full);
     PUSH_SET(CURLOPT_ERRORBUFFER, cerr);
@@ -244,7 +243,8 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
     }
     if (push_plain_basic(url))
         log_error("push %s: warning: the URL's user:password go over plain http, readable on the "
-                  "way; use https", safe);
+                  "way; use https",
+                  safe);
 
     c = curl_easy_perform(h);
     if (c != CURLE_OK) {
@@ -258,8 +258,8 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
         size_t line = strcspn(answer.buf, "\r\n");
         answer.buf[line] = '\0';
         strbuf_term_clean(answer.buf, line);
-        snprintf(msg, sizeof(msg), "push %s: HTTP %ld%s%.200s", safe, status,
-                 answer.buf[0] ? ": " : "", answer.buf);
+        snprintf(msg, sizeof(msg), "push %s: HTTP %ld%s%.200s", safe, status, answer.buf[0] ? ": " : "",
+                 answer.buf);
         goto done;
     }
     rc = 0;

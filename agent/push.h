@@ -12,7 +12,7 @@
  * timeout_ms (<= 0: 10 s); TLS always verified, against ca_file when given. Returns 0 on a
  * 2xx answer, else -1 with "push URL: HTTP 400: <first line of the answer>" or
  * "push URL: <curl error>" in err; the URL there never carries user:password@ or a query. */
-int push_prometheus(const char *url, const char *job, const char *instance, const char *body,
-                    long timeout_ms, const char *ca_file, char *err, size_t errlen);
+int push_prometheus(const char *url, const char *job, const char *instance, const char *body, long timeout_ms,
+                    const char *ca_file, char *err, size_t errlen);
 
 #endif

@@ -18,15 +18,9 @@ summary_t report_summary(const report_t *r)
     summary_t s = {0};
     for (size_t i = 0; r != NULL && i < r->n_results; i++) {
         switch (r->results[i].verdict) {
-        case VERDICT_PASS:
-            s.passed++;
-            break;
-        case VERDICT_FAIL:
-            s.failed++;
-            break;
-        default:
-            s.inconclusive++;
-            break;
+        case VERDICT_PASS: s.passed++; break;
+        case VERDICT_FAIL: s.failed++; break;
+        default: s.inconclusive++; break;
         }
         s.total++;
     }
@@ -131,8 +125,8 @@ static void json_time(strbuf_t *b, double unix_s)
         strbuf_puts(b, "\"1970-01-01T00:00:00.000Z\"");
         return;
     }
-    strbuf_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ\"", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    strbuf_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 /* "policy": what the NetworkPolicies intend (run --policies). */

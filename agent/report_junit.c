@@ -61,9 +61,7 @@ static void jb_xml(strbuf_t *b, const char *s, size_t max, bool attr)
         case '\n': rep = attr ? "&#10;" : "\n"; break;
         case '\t': rep = attr ? "&#9;" : "\t"; break;
         case '\r': rep = "&#13;"; break;
-        default:
-            rep = (c < 0x20 || c == 0x7f) ? "" : NULL;
-            break;
+        default: rep = (c < 0x20 || c == 0x7f) ? "" : NULL; break;
         }
         if (rep != NULL)
             strbuf_puts(b, rep);
@@ -96,12 +94,11 @@ static void jb_timestamp(strbuf_t *b, double unix_s)
     struct tm tm;
     if (gmtime_r(&t, &tm) == NULL)
         return;
-    strbuf_printf(b, " timestamp=\"%04d-%02d-%02dT%02d:%02d:%02d\"", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    strbuf_printf(b, " timestamp=\"%04d-%02d-%02dT%02d:%02d:%02d\"", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void jb_property(strbuf_t *b, const char *name, size_t name_max, const char *value,
-                        size_t value_max)
+static void jb_property(strbuf_t *b, const char *name, size_t name_max, const char *value, size_t value_max)
 {
     strbuf_puts(b, "      <property");
     jb_attr(b, "name", name, name_max);
@@ -155,13 +152,13 @@ static void jb_testcase(strbuf_t *b, const report_t *r, const result_t *res)
      * not proven closed (DNS failed, a refusal not listed), which needs the same attention
      * as a failure, only with another cause. Jenkins, GitLab and GitHub all mark a
      * testcase with <error> red. */
-    const char *elem = res->verdict == VERDICT_PASS   ? NULL
-                       : res->verdict == VERDICT_FAIL ? "failure"
-                                                      : "error";
+    const char *elem = res->verdict == VERDICT_PASS ? NULL
+        : res->verdict == VERDICT_FAIL              ? "failure"
+                                                    : "error";
     if (elem != NULL) {
         char message[RESULT_HINT_LEN + 48];
-        snprintf(message, sizeof(message), "%s%s%s", outcome_name(res->outcome),
-                 res->hint[0] ? ": " : "", res->hint);
+        snprintf(message, sizeof(message), "%s%s%s", outcome_name(res->outcome), res->hint[0] ? ": " : "",
+                 res->hint);
         strbuf_printf(b, "      <%s", elem);
         jb_attr(b, "message", message, sizeof(message));
         jb_attr(b, "type", outcome_name(res->outcome), 32);
@@ -182,8 +179,8 @@ static void jb_testsuite(strbuf_t *b, const report_t *r)
     summary_t s = report_summary(r);
     strbuf_puts(b, "  <testsuite");
     jb_attr(b, "name", r->role, sizeof(r->role));
-    strbuf_printf(b, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\"", s.total,
-                  s.failed, s.inconclusive);
+    strbuf_printf(b, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\"", s.total, s.failed,
+                  s.inconclusive);
     jb_seconds(b, "time", r->duration_ms);
     jb_timestamp(b, r->started_at);
     if (r->pod_name[0] != '\0')

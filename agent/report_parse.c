@@ -25,8 +25,7 @@ typedef struct {
     char path[48]; /* "results[12]" */
 } pctx_t;
 
-__attribute__((format(printf, 3, 4))) static int perr(pctx_t *c, const char *key,
-                                                      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int perr(pctx_t *c, const char *key, const char *fmt, ...)
 {
     char msg[160];
     va_list ap;
@@ -40,8 +39,7 @@ __attribute__((format(printf, 3, 4))) static int perr(pctx_t *c, const char *key
     if (c->path[0] == '\0' && key[0] == '\0')
         snprintf(c->err, c->errlen, "%s", msg);
     else
-        snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] && key[0] ? "." : "",
-                 key, msg);
+        snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] && key[0] ? "." : "", key, msg);
     return -1;
 }
 
@@ -79,8 +77,7 @@ static bool valid_utf8(const char *s)
 
 /* A string field into a fixed buffer. Identifiers that do not fit are an error (a cut name
  * would merge with another); free text (target, detail, hint, message) is cut. */
-static int get_str(pctx_t *c, const cJSON *obj, const char *key, int flags, char *dst,
-                   size_t cap)
+static int get_str(pctx_t *c, const cJSON *obj, const char *key, int flags, char *dst, size_t cap)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     dst[0] = '\0';
@@ -182,8 +179,9 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
     res->converged_after_ms = -1.0;
     bool has_conv = cJSON_GetObjectItemCaseSensitive(it, "converged_after_ms") != NULL;
     if (has_conv != waited)
-        return perr(c, "converged_after_ms", waited ? "missing (the report has converged_after_ms)"
-                                                    : "present without the report's converged_after_ms");
+        return perr(c, "converged_after_ms",
+                    waited ? "missing (the report has converged_after_ms)"
+                           : "present without the report's converged_after_ms");
     if (waited && get_ms(c, it, "converged_after_ms", true, &res->converged_after_ms) < 0)
         return -1;
     res->kind = (probe_kind_t)kind;
@@ -198,7 +196,8 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
     /* Strings, or (family: all) objects {"address", "outcome", "duration_ms"}: one shape per
      * list, as the agent writes it. */
     bool objects = cJSON_IsObject(addrs->child);
-    cJSON_ArrayForEach(a, addrs) {
+    cJSON_ArrayForEach(a, addrs)
+    {
         if (res->n_addrs >= RESULT_MAX_ADDRS)
             return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
         if (cJSON_IsObject(a) != objects)
@@ -210,8 +209,9 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
         result_ip_t ip;
         if (!cJSON_IsString(ad) || strlen(ad->valuestring) >= RESULT_ADDR_LEN ||
             !result_ip_parse(ad->valuestring, &ip))
-            return perr(c, "addresses", objects ? "entries must be objects with an address string"
-                                                : "entries must be address strings");
+            return perr(c, "addresses",
+                        objects ? "entries must be objects with an address string"
+                                : "entries must be address strings");
         res->addrs[res->n_addrs++] = ip;
         if (!objects)
             continue;
@@ -228,8 +228,7 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
         return perr(c, "timings_ms", "must be an object");
     size_t plen = strlen(c->path);
     snprintf(c->path + plen, sizeof(c->path) - plen, ".timings_ms");
-    if (get_ms(c, t, "dns", true, &res->dns_ms) < 0 ||
-        get_ms(c, t, "connect", true, &res->connect_ms) < 0 ||
+    if (get_ms(c, t, "dns", true, &res->dns_ms) < 0 || get_ms(c, t, "connect", true, &res->connect_ms) < 0 ||
         get_ms(c, t, "tls", true, &res->tls_ms) < 0 ||
         get_ms(c, t, "first_byte", true, &res->first_byte_ms) < 0)
         return -1;
@@ -245,8 +244,7 @@ static int parse_summary(pctx_t *c, const cJSON *root, const report_t *r)
         return perr(c, "summary", "must be an object");
     snprintf(c->path, sizeof(c->path), "summary");
     if (get_int(c, sj, "total", &got.total) < 0 || get_int(c, sj, "passed", &got.passed) < 0 ||
-        get_int(c, sj, "failed", &got.failed) < 0 ||
-        get_int(c, sj, "inconclusive", &got.inconclusive) < 0)
+        get_int(c, sj, "failed", &got.failed) < 0 || get_int(c, sj, "inconclusive", &got.inconclusive) < 0)
         return -1;
     const cJSON *ok = cJSON_GetObjectItemCaseSensitive(sj, "ok");
     if (!cJSON_IsBool(ok))
@@ -355,7 +353,8 @@ static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_
     if (!cJSON_IsArray(diags))
         return perr(c, "diagnoses", "must be an array");
     const cJSON *d;
-    cJSON_ArrayForEach(d, diags) {
+    cJSON_ArrayForEach(d, diags)
+    {
         snprintf(c->path, sizeof(c->path), "diagnoses[%zu]", r->n_diags);
         if (r->n_diags >= DIAG_MAX)
             return perr(c, "", "more than %d diagnoses", DIAG_MAX);
@@ -378,17 +377,18 @@ static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_
         for (size_t i = 0; i < r->n_results; i++)
             all = all && r->results[i].converged_after_ms >= 0;
         if (all != (r->converged_after_ms >= 0))
-            return perr(c, "converged_after_ms", all ? "null although every result converged"
-                                                     : "a number although a result never converged");
+            return perr(c, "converged_after_ms",
+                        all ? "null although every result converged"
+                            : "a number although a result never converged");
     }
     return parse_summary(c, root, r);
 }
 
 /* The top-level members the report schema has (others, from newer agents, are skipped
  * unparsed). */
-static const char *const root_keys[] = {"schema", "agent_version", "role", "pod", "started_at",
-                                        "duration_ms", "converged_after_ms", "summary", "diagnoses",
-                                        NULL};
+static const char *const root_keys[] = {
+    "schema",      "agent_version",      "role",    "pod",       "started_at",
+    "duration_ms", "converged_after_ms", "summary", "diagnoses", NULL};
 
 /* Walks the root object without building it: each known member but results is parsed on its
  * own into *root; results is left as a span (parse_results). Syntax is checked throughout. */

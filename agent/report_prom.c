@@ -108,8 +108,7 @@ static const verdict_t verdicts[] = {VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCL
 
 static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n)
 {
-    pb_family(b, "ztprobe_probe_success",
-              "1 if the probe passed (the network behaved as expected), else 0.");
+    pb_family(b, "ztprobe_probe_success", "1 if the probe passed (the network behaved as expected), else 0.");
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];

@@ -117,8 +117,9 @@ static void render_convergence(strbuf_t *b, const report_t *r, summary_t s)
     for (size_t i = 0; i < r->n_results; i++) {
         const result_t *res = &r->results[i];
         /* Converged: the probes that took longest; not converged: those that never passed. */
-        bool pick = converged ? res->converged_after_ms > 0 && res->converged_after_ms >= r->converged_after_ms
-                              : res->converged_after_ms < 0;
+        bool pick = converged
+            ? res->converged_after_ms > 0 && res->converged_after_ms >= r->converged_after_ms
+            : res->converged_after_ms < 0;
         if (!pick)
             continue;
         if (shown < 5) {
@@ -164,8 +165,8 @@ char *report_render_text(const report_t *r, bool color)
         strbuf_puts(&b, "\n");
     }
 
-    strbuf_printf(&b, "\n%d probe%s: %d passed, %d failed, %d inconclusive (%.1f ms)\n",
-                  s.total, s.total == 1 ? "" : "s", s.passed, s.failed, s.inconclusive,
+    strbuf_printf(&b, "\n%d probe%s: %d passed, %d failed, %d inconclusive (%.1f ms)\n", s.total,
+                  s.total == 1 ? "" : "s", s.passed, s.failed, s.inconclusive,
                   r->duration_ms >= 0 && r->duration_ms < 1e12 ? r->duration_ms : 0.0);
     if (r->waited)
         render_convergence(&b, r, s);

@@ -25,10 +25,9 @@ static int num_at(const char *s, size_t n)
 int report_time_parse(const char *s, double *out)
 {
     size_t n = strlen(s);
-    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[n - 1] != 'Z' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
-        !all_digits(s + 8, 2) || !all_digits(s + 11, 2) || !all_digits(s + 14, 2) ||
-        !all_digits(s + 17, 2))
+    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[n - 1] != 'Z' || !all_digits(s, 4) || !all_digits(s + 5, 2) || !all_digits(s + 8, 2) ||
+        !all_digits(s + 11, 2) || !all_digits(s + 14, 2) || !all_digits(s + 17, 2))
         return -1;
     double frac = 0;
     if (n > 20) {
@@ -46,8 +45,8 @@ int report_time_parse(const char *s, double *out)
     tm.tm_hour = num_at(s + 11, 2);
     tm.tm_min = num_at(s + 14, 2);
     tm.tm_sec = num_at(s + 17, 2);
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60)
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
         return -1;
     *out = (double)timegm(&tm) + frac;
     return 0;

@@ -27,7 +27,7 @@ struct resolve_req {
     resolve_cb cb;
     void *ud;
     bool cancelled;
-    resolve_req_t *next;         /* the lookup's waiters */
+    resolve_req_t *next; /* the lookup's waiters */
 };
 
 struct lookup {
@@ -35,10 +35,10 @@ struct lookup {
     char *name;
     int family;
     resolve_req_t *waiters;
-    unsigned long tcp_at_start;  /* the resolver's tcp_opened when the query started */
-    bool starting;               /* inside ares_getaddrinfo: it may answer at once */
+    unsigned long tcp_at_start; /* the resolver's tcp_opened when the query started */
+    bool starting;              /* inside ares_getaddrinfo: it may answer at once */
     bool completed;
-    lookup_t *next;              /* hash chain */
+    lookup_t *next; /* hash chain */
 };
 
 #define RESOLVE_BUCKETS 256u
@@ -48,13 +48,19 @@ struct resolver {
     ares_channel channel;
     loop_timer_t timer;
     bool destroying;
-    unsigned long tcp_opened;    /* TCP sockets c-ares opened: only after a truncated answer */
+    unsigned long tcp_opened; /* TCP sockets c-ares opened: only after a truncated answer */
     lookup_t *inflight[RESOLVE_BUCKETS];
 };
 
-int resolver_global_init(void) { return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? 0 : -1; }
+int resolver_global_init(void)
+{
+    return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? 0 : -1;
+}
 
-void resolver_global_cleanup(void) { ares_library_cleanup(); }
+void resolver_global_cleanup(void)
+{
+    ares_library_cleanup();
+}
 
 static void resolver_rearm(resolver_t *r);
 
@@ -322,14 +328,10 @@ void resolver_cancel(resolve_req_t *req)
 outcome_t resolver_outcome(int status)
 {
     switch (status) {
-    case ARES_SUCCESS:
-        return OUTCOME_OK;
-    case ARES_ENOTFOUND:
-        return OUTCOME_DNS_NXDOMAIN;
-    case ARES_ENODATA:
-        return OUTCOME_DNS_NODATA;
-    case ARES_ETIMEOUT:
-        return OUTCOME_DNS_TIMEOUT;
+    case ARES_SUCCESS: return OUTCOME_OK;
+    case ARES_ENOTFOUND: return OUTCOME_DNS_NXDOMAIN;
+    case ARES_ENODATA: return OUTCOME_DNS_NODATA;
+    case ARES_ETIMEOUT: return OUTCOME_DNS_TIMEOUT;
     /* Ours, not the network's: memory, a cancelled or destroyed channel, bad arguments, an
      * unreadable resolv.conf or hosts file. */
     case ARES_ENOMEM:
@@ -340,10 +342,8 @@ outcome_t resolver_outcome(int status)
     case ARES_EBADHINTS:
     case ARES_EBADQUERY:
     case ARES_ENOTINITIALIZED:
-    case ARES_EFILE:
-        return OUTCOME_ERROR;
-    default:
-        return OUTCOME_DNS_ERROR;
+    case ARES_EFILE: return OUTCOME_ERROR;
+    default: return OUTCOME_DNS_ERROR;
     }
 }
 

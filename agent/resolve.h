@@ -15,15 +15,15 @@ typedef struct resolver resolver_t;
 typedef struct resolve_req resolve_req_t;
 
 typedef struct {
-    int family;                  /* AF_INET / AF_INET6 */
+    int family; /* AF_INET / AF_INET6 */
     unsigned char bytes[16];
     char text[RESULT_ADDR_LEN];
 } resolve_addr_t;
 
 typedef struct {
-    int status;                  /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT... */
-    const char *error;           /* ares_strerror(status) */
-    bool tcp_fallback;           /* c-ares opened a TCP connection during this lookup: a server
+    int status;        /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT... */
+    const char *error; /* ares_strerror(status) */
+    bool tcp_fallback; /* c-ares opened a TCP connection during this lookup: a server
                                   * answered over UDP, truncated (TC), so it is reachable */
     size_t n;
     resolve_addr_t addrs[RESULT_MAX_ADDRS];
@@ -38,7 +38,7 @@ void resolver_global_cleanup(void);
 /* servers: NULL or empty for /etc/resolv.conf; else "ip[:port],[ip6]:port,...".
  * search false: names are resolved as given (no search list). Returns NULL with err. */
 resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char *err, size_t errlen);
-void resolver_destroy(resolver_t *r);   /* cancels outstanding requests silently */
+void resolver_destroy(resolver_t *r); /* cancels outstanding requests silently */
 
 /* Starts a lookup of name for family (AF_INET, AF_INET6 or AF_UNSPEC). cb runs exactly once
  * unless the request is cancelled first: usually later from the loop, but synchronously when

@@ -14,7 +14,7 @@
 typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 
 #define RESULT_MAX_ADDRS 16
-#define RESULT_ADDR_LEN 46   /* INET6_ADDRSTRLEN */
+#define RESULT_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
 #define RESULT_DETAIL_LEN 256
 #define RESULT_HINT_LEN 384
 #define RESULT_TARGET_LEN 320
@@ -24,7 +24,7 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_OUTCOME_TEXT_LEN 512 /* report_outcome_text: every address of a family: all probe */
 
 /* Facts a kind states about an attempt, for the hint (never parsed from detail). */
-#define RESULT_FACT_NOT_NXDOMAIN 1u /* dns: expected NXDOMAIN, got an answer */
+#define RESULT_FACT_NOT_NXDOMAIN 1u  /* dns: expected NXDOMAIN, got an answer */
 #define RESULT_FACT_PASSWORD_ENV 2u  /* postgres: the password variable could not be read */
 #define RESULT_FACT_PASSWORD_FILE 4u /* postgres: the password file could not be read */
 
@@ -35,8 +35,8 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_IP_V6 6
 
 typedef struct {
-    uint8_t family;              /* RESULT_IP_* */
-    uint8_t bytes[16];           /* network order; 4 used for v4 */
+    uint8_t family;    /* RESULT_IP_* */
+    uint8_t bytes[16]; /* network order; 4 used for v4 */
 } result_ip_t;
 
 /* One address of a family: all probe. */
@@ -52,11 +52,11 @@ typedef struct {
     expect_t expect;
     char target[RESULT_TARGET_LEN];
     verdict_t verdict;
-    outcome_t outcome;           /* the outcome the verdict rests on */
+    outcome_t outcome; /* the outcome the verdict rests on */
     char detail[RESULT_DETAIL_LEN];
-    char hint[RESULT_HINT_LEN];  /* empty: null (passed probes carry no hint) */
-    int attempts;                /* attempts made */
-    double duration_ms;          /* whole probe, all attempts */
+    char hint[RESULT_HINT_LEN]; /* empty: null (passed probes carry no hint) */
+    int attempts;               /* attempts made */
+    double duration_ms;         /* whole probe, all attempts */
     result_ip_t addrs[RESULT_MAX_ADDRS];
     size_t n_addrs;
     /* family: all: every address probed, with its own outcome (the report's addresses are
@@ -67,7 +67,7 @@ typedef struct {
      * Empty host in a report read back from JSON. */
     char host[RESULT_HOST_LEN]; /* longer ones cut: see RESULT_HOST_LEN */
     int port;
-    unsigned facts;              /* RESULT_FACT_* of the attempt the verdict rests on */
+    unsigned facts; /* RESULT_FACT_* of the attempt the verdict rests on */
     /* Phase durations of the attempt the verdict rests on, in ms; negative: null.
      * dns: resolution; connect: TCP handshake; tls: TLS handshake; first_byte: from the
      * request (or startup packet) sent to the first byte of the answer. */
@@ -85,7 +85,7 @@ typedef struct {
 #define DIAG_MESSAGE_LEN 512
 
 typedef struct {
-    char code[48];               /* dns_blocked, policy_not_enforced, role_labels_mismatch, ... */
+    char code[48]; /* dns_blocked, policy_not_enforced, role_labels_mismatch, ... */
     char message[DIAG_MESSAGE_LEN];
 } diagnosis_t;
 
@@ -99,13 +99,13 @@ typedef struct {
 #define RESULT_POLICY_REASON_LEN 400
 
 typedef struct {
-    char policy[254];            /* "namespace/name" */
-    bool egress;                 /* else ingress */
-    int rule;                    /* index into spec.egress / spec.ingress */
+    char policy[254]; /* "namespace/name" */
+    bool egress;      /* else ingress */
+    int rule;         /* index into spec.egress / spec.ingress */
 } result_policy_ref_t;
 
 typedef struct {
-    char intended[8];            /* allow | deny | unknown */
+    char intended[8]; /* allow | deny | unknown */
     result_policy_ref_t by[RESULT_POLICY_BY_MAX];
     size_t n_by;
     char reason[RESULT_POLICY_REASON_LEN];
@@ -113,20 +113,20 @@ typedef struct {
 
 typedef struct {
     char role[128];
-    char pod_name[254];          /* empty: null */
-    char pod_namespace[64];      /* empty: null */
-    double started_at;           /* Unix time, seconds */
+    char pod_name[254];     /* empty: null */
+    char pod_namespace[64]; /* empty: null */
+    double started_at;      /* Unix time, seconds */
     double duration_ms;
     result_t *results;
     size_t n_results;
-    result_policy_t *policy;     /* n_results entries with --policies, else NULL */
+    result_policy_t *policy; /* n_results entries with --policies, else NULL */
     diagnosis_t diags[DIAG_MAX];
     size_t n_diags;
     /* run --wait: the convergence fields are rendered (absent from a plain run's report);
      * converged_after_ms is the largest of the results', negative (null) unless all passed. */
     bool waited;
     double converged_after_ms;
-    bool history;                /* watch: last_change_at / verdict_changes are meaningful */
+    bool history; /* watch: last_change_at / verdict_changes are meaningful */
 } report_t;
 
 /* Counts verdicts. */

@@ -31,4 +31,7 @@ const char *result_ip_format(const result_ip_t *ip, char buf[RESULT_ADDR_LEN])
     return buf;
 }
 
-bool result_ip_is_v6(const result_ip_t *ip) { return ip->family == RESULT_IP_V6; }
+bool result_ip_is_v6(const result_ip_t *ip)
+{
+    return ip->family == RESULT_IP_V6;
+}

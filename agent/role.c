@@ -29,8 +29,7 @@ static void role_append(char *buf, size_t len, size_t *pos, const char *fmt, ...
 
 /* "frontend (app=frontend), backend (app=backend)"; roles without a selector are listed as
  * such, since they can be chosen only by name. */
-static void role_list(const config_t *cfg, bool with_selectors, char *buf, size_t len,
-                      size_t *pos)
+static void role_list(const config_t *cfg, bool with_selectors, char *buf, size_t len, size_t *pos)
 {
     char sel[512];
     for (size_t i = 0; i < cfg->n_roles; i++) {
@@ -40,8 +39,7 @@ static void role_list(const config_t *cfg, bool with_selectors, char *buf, size_
             continue;
         }
         if (r->selector.n == 0) {
-            role_append(buf, len, pos, "%s%s (no selector: --role only)", i ? ", " : "",
-                        r->name);
+            role_append(buf, len, pos, "%s%s (no selector: --role only)", i ? ", " : "", r->name);
             continue;
         }
         labels_format(&r->selector, sel, sizeof(sel));
@@ -85,8 +83,7 @@ int role_select(const config_t *cfg, const char *flag, const char *env, const la
         if (!r) {
             char shown[80];
             role_clean(name, shown, sizeof(shown));
-            role_append(err, errlen, &pos, "%s: unknown role \"%s\"; the config has: ", from,
-                        shown);
+            role_append(err, errlen, &pos, "%s: unknown role \"%s\"; the config has: ", from, shown);
             role_list(cfg, false, err, errlen, &pos);
             return -1;
         }
@@ -127,10 +124,10 @@ int role_select(const config_t *cfg, const char *flag, const char *env, const la
         return 0;
     }
     if (n_match == 0) {
-        role_append(err, errlen, &pos, "no role matches the pod's labels (%s); roles tried: ",
-                    seen);
+        role_append(err, errlen, &pos, "no role matches the pod's labels (%s); roles tried: ", seen);
         role_list(cfg, true, err, errlen, &pos);
-        role_append(err, errlen, &pos, "; pass --role or set ZTPROBE_ROLE, or fix the pod's "
+        role_append(err, errlen, &pos,
+                    "; pass --role or set ZTPROBE_ROLE, or fix the pod's "
                     "labels or the roles' selectors");
         return -1;
     }
@@ -144,7 +141,8 @@ int role_select(const config_t *cfg, const char *flag, const char *env, const la
             role_append(err, errlen, &pos, "%s %s (%s)", shown++ ? "," : "", r->name, sel);
         }
     }
-    role_append(err, errlen, &pos, "; make the selectors distinct, or pass --role or set "
+    role_append(err, errlen, &pos,
+                "; make the selectors distinct, or pass --role or set "
                 "ZTPROBE_ROLE to choose one");
     return -1;
 }

@@ -14,10 +14,10 @@ typedef enum { ROLE_FROM_FLAG, ROLE_FROM_ENV, ROLE_FROM_LABELS } role_source_t;
 typedef struct {
     const config_role_t *role;
     role_source_t source;
-    bool labels_known;           /* a labels file was read */
-    bool labels_match;           /* the chosen role's selector matches the labels */
-    char labels_seen[512];       /* "app=backend,pod-template-hash=7d9f" or "" */
-    char selector[512];          /* the chosen role's selector, same format */
+    bool labels_known;     /* a labels file was read */
+    bool labels_match;     /* the chosen role's selector matches the labels */
+    char labels_seen[512]; /* "app=backend,pod-template-hash=7d9f" or "" */
+    char selector[512];    /* the chosen role's selector, same format */
 } role_choice_t;
 
 /* Chooses the role. flag and env may be NULL or empty (= not given). labels is NULL when the

@@ -42,7 +42,7 @@ struct runner {
     const probe_ops_t *const *kinds;
     loop_t *loop;
     probe_env_t env;
-    resolver_t *resolver;        /* dns.servers / resolv.conf, created on first use */
+    resolver_t *resolver; /* dns.servers / resolv.conf, created on first use */
     server_resolver_t *per_server;
     probe_run_t *runs;
     size_t next, in_flight, done;
@@ -128,7 +128,8 @@ static void attempt_ended(probe_run_t *pr)
                     pr->attempts_max, a->addr_str[0] ? " to " : "", a->addr_str, outcome_name(a->outcome),
                     a->detail, a->duration_ms);
     }
-    bool more = rn->opts->on_attempt ? rn->opts->on_attempt(rn->opts->ud, pr->idx, pr->subs, pr->n_subs) : true;
+    bool more = rn->opts->on_attempt ? rn->opts->on_attempt(rn->opts->ud, pr->idx, pr->subs, pr->n_subs)
+                                     : true;
     for (size_t i = 0; i < pr->n_subs; i++) {
         free(pr->subs[i]);
         pr->subs[i] = NULL;
@@ -238,7 +239,7 @@ static void start_transfers(probe_run_t *pr, const resolve_addr_t *const *ads, s
 static bool family_ok(probe_family_t f, int af)
 {
     return f == FAMILY_ANY || f == FAMILY_ALL || (f == FAMILY_IPV4 && af == AF_INET) ||
-           (f == FAMILY_IPV6 && af == AF_INET6);
+        (f == FAMILY_IPV6 && af == AF_INET6);
 }
 
 /* family any: one address, IPv4 first as curl's happy eyeballs would try it (clusters are mostly

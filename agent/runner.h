@@ -16,7 +16,7 @@ typedef struct {
     const config_t *cfg;
     const config_probe_t *const *probes; /* the probes to run, in report order */
     size_t n_probes;
-    int concurrency;             /* probes in flight at most (>= 1) */
+    int concurrency; /* probes in flight at most (>= 1) */
     int verbose;
     /* Optional: when *stop becomes non-zero the run is abandoned within ~100 ms; attempts in
      * flight end in outcome error, detail "abandoned on signal"; probes not started get one

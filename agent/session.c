@@ -95,7 +95,8 @@ static bool name_in_list(const char *list, const char *name)
 }
 
 /* --only: every listed name must exist in the role, so a typo is an error, not an empty run. */
-static int select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out, size_t *n)
+static int select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out,
+                         size_t *n)
 {
     *n = 0;
     *out = calloc(role->n_probes ? role->n_probes : 1, sizeof(**out));
@@ -162,13 +163,10 @@ char *session_render(const cli_opts_t *o, const report_t *r)
         bool color = !o->out && isatty(STDOUT_FILENO) && !(nc && *nc);
         return report_render_text(r, color);
     }
-    case FMT_JUNIT:
-        return report_render_junit(r, 1);
-    case FMT_PROMETHEUS:
-        return report_render_prometheus(r, 1);
+    case FMT_JUNIT: return report_render_junit(r, 1);
+    case FMT_PROMETHEUS: return report_render_prometheus(r, 1);
     case FMT_JSON:
-    default:
-        return report_render_json(r, ZT_VERSION);
+    default: return report_render_json(r, ZT_VERSION);
     }
 }
 
@@ -266,8 +264,8 @@ int session_open(const cli_opts_t *o, session_t *s)
     }
     s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
     if (s->capped)
-        log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)", s->cfg->concurrency,
-                  s->capped);
+        log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)",
+                  s->cfg->concurrency, s->capped);
     pg_secret_warn(s->probes, s->n_probes, s->choice.role->name);
     /* Before libpq ever runs: the passwords captured, PG* gone from the environment. */
     char err[512];
@@ -310,9 +308,15 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
         return EXIT_INTERNAL;
     }
     runner_opts_t ro = {
-        .cfg = s->cfg, .probes = s->probes, .n_probes = s->n_probes, .concurrency = s->concurrency,
-        .verbose = o->verbose, .stop = stop, .on_attempt = judge_attempt,
-        .on_probe_done = judge_probe_done, .ud = j,
+        .cfg = s->cfg,
+        .probes = s->probes,
+        .n_probes = s->n_probes,
+        .concurrency = s->concurrency,
+        .verbose = o->verbose,
+        .stop = stop,
+        .on_attempt = judge_attempt,
+        .on_probe_done = judge_probe_done,
+        .ud = j,
     };
     int runrc = runner_run(&ro, err, sizeof(err));
     rep->duration_ms = loop_mono_ms() - t0;
@@ -332,10 +336,15 @@ int session_diagnose(const session_t *s, report_t *rep)
     char unverified[256];
     size_t n_unverified = pg_classify_unverified_list(s->probes, s->n_probes, unverified, sizeof(unverified));
     diag_ctx_t dc = {
-        .role_forced = s->choice.source != ROLE_FROM_LABELS, .labels_known = s->choice.labels_known,
-        .labels_match = s->choice.labels_match, .labels_seen = s->choice.labels_seen,
-        .selector = s->choice.selector, .role = s->choice.role->name, .concurrency_cap = s->capped,
-        .n_unverified = n_unverified, .unverified = unverified,
+        .role_forced = s->choice.source != ROLE_FROM_LABELS,
+        .labels_known = s->choice.labels_known,
+        .labels_match = s->choice.labels_match,
+        .labels_seen = s->choice.labels_seen,
+        .selector = s->choice.selector,
+        .role = s->choice.role->name,
+        .concurrency_cap = s->capped,
+        .n_unverified = n_unverified,
+        .unverified = unverified,
     };
     verdict_diagnose(rep, &dc);
     if (!s->objects)
@@ -390,7 +399,8 @@ int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, c
         goto done;
     }
     /* Grouping: one series set per pod, so pods of one role do not overwrite each other. */
-    const char *instance = rep->pod_name[0] ? rep->pod_name : (gethostname(host, sizeof(host) - 1) == 0 ? host : "");
+    const char *instance = rep->pod_name[0] ? rep->pod_name
+                                            : (gethostname(host, sizeof(host) - 1) == 0 ? host : "");
     rc = push_prometheus(url, "ztprobe", instance, body, (long)s->cfg->timeout_ms, s->cfg->ca_file, err,
                          sizeof(err));
     if (rc < 0)

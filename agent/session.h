@@ -17,11 +17,11 @@ typedef struct {
     role_choice_t choice;
     const config_probe_t **probes;
     size_t n_probes;
-    int concurrency;             /* after the open-files cap */
-    int capped;                  /* >0: the cap lowered it to this */
-    bool libs_ready;             /* libcurl and c-ares initialised (undone by session_close) */
-    k8s_model_t *objects;        /* --policies / $ZTPROBE_POLICIES, else NULL */
-    size_t objects_ns;           /* the role's namespace in objects */
+    int concurrency;      /* after the open-files cap */
+    int capped;           /* >0: the cap lowered it to this */
+    bool libs_ready;      /* libcurl and c-ares initialised (undone by session_close) */
+    k8s_model_t *objects; /* --policies / $ZTPROBE_POLICIES, else NULL */
+    size_t objects_ns;    /* the role's namespace in objects */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,

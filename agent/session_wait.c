@@ -86,14 +86,15 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
         goto done;
     /* Only with -v: a Job's log (`kubectl logs` merges stderr in) must be the report alone. */
     if (stop_requested)
-        log_verbose("--wait: stopped by a signal after %.1f s (%d rounds); reporting the last completed rounds",
-                  rep->duration_ms / 1000.0, cv.rounds);
+        log_verbose(
+            "--wait: stopped by a signal after %.1f s (%d rounds); reporting the last completed rounds",
+            rep->duration_ms / 1000.0, cv.rounds);
     else if (rep->converged_after_ms >= 0)
-        log_verbose("--wait: converged after %.1f s (%d round%s)", rep->converged_after_ms / 1000.0, cv.rounds,
-                  cv.rounds == 1 ? "" : "s");
+        log_verbose("--wait: converged after %.1f s (%d round%s)", rep->converged_after_ms / 1000.0,
+                    cv.rounds, cv.rounds == 1 ? "" : "s");
     else
         log_verbose("--wait: not converged within %s (%d round%s in %.1f s)", o->wait, cv.rounds,
-                  cv.rounds == 1 ? "" : "s", rep->duration_ms / 1000.0);
+                    cv.rounds == 1 ? "" : "s", rep->duration_ms / 1000.0);
     rc = 0;
 done:
     free(idx);

@@ -146,7 +146,10 @@ static size_t strbuf_term_walk(strbuf_t *b, const char *s, size_t max)
     return cols;
 }
 
-size_t strbuf_utf8_width(const char *s, size_t max) { return strbuf_term_walk(NULL, s, max); }
+size_t strbuf_utf8_width(const char *s, size_t max)
+{
+    return strbuf_term_walk(NULL, s, max);
+}
 
 size_t strbuf_put_safe(strbuf_t *b, const char *s, size_t max)
 {

@@ -51,8 +51,8 @@ static verdict_t judge_allow(const outcome_t *oc, size_t n, size_t *dec)
 /* What proves a path open and what counts as denied are the kind's (probe_ops_t): a connected
  * TCP path outranks deny_outcomes; a DNS server that answered proves port 53 open unless the
  * user listed that answer (a DNS firewall answering NXDOMAIN). */
-static verdict_t judge_deny(const probe_ops_t *ops, outcome_mask_t deny, const outcome_t *oc,
-                            size_t n, size_t *dec)
+static verdict_t judge_deny(const probe_ops_t *ops, outcome_mask_t deny, const outcome_t *oc, size_t n,
+                            size_t *dec)
 {
     size_t first_other = n;
     for (size_t i = 0; i < n; i++) {
@@ -71,8 +71,8 @@ static verdict_t judge_deny(const probe_ops_t *ops, outcome_mask_t deny, const o
     return VERDICT_INCONCLUSIVE;
 }
 
-verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
-                        const outcome_t *outcomes, size_t n, size_t *decisive)
+verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny, const outcome_t *outcomes,
+                        size_t n, size_t *decisive)
 {
     size_t dec = 0;
     verdict_t v;
@@ -94,8 +94,8 @@ static int verdict_rank(verdict_t v)
     return v == VERDICT_FAIL ? 2 : v == VERDICT_INCONCLUSIVE ? 1 : 0;
 }
 
-size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
-                     const outcome_t *outcomes, size_t n)
+size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny, const outcome_t *outcomes,
+                     size_t n)
 {
     size_t worst = 0;
     int worst_rank = -1;
@@ -109,8 +109,8 @@ size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
     return worst;
 }
 
-bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
-                     const outcome_t *outcomes, size_t n)
+bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny, const outcome_t *outcomes,
+                     size_t n)
 {
     verdict_t v = verdict_judge(kind, expect, deny, outcomes, n, NULL);
     return expect == EXPECT_ALLOW ? v == VERDICT_PASS : v == VERDICT_FAIL;
@@ -119,8 +119,8 @@ bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
 /* ---- diagnoses ---------------------------------------------------------------------- */
 
 /* Appends diagnosis CODE with a formatted message; past DIAG_MAX the rest are dropped. */
-__attribute__((format(printf, 3, 4))) static void diag_add(report_t *r, const char *code,
-                                                           const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void diag_add(report_t *r, const char *code, const char *fmt,
+                                                           ...)
 {
     if (r->n_diags >= DIAG_MAX)
         return;
@@ -148,8 +148,8 @@ static bool saw_dns_blocked(const result_t *res)
         return true;
     const probe_ops_t *ops = probe_ops_for(res->kind);
     return ops && ops->queries_dns && res->expect == EXPECT_ALLOW &&
-           (res->outcome == OUTCOME_UNREACHABLE || res->outcome == OUTCOME_REFUSED ||
-            res->outcome == OUTCOME_TIMEOUT);
+        (res->outcome == OUTCOME_UNREACHABLE || res->outcome == OUTCOME_REFUSED ||
+         res->outcome == OUTCOME_TIMEOUT);
 }
 
 static void diag_dns_blocked(report_t *r, const char *nsflag)

@@ -19,8 +19,8 @@
  *   dns_timeout for dns); else inconclusive.
  * *decisive receives the index of the outcome the verdict rests on (for allow: the first ok,
  * else the last attempt; for deny: the first attempt that broke the deny, else the last). */
-verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
-                        const outcome_t *outcomes, size_t n, size_t *decisive);
+verdict_t verdict_judge(probe_kind_t kind, expect_t expect, outcome_mask_t deny, const outcome_t *outcomes,
+                        size_t n, size_t *decisive);
 
 const char *verdict_name(verdict_t v);
 int verdict_parse(const char *name, verdict_t *out);
@@ -29,25 +29,25 @@ int verdict_parse(const char *name, verdict_t *out);
  * whose verdict alone ranks fail > inconclusive > pass (first on ties). Its outcome stands
  * for the attempt, so an allow passes only if every address passed and a deny only if every
  * address was denied. */
-size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
-                     const outcome_t *outcomes, size_t n);
+size_t verdict_worst(probe_kind_t kind, expect_t expect, outcome_mask_t deny, const outcome_t *outcomes,
+                     size_t n);
 
 /* True when more attempts cannot change the verdict: an allow that passed, a deny that
  * failed. */
-bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny,
-                     const outcome_t *outcomes, size_t n);
+bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny, const outcome_t *outcomes,
+                     size_t n);
 
 /* Inputs for the report-wide diagnoses. */
 typedef struct {
-    bool role_forced;            /* role came from --role or $ZTPROBE_ROLE */
-    bool labels_known;           /* the labels file was read */
-    bool labels_match;           /* the forced role's selector matches the pod labels */
-    const char *labels_seen;     /* "app=frontend,tier=web" */
-    const char *selector;        /* the role's selector, same format */
+    bool role_forced;        /* role came from --role or $ZTPROBE_ROLE */
+    bool labels_known;       /* the labels file was read */
+    bool labels_match;       /* the forced role's selector matches the pod labels */
+    const char *labels_seen; /* "app=frontend,tier=web" */
+    const char *selector;    /* the role's selector, same format */
     const char *role;
-    int concurrency_cap;         /* >0: concurrency was lowered to this by the fd limit */
-    size_t n_unverified;         /* probes sending a password with sslmode < verify-full */
-    const char *unverified;      /* their names, "a, b" */
+    int concurrency_cap;    /* >0: concurrency was lowered to this by the fd limit */
+    size_t n_unverified;    /* probes sending a password with sslmode < verify-full */
+    const char *unverified; /* their names, "a, b" */
 } diag_ctx_t;
 
 /* Computes the report-wide diagnoses (dns_blocked, policy_not_enforced, role_labels_mismatch,

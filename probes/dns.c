@@ -16,7 +16,10 @@ typedef struct {
     resolve_req_t *req;
 } dns_state_t;
 
-static const char *dns_name(const config_probe_t *p) { return p->query ? p->query : p->host; }
+static const char *dns_name(const config_probe_t *p)
+{
+    return p->query ? p->query : p->host;
+}
 
 static void dns_free(probe_attempt_t *a)
 {
@@ -79,8 +82,8 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
                          "%s %s: DNS server unreachable (%s)", name, type, ans->error);
         return;
     default:
-        probe_finish(a, resolver_dns_probe_outcome(ans->status, ans->tcp_fallback), "%s %s: %s%s", name,
-                     type, ans->error, ans->tcp_fallback ? " (after a truncated UDP answer, over TCP)" : "");
+        probe_finish(a, resolver_dns_probe_outcome(ans->status, ans->tcp_fallback), "%s %s: %s%s", name, type,
+                     ans->error, ans->tcp_fallback ? " (after a truncated UDP answer, over TCP)" : "");
         return;
     }
 }
@@ -115,8 +118,7 @@ static void dns_abort(probe_attempt_t *a)
              a->timeout_ms);
 }
 
-static const char *const dns_keys[] = {"query", "type", "server", "expect_rcode", "answers_within",
-                                       NULL};
+static const char *const dns_keys[] = {"query", "type", "server", "expect_rcode", "answers_within", NULL};
 
 static int dns_parse(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
 {
@@ -145,7 +147,8 @@ static int dns_parse(struct config_ctx *cx, const cJSON *o, const char *path, co
         if (config_json_str(cx, v, fp, 64, &p->server) != 0)
             return -1;
         if (!config_json_server_ok(p->server))
-            return config_json_fail(cx, fp, "must be an IP address with an optional port "
+            return config_json_fail(cx, fp,
+                                    "must be an IP address with an optional port "
                                     "(10.96.0.10, 10.96.0.10:53, [fd00::10]:53)");
     }
     if ((v = config_json_field(o, path, "expect_rcode", fp))) {
@@ -188,8 +191,7 @@ static bool dns_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t
     }
     if (r->expect == EXPECT_DENY)
         return false;
-    if (r->outcome == OUTCOME_TIMEOUT || r->outcome == OUTCOME_UNREACHABLE ||
-        r->outcome == OUTCOME_REFUSED) {
+    if (r->outcome == OUTCOME_TIMEOUT || r->outcome == OUTCOME_UNREACHABLE || r->outcome == OUTCOME_REFUSED) {
         hint_dns_unanswered(p, outcome_name(r->outcome), buf, len);
         return true;
     }
@@ -215,12 +217,11 @@ const probe_ops_t dns_probe_ops = {
     .queries_dns = true,
     .env_kind = KIND_DNS,
     /* A server that answered at all (even "no such name") proves port 53 open. */
-    .open = OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN) |
-            OUTCOME_BIT(OUTCOME_DNS_NODATA) | OUTCOME_BIT(OUTCOME_DNS_ERROR) |
-            OUTCOME_BIT(OUTCOME_CIDR_MISMATCH),
+    .open = OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN) | OUTCOME_BIT(OUTCOME_DNS_NODATA) |
+        OUTCOME_BIT(OUTCOME_DNS_ERROR) | OUTCOME_BIT(OUTCOME_CIDR_MISMATCH),
     /* What a blocked DNS path looks like from the client: no answer, or a reject. */
     .closed = OUTCOME_BIT(OUTCOME_DNS_TIMEOUT) | OUTCOME_BIT(OUTCOME_UNREACHABLE) |
-              OUTCOME_BIT(OUTCOME_REFUSED),
+        OUTCOME_BIT(OUTCOME_REFUSED),
     .open_listable = true,
     .keys = dns_keys,
     .parse = dns_parse,

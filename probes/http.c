@@ -87,15 +87,13 @@ static bool http_follow(http_env_t *h, http_xfer_t *x)
     const config_probe_t *p = x->a->probe;
     long code = 0;
     char *loc = NULL, shown[120];
-    if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 300 ||
-        code > 399 || curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
-        loc == NULL)
+    if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 300 || code > 399 ||
+        curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL)
         return false;
     redact_url(loc, shown, sizeof shown);
     if (!http_classify_same_origin(p->url, loc)) {
         snprintf(x->redirect_note, sizeof x->redirect_note,
-                 "redirect to %s not followed: another origin (only same-origin redirects are)",
-                 shown);
+                 "redirect to %s not followed: another origin (only same-origin redirects are)", shown);
         return false;
     }
     if (x->redirects >= HTTP_MAX_REDIRS) {
@@ -147,7 +145,6 @@ void http_xfer_finish(http_env_t *h, http_xfer_t *x, CURLcode code)
     probe_finish(a, o, "%s", detail);
 }
 
-
 /* ---- the attempt -------------------------------------------------------------------------- */
 
 /* CURLOPT_WRITEFUNCTION: counts the body, keeps a prefix for body_contains, and stops the
@@ -190,8 +187,7 @@ static int http_request_lists(http_xfer_t *x, char *err, size_t errlen)
     const config_probe_t *p = x->a->probe;
     char line[HTTP_LINE_MAX];
     struct curl_slist *l;
-    int pin = http_classify_resolve_entry(p->host, p->port, x->a->family, x->a->addr_str, line,
-                                          sizeof line);
+    int pin = http_classify_resolve_entry(p->host, p->port, x->a->family, x->a->addr_str, line, sizeof line);
 
     if (pin < 0) {
         snprintf(err, errlen, "host name too long");
@@ -202,8 +198,8 @@ static int http_request_lists(http_xfer_t *x, char *err, size_t errlen)
     for (size_t i = 0; i < p->n_headers; i++) {
         if (http_classify_header_line(&p->headers[i], line, sizeof line) != 0) {
             /* Named, never shown: the value may be a secret. */
-            snprintf(err, errlen, "header %.64s: line break or longer than %d bytes",
-                     p->headers[i].name, HTTP_LINE_MAX - 1);
+            snprintf(err, errlen, "header %.64s: line break or longer than %d bytes", p->headers[i].name,
+                     HTTP_LINE_MAX - 1);
             return -1;
         }
         if ((l = curl_slist_append(x->headers, line)) == NULL)
@@ -227,10 +223,10 @@ static CURLcode http_setup(http_xfer_t *x)
     long backstop = probe_remaining_ms(a) + HTTP_BACKSTOP_MS;
     CURLcode rc = CURLE_OK;
 
-#define HTTP_SET(opt, val)                                                                     \
-    do {                                                                                       \
-        if (rc == CURLE_OK)                                                                    \
-            rc = curl_easy_setopt(e, opt, val);                                                \
+#define HTTP_SET(opt, val) \
+    do { \
+        if (rc == CURLE_OK) \
+            rc = curl_easy_setopt(e, opt, val); \
     } while (0)
     HTTP_SET(CURLOPT_PRIVATE, x);
     HTTP_SET(CURLOPT_ERRORBUFFER, x->errbuf);
@@ -346,10 +342,10 @@ static void http_abort(probe_attempt_t *a)
     http_release(h, x);
 }
 
-static const char *const http_keys[] = {"url", "method", "headers", "status", "body_contains",
-                                        "follow_redirects", NULL};
-static const char *const https_keys[] = {"url", "method", "headers", "status", "body_contains",
-                                         "follow_redirects", "ca_file", NULL};
+static const char *const http_keys[] = {"url",           "method",           "headers", "status",
+                                        "body_contains", "follow_redirects", NULL};
+static const char *const https_keys[] = {"url",           "method",           "headers", "status",
+                                         "body_contains", "follow_redirects", "ca_file", NULL};
 
 /* Reports, list and logs show the URL without userinfo, query and fragment. */
 static void http_target(const config_probe_t *p, char *buf, size_t len)
@@ -358,12 +354,12 @@ static void http_target(const config_probe_t *p, char *buf, size_t len)
 }
 
 /* https shares http's code and its multi handle; only the name and the keys differ. */
-#define HTTP_OPS(kind_name, kind_keys)                                                          \
-    {                                                                                           \
-        .name = kind_name, .resolves = true, .env_kind = KIND_HTTP, .open = PROBE_TCP_OPEN,     \
-        .keys = kind_keys, .parse = config_probe_http, .target = http_target,                   \
-        .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup,                \
-        .start = http_start, .abort = http_abort,                                               \
+#define HTTP_OPS(kind_name, kind_keys) \
+    { \
+        .name = kind_name, .resolves = true, .env_kind = KIND_HTTP, .open = PROBE_TCP_OPEN, \
+        .keys = kind_keys, .parse = config_probe_http, .target = http_target, \
+        .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup, .start = http_start, \
+        .abort = http_abort, \
     }
 
 const probe_ops_t http_probe_ops = HTTP_OPS("http", http_keys);

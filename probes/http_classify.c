@@ -41,8 +41,8 @@ static void clean_line(const char *in, char *out, size_t len)
     out[n] = '\0';
 }
 
-int http_classify_resolve_entry(const char *host, int port, int family, const char *addr,
-                                char *buf, size_t len)
+int http_classify_resolve_entry(const char *host, int port, int family, const char *addr, char *buf,
+                                size_t len)
 {
     unsigned char bin[sizeof(struct in6_addr)];
     int w;
@@ -121,9 +121,9 @@ static bool origin_of(const char *url, char *scheme, char *host, char *port, siz
     CURLU *u = curl_url();
     char *sc = NULL, *ho = NULL, *po = NULL;
     bool ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_HOST, &ho, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_PORT, &po, CURLU_DEFAULT_PORT) == CURLUE_OK;
+        curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &ho, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &po, CURLU_DEFAULT_PORT) == CURLUE_OK;
     if (ok) {
         snprintf(scheme, len, "%s", sc);
         snprintf(host, len, "%s", ho);
@@ -146,8 +146,7 @@ bool http_classify_same_origin(const char *a, const char *b)
 }
 
 /* The transfer completed (or our own body cap stopped it): judge status, then body. */
-static outcome_t judge_answer(const config_probe_t *p, const http_facts_t *f, char *detail,
-                              size_t len)
+static outcome_t judge_answer(const config_probe_t *p, const http_facts_t *f, char *detail, size_t len)
 {
     char exp[64], want[52], size[48];
 
@@ -166,8 +165,8 @@ static outcome_t judge_answer(const config_probe_t *p, const http_facts_t *f, ch
         snprintf(size, sizeof size, "%llu bytes", f->body_bytes);
     if (!http_classify_body_ok(p, f->body, f->body_len)) {
         clean_line(p->body_contains, want, sizeof want);
-        snprintf(detail, len, "HTTP %ld, %s, body does not contain \"%s%s\"", f->http_code, size,
-                 want, strlen(p->body_contains) >= sizeof want ? "..." : "");
+        snprintf(detail, len, "HTTP %ld, %s, body does not contain \"%s%s\"", f->http_code, size, want,
+                 strlen(p->body_contains) >= sizeof want ? "..." : "");
         return OUTCOME_BODY_MISMATCH;
     }
     snprintf(detail, len, "HTTP %ld, %s", f->http_code, size);
@@ -181,7 +180,7 @@ static outcome_t judge_answer(const config_probe_t *p, const http_facts_t *f, ch
 static bool tls_broken_off(const http_facts_t *f, const char *msg)
 {
     static const char *const marks[] = {
-        "SSL_ERROR_SYSCALL", "reset by peer", "unexpected eof", "Broken pipe",
+        "SSL_ERROR_SYSCALL",    "reset by peer",          "unexpected eof",       "Broken pipe",
         "wrong version number", "packet length too long", "record layer failure",
     };
 
@@ -194,16 +193,14 @@ static bool tls_broken_off(const http_facts_t *f, const char *msg)
     return false;
 }
 
-outcome_t http_classify_done(const config_probe_t *p, const http_facts_t *f, char *detail,
-                             size_t len)
+outcome_t http_classify_done(const config_probe_t *p, const http_facts_t *f, char *detail, size_t len)
 {
     char msg[200];
     bool connected = f->connect_us > 0 || f->tcp_connected;
 
     clean_line(f->message, msg, sizeof msg);
     switch ((CURLcode)f->code) {
-    case CURLE_OK:
-        return judge_answer(p, f, detail, len);
+    case CURLE_OK: return judge_answer(p, f, detail, len);
     case CURLE_WRITE_ERROR:
         if (f->cap_hit)
             return judge_answer(p, f, detail, len);
@@ -244,9 +241,7 @@ outcome_t http_classify_done(const config_probe_t *p, const http_facts_t *f, cha
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_USE_SSL_FAILED:
-        snprintf(detail, len, "%s", msg);
-        return OUTCOME_TLS_ERROR;
+    case CURLE_USE_SSL_FAILED: snprintf(detail, len, "%s", msg); return OUTCOME_TLS_ERROR;
     case CURLE_UNSUPPORTED_PROTOCOL:
         /* A redirect to the other scheme (http <-> https) is not followed: the answer was
          * that redirect. Otherwise it is HTTP/0.9-style garbage, below. */
@@ -275,9 +270,7 @@ outcome_t http_classify_done(const config_probe_t *p, const http_facts_t *f, cha
         /* Only a redirect target can get here: the probe's own name comes pre-resolved. */
         snprintf(detail, len, "redirect: %s", msg);
         return OUTCOME_DNS_ERROR;
-    default:
-        snprintf(detail, len, "libcurl error %d: %s", f->code, msg);
-        return OUTCOME_ERROR;
+    default: snprintf(detail, len, "libcurl error %d: %s", f->code, msg); return OUTCOME_ERROR;
     }
 }
 
@@ -288,8 +281,7 @@ outcome_t http_classify_abort(const http_facts_t *f, long budget_ms, char *detai
         return OUTCOME_TIMEOUT;
     }
     if (f->https && f->appconnect_us <= 0)
-        snprintf(detail, len, "connected, TLS handshake did not complete within %ld ms",
-                 budget_ms);
+        snprintf(detail, len, "connected, TLS handshake did not complete within %ld ms", budget_ms);
     else if (f->http_code > 0)
         snprintf(detail, len, "connected, HTTP %ld, body not complete within %ld ms (%llu bytes)",
                  f->http_code, budget_ms, f->body_bytes);
@@ -298,8 +290,7 @@ outcome_t http_classify_abort(const http_facts_t *f, long budget_ms, char *detai
     return OUTCOME_APP_TIMEOUT;
 }
 
-void http_classify_timings(const http_facts_t *f, double *connect_ms, double *tls_ms,
-                           double *first_byte_ms)
+void http_classify_timings(const http_facts_t *f, double *connect_ms, double *tls_ms, double *first_byte_ms)
 {
     long long ready = f->connect_us;
 

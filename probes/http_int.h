@@ -24,8 +24,8 @@ typedef struct http_xfer http_xfer_t;
 typedef struct {
     CURLM *multi;
     loop_t *loop;
-    loop_timer_t timer;      /* libcurl's single timeout */
-    http_xfer_t **owner;     /* indexed by fd: the attempt whose socket it is (O(1) lookup) */
+    loop_timer_t timer;  /* libcurl's single timeout */
+    http_xfer_t **owner; /* indexed by fd: the attempt whose socket it is (O(1) lookup) */
     size_t n_owner;
 } http_env_t;
 
@@ -34,15 +34,15 @@ struct http_xfer {
     probe_attempt_t *a;
     http_env_t *h;
     CURL *easy;
-    int fd;                  /* our socket, -1 when none is open */
-    double sock_t0;          /* loop_mono_ms() when it was created */
+    int fd;         /* our socket, -1 when none is open */
+    double sock_t0; /* loop_mono_ms() when it was created */
     bool tcp_connected;
     double tcp_connect_ms;
-    int watch_errno;         /* loop_watch failed: the transfer stalled (reported by abort) */
+    int watch_errno; /* loop_watch failed: the transfer stalled (reported by abort) */
     struct curl_slist *headers;
     struct curl_slist *resolve;
     char errbuf[CURL_ERROR_SIZE];
-    char *body;              /* kept prefix, only when body_contains is set */
+    char *body; /* kept prefix, only when body_contains is set */
     size_t body_len, body_cap;
     unsigned long long body_bytes;
     bool keep_body;
@@ -50,7 +50,6 @@ struct http_xfer {
     int redirects;           /* same-origin redirects followed */
     char redirect_note[200]; /* why a redirect was not followed ("" when none) */
 };
-
 
 /* Frees an attempt's transfer state (the easy handle must be out of the multi handle). */
 void http_xfer_free(http_xfer_t *x);

@@ -93,14 +93,12 @@ static int http_on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
         loop_timer_stop(h->loop, &h->timer);
         return 0;
     }
-    return loop_timer_start(h->loop, &h->timer, (uint64_t)timeout_ms, http_on_timer, h) == 0 ? 0
-                                                                                             : -1;
+    return loop_timer_start(h->loop, &h->timer, (uint64_t)timeout_ms, http_on_timer, h) == 0 ? 0 : -1;
 }
 
 /* CURLOPT_OPENSOCKETFUNCTION: libcurl's own socket(), plus a note of which attempt owns the
  * descriptor, so that readiness events can tell when its TCP handshake completed. */
-curl_socket_t http_multi_open_socket(void *clientp, curlsocktype purpose,
-                                      struct curl_sockaddr *addr)
+curl_socket_t http_multi_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
     http_xfer_t *x = clientp;
     http_env_t *h = x->h;
@@ -212,4 +210,3 @@ void http_multi_env_cleanup(probe_env_t *env)
     free(h);
     env->kind_env[KIND_HTTP] = NULL;
 }
-

@@ -115,8 +115,9 @@ outcome_t pg_classify_connect_error(const char *msg, bool tcp_connected)
 {
     const char *m = pg_classify_last_attempt(msg);
     outcome_t o = OUTCOME_ERROR;
-    if (!tcp_connected && (pg_match(m, pg_connect_patterns, PG_N(pg_connect_patterns), &o) ||
-                           pg_match(m, pg_param_patterns, PG_N(pg_param_patterns), &o)))
+    if (!tcp_connected &&
+        (pg_match(m, pg_connect_patterns, PG_N(pg_connect_patterns), &o) ||
+         pg_match(m, pg_param_patterns, PG_N(pg_param_patterns), &o)))
         return o;
     if (pg_match(m, pg_early_patterns, PG_N(pg_early_patterns), &o))
         return o;
@@ -159,10 +160,7 @@ static void pg_copy_clean(const char *src, size_t n, char *out, size_t len)
         k--;
     if (k > 0 && ((unsigned char)out[k - 1] & 0x80)) {
         unsigned char lead = (unsigned char)out[k - 1];
-        size_t want = (lead & 0xE0) == 0xC0   ? 2
-                      : (lead & 0xF0) == 0xE0 ? 3
-                      : (lead & 0xF8) == 0xF0 ? 4
-                                              : 1;
+        size_t want = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 1;
         if (o - (k - 1) < want)
             o = k - 1;
     }
@@ -198,8 +196,8 @@ void pg_classify_ok_detail(const char *server_version, long rows, char *out, siz
     snprintf(out, len, "PostgreSQL %s: query ok, %ld row%s", v, rows, rows == 1 ? "" : "s");
 }
 
-void pg_classify_query_error(const char *sqlstate, const char *primary, const char *fallback,
-                             char *out, size_t len)
+void pg_classify_query_error(const char *sqlstate, const char *primary, const char *fallback, char *out,
+                             size_t len)
 {
     if (len == 0)
         return;
@@ -246,9 +244,8 @@ static void pg_kw(const char **kw, const char **val, size_t *n, const char *k, c
     (*n)++;
 }
 
-void pg_classify_params(const config_probe_t *p, const char *ca_file, const char *addr,
-                        const char *password, char *port, size_t portlen, const char **kw,
-                        const char **val)
+void pg_classify_params(const config_probe_t *p, const char *ca_file, const char *addr, const char *password,
+                        char *port, size_t portlen, const char **kw, const char **val)
 {
     snprintf(port, portlen, "%d", p->port > 0 ? p->port : 5432);
     const char *sslmode = p->sslmode ? p->sslmode : "prefer";
@@ -286,7 +283,7 @@ void pg_classify_params(const config_probe_t *p, const char *ca_file, const char
 bool pg_classify_sends_password(const config_probe_t *p)
 {
     return p && p->kind == KIND_POSTGRES && p->expect == EXPECT_ALLOW &&
-           (p->password_env || p->password_file);
+        (p->password_env || p->password_file);
 }
 
 bool pg_classify_unverified(const config_probe_t *p)
@@ -294,8 +291,7 @@ bool pg_classify_unverified(const config_probe_t *p)
     return pg_classify_sends_password(p) && (!p->sslmode || strcmp(p->sslmode, "verify-full") != 0);
 }
 
-size_t pg_classify_unverified_list(const config_probe_t *const *probes, size_t n, char *buf,
-                                   size_t len)
+size_t pg_classify_unverified_list(const config_probe_t *const *probes, size_t n, char *buf, size_t len)
 {
     size_t count = 0, used = 0;
     if (len > 0)

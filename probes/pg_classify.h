@@ -33,8 +33,8 @@ void pg_classify_ok_detail(const char *server_version, long rows, char *out, siz
 
 /* The detail of a failed query: "SQLSTATE: primary message", or fallback (libpq's own
  * message) when the server sent no fields. */
-void pg_classify_query_error(const char *sqlstate, const char *primary, const char *fallback,
-                             char *out, size_t len);
+void pg_classify_query_error(const char *sqlstate, const char *primary, const char *fallback, char *out,
+                             size_t len);
 
 /* Replaces every occurrence of secret in buf (NUL-terminated, capacity len) by "***", so
  * no detail can carry the password even if a library ever echoed it. */
@@ -51,9 +51,8 @@ void pg_classify_redact(char *buf, size_t len, const char *secret);
  * passfile, sslcert, sslkey, sslrootcert and sslcrl name PG_NO_FILE unless the config names
  * a CA; verify-* use sslrootcert, else ca_file (the probe's or the defaults'). password NULL:
  * none is sent. The session is read-only (default_transaction_read_only=on in options). */
-void pg_classify_params(const config_probe_t *p, const char *ca_file, const char *addr,
-                        const char *password, char *port, size_t portlen, const char **kw,
-                        const char **val);
+void pg_classify_params(const config_probe_t *p, const char *ca_file, const char *addr, const char *password,
+                        char *port, size_t portlen, const char **kw, const char **val);
 
 /* Whether probe p sends a password: an allow postgres probe with password_env or
  * password_file. A deny probe never does: any established connection already fails it. */
@@ -66,7 +65,6 @@ bool pg_classify_unverified(const config_probe_t *p);
 
 /* Writes the names of the probes among probes[0..n) that pg_classify_unverified picks,
  * comma-separated ("a, b"), into buf (cut with "..." when it does not fit); returns how many. */
-size_t pg_classify_unverified_list(const config_probe_t *const *probes, size_t n, char *buf,
-                                   size_t len);
+size_t pg_classify_unverified_list(const config_probe_t *const *probes, size_t n, char *buf, size_t len);
 
 #endif

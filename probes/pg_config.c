@@ -6,11 +6,19 @@
 #include "config_json.h"
 #include "postgres.h"
 
-const char *const pg_config_keys[] = {"host", "port", "user", "dbname", "password_env",
-                                      "password_file", "sslmode", "sslrootcert", "channel_binding",
-                                      "query", NULL};
-static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", "verify-ca",
-                                       "verify-full", NULL};
+const char *const pg_config_keys[] = {"host",
+                                      "port",
+                                      "user",
+                                      "dbname",
+                                      "password_env",
+                                      "password_file",
+                                      "sslmode",
+                                      "sslrootcert",
+                                      "channel_binding",
+                                      "query",
+                                      NULL};
+static const char *const sslmodes[] = {"disable",   "allow",       "prefer", "require",
+                                       "verify-ca", "verify-full", NULL};
 static const char *const tls_sslmodes[] = {"require", "verify-ca", "verify-full", NULL};
 static const char *const channel_bindings[] = {"prefer", "require", NULL};
 
@@ -23,8 +31,7 @@ int pg_config_parse(struct config_ctx *cx, const cJSON *o, const char *path, con
     if (config_probe_host(cx, v, fp, p) != 0)
         return -1;
     p->port = 5432;
-    if ((v = config_json_field(o, path, "port", fp)) &&
-        config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
+    if ((v = config_json_field(o, path, "port", fp)) && config_json_int(cx, v, fp, 1, 65535, &p->port) != 0)
         return -1;
     if (!(v = config_json_field(o, path, "user", fp)))
         return config_json_fail(cx, fp, "required for kind postgres");
@@ -42,7 +49,8 @@ int pg_config_parse(struct config_ctx *cx, const cJSON *o, const char *path, con
     }
     if ((v = config_json_field(o, path, "password_file", fp))) {
         if (p->password_env)
-            return config_json_fail(cx, fp, "password_env and password_file exclude each "
+            return config_json_fail(cx, fp,
+                                    "password_env and password_file exclude each "
                                     "other: keep one");
         if (config_json_str(cx, v, fp, 4096, &p->password_file) != 0)
             return -1;
@@ -51,7 +59,8 @@ int pg_config_parse(struct config_ctx *cx, const cJSON *o, const char *path, con
         if (config_json_str(cx, v, fp, 16, &p->sslmode) != 0)
             return -1;
         if (!config_json_in_list(p->sslmode, sslmodes))
-            return config_json_fail(cx, fp, "must be one of disable, allow, prefer, require, "
+            return config_json_fail(cx, fp,
+                                    "must be one of disable, allow, prefer, require, "
                                     "verify-ca, verify-full");
     }
     if ((v = config_json_field(o, path, "sslrootcert", fp)) &&
@@ -74,7 +83,8 @@ int pg_config_parse(struct config_ctx *cx, const cJSON *o, const char *path, con
     if (p->channel_binding && strcmp(p->channel_binding, "require") == 0 &&
         !config_json_in_list(p->sslmode, tls_sslmodes)) {
         (void)config_json_field(o, path, "channel_binding", fp);
-        return config_json_fail(cx, fp, "require needs TLS: sslmode require, verify-ca or "
+        return config_json_fail(cx, fp,
+                                "require needs TLS: sslmode require, verify-ca or "
                                 "verify-full");
     }
     if (config_json_default_str(cx, &p->channel_binding, "prefer") != 0)

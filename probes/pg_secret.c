@@ -144,7 +144,8 @@ int pg_secret_begin(const config_probe_t *const *probes, size_t n, char *err, si
             return -1;
         }
         /* Said once at the start, not only in each run's report. */
-        const char *v = pg_classify_sends_password(p) && p->password_env ? pg_secret_env(p->password_env) : "-";
+        const char *v = pg_classify_sends_password(p) && p->password_env ? pg_secret_env(p->password_env)
+                                                                         : "-";
         if (!v || !*v)
             log_error("warning: probe %s: password_env %s is %s: the probe will fail until the "
                       "container's environment provides it",

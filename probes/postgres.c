@@ -27,11 +27,11 @@ typedef struct {
     PGconn *conn;
     int fd; /* the socket we watch; -1: none */
     pg_phase_t phase;
-    bool tcp_connected; /* sticky: a later reconnect (sslmode=prefer fallback) does not undo it */
-    bool in_ssl;        /* the last status seen was CONNECTION_SSL_STARTUP */
+    bool tcp_connected;      /* sticky: a later reconnect (sslmode=prefer fallback) does not undo it */
+    bool in_ssl;             /* the last status seen was CONNECTION_SSL_STARTUP */
     bool ssl_answer_checked; /* the one-byte answer to our SSLRequest was looked at */
-    bool flushing;      /* the query is not fully sent yet */
-    long rows;          /* counted, never kept: what a query returns stays out of reports */
+    bool flushing;           /* the query is not fully sent yet */
+    long rows;               /* counted, never kept: what a query returns stays out of reports */
     double t_start, t_tcp, t_query;
 } pg_state_t;
 
@@ -62,8 +62,7 @@ int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err,
             goto done;
         }
         if (n >= len) {
-            snprintf(err, errlen, "password_env %s is longer than %zu bytes", p->password_env,
-                     len - 1);
+            snprintf(err, errlen, "password_env %s is longer than %zu bytes", p->password_env, len - 1);
             goto done;
         }
         memcpy(buf, v, n + 1);
@@ -78,15 +77,15 @@ int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err,
      * not stdio, and every copy it makes is wiped. Only the first line is the password. */
     char *text = NULL, ferr[512];
     size_t got = 0;
-    if (fileio_read_capped(p->password_file, PG_PASSWORD_FILE_MAX, &text, &got, ferr,
-                           sizeof(ferr)) != ZT_OK) {
+    if (fileio_read_capped(p->password_file, PG_PASSWORD_FILE_MAX, &text, &got, ferr, sizeof(ferr)) !=
+        ZT_OK) {
         snprintf(err, errlen, "password_file %s", ferr);
         goto done;
     }
     size_t line = strcspn(text, "\n");
     if (line >= len) {
-        snprintf(err, errlen, "password_file %s: first line longer than %zu bytes",
-                 p->password_file, len - 1);
+        snprintf(err, errlen, "password_file %s: first line longer than %zu bytes", p->password_file,
+                 len - 1);
     } else {
         memcpy(buf, text, line);
         buf[line] = '\0';
@@ -181,8 +180,7 @@ static void pg_note_phase(probe_attempt_t *a)
     pg_state_t *st = a->priv;
     ConnStatusType s = PQstatus(st->conn);
     double now = loop_mono_ms();
-    if (!st->tcp_connected && s != CONNECTION_STARTED && s != CONNECTION_NEEDED &&
-        s != CONNECTION_BAD) {
+    if (!st->tcp_connected && s != CONNECTION_STARTED && s != CONNECTION_NEEDED && s != CONNECTION_BAD) {
         st->tcp_connected = true;
         st->t_tcp = now;
         a->connect_ms = now - st->t_start;
@@ -248,8 +246,7 @@ static void pg_step_query(probe_attempt_t *a, unsigned events)
                 pg_classify_query_error(state, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY),
                                         PQresultErrorMessage(res), d, sizeof(d));
             } else {
-                snprintf(d, sizeof(d), "query returned %s, not rows or a command status",
-                         PQresStatus(rs));
+                snprintf(d, sizeof(d), "query returned %s, not rows or a command status", PQresStatus(rs));
             }
             PQclear(res);
             pg_end(a, o, d);
@@ -296,18 +293,10 @@ static void pg_step_connect(probe_attempt_t *a)
     pg_note_phase(a);
     unsigned ev;
     switch (r) {
-    case PGRES_POLLING_OK:
-        pg_start_query(a);
-        return;
-    case PGRES_POLLING_READING:
-        ev = LOOP_READ;
-        break;
-    case PGRES_POLLING_WRITING:
-        ev = LOOP_WRITE;
-        break;
-    default:
-        pg_fail_conn(a);
-        return;
+    case PGRES_POLLING_OK: pg_start_query(a); return;
+    case PGRES_POLLING_READING: ev = LOOP_READ; break;
+    case PGRES_POLLING_WRITING: ev = LOOP_WRITE; break;
+    default: pg_fail_conn(a); return;
     }
     if (pg_rewatch(a, ev) < 0)
         pg_fail_errno(a, "epoll", errno);
@@ -402,17 +391,12 @@ static const char *pg_waiting_for(const pg_state_t *st)
     if (st->phase == PG_QUERYING)
         return "the query result";
     switch (PQstatus(st->conn)) {
-    case CONNECTION_MADE:
-        return "the startup exchange";
-    case CONNECTION_SSL_STARTUP:
-        return "SSL negotiation";
-    case CONNECTION_AWAITING_RESPONSE:
-        return "authentication";
+    case CONNECTION_MADE: return "the startup exchange";
+    case CONNECTION_SSL_STARTUP: return "SSL negotiation";
+    case CONNECTION_AWAITING_RESPONSE: return "authentication";
     case CONNECTION_STARTED:
-    case CONNECTION_NEEDED:
-        return "a reconnect";
-    default:
-        return "session setup";
+    case CONNECTION_NEEDED: return "a reconnect";
+    default: return "session setup";
     }
 }
 
@@ -427,15 +411,14 @@ static void pg_probe_abort(probe_attempt_t *a)
     if (st->tcp_connected || st->phase == PG_QUERYING) {
         a->outcome = OUTCOME_APP_TIMEOUT;
         snprintf(a->detail, sizeof(a->detail),
-                 "TCP connected, but no answer from PostgreSQL within %d ms (waiting for %s)",
-                 a->timeout_ms, pg_waiting_for(st));
+                 "TCP connected, but no answer from PostgreSQL within %d ms (waiting for %s)", a->timeout_ms,
+                 pg_waiting_for(st));
     } else {
         a->outcome = OUTCOME_TIMEOUT;
         snprintf(a->detail, sizeof(a->detail), "no answer to TCP SYN within %d ms", a->timeout_ms);
     }
     pg_close(a);
 }
-
 
 const probe_ops_t pg_probe_ops = {
     .name = "postgres",

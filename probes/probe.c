@@ -18,12 +18,8 @@ extern const probe_ops_t udp_probe_ops;
 
 /* The kind table: adding a kind is its file, its KIND_ value and one row here. */
 const probe_ops_t *const probe_kinds[KIND_COUNT] = {
-    [KIND_TCP] = &tcp_probe_ops,
-    [KIND_HTTP] = &http_probe_ops,
-    [KIND_HTTPS] = &https_probe_ops,
-    [KIND_POSTGRES] = &pg_probe_ops,
-    [KIND_DNS] = &dns_probe_ops,
-    [KIND_UDP] = &udp_probe_ops,
+    [KIND_TCP] = &tcp_probe_ops,     [KIND_HTTP] = &http_probe_ops, [KIND_HTTPS] = &https_probe_ops,
+    [KIND_POSTGRES] = &pg_probe_ops, [KIND_DNS] = &dns_probe_ops,   [KIND_UDP] = &udp_probe_ops,
 };
 
 const probe_ops_t *probe_ops_for(probe_kind_t kind)
@@ -140,7 +136,10 @@ void probe_finish(probe_attempt_t *a, outcome_t o, const char *fmt, ...)
         a->done(a);
 }
 
-double probe_elapsed_ms(const probe_attempt_t *a) { return loop_mono_ms() - a->t0_ms; }
+double probe_elapsed_ms(const probe_attempt_t *a)
+{
+    return loop_mono_ms() - a->t0_ms;
+}
 
 long probe_remaining_ms(const probe_attempt_t *a)
 {
@@ -151,19 +150,14 @@ long probe_remaining_ms(const probe_attempt_t *a)
 outcome_t probe_outcome_from_errno(int err)
 {
     switch (err) {
-    case ECONNREFUSED:
-        return OUTCOME_REFUSED;
+    case ECONNREFUSED: return OUTCOME_REFUSED;
     case EHOSTUNREACH:
     case ENETUNREACH:
     case EACCES:
-    case EPERM:
-        return OUTCOME_UNREACHABLE;
-    case ETIMEDOUT:
-        return OUTCOME_TIMEOUT;
+    case EPERM: return OUTCOME_UNREACHABLE;
+    case ETIMEDOUT: return OUTCOME_TIMEOUT;
     case ECONNRESET:
-    case EPIPE:
-        return OUTCOME_PROTOCOL_ERROR;
-    default:
-        return OUTCOME_ERROR;
+    case EPIPE: return OUTCOME_PROTOCOL_ERROR;
+    default: return OUTCOME_ERROR;
     }
 }

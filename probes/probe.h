@@ -28,14 +28,14 @@ struct hint_parts;
 struct probe_env {
     loop_t *loop;
     const config_t *cfg;
-    int verbose;                 /* -v: kinds may log progress (never secrets) */
+    int verbose; /* -v: kinds may log progress (never secrets) */
     /* Per-kind shared state (a curl multi handle, ...), indexed by the ops' env_kind and
      * owned by that kind's env_init/env_cleanup. */
     void *kind_env[KIND_COUNT];
     /* The resolver for server (NULL: the run's default resolver, dns.servers or
      * resolv.conf). NULL with err when it cannot be created. */
     struct resolver *(*resolver_for)(probe_env_t *env, const char *server, char *err, size_t errlen);
-    void *runner;                /* owned by the runner */
+    void *runner; /* owned by the runner */
 };
 
 /* One attempt at one address. Lifetime rule:
@@ -51,25 +51,25 @@ struct probe_attempt {
     /* Inputs, set by the runner before start(). */
     probe_env_t *env;
     const config_probe_t *probe;
-    int timeout_ms;              /* this attempt's whole budget (DNS included) */
-    double t0_ms;                /* loop_mono_ms() when the attempt began (before DNS) */
-    int family;                  /* AF_INET / AF_INET6 of addr (not for kinds that don't resolve) */
-    struct sockaddr_storage addr;/* resolved address, port set */
+    int timeout_ms;               /* this attempt's whole budget (DNS included) */
+    double t0_ms;                 /* loop_mono_ms() when the attempt began (before DNS) */
+    int family;                   /* AF_INET / AF_INET6 of addr (not for kinds that don't resolve) */
+    struct sockaddr_storage addr; /* resolved address, port set */
     socklen_t addrlen;
     char addr_str[RESULT_ADDR_LEN];
 
     /* Outputs. */
     outcome_t outcome;
     char detail[RESULT_DETAIL_LEN];
-    unsigned facts;              /* RESULT_FACT_* the hint may use */
-    double dns_ms;               /* set by the runner (or by a kind that resolves itself) */
+    unsigned facts;                           /* RESULT_FACT_* the hint may use */
+    double dns_ms;                            /* set by the runner (or by a kind that resolves itself) */
     double connect_ms, tls_ms, first_byte_ms; /* negative: not reached */
-    double duration_ms;          /* set by the runner when the attempt ends */
+    double duration_ms;                       /* set by the runner when the attempt ends */
     /* What the name resolved to (the report's addresses; dns kind: its answers). */
     char answers[RESULT_MAX_ADDRS][RESULT_ADDR_LEN];
     size_t n_answers;
 
-    void *priv;                  /* the kind's own state */
+    void *priv;                       /* the kind's own state */
     void (*done)(probe_attempt_t *a); /* the runner's completion callback */
     void *runner_ud;
     bool finished;
@@ -85,26 +85,26 @@ typedef int (*probe_parse_fn)(struct config_ctx *cx, const struct cJSON *obj, co
 typedef bool (*probe_hint_fn)(const result_t *r, const struct hint_parts *parts, char *buf, size_t len);
 
 typedef struct probe_ops {
-    const char *name;            /* the config's "kind" */
+    const char *name; /* the config's "kind" */
     /* The runner resolves host (family, resolved_within) and hands start() an address.
      * false: the kind looks up names itself (dns). */
     bool resolves;
     /* The kind's transport is DNS itself: no answer means DNS egress is blocked (hints, the
      * dns_blocked diagnosis), and its deny probes say nothing about policy enforcement. */
     bool queries_dns;
-    probe_kind_t env_kind;       /* the env slot it shares (https uses http's) */
+    probe_kind_t env_kind; /* the env slot it shares (https uses http's) */
     /* Deny judgement: outcomes that prove the path open (a deny fails on them), outcomes that
      * count as denied besides deny_outcomes, and whether deny_outcomes may list an open
      * outcome other than ok (a DNS firewall answering NXDOMAIN). */
     outcome_mask_t open;
     outcome_mask_t closed;
     bool open_listable;
-    const char *const *keys;     /* the kind's own config keys (NULL-terminated) */
+    const char *const *keys; /* the kind's own config keys (NULL-terminated) */
     probe_parse_fn parse;
     void (*clear)(config_probe_t *p); /* optional: frees what parse put in p->kind_data */
     /* The report's target text ("host:port", the url, "name A @server"). */
     void (*target)(const config_probe_t *p, char *buf, size_t len);
-    probe_hint_fn hint;          /* optional */
+    probe_hint_fn hint; /* optional */
     /* Optional: per-run state in env->kind_env[env_kind]. Returns 0, or -1 with err. */
     int (*env_init)(probe_env_t *env, char *err, size_t errlen);
     void (*env_cleanup)(probe_env_t *env);
@@ -116,11 +116,11 @@ typedef struct probe_ops {
 } probe_ops_t;
 
 /* The outcomes that prove a TCP connection was established. */
-#define PROBE_TCP_OPEN                                                                          \
-    (OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_APP_TIMEOUT) |                               \
-     OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR) | OUTCOME_BIT(OUTCOME_TLS_ERROR) |                     \
-     OUTCOME_BIT(OUTCOME_HTTP_STATUS) | OUTCOME_BIT(OUTCOME_BODY_MISMATCH) |                    \
-     OUTCOME_BIT(OUTCOME_AUTH_FAILED) | OUTCOME_BIT(OUTCOME_QUERY_FAILED))
+#define PROBE_TCP_OPEN \
+    (OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_APP_TIMEOUT) | OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR) | \
+     OUTCOME_BIT(OUTCOME_TLS_ERROR) | OUTCOME_BIT(OUTCOME_HTTP_STATUS) | \
+     OUTCOME_BIT(OUTCOME_BODY_MISMATCH) | OUTCOME_BIT(OUTCOME_AUTH_FAILED) | \
+     OUTCOME_BIT(OUTCOME_QUERY_FAILED))
 
 /* The kind table, indexed by probe_kind_t (probe.c). */
 extern const probe_ops_t *const probe_kinds[KIND_COUNT];

@@ -24,7 +24,7 @@
 typedef struct {
     unsigned char *send;
     size_t send_len;
-    unsigned char *expect;       /* NULL: "any" */
+    unsigned char *expect; /* NULL: "any" */
     size_t expect_len;
 } udp_cfg_t;
 
@@ -50,8 +50,9 @@ long udp_unescape(const char *s, unsigned char *out, size_t cap, char *err, size
                 for (int k = 2; k <= 3; k++) {
                     char h = s[i + (size_t)k];
                     unsigned d = h >= '0' && h <= '9' ? (unsigned)(h - '0')
-                                 : h >= 'a' && h <= 'f' ? (unsigned)(h - 'a' + 10)
-                                 : h >= 'A' && h <= 'F' ? (unsigned)(h - 'A' + 10) : 16u;
+                        : h >= 'a' && h <= 'f'        ? (unsigned)(h - 'a' + 10)
+                        : h >= 'A' && h <= 'F'        ? (unsigned)(h - 'A' + 10)
+                                                      : 16u;
                     if (d > 15) {
                         snprintf(err, errlen, "bad escape at byte %zu: \\x needs two hex digits", i);
                         return -1;
@@ -113,8 +114,8 @@ static int udp_read_errqueue(probe_attempt_t *a, int fd, outcome_t *o)
 {
     char ctrl[512];
     struct sockaddr_storage from;
-    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_control = ctrl,
-                         .msg_controllen = sizeof(ctrl)};
+    struct msghdr msg = {
+        .msg_name = &from, .msg_namelen = sizeof(from), .msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
     if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
         return -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -132,7 +133,8 @@ static int udp_read_errqueue(probe_attempt_t *a, int fd, outcome_t *o)
         if (off->sa_family == AF_INET)
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)off)->sin_addr, who, sizeof(who));
         else if (off->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)off)->sin6_addr, who, sizeof(who));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)off)->sin6_addr, who,
+                      sizeof(who));
         snprintf(a->detail, sizeof(a->detail), "ICMP%s type %u code %u from %s (%s)",
                  ee.ee_origin == SO_EE_ORIGIN_ICMP6 ? "v6" : "", ee.ee_type, ee.ee_code, who,
                  out == OUTCOME_REFUSED ? "port unreachable" : "unreachable");
@@ -299,8 +301,7 @@ static bool udp_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t
              "payload and expect_reply against what the service answers.",
              p->endpoint);
         return true;
-    default:
-        return false;
+    default: return false;
     }
 }
 

@@ -11,7 +11,7 @@ LAB="postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl c
 python3 python3-yaml curl procps psmisc"
 TEST="libcmocka-dev valgrind jq prometheus libxml2-utils clang libclang-rt-14-dev time binutils
 podman debootstrap strace
-python3-jsonschema chromium prometheus-pushgateway"
+python3-jsonschema chromium prometheus-pushgateway clang-format"
 case "${1:-test}" in
 build) PKGS=$BUILD ;;
 lab) PKGS="$BUILD $LAB" ;;

@@ -152,8 +152,10 @@ int main(int argc, char **argv)
     struct in_addr addr;
     if (!bind_addr || !port_file || n_ls < 1 || n_ls > MAX_LISTENERS || max_s <= 0 ||
         inet_pton(AF_INET, bind_addr, &addr) != 1) {
-        fprintf(stderr, "usage: httpd --bind IPV4 --port-file FILE [--listeners 1..%d] "
-                        "[--max-seconds S]\n", MAX_LISTENERS);
+        fprintf(stderr,
+                "usage: httpd --bind IPV4 --port-file FILE [--listeners 1..%d] "
+                "[--max-seconds S]\n",
+                MAX_LISTENERS);
         return 2;
     }
     struct rlimit rl;

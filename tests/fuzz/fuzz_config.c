@@ -25,8 +25,7 @@ static void fuzz_config_walk(const config_t *cfg)
             const config_probe_t *p = &role->probes[j];
             int t = config_probe_timeout_ms(cfg, p);
             int a = config_probe_attempts(cfg, p);
-            if (t < CONFIG_TIMEOUT_MIN_MS || t > CONFIG_TIMEOUT_MAX_MS || a < 1 ||
-                a > CONFIG_ATTEMPTS_MAX)
+            if (t < CONFIG_TIMEOUT_MIN_MS || t > CONFIG_TIMEOUT_MAX_MS || a < 1 || a > CONFIG_ATTEMPTS_MAX)
                 abort(); /* the validator promised these ranges */
             (void)config_probe_deny_outcomes(cfg, p);
             (void)config_probe_ca_file(cfg, p);

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 netpol_endpoint_pod(m, i, &s);
                 netpol_endpoint_pod(m, j, &d);
                 netpol_query(m, &s, &d, ports[k], k ? K8S_TCP : K8S_UDP, &a);
-                if (a.verdict == NETPOL_ALLOW && (a.egress.verdict != NETPOL_ALLOW || a.ingress.verdict != NETPOL_ALLOW))
+                if (a.verdict == NETPOL_ALLOW &&
+                    (a.egress.verdict != NETPOL_ALLOW || a.ingress.verdict != NETPOL_ALLOW))
                     abort(); /* allowed only when both sides allow */
                 if (a.egress.n_by > NETPOL_BY_MAX || a.ingress.n_by > NETPOL_BY_MAX)
                     abort();

@@ -42,7 +42,8 @@ static void fuzz_report_render(const report_t *r)
                 same = memcmp(&x->addr_results[k].address, &y->addr_results[k].address,
                               sizeof(x->addr_results[k].address)) == 0;
             if (!same || r->n_results != again.n_results) {
-                fprintf(stderr, "fuzz_report: result %zu's addresses changed in a render/parse round trip\n", i);
+                fprintf(stderr, "fuzz_report: result %zu's addresses changed in a render/parse round trip\n",
+                        i);
                 abort();
             }
         }

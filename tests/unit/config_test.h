@@ -54,8 +54,8 @@ __attribute__((unused)) static config_t *parse_ok(const char *json)
 
 /* A role "backend" with two valid probes; the probe under test is probes[2]. */
 #define HEAD "{'version':1,'roles':{'backend':{'selector':{'app':'backend'},'probes':["
-#define OK2                                                                                    \
-    "{'name':'a','kind':'tcp','host':'h','port':1,'expect':'allow'},"                         \
+#define OK2 \
+    "{'name':'a','kind':'tcp','host':'h','port':1,'expect':'allow'}," \
     "{'name':'b','kind':'tcp','host':'h','port':2,'expect':'allow'},"
 #define TAIL "]}}}"
 #define P "roles.backend.probes[2]."

@@ -17,8 +17,7 @@
 
 #define FIX "tests/unit/fixtures/config/"
 
-__attribute__((unused))
-static char *slurp(const char *path, size_t *len)
+__attribute__((unused)) static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -32,8 +31,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Parses text in the given syntax and checks the exact error (want NULL: must parse). */
-__attribute__((unused))
-static void check(const char *text, config_format_t fmt, const char *want)
+__attribute__((unused)) static void check(const char *text, config_format_t fmt, const char *want)
 {
     config_t *cfg = NULL;
     char err[512] = "";

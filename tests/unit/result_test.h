@@ -8,9 +8,8 @@
 
 #include "result.h"
 
-__attribute__((unused))
-static result_t mk(const char *name, probe_kind_t k, expect_t e, const char *target,
-                   outcome_t o, verdict_t v)
+__attribute__((unused)) static result_t mk(const char *name, probe_kind_t k, expect_t e, const char *target,
+                                           outcome_t o, verdict_t v)
 {
     result_t r;
     memset(&r, 0, sizeof(r));
@@ -24,8 +23,7 @@ static result_t mk(const char *name, probe_kind_t k, expect_t e, const char *tar
     return r;
 }
 
-__attribute__((unused))
-static const char *target_for(probe_kind_t k)
+__attribute__((unused)) static const char *target_for(probe_kind_t k)
 {
     switch (k) {
     case KIND_HTTP: return "http://backend-service:3000/health";

@@ -44,8 +44,8 @@ static inline void sample_init(sample_t *s, const char *role, const char *pod, c
 }
 
 /* Appends a result: one attempt, no phase timed (null), never converged. */
-static inline result_t *sample_add(sample_t *s, const char *name, probe_kind_t kind, expect_t e,
-                                   verdict_t v, outcome_t o)
+static inline result_t *sample_add(sample_t *s, const char *name, probe_kind_t kind, expect_t e, verdict_t v,
+                                   outcome_t o)
 {
     if (s->r.n_results >= SAMPLE_MAX)
         abort(); /* a test that needs more raises SAMPLE_MAX */

@@ -131,9 +131,21 @@ static void test_garbage(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", "abc", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8x", "10.0.0.0/-1",
-        "10.0.0.0/+8", " 10.0.0.0/8", "10.0.0/8", "10.0.0.0/8/8", "10.0.0.256/32",
-        "10.0.0.0/0008", "2001:db8::/", "/8",
+        "",
+        "abc",
+        "10.0.0.0/",
+        "10.0.0.0/33",
+        "::/129",
+        "10.0.0.0/8x",
+        "10.0.0.0/-1",
+        "10.0.0.0/+8",
+        " 10.0.0.0/8",
+        "10.0.0/8",
+        "10.0.0.0/8/8",
+        "10.0.0.256/32",
+        "10.0.0.0/0008",
+        "2001:db8::/",
+        "/8",
         "0000000000000000000000000000000000000000000000000000000000000000000000/8",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -181,11 +193,11 @@ static void test_format_truncates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_v4),       cmocka_unit_test(test_parse_v6),
-        cmocka_unit_test(test_bare_address),   cmocka_unit_test(test_contains_v4),
-        cmocka_unit_test(test_contains_v6),    cmocka_unit_test(test_edge_prefixes),
-        cmocka_unit_test(test_host_bits),      cmocka_unit_test(test_garbage),
-        cmocka_unit_test(test_list),           cmocka_unit_test(test_format_truncates),
+        cmocka_unit_test(test_parse_v4),     cmocka_unit_test(test_parse_v6),
+        cmocka_unit_test(test_bare_address), cmocka_unit_test(test_contains_v4),
+        cmocka_unit_test(test_contains_v6),  cmocka_unit_test(test_edge_prefixes),
+        cmocka_unit_test(test_host_bits),    cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_list),         cmocka_unit_test(test_format_truncates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,8 +91,9 @@ static void test_unknown_keys(void **state)
     top_err("'dns':{'server':['10.96.0.10']},", "dns.server: unknown key");
     expect_err("{'version':1,'roles':{'r':{'selectors':{},'probes':[{" TCP "}]}}}",
                "roles.r.selectors: unknown key");
-    expect_err("{'version':1,'roles':{'r':{'namespace':'Gov_Tech','probes':[{" TCP "}]}}}",
-               "roles.r.namespace: must be a namespace name (1..63 of a-z, 0-9, '-', starting and ending with a letter or digit)");
+    expect_err(
+        "{'version':1,'roles':{'r':{'namespace':'Gov_Tech','probes':[{" TCP "}]}}}",
+        "roles.r.namespace: must be a namespace name (1..63 of a-z, 0-9, '-', starting and ending with a letter or digit)");
     expect_err("{'version':1,'roles':{'r':{'namespace':7,'probes':[{" TCP "}]}}}",
                "roles.r.namespace: must be a string");
     probe_err("'name':'x','kinds':'tcp'", P "kinds: unknown key");
@@ -124,8 +125,7 @@ static void test_wrong_types(void **state)
               P "port: must be an integer 1..65535");
     probe_err("'name':'t','kind':'tcp','host':'h','port':80.5,'expect':'deny'",
               P "port: must be an integer 1..65535");
-    probe_err("'name':'t','kind':'tcp','host':7,'port':80,'expect':'deny'",
-              P "host: must be a string");
+    probe_err("'name':'t','kind':'tcp','host':7,'port':80,'expect':'deny'", P "host: must be a string");
     probe_err(HTTP ",'status':'200'", P "status: must be a list of status codes or \"any\"");
     probe_err(HTTP ",'headers':[]", P "headers: must be an object of name: value");
     probe_err(HTTP ",'follow_redirects':1", P "follow_redirects: must be true or false");
@@ -135,10 +135,8 @@ static void test_wrong_types(void **state)
 static void test_out_of_range(void **state)
 {
     (void)state;
-    probe_err("'name':'t','kind':'tcp','host':'h','port':0,'expect':'deny'",
-              P "port: must be 1..65535");
-    probe_err("'name':'t','kind':'tcp','host':'h','port':65536,'expect':'deny'",
-              P "port: must be 1..65535");
+    probe_err("'name':'t','kind':'tcp','host':'h','port':0,'expect':'deny'", P "port: must be 1..65535");
+    probe_err("'name':'t','kind':'tcp','host':'h','port':65536,'expect':'deny'", P "port: must be 1..65535");
     top_err("'defaults':{'timeout_ms':0},", "defaults.timeout_ms: must be 1..300000");
     top_err("'defaults':{'timeout_ms':300001},", "defaults.timeout_ms: must be 1..300000");
     top_err("'defaults':{'attempts':11},", "defaults.attempts: must be 1..10");
@@ -162,8 +160,7 @@ static void test_status_codes(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    probe_err("'name':'bad name','kind':'tcp'",
-              P "name: must be 1..63 letters, digits, '-', '_' or '.'");
+    probe_err("'name':'bad name','kind':'tcp'", P "name: must be 1..63 letters, digits, '-', '_' or '.'");
     probe_err("'name':'','kind':'tcp'", P "name: must not be empty");
     probe_err("'name':'a123456789a123456789a123456789a123456789a123456789a123456789abcd'",
               P "name: longer than 63 bytes");
@@ -213,8 +210,8 @@ static void test_literal_password(void **state)
     char err[512];
     config_t *cfg = NULL;
     static const char want[] = P "password: literal passwords are not allowed: use "
-                               "password_env (an environment variable) or password_file "
-                               "(a mounted Secret)";
+                                 "password_env (an environment variable) or password_file "
+                                 "(a mounted Secret)";
     probe_err(PG ",'password':'hunter2-s3cret'", want);
     /* Also on other kinds, and before any other complaint about the probe. */
     probe_err("'password':'hunter2-s3cret','kind':'nope'", want);
@@ -230,8 +227,7 @@ static void test_password_env_and_file(void **state)
     (void)state;
     probe_err(PG ",'password_env':'PGPASSWORD','password_file':'/secrets/pg'",
               P "password_file: password_env and password_file exclude each other: keep one");
-    probe_err(PG ",'password_env':'PG PASSWORD'",
-              P "password_env: must be an environment variable name");
+    probe_err(PG ",'password_env':'PG PASSWORD'", P "password_env: must be an environment variable name");
 }
 
 static void test_missing_required(void **state)
@@ -279,8 +275,7 @@ static void test_hosts(void **state)
               P "host: must be a host name or an IP address");
     probe_err("'name':'t','kind':'tcp','host':'[10.0.0.1]','port':1,'expect':'deny'",
               P "host: brackets are only for IPv6 addresses");
-    probe_err("'name':'d','kind':'dns','query':'10.0.0.1','expect':'allow'",
-              P "query: must be a DNS name");
+    probe_err("'name':'d','kind':'dns','query':'10.0.0.1','expect':'allow'", P "query: must be a DNS name");
 }
 
 static void test_cidrs(void **state)
@@ -307,9 +302,9 @@ static void test_dns_servers(void **state)
     (void)state;
     static const char want_fmt[] = "dns.servers[%d]: must be an IP address with an optional "
                                    "port (10.96.0.10, 10.96.0.10:53, [fd00::10]:53)";
-    static const char *const bad[] = {"kube-dns", "10.96.0.10:0", "10.96.0.10:70000",
-                                      "10.96.0.10:", "[fd00::10]:x", "fd00::10]:53",
-                                      "[10.96.0.10]:53", "10.96.0.300", "[fd00::10]x53"};
+    static const char *const bad[] = {"kube-dns",        "10.96.0.10:0", "10.96.0.10:70000",
+                                      "10.96.0.10:",     "[fd00::10]:x", "fd00::10]:53",
+                                      "[10.96.0.10]:53", "10.96.0.300",  "[fd00::10]x53"};
     char members[256], want[256];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         snprintf(members, sizeof(members), "'dns':{'servers':['10.96.0.10','%s']},", bad[i]);
@@ -339,8 +334,9 @@ static void test_dns_probe_values(void **state)
 static void test_sslmode(void **state)
 {
     (void)state;
-    probe_err(PG ",'sslmode':'on'", P "sslmode: must be one of disable, allow, prefer, require, "
-                                      "verify-ca, verify-full");
+    probe_err(PG ",'sslmode':'on'",
+              P "sslmode: must be one of disable, allow, prefer, require, "
+                "verify-ca, verify-full");
     probe_err(PG ",'channel_binding':'disable'", P "channel_binding: must be one of prefer, require");
     probe_err(PG ",'sslmode':'prefer','channel_binding':'require'",
               P "channel_binding: require needs TLS: sslmode require, verify-ca or verify-full");
@@ -385,11 +381,10 @@ static void test_headers(void **state)
               P "headers.Authorization: must not contain CR or LF");
     probe_err(HTTP ",'headers':{'X-A':'ok\\nb'}", P "headers.X-A: must not contain CR or LF");
     probe_err(HTTP ",'headers':{'Bad Name':'v'}", P "headers.Bad Name: invalid header name");
-    probe_err(HTTP ",'headers':{'X-A':'1','x-a':'2'}",
-              P "headers.x-a: duplicate header (names ignore case)");
+    probe_err(HTTP ",'headers':{'X-A':'1','x-a':'2'}", P "headers.x-a: duplicate header (names ignore case)");
     probe_err(HTTP ",'headers':{'X-A':1}", P "headers.X-A: must be a string");
-    snprintf(buf, sizeof(buf), "%s%s{%s,'headers':{'Authorization':'Bearer tok-s3cret\\r\\n'}}%s",
-             HEAD, OK2, HTTP, TAIL);
+    snprintf(buf, sizeof(buf), "%s%s{%s,'headers':{'Authorization':'Bearer tok-s3cret\\r\\n'}}%s", HEAD, OK2,
+             HTTP, TAIL);
     char *j = jq(buf);
     assert_int_equal(config_parse(j, strlen(j), &cfg, err, sizeof(err)), -1);
     assert_null(strstr(err, "s3cret"));

@@ -38,9 +38,9 @@ static void test_full_config(void **state)
     assert_int_equal(cfg->timeout_ms, 1500);
     assert_int_equal(cfg->attempts, 2);
     assert_int_equal(cfg->concurrency, 8);
-    assert_int_equal(cfg->deny_outcomes, OUTCOME_BIT(OUTCOME_TIMEOUT) |
-                                             OUTCOME_BIT(OUTCOME_UNREACHABLE) |
-                                             OUTCOME_BIT(OUTCOME_REFUSED));
+    assert_int_equal(cfg->deny_outcomes,
+                     OUTCOME_BIT(OUTCOME_TIMEOUT) | OUTCOME_BIT(OUTCOME_UNREACHABLE) |
+                         OUTCOME_BIT(OUTCOME_REFUSED));
     assert_string_equal(cfg->ca_file, "/ca.pem");
     assert_int_equal(cfg->n_dns_servers, 1);
     assert_false(cfg->dns_search);

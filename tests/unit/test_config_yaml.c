@@ -36,12 +36,14 @@ static void same(const char *json, const char *yaml, const char *want)
 
 /* Probe number 2 of role backend, after two valid ones; yaml is its block mapping, one key
  * per line. */
-#define JHEAD "{'version':1,'roles':{'backend':{'selector':{'app':'backend'},'probes':[" \
-              "{'name':'a','kind':'tcp','host':'h','port':1,'expect':'allow'},"         \
-              "{'name':'b','kind':'tcp','host':'h','port':2,'expect':'allow'},{"
-#define YHEAD "version: 1\nroles:\n  backend:\n    selector: {app: backend}\n    probes:\n" \
-              "      - {name: a, kind: tcp, host: h, port: 1, expect: allow}\n"            \
-              "      - {name: b, kind: tcp, host: h, port: 2, expect: allow}\n"
+#define JHEAD \
+    "{'version':1,'roles':{'backend':{'selector':{'app':'backend'},'probes':[" \
+    "{'name':'a','kind':'tcp','host':'h','port':1,'expect':'allow'}," \
+    "{'name':'b','kind':'tcp','host':'h','port':2,'expect':'allow'},{"
+#define YHEAD \
+    "version: 1\nroles:\n  backend:\n    selector: {app: backend}\n    probes:\n" \
+    "      - {name: a, kind: tcp, host: h, port: 1, expect: allow}\n" \
+    "      - {name: b, kind: tcp, host: h, port: 2, expect: allow}\n"
 #define P "roles.backend.probes[2]."
 #define JTCP "'name':'t','kind':'tcp','host':'h','expect':'deny'"
 #define YTCP "name: t\nkind: tcp\nhost: h\nexpect: deny\n"
@@ -94,22 +96,36 @@ static void assert_config_equal(const config_t *a, const config_t *b)
         assert_int_equal(ra->n_probes, rb->n_probes);
         for (size_t i = 0; i < ra->n_probes; i++) {
             const config_probe_t *p = &ra->probes[i], *q = &rb->probes[i];
-            const char *sp[] = {p->name, p->host, p->url, p->method, p->body_contains,
-                                p->ca_file, p->user, p->dbname, p->password_env,
-                                p->password_file, p->sslmode, p->sslrootcert, p->query,
-                                p->server};
-            const char *sq[] = {q->name, q->host, q->url, q->method, q->body_contains,
-                                q->ca_file, q->user, q->dbname, q->password_env,
-                                q->password_file, q->sslmode, q->sslrootcert, q->query,
-                                q->server};
+            const char *sp[] = {p->name,    p->host,        p->url,    p->method,       p->body_contains,
+                                p->ca_file, p->user,        p->dbname, p->password_env, p->password_file,
+                                p->sslmode, p->sslrootcert, p->query,  p->server};
+            const char *sq[] = {q->name,    q->host,        q->url,    q->method,       q->body_contains,
+                                q->ca_file, q->user,        q->dbname, q->password_env, q->password_file,
+                                q->sslmode, q->sslrootcert, q->query,  q->server};
             for (size_t k = 0; k < sizeof(sp) / sizeof(sp[0]); k++)
                 assert_string_equal(str_or(sp[k]), str_or(sq[k]));
-            int ip[] = {p->kind, p->expect, p->timeout_ms, p->attempts, p->has_deny_outcomes,
-                        (int)p->deny_outcomes, p->port, p->status_any, p->follow_redirects,
-                        p->qtype, p->expect_nxdomain};
-            int iq[] = {q->kind, q->expect, q->timeout_ms, q->attempts, q->has_deny_outcomes,
-                        (int)q->deny_outcomes, q->port, q->status_any, q->follow_redirects,
-                        q->qtype, q->expect_nxdomain};
+            int ip[] = {p->kind,
+                        p->expect,
+                        p->timeout_ms,
+                        p->attempts,
+                        p->has_deny_outcomes,
+                        (int)p->deny_outcomes,
+                        p->port,
+                        p->status_any,
+                        p->follow_redirects,
+                        p->qtype,
+                        p->expect_nxdomain};
+            int iq[] = {q->kind,
+                        q->expect,
+                        q->timeout_ms,
+                        q->attempts,
+                        q->has_deny_outcomes,
+                        (int)q->deny_outcomes,
+                        q->port,
+                        q->status_any,
+                        q->follow_redirects,
+                        q->qtype,
+                        q->expect_nxdomain};
             assert_memory_equal(ip, iq, sizeof(ip));
             assert_int_equal(p->n_status, q->n_status);
             for (size_t k = 0; k < p->n_status; k++)
@@ -186,10 +202,8 @@ static void test_same_error_paths(void **state)
     (void)state;
     same_probe(JTCP ",'port':70000", YTCP "port: 70000\n", P "port: must be 1..65535");
     same_probe(JTCP ",'port':0", YTCP "port: 0x0\n", P "port: must be 1..65535");
-    same_probe(JTCP ",'port':'3000'", YTCP "port: \"3000\"\n",
-               P "port: must be an integer 1..65535");
-    same_probe(JTCP ",'port':'3000'", YTCP "port: '3000'\n",
-               P "port: must be an integer 1..65535");
+    same_probe(JTCP ",'port':'3000'", YTCP "port: \"3000\"\n", P "port: must be an integer 1..65535");
+    same_probe(JTCP ",'port':'3000'", YTCP "port: '3000'\n", P "port: must be an integer 1..65535");
     same_probe(JTCP ",'port':80.5", YTCP "port: 80.5\n", P "port: must be an integer 1..65535");
     same_probe(JTCP ",'port':null", YTCP "port: ~\n", P "port: must be an integer 1..65535");
     same_probe(JTCP ",'port':null", YTCP "port:\n", P "port: must be an integer 1..65535");
@@ -199,8 +213,8 @@ static void test_same_error_paths(void **state)
     same_probe(JTCP ",'port':80,'url':'http://x/'", YTCP "port: 80\nurl: http://x/\n",
                P "url: unknown key for kind tcp");
     same_probe(JTCP, YTCP, P "port: required for kind tcp");
-    same_probe("'name':'t','kind':'tcp','host':'h','port':80",
-               "name: t\nkind: tcp\nhost: h\nport: 80\n", P "expect: required (allow or deny)");
+    same_probe("'name':'t','kind':'tcp','host':'h','port':80", "name: t\nkind: tcp\nhost: h\nport: 80\n",
+               P "expect: required (allow or deny)");
     same_probe(JTCP ",'port':80,'password':'hunter2'", YTCP "port: 80\npassword: hunter2\n",
                P "password: literal passwords are not allowed: use password_env (an "
                  "environment variable) or password_file (a mounted Secret)");
@@ -209,12 +223,10 @@ static void test_same_error_paths(void **state)
                P "name: duplicate probe name (also roles.backend.probes[0])");
     same_probe(JHTTP ",'follow_redirects':'yes'", YHTTP "follow_redirects: yes\n",
                P "follow_redirects: must be true or false");
-    same_probe(JHTTP ",'status':[200,99]", YHTTP "status: [200, 99]\n",
-               P "status[1]: must be 100..599");
+    same_probe(JHTTP ",'status':[200,99]", YHTTP "status: [200, 99]\n", P "status[1]: must be 100..599");
     same_probe(JHTTP ",'headers':{'X-A':'1','x-a':'2'}", YHTTP "headers: {X-A: '1', x-a: '2'}\n",
                P "headers.x-a: duplicate header (names ignore case)");
-    same_probe(JHTTP ",'headers':{'X-A':1}", YHTTP "headers:\n  X-A: 1\n",
-               P "headers.X-A: must be a string");
+    same_probe(JHTTP ",'headers':{'X-A':1}", YHTTP "headers:\n  X-A: 1\n", P "headers.X-A: must be a string");
     same_probe(JTCP ",'port':80,'deny_outcomes':['refused','ok']",
                YTCP "port: 80\ndeny_outcomes: [refused, ok]\n",
                P "deny_outcomes[1]: ok means the connection was established; it cannot be a "
@@ -225,14 +237,13 @@ static void test_same_error_paths(void **state)
     same("{'version':1}", "version: 1\n", "roles: required");
     same("{'version':1,'version':1,'roles':{}}", "version: 1\nversion: 1\nroles: {}\n",
          "version: duplicate key");
-    same("{'version':1,'dns':{'search':'no'},'roles':{}}",
-         "version: 1\ndns:\n  search: no\nroles: {}\n", "dns.search: must be true or false");
+    same("{'version':1,'dns':{'search':'no'},'roles':{}}", "version: 1\ndns:\n  search: no\nroles: {}\n",
+         "dns.search: must be true or false");
     same("{'version':1,'defaults':{'timeout_ms':'3000'},'roles':{}}",
          "version: 1\ndefaults:\n  timeout_ms: !!str 3000\nroles: {}\n",
          "defaults.timeout_ms: must be an integer 1..300000");
     same("{'version':1,'defaults':{'timeout_ms':1e300},'roles':{}}",
-         "version: 1\ndefaults: {timeout_ms: 1e300}\nroles: {}\n",
-         "defaults.timeout_ms: must be 1..300000");
+         "version: 1\ndefaults: {timeout_ms: 1e300}\nroles: {}\n", "defaults.timeout_ms: must be 1..300000");
     check("version: 1\ndefaults: {timeout_ms: .inf}\nroles: {}\n", CONFIG_FORMAT_YAML,
           "defaults.timeout_ms: must be an integer 1..300000");
     same("{'version':1,'roles':{'r':{'selector':{'app':'a b'}}}}",
@@ -246,8 +257,8 @@ static void test_same_error_paths(void **state)
 static void test_load_file_format(void **state)
 {
     (void)state;
-    static const char *const ok[] = {FIX "minimal.yml", FIX "minimal-yaml.conf",
-                                     FIX "minimal-json.conf", FIX "minimal.YAML"};
+    static const char *const ok[] = {FIX "minimal.yml", FIX "minimal-yaml.conf", FIX "minimal-json.conf",
+                                     FIX "minimal.YAML"};
     config_t *cfg = NULL;
     char err[512];
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -260,8 +271,9 @@ static void test_load_file_format(void **state)
     assert_int_equal(config_load_file(FIX "yaml-in.json", &cfg, err, sizeof(err)), -1);
     assert_string_equal(err, FIX "yaml-in.json: line 1, column 1: invalid JSON");
     assert_int_equal(config_load_file(FIX "bad-port.yaml", &cfg, err, sizeof(err)), -1);
-    assert_string_equal(err, FIX "bad-port.yaml: roles.backend.probes[0].port: must be "
-                             "1..65535");
+    assert_string_equal(err,
+                        FIX "bad-port.yaml: roles.backend.probes[0].port: must be "
+                            "1..65535");
     assert_null(cfg);
 }
 

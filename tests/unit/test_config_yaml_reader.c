@@ -39,15 +39,15 @@ static void test_scalar_types(void **state)
         const char *text;
         double num;
     } want[] = {
-        {"int", 'n', NULL, 3000},   {"dq", 's', "3000", 0},  {"sq", 's', "3000", 0},
-        {"yes", 's', "yes", 0},     {"no", 's', "No", 0},    {"on", 's', "on", 0},
-        {"t", 't', NULL, 0},        {"T", 't', NULL, 0},     {"f", 'f', NULL, 0},
-        {"tilde", '0', NULL, 0},    {"nul", '0', NULL, 0},  {"empty", '0', NULL, 0},
-        {"oct", 'n', NULL, 15},     {"hex", 'n', NULL, 31},  {"neg", 'n', NULL, -12},
-        {"exp", 'n', NULL, 1500},   {"lead0", 'n', NULL, 10}, {"under", 's', "1_000", 0},
-        {"str", 's', "80", 0},      {"int2", 'n', NULL, 80}, {"block", 's', "x\n", 0},
-        {"ver", 's', "1.2.3", 0},   {"plus", 'n', NULL, 5},  {"sexa", 's', "12:30", 0},
-        {"bang", 's', "5", 0},      {"ip", 's', "10.0.0.1", 0}, {"dot", 'n', NULL, 0.5},
+        {"int", 'n', NULL, 3000}, {"dq", 's', "3000", 0},     {"sq", 's', "3000", 0},
+        {"yes", 's', "yes", 0},   {"no", 's', "No", 0},       {"on", 's', "on", 0},
+        {"t", 't', NULL, 0},      {"T", 't', NULL, 0},        {"f", 'f', NULL, 0},
+        {"tilde", '0', NULL, 0},  {"nul", '0', NULL, 0},      {"empty", '0', NULL, 0},
+        {"oct", 'n', NULL, 15},   {"hex", 'n', NULL, 31},     {"neg", 'n', NULL, -12},
+        {"exp", 'n', NULL, 1500}, {"lead0", 'n', NULL, 10},   {"under", 's', "1_000", 0},
+        {"str", 's', "80", 0},    {"int2", 'n', NULL, 80},    {"block", 's', "x\n", 0},
+        {"ver", 's', "1.2.3", 0}, {"plus", 'n', NULL, 5},     {"sexa", 's', "12:30", 0},
+        {"bang", 's', "5", 0},    {"ip", 's', "10.0.0.1", 0}, {"dot", 'n', NULL, 0.5},
         {"fl", 'n', NULL, 2},
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -90,20 +90,25 @@ static void test_refused_constructs(void **state)
              "line 3, column 1: more than one YAML document (a config is exactly one)");
     yaml_err("version: 1\nroles: {}\n...\nversion: 1\n",
              "line 4, column 1: invalid YAML: did not find expected <document start>");
-    yaml_err("version: 1\n1: x\n", "line 2, column 1: mapping keys must be strings (quote this "
-                                    "one)");
+    yaml_err("version: 1\n1: x\n",
+             "line 2, column 1: mapping keys must be strings (quote this "
+             "one)");
     yaml_err("true: 1\n", "line 1, column 1: mapping keys must be strings (quote this one)");
     yaml_err("~: 1\n", "line 1, column 1: mapping keys must be strings (quote this one)");
     yaml_err("? [a]\n: 1\n", "line 1, column 3: mapping keys must be strings");
     yaml_err("{{a: 1}: 2}\n", "line 1, column 2: mapping keys must be strings");
-    yaml_err("version: !!binary AAAA\n", "line 1, column 10: unsupported tag (a scalar may only "
-                                         "be tagged !!str, !!int, !!float, !!bool or !!null)");
-    yaml_err("version: !local 1\n", "line 1, column 10: unsupported tag (a scalar may only be "
-                                    "tagged !!str, !!int, !!float, !!bool or !!null)");
-    yaml_err("roles: !!set {a: 1}\n", "line 1, column 8: unsupported tag (a mapping may only be "
-                                      "tagged !!map)");
-    yaml_err("roles: !!omap [a]\n", "line 1, column 8: unsupported tag (a sequence may only be "
-                                    "tagged !!seq)");
+    yaml_err("version: !!binary AAAA\n",
+             "line 1, column 10: unsupported tag (a scalar may only "
+             "be tagged !!str, !!int, !!float, !!bool or !!null)");
+    yaml_err("version: !local 1\n",
+             "line 1, column 10: unsupported tag (a scalar may only be "
+             "tagged !!str, !!int, !!float, !!bool or !!null)");
+    yaml_err("roles: !!set {a: 1}\n",
+             "line 1, column 8: unsupported tag (a mapping may only be "
+             "tagged !!map)");
+    yaml_err("roles: !!omap [a]\n",
+             "line 1, column 8: unsupported tag (a sequence may only be "
+             "tagged !!seq)");
     yaml_err("version: !!int one\n", "line 1, column 10: not a valid !!int");
     yaml_err("version: !!bool yes\n", "line 1, column 10: not a valid !!bool");
     yaml_err("version: \"1\\0\"\n", "line 1, column 10: NUL character in a string");
@@ -115,7 +120,8 @@ static void test_refused_constructs(void **state)
     /* Quoted and typed keys are strings: "1" is a role name like any other. */
     check("version: 1\nroles:\n  '1': {probes: [{name: t, kind: tcp, host: h, port: 1, "
           "expect: deny}]}\n  !!str 2: {probes: [{name: t, kind: tcp, host: h, port: 1, "
-          "expect: deny}]}\n", CONFIG_FORMAT_YAML, NULL);
+          "expect: deny}]}\n",
+          CONFIG_FORMAT_YAML, NULL);
 }
 
 /* Nesting stops at CONFIG_YAML_DEPTH_MAX, before anything deeper is built. */
@@ -130,8 +136,8 @@ static void test_depth_cap(void **state)
         if (depth == CONFIG_YAML_DEPTH_MAX)
             snprintf(want, sizeof(want), "(top level): must be a YAML mapping");
         else
-            snprintf(want, sizeof(want), "line 1, column %d: nested deeper than %d levels",
-                     depth, CONFIG_YAML_DEPTH_MAX);
+            snprintf(want, sizeof(want), "line 1, column %d: nested deeper than %d levels", depth,
+                     CONFIG_YAML_DEPTH_MAX);
         yaml_err(buf, want);
     }
 }
@@ -146,11 +152,11 @@ static void test_billion_laughs(void **state)
     char err[512];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(config_parse_text(text, len, CONFIG_FORMAT_YAML, &cfg, err, sizeof(err)),
-                     -1);
+    assert_int_equal(config_parse_text(text, len, CONFIG_FORMAT_YAML, &cfg, err, sizeof(err)), -1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_string_equal(err, "line 3, column 4: anchors (&) are not supported: write the "
-                             "value out");
+    assert_string_equal(err,
+                        "line 3, column 4: anchors (&) are not supported: write the "
+                        "value out");
     assert_null(cfg);
     assert_true(t1.tv_sec - t0.tv_sec < 2);
     free(text);
@@ -168,20 +174,19 @@ static void test_syntax_errors(void **state)
     yaml_err("version: 1\nroles:\n\tr: {}\n",
              "line 3, column 1: invalid YAML: found character that cannot start any token "
              "(while scanning for the next token at line 3, column 1)");
-    yaml_err("version: 'one\n", "line 2, column 1: invalid YAML: found unexpected end of stream "
-                                "(while scanning a quoted scalar at line 1, column 10)");
+    yaml_err("version: 'one\n",
+             "line 2, column 1: invalid YAML: found unexpected end of stream "
+             "(while scanning a quoted scalar at line 1, column 10)");
     yaml_err("version: 1\nkey: a: b\n",
              "line 2, column 7: invalid YAML: mapping values are not allowed in this context");
-    yaml_err("version: 1\nroles: \xff\n",
-             "line 2, column 8: invalid YAML: invalid leading UTF-8 octet");
+    yaml_err("version: 1\nroles: \xff\n", "line 2, column 8: invalid YAML: invalid leading UTF-8 octet");
     config_t *cfg = NULL;
     char err[128];
     static const char nul[] = "version: 1\n\0";
-    assert_int_equal(config_parse_text(nul, sizeof(nul) - 1, CONFIG_FORMAT_YAML, &cfg, err,
-                                       sizeof(err)), -1);
+    assert_int_equal(config_parse_text(nul, sizeof(nul) - 1, CONFIG_FORMAT_YAML, &cfg, err, sizeof(err)), -1);
     assert_string_equal(err, "line 2, column 1: NUL byte in the config");
-    assert_int_equal(config_parse_text(nul, CONFIG_MAX_BYTES + 1, CONFIG_FORMAT_YAML, &cfg, err,
-                                       sizeof(err)), -1);
+    assert_int_equal(config_parse_text(nul, CONFIG_MAX_BYTES + 1, CONFIG_FORMAT_YAML, &cfg, err, sizeof(err)),
+                     -1);
     assert_string_equal(err, "config larger than 4194304 bytes");
 }
 
@@ -215,12 +220,9 @@ static void test_prefixes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalar_types),
-        cmocka_unit_test(test_refused_constructs),
-        cmocka_unit_test(test_depth_cap),
-        cmocka_unit_test(test_billion_laughs),
-        cmocka_unit_test(test_syntax_errors),
-        cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_scalar_types),  cmocka_unit_test(test_refused_constructs),
+        cmocka_unit_test(test_depth_cap),     cmocka_unit_test(test_billion_laughs),
+        cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_prefixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

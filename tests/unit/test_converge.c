@@ -214,10 +214,13 @@ static void test_json_round_trip(void **state)
     cJSON *root = render_parse(&r);
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "converged_after_ms")));
     cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "results");
-    assert_true(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 0), "converged_after_ms")->valuedouble == 0);
-    assert_true(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 1), "converged_after_ms")->valuedouble ==
-                3008.2);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 2), "converged_after_ms")));
+    assert_true(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 0), "converged_after_ms")->valuedouble == 0);
+    assert_true(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 1), "converged_after_ms")->valuedouble ==
+        3008.2);
+    assert_true(
+        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 2), "converged_after_ms")));
     cJSON_Delete(root);
 
     char err[256] = "";
@@ -278,7 +281,8 @@ static void test_json_rejects(void **state)
     sm.res[1].converged_after_ms = 2000;
     sm.res[2].converged_after_ms = 0;
     r.converged_after_ms = 2000;
-    expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"", "\"converged_after_ms\": null,\n  \"summary\"",
+    expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"",
+                  "\"converged_after_ms\": null,\n  \"summary\"",
                   "converged_after_ms: null although every result converged");
     expect_reject(&r, "\"converged_after_ms\": 2000,\n      \"addresses\"",
                   "\"converged_after_ms\": null,\n      \"addresses\"",
@@ -287,9 +291,11 @@ static void test_json_rejects(void **state)
                   "results[0].converged_after_ms: present without the report's converged_after_ms");
     expect_reject(&r, "\"converged_after_ms\": 2000,\n      \"addresses\"", "\"addresses\"",
                   "results[1].converged_after_ms: missing");
-    expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"", "\"converged_after_ms\": -1,\n  \"summary\"",
+    expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"",
+                  "\"converged_after_ms\": -1,\n  \"summary\"",
                   "converged_after_ms: must be a number >= 0 or null");
-    expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"", "\"converged_after_ms\": \"2s\",\n  \"summary\"",
+    expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"",
+                  "\"converged_after_ms\": \"2s\",\n  \"summary\"",
                   "converged_after_ms: must be a number >= 0 or null");
 }
 

@@ -145,8 +145,10 @@ static void test_text_and_round_trip(void **state)
     assert_true(result_ip_parse("10.0.0.7", &res[0].addrs[0]));
     assert_true(result_ip_parse("fd00::7", &res[0].addrs[1]));
     res[0].n_addr_results = 2;
-    res[0].addr_results[0] = (result_addr_t){.address = res[0].addrs[0], .outcome = OUTCOME_TIMEOUT, .duration_ms = 800.0};
-    res[0].addr_results[1] = (result_addr_t){.address = res[0].addrs[1], .outcome = OUTCOME_OK, .duration_ms = 1.5};
+    res[0].addr_results[0] = (result_addr_t){
+        .address = res[0].addrs[0], .outcome = OUTCOME_TIMEOUT, .duration_ms = 800.0};
+    res[0].addr_results[1] = (result_addr_t){
+        .address = res[0].addrs[1], .outcome = OUTCOME_OK, .duration_ms = 1.5};
     res[1].outcome = OUTCOME_TIMEOUT;
     res[1].n_addrs = 1;
     assert_true(result_ip_parse("10.0.0.8", &res[1].addrs[0]));
@@ -184,7 +186,8 @@ static void test_text_and_round_trip(void **state)
     /* Strings and objects do not mix in one list. */
     char *mixed = strdup(json);
     assert_non_null(mixed);
-    char *first = strstr(mixed, "{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
+    char *first = strstr(mixed,
+                         "{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
     assert_non_null(first);
     const char *str = "\"10.0.0.7\"";
     size_t objlen = strlen("{ \"address\": \"10.0.0.7\", \"outcome\": \"timeout\", \"duration_ms\": 800 }");
@@ -236,15 +239,16 @@ static void test_text_and_round_trip(void **state)
 static void test_address_text(void **state)
 {
     (void)state;
-    static const char *const same[] = {"0.0.0.0", "192.0.2.255", "::", "::1", "2001:db8::1:0:0:1",
-                                       "::ffff:192.0.2.1", "fe80::1", "2001:db8:0:1:1:1:1:1"};
+    static const char *const same[] = {
+        "0.0.0.0",           "192.0.2.255",      "::",      "::1",
+        "2001:db8::1:0:0:1", "::ffff:192.0.2.1", "fe80::1", "2001:db8:0:1:1:1:1:1"};
     static const char *const canon[][2] = {{"2001:DB8::1", "2001:db8::1"},
                                            {"2001:0db8:0000::0001", "2001:db8::1"},
                                            {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
                                            {"::FFFF:c000:0201", "::ffff:192.0.2.1"},
                                            {"0:0:0:0:0:0:0:1", "::1"}};
-    static const char *const bad[] = {"", "fe80::1%eth0", "[::1]", "010.0.0.1", "1.2.3", "svc.test",
-                                      "1.2.3.4 ", "2001:db8::1::2"};
+    static const char *const bad[] = {"",      "fe80::1%eth0", "[::1]",    "010.0.0.1",
+                                      "1.2.3", "svc.test",     "1.2.3.4 ", "2001:db8::1::2"};
     char buf[RESULT_ADDR_LEN];
     result_ip_t ip, ip2;
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {

@@ -120,8 +120,7 @@ static void test_not_regular(void **state)
     assert_int_equal(fileio_read_capped(fl, 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, "FIFO"));
 
-    assert_int_equal(fileio_read_capped("/dev/zero", 100, &buf, &len, err, sizeof(err)),
-                     ZT_ERR_INPUT);
+    assert_int_equal(fileio_read_capped("/dev/zero", 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
     assert_string_equal(err, "/dev/zero: cannot read: is a device, not a regular file");
     assert_int_equal(fileio_read_capped(dir, 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, ": cannot read: is a directory"));
@@ -131,13 +130,11 @@ static void test_not_regular(void **state)
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_of("sock"));
     assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(fileio_read_capped(sa.sun_path, 100, &buf, &len, err, sizeof(err)),
-                     ZT_ERR_INPUT);
+    assert_int_equal(fileio_read_capped(sa.sun_path, 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, ": cannot read: ")); /* open(2) itself says ENXIO */
     close(s);
 
-    assert_int_equal(fileio_read_capped(path_of("absent"), 100, &buf, &len, err, sizeof(err)),
-                     ZT_ERR_INPUT);
+    assert_int_equal(fileio_read_capped(path_of("absent"), 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, ": cannot read: No such file or directory"));
 }
 
@@ -170,8 +167,7 @@ static void test_fd(void **state)
     close(fds[1]);
     char *buf = NULL, err[256];
     size_t len = 0;
-    assert_int_equal(fileio_read_fd_capped(fds[0], "-", 5, &buf, &len, err, sizeof(err)),
-                     ZT_ERR_INPUT);
+    assert_int_equal(fileio_read_fd_capped(fds[0], "-", 5, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
     assert_string_equal(err, "-: larger than the 5-byte limit");
     close(fds[0]);
     assert_int_equal(pipe(fds), 0);

@@ -50,8 +50,7 @@ static void test_hint_every_outcome(void **state)
                 for (int o = 0; o < OUTCOME_COUNT; o++) {
                     outcome_t oc = (outcome_t)o;
                     size_t dec;
-                    verdict_t v = verdict_judge(kinds[k], (expect_t)e, OUTCOME_DEFAULT_DENY,
-                                                &oc, 1, &dec);
+                    verdict_t v = verdict_judge(kinds[k], (expect_t)e, OUTCOME_DEFAULT_DENY, &oc, 1, &dec);
                     result_t r = mk("p1", kinds[k], (expect_t)e, target, oc, v);
                     const char *h = hint_of(&r, "govtech");
                     if (pass == 1) { /* every field at its maximum */
@@ -66,24 +65,23 @@ static void test_hint_every_outcome(void **state)
                         continue;
                     }
                     if (n < 40 || n >= RESULT_HINT_LEN - 1 || h[n - 1] != '.')
-                        fail_msg("kind %d expect %d outcome %s: bad hint (%zu) \"%s\"", kinds[k],
-                                 e, outcome_name(oc), n, h);
+                        fail_msg("kind %d expect %d outcome %s: bad hint (%zu) \"%s\"", kinds[k], e,
+                                 outcome_name(oc), n, h);
                 }
             }
         }
     }
 }
 
-static void expect_words(probe_kind_t k, expect_t e, outcome_t o, const char *w1,
-                         const char *w2)
+static void expect_words(probe_kind_t k, expect_t e, outcome_t o, const char *w1, const char *w2)
 {
     size_t dec;
     verdict_t v = verdict_judge(k, e, OUTCOME_DEFAULT_DENY, &o, 1, &dec);
     result_t r = mk("p", k, e, target_for(k), o, v);
     const char *h = hint_of(&r, "govtech");
     if (strstr(h, w1) == NULL || (w2 != NULL && strstr(h, w2) == NULL))
-        fail_msg("%s/%s: hint lacks \"%s\"/\"%s\": %s", outcome_name(o),
-                 e == EXPECT_DENY ? "deny" : "allow", w1, w2 ? w2 : "", h);
+        fail_msg("%s/%s: hint lacks \"%s\"/\"%s\": %s", outcome_name(o), e == EXPECT_DENY ? "deny" : "allow",
+                 w1, w2 ? w2 : "", h);
 }
 
 static void test_hint_keywords(void **state)
@@ -96,8 +94,7 @@ static void test_hint_keywords(void **state)
     expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_TIMEOUT, "podSelector", "-n govtech");
     expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_TIMEOUT, "port 3000", NULL);
     expect_words(KIND_HTTPS, EXPECT_ALLOW, OUTCOME_TIMEOUT, "port 443", NULL);
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_REFUSED, "kubectl get endpoints -n govtech",
-                 "listens");
+    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_REFUSED, "kubectl get endpoints -n govtech", "listens");
     expect_words(KIND_HTTPS, EXPECT_ALLOW, OUTCOME_TLS_ERROR, "CA", "openssl s_client");
     expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_HTTP_STATUS, "path is open", "application");
     expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_BODY_MISMATCH, "path is open", "body");
@@ -110,7 +107,8 @@ static void test_hint_keywords(void **state)
     expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_ERROR, "--only p", "--role frontend");
     /* deny that connected: the path is open. */
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_OK, "podSelector", "labels");
-    expect_words(KIND_HTTP, EXPECT_DENY, OUTCOME_HTTP_STATUS, "CNI", "kubectl get networkpolicies -n govtech");
+    expect_words(KIND_HTTP, EXPECT_DENY, OUTCOME_HTTP_STATUS, "CNI",
+                 "kubectl get networkpolicies -n govtech");
     expect_words(KIND_DNS, EXPECT_DENY, OUTCOME_DNS_NXDOMAIN, "53", "podSelector");
     /* deny inconclusive. */
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_DNS_TIMEOUT, "not tested", "53");
@@ -151,7 +149,7 @@ static void test_hint_long_host(void **state)
     snprintf(h, sizeof(h), "%s", hint_of(&r, "govtech"));
     assert_non_null(strstr(h, "aaa..."));
     assert_null(strstr(h, full + sizeof(full) - 1 - 78)); /* 78 a's: never the whole host */
-    r.host[RESULT_HOST_LEN - 2] = '\0'; /* one byte shorter: still longer than any cut */
+    r.host[RESULT_HOST_LEN - 2] = '\0';                   /* one byte shorter: still longer than any cut */
     assert_string_equal(hint_of(&r, "govtech"), h);
 }
 
@@ -185,8 +183,8 @@ static void test_hint_namespace_and_secrets(void **state)
 
     /* userinfo and query strings of a URL never reach a hint. */
     for (int o = 0; o < OUTCOME_COUNT; o++) {
-        r = mk("p", KIND_HTTP, EXPECT_ALLOW, "http://bob:s3cret@api.example:8080/x?token=T0K",
-               (outcome_t)o, o == OUTCOME_OK ? VERDICT_PASS : VERDICT_FAIL);
+        r = mk("p", KIND_HTTP, EXPECT_ALLOW, "http://bob:s3cret@api.example:8080/x?token=T0K", (outcome_t)o,
+               o == OUTCOME_OK ? VERDICT_PASS : VERDICT_FAIL);
         const char *h = hint_of(&r, "ns");
         assert_null(strstr(h, "s3cret"));
         assert_null(strstr(h, "bob"));
@@ -197,11 +195,9 @@ static void test_hint_namespace_and_secrets(void **state)
             assert_non_null(strstr(h, "http://api.example:8080/x"));
     }
     /* dns targets in both spellings name the query alone. */
-    r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal AAAA @10.96.0.10", OUTCOME_DNS_NXDOMAIN,
-           VERDICT_FAIL);
+    r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal AAAA @10.96.0.10", OUTCOME_DNS_NXDOMAIN, VERDICT_FAIL);
     assert_non_null(strstr(hint_of(&r, "ns"), "The name api.internal does not exist"));
-    r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal/A@10.96.0.10", OUTCOME_DNS_NXDOMAIN,
-           VERDICT_FAIL);
+    r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal/A@10.96.0.10", OUTCOME_DNS_NXDOMAIN, VERDICT_FAIL);
     assert_non_null(strstr(hint_of(&r, "ns"), "The name api.internal does not exist"));
     /* IPv6 literal targets. */
     r = mk("p", KIND_TCP, EXPECT_ALLOW, "[fd00::1]:5432", OUTCOME_TIMEOUT, VERDICT_FAIL);
@@ -214,16 +210,12 @@ static void test_hint_namespace_and_secrets(void **state)
     hint_write(&r, NULL, small, 0); /* no write at all */
 }
 
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hint_every_outcome),
-        cmocka_unit_test(test_hint_keywords),
-        cmocka_unit_test(test_hint_unexpected_answer),
-        cmocka_unit_test(test_hint_pg_password_facts),
-        cmocka_unit_test(test_hint_long_host),
-        cmocka_unit_test(test_hint_namespace_and_secrets),
+        cmocka_unit_test(test_hint_every_outcome),     cmocka_unit_test(test_hint_keywords),
+        cmocka_unit_test(test_hint_unexpected_answer), cmocka_unit_test(test_hint_pg_password_facts),
+        cmocka_unit_test(test_hint_long_host),         cmocka_unit_test(test_hint_namespace_and_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

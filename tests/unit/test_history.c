@@ -89,15 +89,21 @@ static void test_prom_history(void **state)
     char *p = report_render_prometheus(&r, 1);
     assert_non_null(p);
     assert_non_null(strstr(p, "# TYPE ztprobe_probe_last_change_timestamp_seconds gauge\n"));
-    assert_non_null(strstr(p, "ztprobe_probe_last_change_timestamp_seconds{role=\"frontend\",probe=\"no-direct-db\","
-                              "kind=\"tcp\",expect=\"deny\"} 1795669260.500\n"));
-    assert_non_null(strstr(p, "ztprobe_probe_last_change_timestamp_seconds{role=\"frontend\",probe=\"backend-health\","
-                              "kind=\"http\",expect=\"allow\"} 1795669200.500\n"));
+    assert_non_null(
+        strstr(p,
+               "ztprobe_probe_last_change_timestamp_seconds{role=\"frontend\",probe=\"no-direct-db\","
+               "kind=\"tcp\",expect=\"deny\"} 1795669260.500\n"));
+    assert_non_null(
+        strstr(p,
+               "ztprobe_probe_last_change_timestamp_seconds{role=\"frontend\",probe=\"backend-health\","
+               "kind=\"http\",expect=\"allow\"} 1795669200.500\n"));
     assert_non_null(strstr(p, "# TYPE ztprobe_probe_verdict_changes_total counter\n"));
-    assert_non_null(strstr(p, "ztprobe_probe_verdict_changes_total{role=\"frontend\",probe=\"no-direct-db\","
-                              "kind=\"tcp\",expect=\"deny\"} 1\n"));
-    assert_non_null(strstr(p, "ztprobe_probe_verdict_changes_total{role=\"frontend\",probe=\"backend-health\","
-                              "kind=\"http\",expect=\"allow\"} 0\n"));
+    assert_non_null(strstr(p,
+                           "ztprobe_probe_verdict_changes_total{role=\"frontend\",probe=\"no-direct-db\","
+                           "kind=\"tcp\",expect=\"deny\"} 1\n"));
+    assert_non_null(strstr(p,
+                           "ztprobe_probe_verdict_changes_total{role=\"frontend\",probe=\"backend-health\","
+                           "kind=\"http\",expect=\"allow\"} 0\n"));
     assert_null(strstr(p, "converged"));
     free(p);
     history_free(&h);
@@ -120,10 +126,12 @@ static void test_prom_wait(void **state)
     sm.res[1].converged_after_ms = 3008.2;
     r.converged_after_ms = 3008.2;
     char *p = report_render_prometheus(&r, 1);
-    assert_non_null(strstr(p, "ztprobe_probe_converged_after_seconds{role=\"frontend\",probe=\"no-direct-db\","
-                              "kind=\"tcp\",expect=\"deny\"} 3.0082\n"));
-    assert_non_null(strstr(p, "ztprobe_probe_converged_after_seconds{role=\"frontend\",probe=\"backend-health\","
-                              "kind=\"http\",expect=\"allow\"} 0\n"));
+    assert_non_null(strstr(p,
+                           "ztprobe_probe_converged_after_seconds{role=\"frontend\",probe=\"no-direct-db\","
+                           "kind=\"tcp\",expect=\"deny\"} 3.0082\n"));
+    assert_non_null(strstr(p,
+                           "ztprobe_probe_converged_after_seconds{role=\"frontend\",probe=\"backend-health\","
+                           "kind=\"http\",expect=\"allow\"} 0\n"));
     assert_non_null(strstr(p, "ztprobe_converged_after_seconds{role=\"frontend\"} 3.0082\n"));
     free(p);
 

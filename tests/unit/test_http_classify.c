@@ -54,18 +54,15 @@ static void test_resolve_entry(void **state)
 {
     (void)state;
     char buf[128];
-    assert_int_equal(http_classify_resolve_entry("api.example.", 8443, AF_INET, "192.0.2.7", buf,
-                                                 sizeof buf), 1);
+    assert_int_equal(http_classify_resolve_entry("api.example.", 8443, AF_INET, "192.0.2.7", buf, sizeof buf),
+                     1);
     assert_string_equal(buf, "api.example.:8443:192.0.2.7");
-    assert_int_equal(http_classify_resolve_entry("db.lab", 443, AF_INET6, "2001:db8::5", buf,
-                                                 sizeof buf), 1);
+    assert_int_equal(http_classify_resolve_entry("db.lab", 443, AF_INET6, "2001:db8::5", buf, sizeof buf), 1);
     assert_string_equal(buf, "db.lab:443:[2001:db8::5]");
     /* Literals need no pin. */
-    assert_int_equal(http_classify_resolve_entry("192.0.2.7", 80, AF_INET, "192.0.2.7", buf,
-                                                 sizeof buf), 0);
+    assert_int_equal(http_classify_resolve_entry("192.0.2.7", 80, AF_INET, "192.0.2.7", buf, sizeof buf), 0);
     assert_int_equal(http_classify_resolve_entry("::1", 80, AF_INET6, "::1", buf, sizeof buf), 0);
-    assert_int_equal(http_classify_resolve_entry("a.very.long.name", 80, AF_INET, "192.0.2.7",
-                                                 buf, 10), -1);
+    assert_int_equal(http_classify_resolve_entry("a.very.long.name", 80, AF_INET, "192.0.2.7", buf, 10), -1);
 }
 
 static void test_header_line(void **state)
@@ -122,7 +119,7 @@ static void test_body_contains_is_binary_safe(void **state)
     assert_true(http_classify_body_ok(&p, NULL, 0)); /* no check configured */
     p.body_contains = "\"status\":\"healthy\"";
     assert_true(http_classify_body_ok(&p, body, sizeof body - 1));
-    assert_false(http_classify_body_ok(&p, body, 10));   /* only a prefix was kept */
+    assert_false(http_classify_body_ok(&p, body, 10)); /* only a prefix was kept */
     assert_false(http_classify_body_ok(&p, NULL, 0));
     p.body_contains = "sick";
     assert_false(http_classify_body_ok(&p, body, sizeof body - 1));
@@ -294,7 +291,10 @@ static void test_detail_is_bounded_and_clean(void **state)
     assert_true(strlen(d) < sizeof d);
     assert_null(strchr(d, '\n'));
     /* C1 controls (U+009B CSI, a raw 0x9b) and ESC from a peer's message are blanked. */
-    f = failed(CURLE_GOT_NOTHING, 0, true, "a\xc2\x9b" "2J b\x9b" "c \x1b[5m d \xc3\xa9");
+    f = failed(CURLE_GOT_NOTHING, 0, true,
+               "a\xc2\x9b"
+               "2J b\x9b"
+               "c \x1b[5m d \xc3\xa9");
     assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_PROTOCOL_ERROR);
     assert_string_equal(d, "a 2J b c  [5m d \xc3\xa9");
 }
@@ -371,22 +371,14 @@ static void test_same_origin(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_origin),
-        cmocka_unit_test(test_resolve_entry),
-        cmocka_unit_test(test_header_line),
-        cmocka_unit_test(test_status_default_2xx),
-        cmocka_unit_test(test_status_list_and_any),
-        cmocka_unit_test(test_body_contains_is_binary_safe),
-        cmocka_unit_test(test_ok_and_status),
-        cmocka_unit_test(test_body_mismatch_and_cap),
-        cmocka_unit_test(test_connect_errors),
-        cmocka_unit_test(test_timeouts_by_phase),
-        cmocka_unit_test(test_tls_errors),
-        cmocka_unit_test(test_protocol_errors),
-        cmocka_unit_test(test_other_codes),
-        cmocka_unit_test(test_detail_is_bounded_and_clean),
-        cmocka_unit_test(test_abort_by_phase),
-        cmocka_unit_test(test_timings),
+        cmocka_unit_test(test_same_origin),         cmocka_unit_test(test_resolve_entry),
+        cmocka_unit_test(test_header_line),         cmocka_unit_test(test_status_default_2xx),
+        cmocka_unit_test(test_status_list_and_any), cmocka_unit_test(test_body_contains_is_binary_safe),
+        cmocka_unit_test(test_ok_and_status),       cmocka_unit_test(test_body_mismatch_and_cap),
+        cmocka_unit_test(test_connect_errors),      cmocka_unit_test(test_timeouts_by_phase),
+        cmocka_unit_test(test_tls_errors),          cmocka_unit_test(test_protocol_errors),
+        cmocka_unit_test(test_other_codes),         cmocka_unit_test(test_detail_is_bounded_and_clean),
+        cmocka_unit_test(test_abort_by_phase),      cmocka_unit_test(test_timings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

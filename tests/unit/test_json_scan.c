@@ -25,8 +25,17 @@ static void test_scan(void **state)
     (void)state;
     size_t pos;
     static const char *const good[] = {
-        "0", "-1.5e3", "true", "false", "null", "\"\"", "\"a\\\"b\\\\c\\u00e9\\n\"", "[]", "{}",
-        " [1, [2, {\"a\": [true, null]}], \"x\"] ", "{\"a\":{\"b\":{\"c\":[]}}}",
+        "0",
+        "-1.5e3",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+        "\"a\\\"b\\\\c\\u00e9\\n\"",
+        "[]",
+        "{}",
+        " [1, [2, {\"a\": [true, null]}], \"x\"] ",
+        "{\"a\":{\"b\":{\"c\":[]}}}",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         if (scan(good[i], &pos) != 0)
@@ -34,8 +43,8 @@ static void test_scan(void **state)
     assert_int_equal(scan("[1,2] x", &pos), 0);
     assert_int_equal(pos, 5); /* stops after the value */
     static const char *const bad[] = {
-        "", "[", "[1,", "[1 2]", "{\"a\" 1}", "{a:1}", "\"abc", "\"a\\x\"", "\"\\u12g4\"", "tru",
-        "{\"a\":}", "[,1]", "\"a\x01\"",
+        "",         "[",           "[1,", "[1 2]",    "{\"a\" 1}", "{a:1}",     "\"abc",
+        "\"a\\x\"", "\"\\u12g4\"", "tru", "{\"a\":}", "[,1]",      "\"a\x01\"",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (scan(bad[i], &pos) == 0)
@@ -68,7 +77,8 @@ static char *report_doc(size_t n, const char *extra)
                      "\"pod\":{\"name\":\"p\",\"namespace\":\"n\"},\"started_at\":"
                      "\"2026-11-26T05:00:00.123Z\",\"duration_ms\":1,\"summary\":{\"total\":%zu,"
                      "\"passed\":%zu,\"failed\":0,\"inconclusive\":0,\"ok\":true},\"diagnoses\":[]%s,"
-                     "\"results\":[", n, n, extra);
+                     "\"results\":[",
+                     n, n, extra);
     size_t len = (size_t)w;
     for (size_t i = 0; i < n; i++) {
         if (i)

@@ -111,8 +111,9 @@ static const char *xml_check(const char *doc)
                     return p;
                 p += an + 2;
                 while (*p != '"') {
-                    size_t c = *p == '&' ? entity(p) : (*p == '<' || *p == '\0') ? 0
-                                                                                : xml_char((const unsigned char *)p);
+                    size_t c = *p == '&'            ? entity(p)
+                        : (*p == '<' || *p == '\0') ? 0
+                                                    : xml_char((const unsigned char *)p);
                     if (c == 0)
                         return p;
                     p += c;
@@ -161,32 +162,39 @@ static void test_structure(void **state)
     char *x = report_render_junit(&r, 1);
     assert_non_null(x);
     assert_wellformed(x);
-    assert_non_null(strstr(x, "<testsuites name=\"ztprobe\" tests=\"3\" failures=\"1\" "
-                              "errors=\"1\" time=\"1.012\">"));
-    assert_non_null(strstr(x, "<testsuite name=\"backend\" tests=\"3\" failures=\"1\" errors=\"1\" "
-                              "skipped=\"0\" time=\"1.012\" timestamp=\"2026-11-26T05:00:00\" "
-                              "hostname=\"backend-7d9f\">"));
+    assert_non_null(strstr(x,
+                           "<testsuites name=\"ztprobe\" tests=\"3\" failures=\"1\" "
+                           "errors=\"1\" time=\"1.012\">"));
+    assert_non_null(strstr(x,
+                           "<testsuite name=\"backend\" tests=\"3\" failures=\"1\" errors=\"1\" "
+                           "skipped=\"0\" time=\"1.012\" timestamp=\"2026-11-26T05:00:00\" "
+                           "hostname=\"backend-7d9f\">"));
     assert_int_equal(count(x, "<testcase "), 3);
     assert_int_equal(count(x, "<failure "), 1);
     assert_int_equal(count(x, "<error "), 1);
     assert_int_equal(count(x, "<skipped"), 0);
-    assert_non_null(strstr(x, "<testcase name=\"postgres\" classname=\"ztprobe.backend\" "
-                              "time=\"0.008\">"));
-    assert_non_null(strstr(x, "<testcase name=\"cluster-dns\" classname=\"ztprobe.backend\" "
-                              "time=\"3.000\">"));
+    assert_non_null(strstr(x,
+                           "<testcase name=\"postgres\" classname=\"ztprobe.backend\" "
+                           "time=\"0.008\">"));
+    assert_non_null(strstr(x,
+                           "<testcase name=\"cluster-dns\" classname=\"ztprobe.backend\" "
+                           "time=\"3.000\">"));
     /* The failure carries outcome and hint in the message, the type is the outcome. */
-    assert_non_null(strstr(x, "<failure message=\"http_status: The path is open: check the "
-                              "policy &amp; labels.\" type=\"http_status\">"));
+    assert_non_null(strstr(x,
+                           "<failure message=\"http_status: The path is open: check the "
+                           "policy &amp; labels.\" type=\"http_status\">"));
     assert_non_null(strstr(x, "target: http://www.example.test/a&amp;b=&lt;2&gt;\n"));
     assert_non_null(strstr(x, "detail: HTTP 301 \"moved\" ]]&gt; 'q'\ttab\\\n"));
     assert_non_null(strstr(x, "hint: The path is open: check the policy &amp; labels.\n"));
     assert_non_null(strstr(x, "addresses: 192.0.2.7\n"));
-    assert_non_null(strstr(x, "<error message=\"dns_timeout: No DNS server answered.\" "
-                              "type=\"dns_timeout\">expect allow, verdict inconclusive"));
+    assert_non_null(strstr(x,
+                           "<error message=\"dns_timeout: No DNS server answered.\" "
+                           "type=\"dns_timeout\">expect allow, verdict inconclusive"));
     /* Report-wide facts. */
     assert_non_null(strstr(x, "<property name=\"pod.namespace\" value=\"govtech\"/>"));
-    assert_non_null(strstr(x, "<property name=\"diagnosis.dns_blocked\" "
-                              "value=\"allow UDP and TCP 53 to kube-dns\"/>"));
+    assert_non_null(strstr(x,
+                           "<property name=\"diagnosis.dns_blocked\" "
+                           "value=\"allow UDP and TCP 53 to kube-dns\"/>"));
     assert_non_null(strstr(x, "diagnosis dns_blocked: allow UDP and TCP 53 to kube-dns\n"));
     free(x);
 }
@@ -206,13 +214,15 @@ static void test_several_reports_and_no_pod(void **state)
     char *x = report_render_junit(r, 2);
     assert_non_null(x);
     assert_wellformed(x);
-    assert_non_null(strstr(x, "<testsuites name=\"ztprobe\" tests=\"4\" failures=\"1\" "
-                              "errors=\"1\" time=\"2.025\">"));
+    assert_non_null(strstr(x,
+                           "<testsuites name=\"ztprobe\" tests=\"4\" failures=\"1\" "
+                           "errors=\"1\" time=\"2.025\">"));
     assert_int_equal(count(x, "<testsuite "), 2);
-    const char *fe = strstr(x, "<testsuite name=\"frontend\" tests=\"1\" failures=\"0\" "
-                               "errors=\"0\" skipped=\"0\" time=\"1.012\" "
-                               "timestamp=\"2026-11-26T05:00:00\">");
-    assert_non_null(fe); /* no hostname attribute without a pod name */
+    const char *fe = strstr(x,
+                            "<testsuite name=\"frontend\" tests=\"1\" failures=\"0\" "
+                            "errors=\"0\" skipped=\"0\" time=\"1.012\" "
+                            "timestamp=\"2026-11-26T05:00:00\">");
+    assert_non_null(fe);                     /* no hostname attribute without a pod name */
     assert_null(strstr(fe, "<properties>")); /* an empty <properties> is invalid */
     assert_non_null(strstr(fe, "classname=\"ztprobe.frontend\""));
     free(x);

@@ -58,14 +58,14 @@ static void test_kubelet_file(void **state)
 static void test_escapes(void **state)
 {
     (void)state;
-    labels_t l = parse_ok("q=\"a\\\"b\"\n"                    /* \"  */
-                          "bs=\"a\\\\b\"\n"                   /* \\  */
-                          "ctl=\"\\n\\t\\r\\a\\b\\f\\v\"\n"   /* single-letter escapes */
-                          "hex=\"\\x41\\x7e\\xff\"\n"         /* \xNN, also a high byte */
-                          "oct=\"\\101\\060\\377\"\n"         /* \NNN */
-                          "u=\"\\u00e9\\u20ac\"\n"            /* \uNNNN */
-                          "U=\"\\U0001F600\"\n"               /* \UNNNNNNNN */
-                          "raw=\"caf\xc3\xa9\"\n"             /* printable UTF-8 stays raw */
+    labels_t l = parse_ok("q=\"a\\\"b\"\n"                  /* \"  */
+                          "bs=\"a\\\\b\"\n"                 /* \\  */
+                          "ctl=\"\\n\\t\\r\\a\\b\\f\\v\"\n" /* single-letter escapes */
+                          "hex=\"\\x41\\x7e\\xff\"\n"       /* \xNN, also a high byte */
+                          "oct=\"\\101\\060\\377\"\n"       /* \NNN */
+                          "u=\"\\u00e9\\u20ac\"\n"          /* \uNNNN */
+                          "U=\"\\U0001F600\"\n"             /* \UNNNNNNNN */
+                          "raw=\"caf\xc3\xa9\"\n"           /* printable UTF-8 stays raw */
                           "empty=\"\"\n");
     assert_int_equal(l.n, 9);
     assert_string_equal(labels_get(&l, "q"), "a\"b");
@@ -211,8 +211,7 @@ static void test_load_file(void **state)
     unlink(path);
     free(path);
 
-    assert_int_equal(labels_load_file("/nonexistent/zt/labels", &l, err, sizeof(err)),
-                     ZT_ERR_INPUT);
+    assert_int_equal(labels_load_file("/nonexistent/zt/labels", &l, err, sizeof(err)), ZT_ERR_INPUT);
     assert_string_equal(err, "/nonexistent/zt/labels: cannot read: No such file or directory");
     assert_int_equal(labels_load_file("/tmp", &l, err, sizeof(err)), ZT_ERR_INPUT);
     assert_string_equal(err, "/tmp: cannot read: is a directory");
@@ -239,11 +238,16 @@ static void test_load_file_too_big(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kubelet_file),    cmocka_unit_test(test_escapes),
-        cmocka_unit_test(test_blank_lines_and_crlf), cmocka_unit_test(test_empty_file),
-        cmocka_unit_test(test_malformed),       cmocka_unit_test(test_nul_byte),
-        cmocka_unit_test(test_match),           cmocka_unit_test(test_format_truncates),
-        cmocka_unit_test(test_load_file),       cmocka_unit_test(test_load_file_too_big),
+        cmocka_unit_test(test_kubelet_file),
+        cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_blank_lines_and_crlf),
+        cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_nul_byte),
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_format_truncates),
+        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_load_file_too_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

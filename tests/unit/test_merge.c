@@ -55,8 +55,9 @@ static void test_all_pass_is_ok(void **state)
     assert_non_null(strstr(txt, "  no-direct-db    pass timeout\n"));
     assert_non_null(strstr(txt, "backend-5c6b"));
     assert_non_null(strstr(txt, "postgres-0"));
-    assert_non_null(strstr(txt, "3 reports (0 missing), 4 probe results: 4 passed, 0 failed, "
-                                "0 inconclusive; 0 disagreements: OK\n"));
+    assert_non_null(strstr(txt,
+                           "3 reports (0 missing), 4 probe results: 4 passed, 0 failed, "
+                           "0 inconclusive; 0 disagreements: OK\n"));
     assert_null(strstr(txt, "pods disagree"));
     assert_null(strstr(txt, "disagreements ("));
     free(txt);
@@ -250,8 +251,11 @@ static void test_row_labels(void **state)
 static int valid_utf8(const unsigned char *s)
 {
     while (*s) {
-        size_t n = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3
-                             : (*s & 0xf8) == 0xf0 ? 4 : 0;
+        size_t n = *s < 0x80      ? 1
+            : (*s & 0xe0) == 0xc0 ? 2
+            : (*s & 0xf0) == 0xe0 ? 3
+            : (*s & 0xf8) == 0xf0 ? 4
+                                  : 0;
         if (n == 0 || (n == 2 && *s < 0xc2))
             return 0;
         for (size_t i = 1; i < n; i++)

@@ -38,13 +38,15 @@ static void test_name_shortened_with_hash(void **state)
 {
     (void)state;
     char a[80], b[80], want[80];
-    snprintf(want, sizeof(want), "ztprobe-%s", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    snprintf(want, sizeof(want), "ztprobe-%s",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     merge_policyreport_name(want, a, sizeof(a));
     assert_true(dns_label(a));
     assert_int_equal(strlen(a), 63);
     assert_memory_equal(a, "ztprobe-aaaa", 12);
     /* Same first 63 characters, different ends: different names. */
-    snprintf(want, sizeof(want), "ztprobe-%s", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
+    snprintf(want, sizeof(want), "ztprobe-%s",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
     merge_policyreport_name(want, b, sizeof(b));
     assert_true(dns_label(b));
     assert_string_not_equal(a, b);

@@ -54,87 +54,116 @@ static size_t pod(const k8s_model_t *m, const char *name)
 typedef struct {
     const char *what;
     const char *policies;
-    const char *from;       /* pod name */
-    const char *to;         /* pod name, or NULL for the outside block `outside` */
+    const char *from; /* pod name */
+    const char *to;   /* pod name, or NULL for the outside block `outside` */
     const char *outside;
     int port;
     k8s_proto_t proto;
     netpol_verdict_t want;
-    netpol_near_t near;     /* checked on the denying side when not NONE */
+    netpol_near_t near; /* checked on the denying side when not NONE */
 } eval_case_t;
 
 #define NP "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
 
 static const eval_case_t EVAL[] = {
     {"no policy: allowed", "", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"In selects the pod", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {matchExpressions: "
-     "[{key: app, operator: In, values: [web, x]}]}\n", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
-    {"NotIn matches a pod without the key", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: "
-     "{matchExpressions: [{key: tier, operator: NotIn, values: [data]}]}\n", "cli", "web", NULL, 8080, K8S_TCP,
-     NETPOL_DENY, NETPOL_NEAR_NONE},
-    {"DoesNotExist leaves db alone", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: "
-     "{matchExpressions: [{key: tier, operator: DoesNotExist}]}\n", "cli", "db", NULL, 5432, K8S_TCP,
-     NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"Exists isolates db", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: "
-     "{matchExpressions: [{key: tier, operator: Exists}]}\n", "web", "db", NULL, 5432, K8S_TCP, NETPOL_DENY,
-     NETPOL_NEAR_NONE},
-    {"egress present: Egress type implied", NP "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
-     "  egress: [{ports: [{port: 53, protocol: UDP}]}]\n", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY,
-     NETPOL_NEAR_OTHER_PORT},
-    {"named port on egress, resolved at the destination", NP "metadata: {name: p, namespace: other}\nspec:\n"
-     "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]\n", "cli", "web", NULL, 8080,
-     K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"named port does not match another number", NP "metadata: {name: p, namespace: other}\nspec:\n"
+    {"In selects the pod",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {matchExpressions: "
+        "[{key: app, operator: In, values: [web, x]}]}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
+    {"NotIn matches a pod without the key",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: "
+        "{matchExpressions: [{key: tier, operator: NotIn, values: [data]}]}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
+    {"DoesNotExist leaves db alone",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: "
+        "{matchExpressions: [{key: tier, operator: DoesNotExist}]}\n",
+     "cli", "db", NULL, 5432, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"Exists isolates db",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: "
+        "{matchExpressions: [{key: tier, operator: Exists}]}\n",
+     "web", "db", NULL, 5432, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
+    {"egress present: Egress type implied",
+     NP "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
+        "  egress: [{ports: [{port: 53, protocol: UDP}]}]\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT},
+    {"named port on egress, resolved at the destination",
+     NP "metadata: {name: p, namespace: other}\nspec:\n"
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"named port does not match another number",
+     NP
+     "metadata: {name: p, namespace: other}\nspec:\n"
      "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {}}], ports: [{port: http}]}]\n",
      "cli", "web", NULL, 8081, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT},
-    {"named port never matches outside", NP "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
-     "  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]\n", "cli", NULL, "192.0.2.7/32", 8080, K8S_TCP,
-     NETPOL_DENY, NETPOL_NEAR_NONE},
-    {"namespaceSelector by team label", NP "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
+    {"named port never matches outside",
+     NP "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
+        "  policyTypes: [Egress]\n  egress: [{ports: [{port: http}]}]\n",
+     "cli", NULL, "192.0.2.7/32", 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
+    {"namespaceSelector by team label",
+     NP
+     "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
      "  ingress: [{from: [{namespaceSelector: {matchLabels: {team: a}}, podSelector: {matchLabels: {app: web}}}]}]\n",
      "web", "cli", NULL, 80, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"AND: namespace matches, pod does not", NP "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
+    {"AND: namespace matches, pod does not",
+     NP
+     "metadata: {name: p, namespace: other}\nspec:\n  podSelector: {}\n"
      "  ingress: [{from: [{namespaceSelector: {matchLabels: {team: a}}, podSelector: {matchLabels: {app: db}}}]}]\n",
      "web", "cli", NULL, 80, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_OTHER_PEER},
-    {"ipBlock matches a pod IP (host bits allowed)", NP "metadata: {name: p, namespace: other}\nspec:\n"
-     "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.1.9/24}}]}]\n", "web", "cli", NULL, 80, K8S_TCP,
-     NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"outside block fully inside an ipBlock", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
-     "  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: 443}]}]\n", "web", NULL,
-     "52.46.128.0/19", 443, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"outside block inside an except", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
-     "  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: 443}]}]\n", "web", NULL,
-     "10.0.0.1/32", 443, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
-    {"the whole internet, partly allowed: unknown", NP "metadata: {name: p, namespace: app}\nspec:\n"
+    {"ipBlock matches a pod IP (host bits allowed)",
+     NP "metadata: {name: p, namespace: other}\nspec:\n"
+        "  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 10.0.1.9/24}}]}]\n",
+     "web", "cli", NULL, 80, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"outside block fully inside an ipBlock",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
+        "  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: 443}]}]\n",
+     "web", NULL, "52.46.128.0/19", 443, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"outside block inside an except",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
+        "  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: 443}]}]\n",
+     "web", NULL, "10.0.0.1/32", 443, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
+    {"the whole internet, partly allowed: unknown",
+     NP
+     "metadata: {name: p, namespace: app}\nspec:\n"
      "  podSelector: {}\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}], ports: [{port: 443}]}]\n",
      "web", NULL, "0.0.0.0/0", 443, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"the whole internet on a port no rule opens", NP "metadata: {name: p, namespace: app}\nspec:\n"
-     "  podSelector: {}\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 443}]}]\n", "web", NULL,
-     "0.0.0.0/0", 80, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT},
-    {"IPv6 ipBlock", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
-     "  egress: [{to: [{ipBlock: {cidr: '2001:db8::/32', except: ['2001:db8:1::/48']}}]}]\n", "web", NULL,
-     "2001:db8:2::1/128", 443, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"endPort range", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
-     "  ingress: [{ports: [{port: 8000, endPort: 8100}]}]\n", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW,
-     NETPOL_NEAR_NONE},
-    {"UDP rule does not open TCP", NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
-     "  ingress: [{ports: [{port: 8080, protocol: UDP}]}]\n", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY,
-     NETPOL_NEAR_OTHER_PORT},
-    {"union: a second policy allows", NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}}\n---\n" NP
-     "metadata: {name: q, namespace: app}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n", "cli",
-     "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"Calico policy in the namespace: unknown", "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
-     "metadata: {name: c, namespace: app}\nspec: {}\n", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN,
-     NETPOL_NEAR_NONE},
-    {"AdminNetworkPolicy (cluster-wide): unknown", "apiVersion: policy.networking.k8s.io/v1alpha1\n"
-     "kind: AdminNetworkPolicy\nmetadata: {name: anp}\nspec: {}\n", "cli", "web", NULL, 8080, K8S_TCP,
-     NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"NetworkPolicy with a field v1 lacks: unknown", NP "metadata: {name: p, namespace: app}\nspec:\n"
-     "  podSelector: {}\n  ingress: [{from: [{podSelector: {}}], action: Deny}]\n", "cli", "web", NULL, 8080,
-     K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"Cilium policy elsewhere does not touch this path", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-     "metadata: {name: c, namespace: kube-system}\nspec: {}\n", "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW,
-     NETPOL_NEAR_NONE},
+    {"the whole internet on a port no rule opens",
+     NP "metadata: {name: p, namespace: app}\nspec:\n"
+        "  podSelector: {}\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: 443}]}]\n",
+     "web", NULL, "0.0.0.0/0", 80, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT},
+    {"IPv6 ipBlock",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
+        "  egress: [{to: [{ipBlock: {cidr: '2001:db8::/32', except: ['2001:db8:1::/48']}}]}]\n",
+     "web", NULL, "2001:db8:2::1/128", 443, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"endPort range",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
+        "  ingress: [{ports: [{port: 8000, endPort: 8100}]}]\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"UDP rule does not open TCP",
+     NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {}\n"
+        "  ingress: [{ports: [{port: 8080, protocol: UDP}]}]\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT},
+    {"union: a second policy allows",
+     NP
+     "metadata: {name: p, namespace: app}\nspec: {podSelector: {}}\n---\n" NP
+     "metadata: {name: q, namespace: app}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
+    {"Calico policy in the namespace: unknown",
+     "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
+     "metadata: {name: c, namespace: app}\nspec: {}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
+    {"AdminNetworkPolicy (cluster-wide): unknown",
+     "apiVersion: policy.networking.k8s.io/v1alpha1\n"
+     "kind: AdminNetworkPolicy\nmetadata: {name: anp}\nspec: {}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
+    {"NetworkPolicy with a field v1 lacks: unknown",
+     NP "metadata: {name: p, namespace: app}\nspec:\n"
+        "  podSelector: {}\n  ingress: [{from: [{podSelector: {}}], action: Deny}]\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
+    {"Cilium policy elsewhere does not touch this path",
+     "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+     "metadata: {name: c, namespace: kube-system}\nspec: {}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
 };
 
 static void test_eval_table(void **state)
@@ -159,7 +188,8 @@ static void test_eval_table(void **state)
         netpol_answer_t a;
         netpol_query(m, &s, &d, c->port, c->proto, &a);
         if (a.verdict != c->want)
-            fail_msg("%s: want %s, got %s", c->what, netpol_verdict_name(c->want), netpol_verdict_name(a.verdict));
+            fail_msg("%s: want %s, got %s", c->what, netpol_verdict_name(c->want),
+                     netpol_verdict_name(a.verdict));
         if (c->want == NETPOL_ALLOW && (a.egress.isolated || a.ingress.isolated))
             assert_true(a.egress.n_by + a.ingress.n_by > 0);
         if (c->near != NETPOL_NEAR_NONE) {
@@ -179,23 +209,33 @@ typedef struct {
 } err_case_t;
 
 static const err_case_t ERRS[] = {
-    {NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {matchExpressions: [{key: a, operator: Has}]}\n",
+    {NP
+     "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {matchExpressions: [{key: a, operator: Has}]}\n",
      "objs.yaml: document 1 (NetworkPolicy app/p): spec.podSelector.matchExpressions[0].operator: must be In, NotIn"},
-    {"---\n" NP "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {matchExpressions: [{key: a, operator: "
-     "Exists, values: [x]}]}\n", "document 1 (NetworkPolicy app/p): spec.podSelector.matchExpressions[0].values: "
+    {"---\n" NP
+     "metadata: {name: p, namespace: app}\nspec:\n  podSelector: {matchExpressions: [{key: a, operator: "
+     "Exists, values: [x]}]}\n",
+     "document 1 (NetworkPolicy app/p): spec.podSelector.matchExpressions[0].values: "
      "must be empty with Exists"},
-    {"kind: Service\napiVersion: v1\nmetadata: {name: s}\n---\n" NP "metadata: {name: b, namespace: g}\nspec:\n"
+    {"kind: Service\napiVersion: v1\nmetadata: {name: s}\n---\n" NP
+     "metadata: {name: b, namespace: g}\nspec:\n"
      "  podSelector: {}\n  egress: [{}, {ports: [{port: 'Not_A_Name'}]}]\n",
      "objs.yaml: document 2 (NetworkPolicy g/b): spec.egress[1].ports[0].port: must be a number or an IANA port name"},
-    {NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{ports: [{port: http, endPort: 90}]}]}\n",
+    {NP
+     "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{ports: [{port: http, endPort: 90}]}]}\n",
      "spec.ingress[0].ports[0].endPort: needs a numeric port"},
-    {NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}\n",
+    {NP
+     "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}\n",
      "spec.ingress[0].ports[0].endPort: must be at least port (90)"},
-    {NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}\n",
+    {NP
+     "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]}\n",
      "spec.ingress[0].from[0].ipBlock.cidr: prefix length must be 0..32"},
-    {NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, "
-     "except: [11.0.0.0/16]}}]}]}\n", "ipBlock.except[0]: must lie strictly inside cidr"},
-    {NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{ports: [{protocol: ICMP}]}]}\n",
+    {NP
+     "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, "
+     "except: [11.0.0.0/16]}}]}]}\n",
+     "ipBlock.except[0]: must lie strictly inside cidr"},
+    {NP
+     "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, ingress: [{ports: [{protocol: ICMP}]}]}\n",
      "spec.ingress[0].ports[0].protocol: must be TCP, UDP or SCTP"},
     {NP "metadata: {name: p, namespace: app}\nspec: {podSelector: {}, policyTypes: [Both]}\n",
      "spec.policyTypes[0]: must be Ingress or Egress"},
@@ -204,7 +244,8 @@ static const err_case_t ERRS[] = {
     {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\nspec: {}\n",
      "document 1 (Deployment n/d): spec.template: required"},
     {"{\"kind\": \"Service\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"s\"}, \"spec\": {\"ports\": "
-     "[{\"port\": 70000}]}}", "objs.yaml: document 1 (Service default/s): spec.ports[0].port: must be an integer 1..65535"},
+     "[{\"port\": 70000}]}}",
+     "objs.yaml: document 1 (Service default/s): spec.ports[0].port: must be an integer 1..65535"},
     {"- just a list\n", "document 1: (top level): must be a Kubernetes object"},
     {"kind: [1]\n", "document 1: kind: required"},
     {"a: b\n  c: d\n", "objs.yaml: line"},

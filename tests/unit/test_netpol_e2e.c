@@ -98,8 +98,8 @@ static size_t check_fixture(const char *path, size_t *bad)
                 bool got = a.verdict == NETPOL_ALLOW;
                 pairs++;
                 if (a.verdict == NETPOL_UNKNOWN || got != (want == '.')) {
-                    print_error("%s: %s -> %s %s/%d: e2e expects %s, evaluator says %s\n", path,
-                                row->string, to->valuestring, ps, port, want == '.' ? "allow" : "deny",
+                    print_error("%s: %s -> %s %s/%d: e2e expects %s, evaluator says %s\n", path, row->string,
+                                to->valuestring, ps, port, want == '.' ? "allow" : "deny",
                                 netpol_verdict_name(a.verdict));
                     (*bad)++;
                 }

@@ -20,17 +20,16 @@ static void expect_outcome(const char *msg, bool connected, outcome_t want)
 {
     outcome_t got = pg_classify_connect_error(msg, connected);
     if (got != want)
-        print_error("message [%s] connected=%d: got %s, want %s\n", msg, connected,
-                    outcome_name(got), outcome_name(want));
+        print_error("message [%s] connected=%d: got %s, want %s\n", msg, connected, outcome_name(got),
+                    outcome_name(want));
     assert_int_equal(got, want);
 }
 
 static void test_before_tcp_connect(void **state)
 {
     (void)state;
-    expect_outcome(PFX
-                   "Connection refused\n\tIs the server running on that host and accepting TCP/IP "
-                   "connections?\n",
+    expect_outcome(PFX "Connection refused\n\tIs the server running on that host and accepting TCP/IP "
+                       "connections?\n",
                    false, OUTCOME_REFUSED);
     expect_outcome(PFX "No route to host\n\tIs the server running on that host and accepting "
                        "TCP/IP connections?\n",
@@ -55,28 +54,24 @@ static void test_after_tcp_connect_auth(void **state)
     expect_outcome(PFX "FATAL:  password authentication failed for user \"govtech_admin\"\n" PFX
                        "FATAL:  password authentication failed for user \"govtech_admin\"\n",
                    true, OUTCOME_AUTH_FAILED);
-    expect_outcome(
-        PFX "FATAL:  no pg_hba.conf entry for host \"10.0.0.7\", user \"x\", database \"y\", no "
-            "encryption\n",
-        true, OUTCOME_AUTH_FAILED);
+    expect_outcome(PFX "FATAL:  no pg_hba.conf entry for host \"10.0.0.7\", user \"x\", database \"y\", no "
+                       "encryption\n",
+                   true, OUTCOME_AUTH_FAILED);
     /* With TLS the server names the encryption; still a credentials matter. */
-    expect_outcome(
-        PFX "FATAL:  no pg_hba.conf entry for host \"10.0.0.7\", user \"x\", database \"y\", "
-            "SSL encryption\n",
-        true, OUTCOME_AUTH_FAILED);
+    expect_outcome(PFX "FATAL:  no pg_hba.conf entry for host \"10.0.0.7\", user \"x\", database \"y\", "
+                       "SSL encryption\n",
+                   true, OUTCOME_AUTH_FAILED);
     expect_outcome(PFX "FATAL:  pg_hba.conf rejects connection for host \"10.0.0.7\", user \"x\", "
                        "database \"y\", SSL encryption\n",
                    true, OUTCOME_AUTH_FAILED);
     expect_outcome(PFX "fe_sendauth: no password supplied\n", true, OUTCOME_AUTH_FAILED);
     expect_outcome(PFX "FATAL:  database \"nodb\" does not exist\n", true, OUTCOME_AUTH_FAILED);
     expect_outcome(PFX "FATAL:  role \"nobody\" does not exist\n", true, OUTCOME_AUTH_FAILED);
-    expect_outcome(PFX "FATAL:  role \"ro\" is not permitted to log in\n", true,
-                   OUTCOME_AUTH_FAILED);
-    expect_outcome(
-        PFX
-        "FATAL:  permission denied for database \"govtech\"\nDETAIL:  User does not have CONNECT "
-        "privilege.\n",
-        true, OUTCOME_AUTH_FAILED);
+    expect_outcome(PFX "FATAL:  role \"ro\" is not permitted to log in\n", true, OUTCOME_AUTH_FAILED);
+    expect_outcome(PFX
+                   "FATAL:  permission denied for database \"govtech\"\nDETAIL:  User does not have CONNECT "
+                   "privilege.\n",
+                   true, OUTCOME_AUTH_FAILED);
     expect_outcome(PFX "none of the server's SASL authentication mechanisms are supported\n", true,
                    OUTCOME_AUTH_FAILED);
 }
@@ -85,37 +80,31 @@ static void test_after_tcp_connect_tls(void **state)
 {
     (void)state;
     expect_outcome(PFX "SSL error: certificate verify failed\n", true, OUTCOME_TLS_ERROR);
-    expect_outcome(
-        PFX "server certificate for \"localhost\" (and 4 other names) does not match host name "
-            "\"db.wrong.example\"\n",
-        true, OUTCOME_TLS_ERROR);
-    expect_outcome(
-        PFX
-        "root certificate file \"/nonexistent/ca.pem\" does not exist\nEither provide the file or "
-        "change sslmode to disable server certificate verification.\n",
-        true, OUTCOME_TLS_ERROR);
-    expect_outcome(PFX "server does not support SSL, but SSL was required\n", true,
-                   OUTCOME_TLS_ERROR);
+    expect_outcome(PFX "server certificate for \"localhost\" (and 4 other names) does not match host name "
+                       "\"db.wrong.example\"\n",
+                   true, OUTCOME_TLS_ERROR);
+    expect_outcome(PFX
+                   "root certificate file \"/nonexistent/ca.pem\" does not exist\nEither provide the file or "
+                   "change sslmode to disable server certificate verification.\n",
+                   true, OUTCOME_TLS_ERROR);
+    expect_outcome(PFX "server does not support SSL, but SSL was required\n", true, OUTCOME_TLS_ERROR);
     expect_outcome(PFX "SSL SYSCALL error: EOF detected\n", true, OUTCOME_TLS_ERROR);
-    expect_outcome(
-        PFX "SSL error: tlsv1 alert protocol version\nThis may indicate that the server does not "
-            "support any SSL protocol version between TLSv1.2 and TLSv1.2.\n",
-        true, OUTCOME_TLS_ERROR);
+    expect_outcome(PFX "SSL error: tlsv1 alert protocol version\nThis may indicate that the server does not "
+                       "support any SSL protocol version between TLSv1.2 and TLSv1.2.\n",
+                   true, OUTCOME_TLS_ERROR);
 }
 
 static void test_after_tcp_connect_protocol(void **state)
 {
     (void)state;
     /* An HTTP server answering the SSLRequest / the startup packet with "HTTP/1.1 400". */
-    expect_outcome(PFX "received invalid response to SSL negotiation: H\n", true,
-                   OUTCOME_PROTOCOL_ERROR);
+    expect_outcome(PFX "received invalid response to SSL negotiation: H\n", true, OUTCOME_PROTOCOL_ERROR);
     expect_outcome(PFX "expected authentication request from server, but received H\n", true,
                    OUTCOME_PROTOCOL_ERROR);
-    expect_outcome(
-        PFX
-        "server closed the connection unexpectedly\n\tThis probably means the server terminated "
-        "abnormally\n\tbefore or while processing the request.\n",
-        true, OUTCOME_PROTOCOL_ERROR);
+    expect_outcome(PFX
+                   "server closed the connection unexpectedly\n\tThis probably means the server terminated "
+                   "abnormally\n\tbefore or while processing the request.\n",
+                   true, OUTCOME_PROTOCOL_ERROR);
     expect_outcome(PFX "could not receive data from server: Connection reset by peer\n", true,
                    OUTCOME_PROTOCOL_ERROR);
     expect_outcome(PFX "malformed SCRAM message (invalid salt)\n", true, OUTCOME_PROTOCOL_ERROR);
@@ -124,8 +113,7 @@ static void test_after_tcp_connect_protocol(void **state)
     /* Connected and failed within one PQconnectPoll call: the text proves the connect. */
     expect_outcome(PFX "could not send startup packet: Connection reset by peer\n", false,
                    OUTCOME_PROTOCOL_ERROR);
-    expect_outcome(PFX "could not send SSL negotiation packet: Broken pipe\n", false,
-                   OUTCOME_PROTOCOL_ERROR);
+    expect_outcome(PFX "could not send SSL negotiation packet: Broken pipe\n", false, OUTCOME_PROTOCOL_ERROR);
     /* The server answered, but not about the path or the credentials. */
     expect_outcome(PFX "FATAL:  sorry, too many clients already\n", true, OUTCOME_ERROR);
     expect_outcome(PFX "FATAL:  the database system is starting up\n", true, OUTCOME_ERROR);
@@ -150,10 +138,9 @@ static void test_detail(void **state)
 {
     (void)state;
     char d[256];
-    pg_classify_detail(
-        PFX "Connection refused\n\tIs the server running on that host and accepting TCP/IP "
-            "connections?\n",
-        d, sizeof(d));
+    pg_classify_detail(PFX "Connection refused\n\tIs the server running on that host and accepting TCP/IP "
+                           "connections?\n",
+                       d, sizeof(d));
     assert_string_equal(d, "Connection refused");
     pg_classify_detail(PFX "FATAL:  password authentication failed for user \"govtech_admin\"\n" PFX
                            "FATAL:  password authentication failed for user \"govtech_admin\"\n",
@@ -172,8 +159,7 @@ static void test_detail(void **state)
     char small[8];
     pg_classify_detail(PFX "abcdefghij\n", small, sizeof(small));
     assert_string_equal(small, "abcdefg");
-    pg_classify_detail(PFX "abcde\xc3\xa9z\n", small,
-                       sizeof(small)); /* room for "abcde" + 1 byte */
+    pg_classify_detail(PFX "abcde\xc3\xa9z\n", small, sizeof(small)); /* room for "abcde" + 1 byte */
     assert_string_equal(small, "abcde\xc3\xa9");
     pg_classify_detail(PFX "abcdef\xc3\xa9z\n", small, sizeof(small));
     assert_string_equal(small, "abcdef");
@@ -221,8 +207,8 @@ static void test_query_error(void **state)
     assert_string_equal(d, "42P01: relation \"nope\" does not exist");
     pg_classify_query_error(NULL, "boom", NULL, d, sizeof(d));
     assert_string_equal(d, "ERROR: boom");
-    pg_classify_query_error(
-        NULL, NULL, "server closed the connection unexpectedly\n\tThis probably...", d, sizeof(d));
+    pg_classify_query_error(NULL, NULL, "server closed the connection unexpectedly\n\tThis probably...", d,
+                            sizeof(d));
     assert_string_equal(d, "server closed the connection unexpectedly");
     pg_classify_query_error(NULL, NULL, NULL, d, sizeof(d));
     assert_string_equal(d, "query failed");
@@ -350,8 +336,7 @@ static void test_password_file(void **state)
     snprintf(missing, sizeof(missing), "%s/absent", tmpdir);
     assert_int_equal(load(NULL, missing, pw, sizeof(pw), err, sizeof(err)), -1);
     char want[256];
-    snprintf(want, sizeof(want), "password_file %s: cannot read: No such file or directory",
-             missing);
+    snprintf(want, sizeof(want), "password_file %s: cannot read: No such file or directory", missing);
     assert_string_equal(err, want);
     /* A folder: refused as not a regular file; named, not quoted. */
     assert_int_equal(load(NULL, tmpdir, pw, sizeof(pw), err, sizeof(err)), -1);

@@ -221,12 +221,9 @@ static void test_tls_hint(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_who_sends),
-        cmocka_unit_test(test_params),
-        cmocka_unit_test(test_capture_and_scrub),
-        cmocka_unit_test(test_scrub_only_pg),
-        cmocka_unit_test(test_diagnosis),
-        cmocka_unit_test(test_tls_hint),
+        cmocka_unit_test(test_who_sends),         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_capture_and_scrub), cmocka_unit_test(test_scrub_only_pg),
+        cmocka_unit_test(test_diagnosis),         cmocka_unit_test(test_tls_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,12 +32,16 @@ static const char OBJS[] =
     "spec: {selector: {app: api}, ports: [{name: http, port: 80, targetPort: http}]}\n"
     "---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: shop}\n"
     "spec: {selector: {app: db}, ports: [{port: 5432}]}\n"
-    "---\n" NP "metadata: {name: deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n"
-    "---\n" NP "metadata: {name: dns, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Egress], egress: "
+    "---\n" NP
+    "metadata: {name: deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n"
+    "---\n" NP
+    "metadata: {name: dns, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Egress], egress: "
     "[{ports: [{port: 53, protocol: UDP}]}]}\n"
-    "---\n" NP "metadata: {name: web, namespace: shop}\nspec: {podSelector: {matchLabels: {app: web}}, egress: "
+    "---\n" NP
+    "metadata: {name: web, namespace: shop}\nspec: {podSelector: {matchLabels: {app: web}}, egress: "
     "[{to: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 8080}]}]}\n"
-    "---\n" NP "metadata: {name: api, namespace: shop}\nspec: {podSelector: {matchLabels: {app: api}}, ingress: "
+    "---\n" NP
+    "metadata: {name: api, namespace: shop}\nspec: {podSelector: {matchLabels: {app: api}}, ingress: "
     "[{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: http}]}, {from: [{namespaceSelector: "
     "{matchLabels: {team: ops}}}]}], egress: [{to: [{podSelector: {matchLabels: {app: db}}}], ports: [{port: 5432}]}]}\n";
 
@@ -128,12 +132,15 @@ typedef struct {
 } hint_case_t;
 
 static const hint_case_t HINTS[] = {
-    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_ALLOW, NETPOL_NEAR_NONE, "so this is not a policy effect"},
-    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT, "wrong port in the policy?"},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_ALLOW, NETPOL_NEAR_NONE,
+     "so this is not a policy effect"},
+    {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_OTHER_PORT,
+     "wrong port in the policy?"},
     {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_OTHER_PEER,
      "pod labels don't match the podSelector?"},
     {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_DENY, NETPOL_NEAR_NONE, "no egress rule allows it"},
-    {EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK, NETPOL_DENY, NETPOL_NEAR_NONE, "the CNI does not enforce NetworkPolicy"},
+    {EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK, NETPOL_DENY, NETPOL_NEAR_NONE,
+     "the CNI does not enforce NetworkPolicy"},
     {EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK, NETPOL_ALLOW, NETPOL_NEAR_NONE, "expect: deny contradicts them"},
     {EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT, NETPOL_UNKNOWN, NETPOL_NEAR_NONE, NULL},
     {EXPECT_DENY, VERDICT_INCONCLUSIVE, OUTCOME_REFUSED, NETPOL_DENY, NETPOL_NEAR_NONE, NULL},
@@ -181,8 +188,8 @@ static void test_plan(void **state)
         k8s_model_t *m = model();
         assert_int_equal(policy_plan_run(m, NULL, NULL, yaml, &text, err, sizeof(err)), 0);
         config_t *cfg = NULL;
-        int rc = config_parse_text(text, strlen(text), yaml ? CONFIG_FORMAT_YAML : CONFIG_FORMAT_JSON, &cfg, err,
-                                   sizeof(err));
+        int rc = config_parse_text(text, strlen(text), yaml ? CONFIG_FORMAT_YAML : CONFIG_FORMAT_JSON, &cfg,
+                                   err, sizeof(err));
         if (rc != 0)
             fail_msg("plan (%s) does not parse: %s\n%s", yaml ? "yaml" : "json", err, text);
         assert_int_equal(cfg->n_roles, 3);

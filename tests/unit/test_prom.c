@@ -87,16 +87,20 @@ static void test_exposition(void **state)
     assert_int_equal(check_grouping(t), 8);
     const char *L = "{role=\"backend\",probe=\"no-plain-http-out\",kind=\"http\",expect=\"deny\"";
     char want[512];
-    assert_line(t, "ztprobe_probe_success{role=\"backend\",probe=\"postgres\",kind=\"postgres\","
-                   "expect=\"allow\"} 1");
+    assert_line(t,
+                "ztprobe_probe_success{role=\"backend\",probe=\"postgres\",kind=\"postgres\","
+                "expect=\"allow\"} 1");
     snprintf(want, sizeof(want), "ztprobe_probe_success%s} 0", L);
     assert_line(t, want);
-    assert_line(t, "ztprobe_probe_success{role=\"backend\",probe=\"cluster-dns\",kind=\"dns\","
-                   "expect=\"allow\"} 0");
-    assert_line(t, "ztprobe_probe_duration_seconds{role=\"backend\",probe=\"postgres\","
-                   "kind=\"postgres\",expect=\"allow\"} 0.0081");
-    assert_line(t, "ztprobe_probe_duration_seconds{role=\"backend\",probe=\"cluster-dns\","
-                   "kind=\"dns\",expect=\"allow\"} 3");
+    assert_line(t,
+                "ztprobe_probe_success{role=\"backend\",probe=\"cluster-dns\",kind=\"dns\","
+                "expect=\"allow\"} 0");
+    assert_line(t,
+                "ztprobe_probe_duration_seconds{role=\"backend\",probe=\"postgres\","
+                "kind=\"postgres\",expect=\"allow\"} 0.0081");
+    assert_line(t,
+                "ztprobe_probe_duration_seconds{role=\"backend\",probe=\"cluster-dns\","
+                "kind=\"dns\",expect=\"allow\"} 3");
     /* Only the outcome seen. */
     assert_int_equal(count_lines_starting(t, "ztprobe_probe_outcome{"), 3);
     snprintf(want, sizeof(want), "ztprobe_probe_outcome%s,outcome=\"http_status\"} 1", L);
@@ -137,8 +141,9 @@ static void test_escaping_and_empty(void **state)
     char *t = report_render_prometheus(r, 2);
     assert_non_null(t);
     assert_int_equal(check_grouping(t), 8);
-    assert_line(t, "ztprobe_probe_success{role=\"a\\\\b\\\"c\\nd?e\xef\xbf\xbd\",probe=\"p\\\"q\","
-                   "kind=\"postgres\",expect=\"allow\"} 1");
+    assert_line(t,
+                "ztprobe_probe_success{role=\"a\\\\b\\\"c\\nd?e\xef\xbf\xbd\",probe=\"p\\\"q\","
+                "kind=\"postgres\",expect=\"allow\"} 1");
     assert_int_equal(count_lines_starting(t, "ztprobe_diagnosis{"), 1);
     assert_line(t, "ztprobe_probes{role=\"frontend\",verdict=\"pass\"} 0");
     assert_line(t, "ztprobe_run_duration_seconds{role=\"frontend\"} 1.0124");
@@ -171,8 +176,8 @@ static void recorder_start(recorder_t *s, int status)
     s->pid = fork();
     assert_true(s->pid >= 0);
     if (s->pid == 0) {
-        execl("/usr/bin/python3", "python3", RECORDER, "--record", s->record, "--status", st,
-              "--port-file", portfile, "--max-seconds", "30", (char *)NULL);
+        execl("/usr/bin/python3", "python3", RECORDER, "--record", s->record, "--status", st, "--port-file",
+              portfile, "--max-seconds", "30", (char *)NULL);
         _exit(127);
     }
     s->port = 0;
@@ -271,12 +276,13 @@ static void test_push_errors_hide_credentials(void **state)
     char want[256];
     snprintf(want, sizeof(want),
              "push http://127.0.0.1:%d/metrics/job/ztprobe/instance/p: HTTP 400: pushed metrics "
-             "are invalid or inconsistent with existing metrics", s.port);
+             "are invalid or inconsistent with existing metrics",
+             s.port);
     assert_string_equal(err, want);
     /* The credentials did reach the server (basic auth), and nowhere else. */
     assert_non_null(req);
-    assert_true(strncmp(jget(cJSON_GetObjectItemCaseSensitive(req, "headers"), "authorization"),
-                        "Basic ", 6) == 0);
+    assert_true(
+        strncmp(jget(cJSON_GetObjectItemCaseSensitive(req, "headers"), "authorization"), "Basic ", 6) == 0);
     cJSON_Delete(req);
 
     /* Nothing listening: curl's own message, still without credentials. */
@@ -289,8 +295,7 @@ static void test_push_errors_hide_credentials(void **state)
     snprintf(url, sizeof(url), "http://admin:s3cr3t-pw@127.0.0.1:%d", ntohs(a.sin_port));
     rc = push_prometheus(url, "ztprobe", NULL, "x 1\n", 2000, NULL, err, sizeof(err));
     assert_int_equal(rc, -1);
-    snprintf(want, sizeof(want), "push http://127.0.0.1:%d/metrics/job/ztprobe: ",
-             ntohs(a.sin_port));
+    snprintf(want, sizeof(want), "push http://127.0.0.1:%d/metrics/job/ztprobe: ", ntohs(a.sin_port));
     assert_memory_equal(err, want, strlen(want));
     assert_true(strlen(err) > strlen(want));
     assert_null(strstr(err, "s3cr3t"));
@@ -311,8 +316,8 @@ static void test_push_errors_hide_credentials(void **state)
 int main(void)
 {
     /* The recorder is on loopback; a proxy from the caller's shell must not intercept it. */
-    const char *proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-                             "all_proxy", "ALL_PROXY"};
+    const char *proxies[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                             "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
     for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
         unsetenv(proxies[i]);
     const struct CMUnitTest tests[] = {

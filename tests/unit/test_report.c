@@ -331,8 +331,7 @@ static void test_parse_limits(void **state)
     /* 17 addresses is one too many. */
     char addrs[1024] = "\"addresses\": [";
     for (int i = 0; i < RESULT_MAX_ADDRS + 1; i++)
-        snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs), "%s\"10.0.0.%d\"",
-                 i ? ", " : "", i);
+        snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs), "%s\"10.0.0.%d\"", i ? ", " : "", i);
     snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs), "]");
     expect_reject("\"addresses\": [\"10.96.12.7\", \"fd00::7\"]", addrs, "more than 16");
     free(j);

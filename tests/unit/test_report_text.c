@@ -48,8 +48,7 @@ static void test_text(void **state)
         assert_non_null(row);
         assert_true(row[-1] == '\n');
         const char *row_end = strchr(row, '\n');
-        assert_int_equal(strncmp(row + kind_col, i == 0 ? "postgres" : i == 1 ? "http" : "dns",
-                                 3), 0);
+        assert_int_equal(strncmp(row + kind_col, i == 0 ? "postgres" : i == 1 ? "http" : "dns", 3), 0);
         assert_int_equal(strncmp(row + verdict_col, verdicts[i], strlen(verdicts[i])), 0);
         assert_int_equal(strncmp(row + outcome_col, outcomes[i], strlen(outcomes[i])), 0);
         assert_int_equal((size_t)(row_end - row), ms_end); /* MS right-aligned */

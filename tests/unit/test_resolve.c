@@ -17,12 +17,15 @@
 typedef struct {
     int status;
     const char *name;
-    outcome_t lookup;   /* resolver_outcome: a probe's host */
-    outcome_t udp;      /* resolver_dns_probe_outcome, no TCP fallback */
-    outcome_t tcp;      /* resolver_dns_probe_outcome after a truncated UDP answer */
+    outcome_t lookup; /* resolver_outcome: a probe's host */
+    outcome_t udp;    /* resolver_dns_probe_outcome, no TCP fallback */
+    outcome_t tcp;    /* resolver_dns_probe_outcome after a truncated UDP answer */
 } row_t;
 
-#define R(s, l, u, t) {s, #s, l, u, t}
+#define R(s, l, u, t) \
+    { \
+        s, #s, l, u, t \
+    }
 
 static const row_t rows[] = {
     R(ARES_SUCCESS, OUTCOME_OK, OUTCOME_OK, OUTCOME_OK),
@@ -63,9 +66,8 @@ static void test_every_status(void **state)
         outcome_t u = resolver_dns_probe_outcome(r->status, false);
         outcome_t t = resolver_dns_probe_outcome(r->status, true);
         if (l != r->lookup || u != r->udp || t != r->tcp)
-            fail_msg("%s: lookup %s udp %s tcp %s, want %s %s %s", r->name, outcome_name(l),
-                     outcome_name(u), outcome_name(t), outcome_name(r->lookup),
-                     outcome_name(r->udp), outcome_name(r->tcp));
+            fail_msg("%s: lookup %s udp %s tcp %s, want %s %s %s", r->name, outcome_name(l), outcome_name(u),
+                     outcome_name(t), outcome_name(r->lookup), outcome_name(r->udp), outcome_name(r->tcp));
         /* Only a dns probe's UDP refusal is "refused": a lookup never is. */
         assert_int_not_equal(l, OUTCOME_REFUSED);
         assert_int_not_equal(t, OUTCOME_REFUSED);

@@ -13,18 +13,17 @@
 
 #define PROBE "{\"name\":\"t\",\"kind\":\"tcp\",\"host\":\"h\",\"port\":1,\"expect\":\"deny\"}"
 
-static const char govtech[] =
-    "{\"version\":1,\"roles\":{"
-    "\"frontend\":{\"selector\":{\"app\":\"frontend\"},\"probes\":[" PROBE "]},"
-    "\"backend\":{\"selector\":{\"app\":\"backend\"},\"probes\":[" PROBE "]},"
-    "\"postgres\":{\"selector\":{\"app\":\"postgres\"},\"probes\":[" PROBE "]},"
-    "\"ops\":{\"probes\":[" PROBE "]}}}";
+static const char govtech[] = "{\"version\":1,\"roles\":{"
+                              "\"frontend\":{\"selector\":{\"app\":\"frontend\"},\"probes\":[" PROBE "]},"
+                              "\"backend\":{\"selector\":{\"app\":\"backend\"},\"probes\":[" PROBE "]},"
+                              "\"postgres\":{\"selector\":{\"app\":\"postgres\"},\"probes\":[" PROBE "]},"
+                              "\"ops\":{\"probes\":[" PROBE "]}}}";
 
-static const char overlapping[] =
-    "{\"version\":1,\"roles\":{"
-    "\"a\":{\"selector\":{\"app\":\"x\"},\"probes\":[" PROBE "]},"
-    "\"b\":{\"selector\":{\"tier\":\"y\"},\"probes\":[" PROBE "]},"
-    "\"c\":{\"selector\":{\"app\":\"x\",\"tier\":\"z\"},\"probes\":[" PROBE "]}}}";
+static const char overlapping[] = "{\"version\":1,\"roles\":{"
+                                  "\"a\":{\"selector\":{\"app\":\"x\"},\"probes\":[" PROBE "]},"
+                                  "\"b\":{\"selector\":{\"tier\":\"y\"},\"probes\":[" PROBE "]},"
+                                  "\"c\":{\"selector\":{\"app\":\"x\",\"tier\":\"z\"},\"probes\":[" PROBE
+                                  "]}}}";
 
 static config_t *load(const char *json)
 {
@@ -104,11 +103,12 @@ static void test_no_match(void **state)
     role_choice_t rc;
     char err[1024];
     assert_int_equal(role_select(cfg, NULL, "", &l, NULL, &rc, err, sizeof(err)), -1);
-    assert_string_equal(err, "no role matches the pod's labels (app=foo,pod-template-hash=abc); "
-                             "roles tried: frontend (app=frontend), backend (app=backend), "
-                             "postgres (app=postgres), ops (no selector: --role only); pass "
-                             "--role or set ZTPROBE_ROLE, or fix the pod's labels or the "
-                             "roles' selectors");
+    assert_string_equal(err,
+                        "no role matches the pod's labels (app=foo,pod-template-hash=abc); "
+                        "roles tried: frontend (app=frontend), backend (app=backend), "
+                        "postgres (app=postgres), ops (no selector: --role only); pass "
+                        "--role or set ZTPROBE_ROLE, or fix the pod's labels or the "
+                        "roles' selectors");
     labels_free(&l);
     labels_t none = {NULL, 0};
     assert_int_equal(role_select(cfg, NULL, NULL, &none, NULL, &rc, err, sizeof(err)), -1);
@@ -124,9 +124,10 @@ static void test_multiple_matches(void **state)
     role_choice_t rc;
     char err[1024];
     assert_int_equal(role_select(cfg, NULL, NULL, &l, NULL, &rc, err, sizeof(err)), -1);
-    assert_string_equal(err, "the pod's labels (app=x,tier=y) match 2 roles: a (app=x), "
-                             "b (tier=y); make the selectors distinct, or pass --role or set "
-                             "ZTPROBE_ROLE to choose one");
+    assert_string_equal(err,
+                        "the pod's labels (app=x,tier=y) match 2 roles: a (app=x), "
+                        "b (tier=y); make the selectors distinct, or pass --role or set "
+                        "ZTPROBE_ROLE to choose one");
     labels_free(&l);
     /* The more specific selector alone matches: one role, chosen. */
     l = pod("app=\"x\"\ntier=\"z\"\n");
@@ -148,11 +149,13 @@ static void test_unknown_role(void **state)
     role_choice_t rc;
     char err[512];
     assert_int_equal(role_select(cfg, "db", NULL, &l, NULL, &rc, err, sizeof(err)), -1);
-    assert_string_equal(err, "--role: unknown role \"db\"; the config has: frontend, backend, "
-                             "postgres, ops");
+    assert_string_equal(err,
+                        "--role: unknown role \"db\"; the config has: frontend, backend, "
+                        "postgres, ops");
     assert_int_equal(role_select(cfg, NULL, "web\n", &l, NULL, &rc, err, sizeof(err)), -1);
-    assert_string_equal(err, "ZTPROBE_ROLE: unknown role \"web?\"; the config has: frontend, "
-                             "backend, postgres, ops");
+    assert_string_equal(err,
+                        "ZTPROBE_ROLE: unknown role \"web?\"; the config has: frontend, "
+                        "backend, postgres, ops");
     assert_null(rc.role);
     labels_free(&l);
     config_free(cfg);
@@ -172,8 +175,11 @@ static void test_forced_role_mismatch(void **state)
     assert_string_equal(rc.labels_seen, "app=frontend");
     assert_string_equal(rc.selector, "app=backend");
     /* Forced without a labels file: nothing known, so no match can be claimed. */
-    assert_int_equal(role_select(cfg, NULL, "backend", NULL, "/etc/podinfo/labels: No such "
-                                 "file or directory", &rc, err, sizeof(err)), 0);
+    assert_int_equal(role_select(cfg, NULL, "backend", NULL,
+                                 "/etc/podinfo/labels: No such "
+                                 "file or directory",
+                                 &rc, err, sizeof(err)),
+                     0);
     assert_false(rc.labels_known);
     assert_false(rc.labels_match);
     assert_string_equal(rc.labels_seen, "");
@@ -189,12 +195,16 @@ static void test_labels_unreadable(void **state)
     config_t *cfg = load(govtech);
     role_choice_t rc;
     char err[512];
-    assert_int_equal(role_select(cfg, NULL, NULL, NULL, "/etc/podinfo/labels: No such file or "
-                                 "directory", &rc, err, sizeof(err)), -1);
-    assert_string_equal(err, "cannot choose a role: the pod's labels could not be read "
-                             "(/etc/podinfo/labels: No such file or directory); pass --role or "
-                             "set ZTPROBE_ROLE, or mount the Downward API labels file "
-                             "(metadata.labels) and point ZTPROBE_LABELS_FILE at it");
+    assert_int_equal(role_select(cfg, NULL, NULL, NULL,
+                                 "/etc/podinfo/labels: No such file or "
+                                 "directory",
+                                 &rc, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err,
+                        "cannot choose a role: the pod's labels could not be read "
+                        "(/etc/podinfo/labels: No such file or directory); pass --role or "
+                        "set ZTPROBE_ROLE, or mount the Downward API labels file "
+                        "(metadata.labels) and point ZTPROBE_LABELS_FILE at it");
     assert_int_equal(role_select(cfg, NULL, NULL, NULL, NULL, &rc, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "(no labels file)"));
     config_free(cfg);
@@ -218,10 +228,14 @@ static void test_small_error_buffer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_flag_wins),          cmocka_unit_test(test_env),
-        cmocka_unit_test(test_labels_single_match), cmocka_unit_test(test_no_match),
-        cmocka_unit_test(test_multiple_matches),   cmocka_unit_test(test_unknown_role),
-        cmocka_unit_test(test_forced_role_mismatch), cmocka_unit_test(test_labels_unreadable),
+        cmocka_unit_test(test_flag_wins),
+        cmocka_unit_test(test_env),
+        cmocka_unit_test(test_labels_single_match),
+        cmocka_unit_test(test_no_match),
+        cmocka_unit_test(test_multiple_matches),
+        cmocka_unit_test(test_unknown_role),
+        cmocka_unit_test(test_forced_role_mismatch),
+        cmocka_unit_test(test_labels_unreadable),
         cmocka_unit_test(test_small_error_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,10 +71,14 @@ static void fake_abort(probe_attempt_t *a)
 }
 
 static const probe_ops_t fake_ops = {
-    .name = "fake", .resolves = false, .env_kind = KIND_TCP, .start = fake_start, .abort = fake_abort,
+    .name = "fake",
+    .resolves = false,
+    .env_kind = KIND_TCP,
+    .start = fake_start,
+    .abort = fake_abort,
 };
 static const probe_ops_t *const fake_kinds[KIND_COUNT] = {
-    [KIND_TCP] = &fake_ops, [KIND_HTTP] = &fake_ops, [KIND_HTTPS] = &fake_ops,
+    [KIND_TCP] = &fake_ops,      [KIND_HTTP] = &fake_ops, [KIND_HTTPS] = &fake_ops,
     [KIND_POSTGRES] = &fake_ops, [KIND_DNS] = &fake_ops,
 };
 
@@ -130,8 +134,14 @@ static runner_opts_t setup_run(size_t n, int port, int timeout_ms, int attempts,
         probes[i].port = port;
         plist[i] = &probes[i];
     }
-    runner_opts_t o = {.cfg = &cfg, .probes = plist, .n_probes = n, .concurrency = conc,
-                       .kinds = fake_kinds, .on_attempt = on_attempt, .on_probe_done = on_done, .ud = s};
+    runner_opts_t o = {.cfg = &cfg,
+                       .probes = plist,
+                       .n_probes = n,
+                       .concurrency = conc,
+                       .kinds = fake_kinds,
+                       .on_attempt = on_attempt,
+                       .on_probe_done = on_done,
+                       .ud = s};
     return o;
 }
 

@@ -143,9 +143,9 @@ static void test_utf8_seq_len(void **state)
         const char *s;
         size_t n;
     } bad[] = {
-        {"\x80", 1},             /* stray continuation byte */
+        {"\x80", 1}, /* stray continuation byte */
         {"\xbf", 1},
-        {"\xc0\xaf", 2},         /* overlong '/' */
+        {"\xc0\xaf", 2}, /* overlong '/' */
         {"\xc1\xbf", 2},
         {"\xe0\x80\xaf", 3},     /* overlong, three bytes */
         {"\xf0\x80\x80\xaf", 4}, /* overlong, four bytes */
@@ -154,12 +154,16 @@ static void test_utf8_seq_len(void **state)
         {"\xf4\x90\x80\x80", 4}, /* U+110000 */
         {"\xf5\x80\x80\x80", 4},
         {"\xff", 1},
-        {"\xc3", 1},             /* cut short by the end of the string */
+        {"\xc3", 1}, /* cut short by the end of the string */
         {"\xe2\x82", 2},
-        {"\xe2\x82\xac", 2},     /* cut short by n, though the bytes go on */
+        {"\xe2\x82\xac", 2}, /* cut short by n, though the bytes go on */
         {"\xf0\x9f\x98\x80", 3},
-        {"\xc3" "A", 2},         /* not followed by a continuation byte */
-        {"\xe2\x82" "A", 3},
+        {"\xc3"
+         "A",
+         2}, /* not followed by a continuation byte */
+        {"\xe2\x82"
+         "A",
+         3},
         {"A", 0},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -211,12 +215,21 @@ static void test_json_str(void **state)
 {
     (void)state;
     strbuf_t b = {0};
-    strbuf_json_str(&b, "q\"b\\n\nr\rt\tc\x01" "d\x7f" "e\x1f", SIZE_MAX);
+    strbuf_json_str(&b,
+                    "q\"b\\n\nr\rt\tc\x01"
+                    "d\x7f"
+                    "e\x1f",
+                    SIZE_MAX);
     assert_take(&b, "\"q\\\"b\\\\n\\nr\\rt\\tc\\u0001d\\u007fe\\u001f\"");
     strbuf_json_str(&b, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", SIZE_MAX); /* passes as is */
     assert_take(&b, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
     /* Each byte that is not UTF-8 becomes one U+FFFD; what follows is kept. */
-    strbuf_json_str(&b, "a\xff" "b\xc3" "c\xed\xa0\x80" "d", SIZE_MAX);
+    strbuf_json_str(&b,
+                    "a\xff"
+                    "b\xc3"
+                    "c\xed\xa0\x80"
+                    "d",
+                    SIZE_MAX);
     assert_take(&b, "\"a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffdd\"");
     /* max bounds the input, also inside a sequence: a cut sequence is not UTF-8. */
     strbuf_json_str(&b, "abcdef", 3);
@@ -228,9 +241,26 @@ static void test_json_str(void **state)
 
     /* Any bytes at all render as a JSON string; valid UTF-8 comes back unchanged. */
     static const char *const pieces[] = {
-        "a", "\"", "\\", "\n", "\r", "\t", "\x01", "\x1b", "\x7f", "/", "\xc3\xa9",
-        "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xff", "\x80", "\xc0\xaf",
-        "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82",
+        "a",
+        "\"",
+        "\\",
+        "\n",
+        "\r",
+        "\t",
+        "\x01",
+        "\x1b",
+        "\x7f",
+        "/",
+        "\xc3\xa9",
+        "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80",
+        "\xef\xbf\xbf",
+        "\xff",
+        "\x80",
+        "\xc0\xaf",
+        "\xed\xa0\x80",
+        "\xf4\x90\x80\x80",
+        "\xe2\x82",
     };
     const size_t n_valid = 14; /* pieces before this index are valid UTF-8 */
     uint32_t seed = 12345;
@@ -263,7 +293,11 @@ static void test_c1_terminal(void **state)
     (void)state;
     strbuf_t b = {0};
     /* U+009B CSI "2J", raw 0x9b, raw 0x85 (NEL), U+0085, U+0080, U+009F, then U+00A0 (kept). */
-    static const char in[] = "a\xc2\x9b" "2Jb\x9b" "c\x85" "d\xc2\x85\xc2\x80\xc2\x9f" "e\xc2\xa0";
+    static const char in[] = "a\xc2\x9b"
+                             "2Jb\x9b"
+                             "c\x85"
+                             "d\xc2\x85\xc2\x80\xc2\x9f"
+                             "e\xc2\xa0";
     size_t cols = strbuf_put_safe(&b, in, SIZE_MAX);
     assert_take(&b, "a?2Jb?c?d???e\xc2\xa0");
     assert_int_equal(cols, 14);
@@ -282,12 +316,17 @@ static void test_c1_terminal(void **state)
     assert_int_equal(strbuf_term_seq((const unsigned char *)"\xe2\x82\xac", 3, &safe), 3);
     assert_true(safe);
     /* In place, for log lines. */
-    char line[] = "x\x1b[31m\xc2\x9b" "1m\x9b" "y\xc3\xa9";
+    char line[] = "x\x1b[31m\xc2\x9b"
+                  "1m\x9b"
+                  "y\xc3\xa9";
     size_t n = strbuf_term_clean(line, strlen(line));
     assert_int_equal(n, strlen("x?[31m?1m?y\xc3\xa9"));
     assert_string_equal(line, "x?[31m?1m?y\xc3\xa9");
     /* JSON: C1 as \u00XX, so a report shown with cat is safe too. */
-    strbuf_json_str(&b, "a\xc2\x9b" "b\xc2\xa0", SIZE_MAX);
+    strbuf_json_str(&b,
+                    "a\xc2\x9b"
+                    "b\xc2\xa0",
+                    SIZE_MAX);
     assert_take(&b, "\"a\\u009bb\xc2\xa0\"");
 }
 

@@ -67,8 +67,8 @@ static void test_reply_match(void **state)
 {
     (void)state;
     const unsigned char r[] = {'p', 'o', 'n', 'g', 0, 'x'};
-    assert_true(udp_reply_matches(r, sizeof(r), NULL, 0));     /* any */
-    assert_true(udp_reply_matches(r, 0, NULL, 0));             /* an empty datagram is a reply */
+    assert_true(udp_reply_matches(r, sizeof(r), NULL, 0)); /* any */
+    assert_true(udp_reply_matches(r, 0, NULL, 0));         /* an empty datagram is a reply */
     assert_true(udp_reply_matches(r, sizeof(r), (const unsigned char *)"g\0x", 3)); /* binary */
     assert_false(udp_reply_matches(r, sizeof(r), (const unsigned char *)"pongx", 5));
     assert_false(udp_reply_matches(r, 3, (const unsigned char *)"pong", 4));
@@ -88,7 +88,9 @@ static void test_config(void **state)
     config_probe_target(p, t, sizeof(t));
     assert_string_equal(t, "dns.example:53");
     config_free(cfg);
-    cfg = parse_ok(HEAD OK2 "{'name':'u','kind':'udp','host':'[fd00::1]','port':5353,'expect':'deny','family':'all'}" TAIL);
+    cfg = parse_ok(
+        HEAD OK2
+        "{'name':'u','kind':'udp','host':'[fd00::1]','port':5353,'expect':'deny','family':'all'}" TAIL);
     p = &cfg->roles[0].probes[2];
     assert_int_equal(p->family, FAMILY_ALL);
     config_probe_target(p, t, sizeof(t));

@@ -18,22 +18,22 @@
 
 /* Expected verdicts, one attempt, written out by hand from the reference (not computed). */
 static const verdict_t deny_default[OUTCOME_COUNT] = {
-    [OUTCOME_OK] = F,           [OUTCOME_DNS_NXDOMAIN] = I,   [OUTCOME_DNS_NODATA] = I,
-    [OUTCOME_DNS_TIMEOUT] = I,  [OUTCOME_DNS_ERROR] = I,      [OUTCOME_CIDR_MISMATCH] = I,
-    [OUTCOME_TIMEOUT] = P,      [OUTCOME_REFUSED] = I,        [OUTCOME_UNREACHABLE] = P,
-    [OUTCOME_TLS_ERROR] = F,    [OUTCOME_APP_TIMEOUT] = F,    [OUTCOME_PROTOCOL_ERROR] = F,
-    [OUTCOME_HTTP_STATUS] = F,  [OUTCOME_BODY_MISMATCH] = F,  [OUTCOME_AUTH_FAILED] = F,
+    [OUTCOME_OK] = F,           [OUTCOME_DNS_NXDOMAIN] = I,  [OUTCOME_DNS_NODATA] = I,
+    [OUTCOME_DNS_TIMEOUT] = I,  [OUTCOME_DNS_ERROR] = I,     [OUTCOME_CIDR_MISMATCH] = I,
+    [OUTCOME_TIMEOUT] = P,      [OUTCOME_REFUSED] = I,       [OUTCOME_UNREACHABLE] = P,
+    [OUTCOME_TLS_ERROR] = F,    [OUTCOME_APP_TIMEOUT] = F,   [OUTCOME_PROTOCOL_ERROR] = F,
+    [OUTCOME_HTTP_STATUS] = F,  [OUTCOME_BODY_MISMATCH] = F, [OUTCOME_AUTH_FAILED] = F,
     [OUTCOME_QUERY_FAILED] = F, [OUTCOME_ERROR] = I,
 };
 
 /* A dns deny probe: an answer fails, no answer / a reject passes. Outcomes of connected
  * transfers cannot come from a dns probe; they prove nothing about DNS: inconclusive. */
 static const verdict_t dns_deny_default[OUTCOME_COUNT] = {
-    [OUTCOME_OK] = F,           [OUTCOME_DNS_NXDOMAIN] = F,   [OUTCOME_DNS_NODATA] = F,
-    [OUTCOME_DNS_TIMEOUT] = P,  [OUTCOME_DNS_ERROR] = F,      [OUTCOME_CIDR_MISMATCH] = F,
-    [OUTCOME_TIMEOUT] = P,      [OUTCOME_REFUSED] = P,        [OUTCOME_UNREACHABLE] = P,
-    [OUTCOME_TLS_ERROR] = I,    [OUTCOME_APP_TIMEOUT] = I,    [OUTCOME_PROTOCOL_ERROR] = I,
-    [OUTCOME_HTTP_STATUS] = I,  [OUTCOME_BODY_MISMATCH] = I,  [OUTCOME_AUTH_FAILED] = I,
+    [OUTCOME_OK] = F,           [OUTCOME_DNS_NXDOMAIN] = F,  [OUTCOME_DNS_NODATA] = F,
+    [OUTCOME_DNS_TIMEOUT] = P,  [OUTCOME_DNS_ERROR] = F,     [OUTCOME_CIDR_MISMATCH] = F,
+    [OUTCOME_TIMEOUT] = P,      [OUTCOME_REFUSED] = P,       [OUTCOME_UNREACHABLE] = P,
+    [OUTCOME_TLS_ERROR] = I,    [OUTCOME_APP_TIMEOUT] = I,   [OUTCOME_PROTOCOL_ERROR] = I,
+    [OUTCOME_HTTP_STATUS] = I,  [OUTCOME_BODY_MISMATCH] = I, [OUTCOME_AUTH_FAILED] = I,
     [OUTCOME_QUERY_FAILED] = I, [OUTCOME_ERROR] = I,
 };
 
@@ -65,8 +65,7 @@ static void test_deny_table(void **state)
     for (size_t k = 0; k < sizeof(conn_kinds) / sizeof(conn_kinds[0]); k++) {
         for (int o = 0; o < OUTCOME_COUNT; o++) {
             size_t dec;
-            verdict_t v = judge1(conn_kinds[k], EXPECT_DENY, OUTCOME_DEFAULT_DENY, (outcome_t)o,
-                                 &dec);
+            verdict_t v = judge1(conn_kinds[k], EXPECT_DENY, OUTCOME_DEFAULT_DENY, (outcome_t)o, &dec);
             if (v != deny_default[o])
                 fail_msg("kind %d outcome %s: got %s", conn_kinds[k], outcome_name((outcome_t)o),
                          verdict_name(v));
@@ -76,8 +75,7 @@ static void test_deny_table(void **state)
             v = judge1(conn_kinds[k], EXPECT_DENY, m, (outcome_t)o, &dec);
             verdict_t want = o == OUTCOME_REFUSED ? P : deny_default[o];
             if (v != want)
-                fail_msg("refused listed, outcome %s: got %s", outcome_name((outcome_t)o),
-                         verdict_name(v));
+                fail_msg("refused listed, outcome %s: got %s", outcome_name((outcome_t)o), verdict_name(v));
         }
     }
 }
@@ -90,11 +88,10 @@ static void test_dns_deny_table(void **state)
         verdict_t v = judge1(KIND_DNS, EXPECT_DENY, OUTCOME_DEFAULT_DENY, (outcome_t)o, &dec);
         if (v != dns_deny_default[o])
             fail_msg("dns deny %s: got %s", outcome_name((outcome_t)o), verdict_name(v));
-        v = judge1(KIND_DNS, EXPECT_DENY, OUTCOME_DEFAULT_DENY | OUTCOME_BIT(OUTCOME_REFUSED),
-                   (outcome_t)o, &dec);
+        v = judge1(KIND_DNS, EXPECT_DENY, OUTCOME_DEFAULT_DENY | OUTCOME_BIT(OUTCOME_REFUSED), (outcome_t)o,
+                   &dec);
         if (v != dns_deny_default[o])
-            fail_msg("dns deny, refused listed, %s: got %s", outcome_name((outcome_t)o),
-                     verdict_name(v));
+            fail_msg("dns deny, refused listed, %s: got %s", outcome_name((outcome_t)o), verdict_name(v));
     }
 }
 
@@ -103,18 +100,18 @@ static void test_listed_overrides(void **state)
     (void)state;
     size_t dec;
     /* A connected outcome fails even if listed: the path is open. */
-    assert_int_equal(judge1(KIND_TCP, EXPECT_DENY, OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR),
-                            OUTCOME_PROTOCOL_ERROR, &dec), F);
+    assert_int_equal(
+        judge1(KIND_TCP, EXPECT_DENY, OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR), OUTCOME_PROTOCOL_ERROR, &dec), F);
     /* A listed DNS outcome on a tcp probe passes (the user said so). */
-    assert_int_equal(judge1(KIND_TCP, EXPECT_DENY, OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN),
-                            OUTCOME_DNS_NXDOMAIN, &dec), P);
+    assert_int_equal(
+        judge1(KIND_TCP, EXPECT_DENY, OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN), OUTCOME_DNS_NXDOMAIN, &dec), P);
     /* dns deny: a DNS firewall's NXDOMAIN may be listed; ok never passes. */
-    assert_int_equal(judge1(KIND_DNS, EXPECT_DENY, OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN),
-                            OUTCOME_DNS_NXDOMAIN, &dec), P);
+    assert_int_equal(
+        judge1(KIND_DNS, EXPECT_DENY, OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN), OUTCOME_DNS_NXDOMAIN, &dec), P);
     assert_int_equal(judge1(KIND_DNS, EXPECT_DENY, OUTCOME_BIT(OUTCOME_OK), OUTCOME_OK, &dec), F);
     /* Timeout not listed (custom set without it): not proven closed. */
-    assert_int_equal(judge1(KIND_TCP, EXPECT_DENY, OUTCOME_BIT(OUTCOME_UNREACHABLE),
-                            OUTCOME_TIMEOUT, &dec), I);
+    assert_int_equal(judge1(KIND_TCP, EXPECT_DENY, OUTCOME_BIT(OUTCOME_UNREACHABLE), OUTCOME_TIMEOUT, &dec),
+                     I);
 }
 
 static void test_attempts(void **state)
@@ -175,7 +172,6 @@ static void test_names(void **state)
     assert_int_equal(verdict_parse("", &v), -1);
     assert_int_equal(verdict_parse(NULL, &v), -1);
 }
-
 
 /* ---- diagnoses ---- */
 
@@ -295,8 +291,11 @@ static void test_diag_policy_not_enforced(void **state)
 static void test_diag_labels_and_cap(void **state)
 {
     (void)state;
-    diag_ctx_t ctx = {.role_forced = true, .labels_known = true, .labels_match = false,
-                      .labels_seen = "app=frontend,tier=web", .selector = "app=backend",
+    diag_ctx_t ctx = {.role_forced = true,
+                      .labels_known = true,
+                      .labels_match = false,
+                      .labels_seen = "app=frontend,tier=web",
+                      .selector = "app=backend",
                       .role = "backend"};
     rep_reset();
     rep_add(KIND_TCP, EXPECT_ALLOW, OUTCOME_OK);
@@ -339,8 +338,12 @@ static void test_diag_labels_and_cap(void **state)
 static void test_diag_order(void **state)
 {
     (void)state;
-    diag_ctx_t ctx = {.role_forced = true, .labels_known = true, .labels_match = false,
-                      .labels_seen = "app=x", .selector = "app=y", .role = "frontend",
+    diag_ctx_t ctx = {.role_forced = true,
+                      .labels_known = true,
+                      .labels_match = false,
+                      .labels_seen = "app=x",
+                      .selector = "app=y",
+                      .role = "frontend",
                       .concurrency_cap = 10};
     rep_reset();
     rep_add(KIND_TCP, EXPECT_DENY, OUTCOME_OK);
@@ -354,7 +357,6 @@ static void test_diag_order(void **state)
     for (size_t i = 0; i < rep.n_diags; i++)
         assert_true(strlen(rep.diags[i].message) < DIAG_MESSAGE_LEN - 1);
 }
-
 
 int main(void)
 {
