@@ -81,6 +81,8 @@ suite valgrind bash tests/valgrind/run.sh build/plain/ztprobe
 suite fuzz bash tests/fuzz/run.sh "${ZT_FUZZ_SECONDS:-10}"
 # The plain binary: the Dockerfile check compares its libraries with the runtime packages.
 suite manifests bash tests/manifests/run.sh build/plain/ztprobe
+# The docs against the code: reference, module table, links (tests/docs/check.py).
+suite docs bash tests/docs/run.sh build/plain/ztprobe
 
 echo
 echo "$passed passed, $failed failed"
