@@ -95,6 +95,22 @@ static const k8s_service_t *pt_service(const k8s_model_t *m, size_t role_ns, con
     return ns < 0 ? NULL : k8s_model_find_service(m, (size_t)ns, parts[0]);
 }
 
+/* A name that can only be a cluster Service: one label (found through the pod's search
+ * domains), or "svc.ns.svc[.cluster.local]". When its Service is not in the objects, the
+ * objects cannot say where it leads (reading it as an outside name would judge pod and
+ * ClusterIP addresses by ipBlocks: a confident wrong answer). */
+static bool pt_cluster_name(const char *host)
+{
+    const char *dot = strchr(host, '.');
+    if (!dot || strcmp(dot, ".") == 0)
+        return true;
+    const char *svc = strstr(host, ".svc");
+    if (!svc || svc == host)
+        return false;
+    return strcmp(svc, ".svc") == 0 || strcmp(svc, ".svc.") == 0 || strcmp(svc, ".svc.cluster.local") == 0 ||
+           strcmp(svc, ".svc.cluster.local.") == 0;
+}
+
 /* Destinations of a Service port: its selected pods on the targetPort. */
 static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
                               pt_dst_t *d, char *why, size_t wl)
@@ -297,6 +313,8 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         const k8s_service_t *s = pt_service(m, ns, p->host);
         if (s) {
             nd = pt_service_dsts(m, s, p->port, proto, d, why, sizeof(why));
+        } else if (pt_cluster_name(p->host)) {
+            snprintf(why, sizeof(why), "the Service %s is not in the objects (add it and its pods)", p->host);
         } else if (p->resolved_within.n > 0) {
             for (size_t i = 0; i < p->resolved_within.n && nd < PT_MAX_DST; i++, nd++) {
                 memset(&d[nd], 0, sizeof(d[nd]));

@@ -51,12 +51,12 @@ def objects(relabel=None):
             for n, l in topology.NAMESPACES.items()]
     for pod in topology.PODS:
         labels = topology.pod_labels(pod, relabel)
-        ports = [{"containerPort": port, "protocol": proto} for _, port in pod["serve"]
-                 for proto in (("UDP", "TCP") if port == 53 else ("TCP",))]
+        ports = [{"containerPort": port, "protocol": proto} for mode, port in pod["serve"]
+                 for proto in (("UDP", "TCP") if port == 53 else ("UDP",) if mode == "udp-echo" else ("TCP",))]
         docs.append({"apiVersion": "v1", "kind": "Pod",
                      "metadata": {"name": pod["name"], "namespace": pod["namespace"], "labels": labels},
                      "spec": {"containers": [{"name": "c", "ports": ports}]},
-                     "status": {"podIP": pod["ip"]}})
+                     "status": {"podIP": pod["ip"], "podIPs": [{"ip": pod["ip"]}, {"ip": pod["ip6"]}]}})
         name = pod["service"] or ("kube-dns" if pod["name"] == "kube-dns" else None)
         if name:
             sports = [{"name": "p%d-%s" % (p["containerPort"], p["protocol"].lower()), "port": p["containerPort"],
@@ -68,16 +68,18 @@ def objects(relabel=None):
 
 
 def dest(probe):
-    """(address, port, protocol) of a probe's first packet, as the lab routes it."""
+    """(address, port, protocol) of a probe's first packet (its IPv4 address: every address of
+    a family-all probe meets the same rules in the shipped policies), as the lab routes it."""
     if probe["kind"] == "dns":
         return "10.96.0.10", 53, "udp"
+    proto = "udp" if probe["kind"] == "udp" else "tcp"
     host, port = topology.probe_host_port(probe)
     if topology.is_ip(host):
-        return host, port, "tcp"
-    records = dict(topology.dns_records())
+        return host, port, proto
+    records = {name: ip for name, ip, _ in topology.dns_records()}
     for name in (host, topology.service_fqdn(host), "%s.%s" % (host, topology.CLUSTER_DOMAIN)):
         if name in records:
-            return records[name], port, "tcp"
+            return records[name], port, proto
     raise KeyError("the lab's DNS has no %s" % host)
 
 

@@ -103,7 +103,7 @@ def probe_host_port(probe):
     if kind in ("http", "https"):
         parts = urlsplit(probe["url"])
         return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    if kind == "tcp":
+    if kind in ("tcp", "udp"):
         return probe["host"], int(probe["port"])
     if kind == "postgres":
         return probe["host"], int(probe.get("port", 5432))
