@@ -7,7 +7,8 @@
 (b) docs/architecture.md's module table lists every agent/ and probes/ source file, and each
     file's `#include "..."` project headers are within its row's allowed list;
 (c) no tracked file mentions the planning documents that live outside the repository;
-(d) every relative link in README.md and docs/*.md points to an existing file.
+(d) every relative link in README.md and docs/*.md points to an existing file, and every whole
+    config shown there (a ```json block with "version" and "roles") passes `ztprobe validate`.
 Prints ok/not ok lines and "N passed, M failed"; exits 1 on any failure.
 ZT_DOCS_ROOT overrides the repository root (the self-test points it at broken copies)."""
 import glob
@@ -174,7 +175,28 @@ def check_links():
     report(not bad and n > 10, f"all {n} relative links of README.md and docs/*.md resolve", "broken: " + ", ".join(bad))
 
 
-for step in (check_reference, check_architecture, check_no_outside_docs, check_links):
+def check_examples():
+    import tempfile
+    docs = ["README.md"] + sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    bad = []
+    n = 0
+    for d in docs:
+        for block in re.findall(r"```json\n(.*?)```", read(d), re.S):
+            if '"version"' not in block or '"roles"' not in block:
+                continue
+            n += 1
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                f.write(block)
+            try:
+                r = subprocess.run([ZT, "validate", "-c", f.name], capture_output=True, text=True, timeout=10)
+            finally:
+                os.unlink(f.name)
+            if r.returncode != 0:
+                bad.append(f"{d}: {r.stderr.strip()}")
+    report(not bad and n >= 2, f"all {n} config examples in README.md and docs/*.md validate", "; ".join(bad))
+
+
+for step in (check_reference, check_architecture, check_no_outside_docs, check_links, check_examples):
     try:
         step()
     except (OSError, ValueError, subprocess.SubprocessError) as e:

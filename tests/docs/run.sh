@@ -2,7 +2,7 @@
 # run.sh [ZTPROBE]: the docs against the code (tests/docs/check.py: config keys, outcomes,
 # diagnoses, commands and flags in docs/reference.md; the module table of docs/architecture.md
 # against the files and their includes; no citation of documents outside the repository; relative
-# links), then proves each check can fail: a copy of the repository is broken one way at a time
+# links; the config examples validate), then proves each check can fail: a copy of the repository is broken one way at a time
 # and check.py must report exactly that check. Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,6 +62,8 @@ breaks "a file includes a header its row does not allow" "agent/cidr.c includes 
     "sed -i '0,/#include/s//#include \"session.h\"\n#include/' agent/cidr.c"
 breaks "a file cites a planning document" "tests/lab/lab.sh" \
     "echo '# see DESIGN''.md' >>tests/lab/lab.sh"
+breaks "a config example does not validate" "README.md: " \
+    "sed -i '0,/\"expect\": \"deny\"/s//\"expect\": \"maybe\"/' README.md"
 breaks "a relative link is broken" "docs/reference.md -> nowhere.md" \
     "echo '[gone](nowhere.md)' >>docs/reference.md"
 
