@@ -56,7 +56,7 @@ breaks "a flag is not in the reference" "missing: --strict" \
     "sed -i 's/--strict/strict/g' docs/reference.md"
 breaks "a command is not in the reference" "missing: validate" \
     "sed -i 's/validate/check-config/g' docs/reference.md"
-breaks "a source file is not in the module table" "not in the table: agent/newmod.c" \
+breaks "a source file is not in the module table" "agent/newmod.c" \
     "printf '/* newmod.c */\n' >agent/newmod.c"
 breaks "a file includes a header its row does not allow" "agent/cidr.c includes session.h" \
     "sed -i '0,/#include/s//#include \"session.h\"\n#include/' agent/cidr.c"
