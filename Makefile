@@ -6,8 +6,16 @@ VERSION  := 0.1.0
 PKGS     := libcurl libpq libcares libcjson yaml-0.1
 SANITIZE ?=
 
+# STATIC_DEPS=PREFIX: link libcurl, libpq, c-ares, cJSON, libyaml and OpenSSL statically from
+# PREFIX (made by tests/image/deps.sh; the image's build), so the binary needs libc alone. Without
+# it, Debian's -dev packages through pkg-config.
+STATIC_DEPS ?=
+
 # Each variant builds into its own folder, so the plain and the sanitized objects coexist.
-ifeq ($(SANITIZE),)
+ifneq ($(STATIC_DEPS),)
+  VARIANT := static
+  OPT     := -O2 -g
+else ifeq ($(SANITIZE),)
   VARIANT := plain
   OPT     := -O2 -g
 else
@@ -20,7 +28,13 @@ WARN     := -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion -Werror
 CPPFLAGS += -D_GNU_SOURCE -DZT_VERSION='"$(VERSION)"' -Iagent -Iprobes
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDFLAGS  += $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+ifeq ($(STATIC_DEPS),)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lpq -lcares -lcjson -lyaml)
+else
+CPPFLAGS := -I$(STATIC_DEPS)/include -I$(STATIC_DEPS)/include/cjson $(CPPFLAGS)
+LDLIBS   += -L$(STATIC_DEPS)/lib -Wl,-Bstatic -lcurl -lpq -lpgcommon_shlib -lpgport_shlib \
+            -lcares -lcjson -lyaml -lssl -lcrypto -Wl,-Bdynamic -lm -pthread -ldl
+endif
 
 LIB_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c probes/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -32,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 all: ztprobe
 
 ztprobe: $(B)/ztprobe
-ifeq ($(SANITIZE),)
+ifeq ($(SANITIZE)$(STATIC_DEPS),)
 	@cp $< $@.tmp && mv -f $@.tmp $@
 endif
 

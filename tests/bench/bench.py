@@ -7,6 +7,10 @@ the table of medians, spread and ratios, and PASS/MISS beside each target of iss
 results/latest.md and results/latest.json.
 
 Usage: bench.py --bin ZTPROBE --prefix LABPREFIX --results DIR [--quick]
+                [--image-root ROOT --image-size BYTES [--image-only]]
+With --image-root (run.sh: the image of `make image`, mounted), the image's ztprobe is measured
+beside the host build's on the start-up, backend and scale-100 matrices (image.py);
+--image-only runs those three alone.
 Needs $ZTBENCH_RUSAGE and $ZTBENCH_HTTPD: rusage.c and httpd.c compiled (run.sh does it).
 """
 
@@ -22,6 +26,7 @@ import tempfile
 import time
 
 import gen_matrices
+import image
 import methods
 import report
 
@@ -128,8 +133,15 @@ class Bench:
         if method == "ztprobe (allow only)":
             return methods.run_ztprobe(ns, self.a.bin, m["allow_path"], role, self.env,
                                        self.tmp)
+        # `version` touches no network: run outside the lab's namespaces, so that the figure
+        # is the program's start-up, not also `ip netns exec`'s (about 2.5 ms of CPU here).
         if method == "ztprobe version (start-up floor)":
-            return methods.run_version(ns, self.a.bin, self.env)
+            return methods.run_version(None, self.a.bin, self.env)
+        if method == "ztprobe version (image)":
+            return methods.run_version(None, image.argv(self.a.image_root), self.env)
+        if method == "ztprobe (image)":
+            return methods.run_ztprobe(ns, image.argv(self.a.image_root), m["image_path"], role,
+                                       self.env, self.tmp)
         if method == "seed's way":
             return methods.run_seed(ns, cfg, role, self.env)
         if method == "blackbox_exporter":
@@ -203,7 +215,17 @@ class Bench:
         base = {"name": "start-up", "short": "be", "role": "", "kind": "baseline", "n": 0,
                 "n_deny": 0, "n_http": 0, "cfg": None, "path": None,
                 "methods": ["ztprobe version (start-up floor)"]}
-        base["reps"] = {base["methods"][0]: 3 if q else 7}
+        if self.a.image_root:
+            base["methods"].append("ztprobe version (image)")
+            mine = [m for m in mats if m["name"] in image.MATRICES]
+            for m in mine:
+                m["image_path"] = image.image_config(m["path"], os.path.join(
+                    self.tmp, m["name"] + "-image.json"))
+                m["methods"].insert(1, "ztprobe (image)")
+                m["reps"]["ztprobe (image)"] = m["reps"]["ztprobe"]
+            if self.a.image_only:
+                mats = mine
+        base["reps"] = {meth: 3 if q else 7 for meth in base["methods"]}
         mats.insert(0, base)
         # One unmeasured round first: binaries, CA files and the lab's servers warmed up.
         warm = self.matrix("warm-up", "be", lab, "backend", "role", 1, seed_reps=1)
@@ -245,12 +267,17 @@ def main(argv=None):
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    ap.add_argument("--image-root", default="", help="the mounted image (image.py)")
+    ap.add_argument("--image-size", type=int, default=0, help="the image's size, bytes")
+    ap.add_argument("--image-only", action="store_true", help="its matrices alone")
     args = ap.parse_args(argv)
     args.bin = os.path.abspath(args.bin)
     b = Bench(args)
     t0 = time.monotonic()
     try:
         b.run()
+        lean = image.facts(args.bin, args.image_root, args.image_size,
+                           os.path.join(REPO, "config", "lab.json"))
     finally:
         b.close()
     ver = subprocess.run([args.bin, "version"], capture_output=True, text=True,
@@ -260,7 +287,9 @@ def main(argv=None):
     res["ztprobe"] = ver
     res["seconds"] = round(time.monotonic() - t0, 1)
     res["quick"] = args.quick
-    md = report.markdown(res)
+    res["lean"] = lean
+    image.targets(res, lean, report.target)
+    md = report.markdown(res) + "\n".join(image.markdown(res))
     os.makedirs(args.results, exist_ok=True)
     for name, text in (("latest.md", md), ("latest.json", json.dumps(res, indent=1) + "\n")):
         tmp = os.path.join(args.results, "." + name + ".tmp")

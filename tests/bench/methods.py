@@ -366,9 +366,14 @@ def run_blackbox(ns, cfg, role, bb_config, nameserver, tmpdir, env, port=9115):
 
 # ------------------------------------------------------------------ ztprobe
 
+def cmd(binary):
+    """The command that runs ztprobe: a path, or an argv prefix (the image's: chroot ROOT ...)."""
+    return list(binary) if isinstance(binary, (list, tuple)) else [binary]
+
+
 def run_version(ns, binary, env):
     """`ztprobe version`: what loading the program and its libraries costs, before any probe."""
-    wall, procs = run_all([(ns, [binary, "version"], env)])
+    wall, procs = run_all([(ns, cmd(binary) + ["version"], env)])
     procs[0].text()
     procs[0].text("err")
     return sample(wall, procs, int(procs[0].rc == 0), 1)
@@ -376,8 +381,8 @@ def run_version(ns, binary, env):
 
 def run_ztprobe(ns, binary, cfg_path, role, env, tmpdir):
     out = os.path.join(tmpdir, "report.json")
-    wall, procs = run_all([(ns, [binary, "run", "-c", cfg_path, "--role", role, "-o", "json",
-                                 "--out", out], env)])
+    wall, procs = run_all([(ns, cmd(binary) + ["run", "-c", cfg_path, "--role", role, "-o",
+                                               "json", "--out", out], env)])
     err = procs[0].text("err")
     procs[0].text()
     correct, total, note = 0, 0, ""

@@ -170,7 +170,7 @@ def markdown(res):
                 fmt_range(r["rss_kb"], 1024.0, 1), right, fmt_ratio(ratio.get("wall")),
                 fmt_ratio(ratio.get("cpu")), fmt_ratio(ratio.get("rss_kb"))))
             first = False
-    lines += ["", "### Targets (issue 6)", "", "| target | matrix | measured | goal | result |",
+    lines += ["", "### Targets (issues 6 and 15)", "", "| target | matrix | measured | goal | result |",
               "|---|---|---|---|---|"]
     for t in res["targets"]:
         lines.append("| %s | %s | %s | %s | **%s**%s |" % (

@@ -7,7 +7,13 @@
 # and tears the lab down (also on failure or Ctrl-C). Every probe runs inside the lab's
 # namespaces; nothing is sent from the host's namespace. About 5 minutes on 2 CPUs.
 #
+# The image of `make image`, when built, is measured beside BIN (tests/bench/image.py): run.sh
+# mounts it and runs bench.py inside tests/image/inpod.sh's mounts (a private mount namespace:
+# the lab backend's CA at /etc/ztprobe, its kube-dns resolv.conf, the host's /tmp, a read-only
+# root), where `chroot ROOT /usr/local/bin/ztprobe` is the image's binary on its own libc.
+#
 # BENCH_QUICK=1: fewer repetitions (a smoke run of the harness, not a result to publish).
+# BENCH_IMAGE_ONLY=1: the image's figures alone (start-up and backend matrices, ~1 minute).
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: run.sh BIN" >&2; exit 2; }
@@ -49,9 +55,11 @@ bench_deps() {
     fi
 }
 
+IMG_MNT=
 cleanup() {
     trap - EXIT INT TERM
     bash "$LAB" down "$PREFIX" || true
+    [ -n "$IMG_MNT" ] && zt_podman image unmount "$ZT_IMAGE" >/dev/null 2>&1
     rm -rf "$TMP"
 }
 
@@ -77,5 +85,21 @@ echo "bench: lab $PREFIX coming up" >&2
 bash "$LAB" up "$PREFIX" "$REPO/config/lab.json"
 args=(--bin "$BIN" --prefix "$PREFIX" --results "$HERE/results")
 [ "${BENCH_QUICK:-0}" = 1 ] && args+=(--quick)
-"$PY" "$HERE/bench.py" "${args[@]}"
+wrap=()
+. "$REPO/tests/image/lib.sh"
+if zt_podman image exists "$ZT_IMAGE" 2>/dev/null; then
+    IMG_MNT=$(zt_podman image mount "$ZT_IMAGE")
+    v=$TMP/vols
+    mkdir -p "$v/podinfo"
+    ln -s "/etc/netns/$PREFIX-be/ztprobe-lab" "$v/config"
+    ln -s "/etc/netns/$PREFIX-be/resolv.conf" "$v/resolv.conf"
+    ln -s /etc/hosts "$v/hosts"
+    ln -s /tmp "$v/tmp"
+    args+=(--image-root "$IMG_MNT" --image-size "$(zt_podman image inspect --format '{{.Size}}' "$ZT_IMAGE")")
+    [ "${BENCH_IMAGE_ONLY:-0}" = 1 ] && args+=(--image-only)
+    wrap=(unshare -m --propagation private bash "$REPO/tests/image/inpod.sh" "$IMG_MNT" "$v" --)
+else
+    echo "bench: no image $ZT_IMAGE (make image): its targets are reported as missed" >&2
+fi
+"${wrap[@]}" "$PY" "$HERE/bench.py" "${args[@]}"
 echo "bench: done in $(($(date +%s) - t0)) s; results in tests/bench/results/latest.md and latest.json" >&2

@@ -6,7 +6,9 @@
 # with debootstrap from the Debian mirror this machine's apt uses, slimmed the way the official
 # image is (no docs, man pages or locales), imported with `podman import` and tagged under that
 # name; the build then runs with --pull=never. The base tarball is cached in build/image/ so
-# later runs skip debootstrap (ZT_REBASE=1 makes it again). Prints the image's size.
+# later runs skip debootstrap (ZT_REBASE=1 makes it again). The base is the build stage's only:
+# the runtime stage is FROM scratch. Prints every file of the image with the Debian source
+# package and version it came from (the image's SPDX list), and the image's size.
 # ZT_IMAGE_CONTEXT=DIR builds another checkout (e.g. `git archive HEAD | tar -x -C DIR`).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -117,6 +119,27 @@ done
 zt_podman image prune -f >/dev/null 2>&1 || true
 
 size=$(zt_podman image inspect --format '{{.Size}}' "$ZT_IMAGE")
-base_size=$(zt_podman image inspect --format '{{.Size}}' "$ZT_BASE")
 mb() { printf '%d.%d MB' $(($1 / 1000000)) $(($1 % 1000000 / 100000)); }
-echo "== built $ZT_IMAGE: $(mb "$size") (base $ZT_BASE: $(mb "$base_size")) in $(($(date +%s) - t0))s"
+# What the image holds, from its own SPDX list (tests/image/sbom.sh), also kept beside the store.
+mnt=$(zt_podman image mount "$ZT_IMAGE")
+cp "$mnt/usr/share/doc/ztprobe/sbom.spdx.json" "$ZT_IMG_DIR/sbom.spdx.json"
+zt_podman image unmount "$ZT_IMAGE" >/dev/null
+echo "== $ZT_IMAGE: every file, from its SPDX list (/usr/share/doc/ztprobe/sbom.spdx.json in the image, copied to $ZT_IMG_DIR/sbom.spdx.json)"
+/usr/bin/python3 - "$ZT_IMG_DIR/sbom.spdx.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+pkgs = {p["SPDXID"]: p for p in doc["packages"]}
+rel = doc["relationships"]
+owner = {r["relatedSpdxElement"]: pkgs[r["spdxElementId"]] for r in rel if r["relationshipType"] == "CONTAINS"}
+linked = {}
+for r in rel:
+    if r["relationshipType"] == "STATIC_LINK":
+        p = pkgs[r["relatedSpdxElement"]]
+        linked.setdefault(r["spdxElementId"], []).append("%s %s" % (p["name"], p["versionInfo"]))
+for f in doc["files"]:
+    p = owner[f["SPDXID"]]
+    print("   %-42s %-16s %s" % (f["fileName"][1:], p["name"], p["versionInfo"]))
+    for lib in linked.get(f["SPDXID"], []):
+        print("   %-42s   linked in: %s" % ("", lib))
+EOF
+echo "== built $ZT_IMAGE: $(mb "$size") in $(($(date +%s) - t0))s"

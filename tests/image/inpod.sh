@@ -9,6 +9,7 @@
 #   VOLS/config/     -> /etc/ztprobe   read-only  (the ConfigMap)
 #   VOLS/podinfo/    -> /etc/podinfo   read-only  (the Downward API labels)
 #   VOLS/resolv.conf -> /etc/resolv.conf read-only (what the kubelet writes: the lab's kube-dns)
+#   VOLS/hosts       -> /etc/hosts     read-only (the kubelet's: localhost and the pod's name)
 #   VOLS/tmp/        -> /tmp           writable   (the emptyDir)
 # plus a minimal /dev and a /proc of the new PID namespace, then the root itself remounted
 # read-only (readOnlyRootFilesystem). CMD runs with the caller's uid: test.sh uses
@@ -28,6 +29,7 @@ mount --bind "$ROOT" "$ROOT" # a mount point of its own, so it can be made read-
 ro_bind "$VOLS/config" "$ROOT/etc/ztprobe"
 ro_bind "$VOLS/podinfo" "$ROOT/etc/podinfo"
 ro_bind "$VOLS/resolv.conf" "$ROOT/etc/resolv.conf"
+ro_bind "$VOLS/hosts" "$ROOT/etc/hosts"
 mount --bind "$VOLS/tmp" "$ROOT/tmp"
 mount -t tmpfs -o mode=0755,size=64k,nosuid,noexec zt-dev "$ROOT/dev"
 for d in null zero random urandom; do

@@ -12,9 +12,14 @@
 #   - the frontend matrix passes with the image's default command (`ztprobe run`), the
 #     backend and postgres matrices with the CronJobs' arguments from manifests/, the frontend
 #     sidecar's `watch` arguments from manifests/ write a report and stop on SIGTERM, and the
-#     README's `kubectl exec` / `kubectl debug` commands work in the image;
+#     docs/cluster.md's `kubectl exec` / `kubectl debug` commands work in the image;
 #   - peak RSS of every run (GNU time) stays within the memory request and at most half the
-#     limit of the ztprobe containers in manifests/.
+#     limit of the ztprobe containers in manifests/;
+#   - the image has no shell (the harness stays outside the chroot; uid, groups and
+#     capabilities are read from /proc of the running ztprobe), no program but ztprobe, at most
+#     8 shared objects (its own loader's --list), and an SPDX list naming every file;
+#   - the image's ztprobe passes the host's integration tls/pg/dns groups and the hostile-peer
+#     suite (inimage.sh runs it as their binary), as the host build does.
 #
 # Prints "ok - ..." / "not ok - ..." lines and "N passed, M failed"; exits 1 on a failure.
 # Everything (lab, mounts, processes, temp files) goes on exit, failure or Ctrl-C.
@@ -111,10 +116,14 @@ vols() {
         printf 'app="%s"\n' "$role" >"$v/podinfo/labels"
         : >"$v/resolv.conf"
     fi
-    chmod -R a+rX "$v/config" "$v/podinfo" "$v/resolv.conf"
+    # The kubelet's /etc/hosts (localhost; the pod's own name is not needed here).
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$v/hosts"
+    chmod -R a+rX "$v/config" "$v/podinfo" "$v/resolv.conf" "$v/hosts"
     echo "$v"
 }
 
+# The host's chroot by its path: env -i gives the image's PATH, which has /usr/local/bin alone.
+CHROOT=$(command -v chroot)
 # in_pod ROLE SHORT|- ENV... -- ARGV...: ARGV as uid 65532 in the image, in ROLE's pod (SHORT:
 # the lab namespace; - for none), with the image's environment plus ENV. Peak RSS in $TMP/rss.
 in_pod() {
@@ -128,28 +137,59 @@ in_pod() {
         bash "$HERE/inpod.sh" "$MNT" "$v" -- \
         /usr/bin/time -f %M -o "$TMP/rss" \
         env -i "${IMG_ENV[@]}" POD_NAMESPACE=govtech "${env[@]}" \
-        chroot --userspec=65532:65532 "$MNT" "$@"
+        "$CHROOT" --userspec=65532:65532 "$MNT" "$@"
 }
 
 # ---------------------------------------------------------------- static checks, no network
 vols frontend - >/dev/null
-out=$(in_pod frontend - -- sh -c 'id -u; id -g; id -G' 2>&1 | tr '\n' ' ')
-check "processes run as uid 65532, gid 65532, no other group" "$out" [ "$out" = "65532 65532 65532 " ]
+# The image has no shell to run `id` in: the uid, groups and capabilities are read from
+# /proc/PID/status of the image's own ztprobe, started as a pod would start it and held
+# waiting for its config on a FIFO.
+mkfifo -m 644 "$TMP/hold"
+in_pod frontend - -- ztprobe validate -c /dev/stdin <"$TMP/hold" >/dev/null 2>&1 &
+hpid=$!
+BG+=("$hpid")
+exec 9>"$TMP/hold"
+child=
+for _ in $(seq 1 100); do child=$(descendant "$hpid" ztprobe) && break; sleep 0.05; done
+status=$(cat /proc/"${child:-0}"/status 2>/dev/null)
+cat "$ZT_REPO/config/lab.json" >&9
+exec 9>&-
+wait "$hpid" || true
+field() { awk -v f="$1:" '$1 == f {$1 = ""; print substr($0, 2)}' <<<"$status"; }
+ids="$(field Uid) / $(field Gid) / groups: $(field Groups)"
+check "ztprobe runs as uid 65532, gid 65532, no other group ($ids)" "pid ${child:-not found}" \
+    all [ "$(field Uid)" = "65532 65532 65532 65532" ] -- \
+    [ "$(field Gid)" = "65532 65532 65532 65532" ] -- \
+    bash -c '[ -z "$(tr " " "\n" <<<"$1" | grep -v -x -e 65532 -e "")" ]' _ "$(field Groups)"
 # No capabilities at all: the effective, permitted and ambient sets are empty, as
 # `capabilities.drop: [ALL]` with a non-root uid gives in a pod.
-caps=$(in_pod frontend - -- sh -c 'grep -E "^Cap(Eff|Prm|Amb):" /proc/self/status' 2>&1 | awk '{print $2}' | tr '\n' ' ')
-check "processes run with no effective, permitted or ambient capabilities" "$caps" \
-    [ "$caps" = "0000000000000000 0000000000000000 0000000000000000 " ]
-out=$(in_pod frontend - -- ldd /usr/local/bin/ztprobe 2>&1)
-check "every shared library of ztprobe is in the image (ldd)" "$(echo "$out" | grep 'not found')" \
-    bash -c '! grep -q "not found" <<<"$1" && grep -q libcurl <<<"$1"' _ "$out"
+caps="$(field CapEff) $(field CapPrm) $(field CapAmb)"
+check "ztprobe runs with no effective, permitted or ambient capabilities" "$caps" \
+    [ "$caps" = "0000000000000000 0000000000000000 0000000000000000" ]
+# What the dynamic loader maps, asked of the image's own loader (ldd is a shell script, and
+# the image has no shell): libc, libcurl, libpq and the rest being linked in.
+interp=$(readelf -l "$MNT/usr/local/bin/ztprobe" | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
+out=$(in_pod frontend - -- "$interp" --list /usr/local/bin/ztprobe 2>&1)
+nso=$(grep -c -E '=> /|^\s*/' <<<"$out")
+check "every shared object of ztprobe is in the image ($nso: $(grep -oE '(lib|ld)[^ /]*\.so[.0-9]*' <<<"$out" | sort -u | tr '\n' ' '))" \
+    "$out" bash -c '! grep -qE "not found|libcurl|libpq|libcares|libcjson|libyaml" <<<"$1" && [ "$2" -ge 1 ] && [ "$2" -le 8 ]' _ "$out" "$nso"
 out=$(in_pod frontend - -- ztprobe version 2>&1)
 check "ztprobe on the image's PATH: $out" "$out" grep -q "^ztprobe $ZT_VERSION" <<<"$out"
-dev=$(dpkg-query --admindir="$MNT/var/lib/dpkg" -W -f='${Package}\n' 2>/dev/null |
-    grep -E -- '-dev$|^(gcc|gcc-12|cpp|make|build-essential|binutils)$' | tr '\n' ' ')
-check "no compiler or -dev package in the image" "$dev" [ -z "$dev" ]
+version_line=$out
+# Nothing to run but ztprobe: no shell, no package manager, no program or tool besides it
+# (shared objects are executable files too, and are allowed).
+progs=$(cd "$MNT" && find . -xdev \( -type f -o -type l \) -perm /111 ! -name '*.so*' ! -path ./usr/local/bin/ztprobe | tr '\n' ' ')
+shells=$(cd "$MNT" && ls -d bin/sh bin/bash bin/busybox usr/bin/dpkg usr/bin/apt-get var/lib/dpkg 2>/dev/null | tr '\n' ' ')
+check "no shell, package manager or program besides ztprobe in the image" "$progs$shells" \
+    [ -z "$progs$shells" ]
+# The SPDX list names every file of the image, with its checksum and the Debian source
+# package and version it came from; ztprobe's version line names the same libraries.
+out=$("$PY" "$HERE/sbom_check.py" "$MNT" "$version_line" 2>&1)
+check "SPDX list in the image: every file with its Debian source package and version ($out)" "$out" \
+    grep -q "files," <<<"$out"
 out=$(unshare -m -p -f --propagation private bash "$HERE/inpod.sh" "$MNT" "$TMP/vols-frontend" -- \
-    chroot "$MNT" sh -c 'touch /zt-write-test' 2>&1)
+    touch "$MNT/zt-write-test" 2>&1)
 check "the root filesystem is read-only in the test harness (even for root)" "$out" \
     grep -q "Read-only file system" <<<"$out"
 
@@ -257,14 +297,14 @@ for rs in frontend:fe backend:be postgres:pg; do
         "$(head -3 "$TMP/$role.err")" [ ! -s "$TMP/$role.err" ]
 done
 
-# The README's post-deploy step: the three Jobs' logs merged into one namespace-wide matrix.
+# docs/cluster.md's post-deploy step: the three Jobs' logs merged into one namespace-wide matrix.
 v=$TMP/vols-frontend
 cp "$TMP/frontend.json" "$TMP/backend.json" "$TMP/postgres.json" "$v/tmp/"
 chmod 644 "$v"/tmp/*.json
 rc=0
 in_pod frontend - -- ztprobe merge -o text /tmp/frontend.json /tmp/backend.json /tmp/postgres.json \
     >"$TMP/merge.txt" 2>&1 || rc=$?
-check "README 'ztprobe merge -o text frontend.json backend.json postgres.json' exits 0 with every role" \
+check "docs/cluster.md 'ztprobe merge -o text frontend.json backend.json postgres.json' exits 0 with every role" \
     "exit $rc; $(head -5 "$TMP/merge.txt")" \
     all [ $rc -eq 0 ] -- grep -q backend "$TMP/merge.txt" -- grep -q postgres "$TMP/merge.txt"
 
@@ -279,6 +319,11 @@ for _ in $(seq 1 150); do [ -s "$v/tmp/report.json" ] && break; sleep 0.2; done
 verdict=$(verdict frontend "$v/tmp/report.json" 2>&1)
 check "frontend sidecar 'ztprobe ${sargs[*]}' writes a passing report on its emptyDir ($verdict)" \
     "$(head -3 "$TMP/watch.err")" judge frontend "$v/tmp/report.json"
+# The image has no `cat`: docs/cluster.md shows the sidecar's last report with ztprobe itself.
+rc=0
+in_pod frontend - -- ztprobe merge -o text /tmp/report.json >"$TMP/show.txt" 2>&1 || rc=$?
+check "docs/cluster.md 'ztprobe merge -o text /tmp/report.json' (kubectl exec) prints the sidecar's report" \
+    "exit $rc; $(head -3 "$TMP/show.txt")" all [ $rc -eq 0 ] -- grep -q frontend "$TMP/show.txt"
 # The sidecar is the unshare child (PID 1 of its PID namespace): SIGTERM it as the kubelet would.
 child=$(descendant "$wpid" ztprobe)
 t0=$(date +%s%N)
@@ -292,19 +337,47 @@ check "sidecar logs one JSON line per run" "$(head -2 "$TMP/watch.err")" \
     "$PY" -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]; sys.exit(0 if l else 1)' "$TMP/watch.err"
 mem_ok "frontend sidecar"
 
-# 4. the README's verification commands, inside the image: `kubectl exec ... -c ztprobe --
+# 4. docs/cluster.md's verification commands, inside the image: `kubectl exec ... -c ztprobe --
 #    ztprobe run -o text`, and `kubectl debug` (no volumes: config on stdin, role by flag).
 vols backend be >/dev/null
 rc=0
 in_pod backend be PGPASSWORD="$PGPW" -- ztprobe run -o text --ca-file /etc/ztprobe/ca.pem \
     >"$TMP/exec.txt" 2>&1 || rc=$?
-check "README 'ztprobe run -o text' (kubectl exec into the backend sidecar) passes and prints the table" \
+check "docs/cluster.md 'ztprobe run -o text' (kubectl exec into the backend sidecar) passes and prints the table" \
     "exit $rc; $(head -5 "$TMP/exec.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/exec.txt"
 rc=0
 in_pod frontend fe -- ztprobe run -c /dev/stdin --role frontend -o text \
     <"$ZT_REPO/config/lab.json" >"$TMP/debug.txt" 2>&1 || rc=$?
-check "README 'ztprobe run -c /dev/stdin --role frontend -o text' (kubectl debug) passes" \
+check "docs/cluster.md 'ztprobe run -c /dev/stdin --role frontend -o text' (kubectl debug) passes" \
     "exit $rc; $(head -5 "$TMP/debug.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/debug.txt"
+
+# 5. The image's ztprobe against the host's suites, as they run the host build: the TLS cases
+#    (names, chains, untrusted and system CAs), PostgreSQL (auth failures, TLS modes) and DNS
+#    errors of tests/integration, and every hostile peer of tests/hostile (expired
+#    certificates, malformed DNS answers, ...). inimage.sh runs each call in the image.
+sv=$TMP/vols-suites
+mkdir -p "$sv/config" "$sv/podinfo"
+ln -s /tmp "$sv/tmp"
+ln -s /etc/resolv.conf "$sv/resolv.conf"
+ln -s /etc/hosts "$sv/hosts"
+host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line prefixed NAME
+    local name=$1 user=$2 log=$TMP/suite-$1.log rc=0 p q
+    shift 2
+    ZT_IMAGE_ROOT=$MNT ZT_IMAGE_VOLS=$sv ZT_IMAGE_USER=$user \
+        bash "$@" "$HERE/inimage.sh" "${SUITE_ARGS[@]}" >"$log" 2>&1 || rc=$?
+    grep -E '^(not )?ok - ' "$log" | sed -E "s/^((not )?ok - )/\1$name (image): /"
+    p=$(grep -c '^ok - ' "$log")
+    q=$(grep -c '^not ok - ' "$log")
+    passed=$((passed + p))
+    failed=$((failed + q))
+    if [ "$rc" -ne 0 ] && [ "$q" -eq 0 ] || [ "$p" -eq 0 ]; then
+        notok "$name suite against the image ran" "exit $rc: $(tail -3 "$log" | tr '\n' ' ')"
+    fi
+}
+SUITE_ARGS=(tls pg dns)
+host_suite integration 0:0 "$ZT_REPO/tests/integration/run.sh"
+SUITE_ARGS=()
+host_suite hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
 
 # Nothing was written into the image's root filesystem.
 changed=$(find "$MNT" -xdev -newer "$TMP/stamp" 2>/dev/null | head -5 | tr '\n' ' ')

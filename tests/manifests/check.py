@@ -6,8 +6,8 @@ check.py REPO ZTPROBE RENDER.yaml [OTHER_RENDER.yaml]
 Prints one "ok - ..." / "not ok - ..." line per check; exits 1 if any failed. The schema
 validation is validate.js's; this file checks what the schemas cannot: the config inside the
 ConfigMap, the restricted Pod Security Standard, resources, the Service/probe-pod selection,
-CronJob and hook settings, secrets; and (dockerfile.py) the Dockerfile's runtime packages
-against `ldd`.
+CronJob and hook settings, secrets; and (dockerfile.py) the Dockerfile's image build against
+`ldd`.
 """
 import copy
 import json

@@ -8,8 +8,8 @@
 #      kubernetes-models), with no unknown field (validate.js);
 #   3. the ConfigMap's config equals config/govtech.json and passes `ZTPROBE validate`; every
 #      pod meets the restricted Pod Security Standard with requests and limits; the probe pods
-#      get no Service traffic; CronJob and hook settings; no secrets; the Dockerfile's runtime
-#      packages cover `ldd ZTPROBE` (check.py).
+#      get no Service traffic; CronJob and hook settings; no secrets; the Dockerfile's image
+#      build covers every library of `ldd ZTPROBE` (check.py, dockerfile.py).
 #
 # Prints "ok - ..." / "not ok - ..." lines, then "N passed, M failed"; exits 1 on a failure.
 set -uo pipefail
