@@ -16,15 +16,8 @@
 #include "loop.h"
 #include "report.h"
 #include "session.h"
+#include "stop.h"
 #include "verdict.h"
-
-static volatile sig_atomic_t watch_stop;
-
-static void watch_on_signal(int sig)
-{
-    (void)sig;
-    watch_stop = 1;
-}
 
 int watch_parse_interval(const char *s, long *ms)
 {
@@ -91,20 +84,6 @@ static void watch_log_run(const report_t *rep, long run, int rc, const history_t
     cJSON_Delete(o);
 }
 
-/* Sleeps until deadline (monotonic ms) or a signal, in slices so a signal is seen at once. */
-static void watch_sleep_until(double deadline)
-{
-    while (!watch_stop) {
-        double left = deadline - loop_mono_ms();
-        if (left <= 0)
-            return;
-        if (left > 200)
-            left = 200;
-        struct timespec ts = {0, (long)(left * 1e6)};
-        nanosleep(&ts, NULL);
-    }
-}
-
 int cmd_watch(const cli_opts_t *o)
 {
     long interval = 0;
@@ -112,12 +91,7 @@ int cmd_watch(const cli_opts_t *o)
         log_error("watch: --interval is required, like 30s, 5m or 1h (got \"%s\")", o->interval ? o->interval : "");
         return EXIT_USAGE;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = watch_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: a signal cuts the sleep short */
-    sigaction(SIGINT, &sa, NULL);
+    stop_begin(NULL);
 
     session_t s;
     int rc = session_open(o, &s);
@@ -131,12 +105,12 @@ int cmd_watch(const cli_opts_t *o)
     }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     long run = 0;
-    while (!watch_stop) {
+    while (!stop_requested) {
         double started = loop_mono_ms();
         report_t rep;
         run++;
-        rc = session_run(&s, o, &watch_stop, &rep);
-        if (watch_stop) {
+        rc = session_run(&s, o, &stop_requested, &rep);
+        if (stop_requested) {
             /* Abandoned mid-run: a partial report would claim errors that did not happen. */
             report_free(&rep);
             break;
@@ -155,7 +129,7 @@ int cmd_watch(const cli_opts_t *o)
         /* Next start: one interval after this one started, plus up to 10% jitter. A run that
          * overran the interval is followed at once by the next, never by two. */
         double jitter = (double)interval * 0.1 * ((double)rand() / (double)RAND_MAX);
-        watch_sleep_until(started + (double)interval + jitter);
+        stop_sleep_until(started + (double)interval + jitter);
     }
     history_free(&hist);
     session_close(&s);

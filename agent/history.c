@@ -4,9 +4,10 @@
  * change: the counter counts flips, which is what a flapping alert wants. */
 #include "history.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "report.h"
 
 int history_init(history_t *h, size_t n)
 {
@@ -39,9 +40,7 @@ size_t history_update(history_t *h, report_t *rep)
 {
     if (!h->last || rep->n_results != h->n)
         return 0;
-    double end = rep->started_at;
-    if (isfinite(rep->duration_ms) && rep->duration_ms > 0)
-        end += rep->duration_ms / 1000.0;
+    double end = report_ended_at(rep);
     size_t flips = 0;
     for (size_t i = 0; i < h->n; i++) {
         result_t *r = &rep->results[i];

@@ -29,7 +29,7 @@ static void *k8s_grow(void **arr, size_t *n, size_t *cap, size_t sz)
     return slot;
 }
 
-void k8s_selector_clear(k8s_selector_t *s)
+static void k8s_selector_clear(k8s_selector_t *s)
 {
     labels_free(&s->match);
     for (size_t i = 0; i < s->n_exprs; i++) {
@@ -42,7 +42,7 @@ void k8s_selector_clear(k8s_selector_t *s)
     memset(s, 0, sizeof(*s));
 }
 
-void k8s_rule_clear(k8s_rule_t *r)
+static void k8s_rule_clear(k8s_rule_t *r)
 {
     for (size_t i = 0; i < r->n_peers; i++) {
         k8s_selector_clear(&r->peers[i].pod);
@@ -270,11 +270,6 @@ const k8s_service_t *k8s_model_find_service(const k8s_model_t *m, size_t ns, con
     return NULL;
 }
 
-bool k8s_selector_empty(const k8s_selector_t *s)
-{
-    return s->match.n == 0 && s->n_exprs == 0;
-}
-
 bool k8s_selector_matches(const k8s_selector_t *s, const labels_t *l)
 {
     if (!labels_match(&s->match, l))
@@ -308,44 +303,6 @@ bool k8s_selector_matches(const k8s_selector_t *s, const labels_t *l)
     return true;
 }
 
-void k8s_selector_format(const k8s_selector_t *s, char *buf, size_t len)
-{
-    size_t off = 0;
-    if (len == 0)
-        return;
-    buf[0] = '\0';
-    if (k8s_selector_empty(s)) {
-        snprintf(buf, len, "{}");
-        return;
-    }
-#define K8S_PUT(...)                                                                  \
-    do {                                                                              \
-        int n_ = snprintf(buf + off, len - off, __VA_ARGS__);                         \
-        if (n_ < 0 || (size_t)n_ >= len - off) {                                      \
-            return;                                                                   \
-        }                                                                             \
-        off += (size_t)n_;                                                            \
-    } while (0)
-    for (size_t i = 0; i < s->match.n; i++)
-        K8S_PUT("%s%s=%s", off ? "," : "", s->match.items[i].key, s->match.items[i].value);
-    for (size_t i = 0; i < s->n_exprs; i++) {
-        const k8s_requirement_t *r = &s->exprs[i];
-        if (r->op == K8S_OP_EXISTS) {
-            K8S_PUT("%s%s", off ? "," : "", r->key);
-            continue;
-        }
-        if (r->op == K8S_OP_DOES_NOT_EXIST) {
-            K8S_PUT("%s!%s", off ? "," : "", r->key);
-            continue;
-        }
-        K8S_PUT("%s%s %s (", off ? "," : "", r->key, r->op == K8S_OP_IN ? "in" : "notin");
-        for (size_t j = 0; j < r->n_values; j++)
-            K8S_PUT("%s%s", j ? "," : "", r->values[j]);
-        K8S_PUT(")");
-    }
-#undef K8S_PUT
-}
-
 bool k8s_addr_parse(const char *text, k8s_addr_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -358,12 +315,6 @@ bool k8s_addr_parse(const char *text, k8s_addr_t *out)
         return true;
     }
     return false;
-}
-
-void k8s_addr_format(const k8s_addr_t *a, char *buf, size_t len)
-{
-    if (!inet_ntop(a->family, a->addr, buf, (socklen_t)len) && len)
-        buf[0] = '\0';
 }
 
 const char *k8s_proto_name(k8s_proto_t p)

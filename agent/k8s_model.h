@@ -194,17 +194,9 @@ long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a);
 const k8s_service_t *k8s_model_find_service(const k8s_model_t *m, size_t ns, const char *name);
 
 bool k8s_selector_matches(const k8s_selector_t *s, const labels_t *l);
-bool k8s_selector_empty(const k8s_selector_t *s);
-
-/* Renders a selector as kubectl's -l syntax ("app=web,tier in (a,b),!x"); "{}" when empty. */
-void k8s_selector_format(const k8s_selector_t *s, char *buf, size_t len);
 
 bool k8s_addr_parse(const char *text, k8s_addr_t *out);
-void k8s_addr_format(const k8s_addr_t *a, char *buf, size_t len);
 
 const char *k8s_proto_name(k8s_proto_t p);
-
-void k8s_selector_clear(k8s_selector_t *s);
-void k8s_rule_clear(k8s_rule_t *r);
 
 #endif

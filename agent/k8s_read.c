@@ -86,18 +86,27 @@ static int k8s_pod_common(k8s_rctx_t *cx, const char *owner_kind, bool workload,
     return 0;
 }
 
-static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
+/* What a Pod and a workload's pod template share: metadata.labels and spec's containers. */
+static int k8s_read_pod_body(k8s_rctx_t *cx, const cJSON *obj, const char *path, k8s_pod_t *pod)
 {
-    char p[K8S_PATH_LEN], q[K8S_PATH_LEN];
-    k8s_pod_t *pod;
-    if (k8s_pod_common(cx, "Pod", false, &pod) != 0)
-        return cx->rc;
+    char p[K8S_PATH_LEN];
     k8s_rpath(p, path, "metadata.labels");
     if (k8s_rlabels(cx, k8s_get(k8s_get(obj, "metadata"), "labels"), p, &pod->labels) != 0)
         return cx->rc;
     k8s_rpath(p, path, "spec");
     const cJSON *spec = k8s_get(obj, "spec");
     if (spec && k8s_read_containers(cx, spec, p, pod) != 0)
+        return cx->rc;
+    return 0;
+}
+
+static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
+{
+    char p[K8S_PATH_LEN], q[K8S_PATH_LEN];
+    k8s_pod_t *pod;
+    if (k8s_pod_common(cx, "Pod", false, &pod) != 0)
+        return cx->rc;
+    if (k8s_read_pod_body(cx, obj, path, pod) != 0)
         return cx->rc;
     const cJSON *st = k8s_get(obj, "status");
     const cJSON *ips = k8s_get(st, "podIPs"), *ip = k8s_get(st, "podIP");
@@ -134,7 +143,7 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
  * spec.jobTemplate.spec.template. */
 static int k8s_read_workload(k8s_rctx_t *cx, const cJSON *obj, const char *path)
 {
-    char p[K8S_PATH_LEN], q[K8S_PATH_LEN];
+    char p[K8S_PATH_LEN];
     bool cron = strcmp(cx->kind, "CronJob") == 0;
     const cJSON *spec = k8s_get(obj, "spec");
     k8s_rpath(p, path, cron ? "spec.jobTemplate.spec.template" : "spec.template");
@@ -145,14 +154,7 @@ static int k8s_read_workload(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     k8s_pod_t *pod;
     if (k8s_pod_common(cx, cx->kind, true, &pod) != 0)
         return cx->rc;
-    k8s_rpath(q, p, "metadata.labels");
-    if (k8s_rlabels(cx, k8s_get(k8s_get(tpl, "metadata"), "labels"), q, &pod->labels) != 0)
-        return cx->rc;
-    k8s_rpath(q, p, "spec");
-    const cJSON *ps = k8s_get(tpl, "spec");
-    if (ps && k8s_read_containers(cx, ps, q, pod) != 0)
-        return cx->rc;
-    return 0;
+    return k8s_read_pod_body(cx, tpl, p, pod);
 }
 
 static int k8s_read_service(k8s_rctx_t *cx, const cJSON *obj, const char *path)
@@ -186,13 +188,9 @@ static int k8s_read_service(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     }
     const cJSON *ports = k8s_get(spec, "ports");
     k8s_rpath(p, path, "spec.ports");
-    if (!ports || cJSON_IsNull(ports))
-        return 0;
-    if (!cJSON_IsArray(ports))
-        return k8s_rfail(cx, p, "must be a list of ports");
-    size_t n = (size_t)cJSON_GetArraySize(ports), i = 0;
-    if (!(svc->ports = calloc(n ? n : 1, sizeof(*svc->ports))))
-        return k8s_room(cx);
+    if (!(svc->ports = k8s_rlist(cx, ports, p, "must be a list of ports", sizeof(*svc->ports))))
+        return cx->rc;
+    size_t i = 0;
     for (const cJSON *c = ports->child; c; c = c->next, i++) {
         k8s_svc_port_t *sp = &svc->ports[svc->n_ports++];
         k8s_rindex(q, p, i);

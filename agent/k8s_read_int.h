@@ -36,6 +36,9 @@ int k8s_rlabels(k8s_rctx_t *cx, const cJSON *obj, const char *path, labels_t *l)
 int k8s_rproto(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_proto_t *out);
 /* An integer lo..hi. */
 int k8s_rint(k8s_rctx_t *cx, const cJSON *v, const char *path, int lo, int hi, int *out);
+/* An optional list: NULL when absent or null (a NULL return is a failure only when cx->rc is
+ * set); otherwise zeroed room for its items, at least one so that an empty list is not NULL. */
+void *k8s_rlist(k8s_rctx_t *cx, const cJSON *v, const char *path, const char *what, size_t size);
 /* An IANA service name (a named port): 1..15 of [a-z0-9-], a letter, no "--", no edge '-'. */
 bool k8s_port_name_ok(const char *s);
 

@@ -140,13 +140,10 @@ static int np_selector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_sel
         return cx->rc;
     const cJSON *ex = np_get(v, "matchExpressions");
     k8s_rpath(p, path, "matchExpressions");
-    if (!ex || cJSON_IsNull(ex))
-        return 0;
-    if (!cJSON_IsArray(ex))
-        return k8s_rfail(cx, p, "must be a list of {key, operator, values}");
-    size_t n = (size_t)cJSON_GetArraySize(ex), i = 0;
-    if (!(s->exprs = calloc(n ? n : 1, sizeof(*s->exprs))))
-        return k8s_room(cx);
+    if (!(s->exprs = k8s_rlist(cx, ex, p, "must be a list of {key, operator, values}",
+                               sizeof(*s->exprs))))
+        return cx->rc;
+    size_t i = 0;
     for (const cJSON *c = ex->child; c; c = c->next, i++) {
         k8s_requirement_t *r = &s->exprs[s->n_exprs++];
         k8s_rindex(q, p, i);
@@ -200,13 +197,9 @@ static int np_ipblock(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_ipbl
     if (!strchr(c->valuestring, '/'))
         return k8s_rfail(cx, p, "must be a CIDR block (address/prefix)");
     k8s_rpath(p, path, "except");
-    if (!ex || cJSON_IsNull(ex))
-        return 0;
-    if (!cJSON_IsArray(ex))
-        return k8s_rfail(cx, p, "must be a list of CIDR blocks");
-    size_t n = (size_t)cJSON_GetArraySize(ex), i = 0;
-    if (!(ib->except = calloc(n ? n : 1, sizeof(cidr_t))))
-        return k8s_room(cx);
+    if (!(ib->except = k8s_rlist(cx, ex, p, "must be a list of CIDR blocks", sizeof(cidr_t))))
+        return cx->rc;
+    size_t i = 0;
     for (const cJSON *e = ex->child; e; e = e->next, i++) {
         cidr_t *x = &ib->except[ib->n_except++];
         k8s_rindex(q, p, i);
@@ -263,11 +256,10 @@ static int np_rule(k8s_rctx_t *cx, const cJSON *v, const char *path, const char 
         return k8s_rfail(cx, path, "must be a mapping {%s, ports}", peers);
     const cJSON *list = np_get(v, peers);
     k8s_rpath(p, path, peers);
-    if (list && !cJSON_IsNull(list) && !cJSON_IsArray(list))
-        return k8s_rfail(cx, p, "must be a list of peers");
-    size_t n = list ? (size_t)cJSON_GetArraySize(list) : 0, i = 0;
-    if (!(r->peers = calloc(n ? n : 1, sizeof(*r->peers))))
-        return k8s_room(cx);
+    r->peers = k8s_rlist(cx, list, p, "must be a list of peers", sizeof(*r->peers));
+    if (cx->rc != 0)
+        return cx->rc;
+    size_t i = 0;
     for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
         k8s_peer_t *pe = &r->peers[r->n_peers++];
         k8s_rindex(q, p, i);
@@ -294,12 +286,10 @@ static int np_rule(k8s_rctx_t *cx, const cJSON *v, const char *path, const char 
     }
     list = np_get(v, "ports");
     k8s_rpath(p, path, "ports");
-    if (list && !cJSON_IsNull(list) && !cJSON_IsArray(list))
-        return k8s_rfail(cx, p, "must be a list of ports");
-    n = list ? (size_t)cJSON_GetArraySize(list) : 0;
+    r->ports = k8s_rlist(cx, list, p, "must be a list of ports", sizeof(*r->ports));
+    if (cx->rc != 0)
+        return cx->rc;
     i = 0;
-    if (!(r->ports = calloc(n ? n : 1, sizeof(*r->ports))))
-        return k8s_room(cx);
     for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
         k8s_rindex(q, p, i);
         if (np_port(cx, e, q, &r->ports[r->n_ports++]) != 0)
@@ -315,13 +305,9 @@ static int np_rules(k8s_rctx_t *cx, const cJSON *spec, const char *path, bool eg
     const char *key = egress ? "egress" : "ingress";
     const cJSON *v = np_get(spec, key);
     k8s_rpath(p, path, key);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsArray(v))
-        return k8s_rfail(cx, p, "must be a list of rules");
-    size_t cnt = (size_t)cJSON_GetArraySize(v), i = 0;
-    if (!(*out = calloc(cnt ? cnt : 1, sizeof(k8s_rule_t))))
-        return k8s_room(cx);
+    if (!(*out = k8s_rlist(cx, v, p, "must be a list of rules", sizeof(k8s_rule_t))))
+        return cx->rc;
+    size_t i = 0;
     for (const cJSON *r = v->child; r; r = r->next, i++) {
         k8s_rindex(q, p, i);
         (*n)++;

@@ -37,6 +37,21 @@ int k8s_room(k8s_rctx_t *cx)
     return cx->rc;
 }
 
+void *k8s_rlist(k8s_rctx_t *cx, const cJSON *v, const char *path, const char *what, size_t size)
+{
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (!cJSON_IsArray(v)) {
+        k8s_rfail(cx, path, "%s", what);
+        return NULL;
+    }
+    int n = cJSON_GetArraySize(v);
+    void *items = calloc(n > 0 ? (size_t)n : 1, size);
+    if (!items)
+        k8s_room(cx);
+    return items;
+}
+
 /* The parent is copied first: callers extend a path in place (k8s_rindex(p, p, i)). */
 void k8s_rpath(char *dst, const char *parent, const char *key)
 {

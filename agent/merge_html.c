@@ -231,10 +231,21 @@ static const char html_style[] =
     ".detail{white-space:pre-wrap;word-break:break-word}.hint{margin-top:2px}\n"
     "ul{margin:.2em 0;padding-left:1.4em}code{font-size:.95em}\n";
 
+/* A titled list whose items the caller writes; an empty one says "none". */
+static void html_list_open(strbuf_t *b, const char *title)
+{
+    strbuf_printf(b, "<h2>%s</h2>\n<ul>\n", title);
+}
+
+static void html_list_close(strbuf_t *b, bool any)
+{
+    strbuf_puts(b, any ? "</ul>\n" : "<li>none</li>\n</ul>\n");
+}
+
 /* Diagnoses, disagreements and missing reports: what the matrix alone does not say. */
 static void html_notes(strbuf_t *b, const merge_t *m)
 {
-    strbuf_puts(b, "<h2>Diagnoses</h2>\n<ul>\n");
+    html_list_open(b, "Diagnoses");
     bool any = false;
     for (size_t i = 0; i < m->n; i++) {
         const report_t *r = &m->src[i].rep;
@@ -251,8 +262,8 @@ static void html_notes(strbuf_t *b, const merge_t *m)
             any = true;
         }
     }
-    strbuf_puts(b, any ? "</ul>\n" : "<li>none</li>\n</ul>\n");
-    strbuf_puts(b, "<h2>Missing reports</h2>\n<ul>\n");
+    html_list_close(b, any);
+    html_list_open(b, "Missing reports");
     any = false;
     for (size_t i = 0; i < m->n; i++) {
         if (!m->src[i].missing)
@@ -264,7 +275,7 @@ static void html_notes(strbuf_t *b, const merge_t *m)
         strbuf_puts(b, "</li>\n");
         any = true;
     }
-    strbuf_puts(b, any ? "</ul>\n" : "<li>none</li>\n</ul>\n");
+    html_list_close(b, any);
 }
 
 char *merge_render_html(const merge_t *m, double now)

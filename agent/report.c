@@ -66,6 +66,14 @@ void report_free(report_t *r)
     r->n_results = 0;
 }
 
+double report_ended_at(const report_t *r)
+{
+    double end = r->started_at;
+    if (isfinite(r->duration_ms) && r->duration_ms > 0)
+        end += r->duration_ms / 1000.0;
+    return end;
+}
+
 /* ---- rendering ---------------------------------------------------------------------- */
 
 /* Empty strings render as null (pod fields, detail, hint). */

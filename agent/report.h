@@ -28,5 +28,7 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
 void report_outcome_text(const result_t *res, char *buf, size_t len);
 
 void report_free(report_t *r); /* frees results; r itself belongs to the caller */
+/* Unix time at which the run ended: started_at plus the duration when it is known. */
+double report_ended_at(const report_t *r);
 
 #endif

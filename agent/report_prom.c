@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "report.h"
 #include "strbuf.h"
 #include "verdict.h"
 
@@ -92,9 +93,10 @@ static void pb_seconds(strbuf_t *b, double ms)
     strbuf_printf(b, " %s\n", tmp);
 }
 
-/* {role,probe,kind,expect without the closing brace}. */
-static void pb_probe_labels(strbuf_t *b, const report_t *r, const result_t *res)
+/* A probe's series: NAME{role,probe,kind,expect without the closing brace (callers add labels). */
+static void pb_probe_series(strbuf_t *b, const char *name, const report_t *r, const result_t *res)
 {
+    strbuf_puts(b, name);
     pb_label(b, true, "role", r->role, sizeof(r->role));
     pb_label(b, false, "probe", res->name, sizeof(res->name));
     pb_label(b, false, "kind", config_kind_name(res->kind), 16);
@@ -111,8 +113,7 @@ static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
-            strbuf_puts(b, "ztprobe_probe_success");
-            pb_probe_labels(b, &reports[i], res);
+            pb_probe_series(b, "ztprobe_probe_success", &reports[i], res);
             strbuf_puts(b, "}");
             pb_value(b, res->verdict == VERDICT_PASS ? 1 : 0);
         }
@@ -122,8 +123,7 @@ static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
-            strbuf_puts(b, "ztprobe_probe_duration_seconds");
-            pb_probe_labels(b, &reports[i], res);
+            pb_probe_series(b, "ztprobe_probe_duration_seconds", &reports[i], res);
             strbuf_puts(b, "}");
             pb_seconds(b, res->duration_ms);
         }
@@ -138,8 +138,7 @@ static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
-            strbuf_puts(b, "ztprobe_probe_outcome");
-            pb_probe_labels(b, &reports[i], res);
+            pb_probe_series(b, "ztprobe_probe_outcome", &reports[i], res);
             pb_label(b, false, "outcome", outcome_name(res->outcome), 32);
             strbuf_puts(b, "}");
             pb_value(b, 1);
@@ -154,8 +153,7 @@ static void render_probe_families(strbuf_t *b, const report_t *reports, size_t n
         for (size_t j = 0; j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
             for (size_t v = 0; v < N_VERDICTS; v++) {
-                strbuf_puts(b, "ztprobe_probe_verdict");
-                pb_probe_labels(b, &reports[i], res);
+                pb_probe_series(b, "ztprobe_probe_verdict", &reports[i], res);
                 pb_label(b, false, "verdict", verdict_name(verdicts[v]), 16);
                 strbuf_puts(b, "}");
                 pb_value(b, res->verdict == verdicts[v] ? 1 : 0);
@@ -169,9 +167,7 @@ static void render_run_families(strbuf_t *b, const report_t *reports, size_t n)
               "Unix time at which the last run ended; alert when it stops advancing.");
     for (size_t i = 0; i < n; i++) {
         const report_t *r = &reports[i];
-        double end = r->started_at + (isfinite(r->duration_ms) && r->duration_ms > 0
-                                          ? r->duration_ms / 1000.0
-                                          : 0.0);
+        double end = report_ended_at(r);
         strbuf_puts(b, "ztprobe_last_run_timestamp_seconds");
         pb_label(b, true, "role", r->role, sizeof(r->role));
         /* Millisecond precision, the report's own. */
@@ -241,8 +237,7 @@ static void render_history_families(strbuf_t *b, const report_t *reports, size_t
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; reports[i].history && j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
-            strbuf_puts(b, "ztprobe_probe_last_change_timestamp_seconds");
-            pb_probe_labels(b, &reports[i], res);
+            pb_probe_series(b, "ztprobe_probe_last_change_timestamp_seconds", &reports[i], res);
             if (isfinite(res->last_change_at))
                 strbuf_printf(b, "} %.3f\n", res->last_change_at);
             else
@@ -254,8 +249,7 @@ static void render_history_families(strbuf_t *b, const report_t *reports, size_t
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; reports[i].history && j < reports[i].n_results; j++) {
             const result_t *res = &reports[i].results[j];
-            strbuf_puts(b, "ztprobe_probe_verdict_changes_total");
-            pb_probe_labels(b, &reports[i], res);
+            pb_probe_series(b, "ztprobe_probe_verdict_changes_total", &reports[i], res);
             strbuf_printf(b, "} %lu\n", res->verdict_changes);
         }
 }
@@ -279,8 +273,7 @@ static void render_wait_families(strbuf_t *b, const report_t *reports, size_t n)
                 const result_t *res = &reports[i].results[j];
                 if (res->converged_after_ms < 0)
                     continue;
-                strbuf_puts(b, "ztprobe_probe_converged_after_seconds");
-                pb_probe_labels(b, &reports[i], res);
+                pb_probe_series(b, "ztprobe_probe_converged_after_seconds", &reports[i], res);
                 strbuf_puts(b, "}");
                 pb_seconds(b, res->converged_after_ms);
             }

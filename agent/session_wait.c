@@ -2,38 +2,15 @@
  * not passed yet, until every probe passed or the wait is used up. Each round is an ordinary
  * run of a subset (session_run), so the probes run exactly as without --wait; the bookkeeping
  * (what is pending, when each passed, whether a round still fits) is converge.c's. */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "converge.h"
 #include "log.h"
 #include "loop.h"
 #include "report.h"
 #include "session.h"
-
-static volatile sig_atomic_t wait_stop;
-
-static void wait_on_signal(int sig)
-{
-    (void)sig;
-    wait_stop = 1;
-}
-
-/* Sleeps until deadline (monotonic ms) or a signal, in slices so a signal is seen at once. */
-static void wait_sleep_until(double deadline)
-{
-    while (!wait_stop) {
-        double left = deadline - loop_mono_ms();
-        if (left <= 0)
-            return;
-        if (left > 100)
-            left = 100;
-        struct timespec ts = {0, (long)(left * 1e6)};
-        nanosleep(&ts, NULL);
-    }
-}
+#include "stop.h"
 
 /* One round of the pending probes idx[0..k): their results replace those of rep. Returns 0,
  * 1 when a signal abandoned the round (rep unchanged), or EXIT_INTERNAL. */
@@ -52,8 +29,8 @@ static int wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, c
     sub.n_probes = k;
     report_t round;
     double started = loop_mono_ms();
-    int rc = session_run(&sub, o, &wait_stop, &round);
-    if (rc == 0 && wait_stop) {
+    int rc = session_run(&sub, o, &stop_requested, &round);
+    if (rc == 0 && stop_requested) {
         rc = 1; /* abandoned mid-round: its "abandoned" outcomes would hide the last real ones */
     } else if (rc == 0) {
         for (size_t j = 0; j < k; j++)
@@ -72,14 +49,8 @@ static int wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, c
 
 int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
 {
-    struct sigaction sa, old_term, old_int;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = wait_on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: a signal cuts a sleep short. A Job's pod gets SIGTERM at its deadline. */
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGINT, &sa, &old_int);
-    wait_stop = 0;
+    stop_saved_t saved;
+    stop_begin(&saved); /* a Job's pod gets SIGTERM at its deadline */
 
     converge_t cv;
     size_t *idx = NULL;
@@ -91,17 +62,17 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
         goto done;
     }
     /* The first round is a whole run: its report (role, pod, start time) is the final one's. */
-    if ((rc = session_run(s, o, &wait_stop, rep)) != 0)
+    if ((rc = session_run(s, o, &stop_requested, rep)) != 0)
         goto done;
     converge_record(&cv, t0, NULL, rep->results, rep->n_results);
-    while (!wait_stop) {
+    while (!stop_requested) {
         size_t k = converge_pending(&cv, idx);
         double next = converge_next_round(&cv, loop_mono_ms(),
                                           converge_round_budget_ms(s->cfg, s->probes, idx, k));
         if (next < 0)
             break;
-        wait_sleep_until(next);
-        if (wait_stop)
+        stop_sleep_until(next);
+        if (stop_requested)
             break;
         int r = wait_round(s, o, &cv, idx, k, rep);
         if (r == EXIT_INTERNAL) {
@@ -114,7 +85,7 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
     if ((rc = session_diagnose(s, rep)) != 0)
         goto done;
     /* Only with -v: a Job's log (`kubectl logs` merges stderr in) must be the report alone. */
-    if (wait_stop)
+    if (stop_requested)
         log_verbose("--wait: stopped by a signal after %.1f s (%d rounds); reporting the last completed rounds",
                   rep->duration_ms / 1000.0, cv.rounds);
     else if (rep->converged_after_ms >= 0)
@@ -127,7 +98,6 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
 done:
     free(idx);
     converge_free(&cv);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGINT, &old_int, NULL);
+    stop_end(&saved);
     return rc;
 }

@@ -8,6 +8,14 @@
 #include "config_json.h"
 #include "probe.h"
 
+/* The connect time excludes the name lookup, which dns_ms reports. */
+static void tcp_connected(probe_attempt_t *a)
+{
+    a->connect_ms = probe_elapsed_ms(a) - (a->dns_ms > 0 ? a->dns_ms : 0);
+    probe_sock_close(a);
+    probe_finish(a, OUTCOME_OK, "connected to %s", a->addr_str);
+}
+
 static void tcp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
 {
     (void)loop;
@@ -21,9 +29,7 @@ static void tcp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
         probe_sock_fail(a, probe_outcome_from_errno(soerr), "connect", soerr);
         return;
     }
-    a->connect_ms = probe_elapsed_ms(a) - (a->dns_ms > 0 ? a->dns_ms : 0);
-    probe_sock_close(a);
-    probe_finish(a, OUTCOME_OK, "connected to %s", a->addr_str);
+    tcp_connected(a);
 }
 
 static void tcp_start(probe_attempt_t *a)
@@ -33,9 +39,7 @@ static void tcp_start(probe_attempt_t *a)
         return;
     if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) == 0) {
         /* Possible for some local destinations: connected at once. */
-        a->connect_ms = probe_elapsed_ms(a) - (a->dns_ms > 0 ? a->dns_ms : 0);
-        probe_sock_close(a);
-        probe_finish(a, OUTCOME_OK, "connected to %s", a->addr_str);
+        tcp_connected(a);
         return;
     }
     int e = errno;

@@ -20,6 +20,10 @@ import signal
 import sys
 import threading
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "servers"))
+import serverlib  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -58,14 +62,7 @@ def main():
             pass
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port = srv.server_address[1]
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, args.port_file)
-    else:
-        print(port, flush=True)
+    serverlib.report_port(srv.server_address[1], args.port_file)
 
     def stop(*_):
         threading.Thread(target=srv.shutdown, daemon=True).start()

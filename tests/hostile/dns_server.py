@@ -25,7 +25,12 @@ import os
 import random
 import socket
 import struct
+import sys
 import threading
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "servers"))
+import serverlib  # noqa: E402
 
 MODES = ("silent", "tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "malformed-short",
          "malformed-count", "malformed-loop", "malformed-junk", "many")
@@ -90,16 +95,6 @@ def answer(mode, q, tcp, records):
     return None
 
 
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        data = conn.recv(n - len(buf))
-        if not data:
-            return None
-        buf += data
-    return buf
-
-
 def log_query(path, proto):
     if path:
         with open(path, "a") as f:
@@ -110,39 +105,24 @@ def serve_tcp_conn(args, conn):
     try:
         log_query(args.query_log, "tcp")
         if args.mode in ("silent", "tc-tcp-silent"):
-            conn.settimeout(1.0)
-            while True:  # hold: read and never answer, until the peer goes
-                try:
-                    if not conn.recv(4096):
-                        return
-                except socket.timeout:
-                    continue
+            serverlib.hold(conn)
+            return
         if args.mode == "tc-tcp-reset":
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         conn.settimeout(10)
         while True:
-            ln = recv_exact(conn, 2)
-            if ln is None:
-                return
-            q = recv_exact(conn, struct.unpack("!H", ln)[0])
-            if q is None:
-                return
+            ln = serverlib.recv_exact(conn, 2)
+            q = serverlib.recv_exact(conn, struct.unpack("!H", ln)[0])
             a = answer(args.mode, q, True, args.records)
             if a is None:
                 return
             a = a[:65535]
             conn.sendall(struct.pack("!H", len(a)) + a)
-    except OSError:
+    except (EOFError, OSError):
         pass
     finally:
         conn.close()
-
-
-def tcp_loop(args, sock):
-    while True:
-        conn, _ = sock.accept()
-        threading.Thread(target=serve_tcp_conn, args=(args, conn), daemon=True).start()
 
 
 def main():
@@ -158,9 +138,7 @@ def main():
     if not 1 <= args.records <= 4090:  # 4090 * 16 bytes + header + question < 65535
         ap.error("--records must be 1..4090")
 
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
+    serverlib.exit_after(args.max_seconds)
 
     # One port for both protocols: bind UDP on port 0, then TCP on the same number (retry
     # with a fresh port if TCP's is taken).
@@ -179,12 +157,10 @@ def main():
             if args.port:
                 raise
     tcp.listen(64)
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, args.port_file)
+    serverlib.report_port(port, args.port_file)
 
-    threading.Thread(target=tcp_loop, args=(args, tcp), daemon=True).start()
+    threading.Thread(target=serverlib.serve_connections, args=(tcp, serve_tcp_conn, args),
+                     daemon=True).start()
     while True:
         q, peer = udp.recvfrom(65536)
         log_query(args.query_log, "udp")

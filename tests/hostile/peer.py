@@ -21,19 +21,13 @@ import argparse
 import os
 import socket
 import struct
-import threading
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "servers"))
+import serverlib  # noqa: E402
 
 MODES = ("rst-on-accept", "close-on-accept", "banner", "header-flood", "tls-garbage", "reflect")
-
-
-def hold(conn):
-    conn.settimeout(1.0)
-    while True:
-        try:
-            if not conn.recv(4096):
-                return
-        except socket.timeout:
-            continue
 
 
 def handle(mode, conn):
@@ -45,7 +39,7 @@ def handle(mode, conn):
             return
         if mode == "banner":
             conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
-            hold(conn)
+            serverlib.hold(conn)
             return
         if mode == "header-flood":
             conn.settimeout(5)
@@ -74,7 +68,7 @@ def handle(mode, conn):
             conn.settimeout(5)
             conn.recv(4096)
             conn.sendall(b"\x15\x03\x03\x00\x02\xff\xff" + b"NOT TLS AT ALL\r\n" * 64)
-            hold(conn)
+            serverlib.hold(conn)
     except OSError:
         pass
     finally:
@@ -88,20 +82,10 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--max-seconds", type=float, default=120)
     args = ap.parse_args()
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((args.bind, 0))
-    s.listen(64)
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(tmp, args.port_file)
-    while True:
-        conn, _ = s.accept()
-        threading.Thread(target=handle, args=(args.mode, conn), daemon=True).start()
+    serverlib.exit_after(args.max_seconds)
+    s = serverlib.bind_socket(args.bind, 0)
+    serverlib.report_port(s.getsockname()[1], args.port_file)
+    serverlib.serve_connections(s, handle, args.mode)
 
 
 if __name__ == "__main__":

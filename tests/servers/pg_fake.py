@@ -16,9 +16,13 @@ Stdlib only; one thread per connection; loopback, port 0.
 import argparse
 import json
 import os
-import socket
 import struct
+import sys
 import threading
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlib  # noqa: E402
 
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -27,29 +31,19 @@ PROTOCOL_3 = 196608
 _log_lock = threading.Lock()
 
 
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            raise EOFError
-        buf += chunk
-    return buf
-
-
 def msg(kind, payload):
     return kind + struct.pack("!I", len(payload) + 4) + payload
 
 
-def handle(conn, args):
+def handle(args, conn):
     rec = {"ssl_requests": 0, "startup": None, "password": None, "queries": []}
     try:
         conn.settimeout(10)
         while True:  # SSLRequest / GSSENCRequest, then the startup message
-            (length,) = struct.unpack("!I", recv_exact(conn, 4))
+            (length,) = struct.unpack("!I", serverlib.recv_exact(conn, 4))
             if length < 8 or length > 10000:
                 return
-            body = recv_exact(conn, length - 4)
+            body = serverlib.recv_exact(conn, length - 4)
             (code,) = struct.unpack("!I", body[:4])
             if code in (SSL_REQUEST, GSSENC_REQUEST):
                 rec["ssl_requests"] += code == SSL_REQUEST
@@ -65,9 +59,9 @@ def handle(conn, args):
             rec["startup"] = params
             break
         conn.sendall(msg(b"R", struct.pack("!I", 3)))  # AuthenticationCleartextPassword
-        kind = recv_exact(conn, 1)
-        (length,) = struct.unpack("!I", recv_exact(conn, 4))
-        body = recv_exact(conn, length - 4)
+        kind = serverlib.recv_exact(conn, 1)
+        (length,) = struct.unpack("!I", serverlib.recv_exact(conn, 4))
+        body = serverlib.recv_exact(conn, length - 4)
         if kind != b"p":
             return
         rec["password"] = body.rstrip(b"\0").decode("utf-8", "replace")
@@ -77,9 +71,9 @@ def handle(conn, args):
                      + msg(b"K", struct.pack("!II", 4242, 1))
                      + msg(b"Z", b"I"))
         while True:
-            kind = recv_exact(conn, 1)
-            (length,) = struct.unpack("!I", recv_exact(conn, 4))
-            body = recv_exact(conn, length - 4)
+            kind = serverlib.recv_exact(conn, 1)
+            (length,) = struct.unpack("!I", serverlib.recv_exact(conn, 4))
+            body = serverlib.recv_exact(conn, length - 4)
             if kind == b"X":
                 return
             if kind != b"Q":
@@ -107,18 +101,10 @@ def main():
     ap.add_argument("--row", default="fake row")
     ap.add_argument("--max-seconds", type=float, default=120)
     args = ap.parse_args()
-    s = socket.socket(socket.AF_INET6 if ":" in args.bind else socket.AF_INET)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((args.bind, 0))
-    s.listen(64)
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % s.getsockname()[1])
-    os.rename(tmp, args.port_file)
-    threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
-    while True:
-        conn, _ = s.accept()
-        threading.Thread(target=handle, args=(conn, args), daemon=True).start()
+    s = serverlib.bind_socket(args.bind, 0)
+    serverlib.report_port(s.getsockname()[1], args.port_file)
+    serverlib.exit_after(args.max_seconds)
+    serverlib.serve_connections(s, handle, args)
 
 
 if __name__ == "__main__":

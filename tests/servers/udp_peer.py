@@ -14,16 +14,14 @@ Modes:
 this one peer over both families. The port goes to --port-file (written atomically).
 """
 
-import argparse
 import os
-import signal
 import socket
 import sys
 import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zt_server import report_port  # noqa: E402  (the same port-file convention)
+import serverlib  # noqa: E402
 
 MODES = ("echo", "garbage", "big", "many", "silent")
 
@@ -50,27 +48,13 @@ def serve(mode, sock):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="ztprobe UDP test peer")
+    ap = serverlib.arguments("ztprobe UDP test peer", 180)
     ap.add_argument("--mode", required=True, choices=MODES)
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--max-seconds", type=float, default=180)
     args = ap.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    socks = []
-    port = args.port
-    for b in args.bind.split(","):
-        s = socket.socket(socket.AF_INET6 if ":" in b else socket.AF_INET, socket.SOCK_DGRAM)
-        if ":" in b:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind((b, port))
-        port = s.getsockname()[1]
-        socks.append(s)
-    report_port(port, args.port_file)
+    serverlib.exit_on_signals()
+    serverlib.exit_after(args.max_seconds)
+    socks, port = serverlib.bind_all(args.bind, args.port, udp=True)
+    serverlib.report_port(port, args.port_file)
     for s in socks[1:]:
         threading.Thread(target=serve, args=(args.mode, s), daemon=True).start()
     serve(args.mode, socks[0])

@@ -12,50 +12,23 @@ The first address gets --port (0: any), the others the same port. The real port 
 --max-seconds.
 """
 
-import argparse
 import os
 import selectors
-import signal
-import socket
 import sys
-import threading
 
-
-def make_socket(bind, port):
-    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
-    s = socket.socket(family, socket.SOCK_DGRAM)
-    if family == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    s.bind((bind, port))
-    return s
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlib  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser(description="UDP echo server for the ztprobe lab")
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--max-seconds", type=float, default=300)
+    ap = serverlib.arguments("UDP echo server for the ztprobe lab", 300)
     args = ap.parse_args()
 
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-
-    binds = args.bind.split(",")
-    socks = [make_socket(binds[0], args.port)]
-    port = socks[0].getsockname()[1]
-    socks.extend(make_socket(b, port) for b in binds[1:])
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, args.port_file)
-    else:
-        sys.stdout.write("%d\n" % port)
-        sys.stdout.flush()
+    serverlib.exit_on_signals()
+    serverlib.exit_after(args.max_seconds)
+    socks, port = serverlib.bind_all(args.bind, args.port, udp=True)
+    serverlib.report_port(port, args.port_file)
 
     sel = selectors.DefaultSelector()
     for s in socks:

@@ -18,7 +18,6 @@ line. The server runs until SIGTERM/SIGINT or --max-seconds, whichever comes fir
 forgotten server never outlives its test by long.
 """
 
-import argparse
 import os
 import signal
 import socket
@@ -27,6 +26,10 @@ import struct
 import sys
 import threading
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlib  # noqa: E402
 
 HTTP_MODES = ("healthy", "status", "silent", "reset", "garbage", "trickle", "endless",
               "big", "redirect")
@@ -217,21 +220,6 @@ def handle(args, ctx, conn):
             pass
 
 
-def make_socket(bind, port, udp=False):
-    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
-    kind = socket.SOCK_DGRAM if udp else socket.SOCK_STREAM
-    s = socket.socket(family, kind)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if family == socket.AF_INET6:
-        # "--bind 0.0.0.0,::" binds each family once; without V6ONLY "::" takes IPv4 too
-        # and the second bind fails.
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    s.bind((bind, port))
-    if not udp:
-        s.listen(256)
-    return s
-
-
 def accept_loop(args, ctx, sock):
     while True:
         try:
@@ -246,26 +234,11 @@ def accept_loop(args, ctx, sock):
         t.start()
 
 
-def report_port(port, port_file):
-    if port_file:
-        tmp = port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, port_file)
-    else:
-        sys.stdout.write("%d\n" % port)
-        sys.stdout.flush()
-
-
 def main():
-    ap = argparse.ArgumentParser(description="ztprobe test server")
+    ap = serverlib.arguments("ztprobe test server", 300)
     ap.add_argument("--mode", required=True, choices=MODES)
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
-    ap.add_argument("--max-seconds", type=float, default=300)
     ap.add_argument("--conn-log", help="append one line per accepted connection to this file")
     args = ap.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -277,23 +250,16 @@ def main():
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
+    serverlib.exit_after(args.max_seconds)
 
     ctx = None
     if args.tls_cert and args.mode in HTTP_MODES:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
 
-    # --bind A,B,...: the first address gets --port (0: any), the others the same port, so a
-    # name resolving to several addresses reaches this one server whichever it picks.
-    binds = args.bind.split(",")
     udp = args.mode == "udp-drop"
-    socks = [make_socket(binds[0], args.port, udp)]
-    port = socks[0].getsockname()[1]
-    socks.extend(make_socket(b, port, udp) for b in binds[1:])
-    report_port(port, args.port_file)
+    socks, port = serverlib.bind_all(args.bind, args.port, udp)
+    serverlib.report_port(port, args.port_file)
 
     if udp:
         # A DNS server that never answers: read and drop every datagram.

@@ -1,5 +1,5 @@
-/* test_verdict.c: the verdict table of the reference ("Verdicts"), the hints and the
- * diagnoses, fed values directly (verdict.c, hint.c are pure). */
+/* test_verdict.c: the verdict table of the reference ("Verdicts") and the report-wide
+ * diagnoses, fed values directly (verdict.c is pure); the hints are test_hint.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hint.h"
+#include "result_test.h"
 #include "verdict.h"
 
 #define P VERDICT_PASS
@@ -176,212 +176,6 @@ static void test_names(void **state)
     assert_int_equal(verdict_parse(NULL, &v), -1);
 }
 
-/* ---- hints ---- */
-
-static result_t mk(const char *name, probe_kind_t k, expect_t e, const char *target,
-                   outcome_t o, verdict_t v)
-{
-    result_t r;
-    memset(&r, 0, sizeof(r));
-    snprintf(r.name, sizeof(r.name), "%s", name);
-    snprintf(r.target, sizeof(r.target), "%s", target);
-    r.kind = k;
-    r.expect = e;
-    r.outcome = o;
-    r.verdict = v;
-    r.dns_ms = r.connect_ms = r.tls_ms = r.first_byte_ms = -1;
-    return r;
-}
-
-static const char *target_for(probe_kind_t k)
-{
-    switch (k) {
-    case KIND_HTTP: return "http://backend-service:3000/health";
-    case KIND_HTTPS: return "https://secretsmanager.us-east-1.amazonaws.com/";
-    case KIND_POSTGRES: return "postgres-service:5432";
-    case KIND_DNS: return "backend-service A @10.96.0.10";
-    default: return "postgres-service:5432";
-    }
-}
-
-static char hintbuf[RESULT_HINT_LEN];
-
-static const char *hint_of(const result_t *r, const char *ns)
-{
-    hint_ctx_t ctx = {.role = "frontend", .namespace_ = ns};
-    memset(hintbuf, 'x', sizeof(hintbuf));
-    hint_write(r, &ctx, hintbuf, sizeof(hintbuf));
-    return hintbuf;
-}
-
-/* Every non-pass result of every kind, expectation and outcome gets a whole sentence (not cut
- * by the buffer), even with a target of maximal length; every pass gets none. */
-static void test_hint_every_outcome(void **state)
-{
-    (void)state;
-    char longhost[RESULT_TARGET_LEN], longns[64], longrole[128];
-    memset(longns, 's', sizeof(longns) - 1); /* Kubernetes caps namespaces at 63 */
-    longns[sizeof(longns) - 1] = '\0';
-    memset(longrole, 'r', sizeof(longrole) - 1);
-    longrole[sizeof(longrole) - 1] = '\0';
-    probe_kind_t kinds[] = {KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS};
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t k = 0; k < 5; k++) {
-            const char *target = target_for(kinds[k]);
-            if (pass == 1) {
-                memset(longhost, 'a', sizeof(longhost) - 1);
-                longhost[sizeof(longhost) - 1] = '\0';
-                if (kinds[k] == KIND_HTTP || kinds[k] == KIND_HTTPS)
-                    memcpy(longhost, "https://", 8);
-                target = longhost;
-            }
-            for (int e = EXPECT_ALLOW; e <= EXPECT_DENY; e++) {
-                for (int o = 0; o < OUTCOME_COUNT; o++) {
-                    outcome_t oc = (outcome_t)o;
-                    size_t dec;
-                    verdict_t v = verdict_judge(kinds[k], (expect_t)e, OUTCOME_DEFAULT_DENY,
-                                                &oc, 1, &dec);
-                    result_t r = mk("p1", kinds[k], (expect_t)e, target, oc, v);
-                    const char *h = hint_of(&r, "govtech");
-                    if (pass == 1) { /* every field at its maximum */
-                        memset(r.name, 'n', sizeof(r.name) - 1);
-                        hint_ctx_t big = {.role = longrole, .namespace_ = longns};
-                        hint_write(&r, &big, hintbuf, sizeof(hintbuf));
-                        h = hintbuf;
-                    }
-                    size_t n = strlen(h);
-                    if (v == VERDICT_PASS) {
-                        assert_int_equal(n, 0);
-                        continue;
-                    }
-                    if (n < 40 || n >= RESULT_HINT_LEN - 1 || h[n - 1] != '.')
-                        fail_msg("kind %d expect %d outcome %s: bad hint (%zu) \"%s\"", kinds[k],
-                                 e, outcome_name(oc), n, h);
-                }
-            }
-        }
-    }
-}
-
-static void expect_words(probe_kind_t k, expect_t e, outcome_t o, const char *w1,
-                         const char *w2)
-{
-    size_t dec;
-    verdict_t v = verdict_judge(k, e, OUTCOME_DEFAULT_DENY, &o, 1, &dec);
-    result_t r = mk("p", k, e, target_for(k), o, v);
-    const char *h = hint_of(&r, "govtech");
-    if (strstr(h, w1) == NULL || (w2 != NULL && strstr(h, w2) == NULL))
-        fail_msg("%s/%s: hint lacks \"%s\"/\"%s\": %s", outcome_name(o),
-                 e == EXPECT_DENY ? "deny" : "allow", w1, w2 ? w2 : "", h);
-}
-
-static void test_hint_keywords(void **state)
-{
-    (void)state;
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_DNS_TIMEOUT, "53", "DNS");
-    expect_words(KIND_DNS, EXPECT_ALLOW, OUTCOME_DNS_TIMEOUT, "53", "kube-dns");
-    expect_words(KIND_DNS, EXPECT_ALLOW, OUTCOME_UNREACHABLE, "53", "DNS");
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_TIMEOUT, "port", "5432");
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_TIMEOUT, "podSelector", "-n govtech");
-    expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_TIMEOUT, "port 3000", NULL);
-    expect_words(KIND_HTTPS, EXPECT_ALLOW, OUTCOME_TIMEOUT, "port 443", NULL);
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_REFUSED, "kubectl get endpoints -n govtech",
-                 "listens");
-    expect_words(KIND_HTTPS, EXPECT_ALLOW, OUTCOME_TLS_ERROR, "CA", "openssl s_client");
-    expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_HTTP_STATUS, "path is open", "application");
-    expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_BODY_MISMATCH, "path is open", "body");
-    expect_words(KIND_POSTGRES, EXPECT_ALLOW, OUTCOME_AUTH_FAILED, "pg_hba", "password");
-    expect_words(KIND_POSTGRES, EXPECT_ALLOW, OUTCOME_QUERY_FAILED, "query", "psql");
-    expect_words(KIND_HTTPS, EXPECT_ALLOW, OUTCOME_CIDR_MISMATCH, "ipBlock", "resolved_within");
-    expect_words(KIND_DNS, EXPECT_ALLOW, OUTCOME_CIDR_MISMATCH, "ipBlock", "answers_within");
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_DNS_NXDOMAIN, "namespace", "postgres-service");
-    expect_words(KIND_HTTP, EXPECT_ALLOW, OUTCOME_APP_TIMEOUT, "proxy", "sidecar");
-    expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_ERROR, "--only p", "--role frontend");
-    /* deny that connected: the path is open. */
-    expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_OK, "podSelector", "labels");
-    expect_words(KIND_HTTP, EXPECT_DENY, OUTCOME_HTTP_STATUS, "CNI", "kubectl get networkpolicies -n govtech");
-    expect_words(KIND_DNS, EXPECT_DENY, OUTCOME_DNS_NXDOMAIN, "53", "podSelector");
-    /* deny inconclusive. */
-    expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_DNS_TIMEOUT, "not tested", "53");
-    expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_DNS_NXDOMAIN, "not tested", "fix DNS");
-    expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_REFUSED, "\"refused\"", "deny_outcomes");
-    expect_words(KIND_HTTPS, EXPECT_DENY, OUTCOME_CIDR_MISMATCH, "not tested", "resolved_within");
-    expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_ERROR, "internal error", "not tested");
-}
-
-/* A dns probe expecting NXDOMAIN that got an answer is not a server error: the hint says so,
- * from the fact the kind recorded, never from the wording of the detail. */
-static void test_hint_unexpected_answer(void **state)
-{
-    (void)state;
-    result_t r = mk("gone", KIND_DNS, EXPECT_ALLOW, "old-service A", OUTCOME_DNS_ERROR, VERDICT_FAIL);
-    r.facts = RESULT_FACT_NOT_NXDOMAIN;
-    const char *h = hint_of(&r, "govtech");
-    assert_non_null(strstr(h, "expects NXDOMAIN"));
-    assert_null(strstr(h, "SERVFAIL"));
-    r.facts = 0;
-    snprintf(r.detail, sizeof(r.detail), "old-service A: expected NXDOMAIN, got 1 address(es)");
-    assert_non_null(strstr(hint_of(&r, "govtech"), "SERVFAIL"));
-}
-
-/* A postgres password the probe could not read: the hint comes from the fact postgres.c
- * recorded, not from the detail's wording. */
-static void test_hint_pg_password_facts(void **state)
-{
-    (void)state;
-    result_t r = mk("pg", KIND_POSTGRES, EXPECT_ALLOW, "db:5432", OUTCOME_ERROR, VERDICT_FAIL);
-    snprintf(r.detail, sizeof(r.detail), "password_env PGPW is not set");
-    assert_non_null(strstr(hint_of(&r, "ns"), "internal error"));
-    r.facts = RESULT_FACT_PASSWORD_ENV;
-    assert_non_null(strstr(hint_of(&r, "ns"), "secretKeyRef"));
-    r.facts = RESULT_FACT_PASSWORD_FILE;
-    assert_non_null(strstr(hint_of(&r, "ns"), "mount the Secret"));
-}
-
-static void test_hint_namespace_and_secrets(void **state)
-{
-    (void)state;
-    result_t r = mk("p", KIND_TCP, EXPECT_ALLOW, "db:5432", OUTCOME_TIMEOUT, VERDICT_FAIL);
-    assert_non_null(strstr(hint_of(&r, NULL), "-n <namespace>"));
-    assert_null(strstr(hint_of(&r, NULL), "govtech"));
-    assert_non_null(strstr(hint_of(&r, ""), "-n <namespace>"));
-    assert_non_null(strstr(hint_of(&r, "prod"), "-n prod"));
-
-    /* A NULL context works too. */
-    char buf[RESULT_HINT_LEN];
-    hint_write(&r, NULL, buf, sizeof(buf));
-    assert_non_null(strstr(buf, "-n <namespace>"));
-
-    /* userinfo and query strings of a URL never reach a hint. */
-    for (int o = 0; o < OUTCOME_COUNT; o++) {
-        r = mk("p", KIND_HTTP, EXPECT_ALLOW, "http://bob:s3cret@api.example:8080/x?token=T0K",
-               (outcome_t)o, o == OUTCOME_OK ? VERDICT_PASS : VERDICT_FAIL);
-        const char *h = hint_of(&r, "ns");
-        assert_null(strstr(h, "s3cret"));
-        assert_null(strstr(h, "bob"));
-        assert_null(strstr(h, "T0K"));
-        if (o == OUTCOME_TIMEOUT)
-            assert_non_null(strstr(h, "api.example:8080"));
-        if (o == OUTCOME_HTTP_STATUS)
-            assert_non_null(strstr(h, "http://api.example:8080/x"));
-    }
-    /* dns targets in both spellings name the query alone. */
-    r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal AAAA @10.96.0.10", OUTCOME_DNS_NXDOMAIN,
-           VERDICT_FAIL);
-    assert_non_null(strstr(hint_of(&r, "ns"), "The name api.internal does not exist"));
-    r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal/A@10.96.0.10", OUTCOME_DNS_NXDOMAIN,
-           VERDICT_FAIL);
-    assert_non_null(strstr(hint_of(&r, "ns"), "The name api.internal does not exist"));
-    /* IPv6 literal targets. */
-    r = mk("p", KIND_TCP, EXPECT_ALLOW, "[fd00::1]:5432", OUTCOME_TIMEOUT, VERDICT_FAIL);
-    assert_non_null(strstr(hint_of(&r, "ns"), "port 5432"));
-    /* Tiny buffers are cut, terminated, never overrun. */
-    char small[8];
-    memset(small, 'x', sizeof(small));
-    hint_write(&r, NULL, small, sizeof(small));
-    assert_int_equal(strlen(small), 7);
-    hint_write(&r, NULL, small, 0); /* no write at all */
-}
 
 /* ---- diagnoses ---- */
 
@@ -561,6 +355,7 @@ static void test_diag_order(void **state)
         assert_true(strlen(rep.diags[i].message) < DIAG_MESSAGE_LEN - 1);
 }
 
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,11 +365,6 @@ int main(void)
         cmocka_unit_test(test_listed_overrides),
         cmocka_unit_test(test_attempts),
         cmocka_unit_test(test_names),
-        cmocka_unit_test(test_hint_every_outcome),
-        cmocka_unit_test(test_hint_keywords),
-        cmocka_unit_test(test_hint_unexpected_answer),
-        cmocka_unit_test(test_hint_pg_password_facts),
-        cmocka_unit_test(test_hint_namespace_and_secrets),
         cmocka_unit_test(test_diag_dns_blocked),
         cmocka_unit_test(test_diag_policy_not_enforced),
         cmocka_unit_test(test_diag_labels_and_cap),

@@ -1,0 +1,39 @@
+/* result_test.h: what the verdict, hint and diagnosis unit tests share: a result_t built from
+ * its judged fields, and a realistic target for each kind. */
+#ifndef ZT_RESULT_TEST_H
+#define ZT_RESULT_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "result.h"
+
+__attribute__((unused))
+static result_t mk(const char *name, probe_kind_t k, expect_t e, const char *target,
+                   outcome_t o, verdict_t v)
+{
+    result_t r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.name, sizeof(r.name), "%s", name);
+    snprintf(r.target, sizeof(r.target), "%s", target);
+    r.kind = k;
+    r.expect = e;
+    r.outcome = o;
+    r.verdict = v;
+    r.dns_ms = r.connect_ms = r.tls_ms = r.first_byte_ms = -1;
+    return r;
+}
+
+__attribute__((unused))
+static const char *target_for(probe_kind_t k)
+{
+    switch (k) {
+    case KIND_HTTP: return "http://backend-service:3000/health";
+    case KIND_HTTPS: return "https://secretsmanager.us-east-1.amazonaws.com/";
+    case KIND_POSTGRES: return "postgres-service:5432";
+    case KIND_DNS: return "backend-service A @10.96.0.10";
+    default: return "postgres-service:5432";
+    }
+}
+
+#endif
