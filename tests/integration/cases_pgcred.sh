@@ -207,16 +207,27 @@ EOF
     local wpid lim owner wdir
     wdir=$(mktemp -d "$T/watch.XXXXXX")
     chmod 777 "$wdir"
-    setpriv --reuid=65534 --regid=65534 --clear-groups env ZT_FAKE_PW="$FPW" \
+    # The image's ztprobe (tests/image/inimage.sh as $ZT) is chrooted by its wrapper, which
+    # needs root: the wrapper takes the user to run as from ZT_IMAGE_USER instead.
+    local runas=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    [ -n "${ZT_IMAGE_ROOT:-}" ] && runas=(env ZT_IMAGE_USER=65534:65534)
+    "${runas[@]}" env ZT_FAKE_PW="$FPW" \
         "$ZT" watch -c "$T/cred-deny.json" --role r --interval 1s --out "$wdir/report.json" \
         >"$T/r/cred-watch.out" 2>"$T/r/cred-watch.err" &
-    wpid=$!
-    PIDS+=("$wpid")
+    local bgpid=$! p agent=
+    PIDS+=("$bgpid")
     sleep 1
+    # The agent itself: $! may be a wrapper; the process named ztprobe writing to this test's
+    # own folder is the one.
+    for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = ztprobe ] &&
+            tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$wdir/report.json" && agent=${p#/proc/}
+    done
+    wpid=${agent:-$bgpid}
     lim=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$wpid/limits" 2>/dev/null)
     owner=$(stat -c %u "/proc/$wpid/status" 2>/dev/null)
-    kill "$wpid" 2>/dev/null
-    wait "$wpid" 2>/dev/null
+    kill "$bgpid" 2>/dev/null
+    wait "$bgpid" 2>/dev/null
     [ "$lim" = "0 0" ] && ok "watch with a password: RLIMIT_CORE 0 (soft and hard)" ||
         notok "watch with a password: RLIMIT_CORE 0" "limits '$lim'"
     [ "$owner" = 0 ] && ok "watch with a password: not dumpable (/proc/PID owned by root)" ||
