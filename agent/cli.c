@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_WAIT };
+enum { OPT_ROLE = 256, OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT };
 enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
 
 static const struct option cli_longopts[] = {
@@ -25,6 +25,7 @@ static const struct option cli_longopts[] = {
     {"ca-file", required_argument, NULL, OPT_CA},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"push", required_argument, NULL, OPT_PUSH},
+    {"push-url-file", required_argument, NULL, OPT_PUSH_FILE},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"file", required_argument, NULL, 'f'},
     {"namespace", required_argument, NULL, OPT_NAMESPACE},
@@ -45,18 +46,19 @@ typedef struct {
 } cli_cmd_t;
 
 static const int run_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, 'v', OPT_PUSH,
-                                OPT_WAIT, OPT_POLICIES, 0};
+                                OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
 static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
-static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_POLICIES, 0};
+static const int watch_flags[] = {'c', OPT_ROLE, 'o', OPT_OUT, OPT_ONLY, OPT_TIMEOUT, OPT_CONC, OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH,
+                                  OPT_PUSH_FILE, OPT_POLICIES, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL] [--wait DURATION] [--policies FILE[,FILE...]]",
+     "            [--push URL | --push-url-file FILE] [--wait DURATION] [--policies FILE[,FILE...]]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -71,7 +73,10 @@ static const cli_cmd_t cli_cmds[] = {
      "  --ca-file PEM       default CA bundle for https (overrides defaults.ca_file)\n"
      "  -v, --verbose       log each attempt to stderr (never secrets)\n"
      "  --push URL          also PUT the Prometheus metrics to a Pushgateway at URL (grouping\n"
-     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3\n"
+     "                      job=ztprobe, instance=$POD_NAME); a failed push exits 3. Also\n"
+     "                      $ZTPROBE_PUSH_URL. A URL with user:password belongs in a file or\n"
+     "                      the environment (a Secret), not on the command line\n"
+     "  --push-url-file FILE  the Pushgateway URL from the first line of FILE\n"
      "  --wait DURATION     after a deploy: repeat the probes that have not passed (a round at\n"
      "                      most once a second) until all pass or DURATION (30s, 5m, 1h) is\n"
      "                      used up; the report gains converged_after_ms; SIGTERM ends it with\n"
@@ -256,6 +261,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_INTERVAL: o->interval = optarg; break;
         case OPT_PUSH: o->push = optarg; break;
+        case OPT_PUSH_FILE: o->push_url_file = optarg; break;
         case OPT_WAIT:
             o->wait = optarg;
             if (watch_parse_interval(optarg, &o->wait_ms) < 0) {
@@ -285,6 +291,14 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return EXIT_USAGE;
     }
+    if (o->push && o->push_url_file) {
+        log_error("%s: give --push or --push-url-file, not both", o->command);
+        return EXIT_USAGE;
+    }
+    /* The environment can hold a credential from a Secret without showing it in argv. */
+    const char *env_push = getenv("ZTPROBE_PUSH_URL");
+    if (!o->push && !o->push_url_file && env_push && *env_push && cli_allows(c, OPT_PUSH))
+        o->push = env_push;
     if (!o->config_path)
         o->config_path = getenv("ZTPROBE_CONFIG");
     if (!o->config_path || !*o->config_path)

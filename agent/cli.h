@@ -21,7 +21,8 @@ typedef struct {
     int concurrency;             /* 0: not given */
     const char *ca_file;
     const char *interval;        /* watch */
-    const char *push;            /* --push URL (prometheus) */
+    const char *push;            /* --push URL, else $ZTPROBE_PUSH_URL (run, watch) */
+    const char *push_url_file;   /* --push-url-file FILE: the URL is its first line */
     const char *wait;            /* run --wait DURATION, as given */
     long wait_ms;                /* 0: not given */
     int verbose;

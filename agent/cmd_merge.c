@@ -1,12 +1,13 @@
 /* cmd_merge.c: `ztprobe merge REPORT.json...`: the namespace-wide matrix a post-deploy smoke
  * test judges, from the reports of every role pod. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "log.h"
 #include "merge.h"
 #include "output.h"
@@ -15,48 +16,21 @@
 
 #define MERGE_MAX_REPORT_BYTES (16u * 1024u * 1024u)
 
-/* Reads a whole file of at most MERGE_MAX_REPORT_BYTES ("-" is stdin). */
+/* Reads a whole report of at most MERGE_MAX_REPORT_BYTES: a regular file, or stdin as "-". */
 static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "read error: %s", strerror(errno));
-                free(buf);
-                buf = NULL;
-            }
-            break;
-        }
-        if (cap >= MERGE_MAX_REPORT_BYTES) {
-            snprintf(err, errlen, "larger than %u bytes: not a ztprobe report", MERGE_MAX_REPORT_BYTES);
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        cap *= 2;
-        char *nb = realloc(buf, cap + 1);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    if (f != stdin)
-        fclose(f);
-    if (!buf) {
-        if (!err[0])
-            snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
+    char *buf = NULL, ferr[512] = "";
+    if (strcmp(path, "-") == 0)
+        fileio_read_fd_capped(STDIN_FILENO, path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr,
+                              sizeof(ferr));
+    else
+        fileio_read_capped(path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
+    /* The caller names the file itself: keep only the reason. */
+    size_t plen = strlen(path);
+    const char *why = strncmp(ferr, path, plen) == 0 && strncmp(ferr + plen, ": ", 2) == 0
+                          ? ferr + plen + 2 : ferr;
+    if (!buf)
+        snprintf(err, errlen, "%s", why);
     return buf;
 }
 
@@ -80,12 +54,12 @@ int cmd_merge(const cli_opts_t *o)
         return EXIT_USAGE;
     }
     merge_t *m = merge_create();
-    report_t *reps = calloc((size_t)o->n_args, sizeof(*reps));
+    report_t *view = NULL;
     size_t n_reps = 0;
     int rc = EXIT_INTERNAL;
     bool bad_input = false;
     char *text = NULL;
-    if (!m || !reps) {
+    if (!m) {
         log_error("out of memory");
         goto done;
     }
@@ -93,10 +67,15 @@ int cmd_merge(const cli_opts_t *o)
         const char *path = o->args[i];
         char err[512] = "";
         size_t len = 0;
+        report_t rep;
         char *buf = merge_read(path, &len, err, sizeof(err));
-        if (buf && report_parse_json(buf, len, &reps[n_reps], err, sizeof(err)) == 0) {
-            if (merge_add(m, &reps[n_reps], path) < 0) {
-                free(buf);
+        /* Each input is freed as soon as it is parsed, and its results move into the merge:
+         * memory is the largest input plus what the results take, never a copy of either. */
+        int prc = buf ? report_parse_json(buf, len, &rep, err, sizeof(err)) : -1;
+        free(buf);
+        if (prc == 0) {
+            if (merge_add_take(m, &rep, path) < 0) {
+                report_free(&rep);
                 log_error("out of memory");
                 goto done;
             }
@@ -104,12 +83,9 @@ int cmd_merge(const cli_opts_t *o)
         } else {
             log_error("merge: %s: %s", path, err);
             bad_input = true;
-            if (merge_add_missing(m, path, err) < 0) {
-                free(buf);
+            if (merge_add_missing(m, path, err) < 0)
                 goto done;
-            }
         }
-        free(buf);
     }
     if (o->format == FMT_POLICYREPORT) {
         char perr[640] = "";
@@ -119,14 +95,16 @@ int cmd_merge(const cli_opts_t *o)
             rc = EXIT_USAGE;
             goto done;
         }
-    } else if (o->format == FMT_HTML)
+    } else if (o->format == FMT_HTML) {
         text = merge_render_html(m, merge_now());
-    else if (o->format == FMT_JUNIT)
-        text = report_render_junit(reps, n_reps);
-    else if (o->format == FMT_TEXT)
+    } else if (o->format == FMT_JUNIT) {
+        if ((view = calloc(n_reps ? n_reps : 1, sizeof(*view))) != NULL)
+            text = report_render_junit(view, merge_reports(m, view, n_reps));
+    } else if (o->format == FMT_TEXT) {
         text = merge_render_text(m);
-    else
+    } else {
         text = merge_render_json(m); /* json is the default everywhere (the reference) */
+    }
     if (!text) {
         log_error("out of memory rendering the matrix");
         goto done;
@@ -138,9 +116,7 @@ int cmd_merge(const cli_opts_t *o)
     rc = bad_input ? EXIT_USAGE : merge_ok(m) ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
 done:
     free(text);
-    for (size_t i = 0; i < n_reps; i++)
-        report_free(&reps[i]);
-    free(reps);
+    free(view); /* shallow: the results belong to the merge */
     merge_destroy(m);
     return rc;
 }

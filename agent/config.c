@@ -5,6 +5,7 @@
 #include "config.h"
 #include "config_json.h"
 #include "config_yaml.h"
+#include "fileio.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -355,56 +356,17 @@ static config_format_t config_format_of(const char *path)
 
 int config_load_file(const char *path, config_t **out, char *err, size_t errlen)
 {
-    int rc = -1, fd = -1;
     char *buf = NULL;
     size_t have = 0;
-    struct stat st;
     char perr[512];
 
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: cannot read: is a directory", path);
-        goto done;
-    }
-    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > CONFIG_MAX_BYTES) {
-        snprintf(err, errlen, "%s: %jd bytes, larger than the %u-byte limit for a config",
-                 path, (intmax_t)st.st_size, CONFIG_MAX_BYTES);
-        goto done;
-    }
-    if (!(buf = malloc(CONFIG_MAX_BYTES + 1))) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        rc = -2;
-        goto done;
-    }
-    /* Read one byte past the cap: a pipe or /proc file has no trustworthy st_size. */
-    for (;;) {
-        ssize_t r = read(fd, buf + have, CONFIG_MAX_BYTES + 1 - have);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-            goto done;
-        }
-        if (r == 0)
-            break;
-        have += (size_t)r;
-        if (have > CONFIG_MAX_BYTES) {
-            snprintf(err, errlen, "%s: larger than the %u-byte limit for a config", path,
-                     CONFIG_MAX_BYTES);
-            goto done;
-        }
-    }
+    int rc = fileio_read_capped(path, CONFIG_MAX_BYTES, &buf, &have, err, errlen);
+    if (rc != ZT_OK)
+        return rc;
     rc = config_parse_text(buf, have, config_format_of(path), out, perr, sizeof(perr));
     if (rc != 0)
         snprintf(err, errlen, "%s: %s", path, perr);
-done:
-    if (fd >= 0)
-        close(fd);
     free(buf);
     return rc;
 }

@@ -98,12 +98,13 @@ typedef struct {
     size_t n_roles;
 } config_t;
 
-/* Parses and validates a config text. Returns 0 and a config in *out, -1 on a config error
- * (err holds "json.path: reason"), -2 when out of memory. */
+/* Parses and validates a config text. Returns ZT_OK (0) and a config in *out, ZT_ERR_INPUT
+ * on a config error (err holds "json.path: reason"), ZT_ERR_NOMEM when out of memory: the
+ * convention of fileio.h. */
 int config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
 
-/* Reads (at most CONFIG_MAX_BYTES) and parses a file; errors are prefixed with the path.
- * Same return values as config_parse. */
+/* Reads (fileio_read_capped: a regular file of at most CONFIG_MAX_BYTES) and parses a file;
+ * errors are prefixed with the path. Same return values as config_parse. */
 int config_load_file(const char *path, config_t **out, char *err, size_t errlen);
 
 void config_free(config_t *cfg);

@@ -2,18 +2,12 @@
  * writes with Go's %q (strconv.Quote), and matches role selectors against it. */
 #include "labels.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* A pod has at most a few dozen labels of <= 63+253 bytes; anything near this is not a
- * Downward API file. */
-#define LABELS_MAX_BYTES (256u * 1024u)
+#include "fileio.h"
 
 void labels_free(labels_t *l)
 {
@@ -309,54 +303,18 @@ int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t 
 
 int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen)
 {
-    int rc = -2, fd = -1;
     char *buf = NULL;
     size_t have = 0;
-    struct stat st;
     char perr[256];
 
     out->items = NULL;
     out->n = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: is a directory", path);
-        goto done;
-    }
-    buf = malloc(LABELS_MAX_BYTES + 1);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto done;
-    }
-    /* Read up to one byte past the cap: st_size is 0 for /proc-like files, so it cannot
-     * be trusted to bound the read. */
-    for (;;) {
-        ssize_t r = read(fd, buf + have, LABELS_MAX_BYTES + 1 - have);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
-            goto done;
-        }
-        if (r == 0)
-            break;
-        have += (size_t)r;
-        if (have > LABELS_MAX_BYTES) {
-            snprintf(err, errlen, "%s: larger than %u bytes, not a Downward API labels file",
-                     path, LABELS_MAX_BYTES);
-            rc = -1;
-            goto done;
-        }
-    }
+    int rc = fileio_read_capped(path, LABELS_MAX_BYTES, &buf, &have, err, errlen);
+    if (rc != ZT_OK)
+        return rc;
     rc = labels_parse(buf, have, out, perr, sizeof(perr));
     if (rc != 0)
         snprintf(err, errlen, "%s: %s", path, perr);
-done:
-    if (fd >= 0)
-        close(fd);
     free(buf);
     return rc;
 }

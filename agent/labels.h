@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A pod has at most a few dozen labels of <= 63+253 bytes; anything near this is not a
+ * Downward API file. */
+#define LABELS_MAX_BYTES (256u * 1024u)
+
 typedef struct {
     char *key;
     char *value;
@@ -21,8 +25,9 @@ typedef struct {
  * Returns 0, or -1 with "line N: reason" in err (out is left empty). */
 int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t errlen);
 
-/* Reads and parses a labels file. Returns 0, -1 on a parse error, -2 when it cannot be read
- * (err says why, with the path). */
+/* Reads (fileio_read_capped: a regular file of at most LABELS_MAX_BYTES) and parses a labels
+ * file. Returns ZT_OK, ZT_ERR_INPUT when it cannot be read or parsed, ZT_ERR_NOMEM (the
+ * convention of fileio.h); err says why, starting with the path. */
 int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen);
 
 /* The value for key, or NULL. */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 static int log_level;
 
 void log_set_verbose(int level) { log_level = level; }
@@ -19,6 +21,8 @@ static void log_emit(const char *fmt, va_list ap)
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof(buf) - 2)
         len = sizeof(buf) - 2;
+    /* Messages quote files, servers and peers: no control sequence reaches the terminal. */
+    len = (size_t)n + strbuf_term_clean(buf + n, len - (size_t)n);
     buf[len++] = '\n';
     ssize_t w = write(STDERR_FILENO, buf, len);
     (void)w;

@@ -49,19 +49,10 @@ static bool same_row(const merge_src_t *a, const char *role, const char *pod)
     return !a->missing && strcmp(a->rep.role, role) == 0 && strcmp(a->pod, pod) == 0;
 }
 
-int merge_add(merge_t *m, const report_t *r, const char *source)
+/* Fills the next slot with r, whose results the merge now owns. */
+static void merge_fill(merge_t *m, merge_src_t *s, const report_t *r, const char *source)
 {
-    merge_src_t *s = merge_slot(m);
-    if (s == NULL)
-        return -1;
     s->rep = *r;
-    s->rep.results = NULL;
-    if (r->n_results > 0) {
-        s->rep.results = malloc(r->n_results * sizeof(*r->results));
-        if (s->rep.results == NULL)
-            return -1;
-        memcpy(s->rep.results, r->results, r->n_results * sizeof(*r->results));
-    }
     snprintf(s->source, sizeof(s->source), "%s", source ? source : "");
     const char *label = r->pod_name[0] ? r->pod_name : s->source[0] ? s->source : "?";
     snprintf(s->pod, sizeof(s->pod), "%s", label);
@@ -74,7 +65,43 @@ int merge_add(merge_t *m, const report_t *r, const char *source)
         snprintf(s->pod, sizeof(s->pod), "%.240s#%d", label, k);
     }
     m->n++;
+}
+
+int merge_add(merge_t *m, const report_t *r, const char *source)
+{
+    merge_src_t *s = merge_slot(m);
+    if (s == NULL)
+        return -1;
+    report_t copy = *r;
+    copy.results = NULL;
+    if (r->n_results > 0) {
+        copy.results = malloc(r->n_results * sizeof(*r->results));
+        if (copy.results == NULL)
+            return -1;
+        memcpy(copy.results, r->results, r->n_results * sizeof(*r->results));
+    }
+    merge_fill(m, s, &copy, source);
     return 0;
+}
+
+int merge_add_take(merge_t *m, report_t *r, const char *source)
+{
+    merge_src_t *s = merge_slot(m);
+    if (s == NULL)
+        return -1;
+    merge_fill(m, s, r, source);
+    r->results = NULL;
+    r->n_results = 0;
+    return 0;
+}
+
+size_t merge_reports(const merge_t *m, report_t *out, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->n && k < max; i++)
+        if (!m->src[i].missing)
+            out[k++] = m->src[i].rep;
+    return k;
 }
 
 int merge_add_missing(merge_t *m, const char *source, const char *reason)

@@ -22,6 +22,14 @@ void merge_destroy(merge_t *m); /* accepts NULL */
  * when out of memory. */
 int merge_add(merge_t *m, const report_t *r, const char *source);
 
+/* As merge_add, but the merge takes r's results instead of copying them (r->results is NULL
+ * afterwards): a large report is never held twice. */
+int merge_add_take(merge_t *m, report_t *r, const char *source);
+
+/* Shallow copies of the reports added (not the missing ones), in order, into out (at most
+ * max): their results belong to the merge and live as long as it does. Returns the count. */
+size_t merge_reports(const merge_t *m, report_t *out, size_t max);
+
 /* Records a report that could not be read or parsed (reason: why). It is listed, and the
  * merge is not ok: a pod whose verdict is unknown was not proven. Returns 0 or -1 (OOM). */
 int merge_add_missing(merge_t *m, const char *source, const char *reason);

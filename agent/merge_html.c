@@ -25,25 +25,22 @@ static void html_text(strbuf_t *b, const char *s, size_t max)
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strnlen(s, max);
     for (size_t i = 0; i < n;) {
-        uint32_t cp = 0;
-        size_t l = strbuf_utf8_seq_len(p + i, n - i, &cp);
+        bool safe = false;
+        /* The one terminal filter decides what is a control (a page is also read with cat). */
+        size_t l = strbuf_term_seq(p + i, n - i, &safe);
         const char *rep = NULL;
-        if (l == 0) {
+        if (!safe && !(l == 1 && (p[i] == '\t' || p[i] == '\n')))
             rep = "\xef\xbf\xbd";
-            l = 1;
-        } else if (cp == '&') {
+        else if (p[i] == '&')
             rep = "&amp;";
-        } else if (cp == '<') {
+        else if (p[i] == '<')
             rep = "&lt;";
-        } else if (cp == '>') {
+        else if (p[i] == '>')
             rep = "&gt;";
-        } else if (cp == '"') {
+        else if (p[i] == '"')
             rep = "&quot;";
-        } else if (cp == '\'') {
+        else if (p[i] == '\'')
             rep = "&#39;";
-        } else if ((cp < 0x20 && cp != '\t' && cp != '\n') || (cp >= 0x7f && cp <= 0x9f)) {
-            rep = "\xef\xbf\xbd";
-        }
         if (rep != NULL)
             strbuf_puts(b, rep);
         else

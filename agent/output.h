@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
-/* Writes data to path atomically (mode 0644). Returns 0, or -1 with "path: reason" in err. */
+/* Writes data to path atomically (mode 0644): a temporary file beside it, fsync, rename, then
+ * an fsync of the folder. SIGTERM, SIGINT and SIGHUP are held back meanwhile, so no temporary
+ * file is left behind by a signal. Returns 0, or -1 with "path: reason" in err. */
 int output_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 /* Writes all of data to stdout. Returns 0 or -1 (errno). */

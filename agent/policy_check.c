@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "result.h"
@@ -248,6 +249,13 @@ int policy_check_status(const cJSON *rep, bool strict)
     return 0;
 }
 
+/* Appends s for a terminal through the one terminal filter (names and reasons come from
+ * Kubernetes objects someone else wrote), padded to width columns. */
+static void pc_cell(strbuf_t *b, const char *s, size_t max, size_t width)
+{
+    strbuf_pad(b, strbuf_put_safe(b, s, max), width);
+}
+
 char *policy_check_text(const cJSON *rep)
 {
     strbuf_t b = {0};
@@ -258,10 +266,12 @@ char *policy_check_text(const cJSON *rep)
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(rep, "probes"))
     {
         const cJSON *ag = cJSON_GetObjectItemCaseSensitive(p, "agrees");
-        strbuf_printf(&b, "%-10.40s %-20.63s %-6s %-8s %-8s ", pc_str(p, "role"), pc_str(p, "name"),
-                      pc_str(p, "expect"), pc_str(p, "intended"),
+        pc_cell(&b, pc_str(p, "role"), 40, 10);
+        strbuf_puts(&b, " ");
+        pc_cell(&b, pc_str(p, "name"), 63, 20);
+        strbuf_printf(&b, " %-6s %-8s %-8s ", pc_str(p, "expect"), pc_str(p, "intended"),
                       cJSON_IsNull(ag) ? "unknown" : cJSON_IsTrue(ag) ? "yes" : "NO");
-        strbuf_puts(&b, pc_str(p, "reason"));
+        pc_cell(&b, pc_str(p, "reason"), SIZE_MAX, 0);
         strbuf_puts(&b, "\n");
     }
     strbuf_printf(&b, "\nprobes %.0f: agree %.0f, disagree %.0f, unknown %.0f\n", pc_num(sum, "probes"),
@@ -270,12 +280,17 @@ char *policy_check_text(const cJSON *rep)
                    pc_num(cov, "rules"));
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cov, "uncovered"))
     {
-        strbuf_printf(&b, "  uncovered: %s %s rule %.0f: %s\n", pc_str(p, "policy"), pc_str(p, "direction"),
-                       pc_num(p, "rule"), pc_str(p, "reason"));
+        strbuf_puts(&b, "  uncovered: ");
+        pc_cell(&b, pc_str(p, "policy"), SIZE_MAX, 0);
+        strbuf_printf(&b, " %s rule %.0f: ", pc_str(p, "direction"), pc_num(p, "rule"));
+        pc_cell(&b, pc_str(p, "reason"), SIZE_MAX, 0);
+        strbuf_puts(&b, "\n");
     }
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cov, "roles_without_deny_probe"))
     {
-        strbuf_printf(&b, "  role %s is isolated but has no deny probe\n", p->valuestring);
+        strbuf_puts(&b, "  role ");
+        pc_cell(&b, cJSON_IsString(p) ? p->valuestring : "?", SIZE_MAX, 0);
+        strbuf_puts(&b, " is isolated but has no deny probe\n");
     }
     return strbuf_take(&b);
 }

@@ -8,6 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "redact.h"
+#include "strbuf.h"
 
 #define PUSH_ANSWER_MAX 512    /* the start of the gateway's answer, for the error message */
 #define PUSH_URL_MAX 4096
@@ -30,8 +35,6 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* The URL for messages: scheme, host[:port] and path; user:password@, query and fragment
- * left out (a token may hide in either); control bytes as '?'. */
 /* The authority of url ("user:pw@host:port") and its last '@' inside (NULL: no userinfo). */
 static const char *push_authority(const char *url, const char **at)
 {
@@ -45,16 +48,20 @@ static const char *push_authority(const char *url, const char **at)
     return auth;
 }
 
+/* The URL for messages: scheme, host[:port] and path; user:password@, query and fragment
+ * left out (a token may hide in either); control bytes as '?'. */
 static void push_safe_url(const char *url, char *out, size_t len)
 {
+    redact_url(url, out, len);
+    strbuf_term_clean(out, strlen(out));
+}
+
+/* True when url carries userinfo (sent as Basic credentials) and its scheme is not https. */
+static bool push_plain_basic(const char *url)
+{
     const char *at;
-    const char *auth = push_authority(url, &at);
-    const char *host = at ? at + 1 : auth;
-    size_t rest = strcspn(host, "?#");
-    snprintf(out, len, "%.*s%.*s", (int)(auth - url), url, (int)rest, host);
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    push_authority(url, &at);
+    return at != NULL && strncasecmp(url, "https://", 8) != 0;
 }
 
 /* Replaces every occurrence of secret (if not empty) in msg with "***", in place, cutting
@@ -201,27 +208,45 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
 
     long t = timeout_ms > 0 ? timeout_ms : PUSH_DEFAULT_TIMEOUT_MS;
     size_t blen = body ? strlen(body) : 0;
-    curl_easy_setopt(h, CURLOPT_URL, full);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode c = CURLE_OK;
+#define PUSH_SET(opt, val)                                                                     \
+    do {                                                                                       \
+        if (c == CURLE_OK)                                                                     \
+            c = curl_easy_setopt(h, opt, val);                                                 \
+    } while (0)
+    PUSH_SET(CURLOPT_URL, full);
+    PUSH_SET(CURLOPT_ERRORBUFFER, cerr);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    PUSH_SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* Like the probes: never a proxy from the environment. A proxy would see the basic-auth
+     * credentials of an http:// URL, and it is not the path the pod's policies allow. */
+    PUSH_SET(CURLOPT_PROXY, "");
+    PUSH_SET(CURLOPT_NOPROXY, "*");
+    PUSH_SET(CURLOPT_CUSTOMREQUEST, "PUT");
+    PUSH_SET(CURLOPT_POSTFIELDS, body ? body : "");
+    PUSH_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+    PUSH_SET(CURLOPT_HTTPHEADER, hdrs);
+    PUSH_SET(CURLOPT_WRITEFUNCTION, on_body);
+    PUSH_SET(CURLOPT_WRITEDATA, &answer);
+    PUSH_SET(CURLOPT_TIMEOUT_MS, t);
+    PUSH_SET(CURLOPT_CONNECTTIMEOUT_MS, t);
+    PUSH_SET(CURLOPT_NOSIGNAL, 1L);
+    PUSH_SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    PUSH_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (ca_file != NULL && ca_file[0] != '\0')
-        curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "ztprobe");
+        PUSH_SET(CURLOPT_CAINFO, ca_file);
+    PUSH_SET(CURLOPT_USERAGENT, "ztprobe");
+#undef PUSH_SET
+    if (c != CURLE_OK) {
+        snprintf(msg, sizeof(msg), "push %s: curl_easy_setopt: %s", safe, curl_easy_strerror(c));
+        goto done;
+    }
+    if (push_plain_basic(url))
+        log_error("push %s: warning: the URL's user:password go over plain http, readable on the "
+                  "way; use https", safe);
 
-    CURLcode c = curl_easy_perform(h);
+    c = curl_easy_perform(h);
     if (c != CURLE_OK) {
         snprintf(msg, sizeof(msg), "push %s: %s", safe, cerr[0] ? cerr : curl_easy_strerror(c));
         goto done;
@@ -232,9 +257,7 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
         /* The gateway says why in its first line ("pushed metrics are invalid ..."). */
         size_t line = strcspn(answer.buf, "\r\n");
         answer.buf[line] = '\0';
-        for (char *p = answer.buf; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
+        strbuf_term_clean(answer.buf, line);
         snprintf(msg, sizeof(msg), "push %s: HTTP %ld%s%.200s", safe, status,
                  answer.buf[0] ? ": " : "", answer.buf);
         goto done;

@@ -19,8 +19,14 @@ char *report_render_json(const report_t *r, const char *agent_version);
  * verdicts. malloc'd, or NULL on OOM. */
 char *report_render_text(const report_t *r, bool color);
 
+#define REPORT_MAX_RESULTS 10000       /* results in one report (one pod's role) */
+#define REPORT_PIECE_MAX (64u * 1024u) /* one result, or one top-level member, as JSON */
+
 /* Parses a JSON report (as report_render_json writes it) into *out (results malloc'd).
- * Returns 0, or -1 with a reason in err. */
+ * The input is treated as hostile, and memory stays near the input's size: the document is
+ * walked without a tree, each top-level member and each result is parsed on its own (at most
+ * REPORT_PIECE_MAX bytes) and freed once converted, at most REPORT_MAX_RESULTS results, and
+ * unknown top-level members are skipped unparsed. Returns 0, or -1 with a reason in err. */
 int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen);
 
 /* The outcome as a person reads it: the outcome's name, or for a family: all probe each

@@ -39,9 +39,14 @@ static void jb_xml(strbuf_t *b, const char *s, size_t max, bool attr)
         const char *rep = NULL;
         if (c >= 0x80) {
             size_t l = xml_utf8_seq(p + i, n - i);
+            bool safe = false;
             if (l == 0) {
                 strbuf_puts(b, "\xef\xbf\xbd");
                 i++;
+            } else if (strbuf_term_seq(p + i, l, &safe) == l && !safe) {
+                /* A C1 control: a character reference, so the file stays terminal-safe. */
+                strbuf_printf(b, "&#x%02x;", (unsigned)(((p[i] & 0x1fu) << 6) | (p[i + 1] & 0x3fu)));
+                i += l;
             } else {
                 strbuf_putn(b, s + i, l);
                 i += l;

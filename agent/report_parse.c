@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
+#include "json_scan.h"
+#include "redact.h"
+#include "report_time.h"
 #include "strbuf.h"
 #include "verdict.h"
 
@@ -171,6 +173,11 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
         get_int(c, it, "attempts", &res->attempts) < 0 ||
         get_ms(c, it, "duration_ms", false, &res->duration_ms) < 0)
         return -1;
+    /* A report from elsewhere (an older agent, a hand) may carry a URL with a secret in it:
+     * merge shows targets as the agent itself would. */
+    char shown[sizeof(res->target)];
+    redact_url(res->target, shown, sizeof(shown));
+    memcpy(res->target, shown, sizeof(shown));
     /* Present exactly when the report says it waited (run --wait), so that a report renders
      * back as it was read. */
     res->converged_after_ms = -1.0;
@@ -230,54 +237,6 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
     return 0;
 }
 
-static int all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-static int num_at(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-/* RFC 3339 in UTC as rendered: "YYYY-MM-DDTHH:MM:SS[.fff...]Z". */
-static int parse_time(const char *s, double *out)
-{
-    size_t n = strlen(s);
-    if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':' || s[n - 1] != 'Z' || !all_digits(s, 4) || !all_digits(s + 5, 2) ||
-        !all_digits(s + 8, 2) || !all_digits(s + 11, 2) || !all_digits(s + 14, 2) ||
-        !all_digits(s + 17, 2))
-        return -1;
-    double frac = 0;
-    if (n > 20) {
-        if (s[19] != '.' || n - 21 < 1 || n - 21 > 9 || !all_digits(s + 20, n - 21))
-            return -1;
-        double scale = 1;
-        for (size_t i = 21; i < n; i++)
-            scale *= 10;
-        frac = num_at(s + 20, n - 21) / scale;
-    }
-    struct tm tm = {0};
-    tm.tm_year = num_at(s, 4) - 1900;
-    tm.tm_mon = num_at(s + 5, 2) - 1;
-    tm.tm_mday = num_at(s + 8, 2);
-    tm.tm_hour = num_at(s + 11, 2);
-    tm.tm_min = num_at(s + 14, 2);
-    tm.tm_sec = num_at(s + 17, 2);
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60)
-        return -1;
-    *out = (double)timegm(&tm) + frac;
-    return 0;
-}
-
 static int parse_summary(pctx_t *c, const cJSON *root, const report_t *r)
 {
     const cJSON *sj = cJSON_GetObjectItemCaseSensitive(root, "summary");
@@ -300,7 +259,68 @@ static int parse_summary(pctx_t *c, const cJSON *root, const report_t *r)
     return 0;
 }
 
-static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
+/* One piece of the document (a result, a top-level member) as a cJSON tree; NULL after an
+ * error (set). Pieces are small: a hostile document never becomes one large tree. */
+static cJSON *parse_piece(pctx_t *c, const char *key, const char *text, json_span_t sp)
+{
+    if (sp.len > REPORT_PIECE_MAX) {
+        perr(c, key, "larger than %u bytes", REPORT_PIECE_MAX);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text + sp.off, sp.len, &end, 0);
+    if (j == NULL) {
+        size_t off = end != NULL && end >= text + sp.off ? (size_t)(end - text) : sp.off;
+        c->path[0] = '\0';
+        perr(c, "", "not valid JSON (near byte %zu)", off);
+    }
+    return j;
+}
+
+/* The results array, one element at a time: each is parsed, converted and freed before the
+ * next, and the count is known (and capped) before the one allocation of the results. */
+static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_t *r)
+{
+    if (rspan.len == 0 || text[rspan.off] != '[')
+        return perr(c, "results", "must be an array");
+    size_t end = rspan.off + rspan.len, pos = rspan.off + 1, n = 0;
+    json_scan_ws(text, end, &pos);
+    while (pos < end && text[pos] != ']') {
+        if (json_scan_value(text, end, &pos) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        n++;
+        json_scan_ws(text, end, &pos);
+        if (pos < end && text[pos] == ',')
+            pos++;
+        json_scan_ws(text, end, &pos);
+    }
+    if (n > REPORT_MAX_RESULTS)
+        return perr(c, "results", "%zu entries, more than %d", n, REPORT_MAX_RESULTS);
+    if (n > 0 && (r->results = calloc(n, sizeof(*r->results))) == NULL)
+        return perr(c, "results", "out of memory");
+    pos = rspan.off + 1;
+    for (size_t i = 0; i < n; i++) {
+        json_scan_ws(text, end, &pos);
+        json_span_t sp = {.off = pos};
+        json_scan_value(text, end, &pos);
+        sp.len = pos - sp.off;
+        snprintf(c->path, sizeof(c->path), "results[%zu]", r->n_results);
+        cJSON *it = parse_piece(c, "", text, sp);
+        if (it == NULL)
+            return -1;
+        int rc = parse_result(c, it, &r->results[r->n_results], r->waited);
+        cJSON_Delete(it);
+        if (rc < 0)
+            return -1;
+        r->n_results++;
+        json_scan_ws(text, end, &pos);
+        if (pos < end && text[pos] == ',')
+            pos++;
+    }
+    return 0;
+}
+
+static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_t rspan, report_t *r)
 {
     char schema[32], version[64], when[40];
     if (!cJSON_IsObject(root))
@@ -322,7 +342,7 @@ static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
     c->path[0] = '\0';
     if (get_str(c, root, "started_at", F_REQUIRED, when, sizeof(when)) < 0)
         return -1;
-    if (parse_time(when, &r->started_at) < 0)
+    if (report_time_parse(when, &r->started_at) < 0)
         return perr(c, "started_at", "must be RFC 3339 UTC (2026-11-26T05:00:00.123Z)");
     if (get_ms(c, root, "duration_ms", false, &r->duration_ms) < 0)
         return -1;
@@ -349,22 +369,8 @@ static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
     }
     c->path[0] = '\0';
 
-    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
-    if (!cJSON_IsArray(results))
-        return perr(c, "results", "must be an array");
-    int n = cJSON_GetArraySize(results);
-    if (n > 0) {
-        r->results = calloc((size_t)n, sizeof(*r->results));
-        if (r->results == NULL)
-            return perr(c, "results", "out of memory");
-    }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, results) {
-        snprintf(c->path, sizeof(c->path), "results[%zu]", r->n_results);
-        if (parse_result(c, it, &r->results[r->n_results], r->waited) < 0)
-            return -1;
-        r->n_results++;
-    }
+    if (parse_results(c, text, rspan, r) < 0)
+        return -1;
     c->path[0] = '\0';
     if (r->waited) {
         /* The whole matrix converged exactly when every probe did. */
@@ -378,12 +384,81 @@ static int parse_root(pctx_t *c, const cJSON *root, report_t *r)
     return parse_summary(c, root, r);
 }
 
+/* The top-level members the report schema has (others, from newer agents, are skipped
+ * unparsed). */
+static const char *const root_keys[] = {"schema", "agent_version", "role", "pod", "started_at",
+                                        "duration_ms", "converged_after_ms", "summary", "diagnoses",
+                                        NULL};
+
+/* Walks the root object without building it: each known member but results is parsed on its
+ * own into *root; results is left as a span (parse_results). Syntax is checked throughout. */
+static int split_root(pctx_t *c, const char *text, size_t len, cJSON **root, json_span_t *rspan)
+{
+    size_t pos = 0;
+    json_scan_ws(text, len, &pos);
+    if (pos >= len || text[pos] != '{') {
+        size_t at = pos;
+        if (json_scan_value(text, len, &at) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", at);
+        return perr(c, "", "the report must be a JSON object");
+    }
+    if ((*root = cJSON_CreateObject()) == NULL)
+        return perr(c, "", "out of memory");
+    pos++;
+    json_scan_ws(text, len, &pos);
+    bool first = true;
+    while (!(first && pos < len && text[pos] == '}')) {
+        first = false;
+        json_scan_ws(text, len, &pos);
+        size_t k0 = pos;
+        if (pos >= len || text[pos] != '"' || json_scan_value(text, len, &pos) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        size_t klen = pos - k0 - 2; /* between the quotes, escapes unresolved */
+        json_scan_ws(text, len, &pos);
+        if (pos >= len || text[pos] != ':')
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        pos++;
+        json_scan_ws(text, len, &pos);
+        json_span_t sp = {.off = pos};
+        if (json_scan_value(text, len, &pos) < 0)
+            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        sp.len = pos - sp.off;
+        if (klen == 7 && memcmp(text + k0 + 1, "results", 7) == 0) {
+            if (rspan->len == 0)
+                *rspan = sp;
+        } else {
+            for (const char *const *k = root_keys; *k; k++) {
+                if (strlen(*k) != klen || memcmp(text + k0 + 1, *k, klen) != 0)
+                    continue;
+                cJSON *v = parse_piece(c, *k, text, sp);
+                if (v == NULL)
+                    return -1;
+                cJSON_AddItemToObject(*root, *k, v);
+                break;
+            }
+        }
+        json_scan_ws(text, len, &pos);
+        if (pos < len && text[pos] == ',') {
+            pos++;
+            continue;
+        }
+        if (pos < len && text[pos] == '}')
+            break;
+        return perr(c, "", "not valid JSON (near byte %zu)", pos);
+    }
+    pos++;
+    json_scan_ws(text, len, &pos);
+    if (pos < len)
+        return perr(c, "", "trailing data after the JSON document");
+    return 0;
+}
+
 int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen)
 {
     pctx_t c = {.err = err, .errlen = errlen};
     report_t r;
     cJSON *root = NULL;
-    const char *end = NULL;
+    json_span_t rspan = {0, 0};
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
@@ -396,20 +471,9 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
         perr(&c, "", "empty input");
         goto done;
     }
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root == NULL) {
-        /* cJSON points at the byte where parsing stopped. */
-        size_t off = (end != NULL && end >= text && end <= text + len) ? (size_t)(end - text) : 0;
-        perr(&c, "", "not valid JSON (near byte %zu)", off);
+    if (split_root(&c, text, len, &root, &rspan) < 0)
         goto done;
-    }
-    for (const char *p = end; p != NULL && p < text + len; p++) {
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            perr(&c, "", "trailing data after the JSON document");
-            goto done;
-        }
-    }
-    if (parse_root(&c, root, &r) < 0)
+    if (parse_root(&c, root, text, rspan, &r) < 0)
         goto done;
     *out = r;
     r.results = NULL;

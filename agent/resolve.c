@@ -6,6 +6,7 @@
 #include <ares.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct lookup {
     char *name;
     int family;
     resolve_req_t *waiters;
+    unsigned long tcp_at_start;  /* the resolver's tcp_opened when the query started */
     bool starting;               /* inside ares_getaddrinfo: it may answer at once */
     bool completed;
     lookup_t *next;              /* hash chain */
@@ -46,6 +48,7 @@ struct resolver {
     ares_channel channel;
     loop_timer_t timer;
     bool destroying;
+    unsigned long tcp_opened;    /* TCP sockets c-ares opened: only after a truncated answer */
     lookup_t *inflight[RESOLVE_BUCKETS];
 };
 
@@ -101,6 +104,17 @@ static void resolver_sock_state(void *data, ares_socket_t fd, int readable, int 
         loop_unwatch(r->loop, fd);
 }
 
+/* c-ares' socket-creation callback: counts TCP connections, which (without ARES_FLAG_USEVC)
+ * it opens only to retry a query whose UDP answer was truncated. */
+static int resolver_on_socket(ares_socket_t fd, int type, void *data)
+{
+    (void)fd;
+    resolver_t *r = data;
+    if (type == SOCK_STREAM)
+        r->tcp_opened++;
+    return ARES_SUCCESS;
+}
+
 resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char *err, size_t errlen)
 {
     resolver_t *r = calloc(1, sizeof(*r));
@@ -132,6 +146,7 @@ resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char
         free(r);
         return NULL;
     }
+    ares_set_socket_callback(r->channel, resolver_on_socket, r);
     if (servers && *servers) {
         st = ares_set_servers_ports_csv(r->channel, servers);
         if (st != ARES_SUCCESS) {
@@ -223,6 +238,9 @@ static void resolver_on_addrinfo(void *arg, int status, int timeouts, struct are
     if (!lk->r->destroying) {
         resolve_answer_t ans;
         answer_fill(&ans, status, res);
+        /* Shared by the lookups in flight on this channel; a UDP server that refuses never
+         * leads to a TCP socket, so the count cannot turn a refusal into a fallback. */
+        ans.tcp_fallback = lk->r->tcp_opened != lk->tcp_at_start;
         /* A callback may cancel another waiter of this lookup (an attempt ending frees its
          * state), so the flag is read just before each call. */
         for (resolve_req_t *w = lk->waiters; w; w = w->next)
@@ -276,6 +294,7 @@ resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, reso
 
     lk->r = r;
     lk->family = family;
+    lk->tcp_at_start = r->tcp_opened;
     lk->next = r->inflight[b];
     r->inflight[b] = lk;
     struct ares_addrinfo_hints hints;
@@ -311,9 +330,28 @@ outcome_t resolver_outcome(int status)
         return OUTCOME_DNS_NODATA;
     case ARES_ETIMEOUT:
         return OUTCOME_DNS_TIMEOUT;
+    /* Ours, not the network's: memory, a cancelled or destroyed channel, bad arguments, an
+     * unreadable resolv.conf or hosts file. */
+    case ARES_ENOMEM:
+    case ARES_ECANCELLED:
+    case ARES_EDESTRUCTION:
+    case ARES_EBADFAMILY:
+    case ARES_EBADFLAGS:
+    case ARES_EBADHINTS:
+    case ARES_EBADQUERY:
+    case ARES_ENOTINITIALIZED:
+    case ARES_EFILE:
+        return OUTCOME_ERROR;
     default:
         return OUTCOME_DNS_ERROR;
     }
+}
+
+outcome_t resolver_dns_probe_outcome(int status, bool tcp_fallback)
+{
+    if (status == ARES_ECONNREFUSED && !tcp_fallback)
+        return OUTCOME_REFUSED;
+    return resolver_outcome(status);
 }
 
 int resolver_servers_csv(char *const *servers, size_t n, char *buf, size_t len)

@@ -23,6 +23,8 @@ typedef struct {
 typedef struct {
     int status;                  /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT... */
     const char *error;           /* ares_strerror(status) */
+    bool tcp_fallback;           /* c-ares opened a TCP connection during this lookup: a server
+                                  * answered over UDP, truncated (TC), so it is reachable */
     size_t n;
     resolve_addr_t addrs[RESULT_MAX_ADDRS];
 } resolve_answer_t;
@@ -47,9 +49,18 @@ resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, reso
 /* The callback of req will not run; its memory is released when c-ares lets go of it. */
 void resolver_cancel(resolve_req_t *req);
 
-/* The outcome of a failed lookup: ENOTFOUND dns_nxdomain, ENODATA dns_nodata, ETIMEOUT
- * dns_timeout, anything else dns_error. */
+/* The outcome of a lookup that resolves a probe's host: SUCCESS ok, ENOTFOUND dns_nxdomain,
+ * ENODATA dns_nodata, ETIMEOUT dns_timeout; our own failures (ENOMEM, ECANCELLED,
+ * EDESTRUCTION, EBADFAMILY, EBADFLAGS, EBADHINTS, EBADQUERY, ENOTINITIALIZED, EFILE) error;
+ * anything the servers did (ECONNREFUSED, EREFUSED, ESERVFAIL, EFORMERR, EBADRESP, EOF,
+ * ENOTIMP, EBADNAME...) dns_error. Never refused: that is the probe's own connection. */
 outcome_t resolver_outcome(int ares_status);
+
+/* The outcome of a dns probe, whose "connection" is the DNS server: as resolver_outcome, but
+ * ECONNREFUSED (ICMP port/host unreachable from the server) is refused, unless the lookup
+ * fell back to TCP after a truncated UDP answer: the server answered, so a refused or reset
+ * TCP connection is a DNS failure (dns_error), never a blocked path. Pure. */
+outcome_t resolver_dns_probe_outcome(int ares_status, bool tcp_fallback);
 
 /* Joins the config's dns.servers into c-ares' csv form, adding no default port. Returns 0, or
  * -1 when buf is too small. */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 /* Appends to buf at *pos, never past len (the text is cut, still terminated). */
 static void role_append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -47,13 +49,14 @@ static void role_list(const config_t *cfg, bool with_selectors, char *buf, size_
     }
 }
 
-/* Copies a user-given role name into a message: cut, with control bytes replaced. */
+/* Copies a user-given role name into a message: cut, with what a terminal must not see
+ * replaced (strbuf's terminal filter). */
 static void role_clean(const char *s, char *out, size_t len)
 {
-    size_t i = 0;
-    for (; s[i] && i + 1 < len; i++)
-        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    out[i] = '\0';
+    if (len == 0)
+        return;
+    snprintf(out, len, "%s", s);
+    strbuf_term_clean(out, strlen(out));
 }
 
 int role_select(const config_t *cfg, const char *flag, const char *env, const labels_t *labels,

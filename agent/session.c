@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "cmd_policy.h"
 #include "judge.h"
 #include "labels.h"
@@ -27,12 +28,13 @@
 #include "verdict.h"
 
 #define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
+#define SESSION_PUSH_URL_FILE_MAX 4096u /* a URL, perhaps with user:password */
 
 int session_load_config(const cli_opts_t *o, config_t **cfg)
 {
     char err[1024];
     int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
-    if (rc == -2) {
+    if (rc == ZT_ERR_NOMEM) {
         log_error("%s", err);
         return EXIT_INTERNAL;
     }
@@ -349,26 +351,55 @@ int session_diagnose(const session_t *s, report_t *rep)
     return 0;
 }
 
+/* The push URL from --push-url-file: its first line, without blanks around it. Returns a
+ * malloc'd copy (the caller wipes and frees it) or NULL after logging why. */
+static char *session_push_url_from_file(const char *path)
+{
+    char *text = NULL, err[512];
+    size_t len = 0;
+    if (fileio_read_capped(path, SESSION_PUSH_URL_FILE_MAX, &text, &len, err, sizeof(err)) != ZT_OK) {
+        log_error("--push-url-file %s", err);
+        return NULL;
+    }
+    size_t start = strspn(text, " \t"), end = start + strcspn(text + start, "\r\n");
+    while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t'))
+        end--;
+    char *url = end > start ? strndup(text + start, end - start) : NULL;
+    explicit_bzero(text, len);
+    free(text);
+    if (!url)
+        log_error("--push-url-file %s: %s", path, end > start ? "out of memory" : "no URL on its first line");
+    return url;
+}
+
 int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)
 {
-    if (!o->push)
+    if (!o->push && !o->push_url_file)
         return 0;
+    char *from_file = NULL;
+    if (o->push_url_file && !(from_file = session_push_url_from_file(o->push_url_file)))
+        return EXIT_USAGE;
+    const char *url = from_file ? from_file : o->push;
     char err[512], host[256] = "";
     /* With -o prometheus the exposition is already rendered: push the same bytes. */
     char *own = o->format == FMT_PROMETHEUS ? NULL : report_render_prometheus(rep, 1);
     const char *body = o->format == FMT_PROMETHEUS ? rendered : own;
+    int rc = -1;
     if (!body) {
         log_error("out of memory rendering metrics for --push");
-        return EXIT_INTERNAL;
+        goto done;
     }
     /* Grouping: one series set per pod, so pods of one role do not overwrite each other. */
     const char *instance = rep->pod_name[0] ? rep->pod_name : (gethostname(host, sizeof(host) - 1) == 0 ? host : "");
-    int rc = push_prometheus(o->push, "ztprobe", instance, body, (long)s->cfg->timeout_ms,
-                             s->cfg->ca_file, err, sizeof(err));
-    free(own);
-    if (rc < 0) {
+    rc = push_prometheus(url, "ztprobe", instance, body, (long)s->cfg->timeout_ms, s->cfg->ca_file, err,
+                         sizeof(err));
+    if (rc < 0)
         log_error("%s", err);
-        return EXIT_INTERNAL;
+done:
+    free(own);
+    if (from_file) {
+        explicit_bzero(from_file, strlen(from_file));
+        free(from_file);
     }
-    return 0;
+    return rc < 0 ? EXIT_INTERNAL : 0;
 }

@@ -112,23 +112,65 @@ size_t strbuf_utf8_seq_len(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
-size_t strbuf_utf8_width(const char *s, size_t max)
+size_t strbuf_term_seq(const unsigned char *s, size_t n, bool *safe)
 {
-    size_t w = 0, n = strnlen(s, max);
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            w++;
-    return w;
+    uint32_t cp = 0;
+    if (n == 0) {
+        *safe = false;
+        return 0;
+    }
+    size_t l = strbuf_utf8_seq_len(s, n, &cp);
+    if (l == 0) {
+        /* Not UTF-8: a raw 0x80..0x9f byte is a C1 control (0x9b is CSI) on an 8-bit
+         * terminal, and any other stray byte can start one in a legacy charset. */
+        *safe = false;
+        return 1;
+    }
+    *safe = !(cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f));
+    return l;
 }
 
-void strbuf_put_safe(strbuf_t *b, const char *s, size_t max)
+/* The one walk for the terminal: what strbuf_put_safe appends and how wide it is. */
+static size_t strbuf_term_walk(strbuf_t *b, const char *s, size_t max)
 {
-    size_t n = strnlen(s, max);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char ch = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-        strbuf_putn(b, &ch, 1);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strnlen(s, max), cols = 0;
+    bool safe;
+    for (size_t i = 0; i < n;) {
+        size_t l = strbuf_term_seq(p + i, n - i, &safe);
+        if (b != NULL)
+            strbuf_putn(b, safe ? s + i : "?", safe ? l : 1);
+        cols++;
+        i += l;
     }
+    return cols;
+}
+
+size_t strbuf_utf8_width(const char *s, size_t max) { return strbuf_term_walk(NULL, s, max); }
+
+size_t strbuf_put_safe(strbuf_t *b, const char *s, size_t max)
+{
+    return strbuf_term_walk(b, s, max);
+}
+
+size_t strbuf_term_clean(char *s, size_t n)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t out = 0;
+    bool safe;
+    for (size_t i = 0; i < n;) {
+        size_t l = strbuf_term_seq(p + i, n - i, &safe);
+        if (safe) {
+            memmove(s + out, s + i, l);
+            out += l;
+        } else {
+            s[out++] = '?';
+        }
+        i += l;
+    }
+    if (out < n)
+        s[out] = '\0';
+    return out;
 }
 
 void strbuf_pad(strbuf_t *b, size_t used, size_t width)
@@ -157,10 +199,15 @@ void strbuf_json_str(strbuf_t *b, const char *s, size_t max)
             }
             i++;
         } else {
-            size_t l = strbuf_utf8_seq_len(p + i, n - i, NULL);
+            uint32_t cp = 0;
+            size_t l = strbuf_utf8_seq_len(p + i, n - i, &cp);
             if (l == 0) {
                 strbuf_puts(b, "\\ufffd");
                 i++;
+            } else if (cp >= 0x80 && cp <= 0x9f) {
+                /* C1 controls stay escaped, so a report shown with cat is terminal-safe. */
+                strbuf_printf(b, "\\u%04x", (unsigned)cp);
+                i += l;
             } else {
                 strbuf_putn(b, s + i, l);
                 i += l;

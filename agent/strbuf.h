@@ -41,19 +41,32 @@ void strbuf_free(strbuf_t *b);
  * sequence is valid, *cp is its code point. */
 size_t strbuf_utf8_seq_len(const unsigned char *s, size_t n, uint32_t *cp);
 
-/* Terminal columns of s (at most max bytes): one per code point, which is right for the
- * names and outcomes shown (East Asian wide characters would take two). */
+/* The terminal filter, the one every piece of peer or report text goes through before a
+ * terminal or a log line: the sequence at s (n > 0 bytes left) is *safe when it is printable
+ * UTF-8, and unsafe when it is a C0 control, DEL, a C1 control (U+0080..U+009F, whose
+ * U+009B is CSI) or not UTF-8 at all (a raw 0x80..0x9f byte is C1 on an 8-bit terminal).
+ * Returns its length in bytes: the UTF-8 sequence, or 1 for a byte that is not UTF-8. */
+size_t strbuf_term_seq(const unsigned char *s, size_t n, bool *safe);
+
+/* Terminal columns of s (at most max bytes) as strbuf_put_safe shows it: one per code point
+ * or replaced byte, which is right for the names and outcomes shown (East Asian wide
+ * characters would take two). */
 size_t strbuf_utf8_width(const char *s, size_t max);
 
-/* Appends s (at most max bytes) for a terminal: control bytes (C0 and DEL) become '?', so no
- * escape sequence from a report or a server banner reaches it. */
-void strbuf_put_safe(strbuf_t *b, const char *s, size_t max);
+/* Appends s (at most max bytes) for a terminal: each unsafe sequence (strbuf_term_seq)
+ * becomes one '?', so no escape sequence from a report or a server banner reaches it.
+ * Returns the columns appended. */
+size_t strbuf_put_safe(strbuf_t *b, const char *s, size_t max);
+
+/* The same filter in place on the n bytes of s (for log lines); returns the new length and
+ * writes a NUL there when it shrank. */
+size_t strbuf_term_clean(char *s, size_t n);
 
 /* Appends spaces from column used up to column width (none when used >= width). */
 void strbuf_pad(strbuf_t *b, size_t used, size_t width);
 
 /* Appends s (at most max bytes) as a quoted JSON string: quote and backslash escaped, \n \r
- * \t by name, other control bytes and DEL as \u00XX, and bytes that are not UTF-8 as \ufffd,
+ * \t by name, other control bytes, DEL and C1 controls as \u00XX, bytes that are not UTF-8 as \ufffd,
  * so the document stays valid JSON whatever the bytes. */
 void strbuf_json_str(strbuf_t *b, const char *s, size_t max);
 

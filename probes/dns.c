@@ -68,11 +68,19 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
             probe_finish(a, OUTCOME_DNS_NXDOMAIN, "%s %s: NXDOMAIN", name, type);
         return;
     case ARES_ECONNREFUSED:
-        /* c-ares reports an ICMP port/host unreachable from the server this way. */
-        probe_finish(a, OUTCOME_REFUSED, "%s %s: DNS server unreachable (%s)", name, type, ans->error);
+        /* c-ares reports an ICMP port/host unreachable from the server this way, and also a
+         * refused or reset TCP fallback after a truncated answer: the server answered then. */
+        if (ans->tcp_fallback)
+            probe_finish(a, resolver_dns_probe_outcome(ans->status, true),
+                         "%s %s: truncated UDP answer, then the TCP retry failed (%s)", name, type,
+                         ans->error);
+        else
+            probe_finish(a, resolver_dns_probe_outcome(ans->status, false),
+                         "%s %s: DNS server unreachable (%s)", name, type, ans->error);
         return;
     default:
-        probe_finish(a, resolver_outcome(ans->status), "%s %s: %s", name, type, ans->error);
+        probe_finish(a, resolver_dns_probe_outcome(ans->status, ans->tcp_fallback), "%s %s: %s%s", name,
+                     type, ans->error, ans->tcp_fallback ? " (after a truncated UDP answer, over TCP)" : "");
         return;
     }
 }

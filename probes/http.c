@@ -13,6 +13,7 @@
 #include "http_classify.h"
 #include "http_int.h"
 #include "log.h"
+#include "redact.h"
 #include "probe.h"
 
 void http_xfer_free(http_xfer_t *x)
@@ -76,6 +77,54 @@ static void http_release(http_env_t *h, http_xfer_t *x)
     a->priv = NULL;
 }
 
+/* follow_redirects: a 3xx answer with a Location of the same origin (scheme, host, port) is
+ * fetched again on this handle, at most HTTP_MAX_REDIRS times; the pinned address
+ * (CURLOPT_RESOLVE) covers it, so no other resolver is asked and custom headers stay with the
+ * origin the config names. Any other redirect is the answer, judged as its status, and
+ * redirect_note says why it was not followed. Returns true when the transfer restarted. */
+static bool http_follow(http_env_t *h, http_xfer_t *x)
+{
+    const config_probe_t *p = x->a->probe;
+    long code = 0;
+    char *loc = NULL, shown[120];
+    if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code < 300 ||
+        code > 399 || curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
+        loc == NULL)
+        return false;
+    redact_url(loc, shown, sizeof shown);
+    if (!http_classify_same_origin(p->url, loc)) {
+        snprintf(x->redirect_note, sizeof x->redirect_note,
+                 "redirect to %s not followed: another origin (only same-origin redirects are)",
+                 shown);
+        return false;
+    }
+    if (x->redirects >= HTTP_MAX_REDIRS) {
+        snprintf(x->redirect_note, sizeof x->redirect_note,
+                 "redirect to %s not followed: %ld redirects already", shown, HTTP_MAX_REDIRS);
+        return false;
+    }
+    curl_multi_remove_handle(h->multi, x->easy);
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, loc); /* copied: loc may go now */
+    /* 303, and 301/302 after a POST, continue as GET, as browsers and libcurl do. */
+    const char *method = p->method != NULL ? p->method : "GET";
+    if (rc == CURLE_OK && (code == 303 || ((code == 301 || code == 302) && strcmp(method, "POST") == 0)) &&
+        strcmp(method, "HEAD") != 0) {
+        rc = curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+    }
+    x->body_len = 0;
+    x->body_bytes = 0;
+    x->cap_hit = false;
+    x->errbuf[0] = '\0';
+    x->redirects++;
+    if (rc != CURLE_OK || curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+        snprintf(x->redirect_note, sizeof x->redirect_note, "redirect to %s: cannot restart", shown);
+        return false;
+    }
+    return true;
+}
+
 void http_xfer_finish(http_env_t *h, http_xfer_t *x, CURLcode code)
 {
     probe_attempt_t *a = x->a;
@@ -83,8 +132,16 @@ void http_xfer_finish(http_env_t *h, http_xfer_t *x, CURLcode code)
     char detail[RESULT_DETAIL_LEN];
     outcome_t o;
 
+    if (code == CURLE_OK && a->probe->follow_redirects && http_follow(h, x))
+        return;
     http_facts(x, (int)code, &f);
     o = http_classify_done(a->probe, &f, detail, sizeof detail);
+    size_t dl = strlen(detail);
+    if (x->redirect_note[0] != '\0')
+        snprintf(detail + dl, sizeof detail - dl, "; %s", x->redirect_note);
+    else if (x->redirects > 0)
+        snprintf(detail + dl, sizeof detail - dl, " (after %d same-origin redirect%s)", x->redirects,
+                 x->redirects == 1 ? "" : "s");
     http_classify_timings(&f, &a->connect_ms, &a->tls_ms, &a->first_byte_ms);
     http_release(h, x);
     probe_finish(a, o, "%s", detail);
@@ -208,10 +265,8 @@ static CURLcode http_setup(http_xfer_t *x)
         HTTP_SET(CURLOPT_NOBODY, 1L);
     else if (strcmp(method, "GET") != 0)
         HTTP_SET(CURLOPT_CUSTOMREQUEST, method);
-    if (p->follow_redirects) {
-        HTTP_SET(CURLOPT_FOLLOWLOCATION, 1L);
-        HTTP_SET(CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
-    }
+    /* Redirects are never libcurl's to follow: http_follow takes same-origin ones only. */
+    HTTP_SET(CURLOPT_FOLLOWLOCATION, 0L);
     /* TLS is always verified; there is no switch to turn it off (the reference, "Config"). */
     HTTP_SET(CURLOPT_SSL_VERIFYPEER, 1L);
     HTTP_SET(CURLOPT_SSL_VERIFYHOST, 2L);
@@ -296,9 +351,10 @@ static const char *const http_keys[] = {"url", "method", "headers", "status", "b
 static const char *const https_keys[] = {"url", "method", "headers", "status", "body_contains",
                                          "follow_redirects", "ca_file", NULL};
 
+/* Reports, list and logs show the URL without userinfo, query and fragment. */
 static void http_target(const config_probe_t *p, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s", p->url ? p->url : "?");
+    redact_url(p->url ? p->url : "?", buf, len);
 }
 
 /* https shares http's code and its multi handle; only the name and the keys differ. */

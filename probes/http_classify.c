@@ -6,22 +6,35 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "probe.h"
+#include "strbuf.h"
 
-/* Copies a library message into out as one printable line (no newline, no control bytes,
- * no trailing blanks: curl's OpenSSL messages end in a space). */
+/* Copies a library message into out as one printable line (no newline, no control bytes
+ * C0, DEL or C1, nothing that is not UTF-8, no trailing blanks: curl's OpenSSL messages end in
+ * a space); the terminal filter of strbuf decides. */
 static void clean_line(const char *in, char *out, size_t len)
 {
-    size_t n = 0;
+    size_t n = 0, left = in != NULL ? strlen(in) : 0;
+    bool safe;
 
     if (len == 0)
         return;
-    for (; in != NULL && *in != '\0' && n + 1 < len; in++) {
-        unsigned char c = (unsigned char)*in;
-        out[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    while (left > 0) {
+        size_t l = strbuf_term_seq((const unsigned char *)in, left, &safe);
+        if (n + (safe ? l : 1) + 1 > len)
+            break;
+        if (safe)
+            memcpy(out + n, in, l);
+        else
+            out[n] = ' ';
+        n += safe ? l : 1;
+        in += l;
+        left -= l;
     }
     while (n > 0 && out[n - 1] == ' ')
         n--;
@@ -99,6 +112,37 @@ static void expected_codes(const config_probe_t *p, char *out, size_t len)
         }
         used += (size_t)w;
     }
+}
+
+/* scheme, host and port of url into the three buffers of len bytes each; false when it does
+ * not parse. */
+static bool origin_of(const char *url, char *scheme, char *host, char *port, size_t len)
+{
+    CURLU *u = curl_url();
+    char *sc = NULL, *ho = NULL, *po = NULL;
+    bool ok = u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &sc, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &ho, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_PORT, &po, CURLU_DEFAULT_PORT) == CURLUE_OK;
+    if (ok) {
+        snprintf(scheme, len, "%s", sc);
+        snprintf(host, len, "%s", ho);
+        snprintf(port, len, "%s", po);
+    }
+    curl_free(sc);
+    curl_free(ho);
+    curl_free(po);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+bool http_classify_same_origin(const char *a, const char *b)
+{
+    char sa[300], ha[300], pa[300], sb[300], hb[300], pb[300];
+    if (a == NULL || b == NULL || !origin_of(a, sa, ha, pa, sizeof(sa)) ||
+        !origin_of(b, sb, hb, pb, sizeof(sb)))
+        return false;
+    return strcasecmp(sa, sb) == 0 && strcasecmp(ha, hb) == 0 && strcmp(pa, pb) == 0;
 }
 
 /* The transfer completed (or our own body cap stopped it): judge status, then body. */

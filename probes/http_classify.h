@@ -49,6 +49,12 @@ typedef struct {
 /* True when the status code is accepted: the probe's list, "any", or by default 2xx. */
 bool http_classify_status_ok(const config_probe_t *p, long code);
 
+/* True when the absolute URLs a and b have the same origin: scheme, host and port (default
+ * ports filled in, host compared without case). A URL libcurl cannot parse is no match. The
+ * probe follows only such redirects: the name stays the one c-ares resolved and the
+ * resolved_within checks covered, and custom headers never go to another host. */
+bool http_classify_same_origin(const char *a, const char *b);
+
 /* True when there is no body_contains, or it occurs (binary-safe) in body[0..len). */
 bool http_classify_body_ok(const config_probe_t *p, const char *body, size_t len);
 

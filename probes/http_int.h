@@ -47,6 +47,8 @@ struct http_xfer {
     unsigned long long body_bytes;
     bool keep_body;
     bool cap_hit;
+    int redirects;           /* same-origin redirects followed */
+    char redirect_note[200]; /* why a redirect was not followed ("" when none) */
 };
 
 

@@ -11,12 +11,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../agent/fileio.h"
 #include "../agent/log.h"
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "postgres.h"
 #include "probe.h"
 
+#define PG_PASSWORD_FILE_MAX (64u * 1024u) /* a password file, whole */
 #define PG_PASSWORD_MAX 1024 /* bytes of the first line of a password file, or of the env value */
 
 typedef enum { PG_CONNECTING, PG_QUERYING } pg_phase_t;
@@ -43,7 +45,6 @@ static void pg_notice_ignore(void *arg, const char *message)
 int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err, size_t errlen)
 {
     int rc = -1;
-    int fd = -1;
     if (len < 2) {
         snprintf(err, errlen, "password buffer too small");
         goto done;
@@ -73,43 +74,27 @@ int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err,
         rc = 0;
         goto done;
     }
-    /* read(2), not stdio: no copy of the secret is left behind in a FILE buffer. */
-    fd = open(p->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        int e = errno;
-        snprintf(err, errlen, "password_file %s: %s", p->password_file, strerror(e));
+    /* The shared capped reader: a regular file only (a FIFO would hang the loop); read(2),
+     * not stdio, and every copy it makes is wiped. Only the first line is the password. */
+    char *text = NULL, ferr[512];
+    size_t got = 0;
+    if (fileio_read_capped(p->password_file, PG_PASSWORD_FILE_MAX, &text, &got, ferr,
+                           sizeof(ferr)) != ZT_OK) {
+        snprintf(err, errlen, "password_file %s", ferr);
         goto done;
     }
-    size_t got = 0;
-    while (got < len - 1 && !memchr(buf, '\n', got)) {
-        ssize_t r = read(fd, buf + got, len - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            snprintf(err, errlen, "password_file %s: %s", p->password_file, strerror(e));
-            goto done;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
+    size_t line = strcspn(text, "\n");
+    if (line >= len) {
+        snprintf(err, errlen, "password_file %s: first line longer than %zu bytes",
+                 p->password_file, len - 1);
+    } else {
+        memcpy(buf, text, line);
+        buf[line] = '\0';
     }
-    buf[got] = '\0';
-    char *nl = memchr(buf, '\n', got);
-    if (nl) {
-        *nl = '\0';
-    } else if (got == len - 1) {
-        char extra;
-        ssize_t r;
-        do
-            r = read(fd, &extra, 1);
-        while (r < 0 && errno == EINTR);
-        if (r > 0) {
-            snprintf(err, errlen, "password_file %s: first line longer than %zu bytes",
-                     p->password_file, len - 1);
-            goto done;
-        }
-    }
+    explicit_bzero(text, got);
+    free(text);
+    if (line >= len)
+        goto done;
     size_t n = strlen(buf);
     if (n > 0 && buf[n - 1] == '\r')
         buf[--n] = '\0';
@@ -119,8 +104,6 @@ int pg_probe_password(const config_probe_t *p, char *buf, size_t len, char *err,
     }
     rc = 1;
 done:
-    if (fd >= 0)
-        close(fd);
     if (rc < 0)
         explicit_bzero(buf, len);
     return rc;

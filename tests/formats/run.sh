@@ -4,8 +4,9 @@
 # probes pass, fail and end inconclusive, then:
 #   -o junit        xmllint --schema tests/formats/junit.xsd, plus counts (check_formats.py)
 #   -o prometheus   promtool check metrics, plus family grouping (check_formats.py)
-#   --push URL      a PUT to tests/formats/recorder.py standing in for a Pushgateway, and to
-#                   Debian's real prometheus-pushgateway on 127.0.0.1, read back from its /metrics
+#   --push URL      a PUT to tests/formats/recorder.py standing in for a Pushgateway; also
+#                   from $ZTPROBE_PUSH_URL and --push-url-file, with proxy variables ignored; and
+#                   to Debian's real prometheus-pushgateway on 127.0.0.1, read back from its /metrics
 #   merge           over the reports of three roles, then with two pods that disagree
 # Each check has a negative control where a tool might pass anything.
 #
@@ -254,6 +255,42 @@ if wait_file "$T/gw400.port"; then
     fi
 else
     notok "push 400" "recorder.py did not start"
+fi
+# --push credentials without argv (issue 11, item 8): $ZTPROBE_PUSH_URL and --push-url-file;
+# proxy variables never apply (a dead proxy in every variable: the PUT still arrives); a
+# user:password URL over plain http is pushed with a warning, the password never printed.
+recorder gwenv 202
+recorder gwfile 202
+recorder gwproxy 202
+if wait_file "$T/gwenv.port" && wait_file "$T/gwfile.port" && wait_file "$T/gwproxy.port"; then
+    DEAD="http://127.0.0.1:$CLOSED"
+    ZTPROBE_PUSH_URL="http://127.0.0.1:$(cat "$T/gwenv.port")" \
+        zt pushenv mixed-0 run -c "$T/c1.json" --role mixed -o prometheus
+    rc_is pushenv 1 "push from \$ZTPROBE_PUSH_URL: exit reflects the probes (1)"
+    check "push from \$ZTPROBE_PUSH_URL: the PUT arrived" \
+        $PY "$CHK" record "$T/gwenv.jsonl" PUT '/metrics/job/[^/]+/instance/mixed-0' "text/plain; version=0.0.4"
+    http_proxy=$DEAD HTTP_PROXY=$DEAD https_proxy=$DEAD HTTPS_PROXY=$DEAD ALL_PROXY=$DEAD all_proxy=$DEAD \
+        zt pushproxy mixed-0 run -c "$T/c1.json" --role mixed -o prometheus \
+        --push "http://127.0.0.1:$(cat "$T/gwproxy.port")"
+    rc_is pushproxy 1 "push with every proxy variable set to a dead proxy: exit 1, not 3"
+    check "push ignores proxy variables: the PUT arrived directly" \
+        $PY "$CHK" record "$T/gwproxy.jsonl" PUT '/metrics/job/[^/]+/instance/mixed-0' "text/plain; version=0.0.4"
+    printf ' http://zt-user:pw-F1le-s3cret@127.0.0.1:%s/ \n' "$(cat "$T/gwfile.port")" >"$T/push-url"
+    zt pushfile mixed-0 run -c "$T/c1.json" --role mixed -o json --push-url-file "$T/push-url"
+    rc_is pushfile 1 "push from --push-url-file: exit reflects the probes (1)"
+    check "push from --push-url-file: the PUT arrived with the file's Basic credentials" \
+        $PY -c 'import base64, json, sys; r = json.loads(open(sys.argv[1]).readline()); sys.exit(r["headers"].get("authorization") != "Basic " + base64.b64encode(b"zt-user:pw-F1le-s3cret").decode())' "$T/gwfile.jsonl"
+    check "push over plain http with user:password: a warning on stderr" grep -q 'plain http' "$T/pushfile.err"
+    check "push: the file's password is printed nowhere" sh -c "! grep -q 'pw-F1le-s3cret' '$T/pushfile.err' '$T/pushfile.out'"
+    mkfifo "$T/push-fifo"
+    timeout 10 env POD_NAME=mixed-0 "$ZT" run -c "$T/c1.json" --role mixed --push-url-file "$T/push-fifo" \
+        >"$T/pushfifo.out" 2>"$T/pushfifo.err"
+    echo $? >"$T/pushfifo.rc"
+    rc_is pushfifo 2 "--push-url-file naming a FIFO: refused (exit 2), no hang"
+    zt pushboth mixed-0 run -c "$T/c1.json" --role mixed --push http://127.0.0.1:1 --push-url-file "$T/push-url"
+    rc_is pushboth 2 "--push and --push-url-file together: usage error"
+else
+    notok "push from env/file" "recorder.py did not start"
 fi
 
 # ---- a real Pushgateway ----------------------------------------------------------------

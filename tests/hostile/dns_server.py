@@ -12,6 +12,10 @@ Modes:
   tc-tcp-silent   UDP: an empty answer with the TC bit set; TCP: accept and never answer
   tc-tcp-answer   UDP: TC bit set; TCP: a proper answer (127.0.0.1)
   tc-tcp-reset    UDP: TC bit set; TCP: accept and reset at once
+  tc-tcp-refused  UDP: TC bit set; TCP: the port is bound but not listening: connections are
+                  refused (RST)
+  tc-tcp-dropped  UDP: TC bit set; TCP: the accept queue is full and never drained, so the
+                  kernel drops every SYN (no answer at all, as a firewall drop)
   malformed-short UDP and TCP: 5 bytes (a header cut short)
   malformed-count UDP and TCP: header says 5 answers, none follow
   malformed-loop  UDP and TCP: one answer whose owner name is a compression pointer to itself
@@ -32,7 +36,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "servers"))
 import serverlib  # noqa: E402
 
-MODES = ("silent", "tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "malformed-short",
+MODES = ("silent", "tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "tc-tcp-refused",
+         "tc-tcp-dropped", "malformed-short",
          "malformed-count", "malformed-loop", "malformed-junk", "many")
 
 
@@ -73,7 +78,8 @@ def answer(mode, q, tcp, records):
     if parsed is None:
         return None
     qid, question = parsed
-    if mode in ("tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "many") and not tcp:
+    if mode in ("tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "tc-tcp-refused",
+                "tc-tcp-dropped", "many") and not tcp:
         return header(qid, QR_AA_RD_RA | TC, 1, 0) + question
     if mode == "tc-tcp-answer":
         return header(qid, QR_AA_RD_RA, 1, 1) + question + a_record(bytes([127, 0, 0, 1]))
@@ -156,11 +162,25 @@ def main():
             tcp.close()
             if args.port:
                 raise
-    tcp.listen(64)
+    fillers = []
+    if args.mode == "tc-tcp-dropped":
+        # Backlog 0 and connections of our own that are never accepted: the queue is full.
+        tcp.listen(0)
+        for _ in range(3):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            try:
+                c.connect((args.bind, port))
+            except OSError:
+                pass
+            fillers.append(c)
+    elif args.mode != "tc-tcp-refused":  # refused: bound (the number is ours), not listening
+        tcp.listen(64)
     serverlib.report_port(port, args.port_file)
 
-    threading.Thread(target=serverlib.serve_connections, args=(tcp, serve_tcp_conn, args),
-                     daemon=True).start()
+    if args.mode not in ("tc-tcp-refused", "tc-tcp-dropped"):
+        threading.Thread(target=serverlib.serve_connections, args=(tcp, serve_tcp_conn, args),
+                         daemon=True).start()
     while True:
         q, peer = udp.recvfrom(65536)
         log_query(args.query_log, "udp")

@@ -20,8 +20,8 @@ for m in silent trickle endless big redirect garbage reset tls-stall pg-silent h
     srv "$m" "$m" || exit 1
 done
 srv expired healthy --tls-cert "$T/pki/expired.pem" --tls-key "$T/pki/expired.key" || exit 1
-for m in rst-on-accept close-on-accept banner header-flood tls-garbage; do peer "$m" "$m" || exit 1; done
-for m in silent tc-tcp-silent tc-tcp-answer tc-tcp-reset malformed-short malformed-count \
+for m in rst-on-accept close-on-accept banner header-flood tls-garbage pg-c1; do peer "$m" "$m" || exit 1; done
+for m in silent tc-tcp-silent tc-tcp-answer tc-tcp-reset tc-tcp-refused tc-tcp-dropped malformed-short malformed-count \
     malformed-loop malformed-junk many; do
     dns_srv "dns-$m" "$m" || exit 1
 done
@@ -115,9 +115,23 @@ hcase dns-silent-http 1000 dns_timeout "\"kind\": \"http\", \"url\": \"http://sv
 hcase dns-silent-postgres 1000 dns_timeout "\"kind\": \"postgres\", \"host\": \"svc.test\", \"port\": $(port pg-silent), \"user\": \"u\", \"dbname\": \"d\", \"expect\": \"allow\""
 hcase dns-tc-tcp-silent 1500 "dns_timeout|dns_error" "$(dq dns-tc-tcp-silent)" "$NOADDR" "no addresses"
 hcase dns-tc-tcp-answer 1500 ok "$(dq dns-tc-tcp-answer)" '.addresses == ["127.0.0.1"]' "TCP fallback answer used"
-# c-ares reports a TCP connection reset by the server as ARES_ECONNREFUSED, which the agent
-# calls "refused" (the DNS server refused): accepted here, the point is "never a hang".
-hcase dns-tc-tcp-reset 1500 "dns_timeout|dns_error|refused" "$(dq dns-tc-tcp-reset)" "$NOADDR" "no addresses"
+# The TCP fallback after a truncated UDP answer fails: reset, refused (c-ares says
+# ECONNREFUSED for both) or dropped (SYNs unanswered). The server answered over UDP, so it is
+# a DNS failure, never the probe's own "refused" (issue 11, item 11); for the dns kind, and for
+# a tcp probe whose host is resolved through that server.
+TCFB='.detail | test("truncated")'
+hcase dns-tc-tcp-reset 1500 dns_error "$(dq dns-tc-tcp-reset)" "$TCFB" "detail says the TCP retry of a truncated answer failed"
+hcase dns-tc-tcp-refused 1500 dns_error "$(dq dns-tc-tcp-refused)" "$TCFB" "detail says the TCP retry of a truncated answer failed"
+hcase dns-tc-tcp-dropped 2500 dns_timeout "$(dq dns-tc-tcp-dropped)" "$NOADDR" "no addresses"
+for m in reset refused dropped; do
+    DNS=$(port "dns-tc-tcp-$m") hcase "dns-tc-tcp-$m-tcp" 2500 "dns_error|dns_timeout" \
+        "\"kind\": \"tcp\", \"host\": \"svc.test\", \"port\": $(port healthy), \"expect\": \"allow\"" "$NOADDR" "no addresses"
+done
+# The server's UDP port itself refuses (ICMP port unreachable): that alone is the dns probe's
+# "refused" (DNS egress blocked by a REJECT), and a dns_error for a name lookup.
+UDPCLOSED=$($PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hcase dns-udp-refused 1500 refused "\"kind\": \"dns\", \"query\": \"svc.test\", \"server\": \"127.0.0.1:$UDPCLOSED\", \"expect\": \"allow\""
+DNS=$UDPCLOSED hcase dns-udp-refused-tcp 1500 dns_error "\"kind\": \"tcp\", \"host\": \"svc.test\", \"port\": $(port healthy), \"expect\": \"allow\""
 for m in short count loop junk; do
     hcase "dns-malformed-$m" 1500 "dns_error|dns_timeout" "$(dq "dns-malformed-$m")" "$NOADDR" "no addresses"
 done
@@ -125,6 +139,63 @@ hcase dns-4000-records 3000 ok "$(dq dns-many)" '(.addresses | length) == 16' "a
 # The same flood resolving a host for a tcp probe: the transfer uses one address, bounded.
 DNS=$(port dns-many) hcase dns-4000-records-tcp 3000 ok "\"kind\": \"tcp\", \"host\": \"svc.test\", \"port\": $(port healthy), \"expect\": \"allow\"" \
     '(.addresses | length) <= 16' "addresses capped at 16"
+
+
+# --- Redirects (issue 11, item 4): follow_redirects follows only same-origin redirects (scheme,
+# host, port), on the address c-ares resolved; another origin (port, host name, scheme) is not
+# contacted at all: the 302 is the answer, and detail says why it was not followed.
+bg other "$PY" "$SRV" --mode healthy --port-file "$T/other.port" --max-seconds 300 --conn-log "$T/other.conns" || exit 1
+bg redir-rel "$PY" "$PEER" --mode redirect --port-file "$T/redir-rel.port" --max-seconds 300 || exit 1
+bg redir-self "$PY" "$PEER" --mode redirect --port-file "$T/redir-self.port" --max-seconds 300 \
+    --location "http://127.0.0.1:{self}/final?token=zt-redirect-query" || exit 1
+bg redir-port "$PY" "$PEER" --mode redirect --port-file "$T/redir-port.port" --max-seconds 300 \
+    --location "http://127.0.0.1:$(port other)/health?token=zt-redirect-query" || exit 1
+bg redir-host "$PY" "$PEER" --mode redirect --port-file "$T/redir-host.port" --max-seconds 300 \
+    --location "http://localhost:{self}/final" || exit 1
+bg redir-scheme "$PY" "$PEER" --mode redirect --port-file "$T/redir-scheme.port" --max-seconds 300 \
+    --location "https://127.0.0.1:{self}/final" || exit 1
+rd() { echo "\"kind\": \"http\", \"url\": \"http://127.0.0.1:$(port "$1")/start\", \"follow_redirects\": true, \"headers\": { \"X-Zt-Secret\": \"s3cret-hdr\" }, \"expect\": \"allow\""; }
+hcase redirect-same-origin-relative 1500 ok "$(rd redir-rel)" \
+    '.detail | test("after 1 same-origin redirect")' "followed, and detail says so"
+hcase redirect-same-origin-absolute 1500 ok "$(rd redir-self), \"body_contains\": \"final-page\"" \
+    '(.detail | test("after 1 same-origin redirect")) and (.addresses == ["127.0.0.1"])' "followed on the resolved address"
+hcase redirect-other-port 1500 http_status "$(rd redir-port)" \
+    '(.detail | test("HTTP 302")) and (.detail | test("another origin")) and (.detail | test("zt-redirect-query") | not)' \
+    "judged as the 302; detail says another origin, without the Location's query"
+[ ! -s "$T/other.conns" ]
+check "redirect to another port: the other server got no connection (no header sent there)" $? "$(wc -l <"$T/other.conns") connection(s)"
+hcase redirect-other-host 1500 http_status "$(rd redir-host)" \
+    '.detail | test("redirect to http://localhost:[0-9]+/final not followed")' "a host name change is another origin, not resolved"
+hcase redirect-other-scheme 1500 http_status "$(rd redir-scheme)" '.detail | test("another origin")' "http -> https is another origin"
+hcase redirect-listed-status 1500 ok "$(rd redir-port), \"status\": [302]" \
+    '.detail | test("not followed")' "a 302 listed in status passes, the note stays"
+
+# --- Terminal safety (issue 11, item 6): a peer's C1 controls (U+009B as UTF-8, raw 0x9b and
+# 0x85 bytes that are not UTF-8) and ESC reach no text output: run -o text, merge -o text,
+# -o junit; JSON keeps them as \u escapes.
+hcase pg-c1-message 1500 auth_failed "$(pgp pg-c1), \"sslmode\": \"disable\"" \
+    '.detail | test("C1-UTF8")' "the peer's message is in detail"
+runm pg-c1-text run -c "$T/pg-c1-message.json" --role h -o text
+runm pg-c1-junit run -c "$T/pg-c1-message.json" --role h -o junit
+# merge shows no detail: the report's pod name carries the peer's text (U+009B, ESC; a raw
+# byte that is not UTF-8 is refused by the report parser), as a hostile hand would write it.
+$PY - "$T/pg-c1-message.out" "$T/pg-c1-a.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["pod"]["name"] = r["results"][0]["detail"]
+open(sys.argv[2], "wb").write(json.dumps(r, ensure_ascii=False).encode("utf-8"))
+PYEOF
+runm pg-c1-merge merge -o text "$T/pg-c1-a.json"
+for f in pg-c1-text pg-c1-merge pg-c1-junit pg-c1-message; do
+    grep -q 'C1-UTF8' "$T/$f.out" && $PY - "$T/$f.out" <<'PYEOF'
+import sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape")
+sys.exit(any(c == "\x1b" or "\x80" <= c <= "\x9f" or "\udc80" <= c <= "\udcff" for c in t))
+PYEOF
+    check "$f: the peer's text is shown, without ESC or any C1 control" $? "$(grep -a 'C1-UTF8' "$T/$f.out" | head -1 | od -c | head -4 | tr '\n' ' ')"
+done
+grep -q 'u009b31m' "$T/pg-c1-message.out"
+check "pg-c1 JSON: U+009B kept as an escape (\\u009b)" $? "$(grep -a -o 'failed.\{0,20\}' "$T/pg-c1-message.out" | head -1)"
 
 # --- UDP peers (tests/servers/udp_peer.py): garbage, the largest datagram, a flood of
 # replies, silence; one datagram decides, the rest is never buffered per probe.

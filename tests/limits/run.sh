@@ -6,6 +6,9 @@
 #  - Config size cap: a file over CONFIG_MAX_BYTES (4 MiB) is refused with exit 2 and a message
 #    naming the file and the limit; a valid file just under the cap is accepted; endless
 #    inputs (/dev/zero, a FIFO fed forever) are refused within seconds, in bounded memory.
+#  - merge memory: hostile 16 MiB reports (many results, a huge array, a huge result, many
+#    keys) and a legitimate 10,000-result one cost at most 8x their size.
+#  - SIGTERM during --out: no temporary file left; the folder fsynced after the rename.
 #  - SIGPIPE never kills the agent: `ztprobe run | head -c1`, a reader that is already gone,
 #    and -v logs into a closed pipe while --out is still written; watch keeps writing --out
 #    with its log pipe closed.
@@ -98,6 +101,8 @@ check "64 MiB config refused by run (exit 2) without reading it (RSS $((RSS_KB /
 runm zero validate -c /dev/zero
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
 check "-c /dev/zero refused: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/zero.err")"
+# A FIFO is not a regular file: refused at once, fed forever or with no writer at all (the
+# open itself used to block forever then), and the same for the labels and password files.
 mkfifo "$T/fifo.json"
 ( exec 3>"$T/fifo.json"; while printf '%4096s' ' ' >&3 2>/dev/null; do :; done ) &
 FEEDER=$!
@@ -106,8 +111,12 @@ runm fifo validate -c "$T/fifo.json"
 kill "$FEEDER" 2>/dev/null
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
 check "config from an endless FIFO refused: exit $RC in $MS ms" $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/fifo.err")"
-grep -qE 'larger|limit' "$T/fifo.err"
-check "endless FIFO: the message names the limit" $? "stderr: $(head -c 300 "$T/fifo.err")"
+grep -q 'not a regular file' "$T/fifo.err"
+check "endless FIFO: the message says it is not a regular file" $? "stderr: $(head -c 300 "$T/fifo.err")"
+mkfifo "$T/idle.json"
+ZH_HARD_TIMEOUT=10 runm fifo-idle validate -c "$T/idle.json"
+[ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/fifo-idle.err"
+check "config from a FIFO nobody writes: refused in $MS ms, no hang (exit $RC)" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
 # The labels file is read the same way: /dev/zero as labels must not hang or grow.
 cat >"$T/sel.json" <<EOF
 {"version":1,"roles":{"a":{"selector":{"app":"a"},"probes":[{"name":"t","kind":"tcp","host":"127.0.0.1","port":$OPEN,"expect":"allow"}]}}}
@@ -115,6 +124,17 @@ EOF
 ZTPROBE_LABELS_FILE=/dev/zero runm labelszero run -c "$T/sel.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
 check "labels file /dev/zero: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/labelszero.err")"
+ZTPROBE_LABELS_FILE=$T/idle.json ZH_HARD_TIMEOUT=10 runm labelsfifo run -c "$T/sel.json"
+[ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/labelsfifo.err"
+check "labels file that is a FIFO nobody writes: exit $RC in $MS ms, says FIFO" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/labelsfifo.err")"
+# A password file that is a FIFO: the probe ends with the reason, the loop does not hang on it.
+cat >"$T/pwfifo.json" <<EOF
+{"version":1,"roles":{"a":{"selector":{},"probes":[{"name":"pg","kind":"postgres","host":"127.0.0.1","port":$OPEN,
+ "user":"u","dbname":"d","password_file":"$T/idle.json","sslmode":"disable","expect":"allow","timeout_ms":1000}]}}}
+EOF
+ZH_HARD_TIMEOUT=10 runm pwfifo run -c "$T/pwfifo.json" --role a
+[ "$RC" -eq 1 ] && [ "$MS" -lt 5000 ] && jq -e '.results[0].detail | test("FIFO")' "$T/pwfifo.out" >/dev/null 2>&1
+check "password_file that is a FIFO: exit $RC in $MS ms, detail says FIFO" $? "exit $RC (124 = hung), $MS ms; $(jq -c '.results[0]|{outcome,detail}' "$T/pwfifo.out" 2>/dev/null)"
 
 # ---- SIGPIPE
 cat >"$T/small.json" <<EOF
@@ -156,5 +176,131 @@ rc=$(cat "$T/watch.rc" 2>/dev/null)
 check "watch with its log pipe closed keeps writing --out (started_at $m1 -> $m2)" $? "before '$m1', after '$m2'"
 [ "$rc" = 0 ]
 check "watch with its log pipe closed: exit 0 on SIGTERM" $? "exit '${rc:-?}' (141 = SIGPIPE)"
+
+
+# ---- SIGTERM while --out is written: never a temporary file left beside the report.
+# `run --out` (SIGTERM's default action) and `watch --out` (its handler), each killed at many
+# points around the moment the 1,000-result report (> 64 KiB) is written.
+mkdir -p "$T/outdir"
+# Deterministic first: strace holds every fsync for a second, and SIGTERM arrives while the
+# temporary file is being synced (the window is too short to hit by chance on tmpfs).
+( exec strace -f -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=2000000 \
+    "$ZT" run -c "$T/small.json" --role a --out "$T/outdir/r.json" >/dev/null 2>&1 ) &
+ST=$!
+for _ in $(seq 100); do # until the temporary file exists: its fsync is being held
+    ls -A "$T/outdir" | grep -q '^\.ztprobe-report\.' && break
+    sleep 0.05
+done
+AG=$(ps --ppid "$ST" -o pid= | tr -d ' ')
+[ -n "$AG" ] && kill -TERM "$AG"
+wait "$ST"
+! ls -A "$T/outdir" | grep -q '^\.ztprobe-report\.'
+check "run --out, SIGTERM during the fsync of the temporary file (strace delay): none left" $? "left: $(ls -A "$T/outdir" | tr '\n' ' ') (agent pid '${AG:-none}')"
+rm -f "$T/outdir"/.ztprobe-report.* "$T/outdir/r.json"
+# The folder is fsynced after the rename (the rename itself must reach the disk).
+strace -f -o "$T/st.log" -e trace=openat,rename,fsync "$ZT" run -c "$T/small.json" --role a \
+    --out "$T/outdir/r.json" >/dev/null 2>&1
+$PY - "$T/st.log" "$T/outdir" <<'PYEOF'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+renamed = dir_fd = None
+for i, l in enumerate(lines):
+    if "rename(" in l and "r.json" in l and "= 0" in l:
+        renamed = i
+    m = re.search(r'openat\(AT_FDCWD, "%s", [^)]*O_DIRECTORY[^)]*\) = (\d+)' % re.escape(sys.argv[2]), l)
+    if m and renamed is not None:
+        dir_fd = m.group(1)
+    if dir_fd and re.search(r"fsync\(%s\) += 0" % dir_fd, l):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+check "run --out: the folder is opened and fsynced after the rename (strace)" $? "$(grep -E 'rename|O_DIRECTORY|fsync' "$T/st.log" | tail -4 | tr '\n' ' ')"
+t0=$(date +%s%N)
+"$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json" 2>/dev/null
+D=$((($(date +%s%N) - t0) / 1000000))
+# term_after SECONDS CMD...: runs CMD, sends it SIGTERM after SECONDS, and counts in $leftover
+# the runs that left a temporary file in $T/outdir (removed for the next run).
+term_after() {
+    local nap=$1 p
+    shift
+    "$@" 2>/dev/null &
+    p=$!
+    sleep "$nap"
+    kill -TERM "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    if ls -A "$T/outdir" | grep -q '^\.ztprobe-report\.'; then
+        leftover=$((leftover + 1))
+        rm -f "$T/outdir"/.ztprobe-report.*
+    fi
+}
+leftover=0
+for i in $(seq 0 29); do
+    # From 60% to 120% of a whole run: the end of a run is where the file is written.
+    term_after "$(awk -v d="$D" -v i="$i" 'BEGIN { printf "%.3f", d * (0.6 + i / 50) / 1000 }')" \
+        "$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json"
+done
+[ "$leftover" -eq 0 ]
+check "run --out killed by SIGTERM at 30 points (a run takes $D ms): no temporary file left" $? "$leftover of 30 runs left a .ztprobe-report.* file"
+jq -e '.summary.total == 1000' "$T/outdir/r.json" >/dev/null 2>&1
+check "run --out under SIGTERM: the report is always a whole one" $? "$(head -c 100 "$T/outdir/r.json")"
+leftover=0
+for i in $(seq 1 20); do
+    term_after "$(awk -v r="$RANDOM" -v d="$D" 'BEGIN { printf "%.3f", (d + r % (3 * d + 1)) / 1000 }')" \
+        "$ZT" watch -c "$T/1k.json" --role big --interval 10ms --out "$T/outdir/w.json"
+done
+[ "$leftover" -eq 0 ]
+check "watch --out killed by SIGTERM at 20 random points: no temporary file left" $? "$leftover of 20 left a .ztprobe-report.* file"
+
+# ---- merge memory (issue 11, item 10): a hostile 16 MiB report must not cost more than 8x its
+# size in memory (it cost 40x). Shapes: 70,000 minimal results; one array of 8 million zeros
+# under an unknown key; one result with 4 million addresses; 2 million unknown top-level keys;
+# and a legitimate 10,000-result report. Peak RSS minus the agent's floor (a tiny report) must
+# stay within 8x the input. ASan's quarantine keeps freed memory resident by design: kept
+# small here, so the sanitized agent measures what the plain one would.
+$PY - "$T" <<'PYEOF'
+import json, sys
+t = sys.argv[1]
+N = 16 * 1024 * 1024 - 4096
+res0 = {"name": "p", "kind": "tcp", "target": "a:1", "expect": "deny", "verdict": "pass", "outcome": "timeout",
+        "detail": None, "hint": None, "attempts": 1, "duration_ms": 1, "addresses": [],
+        "timings_ms": {"dns": None, "connect": None, "tls": None, "first_byte": None}}
+def doc(results, extra=""):
+    d = {"schema": "ztprobe/report/v1", "agent_version": "0.1.0", "role": "r",
+         "pod": {"name": "p-0", "namespace": "ns"}, "started_at": "2026-11-26T05:00:00.123Z",
+         "duration_ms": 1, "summary": {"total": len(results), "passed": len(results), "failed": 0,
+                                       "inconclusive": 0, "ok": True},
+         "diagnoses": [], "results": results}
+    s = json.dumps(d, separators=(",", ":"))
+    return s[:-1] + extra + "}" if extra else s
+one = json.dumps(res0, separators=(",", ":"))
+n = N // (len(one) + 12)
+many = [dict(res0, name="p%d" % i) for i in range(n)]
+open(t + "/mem-results.json", "w").write(doc(many))
+open(t + "/mem-junk.json", "w").write(doc([res0], ',"junk":[' + "0," * (N // 2 - 1) + "0]"))
+big = json.dumps(dict(res0, addresses=["X"]), separators=(",", ":")).replace('["X"]', "[" + '"1",' * (N // 4 - 1) + '"1"]')
+open(t + "/mem-addrs.json", "w").write(doc([]).replace('"results":[]', '"results":[' + big + "]"))
+keys = "".join(',"k%d":0' % i for i in range(N // 14))
+open(t + "/mem-keys.json", "w").write(doc([res0], keys))
+legit = [dict(res0, name="probe-%05d" % i, target="svc-%d.govtech.svc:5432" % i, detail="no answer to TCP SYN within 1000 ms") for i in range(10000)]
+open(t + "/mem-legit.json", "w").write(json.dumps(json.loads(doc(legit)), indent=2))
+open(t + "/mem-tiny.json", "w").write(doc([res0]))
+PYEOF
+export ASAN_OPTIONS_SAVED=${ASAN_OPTIONS:-}
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
+runm mem-tiny merge -o text "$T/mem-tiny.json"
+FLOOR=$RSS_KB
+for shape in results junk addrs keys legit; do
+    f=$T/mem-$shape.json
+    kb=$(($(stat -c %s "$f") / 1024))
+    runm "mem-$shape" merge -o text "$f"
+    [ "$RC" -le 2 ] && [ $((RSS_KB - FLOOR)) -le $((8 * kb)) ]
+    check "merge of a $((kb / 1024)) MiB report ($shape): exit $RC, peak RSS $((RSS_KB / 1024)) MB <= floor $((FLOOR / 1024)) MB + 8x input" $? "exit $RC, peak $RSS_KB kB, floor $FLOOR kB, input $kb kB; $(head -c 200 "$T/mem-$shape.err")"
+done
+[ "$(cat "$T/mem-legit.rc" 2>/dev/null || echo "$RC")" ] && grep -q '10000 probe results' "$T/mem-legit.out"
+check "merge of the legitimate 10,000-result report works" $? "$(tail -2 "$T/mem-legit.out")"
+grep -q 'more than 10000' "$T/mem-results.err" && grep -q 'larger than 65536 bytes' "$T/mem-addrs.err"
+check "merge says why a hostile report is refused (result count, piece size)" $? "$(head -c 200 "$T/mem-results.err") / $(head -c 200 "$T/mem-addrs.err")"
+export ASAN_OPTIONS=$ASAN_OPTIONS_SAVED
+[ -n "$ASAN_OPTIONS" ] || unset ASAN_OPTIONS
 
 zh_finish

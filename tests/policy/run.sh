@@ -67,6 +67,13 @@ rc=$?
 [ $rc -eq 1 ]
 check $? "--strict: unknown answers exit 1" "rc $rc"
 
+# Names and reasons come from objects someone else wrote: -o text shows them through the one
+# terminal filter (ESC and the C1 control U+009B, CSI, become '?').
+sed 's/name: allow-dns-egress/name: "allow-dns-\\e[31m\\u009begress"/' "$T/govtech.yaml" >"$T/evil.yaml"
+"$Z" policy check -c config/govtech.json -f "$T/evil.yaml" -f "$DNS" -o text >"$T/evil.txt" 2>&1
+grep -q 'allow-dns-?\[31m?egress' "$T/evil.txt" && ! LC_ALL=C grep -qaP '\x1b|\xc2[\x80-\x9f]' "$T/evil.txt"
+check $? "policy check -o text: ESC and C1 controls in a policy's name shown as ?"
+
 # DNS over UDP decides; a policy that opens only UDP 53 is named in the reason.
 python3 - "$T/govtech.yaml" "$T/udp53.yaml" <<'EOF2'
 import sys, yaml

@@ -4,11 +4,13 @@
 # Secrets, each with a random part so a match cannot be a coincidence: a PostgreSQL password
 # given through password_env and through password_file (and a wrong one, also a secret), an
 # Authorization and a Proxy-Authorization header value, a literal password and URL
-# credentials in configs that must be refused.
+# credentials in configs that must be refused, a query token in a probe URL, a Pushgateway
+# password.
 # Proof the secrets were really used: the PostgreSQL probes authenticate (ok), and a server that
 # reflects the request's headers back (body and WWW-Authenticate) shows the header was sent.
 # Every output of every mode is kept: run -o json|text|junit|prometheus (the formats this
-# binary offers), -v, --out, list, validate, watch's log lines and --out, merge, and the error
+# binary offers), -v, --out, list, validate, watch's log lines and --out, merge, --push from
+# $ZTPROBE_PUSH_URL and --push-url-file (accepted and refused), and the error
 # messages of failed runs and refused configs. Each is grepped for every secret.
 # The credential paths of docs/security.md too: the warnings and the diagnosis
 # password_to_unverified_server (the probes here use sslmode disable on purpose), the default
@@ -29,9 +31,11 @@ TOKEN="zt-Auth-Token-$(rnd)"
 PTOKEN="zt-Proxy-Token-$(rnd)"
 LIT="zt-Literal-Secret-$(rnd)"
 URLPW="zt-Url-Secret-$(rnd)"
+QTOKEN="zt-Query-Token-$(rnd)"
+PUSHPW="zt-Push-Secret-$(rnd)"
 ROW="zt-Row-Secret-$(rnd)"
 ENVPW="zt-Env-Secret-$(rnd)"
-SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$ROW" "$ENVPW")
+SECRETS=("$PW" "$WRONG" "$TOKEN" "$PTOKEN" "$LIT" "$URLPW" "$QTOKEN" "$PUSHPW" "$ROW" "$ENVPW")
 
 srv healthy healthy || exit 1
 srv redirect redirect || exit 1
@@ -74,7 +78,9 @@ cat >"$T/cfg.json" <<EOF
       "status": [401], "body_contains": "never-there", "expect": "allow" },
     { "name": "http-echo", "kind": "http", "url": "http://127.0.0.1:$(port echo)/", $hdrs, "expect": "allow" },
     { "name": "http-redirect", "kind": "http", "url": "http://127.0.0.1:$(port redirect)/", $hdrs,
-      "follow_redirects": true, "expect": "allow" }
+      "follow_redirects": true, "expect": "allow" },
+    { "name": "http-query-token", "kind": "http", "url": "http://127.0.0.1:$H/health?token=$QTOKEN#f-$QTOKEN", "expect": "allow" },
+    { "name": "http-query-token-fail", "kind": "http", "url": "http://127.0.0.1:$CLOSED/x?api_key=$QTOKEN", "expect": "allow" }
   ] } } }
 EOF
 
@@ -103,6 +109,13 @@ keep validate "$ZT" validate -c "$T/cfg.json"
 keep role-by-labels env ZTPROBE_LABELS_FILE=/dev/null "$ZT" run -c "$T/cfg.json" -v
 cp "$O/json.out" "$T/a.json"
 cp "$O/json.out" "$T/b.json"
+# A report written elsewhere (an older agent, a hand) whose targets carry userinfo and a query:
+# merge shows them redacted in every format.
+jq --arg pw "$URLPW" --arg q "$QTOKEN" '.results[0].target = "http://admin:\($pw)@svc:8080/p?token=\($q)"' \
+    "$O/json.out" >"$T/hand.json"
+keep merge-hand-text "$ZT" merge -o text "$T/hand.json"
+keep merge-hand-json "$ZT" merge -o json "$T/hand.json"
+if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-hand-junit "$ZT" merge -o junit "$T/hand.json"; fi
 keep merge-text "$ZT" merge -o text "$T/a.json" "$T/b.json"
 keep merge-json "$ZT" merge -o json "$T/a.json" "$T/b.json"
 if "$ZT" help merge 2>&1 | grep -q junit; then keep merge-junit "$ZT" merge -o junit "$T/a.json" "$T/b.json"; fi
@@ -114,6 +127,17 @@ timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --i
 echo $? >"$T/watch.rc"
 timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --interval 200ms \
     -o text >"$O/watch-text.out" 2>"$O/watch-text.err"
+
+# --push credentials from the environment and from a file (never argv), to a Pushgateway
+# stand-in that accepts (202) and one that refuses (400, its error message): the password
+# must show nowhere, while the gateway got it (the proof it was used).
+bg gw "$PY" "$ZH_ROOT/tests/formats/recorder.py" --record "$T/gw.jsonl" --status 202 --port-file "$T/gw.port" --max-seconds 300 || exit 1
+bg gw400 "$PY" "$ZH_ROOT/tests/formats/recorder.py" --record "$T/gw400.jsonl" --status 400 --port-file "$T/gw400.port" --max-seconds 300 || exit 1
+printf 'http://pushuser:%s@127.0.0.1:%s\n' "$PUSHPW" "$(port gw)" >"$T/push-url"
+keep push-env env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw)" "$ZT" run -c "$T/cfg.json" --role backend -o prometheus -v
+keep push-file "$ZT" run -c "$T/cfg.json" --role backend -o text -v --push-url-file "$T/push-url"
+keep push-env-400 env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw400)" "$ZT" run -c "$T/cfg.json" --role backend -o json -v
+keep push-watch env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw400)" timeout --preserve-status -k 2 2 "$ZT" watch -c "$T/cfg.json" --role backend --interval 300ms -v
 
 # Refused configs: the error message must not quote the secret it refuses.
 bad() { # NAME PROBE-FIELDS: a config with one tcp-less probe, expected to be refused (exit 2)
@@ -151,6 +175,15 @@ res() { jres "$O/json.out" "$1" .outcome; }
 check "password_env and password_file authenticate (ok): the password reached libpq" $? "pg-env $(res pg-env), pg-file $(res pg-file): $(jres "$O/json.out" pg-env .detail)"
 [ "$(res pg-wrong)" = auth_failed ]
 check "a wrong password gives auth_failed" $? "got $(res pg-wrong)"
+[ "$(res http-query-token)" = ok ] && [ "$(jres "$O/json.out" http-query-token .target)" = "http://127.0.0.1:$H/health" ]
+check "a URL with a query and fragment is probed whole, reported without them" $? "got $(res http-query-token), target $(jres "$O/json.out" http-query-token .target)"
+grep -qF "$QTOKEN" "$T/hand.json"
+check "the hand-made report carries the secrets merge must hide" $? "jq failed"
+grep -c "Basic $(printf 'pushuser:%s' "$PUSHPW" | base64 -w0)" "$T/gw.jsonl" | grep -qx 2 &&
+    grep -q "Basic $(printf 'pushuser:%s' "$PUSHPW" | base64 -w0)" "$T/gw400.jsonl"
+check "the push credentials from \$ZTPROBE_PUSH_URL and --push-url-file reached the gateway" $? "$(wc -l <"$T/gw.jsonl") pushes recorded"
+[ "$(cat "$T/push-env-400.rc")" = 3 ] && grep -q 'HTTP 400' "$O/push-env-400.err"
+check "a refused push says so (exit 3, HTTP 400)" $? "exit $(cat "$T/push-env-400.rc"): $(head -c 200 "$O/push-env-400.err")"
 [ "$(res http-reflect-sent)" = ok ]
 check "the Authorization header was sent (the reflecting server echoed it back)" $? "got $(res http-reflect-sent): $(jres "$O/json.out" http-reflect-sent .detail)"
 [ "$(cat "$T/watch.rc")" = 0 ] && [ -s "$O/watch-file.json" ] && [ -s "$O/watch.err" ]
@@ -188,8 +221,8 @@ for f in "$O"/*; do
     done
     # The status first: a command substitution in check's label would overwrite $?.
     [ -z "$hit" ]
-    rc=$?
-    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" $rc "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+    found=$?
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
 done
 [ "$n_files" -ge 30 ]
 check "outputs grepped: $n_files non-empty files" $? "only $n_files: some mode printed nothing"

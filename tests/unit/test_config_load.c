@@ -200,8 +200,7 @@ static void test_load_file(void **state)
     path = temp_file(NULL, 0);
     assert_int_equal(truncate(path, (off_t)CONFIG_MAX_BYTES + 1), 0);
     assert_int_equal(config_load_file(path, &cfg, err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s: 4194305 bytes, larger than the 4194304-byte limit for a "
-             "config", path);
+    snprintf(want, sizeof(want), "%s: 4194305 bytes, larger than the 4194304-byte limit", path);
     assert_string_equal(err, want);
     assert_null(cfg);
     unlink(path);

@@ -293,6 +293,10 @@ static void test_detail_is_bounded_and_clean(void **state)
     assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_PROTOCOL_ERROR);
     assert_true(strlen(d) < sizeof d);
     assert_null(strchr(d, '\n'));
+    /* C1 controls (U+009B CSI, a raw 0x9b) and ESC from a peer's message are blanked. */
+    f = failed(CURLE_GOT_NOTHING, 0, true, "a\xc2\x9b" "2J b\x9b" "c \x1b[5m d \xc3\xa9");
+    assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_PROTOCOL_ERROR);
+    assert_string_equal(d, "a 2J b c  [5m d \xc3\xa9");
 }
 
 static void test_abort_by_phase(void **state)
@@ -347,9 +351,27 @@ static void test_timings(void **state)
     assert_true(c < 0 && t < 0 && fb < 0);
 }
 
+/* Redirects are followed only within one origin (issue 11, item 4). */
+static void test_same_origin(void **state)
+{
+    (void)state;
+    assert_true(http_classify_same_origin("http://svc:8080/a", "http://svc:8080/b?x=1"));
+    assert_true(http_classify_same_origin("http://svc/a", "http://SVC:80/b"));
+    assert_true(http_classify_same_origin("https://svc/a", "https://svc:443/"));
+    assert_true(http_classify_same_origin("http://[2001:db8::1]:81/", "http://[2001:db8::1]:81/x"));
+    assert_false(http_classify_same_origin("http://svc:8080/a", "http://svc:8081/a"));
+    assert_false(http_classify_same_origin("http://svc/a", "https://svc/a"));
+    assert_false(http_classify_same_origin("http://svc/a", "http://svc.other/a"));
+    assert_false(http_classify_same_origin("http://127.0.0.1:80/", "http://localhost:80/"));
+    assert_false(http_classify_same_origin("http://svc/a", "http://evil@svc.attacker:80/"));
+    assert_false(http_classify_same_origin("http://svc/a", "not a url"));
+    assert_false(http_classify_same_origin("http://svc/a", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_resolve_entry),
         cmocka_unit_test(test_header_line),
         cmocka_unit_test(test_status_default_2xx),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "labels.h"
 
 static labels_t parse_ok(const char *text)
@@ -210,10 +211,11 @@ static void test_load_file(void **state)
     unlink(path);
     free(path);
 
-    assert_int_equal(labels_load_file("/nonexistent/zt/labels", &l, err, sizeof(err)), -2);
-    assert_string_equal(err, "/nonexistent/zt/labels: No such file or directory");
-    assert_int_equal(labels_load_file("/tmp", &l, err, sizeof(err)), -2);
-    assert_string_equal(err, "/tmp: is a directory");
+    assert_int_equal(labels_load_file("/nonexistent/zt/labels", &l, err, sizeof(err)),
+                     ZT_ERR_INPUT);
+    assert_string_equal(err, "/nonexistent/zt/labels: cannot read: No such file or directory");
+    assert_int_equal(labels_load_file("/tmp", &l, err, sizeof(err)), ZT_ERR_INPUT);
+    assert_string_equal(err, "/tmp: cannot read: is a directory");
 }
 
 static void test_load_file_too_big(void **state)
@@ -227,7 +229,7 @@ static void test_load_file_too_big(void **state)
     labels_t l;
     char err[512];
     assert_int_equal(labels_load_file(path, &l, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "larger than 262144 bytes"));
+    assert_non_null(strstr(err, "larger than the 262144-byte limit"));
     assert_int_equal(l.n, 0);
     unlink(path);
     free(path);

@@ -350,11 +350,12 @@ static void test_password_file(void **state)
     snprintf(missing, sizeof(missing), "%s/absent", tmpdir);
     assert_int_equal(load(NULL, missing, pw, sizeof(pw), err, sizeof(err)), -1);
     char want[256];
-    snprintf(want, sizeof(want), "password_file %s: No such file or directory", missing);
+    snprintf(want, sizeof(want), "password_file %s: cannot read: No such file or directory",
+             missing);
     assert_string_equal(err, want);
-    /* A folder: open works, read fails with EISDIR; named, not quoted. */
+    /* A folder: refused as not a regular file; named, not quoted. */
     assert_int_equal(load(NULL, tmpdir, pw, sizeof(pw), err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "Is a directory"));
+    assert_non_null(strstr(err, "is a directory"));
 }
 
 int main(void)

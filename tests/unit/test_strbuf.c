@@ -256,6 +256,41 @@ static void test_json_str(void **state)
     }
 }
 
+/* C1 controls (issue 11, item 6): U+0080..U+009F as UTF-8 (U+009B is CSI) and as raw bytes
+ * that are not UTF-8 never reach a terminal; the width matches what is shown. */
+static void test_c1_terminal(void **state)
+{
+    (void)state;
+    strbuf_t b = {0};
+    /* U+009B CSI "2J", raw 0x9b, raw 0x85 (NEL), U+0085, U+0080, U+009F, then U+00A0 (kept). */
+    static const char in[] = "a\xc2\x9b" "2Jb\x9b" "c\x85" "d\xc2\x85\xc2\x80\xc2\x9f" "e\xc2\xa0";
+    size_t cols = strbuf_put_safe(&b, in, SIZE_MAX);
+    assert_take(&b, "a?2Jb?c?d???e\xc2\xa0");
+    assert_int_equal(cols, 14);
+    assert_int_equal(strbuf_utf8_width(in, SIZE_MAX), 14);
+    /* Raw bytes 0x80..0x9f, each alone: one '?' each. */
+    for (unsigned c = 0x80; c <= 0x9f; c++) {
+        char one[2] = {(char)c, 0};
+        strbuf_put_safe(&b, one, SIZE_MAX);
+        assert_take(&b, "?");
+    }
+    bool safe = true;
+    assert_int_equal(strbuf_term_seq((const unsigned char *)"\xc2\x9b", 2, &safe), 2);
+    assert_false(safe);
+    assert_int_equal(strbuf_term_seq((const unsigned char *)"\x9b[", 2, &safe), 1);
+    assert_false(safe);
+    assert_int_equal(strbuf_term_seq((const unsigned char *)"\xe2\x82\xac", 3, &safe), 3);
+    assert_true(safe);
+    /* In place, for log lines. */
+    char line[] = "x\x1b[31m\xc2\x9b" "1m\x9b" "y\xc3\xa9";
+    size_t n = strbuf_term_clean(line, strlen(line));
+    assert_int_equal(n, strlen("x?[31m?1m?y\xc3\xa9"));
+    assert_string_equal(line, "x?[31m?1m?y\xc3\xa9");
+    /* JSON: C1 as \u00XX, so a report shown with cat is safe too. */
+    strbuf_json_str(&b, "a\xc2\x9b" "b\xc2\xa0", SIZE_MAX);
+    assert_take(&b, "\"a\\u009bb\xc2\xa0\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_utf8_seq_len),
         cmocka_unit_test(test_width_safe_pad),
         cmocka_unit_test(test_json_str),
+        cmocka_unit_test(test_c1_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

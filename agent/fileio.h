@@ -1,0 +1,35 @@
+/* fileio.h: the one way ztprobe reads a file it is given (config, labels file, password file,
+ * merge input): a regular file once links are followed, read whole up to a cap, never hanging
+ * on a FIFO or a device. It also defines the return codes every file loader shares. */
+#ifndef ZT_FILEIO_H
+#define ZT_FILEIO_H
+
+#include <stddef.h>
+
+/* The return convention of fileio_* and of every loader built on it (config_load_file,
+ * labels_load_file, report files in merge):
+ *   ZT_OK         success;
+ *   ZT_ERR_INPUT  the input is unusable: it cannot be opened or read, is not a regular file,
+ *                 is over its cap, or does not parse; err says which, starting with the path.
+ *                 It is the user's to fix (exit 2);
+ *   ZT_ERR_NOMEM  out of memory (exit 3). */
+#define ZT_OK 0
+#define ZT_ERR_INPUT (-1)
+#define ZT_ERR_NOMEM (-2)
+
+/* Reads the file at path whole. It is opened O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_NOCTTY and
+ * links are followed (Kubernetes mounts ConfigMaps and Secrets as symlinks), then anything
+ * but a regular file (FIFO, socket, device, folder) is refused. A file larger than max bytes
+ * is refused, from its size or, when it grows while read, from what was read. On ZT_OK *buf
+ * is malloc'd and NUL-terminated, *len its length; the caller frees it (after explicit_bzero
+ * when it held a secret: a buffer outgrown while reading is wiped before it is freed). On an
+ * error *buf is NULL and err holds "PATH: reason" (never any of the file's content). */
+int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
+                       size_t errlen);
+
+/* The same for an already open descriptor of any type (stdin given as "-"); name is used in
+ * messages. The descriptor is not closed. */
+int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len,
+                          char *err, size_t errlen);
+
+#endif
