@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run.sh [ZTPROBE]: the docs against the code (tests/docs/check.py: config keys, outcomes,
 # diagnoses, commands and flags in docs/reference.md; the module table of docs/architecture.md
-# against the files and their includes; no citation of documents outside the repository; relative
-# links; the config examples validate), then proves each check can fail: a copy of the repository is broken one way at a time
-# and check.py must report exactly that check. Prints ok/not ok lines and "N passed, M failed".
+# against the files and their includes; no citation of documents outside the repository;
+# relative links; the config examples validate), then proves each check can fail: a copy of the
+# repository is broken one way at a time and check.py must report exactly that check.
+# Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
