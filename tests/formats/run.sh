@@ -19,39 +19,17 @@
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${1:-./ztprobe}
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
 CHK=$HERE/check_formats.py
-PASSED=0
-FAILED=0
-PIDS=()
 
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
-finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
-
-ZT=$(readlink -f "$BIN" 2>/dev/null || true)
-if [ -z "$ZT" ] || [ ! -x "$ZT" ]; then
-    notok "agent" "no executable at '$BIN'; build it with 'make'"
-    finish
-fi
+zt_agent "${1:-./ztprobe}"
 for tool in promtool xmllint; do
     command -v "$tool" >/dev/null || notok "$tool installed" "missing; run 'sh tests/deps.sh'"
 done
-[ "$FAILED" -eq 0 ] || finish
+[ "$FAILED" -eq 0 ] || zt_finish
 
-T=$(mktemp -d /tmp/zt-fmt.XXXXXX)
-cleanup() {
-    local p
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
+zt_init fmt
 
 # Nothing from the caller's shell may steer the agent or route loopback through a proxy.
 unset ZTPROBE_CONFIG ZTPROBE_ROLE POD_NAME POD_NAMESPACE
@@ -64,31 +42,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 
 # ---- fixtures ------------------------------------------------------------------------
 
-# wait_file FILE: up to 5 s for a server to write its port.
-wait_file() {
-    for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done
-    return 1
-}
-srv() { # srv NAME MODE: zt_server.py on 127.0.0.1, port in $T/NAME.port
-    $PY "$ROOT/tests/servers/zt_server.py" --mode "$2" --bind 127.0.0.1 \
-        --port-file "$T/$1.port" --max-seconds 300 2>>"$T/$1.log" &
-    PIDS+=($!)
-}
 recorder() { # recorder NAME STATUS: the Pushgateway stand-in, port in $T/NAME.port
-    $PY "$HERE/recorder.py" --record "$T/$1.jsonl" --status "$2" --port-file "$T/$1.port" \
-        --max-seconds 300 2>>"$T/$1.log" &
-    PIDS+=($!)
+    zt_serve "$1" "$PY" "$HERE/recorder.py" --record "$T/$1.jsonl" --status "$2" \
+        --port-file "$T/$1.port" --max-seconds 300
 }
-srv web healthy
-srv junk garbage
-if ! wait_file "$T/web.port" || ! wait_file "$T/junk.port"; then
+if ! srv web healthy || ! srv junk garbage; then
     notok "setup" "zt_server.py did not start (see $T/*.log)"
-    finish
+    zt_finish
 fi
-WEB=$(cat "$T/web.port")
-JUNK=$(cat "$T/junk.port")
+WEB=$(port web)
+JUNK=$(port junk)
 # A port nothing listens on (bound, then closed): connections are refused.
-CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CLOSED=$(free_port)
 
 # config OPENPORT: frontend's no-db probe is denied when OPENPORT is closed, open otherwise
 # (the second frontend pod "sees" an open path: a policy that does not select it).
@@ -133,21 +98,6 @@ zt() {
     POD_NAME=$pod POD_NAMESPACE=fmt "$ZT" "$@" >"$T/$name.out" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
 }
-rc_is() { # rc_is NAME WANT LABEL
-    local got
-    got=$(cat "$T/$1.rc")
-    if [ "$got" = "$2" ]; then ok "$3"; else notok "$3" "exit $got, want $2: $(head -c 300 "$T/$1.err")"; fi
-}
-check() { # check LABEL CMD...: ok when CMD succeeds; its output is the reason otherwise
-    local label=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$label"; else notok "$label" "$(echo "$out" | head -c 400)"; fi
-}
-refutes() { # refutes LABEL CMD...: ok when CMD fails (a negative control)
-    local label=$1
-    shift
-    if "$@" >/dev/null 2>&1; then notok "$label" "accepted broken input"; else ok "$label"; fi
-}
 has() { grep -qF -- "$2" "$T/$1.out"; }
 
 # ---- JSON reports (the inputs of merge) ----------------------------------------------
@@ -178,14 +128,14 @@ else
 fi
 # Negative controls: the schema rejects a failure without type, and a count that is not one.
 sed 's/ type="http_status"//' "$T/junit.out" >"$T/junit-bad1.xml"
-refutes "junit: schema rejects <failure> without type (control)" \
+check "junit: schema rejects <failure> without type (control)" fails \
     xmllint --noout --schema "$HERE/junit.xsd" "$T/junit-bad1.xml"
 sed '0,/tests="[0-9]*"/s//tests="many"/' "$T/junit.out" >"$T/junit-bad2.xml"
-refutes "junit: schema rejects a non-numeric count (control)" \
+check "junit: schema rejects a non-numeric count (control)" fails \
     xmllint --noout --schema "$HERE/junit.xsd" "$T/junit-bad2.xml"
 sed '0,/tests="5"/s//tests="6"/' "$T/junit.out" \
     >"$T/junit-bad3.xml"
-refutes "junit: count check rejects a wrong total (control)" \
+check "junit: count check rejects a wrong total (control)" fails \
     $PY "$CHK" junit "$T/junit-bad3.xml"
 
 zt junit-fe frontend-a run -c "$T/c1.json" --role frontend -o junit
@@ -221,17 +171,16 @@ else
     notok "prometheus: last run timestamp is now" "got '$ts', now $now"
 fi
 { cat "$T/prom.out"; echo 'ztprobe_probes{role="x\q"} 1'; } >"$T/prom-bad.txt"
-refutes "prometheus: promtool rejects a bad escape (control)" \
+check "prometheus: promtool rejects a bad escape (control)" fails \
     sh -c "promtool check metrics <'$T/prom-bad.txt'"
 { cat "$T/prom.out"; echo 'ztprobe_probe_success{role="late"} 1'; } >"$T/prom-bad2.txt"
-refutes "prometheus: grouping check rejects a split family (control)" \
+check "prometheus: grouping check rejects a split family (control)" fails \
     $PY "$CHK" prom "$T/prom-bad2.txt"
 
 # ---- Pushgateway ---------------------------------------------------------------------
 
-recorder gw 202
-if wait_file "$T/gw.port"; then
-    zt push mixed-0 run -c "$T/c1.json" --role mixed -o prometheus --push "http://127.0.0.1:$(cat "$T/gw.port")/"
+if recorder gw 202; then
+    zt push mixed-0 run -c "$T/c1.json" --role mixed -o prometheus --push "http://127.0.0.1:$(port gw)/"
     rc_is push 1 "push: exit reflects the probes (1), not the push"
     check "push: PUT to /metrics/job/JOB/instance/POD, text/plain; version=0.0.4" \
         $PY "$CHK" record "$T/gw.jsonl" PUT '/metrics/job/[^/]+/instance/mixed-0' \
@@ -242,10 +191,9 @@ if wait_file "$T/gw.port"; then
 else
     notok "push" "recorder.py did not start"
 fi
-recorder gw400 400
-if wait_file "$T/gw400.port"; then
+if recorder gw400 400; then
     zt push400 mixed-0 run -c "$T/c1.json" --role mixed -o prometheus \
-        --push "http://zt-user:pw-s3cret@127.0.0.1:$(cat "$T/gw400.port")"
+        --push "http://zt-user:pw-s3cret@127.0.0.1:$(port gw400)"
     got=$(cat "$T/push400.rc")
     if [ "$got" != 0 ] && grep -q "HTTP 400" "$T/push400.err" && ! grep -q "pw-s3cret" "$T/push400.err" \
         && ! grep -q "pw-s3cret" "$T/push400.out"; then
@@ -259,23 +207,20 @@ fi
 # --push credentials without argv (issue 11, item 8): $ZTPROBE_PUSH_URL and --push-url-file;
 # proxy variables never apply (a dead proxy in every variable: the PUT still arrives); a
 # user:password URL over plain http is pushed with a warning, the password never printed.
-recorder gwenv 202
-recorder gwfile 202
-recorder gwproxy 202
-if wait_file "$T/gwenv.port" && wait_file "$T/gwfile.port" && wait_file "$T/gwproxy.port"; then
+if recorder gwenv 202 && recorder gwfile 202 && recorder gwproxy 202; then
     DEAD="http://127.0.0.1:$CLOSED"
-    ZTPROBE_PUSH_URL="http://127.0.0.1:$(cat "$T/gwenv.port")" \
+    ZTPROBE_PUSH_URL="http://127.0.0.1:$(port gwenv)" \
         zt pushenv mixed-0 run -c "$T/c1.json" --role mixed -o prometheus
     rc_is pushenv 1 "push from \$ZTPROBE_PUSH_URL: exit reflects the probes (1)"
     check "push from \$ZTPROBE_PUSH_URL: the PUT arrived" \
         $PY "$CHK" record "$T/gwenv.jsonl" PUT '/metrics/job/[^/]+/instance/mixed-0' "text/plain; version=0.0.4"
     http_proxy=$DEAD HTTP_PROXY=$DEAD https_proxy=$DEAD HTTPS_PROXY=$DEAD ALL_PROXY=$DEAD all_proxy=$DEAD \
         zt pushproxy mixed-0 run -c "$T/c1.json" --role mixed -o prometheus \
-        --push "http://127.0.0.1:$(cat "$T/gwproxy.port")"
+        --push "http://127.0.0.1:$(port gwproxy)"
     rc_is pushproxy 1 "push with every proxy variable set to a dead proxy: exit 1, not 3"
     check "push ignores proxy variables: the PUT arrived directly" \
         $PY "$CHK" record "$T/gwproxy.jsonl" PUT '/metrics/job/[^/]+/instance/mixed-0' "text/plain; version=0.0.4"
-    printf ' http://zt-user:pw-F1le-s3cret@127.0.0.1:%s/ \n' "$(cat "$T/gwfile.port")" >"$T/push-url"
+    printf ' http://zt-user:pw-F1le-s3cret@127.0.0.1:%s/ \n' "$(port gwfile)" >"$T/push-url"
     zt pushfile mixed-0 run -c "$T/c1.json" --role mixed -o json --push-url-file "$T/push-url"
     rc_is pushfile 1 "push from --push-url-file: exit reflects the probes (1)"
     check "push from --push-url-file: the PUT arrived with the file's Basic credentials" \
@@ -300,9 +245,8 @@ fi
 
 PGW=/usr/bin/prometheus-pushgateway
 if [ -x "$PGW" ]; then
-    GWPORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    "$PGW" --web.listen-address="127.0.0.1:$GWPORT" --persistence.file="" >"$T/pgw.log" 2>&1 &
-    PIDS+=($!)
+    GWPORT=$(free_port)
+    zt_bg pgw "$PGW" --web.listen-address="127.0.0.1:$GWPORT" --persistence.file=""
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$GWPORT/-/ready" >/dev/null && break; sleep 0.1; done
     # scrape NAME: the Pushgateway's /metrics into NAME.prom
     scrape() { curl -sf --max-time 5 "http://127.0.0.1:$GWPORT/metrics" >"$T/$1.prom"; }
@@ -326,7 +270,7 @@ if [ -x "$PGW" ]; then
             'push_time_seconds{instance="frontend-a",job="ztprobe"} *' \
             'push_failure_time_seconds{instance="mixed-0",job="ztprobe"} 0' \
             'push_failure_time_seconds{instance="frontend-a",job="ztprobe"} 0'
-        refutes "pushgateway: the series check notices a sample that is not there (control)" \
+        check "pushgateway: the series check notices a sample that is not there (control)" fails \
             $PY "$CHK" prom-series "$T/gw1.prom" 'ztprobe_probes{instance="nobody",job="ztprobe",role="mixed",verdict="fail"} 3'
         check "pushgateway: its /metrics passes promtool" sh -c "promtool check metrics <'$T/gw1.prom'"
     else
@@ -404,13 +348,11 @@ watch_lines() {
     done
     return 1
 }
-TOGGLE=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TOGGLE=$(free_port)
 toggle_up() {
-    $PY "$ROOT/tests/servers/zt_server.py" --mode echo-any --bind 127.0.0.1 --port "$TOGGLE" \
-        --port-file "$T/toggle.port" --max-seconds 120 2>>"$T/toggle.log" &
-    TOGGLE_PID=$!
-    PIDS+=("$TOGGLE_PID")
-    wait_file "$T/toggle.port"
+    rm -f "$T/toggle.port"
+    srv toggle echo-any --port "$TOGGLE"
+    TOGGLE_PID=${ZT_PIDS[-1]}
 }
 cat >"$T/watch.json" <<EOF
 {
@@ -425,7 +367,7 @@ toggle_up
 POD_NAME=web-0 "$ZT" watch -c "$T/watch.json" --role web --interval 300ms -o prometheus \
     --out "$T/watch.prom" 2>"$T/watch.err" &
 WATCH_PID=$!
-PIDS+=("$WATCH_PID")
+zt_track "$WATCH_PID"
 # Up for two runs, down until a run saw it, up again until a run saw it: two flips.
 flipped=0
 if watch_lines 2 '"ok":true'; then
@@ -469,7 +411,7 @@ fi
 sed 's/ztprobe_probe_verdict_changes_total{\(.*\)toggled\(.*\)} 2/ztprobe_probe_verdict_changes_total{\1toggled\2} 1/' \
     "$T/watch.prom" >"$T/watch-bad.prom"
 # shellcheck disable=SC2059
-refutes "watch: the counter check notices a wrong count (control)" \
+check "watch: the counter check notices a wrong count (control)" fails \
     $PY "$CHK" prom "$T/watch-bad.prom" "ztprobe_probe_verdict_changes_total\{$(printf "$W" toggled)\} 2"
 
 # run --wait: the convergence figures in the exposition (frontend-a passes at once).
@@ -496,14 +438,14 @@ yaml.safe_dump(d["spec"], open(sys.argv[2], "w"))' "$ROOT/manifests/prometheusru
     # Control: the same tests against a rule that never fires must fail.
     sed -i 's/ztprobe_probe_verdict{verdict="fail"} == 1/ztprobe_probe_verdict{verdict="fail"} == 2/' \
         "$T/rules/rules.yaml"
-    refutes "rules: promtool test rules notices a broken rule (control)" \
+    check "rules: promtool test rules notices a broken rule (control)" fails \
         promtool test rules "$T/rules/rules_test.yaml"
     # Control: a flapping rule on the counter's value (changes since the sidecar started, not
     # in the last hour) must fail: it would still fire an hour after the last change.
     sed 's/increase(ztprobe_probe_verdict_changes_total\[1h\]) >= 4/ztprobe_probe_verdict_changes_total >= 4/' \
         "$T/rules/rules.good" >"$T/rules/rules.yaml"
     if grep -q 'ztprobe_probe_verdict_changes_total >= 4' "$T/rules/rules.yaml"; then
-        refutes "rules: promtool test rules notices a flapping rule without increase() (control)" \
+        check "rules: promtool test rules notices a flapping rule without increase() (control)" fails \
             promtool test rules "$T/rules/rules_test.yaml"
     else
         notok "rules: flapping control" "the rule's expression was not found to break"
@@ -512,4 +454,4 @@ else
     notok "rules: manifests/prometheusrule.yaml is a PrometheusRule" "$(head -c 300 "$T/rules.err")"
 fi
 
-finish
+zt_finish

@@ -20,14 +20,11 @@ B=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_config fuzz_labels fuzz_report fuzz_objects)
-PASSED=0
-FAILED=0
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
-finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
+# shellcheck source=tests/lib.sh
+. "$ROOT/tests/lib.sh"
 
 [[ $SECS =~ ^[0-9]+$ ]] || { echo "usage: tests/fuzz/run.sh SECONDS [TARGET...]" >&2; exit 2; }
-command -v "$CC" >/dev/null || { notok "build" "$CC not installed (apt-get install clang)"; finish; }
+command -v "$CC" >/dev/null || { notok "build" "$CC not installed (apt-get install clang)"; zt_finish; }
 
 PKGS="libcurl libpq libcares libcjson yaml-0.1"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DZT_VERSION=\"0.0.0-fuzz\" \
@@ -67,7 +64,7 @@ for t in "${TARGETS[@]}"; do
         build_ok=0
     fi
 done
-[ "$build_ok" -eq 1 ] || finish
+[ "$build_ok" -eq 1 ] || zt_finish
 
 # Every sanitizer finding is fatal and ends the run with a crash file.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
@@ -106,4 +103,4 @@ for t in "${TARGETS[@]}"; do
         notok "$t: fuzzing" "exit $rc; input saved as ${art:-?}; $(grep -m3 -E '^fuzz_|ERROR:|runtime error|SUMMARY' "$B/$t.fuzz.log" | tr '\n' ' ')"
     fi
 done
-finish
+zt_finish

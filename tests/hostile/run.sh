@@ -6,14 +6,14 @@
 # 100 MB body or an endless stream); exit 0/1 matching the verdict; no sanitizer report.
 # Prints "ok - ..."/"not ok - ..." and "N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
-ZT=${1:-}
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-zh_init hostile
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+zt_agent "${1:-}"
+zt_init hostile
 MARGIN=${ZT_MARGIN_MS:-1500}
 RSS_MAX=${ZT_RSS_MAX_KB:-65536}
 
-sh "$ZH_ROOT/tests/servers/mkca.sh" "$T/pki" || { echo "mkca.sh failed" >&2; exit 1; }
-sh "$ZH_ROOT/tests/hostile/mkexpired.sh" "$T/pki" || { echo "mkexpired.sh failed" >&2; exit 1; }
+sh "$ROOT/tests/servers/mkca.sh" "$T/pki" || { echo "mkca.sh failed" >&2; exit 1; }
+sh "$ROOT/tests/hostile/mkexpired.sh" "$T/pki" || { echo "mkexpired.sh failed" >&2; exit 1; }
 CA=$T/pki/ca.pem
 
 for m in silent trickle endless big redirect garbage reset tls-stall pg-silent healthy; do
@@ -47,16 +47,16 @@ EOF
     rc_want=1
     [ "$verdict" = pass ] && rc_want=0
     [ "$RC" -eq "$rc_want" ]
-    check "$name: exit $RC matches verdict ${verdict:-none}" $? "exit $RC, want $rc_want"
+    check "$name: exit $RC matches verdict ${verdict:-none}" status_ok $? "exit $RC, want $rc_want"
     [ "$MS" -le $((tmo + MARGIN)) ]
-    check "$name: ended in ${MS} ms (deadline $tmo + $MARGIN ms)" $? "took $MS ms"
+    check "$name: ended in ${MS} ms (deadline $tmo + $MARGIN ms)" status_ok $? "took $MS ms"
     [ "$RSS_KB" -gt 0 ] && [ "$RSS_KB" -lt "$RSS_MAX" ]
-    check "$name: peak RSS $((RSS_KB / 1024)) MB < $((RSS_MAX / 1024)) MB" $? "peak RSS ${RSS_KB} kB"
+    check "$name: peak RSS $((RSS_KB / 1024)) MB < $((RSS_MAX / 1024)) MB" status_ok $? "peak RSS ${RSS_KB} kB"
     sanitizer_clean "$name"
-    check "$name: no sanitizer report" $? "$(grep -m1 -E 'Sanitizer|runtime error' "$T/$name.err")"
+    check "$name: no sanitizer report" status_ok $? "$(grep -m1 -E 'Sanitizer|runtime error' "$T/$name.err")"
     if [ -n "$jqx" ]; then
         [ "$(jres "$T/$name.out" "$name" "$jqx")" = true ]
-        check "$name: $jqlabel" $? "jq '$jqx' not true on $(jq -c --arg n "$name" '.results[]|select(.name==$n)|{detail,addresses}' "$T/$name.out" 2>/dev/null)"
+        check "$name: $jqlabel" status_ok $? "jq '$jqx' not true on $(jq -c --arg n "$name" '.results[]|select(.name==$n)|{detail,addresses}' "$T/$name.out" 2>/dev/null)"
     fi
 }
 
@@ -144,15 +144,15 @@ DNS=$(port dns-many) hcase dns-4000-records-tcp 3000 ok "\"kind\": \"tcp\", \"ho
 # --- Redirects (issue 11, item 4): follow_redirects follows only same-origin redirects (scheme,
 # host, port), on the address c-ares resolved; another origin (port, host name, scheme) is not
 # contacted at all: the 302 is the answer, and detail says why it was not followed.
-bg other "$PY" "$SRV" --mode healthy --port-file "$T/other.port" --max-seconds 300 --conn-log "$T/other.conns" || exit 1
-bg redir-rel "$PY" "$PEER" --mode redirect --port-file "$T/redir-rel.port" --max-seconds 300 || exit 1
-bg redir-self "$PY" "$PEER" --mode redirect --port-file "$T/redir-self.port" --max-seconds 300 \
+zt_serve other "$PY" "$SRV" --mode healthy --port-file "$T/other.port" --max-seconds 300 --conn-log "$T/other.conns" || exit 1
+zt_serve redir-rel "$PY" "$PEER" --mode redirect --port-file "$T/redir-rel.port" --max-seconds 300 || exit 1
+zt_serve redir-self "$PY" "$PEER" --mode redirect --port-file "$T/redir-self.port" --max-seconds 300 \
     --location "http://127.0.0.1:{self}/final?token=zt-redirect-query" || exit 1
-bg redir-port "$PY" "$PEER" --mode redirect --port-file "$T/redir-port.port" --max-seconds 300 \
+zt_serve redir-port "$PY" "$PEER" --mode redirect --port-file "$T/redir-port.port" --max-seconds 300 \
     --location "http://127.0.0.1:$(port other)/health?token=zt-redirect-query" || exit 1
-bg redir-host "$PY" "$PEER" --mode redirect --port-file "$T/redir-host.port" --max-seconds 300 \
+zt_serve redir-host "$PY" "$PEER" --mode redirect --port-file "$T/redir-host.port" --max-seconds 300 \
     --location "http://localhost:{self}/final" || exit 1
-bg redir-scheme "$PY" "$PEER" --mode redirect --port-file "$T/redir-scheme.port" --max-seconds 300 \
+zt_serve redir-scheme "$PY" "$PEER" --mode redirect --port-file "$T/redir-scheme.port" --max-seconds 300 \
     --location "https://127.0.0.1:{self}/final" || exit 1
 rd() { echo "\"kind\": \"http\", \"url\": \"http://127.0.0.1:$(port "$1")/start\", \"follow_redirects\": true, \"headers\": { \"X-Zt-Secret\": \"s3cret-hdr\" }, \"expect\": \"allow\""; }
 hcase redirect-same-origin-relative 1500 ok "$(rd redir-rel)" \
@@ -163,7 +163,7 @@ hcase redirect-other-port 1500 http_status "$(rd redir-port)" \
     '(.detail | test("HTTP 302")) and (.detail | test("another origin")) and (.detail | test("zt-redirect-query") | not)' \
     "judged as the 302; detail says another origin, without the Location's query"
 [ ! -s "$T/other.conns" ]
-check "redirect to another port: the other server got no connection (no header sent there)" $? "$(wc -l <"$T/other.conns") connection(s)"
+check "redirect to another port: the other server got no connection (no header sent there)" status_ok $? "$(wc -l <"$T/other.conns") connection(s)"
 hcase redirect-other-host 1500 http_status "$(rd redir-host)" \
     '.detail | test("redirect to http://localhost:[0-9]+/final not followed")' "a host name change is another origin, not resolved"
 hcase redirect-other-scheme 1500 http_status "$(rd redir-scheme)" '.detail | test("another origin")' "http -> https is another origin"
@@ -192,15 +192,15 @@ import sys
 t = open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape")
 sys.exit(any(c == "\x1b" or "\x80" <= c <= "\x9f" or "\udc80" <= c <= "\udcff" for c in t))
 PYEOF
-    check "$f: the peer's text is shown, without ESC or any C1 control" $? "$(grep -a 'C1-UTF8' "$T/$f.out" | head -1 | od -c | head -4 | tr '\n' ' ')"
+    check "$f: the peer's text is shown, without ESC or any C1 control" status_ok $? "$(grep -a 'C1-UTF8' "$T/$f.out" | head -1 | od -c | head -4 | tr '\n' ' ')"
 done
 grep -q 'u009b31m' "$T/pg-c1-message.out"
-check "pg-c1 JSON: U+009B kept as an escape (\\u009b)" $? "$(grep -a -o 'failed.\{0,20\}' "$T/pg-c1-message.out" | head -1)"
+check "pg-c1 JSON: U+009B kept as an escape (\\u009b)" status_ok $? "$(grep -a -o 'failed.\{0,20\}' "$T/pg-c1-message.out" | head -1)"
 
 # --- UDP peers (tests/servers/udp_peer.py): garbage, the largest datagram, a flood of
 # replies, silence; one datagram decides, the rest is never buffered per probe.
 for m in echo garbage big many silent; do
-    bg "udp-$m" "$PY" "$ZH_ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
+    zt_serve "udp-$m" "$PY" "$ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
 done
 uq() { echo "\"kind\": \"udp\", \"host\": \"127.0.0.1\", \"port\": $(port "udp-$1"), \"expect\": \"allow\""; }
 hcase udp-echo 1000 ok "$(uq echo), \"send\": \"\\\\x00hi\", \"expect_reply\": \"pong:\\\\x00hi\""
@@ -211,4 +211,4 @@ hcase udp-flood-mismatch 1000 body_mismatch "$(uq many), \"expect_reply\": \"nev
 hcase udp-silent 1000 timeout "$(uq silent)"
 hcase udp-silent-3-attempts 1000 timeout "$(uq silent), \"attempts\": 3, \"timeout_ms\": 300" '.attempts == 3' "three attempts"
 
-zh_finish
+zt_finish

@@ -25,23 +25,24 @@
 # Everything (lab, mounts, processes, temp files) goes on exit, failure or Ctrl-C.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/lib.sh
+. "$ZT_REPO/tests/lib.sh"
 HERE=$ZT_REPO/tests/image
 LAB=$ZT_REPO/tests/lab/lab.sh
-PY=/usr/bin/python3
 PREFIX=zi$(($$ % 100000000))
-TMP=$(mktemp -d /tmp/ztimage.XXXXXX)
-chmod 755 "$TMP"
+zt_init image
+TMP=$T
 MNT=
 LAB_UP=0
 BG=()
 
-passed=0 failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-notok() { echo "not ok - $1${2:+: $2}"; failed=$((failed + 1)); }
-check() { # WHAT WHY CMD... : ok when CMD succeeds
-    local what=$1 why=$2
-    shift 2
-    if "$@"; then ok "$what"; else notok "$what" "$why"; fi
+# because WHY CMD...: for check, when CMD's own output says nothing: WHY is the reason.
+because() {
+    local why=$1
+    shift
+    "$@" >/dev/null 2>&1 && return 0
+    printf '%s\n' "$why"
+    return 1
 }
 all() { # CMD1 -- CMD2 ...: true when every command succeeds (for check)
     local cmd=()
@@ -61,35 +62,28 @@ descendant() {
     return 1
 }
 
-cleanup() {
-    trap - EXIT INT TERM
+# What tests/lib.sh's cleanup does not know: the chrooted processes (killed outright), the
+# lab, the image's mount.
+image_cleanup() {
     local p
     for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
     [ $LAB_UP -eq 1 ] && bash "$LAB" down "$PREFIX" >/dev/null 2>&1
     [ -n "$MNT" ] && zt_podman image unmount "$ZT_IMAGE" >/dev/null 2>&1
-    rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+zt_at_exit image_cleanup
 
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-[ "$(id -u)" -eq 0 ] || { notok "image test needs root (network namespaces, chroot)"; finish; }
+[ "$(id -u)" -eq 0 ] || { notok "image test needs root (network namespaces, chroot)"; zt_finish; }
 if ! zt_podman image exists "$ZT_IMAGE" 2>/dev/null; then
     notok "image $ZT_IMAGE exists" "run 'make image' first"
-    finish
+    zt_finish
 fi
 
 # ---------------------------------------------------------------- the image's config
 zt_podman image inspect --format '{{json .Config}}' "$ZT_IMAGE" >"$TMP/config.json"
 size=$(zt_podman image inspect --format '{{.Size}}' "$ZT_IMAGE")
 cfg() { "$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); print(json.dumps(c.get(sys.argv[2])))' "$TMP/config.json" "$1"; }
-check "image runs as USER 65532:65532" "$(cfg User)" [ "$(cfg User)" = '"65532:65532"' ]
-check 'image ENTRYPOINT ["ztprobe"], CMD ["run"]' "$(cfg Entrypoint) $(cfg Cmd)" \
+check "image runs as USER 65532:65532" because "$(cfg User)" [ "$(cfg User)" = '"65532:65532"' ]
+check 'image ENTRYPOINT ["ztprobe"], CMD ["run"]' because "$(cfg Entrypoint) $(cfg Cmd)" \
     [ "$(cfg Entrypoint) $(cfg Cmd)" = '["ztprobe"] ["run"]' ]
 echo "# image $ZT_IMAGE: $((size / 1000000)) MB"
 
@@ -97,8 +91,8 @@ echo "# image $ZT_IMAGE: $((size / 1000000)) MB"
 mapfile -t IMG_ENV < <("$PY" -c 'import json,sys; [print(e) for e in json.load(open(sys.argv[1])).get("Env") or []]' "$TMP/config.json")
 mapfile -t IMG_ARGV < <("$PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); [print(a) for a in (c.get("Entrypoint") or []) + (c.get("Cmd") or [])]' "$TMP/config.json")
 
-MNT=$(zt_podman image mount "$ZT_IMAGE") || { notok "podman image mount $ZT_IMAGE"; MNT=; finish; }
-[ -x "$MNT/usr/local/bin/ztprobe" ] || { notok "ztprobe in the image at /usr/local/bin/ztprobe"; finish; }
+MNT=$(zt_podman image mount "$ZT_IMAGE") || { notok "podman image mount $ZT_IMAGE"; MNT=; zt_finish; }
+[ -x "$MNT/usr/local/bin/ztprobe" ] || { notok "ztprobe in the image at /usr/local/bin/ztprobe"; zt_finish; }
 touch "$TMP/stamp"
 
 # vols ROLE: the pod's volumes for ROLE in $TMP/vols-ROLE (see inpod.sh).
@@ -158,14 +152,14 @@ exec 9>&-
 wait "$hpid" || true
 field() { awk -v f="$1:" '$1 == f {$1 = ""; print substr($0, 2)}' <<<"$status"; }
 ids="$(field Uid) / $(field Gid) / groups: $(field Groups)"
-check "ztprobe runs as uid 65532, gid 65532, no other group ($ids)" "pid ${child:-not found}" \
+check "ztprobe runs as uid 65532, gid 65532, no other group ($ids)" because "pid ${child:-not found}" \
     all [ "$(field Uid)" = "65532 65532 65532 65532" ] -- \
     [ "$(field Gid)" = "65532 65532 65532 65532" ] -- \
     bash -c '[ -z "$(tr " " "\n" <<<"$1" | grep -v -x -e 65532 -e "")" ]' _ "$(field Groups)"
 # No capabilities at all: the effective, permitted and ambient sets are empty, as
 # `capabilities.drop: [ALL]` with a non-root uid gives in a pod.
 caps="$(field CapEff) $(field CapPrm) $(field CapAmb)"
-check "ztprobe runs with no effective, permitted or ambient capabilities" "$caps" \
+check "ztprobe runs with no effective, permitted or ambient capabilities" because "$caps" \
     [ "$caps" = "0000000000000000 0000000000000000 0000000000000000" ]
 # What the dynamic loader maps, asked of the image's own loader (ldd is a shell script, and
 # the image has no shell): libc, libcurl, libpq and the rest being linked in.
@@ -173,30 +167,30 @@ interp=$(readelf -l "$MNT/usr/local/bin/ztprobe" | sed -n 's/.*program interpret
 out=$(in_pod frontend - -- "$interp" --list /usr/local/bin/ztprobe 2>&1)
 nso=$(grep -c -E '=> /|^\s*/' <<<"$out")
 check "every shared object of ztprobe is in the image ($nso: $(grep -oE '(lib|ld)[^ /]*\.so[.0-9]*' <<<"$out" | sort -u | tr '\n' ' '))" \
-    "$out" bash -c '! grep -qE "not found|libcurl|libpq|libcares|libcjson|libyaml" <<<"$1" && [ "$2" -ge 1 ] && [ "$2" -le 8 ]' _ "$out" "$nso"
+    because "$out" bash -c '! grep -qE "not found|libcurl|libpq|libcares|libcjson|libyaml" <<<"$1" && [ "$2" -ge 1 ] && [ "$2" -le 8 ]' _ "$out" "$nso"
 out=$(in_pod frontend - -- ztprobe version 2>&1)
-check "ztprobe on the image's PATH: $out" "$out" grep -q "^ztprobe $ZT_VERSION" <<<"$out"
+check "ztprobe on the image's PATH: $out" because "$out" grep -q "^ztprobe $ZT_VERSION" <<<"$out"
 version_line=$out
 # Nothing to run but ztprobe: no shell, no package manager, no program or tool besides it
 # (shared objects are executable files too, and are allowed).
 progs=$(cd "$MNT" && find . -xdev \( -type f -o -type l \) -perm /111 ! -name '*.so*' ! -path ./usr/local/bin/ztprobe | tr '\n' ' ')
 shells=$(cd "$MNT" && ls -d bin/sh bin/bash bin/busybox usr/bin/dpkg usr/bin/apt-get var/lib/dpkg 2>/dev/null | tr '\n' ' ')
-check "no shell, package manager or program besides ztprobe in the image" "$progs$shells" \
+check "no shell, package manager or program besides ztprobe in the image" because "$progs$shells" \
     [ -z "$progs$shells" ]
 # The SPDX list names every file of the image, with its checksum and the Debian source
 # package and version it came from; ztprobe's version line names the same libraries.
 out=$("$PY" "$HERE/sbom_check.py" "$MNT" "$version_line" 2>&1)
-check "SPDX list in the image: every file with its Debian source package and version ($out)" "$out" \
+check "SPDX list in the image: every file with its Debian source package and version ($out)" because "$out" \
     grep -q "files," <<<"$out"
 out=$(unshare -m -p -f --propagation private bash "$HERE/inpod.sh" "$MNT" "$TMP/vols-frontend" -- \
     touch "$MNT/zt-write-test" 2>&1)
-check "the root filesystem is read-only in the test harness (even for root)" "$out" \
+check "the root filesystem is read-only in the test harness (even for root)" because "$out" \
     grep -q "Read-only file system" <<<"$out"
 
 # ---------------------------------------------------------------- the lab
 if ! bash "$LAB" up "$PREFIX" >"$TMP/lab.log" 2>&1; then
     notok "lab up ($PREFIX)" "$(tail -5 "$TMP/lab.log")"
-    finish
+    zt_finish
 fi
 LAB_UP=1
 ST=$(bash "$LAB" state "$PREFIX")
@@ -249,7 +243,7 @@ mem_ok() { # WHAT: the last run's peak RSS against the manifests' request and li
     kb=$(tail -1 "$TMP/rss" 2>/dev/null)
     [[ $kb =~ ^[0-9]+$ ]] || { notok "$1: peak RSS measured" "no /usr/bin/time output"; return; }
     echo "# $1: peak RSS $((kb / 1024)) MiB (request $((MEM_REQ / 1048576)) Mi, limit $((MEM_LIM / 1048576)) Mi)"
-    check "$1: peak RSS $((kb / 1024)) MiB within the request, under half the limit" "$kb KiB" \
+    check "$1: peak RSS $((kb / 1024)) MiB within the request, under half the limit" because "$kb KiB" \
         all [ $((kb * 1024)) -le "$MEM_REQ" ] -- [ $((kb * 1024 * 2)) -le "$MEM_LIM" ]
 }
 
@@ -276,7 +270,7 @@ rc=0
 in_pod frontend fe POD_NAME=frontend-image-test -- "${IMG_ARGV[@]}" >"$TMP/fe.json" 2>"$TMP/fe.err" || rc=$?
 verdict=$(verdict frontend "$TMP/fe.json" 2>&1)
 check "frontend matrix passes in the image: '${IMG_ARGV[*]}' as 65532 in the lab's frontend pod ($verdict)" \
-    "exit $rc; $(head -3 "$TMP/fe.err")" all [ $rc -eq 0 ] -- judge frontend "$TMP/fe.json"
+    because "exit $rc; $(head -3 "$TMP/fe.err")" all [ $rc -eq 0 ] -- judge frontend "$TMP/fe.json"
 mem_ok "frontend default run"
 
 # 2. every role with its CronJob's arguments from manifests/ (the lab's CA as a ConfigMap key).
@@ -290,11 +284,11 @@ for rs in frontend:fe backend:be postgres:pg; do
         ztprobe "${args[@]}" --ca-file /etc/ztprobe/ca.pem >"$TMP/$role.json" 2>"$TMP/$role.err" || rc=$?
     verdict=$(verdict "$role" "$TMP/$role.json" 2>&1)
     check "$role CronJob command 'ztprobe ${args[*]}' passes in the image ($verdict)" \
-        "exit $rc; $(head -3 "$TMP/$role.err")" all [ $rc -eq 0 ] -- judge "$role" "$TMP/$role.json"
+        because "exit $rc; $(head -3 "$TMP/$role.err")" all [ $rc -eq 0 ] -- judge "$role" "$TMP/$role.json"
     mem_ok "$role CronJob run"
     # The Job's log is the report: `kubectl logs job/...` must be JSON alone, nothing on stderr.
     check "$role CronJob run writes nothing on stderr (its log is the JSON report alone)" \
-        "$(head -3 "$TMP/$role.err")" [ ! -s "$TMP/$role.err" ]
+        because "$(head -3 "$TMP/$role.err")" [ ! -s "$TMP/$role.err" ]
 done
 
 # docs/cluster.md's post-deploy step: the three Jobs' logs merged into one namespace-wide matrix.
@@ -305,7 +299,7 @@ rc=0
 in_pod frontend - -- ztprobe merge -o text /tmp/frontend.json /tmp/backend.json /tmp/postgres.json \
     >"$TMP/merge.txt" 2>&1 || rc=$?
 check "docs/cluster.md 'ztprobe merge -o text frontend.json backend.json postgres.json' exits 0 with every role" \
-    "exit $rc; $(head -5 "$TMP/merge.txt")" \
+    because "exit $rc; $(head -5 "$TMP/merge.txt")" \
     all [ $rc -eq 0 ] -- grep -q backend "$TMP/merge.txt" -- grep -q postgres "$TMP/merge.txt"
 
 # 3. the frontend sidecar's `watch` from manifests/: a report on the emptyDir, SIGTERM -> exit 0.
@@ -318,12 +312,12 @@ BG+=("$wpid")
 for _ in $(seq 1 150); do [ -s "$v/tmp/report.json" ] && break; sleep 0.2; done
 verdict=$(verdict frontend "$v/tmp/report.json" 2>&1)
 check "frontend sidecar 'ztprobe ${sargs[*]}' writes a passing report on its emptyDir ($verdict)" \
-    "$(head -3 "$TMP/watch.err")" judge frontend "$v/tmp/report.json"
+    because "$(head -3 "$TMP/watch.err")" judge frontend "$v/tmp/report.json"
 # The image has no `cat`: docs/cluster.md shows the sidecar's last report with ztprobe itself.
 rc=0
 in_pod frontend - -- ztprobe merge -o text /tmp/report.json >"$TMP/show.txt" 2>&1 || rc=$?
 check "docs/cluster.md 'ztprobe merge -o text /tmp/report.json' (kubectl exec) prints the sidecar's report" \
-    "exit $rc; $(head -3 "$TMP/show.txt")" all [ $rc -eq 0 ] -- grep -q frontend "$TMP/show.txt"
+    because "exit $rc; $(head -3 "$TMP/show.txt")" all [ $rc -eq 0 ] -- grep -q frontend "$TMP/show.txt"
 # The sidecar is the unshare child (PID 1 of its PID namespace): SIGTERM it as the kubelet would.
 child=$(descendant "$wpid" ztprobe)
 t0=$(date +%s%N)
@@ -331,9 +325,9 @@ t0=$(date +%s%N)
 rc=0
 wait "$wpid" || rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
-check "sidecar exits 0 on SIGTERM, in ${ms} ms" "exit $rc, pid ${child:-not found}" \
+check "sidecar exits 0 on SIGTERM, in ${ms} ms" because "exit $rc, pid ${child:-not found}" \
     all [ -n "$child" ] -- [ $rc -eq 0 ] -- [ $ms -lt 3000 ]
-check "sidecar logs one JSON line per run" "$(head -2 "$TMP/watch.err")" \
+check "sidecar logs one JSON line per run" because "$(head -2 "$TMP/watch.err")" \
     "$PY" -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]; sys.exit(0 if l else 1)' "$TMP/watch.err"
 mem_ok "frontend sidecar"
 
@@ -344,12 +338,12 @@ rc=0
 in_pod backend be PGPASSWORD="$PGPW" -- ztprobe run -o text --ca-file /etc/ztprobe/ca.pem \
     >"$TMP/exec.txt" 2>&1 || rc=$?
 check "docs/cluster.md 'ztprobe run -o text' (kubectl exec into the backend sidecar) passes and prints the table" \
-    "exit $rc; $(head -5 "$TMP/exec.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/exec.txt"
+    because "exit $rc; $(head -5 "$TMP/exec.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/exec.txt"
 rc=0
 in_pod frontend fe -- ztprobe run -c /dev/stdin --role frontend -o text \
     <"$ZT_REPO/config/lab.json" >"$TMP/debug.txt" 2>&1 || rc=$?
 check "docs/cluster.md 'ztprobe run -c /dev/stdin --role frontend -o text' (kubectl debug) passes" \
-    "exit $rc; $(head -5 "$TMP/debug.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/debug.txt"
+    because "exit $rc; $(head -5 "$TMP/debug.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/debug.txt"
 
 # 5. The image's ztprobe against the host's suites, as they run the host build: the TLS cases
 #    (names, chains, untrusted and system CAs), PostgreSQL (auth failures, TLS modes) and DNS
@@ -368,8 +362,8 @@ host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line pre
     grep -E '^(not )?ok - ' "$log" | sed -E "s/^((not )?ok - )/\1$name (image): /"
     p=$(grep -c '^ok - ' "$log")
     q=$(grep -c '^not ok - ' "$log")
-    passed=$((passed + p))
-    failed=$((failed + q))
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + q))
     if [ "$rc" -ne 0 ] && [ "$q" -eq 0 ] || [ "$p" -eq 0 ]; then
         notok "$name suite against the image ran" "exit $rc: $(tail -3 "$log" | tr '\n' ' ')"
     fi
@@ -381,5 +375,5 @@ host_suite hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
 
 # Nothing was written into the image's root filesystem.
 changed=$(find "$MNT" -xdev -newer "$TMP/stamp" 2>/dev/null | head -5 | tr '\n' ' ')
-check "the image's root filesystem is unchanged after the runs" "$changed" [ -z "$changed" ]
-finish
+check "the image's root filesystem is unchanged after the runs" because "$changed" [ -z "$changed" ]
+zt_finish

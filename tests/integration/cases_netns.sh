@@ -10,10 +10,8 @@ NS_IP_B=10.99.0.2
 netns_up() {
     NS_A=zti$$a
     NS_B=zti$$b
-    ip netns add "$NS_A" || return 1
-    NETNS+=("$NS_A")
-    ip netns add "$NS_B" || return 1
-    NETNS+=("$NS_B")
+    zt_netns_add "$NS_A" || return 1
+    zt_netns_add "$NS_B" || return 1
     # Created directly inside the namespaces: the host's namespace never holds either end.
     ip link add "zti$$va" netns "$NS_A" type veth peer name "zti$$vb" netns "$NS_B" || return 1
     ip -n "$NS_A" addr add 10.99.0.1/24 dev "zti$$va"

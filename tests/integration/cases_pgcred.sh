@@ -24,7 +24,7 @@ fake_run() {
     $PY "$ROOT/tests/servers/pg_fake.py" --log "$FAKE_LOG" --port-file "$T/pgfake.port" \
         --row "$FAKE_ROW" --max-seconds 60 2>>"$T/pgfake.err" &
     FAKE_PID=$!
-    PIDS+=("$FAKE_PID")
+    zt_track "$FAKE_PID"
     local i=0
     while [ ! -s "$T/pgfake.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
     sed "s/@FAKE@/$(cat "$T/pgfake.port")/g" "$cfg" >"$T/$run.json"
@@ -215,7 +215,7 @@ EOF
         "$ZT" watch -c "$T/cred-deny.json" --role r --interval 1s --out "$wdir/report.json" \
         >"$T/r/cred-watch.out" 2>"$T/r/cred-watch.err" &
     local bgpid=$! p agent=
-    PIDS+=("$bgpid")
+    zt_track "$bgpid"
     sleep 1
     # The agent itself: $! may be a wrapper; the process named ztprobe writing to this test's
     # own folder is the one.

@@ -189,8 +189,7 @@ EOF
 udp_netns_up() {
     local c=zti$$c r=zti$$r s=zti$$s ns
     for ns in $c $r $s; do
-        ip netns add "$ns" || return 1
-        NETNS+=("$ns")
+        zt_netns_add "$ns" || return 1
         ip -n "$ns" link set lo up
         # No duplicate address detection: a tentative link-local address delays the first
         # neighbour resolution past a probe's timeout.
@@ -239,7 +238,7 @@ EOF
     ip netns exec "$c" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
         --port=53 --listen-address=127.0.0.1 --bind-interfaces -u root --pid-file="$T/unet-dns.pid" \
         --local=/lab/ --host-record=dual.lab,10.97.0.2,fd00:97::2 2>>"$T/unet-dns.log" &
-    PIDS+=($!)
+    zt_track $!
     wait_ports unet-udp90 unet-udp91 unet-udp92 unet-udp93 unet-udp94 unet-udp95 unet-udp96 unet-tcp95 ||
         return 1
     # Both families routed end to end before any case runs (neighbour discovery through the

@@ -73,11 +73,11 @@ EOF
         wait "$spid" 2>/dev/null
         echo "$t0 $(now_s)" >"$T/gone.killed"
     ) &
-    PIDS+=($!)
+    zt_track $!
     wait_ports gone || notok "wait: setup" "the server to stop did not start"
     (sleep 2; exec "$PY" "$SRV" --mode echo-any --bind 127.0.0.1 --port "$late" \
         --port-file "$T/late.port" --max-seconds 60) 2>>"$T/late.log" &
-    PIDS+=($!)
+    zt_track $!
     touch "$T/gone.up"
     runz wait-converge 0 run -c "$T/wait.json" --role deploy --wait 10s -v
     chk "wait: every probe passed in the end" wait-converge - summary.ok=true summary.passed=3
@@ -149,7 +149,7 @@ sys.exit(0 if r["converged_after_ms"] == want and want >= 1000 else 1)' "$T/r/wa
     # the report of the last completed round (app_timeout), not an "abandoned" outcome.
     "$ZT" run -c "$T/wait.json" --role slow --wait 30s -v >"$T/r/wait-term.out" 2>"$T/r/wait-term.err" </dev/null &
     pid=$!
-    PIDS+=("$pid")
+    zt_track "$pid"
     sleep 3.2
     t_kill0=$(date +%s%N)
     kill -TERM "$pid"

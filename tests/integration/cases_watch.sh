@@ -9,7 +9,7 @@ watch_run() {
     shift 2
     "$ZT" watch "$@" >"$T/r/$name.out" 2>"$T/r/$name.err" </dev/null &
     pid=$!
-    PIDS+=("$pid")
+    zt_track "$pid"
     sleep "$nap"
     t0=$(date +%s%N)
     kill -TERM "$pid" 2>/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""check.py: one assertion line of the integration suite against a ztprobe JSON report.
+"""check.py: the assertions of one integration test line against a ztprobe JSON report
+(tests/integration/lib.sh's chk runs it under tests/lib.sh's check, which prints the line).
 
-Usage: check.py LABEL REPORT PROBE ASSERTION...
+Usage: check.py REPORT PROBE ASSERTION...
   REPORT  the report file (ztprobe's stdout)
   PROBE   the result's "name", or "-" for the report itself
   ASSERTION  KEY OP VALUE, KEY a dotted path (timings_ms.dns, summary.failed), OP one of
@@ -10,7 +11,7 @@ Usage: check.py LABEL REPORT PROBE ASSERTION...
      <   number less than                                         >  number greater than
      @   one of a|b|c                                             ^  list contains
      #   list length          (a "*" path part maps over a list: diagnoses.*.code^dns_blocked)
-Prints "ok - LABEL" or "not ok - LABEL: why" and exits 0 / 1.
+Exits 0 when every assertion holds; otherwise prints why and exits 1.
 """
 
 import json
@@ -96,21 +97,21 @@ def check_one(node, assertion):
 
 
 def main(argv):
-    if len(argv) < 4:
+    if len(argv) < 3:
         sys.stderr.write(__doc__)
         return 2
-    label, path, probe, assertions = argv[0], argv[1], argv[2], argv[3:]
+    path, probe, assertions = argv[0], argv[1], argv[2:]
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        print("not ok - %s: cannot read report: %s" % (label, e))
+        print("cannot read report: %s" % e)
         return 1
     try:
         report = json.loads(text)
     except ValueError as e:
         head = text[:120].replace("\n", " ")
-        print("not ok - %s: report is not JSON (%s): %r" % (label, e, head))
+        print("report is not JSON (%s): %r" % (e, head))
         return 1
     if probe == "-":
         node = report
@@ -118,7 +119,7 @@ def main(argv):
         hits = [r for r in report.get("results", []) if isinstance(r, dict)
                 and r.get("name") == probe]
         if len(hits) != 1:
-            print("not ok - %s: %d results named %r" % (label, len(hits), probe))
+            print("%d results named %r" % (len(hits), probe))
             return 1
         node = hits[0]
     reasons = [r for r in (check_one(node, a) for a in assertions) if r]
@@ -127,9 +128,8 @@ def main(argv):
         if probe != "-":
             ctx = " [outcome=%s detail=%s]" % (show(node.get("outcome", MISSING)),
                                               show(node.get("detail", MISSING)))
-        print("not ok - %s: %s%s" % (label, "; ".join(reasons), ctx))
+        print("%s%s" % ("; ".join(reasons), ctx))
         return 1
-    print("ok - %s" % label)
     return 0
 
 

@@ -1,95 +1,17 @@
-# lib.sh: helpers of the integration suite (sourced by run.sh, bash): the tally, starting
-# and stopping what the suite owns (servers, dnsmasq, PostgreSQL, namespaces), and running
-# the agent with its output captured per case.
-# Everything started here is recorded, and zt_cleanup undoes exactly that, by pid or name.
+# lib.sh: what only the integration suite needs on top of tests/lib.sh (sourced by run.sh,
+# bash): running the agent with its output kept per case under $T/r, the assertions on those
+# outputs (all through tests/lib.sh's check), and the kube-dns stand-in.
 
-PY=/usr/bin/python3
-SRV=$ROOT/tests/servers/zt_server.py
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
 CHECK=$HERE/check.py
-PASSED=0
-FAILED=0
-SKIPPED=0
-PIDS=()          # every background process the suite started
-NETNS=()         # every namespace it created
-PG_DIR=""        # set once PostgreSQL runs
-DNSMASQ_PIDFILE=""   # dnsmasq runs in the foreground: its pid is in PIDS
 
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
-skip() { echo "skip - $1: $2"; SKIPPED=$((SKIPPED + 1)); }
-
-# chk LABEL RUN PROBE ASSERTION...: one assertion line on the report of run RUN.
+# chk LABEL RUN PROBE ASSERTION...: one assertion line on the report of run RUN (check.py).
 chk() {
     local label=$1 run=$2
     shift 2
-    if $PY "$CHECK" "$label" "$T/r/$run.out" "$@"; then
-        PASSED=$((PASSED + 1))
-    else
-        FAILED=$((FAILED + 1))
-    fi
+    check "$label" "$PY" "$CHECK" "$T/r/$run.out" "$@"
 }
-
-zt_cleanup() {
-    local p ns
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    [ -n "$PG_DIR" ] && sh "$ROOT/tests/servers/pg.sh" stop "$PG_DIR" >/dev/null 2>&1
-    for ns in "${NETNS[@]}"; do
-        # Anything still inside a namespace of ours was started by this suite.
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-        ip netns del "$ns" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    [ -n "${T:-}" ] && [ -d "$T" ] && rm -rf "$T"
-}
-
-# sweep_stale_netns: deletes namespaces left by an earlier run of this suite that was killed
-# before its trap ran (SIGKILL). Only names of our own pattern, zti<pid>[a-z], whose run.sh pid
-# is gone; never anything else.
-sweep_stale_netns() {
-    local ns pid
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
-        [[ $ns =~ ^zti([0-9]+)[a-z]$ ]] || continue
-        pid=${BASH_REMATCH[1]}
-        [ "$pid" = "$$" ] && continue
-        kill -0 "$pid" 2>/dev/null && continue
-        ip netns del "$ns" 2>/dev/null && echo "run.sh: removed stale namespace $ns" >&2
-    done
-}
-
-free_port() { # an unused loopback TCP port (bound, then closed: nothing listens there)
-    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# srv NAME MODE [ARGS...]: starts zt_server.py in the background; the port lands in
-# $T/NAME.port. $SRV_NS (a namespace) and $SRV_BIND (default 127.0.0.1) apply when set.
-srv() {
-    local name=$1 mode=$2
-    shift 2
-    local pre=()
-    [ -n "${SRV_NS:-}" ] && pre=(ip netns exec "$SRV_NS")
-    "${pre[@]}" "$PY" "$SRV" --mode "$mode" --bind "${SRV_BIND:-127.0.0.1}" \
-        --port-file "$T/$name.port" --max-seconds 180 "$@" 2>>"$T/$name.log" &
-    PIDS+=($!)
-}
-
-# wait_ports NAME...: waits (5 s at most) until every named server wrote its port.
-wait_ports() {
-    local n
-    for n in "$@"; do
-        for _ in $(seq 50); do
-            [ -s "$T/$n.port" ] && break
-            sleep 0.1
-        done
-        if [ ! -s "$T/$n.port" ]; then
-            echo "run.sh: server $n did not start:" >&2
-            cat "$T/$n.log" >&2
-            return 1
-        fi
-    done
-}
-
-port() { cat "$T/$1.port"; }
 
 # runz NAME WANT_RC [ARGS...]: runs the agent (inside $RUN_NS when set), keeps stdout, stderr
 # and the wall time (ms) under $T/r/NAME.*, and asserts the exit code and a clean stderr (no
@@ -106,53 +28,32 @@ runz() {
     echo "$rc" >"$T/r/$name.rc"
     echo $(((t1 - t0) / 1000000)) >"$T/r/$name.ms"
     [ "$rc" = "$want" ] || why="exit $rc, want $want"
-    if grep -qE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$T/r/$name.err"; then
+    if ! sanitizer_clean "$T/r/$name.err"; then
         why="${why:+$why; }sanitizer report on stderr"
     fi
-    if [ -z "$why" ]; then
-        ok "$name: exit $want"
-    else
-        notok "$name: exit $want" "$why; stderr: $(head -c 300 "$T/r/$name.err" | tr '\n' ' ')"
-    fi
+    [ -z "$why" ]
+    check "$name: exit $want" status_ok $? "$why; stderr: $(head -c 300 "$T/r/$name.err" | tr '\n' ' ')"
 }
 
 wall_ms() { cat "$T/r/$1.ms"; }
 
+# has_text FILE WHAT SUBSTRING / has_word FILE WHAT WORD: predicates for check.
+has_text() {
+    grep -qF -- "$3" "$1" || { echo "$2 lacks '$3': $(head -c 300 "$1" | tr '\n' ' ')"; return 1; }
+}
+has_word() {
+    grep -qE -- "(^|[[:space:]])$3([[:space:]]|\$)" "$1" ||
+        { echo "$2 lacks the word '$3': $(head -c 300 "$1" | tr '\n' ' ')"; return 1; }
+}
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ] || { echo "$1 not in [$2, $3]"; return 1; }; }
 # expect_stderr NAME LABEL SUBSTRING: the run's stderr contains SUBSTRING.
-expect_stderr() {
-    if grep -qF -- "$3" "$T/r/$1.err"; then
-        ok "$2"
-    else
-        notok "$2" "stderr lacks '$3': $(head -c 300 "$T/r/$1.err" | tr '\n' ' ')"
-    fi
-}
-
+expect_stderr() { check "$2" has_text "$T/r/$1.err" stderr "$3"; }
 # expect_stdout NAME LABEL SUBSTRING
-expect_stdout() {
-    if grep -qF -- "$3" "$T/r/$1.out"; then
-        ok "$2"
-    else
-        notok "$2" "stdout lacks '$3': $(head -c 300 "$T/r/$1.out" | tr '\n' ' ')"
-    fi
-}
-
+expect_stdout() { check "$2" has_text "$T/r/$1.out" stdout "$3"; }
 # expect_word NAME LABEL WORD: stdout has WORD as a whole word (a probe name in a table).
-expect_word() {
-    if grep -qE -- "(^|[[:space:]])$3([[:space:]]|\$)" "$T/r/$1.out"; then
-        ok "$2"
-    else
-        notok "$2" "stdout lacks the word '$3': $(head -c 300 "$T/r/$1.out" | tr '\n' ' ')"
-    fi
-}
-
+expect_word() { check "$2" has_word "$T/r/$1.out" stdout "$3"; }
 # expect_between LABEL VALUE MIN MAX (integers)
-expect_between() {
-    if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
-        ok "$1"
-    else
-        notok "$1" "$2 not in [$3, $4]"
-    fi
-}
+expect_between() { check "$1" between "$2" "$3" "$4"; }
 
 # start_dnsmasq: kube-dns stand-in on 127.0.0.1:$DNS_PORT, authoritative for *.test.
 start_dnsmasq() {
@@ -167,10 +68,10 @@ start_dnsmasq() {
             --host-record=multi.test,127.0.0.1 --host-record=multi.test,127.0.0.2 \
             --host-record=v6.test,::1 \
             --host-record=both.test,127.0.0.1,::1 &
-        PIDS+=($!)
+        zt_track $!
         for _ in $(seq 30); do
             [ -s "$DNSMASQ_PIDFILE" ] && return 0
-            kill -0 "${PIDS[-1]}" 2>/dev/null || break
+            kill -0 "${ZT_PIDS[-1]}" 2>/dev/null || break
             sleep 0.1
         done
     done

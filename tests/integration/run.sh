@@ -14,36 +14,22 @@
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${1:-./ztprobe}
 [ $# -gt 0 ] && shift
 GROUPS_WANTED=${*:-http tls pg dns udp netns cli watch wait}
 
-ZT=$(readlink -f "$BIN" 2>/dev/null || true)
-if [ -z "$ZT" ] || [ ! -x "$ZT" ]; then
-    echo "run.sh: no executable agent at '$BIN'; build it with 'make'" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    echo "run.sh: needs root (network namespaces, nftables, runuser postgres)" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-
-T=$(mktemp -d /tmp/zt-it.XXXXXX)
-mkdir -p "$T/r"
-chmod 711 "$T"   # the postgres user must reach $T/pgroot; nothing here is listable by others
 # shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
 for f in "$HERE"/cases_*.sh; do
     # shellcheck disable=SC1090
     . "$f"
 done
-trap zt_cleanup EXIT
-trap 'zt_cleanup; exit 130' INT
-trap 'zt_cleanup; exit 143' TERM
-sweep_stale_netns
+zt_agent "$BIN"
+[ "$(id -u)" -eq 0 ] || { notok "root" "needs root (network namespaces, nftables, runuser postgres)"; zt_finish; }
+zt_init it
+mkdir -p "$T/r"
+chmod 711 "$T"   # the postgres user must reach $T/pgroot; nothing here is listable by others
+sweep_stale_netns zti
 
 # Sanitizer builds: report leaks and errors on stderr, where runz looks for them.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -104,9 +90,4 @@ want watch && cases_watch
 want wait && cases_wait
 
 echo "# integration suite: $(($(date +%s) - t_start)) s with $ZT"
-if [ "$SKIPPED" -gt 0 ]; then
-    echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-else
-    echo "$PASSED passed, $FAILED failed"
-fi
-[ "$FAILED" -eq 0 ]
+zt_finish

@@ -7,27 +7,21 @@ set -uo pipefail
 
 [ $# -ge 1 ] || { echo "usage: run.sh BIN [--only SUBSTRING]" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
+REPO=$ROOT
 BIN=$1
 shift
-passed=0
-failed=0
 t0=$(date +%s)
 
-result() { # RC NAME [DETAIL FILE]
-    if [ "$1" -eq 0 ]; then
-        echo "ok - $2"
-        passed=$((passed + 1))
-    else
-        echo "not ok - $2"
-        [ -n "${3:-}" ] && sed 's/^/#   /' "$3" | tail -40
-        failed=$((failed + 1))
-    fi
+# result RC NAME [DETAIL FILE]: the file's last 40 lines follow a failure, as TAP comments.
+result() {
+    check "$2" status_ok "$1"
+    [ "$1" -eq 0 ] || { [ -n "${3:-}" ] && sed 's/^/#   /' "$3" | tail -40; }
 }
 
-log=$(mktemp /tmp/ztlabrun.XXXXXX)
-trap 'rm -f "$log"' EXIT
+zt_init lab
+log=$T/log
 
 (cd "$REPO" && "$PY" -m unittest discover -s tests/lab -p 'test_*.py') >"$log" 2>&1
 rc=$?
@@ -37,21 +31,18 @@ result $rc "translator unit tests ($(grep -Eo 'Ran [0-9]+ tests' "$log" || echo 
 result $? "config/lab.json equals a fresh generation from config/govtech.json" "$log"
 
 if [ ! -x "$BIN" ]; then
-    echo "not ok - agent binary $BIN missing"
-    failed=$((failed + 1))
+    notok "agent binary $BIN missing"
 else
     "$PY" "$HERE/scenarios.py" "$BIN" "$@" | tee "$log"
     counts=$(grep -E '^scenarios: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
     if [ -z "$counts" ]; then
-        echo "not ok - scenario runner died"
-        failed=$((failed + 1))
+        notok "scenario runner died"
     else
         set -- $counts
-        passed=$((passed + $2))
-        failed=$((failed + $4))
+        PASSED=$((PASSED + $2))
+        FAILED=$((FAILED + $4))
     fi
 fi
 
 echo "# lab suite took $(($(date +%s) - t0))s"
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+zt_finish

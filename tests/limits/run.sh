@@ -14,9 +14,9 @@
 #    with its log pipe closed.
 # Prints "ok - ..."/"not ok - ..." and "N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
-ZT=${1:-}
-. "$(dirname "${BASH_SOURCE[0]}")/../hostile/lib.sh"
-zh_init limits
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+zt_agent "${1:-}"
+zt_init limits
 
 srv open healthy || exit 1
 OPEN=$(port open)
@@ -52,25 +52,25 @@ tenk() { # NAME [EXTRA ARGS]: the 10k run under ulimit -n 256
         echo "$RC $MS $RSS_KB" >"$T/$name.stat" )
     read -r RC MS RSS_KB <"$T/$name.stat"
     [ "$RC" -eq 0 ]
-    check "$name: 10,000 probes with ulimit -n 256: exit 0" $? "exit $RC; stderr: $(head -c 400 "$T/$name.err" | tr '\n' ' ')"
+    check "$name: 10,000 probes with ulimit -n 256: exit 0" status_ok $? "exit $RC; stderr: $(head -c 400 "$T/$name.err" | tr '\n' ' ')"
     [ "$(jq -r '"\(.summary.total) \(.summary.passed)"' "$T/$name.out" 2>/dev/null)" = "10000 10000" ]
-    check "$name: report has 10,000 results, all passed" $? "summary $(jq -c .summary "$T/$name.out" 2>/dev/null)"
+    check "$name: report has 10,000 results, all passed" status_ok $? "summary $(jq -c .summary "$T/$name.out" 2>/dev/null)"
     jq -e '[.diagnoses[].code] | index("concurrency_capped")' "$T/$name.out" >/dev/null 2>&1
-    check "$name: the report says the concurrency was capped" $? "diagnoses $(jq -c '[.diagnoses[].code]' "$T/$name.out" 2>/dev/null)"
+    check "$name: the report says the concurrency was capped" status_ok $? "diagnoses $(jq -c '[.diagnoses[].code]' "$T/$name.out" 2>/dev/null)"
     local cap
     cap=$(jq -r '.diagnoses[] | select(.code == "concurrency_capped") | .message' "$T/$name.out" 2>/dev/null |
         grep -oE 'lowered to [0-9]+' | grep -oE '[0-9]+')
     [ -n "$cap" ] && [ "$cap" -ge 1 ] && [ "$cap" -lt 256 ]
-    check "$name: capped below the descriptor limit (${cap:-?} < 256)" $? "cap '${cap:-none}'"
+    check "$name: capped below the descriptor limit (${cap:-?} < 256)" status_ok $? "cap '${cap:-none}'"
     ! grep -qiE 'too many open files|EMFILE' "$T/$name.out" "$T/$name.err"
-    check "$name: no EMFILE anywhere" $? "$(grep -m1 -iE 'too many open files|EMFILE' "$T/$name.out" "$T/$name.err")"
+    check "$name: no EMFILE anywhere" status_ok $? "$(grep -m1 -iE 'too many open files|EMFILE' "$T/$name.out" "$T/$name.err")"
     sanitizer_clean "$name"
-    check "$name: no sanitizer report" $? "$(grep -m1 -E 'Sanitizer|runtime error' "$T/$name.err")"
+    check "$name: no sanitizer report" status_ok $? "$(grep -m1 -E 'Sanitizer|runtime error' "$T/$name.err")"
     [ "$MS" -lt 90000 ]
-    check "$name: finished in ${MS} ms" $? "took $MS ms"
+    check "$name: finished in ${MS} ms" status_ok $? "took $MS ms"
 }
-ZH_HARD_TIMEOUT=120 tenk limits-10k
-ZH_HARD_TIMEOUT=120 tenk limits-10k-c10000 --concurrency 10000
+ZT_HARD_TIMEOUT=120 tenk limits-10k
+ZT_HARD_TIMEOUT=120 tenk limits-10k-c10000 --concurrency 10000
 
 # ---- config size cap (CONFIG_MAX_BYTES: 4 MiB)
 CAP=$((4 * 1024 * 1024))
@@ -85,56 +85,56 @@ EOF
 mkcfg "$T/under.json" "$CAP"
 runm under validate -c "$T/under.json"
 [ "$RC" -eq 0 ]
-check "config of exactly 4 MiB (the cap) is accepted" $? "exit $RC: $(head -c 300 "$T/under.err")"
+check "config of exactly 4 MiB (the cap) is accepted" status_ok $? "exit $RC: $(head -c 300 "$T/under.err")"
 mkcfg "$T/over.json" $((CAP + 1))
 runm over validate -c "$T/over.json"
 [ "$RC" -eq 2 ]
-check "config of 4 MiB + 1 byte: exit 2" $? "exit $RC"
+check "config of 4 MiB + 1 byte: exit 2" status_ok $? "exit $RC"
 grep -q "over.json" "$T/over.err" && grep -qE 'larger|limit|too (big|large)' "$T/over.err"
-check "config over the cap: the message names the file and the limit" $? "stderr: $(head -c 300 "$T/over.err")"
+check "config over the cap: the message names the file and the limit" status_ok $? "stderr: $(head -c 300 "$T/over.err")"
 mkcfg "$T/huge.json" $((64 * 1024 * 1024))
 runm huge run -c "$T/huge.json" --role a
 [ "$RC" -eq 2 ] && [ "$RSS_KB" -lt 65536 ]
-check "64 MiB config refused by run (exit 2) without reading it (RSS $((RSS_KB / 1024)) MB)" $? "exit $RC, RSS $RSS_KB kB"
+check "64 MiB config refused by run (exit 2) without reading it (RSS $((RSS_KB / 1024)) MB)" status_ok $? "exit $RC, RSS $RSS_KB kB"
 
 # Endless inputs: no size known in advance (st_size 0), so the read itself must stop.
 runm zero validate -c /dev/zero
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
-check "-c /dev/zero refused: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/zero.err")"
+check "-c /dev/zero refused: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" status_ok $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/zero.err")"
 # A FIFO is not a regular file: refused at once, fed forever or with no writer at all (the
 # open itself used to block forever then), and the same for the labels and password files.
 mkfifo "$T/fifo.json"
 ( exec 3>"$T/fifo.json"; while printf '%4096s' ' ' >&3 2>/dev/null; do :; done ) &
 FEEDER=$!
-ZH_PIDS+=("$FEEDER")
+zt_track "$FEEDER"
 runm fifo validate -c "$T/fifo.json"
 kill "$FEEDER" 2>/dev/null
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
-check "config from an endless FIFO refused: exit $RC in $MS ms" $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/fifo.err")"
+check "config from an endless FIFO refused: exit $RC in $MS ms" status_ok $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/fifo.err")"
 grep -q 'not a regular file' "$T/fifo.err"
-check "endless FIFO: the message says it is not a regular file" $? "stderr: $(head -c 300 "$T/fifo.err")"
+check "endless FIFO: the message says it is not a regular file" status_ok $? "stderr: $(head -c 300 "$T/fifo.err")"
 mkfifo "$T/idle.json"
-ZH_HARD_TIMEOUT=10 runm fifo-idle validate -c "$T/idle.json"
+ZT_HARD_TIMEOUT=10 runm fifo-idle validate -c "$T/idle.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/fifo-idle.err"
-check "config from a FIFO nobody writes: refused in $MS ms, no hang (exit $RC)" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
+check "config from a FIFO nobody writes: refused in $MS ms, no hang (exit $RC)" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
 # The labels file is read the same way: /dev/zero as labels must not hang or grow.
 cat >"$T/sel.json" <<EOF
 {"version":1,"roles":{"a":{"selector":{"app":"a"},"probes":[{"name":"t","kind":"tcp","host":"127.0.0.1","port":$OPEN,"expect":"allow"}]}}}
 EOF
 ZTPROBE_LABELS_FILE=/dev/zero runm labelszero run -c "$T/sel.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
-check "labels file /dev/zero: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/labelszero.err")"
-ZTPROBE_LABELS_FILE=$T/idle.json ZH_HARD_TIMEOUT=10 runm labelsfifo run -c "$T/sel.json"
+check "labels file /dev/zero: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" status_ok $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/labelszero.err")"
+ZTPROBE_LABELS_FILE=$T/idle.json ZT_HARD_TIMEOUT=10 runm labelsfifo run -c "$T/sel.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/labelsfifo.err"
-check "labels file that is a FIFO nobody writes: exit $RC in $MS ms, says FIFO" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/labelsfifo.err")"
+check "labels file that is a FIFO nobody writes: exit $RC in $MS ms, says FIFO" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/labelsfifo.err")"
 # A password file that is a FIFO: the probe ends with the reason, the loop does not hang on it.
 cat >"$T/pwfifo.json" <<EOF
 {"version":1,"roles":{"a":{"selector":{},"probes":[{"name":"pg","kind":"postgres","host":"127.0.0.1","port":$OPEN,
  "user":"u","dbname":"d","password_file":"$T/idle.json","sslmode":"disable","expect":"allow","timeout_ms":1000}]}}}
 EOF
-ZH_HARD_TIMEOUT=10 runm pwfifo run -c "$T/pwfifo.json" --role a
+ZT_HARD_TIMEOUT=10 runm pwfifo run -c "$T/pwfifo.json" --role a
 [ "$RC" -eq 1 ] && [ "$MS" -lt 5000 ] && jq -e '.results[0].detail | test("FIFO")' "$T/pwfifo.out" >/dev/null 2>&1
-check "password_file that is a FIFO: exit $RC in $MS ms, detail says FIFO" $? "exit $RC (124 = hung), $MS ms; $(jq -c '.results[0]|{outcome,detail}' "$T/pwfifo.out" 2>/dev/null)"
+check "password_file that is a FIFO: exit $RC in $MS ms, detail says FIFO" status_ok $? "exit $RC (124 = hung), $MS ms; $(jq -c '.results[0]|{outcome,detail}' "$T/pwfifo.out" 2>/dev/null)"
 
 # ---- SIGPIPE
 cat >"$T/small.json" <<EOF
@@ -146,20 +146,20 @@ EOF
 timeout -k 2 60 "$ZT" run -c "$T/1k.json" --role big 2>"$T/pipe1.err" | head -c1 >/dev/null
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ]
-check "run (1,000 results, > 64 KiB) | head -c1: agent exit $rc, not SIGPIPE" $? "exit $rc (141 = SIGPIPE)"
+check "run (1,000 results, > 64 KiB) | head -c1: agent exit $rc, not SIGPIPE" status_ok $? "exit $rc (141 = SIGPIPE)"
 [ "$($ZT run -c "$T/1k.json" --role big 2>/dev/null | wc -c)" -gt 65536 ]
-check "the 1,000-result report is larger than a pipe buffer" $? "smaller than 64 KiB: the case proves nothing"
+check "the 1,000-result report is larger than a pipe buffer" status_ok $? "smaller than 64 KiB: the case proves nothing"
 # The reader is gone before the agent writes a byte.
 timeout -k 2 30 "$ZT" run -c "$T/small.json" --role a 2>"$T/pipe2.err" | true
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || [ "$rc" -eq 3 ]
-check "run | (closed pipe): agent exit $rc, not SIGPIPE" $? "exit $rc (141 = SIGPIPE)"
+check "run | (closed pipe): agent exit $rc, not SIGPIPE" status_ok $? "exit $rc (141 = SIGPIPE)"
 # -v logs go to a closed pipe (stderr) while the report goes to --out: the report is written.
 rm -f "$T/pipe3.report"
 timeout -k 2 30 "$ZT" run -c "$T/small.json" --role a -v --out "$T/pipe3.report" 2>&1 >/dev/null | true
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] && [ "$(jq -r .summary.passed "$T/pipe3.report" 2>/dev/null)" = 2 ]
-check "run -v --out F 2>closed pipe: exit $rc and F holds the report" $? "exit $rc; report: $(head -c 200 "$T/pipe3.report" 2>/dev/null)"
+check "run -v --out F 2>closed pipe: exit $rc and F holds the report" status_ok $? "exit $rc; report: $(head -c 200 "$T/pipe3.report" 2>/dev/null)"
 # watch: its JSON log lines go to a closed pipe; it keeps running and writing --out, and
 # exits 0 on SIGTERM.
 rm -f "$T/watch.report"
@@ -173,9 +173,9 @@ m2=$(jq -r .started_at "$T/watch.report" 2>/dev/null)
 wait "$WPIPE" # timeout sends SIGTERM at 3 s; --preserve-status gives watch's own exit code
 rc=$(cat "$T/watch.rc" 2>/dev/null)
 [ -n "$m1" ] && [ -n "$m2" ] && [ "$m2" != null ] && [ "$m1" != "$m2" ]
-check "watch with its log pipe closed keeps writing --out (started_at $m1 -> $m2)" $? "before '$m1', after '$m2'"
+check "watch with its log pipe closed keeps writing --out (started_at $m1 -> $m2)" status_ok $? "before '$m1', after '$m2'"
 [ "$rc" = 0 ]
-check "watch with its log pipe closed: exit 0 on SIGTERM" $? "exit '${rc:-?}' (141 = SIGPIPE)"
+check "watch with its log pipe closed: exit 0 on SIGTERM" status_ok $? "exit '${rc:-?}' (141 = SIGPIPE)"
 
 
 # ---- SIGTERM while --out is written: never a temporary file left beside the report.
@@ -195,7 +195,7 @@ AG=$(ps --ppid "$ST" -o pid= | tr -d ' ')
 [ -n "$AG" ] && kill -TERM "$AG"
 wait "$ST"
 ! ls -A "$T/outdir" | grep -q '^\.ztprobe-report\.'
-check "run --out, SIGTERM during the fsync of the temporary file (strace delay): none left" $? "left: $(ls -A "$T/outdir" | tr '\n' ' ') (agent pid '${AG:-none}')"
+check "run --out, SIGTERM during the fsync of the temporary file (strace delay): none left" status_ok $? "left: $(ls -A "$T/outdir" | tr '\n' ' ') (agent pid '${AG:-none}')"
 rm -f "$T/outdir"/.ztprobe-report.* "$T/outdir/r.json"
 # The folder is fsynced after the rename (the rename itself must reach the disk).
 strace -f -o "$T/st.log" -e trace=openat,rename,fsync "$ZT" run -c "$T/small.json" --role a \
@@ -214,7 +214,7 @@ for i, l in enumerate(lines):
         sys.exit(0)
 sys.exit(1)
 PYEOF
-check "run --out: the folder is opened and fsynced after the rename (strace)" $? "$(grep -E 'rename|O_DIRECTORY|fsync' "$T/st.log" | tail -4 | tr '\n' ' ')"
+check "run --out: the folder is opened and fsynced after the rename (strace)" status_ok $? "$(grep -E 'rename|O_DIRECTORY|fsync' "$T/st.log" | tail -4 | tr '\n' ' ')"
 t0=$(date +%s%N)
 "$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json" 2>/dev/null
 D=$((($(date +%s%N) - t0) / 1000000))
@@ -240,16 +240,16 @@ for i in $(seq 0 29); do
         "$ZT" run -c "$T/1k.json" --role big --out "$T/outdir/r.json"
 done
 [ "$leftover" -eq 0 ]
-check "run --out killed by SIGTERM at 30 points (a run takes $D ms): no temporary file left" $? "$leftover of 30 runs left a .ztprobe-report.* file"
+check "run --out killed by SIGTERM at 30 points (a run takes $D ms): no temporary file left" status_ok $? "$leftover of 30 runs left a .ztprobe-report.* file"
 jq -e '.summary.total == 1000' "$T/outdir/r.json" >/dev/null 2>&1
-check "run --out under SIGTERM: the report is always a whole one" $? "$(head -c 100 "$T/outdir/r.json")"
+check "run --out under SIGTERM: the report is always a whole one" status_ok $? "$(head -c 100 "$T/outdir/r.json")"
 leftover=0
 for i in $(seq 1 20); do
     term_after "$(awk -v r="$RANDOM" -v d="$D" 'BEGIN { printf "%.3f", (d + r % (3 * d + 1)) / 1000 }')" \
         "$ZT" watch -c "$T/1k.json" --role big --interval 10ms --out "$T/outdir/w.json"
 done
 [ "$leftover" -eq 0 ]
-check "watch --out killed by SIGTERM at 20 random points: no temporary file left" $? "$leftover of 20 left a .ztprobe-report.* file"
+check "watch --out killed by SIGTERM at 20 random points: no temporary file left" status_ok $? "$leftover of 20 left a .ztprobe-report.* file"
 
 # ---- merge memory (issue 11, item 10): a hostile 16 MiB report must not cost more than 8x its
 # size in memory (it cost 40x). Shapes: 70,000 minimal results; one array of 8 million zeros
@@ -294,13 +294,13 @@ for shape in results junk addrs keys legit; do
     kb=$(($(stat -c %s "$f") / 1024))
     runm "mem-$shape" merge -o text "$f"
     [ "$RC" -le 2 ] && [ $((RSS_KB - FLOOR)) -le $((8 * kb)) ]
-    check "merge of a $((kb / 1024)) MiB report ($shape): exit $RC, peak RSS $((RSS_KB / 1024)) MB <= floor $((FLOOR / 1024)) MB + 8x input" $? "exit $RC, peak $RSS_KB kB, floor $FLOOR kB, input $kb kB; $(head -c 200 "$T/mem-$shape.err")"
+    check "merge of a $((kb / 1024)) MiB report ($shape): exit $RC, peak RSS $((RSS_KB / 1024)) MB <= floor $((FLOOR / 1024)) MB + 8x input" status_ok $? "exit $RC, peak $RSS_KB kB, floor $FLOOR kB, input $kb kB; $(head -c 200 "$T/mem-$shape.err")"
 done
 [ "$(cat "$T/mem-legit.rc" 2>/dev/null || echo "$RC")" ] && grep -q '10000 probe results' "$T/mem-legit.out"
-check "merge of the legitimate 10,000-result report works" $? "$(tail -2 "$T/mem-legit.out")"
+check "merge of the legitimate 10,000-result report works" status_ok $? "$(tail -2 "$T/mem-legit.out")"
 grep -q 'more than 10000' "$T/mem-results.err" && grep -q 'larger than 65536 bytes' "$T/mem-addrs.err"
-check "merge says why a hostile report is refused (result count, piece size)" $? "$(head -c 200 "$T/mem-results.err") / $(head -c 200 "$T/mem-addrs.err")"
+check "merge says why a hostile report is refused (result count, piece size)" status_ok $? "$(head -c 200 "$T/mem-results.err") / $(head -c 200 "$T/mem-addrs.err")"
 export ASAN_OPTIONS=$ASAN_OPTIONS_SAVED
 [ -n "$ASAN_OPTIONS" ] || unset ASAN_OPTIONS
 
-zh_finish
+zt_finish

@@ -17,34 +17,14 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ZTPROBE=$(realpath "${1:-$REPO/ztprobe}" 2>/dev/null || echo "${1:-$REPO/ztprobe}")
 OUT=${ZT_MANIFESTS_BUILD:-$REPO/build/manifests}
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/ztmanifests.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
-
-passed=0 failed=0
-tally() { # reads ok/not ok lines on stdin, echoes them, counts them
-    local line
-    while IFS= read -r line; do
-        echo "$line"
-        case $line in
-        "ok - "*) passed=$((passed + 1)) ;;
-        "not ok - "*) failed=$((failed + 1)) ;;
-        esac
-    done
-}
-result() { # OK(0/1) WHAT [WHY]
-    if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fi
-}
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
+zt_init manifests
+TMP=$T
 
 if ! bash "$HERE/deps.sh" >"$TMP/deps.log" 2>&1; then
-    tally < <(result 1 "install the checks' dependencies (tests/manifests/deps.sh)" "$(tail -5 "$TMP/deps.log")")
-    finish
+    notok "install the checks' dependencies (tests/manifests/deps.sh)" "$(tail -5 "$TMP/deps.log")"
+    zt_finish
 fi
 
 # The kubectls to render with: the machine's, then Debian's 1.20 unpacked by deps.sh.
@@ -57,13 +37,13 @@ for k in "${kubectls[@]}"; do
     i=$((i + 1))
     ver=$("$k" version --client 2>/dev/null | sed -n 's/.*GitVersion:"\([^"]*\)".*/\1/p; s/^Client Version: \(.*\)/\1/p' | head -1)
     if "$k" kustomize "$REPO/manifests" >"$TMP/render$i.yaml" 2>"$TMP/render$i.err"; then
-        tally < <(result 0 "kubectl kustomize manifests renders (kubectl ${ver:-?}: $k)")
+        ok "kubectl kustomize manifests renders (kubectl ${ver:-?}: $k)"
         renders+=("$TMP/render$i.yaml")
     else
-        tally < <(result 1 "kubectl kustomize manifests renders (kubectl ${ver:-?}: $k)" "$(head -3 "$TMP/render$i.err")")
+        notok "kubectl kustomize manifests renders (kubectl ${ver:-?}: $k)" "$(head -3 "$TMP/render$i.err")"
     fi
 done
-[ ${#renders[@]} -gt 0 ] || finish
+[ ${#renders[@]} -gt 0 ] || zt_finish
 
 # YAML -> JSON with Debian's python3-yaml, then the schemas in Node.js. The PrometheusRule is
 # applied on its own (its CRD exists only where the Prometheus Operator runs), so it is not in
@@ -72,7 +52,7 @@ extra=()
 [ -f "$REPO/manifests/prometheusrule.yaml" ] && extra+=("$REPO/manifests/prometheusrule.yaml")
 "$PY" -c 'import json, sys, yaml; json.dump([o for f in sys.argv[2:] for o in yaml.safe_load_all(open(f)) if o], open(sys.argv[1], "w"))' \
     "$TMP/objects.json" "${renders[0]}" "${extra[@]}"
-tally < <(node "$HERE/validate.js" "$OUT/npm/node_modules" "$TMP/objects.json" 2>&1 |
+zt_tally < <(node "$HERE/validate.js" "$OUT/npm/node_modules" "$TMP/objects.json" 2>&1 |
     sed -e '/^ok - /b' -e '/^not ok - /b' -e 's/^/not ok - validate.js: /')
 
 # The validator itself must catch what it is for: a copy of one rendered Deployment with a
@@ -91,15 +71,15 @@ EOF
 node "$HERE/validate.js" "$OUT/npm/node_modules" "$TMP/broken.json" >"$TMP/broken.out" 2>&1
 if grep -q 'unknown field(s):.*readOnlyRootFilesytem' "$TMP/broken.out" &&
     grep -q 'replicas' "$TMP/broken.out" && grep -q 'imagePullPolicy' "$TMP/broken.out"; then
-    tally < <(result 0 "self-test: validate.js rejects an unknown field, a wrong type and a bad enum")
+    ok "self-test: validate.js rejects an unknown field, a wrong type and a bad enum"
 else
-    tally < <(result 1 "self-test: validate.js rejects an unknown field, a wrong type and a bad enum" "$(cat "$TMP/broken.out")")
+    notok "self-test: validate.js rejects an unknown field, a wrong type and a bad enum" "$(cat "$TMP/broken.out")"
 fi
 
 if [ -x "$ZTPROBE" ]; then
-    tally < <("$PY" "$HERE/check.py" "$REPO" "$ZTPROBE" "${renders[@]}" 2>&1 |
+    zt_tally < <("$PY" "$HERE/check.py" "$REPO" "$ZTPROBE" "${renders[@]}" 2>&1 |
         sed -e '/^ok - /b' -e '/^not ok - /b' -e 's/^/not ok - check.py: /')
 else
-    tally < <(result 1 "ztprobe binary for validate and ldd" "$ZTPROBE missing: run make first")
+    notok "ztprobe binary for validate and ldd" "$ZTPROBE missing: run make first"
 fi
-finish
+zt_finish

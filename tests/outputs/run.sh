@@ -15,38 +15,16 @@
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${1:-./ztprobe}
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
 CHK=$HERE/check_policyreport.py
 CRD=$HERE/policyreport-crd-v1alpha2.yaml
-PASSED=0
-FAILED=0
-PIDS=()
 
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
-finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
-
-ZT=$(readlink -f "$BIN" 2>/dev/null || true)
-if [ -z "$ZT" ] || [ ! -x "$ZT" ]; then
-    notok "agent" "no executable at '$BIN'; build it with 'make'"
-    finish
-fi
+zt_agent "${1:-./ztprobe}"
 $PY -c 'import jsonschema, yaml' 2>/dev/null || notok "python3-jsonschema installed" "missing; run 'sh tests/deps.sh'"
-[ "$FAILED" -eq 0 ] || finish
+[ "$FAILED" -eq 0 ] || zt_finish
 
-T=$(mktemp -d /tmp/zt-out.XXXXXX)
-cleanup() {
-    local p
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
+zt_init out
 
 unset ZTPROBE_CONFIG ZTPROBE_ROLE POD_NAME POD_NAMESPACE
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
@@ -57,28 +35,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcod
 
 # ---- helpers -------------------------------------------------------------------------
 
-wait_file() { for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 # zt NAME POD NAMESPACE ARGS...: the agent as that pod; stdout, stderr, exit code by NAME.
 zt() {
     local name=$1 pod=$2 ns=$3
     shift 3
     POD_NAME=$pod POD_NAMESPACE=$ns "$ZT" "$@" >"$T/$name.out" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
-}
-rc_is() {
-    local got
-    got=$(cat "$T/$1.rc")
-    if [ "$got" = "$2" ]; then ok "$3"; else notok "$3" "exit $got, want $2: $(head -c 300 "$T/$1.err")"; fi
-}
-check() {
-    local label=$1 out
-    shift
-    if out=$("$@" 2>&1); then ok "$label"; else notok "$label" "$(echo "$out" | head -c 500)"; fi
-}
-refutes() {
-    local label=$1
-    shift
-    if "$@" >/dev/null 2>&1; then notok "$label" "accepted broken input"; else ok "$label"; fi
 }
 # edit IN OUT PYTHON: OUT is report IN after PYTHON ran on it as `r` (bytes may be invalid
 # UTF-8: "\udcXX" in a string is written as the raw byte XX).
@@ -93,15 +55,12 @@ EOF
 
 # ---- real reports ----------------------------------------------------------------------
 
-$PY "$ROOT/tests/servers/zt_server.py" --mode healthy --bind 127.0.0.1 --port-file "$T/web.port" \
-    --max-seconds 300 2>>"$T/web.log" &
-PIDS+=($!)
-if ! wait_file "$T/web.port"; then
+if ! srv web healthy; then
     notok "setup" "zt_server.py did not start"
-    finish
+    zt_finish
 fi
-WEB=$(cat "$T/web.port")
-CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+WEB=$(port web)
+CLOSED=$(free_port)
 cat >"$T/c.json" <<EOF
 {
   "version": 1,
@@ -180,7 +139,7 @@ bad("nanos", lambda d: d["results"][0]["timestamp"].update(nanos=2**31))
 bad("summary", lambda d: d["summary"].update(fail=0))
 EOF
 for b in result field prop name nanos summary; do
-    refutes "policyreport: the check rejects a broken copy ($b) (control)" \
+    check "policyreport: the check rejects a broken copy ($b) (control)" fails \
         $PY "$CHK" schema "$CRD" "$T/bad-$b.yaml"
 done
 
@@ -282,9 +241,9 @@ if command -v chromium >/dev/null; then
             $PY "$HCHK" dom "$T/html.dom" "$T/fe.json" "$T/be.json" "$T/pg.json"
         check "html: the screenshot shows pass, fail and inconclusive colours" \
             $PY "$HCHK" png "$ART/matrix.png" 1280 900 "$GREEN" "$RED" "$BROWN"
-        refutes "html: the DOM check notices a report not shown (control)" \
+        check "html: the DOM check notices a report not shown (control)" fails \
             $PY "$HCHK" dom "$T/html.dom" "$T/fe.json" "$T/be.json" "$T/pg.json" "$T/pg.json"
-        refutes "html: the screenshot check notices a colour not painted (control)" \
+        check "html: the screenshot check notices a colour not painted (control)" fails \
             $PY "$HCHK" png "$ART/matrix.png" 1280 900 '#123456'
     else
         notok "html: headless Chromium renders it" "$(tail -c 300 "$T/html.rerr")"
@@ -293,9 +252,9 @@ else
     notok "html: headless Chromium renders it" "no chromium; run 'sh tests/deps.sh'"
 fi
 sed 's|</main>|<script>alert(1)</script></main>|' "$T/html.out" >"$T/bad-script.html"
-refutes "html: the page check rejects a script (control)" $PY "$HCHK" page "$T/bad-script.html"
+check "html: the page check rejects a script (control)" fails $PY "$HCHK" page "$T/bad-script.html"
 sed 's|<link|<x|; s|</title>|</title><link rel="stylesheet" href="https://198.51.100.1/x.css">|' "$T/html.out" >"$T/bad-link.html"
-refutes "html: the page check rejects an external asset (control)" $PY "$HCHK" page "$T/bad-link.html"
+check "html: the page check rejects an external asset (control)" fails $PY "$HCHK" page "$T/bad-link.html"
 
 # Hostile strings: every peer string is text on the page, never markup.
 edit "$T/be.json" "$T/hostile-h.json" "
@@ -327,4 +286,4 @@ fi
 zt runh - - run -c "$T/c.json" --role frontend -o html
 rc_is runh 2 "run -o html is a usage error (a namespace format)"
 
-finish
+zt_finish

@@ -9,24 +9,19 @@
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=$(readlink -f "${1:-$ROOT/ztprobe}")
-PY=/usr/bin/python3
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
 PLUGIN=$ROOT/manifests/kubectl-ztprobe
 CONFIG=$ROOT/config/lab.json
-PASSED=0
-FAILED=0
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
-finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
 
-[ -x "$BIN" ] || { notok "agent" "no executable at '${1:-./ztprobe}'"; finish; }
-[ "$(id -u)" = 0 ] || { notok "root" "the lab needs root"; finish; }
+zt_agent "${1:-$ROOT/ztprobe}"
+BIN=$ZT
+[ "$(id -u)" = 0 ] || { notok "root" "the lab needs root"; zt_finish; }
 
 PREFIX=zpl$(($$ % 1000000))
-T=$(mktemp -d /tmp/zt-plugin.XXXXXX)
-cleanup() {
-    trap - EXIT INT TERM
+zt_init plugin
+plugin_cleanup() {
+    local f pid
     # Ephemeral "containers" the stand-in started: none may outlive the test.
     for f in "$T"/state*/ephemeral/*/*.json; do
         [ -e "$f" ] || continue
@@ -34,15 +29,12 @@ cleanup() {
         [ -n "$pid" ] && kill "$pid" 2>/dev/null
     done
     bash "$ROOT/tests/lab/lab.sh" down "$PREFIX" >/dev/null 2>&1
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+zt_at_exit plugin_cleanup
 
 if ! bash "$ROOT/tests/lab/lab.sh" up "$PREFIX" "$CONFIG" >"$T/lab.log" 2>&1; then
     notok "lab up" "$(tail -5 "$T/lab.log")"
-    finish
+    zt_finish
 fi
 LABSTATE=$(bash "$ROOT/tests/lab/lab.sh" state "$PREFIX")
 mkdir -p "$T/bin"
@@ -68,34 +60,31 @@ plug() {
         sh "$PLUGIN" "$@" >"$T/$name.out" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
 }
-rc_is() {
-    local got
-    got=$(cat "$T/$1.rc")
-    if [ "$got" = "$2" ]; then ok "$3"; else notok "$3" "exit $got, want $2: $(tail -c 400 "$T/$1.err")"; fi
-}
-err_has() { # err_has NAME LABEL STRING...
-    local name=$1 label=$2 s
-    shift 2
+# err_has NAME LABEL STRING...: the run's stderr has every STRING.
+err_has() { local n=$1 l=$2; shift 2; check "$l" err_has_all "$n" "$@"; }
+err_has_all() {
+    local name=$1 s
+    shift
     for s in "$@"; do
-        grep -qF -- "$s" "$T/$name.err" || { notok "$label" "no '$s' in: $(tail -c 400 "$T/$name.err")"; return; }
+        grep -qF -- "$s" "$T/$name.err" || { echo "no '$s' in: $(tail -c 400 "$T/$name.err")"; return 1; }
     done
-    ok "$label"
 }
-# calls NAME PYTHON: PYTHON (a bool expression over `calls`, the argv lists) holds.
-calls() {
-    local out
-    if out=$($PY -c '
+# calls NAME PYTHON LABEL: PYTHON (a bool expression over `calls`, the argv lists) holds.
+calls() { check "$3" calls_hold "$1" "$2"; }
+calls_hold() {
+    $PY -c '
 import json, sys
 calls = [json.loads(l) for l in open(sys.argv[1])]
 ok = eval(sys.argv[2])
 print("" if ok else json.dumps(calls)[:800])
-sys.exit(0 if ok else 1)' "$T/state-$1/calls.jsonl" "$2" 2>&1); then ok "$3"; else notok "$3" "$out"; fi
+sys.exit(0 if ok else 1)' "$T/state-$1/calls.jsonl" "$2"
 }
 # alive PID: running, not a zombie waiting for init to reap it.
 alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 # no_leftover NAME: every process the stand-in started as an ephemeral container has ended
 # (within 2 s of the plugin's exit: the container's last write and its exit are not one step).
-no_leftover() {
+no_leftover() { check "$2" none_left "$1"; }
+none_left() {
     local f pid left="" i
     for i in $(seq 20); do
         left=""
@@ -107,7 +96,7 @@ no_leftover() {
         [ -z "$left" ] && break
         sleep 0.1
     done
-    if [ -z "$left" ]; then ok "$2"; else notok "$2" "still running:$left"; fi
+    [ -z "$left" ] || { echo "still running:$left"; return 1; }
 }
 
 # ---- the namespace passes ----------------------------------------------------------------
@@ -310,4 +299,4 @@ if command -v shellcheck >/dev/null; then
     if out=$(shellcheck -s sh "$PLUGIN" 2>&1); then ok "shellcheck -s sh: the plugin is POSIX sh"; else notok "shellcheck" "$(echo "$out" | head -5)"; fi
 fi
 
-finish
+zt_finish

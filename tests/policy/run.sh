@@ -9,16 +9,13 @@
 # against a listener on loopback (the only traffic here: 127.0.0.x). Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-Z=$(realpath "${1:-$REPO/ztprobe}")
-T=$(mktemp -d /tmp/ztpolicy.XXXXXX)
-SRV=""
-trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"' EXIT
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
+REPO=$ROOT
+zt_agent "${1:-$REPO/ztprobe}"
+Z=$ZT
+zt_init policy
 cd "$REPO"
-passed=0 failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-nok() { echo "not ok - $1${2:+: $2}"; failed=$((failed + 1)); }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else nok "$2" "${3:-}"; fi; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 DNS=tests/policy/fixtures/kube-dns.yaml
 
@@ -27,52 +24,52 @@ KUBECTL=$(command -v kubectl || echo "$REPO/build/manifests/kubectl-1.20/usr/bin
 if "$KUBECTL" kustomize manifests >"$T/govtech.yaml" 2>"$T/k.err"; then
     ok "kubectl kustomize manifests renders"
 else
-    nok "kubectl kustomize manifests renders" "$(head -2 "$T/k.err")"
+    notok "kubectl kustomize manifests renders" "$(head -2 "$T/k.err")"
 fi
 
 "$Z" help policy >"$T/help" 2>&1
-check $? "help policy exits 0"
+check "help policy exits 0" status_ok $?
 grep -q "policy check -c CONFIG -f OBJECTS" "$T/help"
-check $? "help policy shows check and plan"
+check "help policy shows check and plan" status_ok $?
 
 # --- the govtech proof --------------------------------------------------------------------
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" >"$T/g.json" 2>"$T/g.err"
 rc=$?
-check $rc "govtech: policy check exits 0" "rc $rc: $(head -3 "$T/g.err")"
+check "govtech: policy check exits 0" status_ok $rc "rc $rc: $(head -3 "$T/g.err")"
 want=$(json config/govtech.json "sum(len(r['probes']) for r in d['roles'].values())")
 got=$(json "$T/g.json" "d['summary']['probes']")
 [ -n "$want" ] && [ "$want" = "$got" ]
-check $? "govtech: every probe of config/govtech.json is judged ($got of $want)"
+check "govtech: every probe of config/govtech.json is judged ($got of $want)" status_ok $?
 [ "$(json "$T/g.json" "d['summary']['disagree']")" = 0 ]
-check $? "govtech: disagree 0 ($(json "$T/g.json" "d['summary']"))"
+st=$?; check "govtech: disagree 0 ($(json "$T/g.json" "d['summary']"))" status_ok $st
 json "$T/g.json" "'\n'.join('  %s/%s: %s (%s)' % (p['role'], p['name'], p['intended'], p['reason']) for p in d['probes'] if p['agrees'] is not True)"
 [ "$(json "$T/g.json" "all(not p['egress']['by'] or p['intended']=='allow' for p in d['probes'])")" = True ]
-check $? "govtech: by lists rules only for allowed paths"
+check "govtech: by lists rules only for allowed paths" status_ok $?
 [ "$(json "$T/g.json" "d['schema']")" = ztprobe/policy-check/v1 ]
-check $? "govtech: report schema ztprobe/policy-check/v1"
+check "govtech: report schema ztprobe/policy-check/v1" status_ok $?
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -o text >"$T/g.txt" 2>&1
-check $? "govtech: -o text exits 0"
+check "govtech: -o text exits 0" status_ok $?
 grep -E "^probes [0-9]+: agree [0-9]+, disagree 0" "$T/g.txt" >/dev/null && grep -q "^coverage: [0-9]* of [0-9]* rules" "$T/g.txt"
-check $? "govtech: text shows the summary and the coverage"
+check "govtech: text shows the summary and the coverage" status_ok $?
 sed -n '/^probes/,$p' "$T/g.txt"
 
 # Without the cluster DNS in the objects, the DNS probes cannot be decided: unknown, not a
 # guess; --strict turns that into exit 1.
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" >"$T/n.json" 2>/dev/null
-check $? "no kube-dns objects: exit 0 (unknown is not a disagreement)"
+check "no kube-dns objects: exit 0 (unknown is not a disagreement)" status_ok $?
 [ "$(json "$T/n.json" "[p['intended'] for p in d['probes'] if p['kind']=='dns'] == ['unknown']*len([p for p in d['probes'] if p['kind']=='dns']) and len(d['probes'])>0")" = True ]
-check $? "no kube-dns objects: dns probes are unknown"
+check "no kube-dns objects: dns probes are unknown" status_ok $?
 "$Z" policy check --strict -c config/govtech.json -f "$T/govtech.yaml" >/dev/null 2>&1
 rc=$?
 [ $rc -eq 1 ]
-check $? "--strict: unknown answers exit 1" "rc $rc"
+check "--strict: unknown answers exit 1" status_ok $? "rc $rc"
 
 # Names and reasons come from objects someone else wrote: -o text shows them through the one
 # terminal filter (ESC and the C1 control U+009B, CSI, become '?').
 sed 's/name: allow-dns-egress/name: "allow-dns-\\e[31m\\u009begress"/' "$T/govtech.yaml" >"$T/evil.yaml"
 "$Z" policy check -c config/govtech.json -f "$T/evil.yaml" -f "$DNS" -o text >"$T/evil.txt" 2>&1
 grep -q 'allow-dns-?\[31m?egress' "$T/evil.txt" && ! LC_ALL=C grep -qaP '\x1b|\xc2[\x80-\x9f]' "$T/evil.txt"
-check $? "policy check -o text: ESC and C1 controls in a policy's name shown as ?"
+check "policy check -o text: ESC and C1 controls in a policy's name shown as ?" status_ok $?
 
 # DNS over UDP decides; a policy that opens only UDP 53 is named in the reason.
 python3 - "$T/govtech.yaml" "$T/udp53.yaml" <<'EOF2'
@@ -85,7 +82,7 @@ yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
 EOF2
 "$Z" policy check -c config/govtech.json -f "$T/udp53.yaml" -f "$DNS" >"$T/u.json" 2>/dev/null
 [ "$(json "$T/u.json" "all(p['intended']=='allow' and 'TCP 53 is denied' in p['reason'] for p in d['probes'] if p['kind']=='dns')")" = True ]
-check $? "DNS policy with UDP 53 only: dns probes allowed, the reason says TCP 53 is denied"
+check "DNS policy with UDP 53 only: dns probes allowed, the reason says TCP 53 is denied" status_ok $?
 
 # A matrix that contradicts the policies.
 python3 - config/govtech.json "$T/bad.json" <<'EOF'
@@ -99,9 +96,9 @@ EOF
 "$Z" policy check -c "$T/bad.json" -f "$T/govtech.yaml" -f "$DNS" >"$T/b.json" 2>/dev/null
 rc=$?
 [ $rc -eq 1 ]
-check $? "a contradicting probe: exit 1" "rc $rc"
+check "a contradicting probe: exit 1" status_ok $? "rc $rc"
 [ "$(json "$T/b.json" "[(p['name'], p['agrees']) for p in d['probes'] if p['agrees'] is False]")" = "[('no-direct-db', False)]" ]
-check $? "a contradicting probe: agrees false on exactly that probe"
+check "a contradicting probe: agrees false on exactly that probe" status_ok $?
 
 # --- errors: exit 2 with file, document, object and path ----------------------------------
 cat >"$T/bad.yaml" <<'EOF'
@@ -121,28 +118,28 @@ EOF
 "$Z" policy check -c config/govtech.json -f "$T/bad.yaml" >/dev/null 2>"$T/e"
 rc=$?
 [ $rc -eq 2 ] && grep -qF "$T/bad.yaml: document 2 (NetworkPolicy govtech/backend): spec.egress[1].ports[0].port: must be a number or an IANA port name" "$T/e"
-check $? "malformed object: exit 2 naming file, document, object, path" "rc $rc: $(cat "$T/e")"
+check "malformed object: exit 2 naming file, document, object, path" status_ok $? "rc $rc: $(cat "$T/e")"
 printf 'kind: Pod\nmetadata: {name: p\n' >"$T/syntax.yaml"
 "$Z" policy check -c config/govtech.json -f "$T/syntax.yaml" >/dev/null 2>"$T/e"
 rc=$?
 [ $rc -eq 2 ] && grep -q "syntax.yaml: line" "$T/e"
-check $? "YAML syntax error: exit 2 with the line" "rc $rc: $(cat "$T/e")"
+check "YAML syntax error: exit 2 with the line" status_ok $? "rc $rc: $(cat "$T/e")"
 "$Z" policy check -c config/govtech.json -f "$T/missing.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "missing.yaml: No such file" "$T/e"
-check $? "unreadable file: exit 2"
+check "unreadable file: exit 2" status_ok $?
 "$Z" policy check -c config/govtech.json >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q -- "-f FILE is required" "$T/e"
-check $? "no -f: exit 2"
+check "no -f: exit 2" status_ok $?
 "$Z" policy lint -f "$T/govtech.yaml" >/dev/null 2>&1
-check $(($? == 2 ? 0 : 1)) "unknown subcommand: exit 2"
+check "unknown subcommand: exit 2" status_ok $(($? == 2 ? 0 : 1))
 "$Z" policy check -o junit -c config/govtech.json -f "$T/govtech.yaml" >/dev/null 2>&1
-check $(($? == 2 ? 0 : 1)) "check -o junit: exit 2"
+check "check -o junit: exit 2" status_ok $(($? == 2 ? 0 : 1))
 "$Z" run -o yaml -c config/govtech.json --role x >/dev/null 2>&1
-check $(($? == 2 ? 0 : 1)) "-o yaml stays refused by run"
+check "-o yaml stays refused by run" status_ok $(($? == 2 ? 0 : 1))
 python3 -c "import json; c=json.load(open('config/govtech.json')); c['roles']['frontend']['selector']={'app': 'nothing-here'}; json.dump(c, open('$T/nosel.json','w'))"
 "$Z" policy check -c "$T/nosel.json" -f "$T/govtech.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "ambiguous namespace\|no namespace" "$T/e"
-check $? "role namespace that cannot be placed: exit 2" "$(cat "$T/e")"
+check "role namespace that cannot be placed: exit 2" status_ok $? "$(cat "$T/e")"
 
 # --- policy kinds the evaluator does not read ----------------------------------------------
 cat >"$T/cilium.yaml" <<'EOF'
@@ -154,28 +151,28 @@ EOF
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -f "$T/cilium.yaml" >"$T/c.json" 2>"$T/e"
 rc=$?
 [ $rc -eq 0 ] && grep -q "warning: CiliumNetworkPolicy govtech/l7-rules skipped" "$T/e"
-check $? "CiliumNetworkPolicy: a warning naming it" "rc $rc: $(cat "$T/e")"
+check "CiliumNetworkPolicy: a warning naming it" status_ok $? "rc $rc: $(cat "$T/e")"
 [ "$(json "$T/c.json" "set(p['intended'] for p in d['probes'])")" = "{'unknown'}" ]
-check $? "CiliumNetworkPolicy in the namespace: every answer unknown"
+check "CiliumNetworkPolicy in the namespace: every answer unknown" status_ok $?
 
 # --- policy plan ---------------------------------------------------------------------------
 for fmt in json yaml; do
     "$Z" policy plan -f "$T/govtech.yaml" -f "$DNS" --namespace govtech --role-label app -o $fmt >"$T/plan.$fmt" 2>"$T/e"
-    check $? "plan -o $fmt on govtech exits 0" "$(cat "$T/e")"
+    check "plan -o $fmt on govtech exits 0" status_ok $? "$(cat "$T/e")"
     "$Z" validate -c "$T/plan.$fmt" >/dev/null 2>"$T/e"
-    check $? "plan -o $fmt on govtech: validate accepts it" "$(cat "$T/e")"
+    check "plan -o $fmt on govtech: validate accepts it" status_ok $? "$(cat "$T/e")"
     "$Z" policy check -c "$T/plan.$fmt" -f "$T/govtech.yaml" -f "$DNS" >"$T/pc.json" 2>"$T/e"
-    check $? "plan -o $fmt on govtech: its own check exits 0" "$(cat "$T/e")"
+    check "plan -o $fmt on govtech: its own check exits 0" status_ok $? "$(cat "$T/e")"
     [ "$(json "$T/pc.json" "(d['summary']['disagree'], d['summary']['unknown'], d['summary']['probes'] > 5)")" = "(0, 0, True)" ]
-    check $? "plan -o $fmt on govtech: disagree 0, unknown 0 ($(json "$T/pc.json" "d['summary']"))"
+    st=$?; check "plan -o $fmt on govtech: disagree 0, unknown 0 ($(json "$T/pc.json" "d['summary']"))" status_ok $st
 done
 grep -q "^# todo: role backend: govtech/backend-network-policy egress rule 1" "$T/plan.yaml"
-check $? "plan -o yaml: the outside allow is a todo comment naming the rule"
+check "plan -o yaml: the outside allow is a todo comment naming the rule" status_ok $?
 [ "$(json "$T/plan.json" "any('backend-network-policy egress rule 1' in t for t in d['todo'])")" = True ]
-check $? "plan -o json: the outside allow is in todo"
+check "plan -o json: the outside allow is in todo" status_ok $?
 "$Z" policy plan -f "$T/govtech.yaml" -f "$DNS" >"$T/plan2.json" 2>"$T/e"
 [ $? -eq 2 ] && grep -q "several namespaces" "$T/e"
-check $? "plan without --namespace across namespaces: exit 2" "$(cat "$T/e")"
+check "plan without --namespace across namespaces: exit 2" status_ok $? "$(cat "$T/e")"
 
 # e2e fixtures, with a Service per pod so there is something to probe.
 for f in 03-pod-selector-same-ns 10-pod-and-namespace-selector 19-egress-named-port 28-egress-denied-on-client-side; do
@@ -191,10 +188,10 @@ EOF
     fx=tests/unit/fixtures/netpol-e2e/$f.yaml
     "$Z" policy plan -f "$fx" -f "$T/svc.yaml" --namespace x -o yaml >"$T/e2e.yaml" 2>"$T/e"
     "$Z" validate -c "$T/e2e.yaml" >/dev/null 2>>"$T/e"
-    check $? "plan on e2e $f validates" "$(cat "$T/e")"
+    check "plan on e2e $f validates" status_ok $? "$(cat "$T/e")"
     "$Z" policy check -c "$T/e2e.yaml" -f "$fx" -f "$T/svc.yaml" >"$T/pc.json" 2>"$T/e"
     [ $? -eq 0 ] && [ "$(json "$T/pc.json" "d['summary']['disagree']")" = 0 ]
-    check $? "plan on e2e $f passes its own check ($(json "$T/pc.json" "d['summary']"))" "$(cat "$T/e")"
+    st=$?; check "plan on e2e $f passes its own check ($(json "$T/pc.json" "d['summary']"))" status_ok $st "$(cat "$T/e")"
 done
 
 # --- run --policies (loopback only: 127.0.0.x stand for the pods' IPs) ---------------------
@@ -226,10 +223,11 @@ EOF2
 python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
 print(s.getsockname()[1], flush=True)
-time.sleep(120)' >"$T/port" &
-SRV=$!
-for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
-PORT=$(cat "$T/port")
+time.sleep(120)' >"$T/listener.port" &
+LISTENER=$!
+zt_track "$LISTENER"
+wait_ports listener
+PORT=$(port listener)
 cat >"$T/run.json" <<EOF2
 {"version": 1, "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
  {"name": "db-wrong-port", "kind": "tcp", "host": "127.0.0.2", "port": 1, "expect": "allow", "timeout_ms": 500},
@@ -242,38 +240,36 @@ EOF2
 "$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" >"$T/r.json" 2>"$T/e"
 rc=$?
 [ $rc -eq 1 ]
-check $? "run --policies: exit 1 (probes fail)" "rc $rc: $(cat "$T/e")"
+check "run --policies: exit 1 (probes fail)" status_ok $? "rc $rc: $(cat "$T/e")"
 hint() { json "$T/r.json" "[r['hint'] for r in d['results'] if r['name']=='$1'][0]"; }
 pol() { json "$T/r.json" "[r['policy']['intended'] for r in d['results'] if r['name']=='$1'][0]"; }
 hint db-wrong-port | grep -q "nearest rule, app/web-egress egress rule 0, allows this peer on other ports: wrong port in the policy?"
-check $? "run --policies: failed allow, policies deny, same peer: wrong port? ($(pol db-wrong-port))" "$(hint db-wrong-port)"
+st=$?; check "run --policies: failed allow, policies deny, same peer: wrong port? ($(pol db-wrong-port))" status_ok $st "$(hint db-wrong-port)"
 hint cache-pg | grep -q "allows this port to other pods: pod labels don't match the podSelector?"
-check $? "run --policies: failed allow, policies deny, same port: labels?" "$(hint cache-pg)"
+check "run --policies: failed allow, policies deny, same port: labels?" status_ok $? "$(hint cache-pg)"
 hint db | grep -q "^The policies allow this path (app/web-egress egress rule 0), so this is not a policy effect"
-check $? "run --policies: failed allow the policies allow: not a policy effect" "$(hint db)"
+check "run --policies: failed allow the policies allow: not a policy effect" status_ok $? "$(hint db)"
 hint no-cache | grep -q "yet it connected: the CNI does not enforce NetworkPolicy"
-check $? "run --policies: deny that connected, policies deny: CNI not enforcing" "$(hint no-cache)"
+check "run --policies: deny that connected, policies deny: CNI not enforcing" status_ok $? "$(hint no-cache)"
 [ "$(json "$T/r.json" "[r['policy'] for r in d['results'] if r['name']=='db'][0]['by']")" = "[{'policy': 'app/web-egress', 'direction': 'egress', 'rule': 0}]" ]
-check $? "run --policies: result policy.by names the rule"
+check "run --policies: result policy.by names the rule" status_ok $?
 json "$T/r.json" "[x['message'] for x in d['diagnoses'] if x['code']=='matrix_contradicts_policies'][0]" >"$T/diag"
 grep -q "db-wrong-port (expect allow, policies deny)" "$T/diag" && grep -q "no-db (expect deny, policies allow)" "$T/diag" &&
     ! grep -q "no-cache" "$T/diag"
-check $? "run --policies: matrix_contradicts_policies lists exactly the contradicting probes" "$(cat "$T/diag")"
+check "run --policies: matrix_contradicts_policies lists exactly the contradicting probes" status_ok $? "$(cat "$T/diag")"
 "$Z" merge -o json "$T/r.json" >"$T/m.json" 2>"$T/e"
 [ $? -eq 1 ] && [ "$(json "$T/m.json" "d['schema']")" != "" ]
-check $? "merge reads a report with policy fields (exit 1: probes failed)" "$(cat "$T/e")"
+check "merge reads a report with policy fields (exit 1: probes failed)" status_ok $? "$(cat "$T/e")"
 ZTPROBE_POLICIES="$T/objs.yaml" "$Z" run -c "$T/run.json" --role web --only db >"$T/r2.json" 2>/dev/null
 [ "$(json "$T/r2.json" "d['results'][0]['policy']['intended']")" = allow ]
-check $? "run: \$ZTPROBE_POLICIES works as --policies"
+check "run: \$ZTPROBE_POLICIES works as --policies" status_ok $?
 "$Z" run -c "$T/run.json" --role web --only db >"$T/r3.json" 2>/dev/null
 [ "$(json "$T/r3.json" "'policy' in d['results'][0]")" = False ]
-check $? "run without --policies: no policy key"
+check "run without --policies: no policy key" status_ok $?
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
-check $? "run --policies with a malformed object: exit 2 naming it" "$(cat "$T/e")"
-kill "$SRV" 2>/dev/null
-wait "$SRV" 2>/dev/null
-SRV=""
+check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"
+kill "$LISTENER" 2>/dev/null
+wait "$LISTENER" 2>/dev/null
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+zt_finish

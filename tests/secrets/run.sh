@@ -18,9 +18,9 @@
 # and a recording fake PostgreSQL (tests/servers/pg_fake.py) that asks for a cleartext
 # password and answers the query with a row that is itself a secret.
 set -uo pipefail
-ZT=${1:-}
-. "$(dirname "${BASH_SOURCE[0]}")/../hostile/lib.sh"
-zh_init secrets
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+zt_agent "${1:-}"
+zt_init secrets
 O=$T/o
 mkdir -p "$O"
 
@@ -42,11 +42,11 @@ srv redirect redirect || exit 1
 srv echo echo-any || exit 1
 peer reflect reflect || exit 1
 # The fake's own log holds what it was sent (the password, by design): kept out of $O.
-bg pgfake "$PY" "$ZH_ROOT/tests/servers/pg_fake.py" --log "$T/pgfake.rec" --port-file "$T/pgfake.port" \
+zt_serve pgfake "$PY" "$ROOT/tests/servers/pg_fake.py" --log "$T/pgfake.rec" --port-file "$T/pgfake.port" \
     --row "$ROW" --max-seconds 300 || exit 1
-ZH_PG_DIR=$T/pgd
-PGPORT=$(ZT_PG_PASSWORD=$PW sh "$ZH_ROOT/tests/servers/pg.sh" start "$ZH_PG_DIR") ||
-    { notok "PostgreSQL 15 started (tests/servers/pg.sh)" "see above"; zh_finish; exit 1; }
+PG_DIR=$T/pgd
+PGPORT=$(ZT_PG_PASSWORD=$PW sh "$ROOT/tests/servers/pg.sh" start "$PG_DIR") ||
+    { notok "PostgreSQL 15 started (tests/servers/pg.sh)" "see above"; zt_finish; exit 1; }
 CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 umask 077
 printf '%s' "$PW" >"$T/pgpass"
@@ -98,7 +98,7 @@ for f in junit prometheus; do
     if "$ZT" help run 2>&1 | grep -q "$f"; then
         keep "$f" "$ZT" run -c "$T/cfg.json" --role backend -o "$f" -v
         [ -s "$O/$f.out" ]
-        check "-o $f produced a report" $? "empty stdout; stderr: $(head -c 200 "$O/$f.err")"
+        check "-o $f produced a report" status_ok $? "empty stdout; stderr: $(head -c 200 "$O/$f.err")"
     else
         echo "skip - -o $f: not offered by this binary ('ztprobe help run'); the reference requires it"
     fi
@@ -131,8 +131,8 @@ timeout --preserve-status -k 2 4 "$ZT" watch -c "$T/cfg.json" --role backend --i
 # --push credentials from the environment and from a file (never argv), to a Pushgateway
 # stand-in that accepts (202) and one that refuses (400, its error message): the password
 # must show nowhere, while the gateway got it (the proof it was used).
-bg gw "$PY" "$ZH_ROOT/tests/formats/recorder.py" --record "$T/gw.jsonl" --status 202 --port-file "$T/gw.port" --max-seconds 300 || exit 1
-bg gw400 "$PY" "$ZH_ROOT/tests/formats/recorder.py" --record "$T/gw400.jsonl" --status 400 --port-file "$T/gw400.port" --max-seconds 300 || exit 1
+zt_serve gw "$PY" "$ROOT/tests/formats/recorder.py" --record "$T/gw.jsonl" --status 202 --port-file "$T/gw.port" --max-seconds 300 || exit 1
+zt_serve gw400 "$PY" "$ROOT/tests/formats/recorder.py" --record "$T/gw400.jsonl" --status 400 --port-file "$T/gw400.port" --max-seconds 300 || exit 1
 printf 'http://pushuser:%s@127.0.0.1:%s\n' "$PUSHPW" "$(port gw)" >"$T/push-url"
 keep push-env env ZTPROBE_PUSH_URL="http://pushuser:$PUSHPW@127.0.0.1:$(port gw)" "$ZT" run -c "$T/cfg.json" --role backend -o prometheus -v
 keep push-file "$ZT" run -c "$T/cfg.json" --role backend -o text -v --push-url-file "$T/push-url"
@@ -147,7 +147,7 @@ EOF
     keep "$1" "$ZT" run -c "$T/$1.json" --role r
     keep "$1-validate" "$ZT" validate -c "$T/$1.json"
     [ "$(cat "$T/$1.rc")" = 2 ] && [ -s "$O/$1.err" ]
-    check "refused config $1: exit 2 with a message" $? "exit $(cat "$T/$1.rc"); stderr: $(head -c 200 "$O/$1.err")"
+    check "refused config $1: exit 2 with a message" status_ok $? "exit $(cat "$T/$1.rc"); stderr: $(head -c 200 "$O/$1.err")"
 }
 bad literal-password "$(pg), \"port\": 5432, \"password\": \"$LIT\", \"expect\": \"allow\""
 bad literal-password-number "$(pg), \"port\": 5432, \"password\": \"$LIT\", \"password_env\": 7, \"expect\": \"allow\""
@@ -172,42 +172,42 @@ keep runtime-text "$ZT" run -c "$T/runtime.json" --role r -o text
 # The secrets were really used.
 res() { jres "$O/json.out" "$1" .outcome; }
 [ "$(res pg-env)" = ok ] && [ "$(res pg-file)" = ok ]
-check "password_env and password_file authenticate (ok): the password reached libpq" $? "pg-env $(res pg-env), pg-file $(res pg-file): $(jres "$O/json.out" pg-env .detail)"
+check "password_env and password_file authenticate (ok): the password reached libpq" status_ok $? "pg-env $(res pg-env), pg-file $(res pg-file): $(jres "$O/json.out" pg-env .detail)"
 [ "$(res pg-wrong)" = auth_failed ]
-check "a wrong password gives auth_failed" $? "got $(res pg-wrong)"
+check "a wrong password gives auth_failed" status_ok $? "got $(res pg-wrong)"
 [ "$(res http-query-token)" = ok ] && [ "$(jres "$O/json.out" http-query-token .target)" = "http://127.0.0.1:$H/health" ]
-check "a URL with a query and fragment is probed whole, reported without them" $? "got $(res http-query-token), target $(jres "$O/json.out" http-query-token .target)"
+check "a URL with a query and fragment is probed whole, reported without them" status_ok $? "got $(res http-query-token), target $(jres "$O/json.out" http-query-token .target)"
 grep -qF "$QTOKEN" "$T/hand.json"
-check "the hand-made report carries the secrets merge must hide" $? "jq failed"
+check "the hand-made report carries the secrets merge must hide" status_ok $? "jq failed"
 grep -c "Basic $(printf 'pushuser:%s' "$PUSHPW" | base64 -w0)" "$T/gw.jsonl" | grep -qx 2 &&
     grep -q "Basic $(printf 'pushuser:%s' "$PUSHPW" | base64 -w0)" "$T/gw400.jsonl"
-check "the push credentials from \$ZTPROBE_PUSH_URL and --push-url-file reached the gateway" $? "$(wc -l <"$T/gw.jsonl") pushes recorded"
+check "the push credentials from \$ZTPROBE_PUSH_URL and --push-url-file reached the gateway" status_ok $? "$(wc -l <"$T/gw.jsonl") pushes recorded"
 [ "$(cat "$T/push-env-400.rc")" = 3 ] && grep -q 'HTTP 400' "$O/push-env-400.err"
-check "a refused push says so (exit 3, HTTP 400)" $? "exit $(cat "$T/push-env-400.rc"): $(head -c 200 "$O/push-env-400.err")"
+check "a refused push says so (exit 3, HTTP 400)" status_ok $? "exit $(cat "$T/push-env-400.rc"): $(head -c 200 "$O/push-env-400.err")"
 [ "$(res http-reflect-sent)" = ok ]
-check "the Authorization header was sent (the reflecting server echoed it back)" $? "got $(res http-reflect-sent): $(jres "$O/json.out" http-reflect-sent .detail)"
+check "the Authorization header was sent (the reflecting server echoed it back)" status_ok $? "got $(res http-reflect-sent): $(jres "$O/json.out" http-reflect-sent .detail)"
 [ "$(cat "$T/watch.rc")" = 0 ] && [ -s "$O/watch-file.json" ] && [ -s "$O/watch.err" ]
-check "watch ran, logged and wrote --out" $? "exit $(cat "$T/watch.rc"), log $(wc -c <"$O/watch.err") bytes"
+check "watch ran, logged and wrote --out" status_ok $? "exit $(cat "$T/watch.rc"), log $(wc -c <"$O/watch.err") bytes"
 
 # The credential paths were really taken (docs/security.md).
 grep -q "warning: role backend probe pg-env sends its password with sslmode disable" "$O/json.err" &&
     grep -q "sslmode disable" "$O/validate.err"
-check "run and validate warned about the weaker sslmode" $? "json.err: $(head -c 200 "$O/json.err")"
+check "run and validate warned about the weaker sslmode" status_ok $? "json.err: $(head -c 200 "$O/json.err")"
 jq -e '.diagnoses[] | select(.code == "password_to_unverified_server") | .message | test("pg-env")' "$O/json.out" >/dev/null
-check "the report carries password_to_unverified_server" $? "$(jq -c .diagnoses "$O/json.out")"
+check "the report carries password_to_unverified_server" status_ok $? "$(jq -c .diagnoses "$O/json.out")"
 [ "$(res pg-default-verify)" = tls_error ]
-check "a password without sslmode: verify-full refuses a server without TLS" $? "got $(res pg-default-verify)"
+check "a password without sslmode: verify-full refuses a server without TLS" status_ok $? "got $(res pg-default-verify)"
 [ "$(res pg-fake)" = ok ] && grep -qF "\"password\": \"$PW\"" "$T/pgfake.rec"
-check "the fake server got the password (sslmode disable) and answered the query" $? "pg-fake $(res pg-fake)"
+check "the fake server got the password (sslmode disable) and answered the query" status_ok $? "pg-fake $(res pg-fake)"
 sent=$(jq -r 'select(.password != null) | .startup.user' "$T/pgfake.rec" | sort | uniq -c | tr -s ' \n' ' ')
 sent="$sent; deny probe records: $(grep -c '"user": "fake-deny"' "$T/pgfake.rec")"
 [ "$(jq -r 'select(.password != null) | .startup.user' "$T/pgfake.rec" | sort -u)" = fake-allow ] &&
     grep -qF '"user": "fake-deny"' "$T/pgfake.rec"
-check "only the allow probe with a password sent it (not the deny, not the one without)" $? "passwords by user:$sent"
+check "only the allow probe with a password sent it (not the deny, not the one without)" status_ok $? "passwords by user:$sent"
 ! grep -qF "$ENVPW" "$T/pgfake.rec"
-check "PGPASSWORD and PGOPTIONS from the environment never reached a server" $? "found in the fake's record"
+check "PGPASSWORD and PGOPTIONS from the environment never reached a server" status_ok $? "found in the fake's record"
 [ "$(jres "$O/runtime.out" unset-env-deny .verdict)" = fail ] && [ "$(jres "$O/runtime.out" missing-file-deny .verdict)" = fail ]
-check "deny probes run without their password (the open path fails them)" $? \
+check "deny probes run without their password (the open path fails them)" status_ok $? \
     "$(jres "$O/runtime.out" unset-env-deny .outcome) $(jres "$O/runtime.out" missing-file-deny .outcome)"
 
 # The grep: every file of every mode, for every secret (fixed strings, binary files too).
@@ -222,14 +222,14 @@ for f in "$O"/*; do
     # The status first: a command substitution in check's label would overwrite $?.
     [ -z "$hit" ]
     found=$?
-    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
+    check "no secret in $(basename "$f") ($(wc -c <"$f") bytes)" status_ok "$found" "found:$hit: $(grep -aoE ".{0,60}(${PW}|${WRONG}|${TOKEN}|${PTOKEN}|${LIT}|${URLPW}|${QTOKEN}|${PUSHPW}|${ROW}|${ENVPW}).{0,20}" "$f" | head -2 | tr '\n' ' ')"
 done
 [ "$n_files" -ge 30 ]
-check "outputs grepped: $n_files non-empty files" $? "only $n_files: some mode printed nothing"
+check "outputs grepped: $n_files non-empty files" status_ok $? "only $n_files: some mode printed nothing"
 # The grep itself works: the config holds the secrets it looks for.
 grep -qF "$TOKEN" "$T/cfg.json" && grep -qF "$LIT" "$T/literal-password.json" && grep -qF "$PW" "$T/pgpass"
-check "the grep finds the secrets where they are (config, password file)" $? "grep does not see them"
+check "the grep finds the secrets where they are (config, password file)" status_ok $? "grep does not see them"
 ! grep -lE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$O"/*.err >"$T/san.txt"
-check "no sanitizer report in any run" $? "in $(tr '\n' ' ' <"$T/san.txt")"
+check "no sanitizer report in any run" status_ok $? "in $(tr '\n' ' ' <"$T/san.txt")"
 
-zh_finish
+zt_finish

@@ -14,30 +14,20 @@
 
 #include "converge.h"
 #include "report.h"
+#include "sample_report.h"
 
-static result_t res[3];
-
-static report_t sample(void)
+/* The frontend's matrix (tests/unit/sample_report.h builds it): three probes, all passed
+ * in the first round. */
+static void sample(sample_t *sm)
 {
-    report_t r;
-    memset(&r, 0, sizeof(r));
-    memset(res, 0, sizeof(res));
-    snprintf(r.role, sizeof(r.role), "frontend");
-    r.started_at = 1795669200.123;
-    r.duration_ms = 4012.5;
     const char *names[] = {"backend-health", "no-direct-db", "cluster-dns"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(res[i].name, sizeof(res[i].name), "%s", names[i]);
-        res[i].kind = i == 2 ? KIND_DNS : KIND_TCP;
-        res[i].expect = i == 1 ? EXPECT_DENY : EXPECT_ALLOW;
-        res[i].verdict = VERDICT_PASS;
-        res[i].outcome = i == 1 ? OUTCOME_TIMEOUT : OUTCOME_OK;
-        res[i].attempts = 1;
-        res[i].dns_ms = res[i].connect_ms = res[i].tls_ms = res[i].first_byte_ms = -1;
-    }
-    r.results = res;
-    r.n_results = 3;
-    return r;
+    sample_init(sm, "frontend", NULL, NULL);
+    sm->r.duration_ms = 4012.5;
+    sm->r.converged_after_ms = 0;
+    for (int i = 0; i < 3; i++)
+        sample_add(sm, names[i], i == 2 ? KIND_DNS : KIND_TCP, i == 1 ? EXPECT_DENY : EXPECT_ALLOW,
+                   VERDICT_PASS, i == 1 ? OUTCOME_TIMEOUT : OUTCOME_OK)
+            ->converged_after_ms = 0; /* each test sets what it needs */
 }
 
 static void set_verdicts(result_t *rs, const verdict_t *v, size_t n)
@@ -75,7 +65,9 @@ static void test_bookkeeping(void **state)
     /* A later pass does not move the first one. */
     converge_record(&c, 4100, (size_t[]){1}, round, 1);
 
-    report_t r = sample();
+    sample_t sm;
+    sample(&sm);
+    report_t r = sm.r;
     converge_finish(&c, &r);
     assert_true(r.waited);
     assert_true(r.results[0].converged_after_ms == 0);
@@ -96,7 +88,9 @@ static void test_never_converged(void **state)
     memset(round, 0, sizeof(round));
     set_verdicts(round, (verdict_t[]){VERDICT_PASS, VERDICT_INCONCLUSIVE, VERDICT_PASS}, 3);
     converge_record(&c, 0, NULL, round, 3);
-    report_t r = sample();
+    sample_t sm;
+    sample(&sm);
+    report_t r = sm.r;
     converge_finish(&c, &r);
     assert_true(r.results[1].converged_after_ms < 0);
     assert_true(r.results[0].converged_after_ms == 0);
@@ -105,7 +99,9 @@ static void test_never_converged(void **state)
 
     /* No probes: the empty matrix converged at once. */
     assert_int_equal(converge_init(&c, 0, 5000, 0), 0);
-    report_t e = sample();
+    sample_t sme;
+    sample(&sme);
+    report_t e = sme.r;
     e.n_results = 0;
     converge_finish(&c, &e);
     assert_true(e.converged_after_ms == 0);
@@ -192,7 +188,9 @@ static cJSON *render_parse(const report_t *r)
 static void test_json_absent_without_wait(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample(&sm);
+    report_t r = sm.r;
     cJSON *root = render_parse(&r);
     assert_null(cJSON_GetObjectItemCaseSensitive(root, "converged_after_ms"));
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "results"), 0);
@@ -203,13 +201,15 @@ static void test_json_absent_without_wait(void **state)
 static void test_json_round_trip(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample(&sm);
+    report_t r = sm.r;
     r.waited = true;
-    res[0].converged_after_ms = 0;
-    res[1].converged_after_ms = 3008.24;
-    res[2].verdict = VERDICT_INCONCLUSIVE;
-    res[2].outcome = OUTCOME_DNS_TIMEOUT;
-    res[2].converged_after_ms = -1;
+    sm.res[0].converged_after_ms = 0;
+    sm.res[1].converged_after_ms = 3008.24;
+    sm.res[2].verdict = VERDICT_INCONCLUSIVE;
+    sm.res[2].outcome = OUTCOME_DNS_TIMEOUT;
+    sm.res[2].converged_after_ms = -1;
     r.converged_after_ms = -1;
     cJSON *root = render_parse(&r);
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "converged_after_ms")));
@@ -236,8 +236,8 @@ static void test_json_round_trip(void **state)
     free(j2);
 
     /* Converged: the report-wide figure is a number. */
-    res[2].verdict = VERDICT_PASS;
-    res[2].converged_after_ms = 1000;
+    sm.res[2].verdict = VERDICT_PASS;
+    sm.res[2].converged_after_ms = 1000;
     r.converged_after_ms = 3008.2;
     j1 = report_render_json(&r, "0.1.0");
     if (report_parse_json(j1, strlen(j1), &back, err, sizeof(err)) != 0)
@@ -270,11 +270,13 @@ static void expect_reject(const report_t *r, const char *from, const char *to, c
 static void test_json_rejects(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample(&sm);
+    report_t r = sm.r;
     r.waited = true;
-    res[0].converged_after_ms = 0;
-    res[1].converged_after_ms = 2000;
-    res[2].converged_after_ms = 0;
+    sm.res[0].converged_after_ms = 0;
+    sm.res[1].converged_after_ms = 2000;
+    sm.res[2].converged_after_ms = 0;
     r.converged_after_ms = 2000;
     expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"", "\"converged_after_ms\": null,\n  \"summary\"",
                   "converged_after_ms: null although every result converged");
@@ -294,25 +296,27 @@ static void test_json_rejects(void **state)
 static void test_text_line(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample(&sm);
+    report_t r = sm.r;
     char *t = report_render_text(&r, false);
     assert_null(strstr(t, "converged"));
     free(t);
     r.waited = true;
     r.converged_after_ms = 3008.2;
-    res[1].converged_after_ms = 3008.2;
+    sm.res[1].converged_after_ms = 3008.2;
     t = report_render_text(&r, false);
     assert_non_null(strstr(t, "converged after 3.0 s (last: no-direct-db)\n"));
     free(t);
     /* Everything at once: no probe to name. */
     r.converged_after_ms = 0;
-    res[1].converged_after_ms = 0;
+    sm.res[1].converged_after_ms = 0;
     t = report_render_text(&r, false);
     assert_non_null(strstr(t, "converged after 0.0 s\n"));
     free(t);
     r.converged_after_ms = -1;
-    res[1].verdict = VERDICT_FAIL;
-    res[1].converged_after_ms = -1;
+    sm.res[1].verdict = VERDICT_FAIL;
+    sm.res[1].converged_after_ms = -1;
     t = report_render_text(&r, false);
     assert_non_null(strstr(t, "not converged: 1 probe never passed while waiting (no-direct-db)\n"));
     free(t);

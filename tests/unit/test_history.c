@@ -13,28 +13,19 @@
 
 #include "history.h"
 #include "report_formats.h"
+#include "sample_report.h"
 
-static result_t res[2];
+static sample_t sm; /* the last run_of's report: its results are sm.res */
 
 /* A run of two probes that started at start (Unix s) and took 500 ms. */
 static report_t run_of(double start, verdict_t a, verdict_t b)
 {
-    report_t r;
-    memset(&r, 0, sizeof(r));
-    memset(res, 0, sizeof(res));
-    snprintf(r.role, sizeof(r.role), "frontend");
-    r.started_at = start;
-    r.duration_ms = 500;
-    snprintf(res[0].name, sizeof(res[0].name), "backend-health");
-    res[0].kind = KIND_HTTP;
-    res[0].verdict = a;
-    snprintf(res[1].name, sizeof(res[1].name), "no-direct-db");
-    res[1].kind = KIND_TCP;
-    res[1].expect = EXPECT_DENY;
-    res[1].verdict = b;
-    r.results = res;
-    r.n_results = 2;
-    return r;
+    sample_init(&sm, "frontend", NULL, NULL);
+    sm.r.started_at = start;
+    sm.r.duration_ms = 500;
+    sample_add(&sm, "backend-health", KIND_HTTP, EXPECT_ALLOW, a, OUTCOME_OK);
+    sample_add(&sm, "no-direct-db", KIND_TCP, EXPECT_DENY, b, OUTCOME_OK);
+    return sm.r;
 }
 
 static void test_flips(void **state)
@@ -47,31 +38,31 @@ static void test_flips(void **state)
     report_t r = run_of(1000, VERDICT_PASS, VERDICT_PASS);
     assert_int_equal(history_update(&h, &r), 0);
     assert_true(r.history);
-    assert_true(res[0].last_change_at == 1000.5 && res[1].last_change_at == 1000.5);
-    assert_int_equal(res[0].verdict_changes, 0);
+    assert_true(sm.res[0].last_change_at == 1000.5 && sm.res[1].last_change_at == 1000.5);
+    assert_int_equal(sm.res[0].verdict_changes, 0);
 
     /* Same verdicts: nothing moves. */
     r = run_of(1060, VERDICT_PASS, VERDICT_PASS);
     assert_int_equal(history_update(&h, &r), 0);
-    assert_true(res[1].last_change_at == 1000.5);
+    assert_true(sm.res[1].last_change_at == 1000.5);
 
     /* The deny probe fails (the path opened), then passes again: two changes. */
     r = run_of(1120, VERDICT_PASS, VERDICT_FAIL);
     assert_int_equal(history_update(&h, &r), 1);
     assert_true(h.flipped[1] && !h.flipped[0]);
-    assert_true(res[1].last_change_at == 1120.5);
-    assert_int_equal(res[1].verdict_changes, 1);
-    assert_true(res[0].last_change_at == 1000.5);
+    assert_true(sm.res[1].last_change_at == 1120.5);
+    assert_int_equal(sm.res[1].verdict_changes, 1);
+    assert_true(sm.res[0].last_change_at == 1000.5);
     r = run_of(1180, VERDICT_PASS, VERDICT_PASS);
     assert_int_equal(history_update(&h, &r), 1);
-    assert_int_equal(res[1].verdict_changes, 2);
-    assert_true(res[1].last_change_at == 1180.5);
+    assert_int_equal(sm.res[1].verdict_changes, 2);
+    assert_true(sm.res[1].last_change_at == 1180.5);
     /* fail -> inconclusive is a change too. */
     r = run_of(1240, VERDICT_FAIL, VERDICT_PASS);
     history_update(&h, &r);
     r = run_of(1300, VERDICT_INCONCLUSIVE, VERDICT_PASS);
     history_update(&h, &r);
-    assert_int_equal(res[0].verdict_changes, 2);
+    assert_int_equal(sm.res[0].verdict_changes, 2);
     assert_false(h.flipped[1]);
     assert_int_equal(h.runs, 6);
 
@@ -125,8 +116,8 @@ static void test_prom_wait(void **state)
     (void)state;
     report_t r = run_of(1795669200, VERDICT_PASS, VERDICT_PASS);
     r.waited = true;
-    res[0].converged_after_ms = 0;
-    res[1].converged_after_ms = 3008.2;
+    sm.res[0].converged_after_ms = 0;
+    sm.res[1].converged_after_ms = 3008.2;
     r.converged_after_ms = 3008.2;
     char *p = report_render_prometheus(&r, 1);
     assert_non_null(strstr(p, "ztprobe_probe_converged_after_seconds{role=\"frontend\",probe=\"no-direct-db\","
@@ -137,8 +128,8 @@ static void test_prom_wait(void **state)
     free(p);
 
     /* Not converged: no sample for the probe that never passed, no report-wide figure. */
-    res[1].verdict = VERDICT_FAIL;
-    res[1].converged_after_ms = -1;
+    sm.res[1].verdict = VERDICT_FAIL;
+    sm.res[1].converged_after_ms = -1;
     r.converged_after_ms = -1;
     p = report_render_prometheus(&r, 1);
     assert_non_null(strstr(p, "probe=\"backend-health\",kind=\"http\",expect=\"allow\"} 0\n"));

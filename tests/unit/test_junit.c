@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report_formats.h"
+#include "sample_report.h"
 
 /* ---- a minimal well-formedness checker ---------------------------------------------- */
 
@@ -149,63 +150,14 @@ static size_t count(const char *hay, const char *needle)
 
 /* ---- fixtures ----------------------------------------------------------------------- */
 
-static result_t res[4];
-
-static report_t sample(void)
-{
-    report_t r;
-    memset(&r, 0, sizeof(r));
-    memset(res, 0, sizeof(res));
-    snprintf(r.role, sizeof(r.role), "backend");
-    snprintf(r.pod_name, sizeof(r.pod_name), "backend-7d9f");
-    snprintf(r.pod_namespace, sizeof(r.pod_namespace), "govtech");
-    r.started_at = 1795669200.123; /* 2026-11-26T05:00:00.123Z */
-    r.duration_ms = 1012.4;
-
-    snprintf(res[0].name, sizeof(res[0].name), "postgres");
-    res[0].kind = KIND_POSTGRES;
-    res[0].verdict = VERDICT_PASS;
-    res[0].outcome = OUTCOME_OK;
-    snprintf(res[0].target, sizeof(res[0].target), "postgres-service:5432");
-    snprintf(res[0].detail, sizeof(res[0].detail), "PostgreSQL 15.20 on x86_64");
-    res[0].attempts = 1;
-    res[0].duration_ms = 8.1;
-
-    snprintf(res[1].name, sizeof(res[1].name), "no-plain-http-out");
-    res[1].kind = KIND_HTTP;
-    res[1].expect = EXPECT_DENY;
-    res[1].verdict = VERDICT_FAIL;
-    res[1].outcome = OUTCOME_HTTP_STATUS;
-    snprintf(res[1].target, sizeof(res[1].target), "http://www.example.test/?a=1&b=<2>");
-    snprintf(res[1].detail, sizeof(res[1].detail), "HTTP 301 \"moved\" ]]> 'q'");
-    snprintf(res[1].hint, sizeof(res[1].hint), "The path is open: check the policy & labels.");
-    res[1].attempts = 3;
-    res[1].duration_ms = 30.04;
-    assert_true(result_ip_parse("192.0.2.7", &res[1].addrs[0]));
-    res[1].n_addrs = 1;
-
-    snprintf(res[2].name, sizeof(res[2].name), "cluster-dns");
-    res[2].kind = KIND_DNS;
-    res[2].verdict = VERDICT_INCONCLUSIVE;
-    res[2].outcome = OUTCOME_DNS_TIMEOUT;
-    snprintf(res[2].hint, sizeof(res[2].hint), "No DNS server answered.");
-    res[2].attempts = 1;
-    res[2].duration_ms = 3000;
-
-    r.results = res;
-    r.n_results = 3;
-    snprintf(r.diags[0].code, sizeof(r.diags[0].code), "dns_blocked");
-    snprintf(r.diags[0].message, sizeof(r.diags[0].message), "allow UDP and TCP 53 to kube-dns");
-    r.n_diags = 1;
-    return r;
-}
-
 /* ---- tests -------------------------------------------------------------------------- */
 
 static void test_structure(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
     char *x = report_render_junit(&r, 1);
     assert_non_null(x);
     assert_wellformed(x);
@@ -225,8 +177,8 @@ static void test_structure(void **state)
     /* The failure carries outcome and hint in the message, the type is the outcome. */
     assert_non_null(strstr(x, "<failure message=\"http_status: The path is open: check the "
                               "policy &amp; labels.\" type=\"http_status\">"));
-    assert_non_null(strstr(x, "target: http://www.example.test/?a=1&amp;b=&lt;2&gt;\n"));
-    assert_non_null(strstr(x, "detail: HTTP 301 \"moved\" ]]&gt; 'q'\n"));
+    assert_non_null(strstr(x, "target: http://www.example.test/a&amp;b=&lt;2&gt;\n"));
+    assert_non_null(strstr(x, "detail: HTTP 301 \"moved\" ]]&gt; 'q'\ttab\\\n"));
     assert_non_null(strstr(x, "hint: The path is open: check the policy &amp; labels.\n"));
     assert_non_null(strstr(x, "addresses: 192.0.2.7\n"));
     assert_non_null(strstr(x, "<error message=\"dns_timeout: No DNS server answered.\" "
@@ -242,9 +194,10 @@ static void test_structure(void **state)
 static void test_several_reports_and_no_pod(void **state)
 {
     (void)state;
-    report_t r[2];
-    r[0] = sample();
-    r[1] = sample();
+    sample_t sm[2];
+    sample_report(&sm[0]);
+    sample_report(&sm[1]);
+    report_t r[2] = {sm[0].r, sm[1].r};
     snprintf(r[1].role, sizeof(r[1].role), "frontend");
     r[1].pod_name[0] = '\0';
     r[1].pod_namespace[0] = '\0';
@@ -275,13 +228,15 @@ static void test_several_reports_and_no_pod(void **state)
 static void test_hostile_bytes(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
     snprintf(r.role, sizeof(r.role), "ro\"le<&>\x01");
-    snprintf(res[1].name, sizeof(res[1].name), "n\ta\nm\re");
-    snprintf(res[1].detail, sizeof(res[1].detail),
+    snprintf(sm.res[1].name, sizeof(sm.res[1].name), "n\ta\nm\re");
+    snprintf(sm.res[1].detail, sizeof(sm.res[1].detail),
              "nul\x02 esc\x1b[31m del\x7f bad\xff\xfe utf8 \xc3\xa9 cut\xe2\x82 "
              "nonchar\xef\xbf\xbe surrogate\xed\xa0\x80 overlong\xc0\xaf end");
-    snprintf(res[1].hint, sizeof(res[1].hint), "hint\x0c with \"quotes\" & \x1f");
+    snprintf(sm.res[1].hint, sizeof(sm.res[1].hint), "hint\x0c with \"quotes\" & \x1f");
     char *x = report_render_junit(&r, 1);
     assert_non_null(x);
     assert_wellformed(x);

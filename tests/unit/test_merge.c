@@ -13,52 +13,25 @@
 #include <string.h>
 
 #include "merge.h"
+#include "sample_report.h"
 #include "verdict.h"
 
-#define MAXR 8
-
-/* A report built in place: results live in the struct, so tests need no cleanup. */
-typedef struct {
-    report_t r;
-    result_t res[MAXR];
-} rep_t;
-
-static void rep_init(rep_t *t, const char *role, const char *pod)
+/* Reports built in place with the shared sample builder (tests/unit/sample_report.h): no
+ * cleanup. Every result here is a tcp probe of 1.5 ms. */
+static void rep_add(sample_t *t, const char *name, expect_t e, verdict_t v, outcome_t o)
 {
-    memset(t, 0, sizeof(*t));
-    snprintf(t->r.role, sizeof(t->r.role), "%s", role);
-    snprintf(t->r.pod_name, sizeof(t->r.pod_name), "%s", pod);
-    t->r.started_at = 1795669200.0;
-    t->r.duration_ms = 100;
-    t->r.results = t->res;
-}
-
-static void rep_add(rep_t *t, const char *name, expect_t e, verdict_t v, outcome_t o)
-{
-    result_t *x = &t->res[t->r.n_results++];
-    snprintf(x->name, sizeof(x->name), "%s", name);
-    x->kind = KIND_TCP;
-    x->expect = e;
-    x->verdict = v;
-    x->outcome = o;
-    x->attempts = 1;
-    x->duration_ms = 1.5;
-}
-
-static void rep_diag(rep_t *t, const char *code)
-{
-    snprintf(t->r.diags[t->r.n_diags++].code, sizeof(t->r.diags[0].code), "%s", code);
+    sample_add(t, name, KIND_TCP, e, v, o)->duration_ms = 1.5;
 }
 
 /* The lab's three roles, every probe passing. */
-static merge_t *lab_all_pass(rep_t t[3])
+static merge_t *lab_all_pass(sample_t t[3])
 {
-    rep_init(&t[0], "frontend", "frontend-7d9f");
+    sample_init(&t[0], "frontend", "frontend-7d9f", NULL);
     rep_add(&t[0], "backend-health", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
     rep_add(&t[0], "no-direct-db", EXPECT_DENY, VERDICT_PASS, OUTCOME_TIMEOUT);
-    rep_init(&t[1], "backend", "backend-5c6b");
+    sample_init(&t[1], "backend", "backend-5c6b", NULL);
     rep_add(&t[1], "postgres", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
-    rep_init(&t[2], "postgres", "postgres-0");
+    sample_init(&t[2], "postgres", "postgres-0", NULL);
     rep_add(&t[2], "no-egress", EXPECT_DENY, VERDICT_PASS, OUTCOME_UNREACHABLE);
     merge_t *m = merge_create();
     assert_non_null(m);
@@ -70,7 +43,7 @@ static merge_t *lab_all_pass(rep_t t[3])
 static void test_all_pass_is_ok(void **state)
 {
     (void)state;
-    rep_t t[3];
+    sample_t t[3];
     merge_t *m = lab_all_pass(t);
     assert_true(merge_ok(m));
     assert_int_equal(merge_disagreements(m), 0);
@@ -93,13 +66,13 @@ static void test_all_pass_is_ok(void **state)
 static void test_failed_or_inconclusive_not_ok(void **state)
 {
     (void)state;
-    rep_t t[3];
+    sample_t t[3];
     merge_t *m = lab_all_pass(t);
     t[1].res[0].verdict = VERDICT_FAIL; /* the copy in m must not change */
     assert_true(merge_ok(m));
     merge_destroy(m);
 
-    rep_init(&t[0], "frontend", "f-1");
+    sample_init(&t[0], "frontend", "f-1", NULL);
     rep_add(&t[0], "cluster-dns", EXPECT_ALLOW, VERDICT_INCONCLUSIVE, OUTCOME_DNS_TIMEOUT);
     m = merge_create();
     assert_int_equal(merge_add(m, &t[0].r, "a.json"), 0);
@@ -111,7 +84,7 @@ static void test_failed_or_inconclusive_not_ok(void **state)
     free(txt);
     merge_destroy(m);
 
-    rep_init(&t[0], "backend", "b-1");
+    sample_init(&t[0], "backend", "b-1", NULL);
     rep_add(&t[0], "no-plain-http-out", EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK);
     m = merge_create();
     assert_int_equal(merge_add(m, &t[0].r, "b.json"), 0);
@@ -125,14 +98,14 @@ static void test_failed_or_inconclusive_not_ok(void **state)
 static void test_disagreement_names_pods(void **state)
 {
     (void)state;
-    rep_t a, b, c;
-    rep_init(&a, "frontend", "frontend-a");
+    sample_t a, b, c;
+    sample_init(&a, "frontend", "frontend-a", NULL);
     rep_add(&a, "backend-health", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
     rep_add(&a, "no-direct-db", EXPECT_DENY, VERDICT_PASS, OUTCOME_TIMEOUT);
-    rep_init(&b, "frontend", "frontend-b");
+    sample_init(&b, "frontend", "frontend-b", NULL);
     rep_add(&b, "backend-health", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
     rep_add(&b, "no-direct-db", EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK);
-    rep_init(&c, "backend", "backend-a"); /* another role: never compared with frontend */
+    sample_init(&c, "backend", "backend-a", NULL); /* another role: never compared with frontend */
     rep_add(&c, "no-direct-db", EXPECT_DENY, VERDICT_FAIL, OUTCOME_OK);
     merge_t *m = merge_create();
     assert_int_equal(merge_add(m, &a.r, "a"), 0);
@@ -170,11 +143,11 @@ static void test_disagreement_names_pods(void **state)
 static void test_absent_probe_disagrees(void **state)
 {
     (void)state;
-    rep_t a, b;
-    rep_init(&a, "frontend", "f-1");
+    sample_t a, b;
+    sample_init(&a, "frontend", "f-1", NULL);
     rep_add(&a, "backend-health", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
     rep_add(&a, "new-probe", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
-    rep_init(&b, "frontend", "f-2");
+    sample_init(&b, "frontend", "f-2", NULL);
     rep_add(&b, "backend-health", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
     merge_t *m = merge_create();
     assert_int_equal(merge_add(m, &a.r, "a"), 0);
@@ -200,7 +173,7 @@ static void test_absent_probe_disagrees(void **state)
 static void test_missing_report_not_ok(void **state)
 {
     (void)state;
-    rep_t t[3];
+    sample_t t[3];
     merge_t *m = lab_all_pass(t);
     assert_int_equal(merge_add_missing(m, "backend-2.json", "not valid JSON (near byte 3)"), 0);
     assert_false(merge_ok(m));
@@ -234,10 +207,10 @@ static void test_missing_report_not_ok(void **state)
 static void test_row_labels(void **state)
 {
     (void)state;
-    rep_t a, b;
-    rep_init(&a, "frontend", ""); /* no pod name: the source labels the row */
+    sample_t a, b;
+    sample_init(&a, "frontend", "", NULL); /* no pod name: the source labels the row */
     rep_add(&a, "p", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
-    rep_init(&b, "frontend", "");
+    sample_init(&b, "frontend", "", NULL);
     rep_add(&b, "p", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
     merge_t *m = merge_create();
     assert_int_equal(merge_add(m, &a.r, "reports/f.json"), 0);
@@ -249,9 +222,9 @@ static void test_row_labels(void **state)
     merge_destroy(m);
 
     /* Control bytes from a hand-edited report never reach the terminal. */
-    rep_init(&a, "evil\033[2Jrole", "pod\n1");
+    sample_init(&a, "evil\033[2Jrole", "pod\n1", NULL);
     rep_add(&a, "p\rq", EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
-    rep_diag(&a, "dns_blocked");
+    sample_diag(&a, "dns_blocked", "");
     m = merge_create();
     assert_int_equal(merge_add(m, &a.r, "x"), 0);
     txt = merge_render_text(m);
@@ -292,11 +265,11 @@ static int valid_utf8(const unsigned char *s)
 static void test_json_shape(void **state)
 {
     (void)state;
-    rep_t t[3];
+    sample_t t[3];
     merge_t *m = lab_all_pass(t);
     merge_destroy(m);
     snprintf(t[2].r.pod_name, sizeof(t[2].r.pod_name), "pg-\xff\xfe-0"); /* not UTF-8 */
-    rep_diag(&t[2], "policy_not_enforced");
+    sample_diag(&t[2], "policy_not_enforced", "");
     m = merge_create();
     for (int i = 0; i < 3; i++)
         assert_int_equal(merge_add(m, &t[i].r, "f"), 0);

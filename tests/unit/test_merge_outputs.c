@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "merge.h"
+#include "sample_report.h"
 
 static bool dns_label(const char *s)
 {
@@ -64,29 +65,17 @@ static void test_name_rewritten_with_hash(void **state)
     assert_true(dns_label(a));
 }
 
-/* One report with one result, namespace ns, strings s in role, pod, detail and hint. */
-typedef struct {
-    report_t r;
-    result_t res;
-} one_t;
-
-static merge_t *one(one_t *o, const char *ns, const char *s)
+/* One report with one result (o.res[0]), namespace ns, strings s in role, pod, target,
+ * detail and hint. */
+static merge_t *one(sample_t *o, const char *ns, const char *s)
 {
-    memset(o, 0, sizeof(*o));
-    snprintf(o->r.role, sizeof(o->r.role), "%s", s);
-    snprintf(o->r.pod_name, sizeof(o->r.pod_name), "%s", s);
-    snprintf(o->r.pod_namespace, sizeof(o->r.pod_namespace), "%s", ns);
+    sample_init(o, s, s, ns);
     o->r.started_at = 1795669200.5;
-    o->r.results = &o->res;
-    o->r.n_results = 1;
-    snprintf(o->res.name, sizeof(o->res.name), "probe");
-    snprintf(o->res.target, sizeof(o->res.target), "%s", s);
-    snprintf(o->res.detail, sizeof(o->res.detail), "%s", s);
-    snprintf(o->res.hint, sizeof(o->res.hint), "%s", s);
-    o->res.kind = KIND_TCP;
-    o->res.expect = EXPECT_DENY;
-    o->res.verdict = VERDICT_INCONCLUSIVE;
-    o->res.outcome = OUTCOME_REFUSED;
+    o->r.duration_ms = 0;
+    result_t *x = sample_add(o, "probe", KIND_TCP, EXPECT_DENY, VERDICT_INCONCLUSIVE, OUTCOME_REFUSED);
+    snprintf(x->target, sizeof(x->target), "%s", s);
+    snprintf(x->detail, sizeof(x->detail), "%s", s);
+    snprintf(x->hint, sizeof(x->hint), "%s", s);
     merge_t *m = merge_create();
     assert_non_null(m);
     assert_int_equal(merge_add(m, &o->r, "r.json"), 0);
@@ -96,7 +85,7 @@ static merge_t *one(one_t *o, const char *ns, const char *s)
 static void test_policyreport_escapes(void **state)
 {
     (void)state;
-    one_t o;
+    sample_t o;
     merge_t *m = one(&o, "govtech", "a\"b\\c\nd\x01\xff: #x");
     char err[256];
     char *y = merge_render_policyreport(m, 1795669201.0, err, sizeof(err));
@@ -115,7 +104,7 @@ static void test_policyreport_escapes(void **state)
 static void test_policyreport_bad_namespace(void **state)
 {
     (void)state;
-    one_t o;
+    sample_t o;
     merge_t *m = one(&o, "Gov_Tech", "x");
     char err[256] = "";
     assert_null(merge_render_policyreport(m, 0, err, sizeof(err)));
@@ -126,7 +115,7 @@ static void test_policyreport_bad_namespace(void **state)
 static void test_html_escapes(void **state)
 {
     (void)state;
-    one_t o;
+    sample_t o;
     merge_t *m = one(&o, "govtech", "<script>'&\"\x01\xff</script>");
     char *h = merge_render_html(m, 1795669201.0);
     assert_non_null(h);
@@ -144,7 +133,7 @@ static void test_html_escapes(void **state)
 static void test_html_columns(void **state)
 {
     (void)state;
-    one_t o;
+    sample_t o;
     merge_t *m = one(&o, "govtech", "x");
     static const struct {
         probe_kind_t kind;
@@ -158,8 +147,8 @@ static void test_html_columns(void **state)
         {KIND_DNS, "backend-service AAAA", "<th scope=\"col\">DNS</th>"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        o.res.kind = cases[i].kind;
-        snprintf(o.res.target, sizeof(o.res.target), "%s", cases[i].target);
+        o.res[0].kind = cases[i].kind;
+        snprintf(o.res[0].target, sizeof(o.res[0].target), "%s", cases[i].target);
         merge_destroy(m);
         m = merge_create();
         assert_int_equal(merge_add(m, &o.r, "r.json"), 0);

@@ -22,42 +22,9 @@
 
 #include "push.h"
 #include "report_formats.h"
+#include "sample_report.h"
 
 #define RECORDER "tests/formats/recorder.py"
-
-static result_t res[3];
-
-static report_t sample(void)
-{
-    report_t r;
-    memset(&r, 0, sizeof(r));
-    memset(res, 0, sizeof(res));
-    snprintf(r.role, sizeof(r.role), "backend");
-    snprintf(r.pod_name, sizeof(r.pod_name), "backend-7d9f");
-    r.started_at = 1795669200.123;
-    r.duration_ms = 1012.4;
-    snprintf(res[0].name, sizeof(res[0].name), "postgres");
-    res[0].kind = KIND_POSTGRES;
-    res[0].verdict = VERDICT_PASS;
-    res[0].outcome = OUTCOME_OK;
-    res[0].duration_ms = 8.1;
-    snprintf(res[1].name, sizeof(res[1].name), "no-plain-http-out");
-    res[1].kind = KIND_HTTP;
-    res[1].expect = EXPECT_DENY;
-    res[1].verdict = VERDICT_FAIL;
-    res[1].outcome = OUTCOME_HTTP_STATUS;
-    res[1].duration_ms = 30;
-    snprintf(res[2].name, sizeof(res[2].name), "cluster-dns");
-    res[2].kind = KIND_DNS;
-    res[2].verdict = VERDICT_INCONCLUSIVE;
-    res[2].outcome = OUTCOME_DNS_TIMEOUT;
-    res[2].duration_ms = 3000;
-    r.results = res;
-    r.n_results = 3;
-    snprintf(r.diags[0].code, sizeof(r.diags[0].code), "dns_blocked");
-    r.n_diags = 1;
-    return r;
-}
 
 static void assert_line(const char *text, const char *line)
 {
@@ -112,7 +79,9 @@ static int check_grouping(const char *text)
 static void test_exposition(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
     char *t = report_render_prometheus(&r, 1);
     assert_non_null(t);
     assert_int_equal(check_grouping(t), 8);
@@ -154,13 +123,14 @@ static void test_exposition(void **state)
 static void test_escaping_and_empty(void **state)
 {
     (void)state;
-    report_t r[2];
-    r[0] = sample();
+    sample_t sm[2];
+    sample_report(&sm[0]);
+    sample_report(&sm[1]);
+    report_t r[2] = {sm[0].r, sm[1].r};
     snprintf(r[0].role, sizeof(r[0].role), "a\\b\"c\nd\te\xff");
     r[0].diags[1] = r[0].diags[0]; /* a duplicate code must not give a duplicate series */
     r[0].n_diags = 2;
-    r[1] = sample(); /* rewrites the shared results: change them after */
-    snprintf(res[0].name, sizeof(res[0].name), "p\"q");
+    snprintf(sm[0].res[0].name, sizeof(sm[0].res[0].name), "p\"q");
     r[1].n_results = 0; /* a second role without probes */
     snprintf(r[1].role, sizeof(r[1].role), "frontend");
     r[1].n_diags = 0;
@@ -251,7 +221,9 @@ static const char *jget(const cJSON *o, const char *k)
 static void test_push_put(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
     char *body = report_render_prometheus(&r, 1), url[128], err[512] = "x";
     recorder_t s;
     recorder_start(&s, 202);

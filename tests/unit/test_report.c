@@ -1,5 +1,5 @@
 /* test_report.c: JSON rendering (checked by parsing it back with cJSON), the round trip
- * through report_parse_json, the parser's rejections, and the text table. */
+ * through report_parse_json and the parser's rejections (the text table: test_report_text.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,74 +12,8 @@
 #include <string.h>
 
 #include "report.h"
+#include "sample_report.h"
 #include "verdict.h"
-
-static result_t res3[3];
-
-/* A report with one result of each verdict. */
-static report_t sample(void)
-{
-    report_t r;
-    memset(&r, 0, sizeof(r));
-    memset(res3, 0, sizeof(res3));
-    snprintf(r.role, sizeof(r.role), "backend");
-    snprintf(r.pod_namespace, sizeof(r.pod_namespace), "govtech"); /* pod_name empty: null */
-    r.started_at = 1795669200.123;                                  /* 2026-11-26T05:00:00.123Z */
-    r.duration_ms = 1012.44;
-
-    result_t *a = &res3[0];
-    snprintf(a->name, sizeof(a->name), "postgres");
-    a->kind = KIND_POSTGRES;
-    a->expect = EXPECT_ALLOW;
-    snprintf(a->target, sizeof(a->target), "postgres-service:5432");
-    a->verdict = VERDICT_PASS;
-    a->outcome = OUTCOME_OK;
-    snprintf(a->detail, sizeof(a->detail), "PostgreSQL 15.20 on x86_64-pc-linux-gnu");
-    a->attempts = 1;
-    a->duration_ms = 8.06;
-    assert_true(result_ip_parse("10.96.12.7", &a->addrs[0]));
-    assert_true(result_ip_parse("fd00::7", &a->addrs[1]));
-    a->n_addrs = 2;
-    a->dns_ms = 0.94;
-    a->connect_ms = 0.4;
-    a->tls_ms = -1;
-    a->first_byte_ms = 6.25;
-
-    result_t *b = &res3[1];
-    snprintf(b->name, sizeof(b->name), "no-plain-http-out");
-    b->kind = KIND_HTTP;
-    b->expect = EXPECT_DENY;
-    snprintf(b->target, sizeof(b->target), "http://www.example.test/");
-    b->verdict = VERDICT_FAIL;
-    b->outcome = OUTCOME_HTTP_STATUS;
-    snprintf(b->detail, sizeof(b->detail), "HTTP 301 \"moved\"\ttab\\");
-    snprintf(b->hint, sizeof(b->hint), "The path is open: check labels.");
-    b->attempts = 3;
-    b->duration_ms = 30.0;
-    b->dns_ms = 1.0;
-    b->connect_ms = 2.0;
-    b->tls_ms = -1;
-    b->first_byte_ms = 3.0;
-
-    result_t *c = &res3[2];
-    snprintf(c->name, sizeof(c->name), "cluster-dns");
-    c->kind = KIND_DNS;
-    c->expect = EXPECT_DENY;
-    snprintf(c->target, sizeof(c->target), "backend-service/A@10.96.0.10");
-    c->verdict = VERDICT_INCONCLUSIVE;
-    c->outcome = OUTCOME_ERROR;
-    snprintf(c->hint, sizeof(c->hint), "Internal error.");
-    c->attempts = 1;
-    c->duration_ms = 0.05;
-    c->dns_ms = c->connect_ms = c->tls_ms = c->first_byte_ms = -1;
-
-    r.results = res3;
-    r.n_results = 3;
-    snprintf(r.diags[0].code, sizeof(r.diags[0].code), "dns_blocked");
-    snprintf(r.diags[0].message, sizeof(r.diags[0].message), "DNS servers unreachable");
-    r.n_diags = 1;
-    return r;
-}
 
 /* The Makefile links no libm: a local absolute difference. */
 static double absdiff(double a, double b)
@@ -113,7 +47,9 @@ static void assert_str(const cJSON *o, const char *k, const char *want)
 static void test_summary(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
     summary_t s = report_summary(&r);
     assert_int_equal(s.total, 3);
     assert_int_equal(s.passed, 1);
@@ -129,7 +65,10 @@ static void test_summary(void **state)
 static void test_render_json_fields(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
+    sm.res[2].duration_ms = 0.05; /* a tiny duration rounds up to 0.1, not down to 0 */
     char *j = report_render_json(&r, "0.1.0");
     assert_non_null(j);
     size_t n = strlen(j);
@@ -143,7 +82,7 @@ static void test_render_json_fields(void **state)
     assert_str(root, "agent_version", "0.1.0");
     assert_str(root, "role", "backend");
     const cJSON *pod = get(root, "pod");
-    assert_true(cJSON_IsNull(get(pod, "name")));
+    assert_str(pod, "name", "backend-7d9f");
     assert_str(pod, "namespace", "govtech");
     assert_str(root, "started_at", "2026-11-26T05:00:00.123Z");
     assert_num(root, "duration_ms", 1012.4);
@@ -158,7 +97,7 @@ static void test_render_json_fields(void **state)
     const cJSON *d = get(root, "diagnoses");
     assert_int_equal(cJSON_GetArraySize(d), 1);
     assert_str(cJSON_GetArrayItem(d, 0), "code", "dns_blocked");
-    assert_str(cJSON_GetArrayItem(d, 0), "message", "DNS servers unreachable");
+    assert_str(cJSON_GetArrayItem(d, 0), "message", "allow UDP and TCP 53 to kube-dns");
 
     const cJSON *rs = get(root, "results");
     assert_int_equal(cJSON_GetArraySize(rs), 3);
@@ -187,8 +126,8 @@ static void test_render_json_fields(void **state)
     assert_str(b, "expect", "deny");
     assert_str(b, "verdict", "fail");
     assert_str(b, "outcome", "http_status");
-    assert_str(b, "detail", "HTTP 301 \"moved\"\ttab\\"); /* escapes survive */
-    assert_str(b, "hint", "The path is open: check labels.");
+    assert_str(b, "detail", "HTTP 301 \"moved\" ]]> 'q'\ttab\\"); /* escapes survive */
+    assert_str(b, "hint", "The path is open: check the policy & labels.");
     assert_num(b, "attempts", 3);
     assert_num(b, "duration_ms", 30);
 
@@ -220,6 +159,7 @@ static void test_render_edge_values(void **state)
     cJSON *root = cJSON_Parse(j);
     assert_non_null(root);
     assert_true(cJSON_IsNull(get(root, "agent_version")));
+    assert_true(cJSON_IsNull(get(get(root, "pod"), "name")));
     assert_true(cJSON_IsNull(get(get(root, "pod"), "namespace")));
     assert_str(root, "started_at", "1970-01-01T00:00:01.000Z");
     assert_num(root, "duration_ms", 0);
@@ -230,8 +170,10 @@ static void test_render_edge_values(void **state)
     free(j);
 
     /* Bytes a hostile server may put in a detail: invalid UTF-8 and control bytes. */
-    r = sample();
-    snprintf(res3[0].detail, sizeof(res3[0].detail), "bad\xff\xc3(\x1b[31m\x01 ok \xc3\xa9");
+    sample_t sm;
+    sample_report(&sm);
+    r = sm.r;
+    snprintf(sm.res[0].detail, sizeof(sm.res[0].detail), "bad\xff\xc3(\x1b[31m\x01 ok \xc3\xa9");
     j = report_render_json(&r, "0.1.0");
     assert_non_null(j);
     assert_null(strchr(j, '\x1b'));
@@ -246,7 +188,9 @@ static void test_render_edge_values(void **state)
 static void test_round_trip(void **state)
 {
     (void)state;
-    report_t r = sample();
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r;
     char err[256];
     char *j1 = report_render_json(&r, "0.1.0");
     assert_non_null(j1);
@@ -254,7 +198,7 @@ static void test_round_trip(void **state)
     if (report_parse_json(j1, strlen(j1), &back, err, sizeof(err)) != 0)
         fail_msg("parse: %s", err);
     assert_string_equal(back.role, "backend");
-    assert_string_equal(back.pod_name, "");
+    assert_string_equal(back.pod_name, "backend-7d9f");
     assert_string_equal(back.pod_namespace, "govtech");
     assert_true(absdiff(back.started_at, 1795669200.123) < 1e-6);
     assert_int_equal(back.n_results, 3);
@@ -268,7 +212,7 @@ static void test_round_trip(void **state)
     assert_true(back.results[0].tls_ms < 0);
     assert_true(absdiff(back.results[0].dns_ms, 0.9) < 1e-9);
     assert_string_equal(back.results[2].detail, "");
-    assert_string_equal(back.results[1].hint, "The path is open: check labels.");
+    assert_string_equal(back.results[1].hint, "The path is open: check the policy & labels.");
 
     char *j2 = report_render_json(&back, "0.1.0");
     assert_non_null(j2);
@@ -285,7 +229,9 @@ static void test_round_trip(void **state)
  * contains want. */
 static void expect_reject(const char *from, const char *to, const char *want)
 {
-    report_t r = sample(), out;
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r, out;
     char err[256] = "";
     char *j = report_render_json(&r, "0.1.0");
     assert_non_null(j);
@@ -360,7 +306,9 @@ static void test_parse_limits(void **state)
     snprintf(to, sizeof(to), "\"name\": \"%s\"", longname);
     expect_reject("\"name\": \"postgres\"", to, "results[0].name: longer than 127 bytes");
 
-    report_t r = sample(), out;
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r, out;
     char err[256];
     char *j = report_render_json(&r, "0.1.0");
     const char *from = "\"detail\": \"PostgreSQL 15.20 on x86_64-pc-linux-gnu\"";
@@ -395,7 +343,9 @@ static void test_parse_limits(void **state)
 static void test_parse_truncated_and_mangled(void **state)
 {
     (void)state;
-    report_t r = sample(), out;
+    sample_t sm;
+    sample_report(&sm);
+    report_t r = sm.r, out;
     char err[256];
     char *j = report_render_json(&r, "0.1.0");
     size_t n = strlen(j);
@@ -422,63 +372,74 @@ static void test_parse_truncated_and_mangled(void **state)
     free(j);
 }
 
-static void test_text(void **state)
+/* The shared sample with what only some runs carry: a family: all probe (its addresses as
+ * objects, each with its own outcome), run --wait's converged_after_ms (read back the same),
+ * and run --policies' policy field (rendered, not read back: merge does not need it). */
+static void test_family_wait_policies(void **state)
 {
     (void)state;
-    report_t r = sample();
-    snprintf(res3[1].detail, sizeof(res3[1].detail), "HTTP 301 \x1b[2Jclear");
-    char *t = report_render_text(&r, false);
-    assert_non_null(t);
-    assert_null(strchr(t, '\x1b'));
-    assert_non_null(strstr(t, "role backend, pod govtech/(unknown)"));
-    assert_non_null(strstr(t, "3 probes: 1 passed, 1 failed, 1 inconclusive"));
-    assert_non_null(strstr(t, "dns_blocked: DNS servers unreachable"));
-    assert_non_null(strstr(t, "    hint: The path is open: check labels.\n"));
-    assert_non_null(strstr(t, "    hint: Internal error.\n"));
-    assert_non_null(strstr(t, "    detail: HTTP 301 ?[2Jclear\n"));
-    assert_null(strstr(t, "detail: PostgreSQL")); /* passes show no detail line */
+    sample_t sm;
+    sample_report(&sm);
+    sample_family(&sm);
+    sample_waited(&sm);
+    report_t r = sm.r;
+    char err[256];
+    char *j1 = report_render_json(&r, "0.1.0");
+    assert_non_null(j1);
+    cJSON *root = cJSON_Parse(j1);
+    assert_non_null(root);
+    assert_true(cJSON_IsNull(get(root, "converged_after_ms"))); /* not every probe passed */
+    const cJSON *rs = get(root, "results");
+    assert_int_equal(cJSON_GetArraySize(rs), 4);
+    assert_num(cJSON_GetArrayItem(rs, 0), "converged_after_ms", 0);
+    assert_true(cJSON_IsNull(get(cJSON_GetArrayItem(rs, 1), "converged_after_ms")));
+    const cJSON *f = cJSON_GetArrayItem(rs, 3);
+    assert_str(f, "outcome", "timeout");
+    const cJSON *ad = get(f, "addresses");
+    assert_int_equal(cJSON_GetArraySize(ad), 2);
+    assert_str(cJSON_GetArrayItem(ad, 0), "address", "203.0.113.9");
+    assert_str(cJSON_GetArrayItem(ad, 0), "outcome", "timeout");
+    assert_num(cJSON_GetArrayItem(ad, 0), "duration_ms", 1000.5);
+    assert_str(cJSON_GetArrayItem(ad, 1), "address", "2001:db8::9");
+    assert_str(cJSON_GetArrayItem(ad, 1), "outcome", "ok");
+    assert_null(cJSON_GetObjectItemCaseSensitive(f, "policy")); /* no --policies */
+    cJSON_Delete(root);
 
-    /* Columns line up: each header word starts where its cell starts in every row. */
-    const char *hdr = strstr(t, "PROBE");
-    assert_non_null(hdr);
-    const char *hdr_end = strchr(hdr, '\n');
-    size_t kind_col = (size_t)(strstr(hdr, "KIND") - hdr);
-    size_t verdict_col = (size_t)(strstr(hdr, "VERDICT") - hdr);
-    size_t outcome_col = (size_t)(strstr(hdr, "OUTCOME") - hdr);
-    size_t ms_end = (size_t)(hdr_end - hdr);
-    const char *names[] = {"postgres ", "no-plain-http-out ", "cluster-dns "};
-    const char *verdicts[] = {"pass", "fail", "inconclusive"};
-    const char *outcomes[] = {"ok", "http_status", "error"};
-    const char *ms[] = {"8.1", "30.0", "0.1"};
-    for (int i = 0; i < 3; i++) {
-        const char *row = strstr(hdr_end, names[i]);
-        assert_non_null(row);
-        assert_true(row[-1] == '\n');
-        const char *row_end = strchr(row, '\n');
-        assert_int_equal(strncmp(row + kind_col, i == 0 ? "postgres" : i == 1 ? "http" : "dns",
-                                 3), 0);
-        assert_int_equal(strncmp(row + verdict_col, verdicts[i], strlen(verdicts[i])), 0);
-        assert_int_equal(strncmp(row + outcome_col, outcomes[i], strlen(outcomes[i])), 0);
-        assert_int_equal((size_t)(row_end - row), ms_end); /* MS right-aligned */
-        assert_int_equal(strncmp(row_end - strlen(ms[i]), ms[i], strlen(ms[i])), 0);
-    }
-    free(t);
+    report_t back;
+    if (report_parse_json(j1, strlen(j1), &back, err, sizeof(err)) != 0)
+        fail_msg("parse: %s", err);
+    assert_true(back.waited);
+    assert_int_equal(back.results[3].n_addr_results, 2);
+    assert_int_equal(back.results[3].addr_results[1].outcome, OUTCOME_OK);
+    char *j2 = report_render_json(&back, "0.1.0");
+    assert_non_null(j2);
+    assert_string_equal(j1, j2);
+    report_free(&back);
+    free(j2);
+    free(j1);
 
-    t = report_render_text(&r, true);
-    assert_non_null(t);
-    assert_non_null(strstr(t, "\x1b[32mpass\x1b[0m"));
-    assert_non_null(strstr(t, "\x1b[31mfail\x1b[0m"));
-    assert_non_null(strstr(t, "\x1b[33minconclusive\x1b[0m"));
-    assert_null(strstr(t, "\x1b[2J")); /* the detail's own escape is still neutralised */
-    free(t);
-
-    report_t empty;
-    memset(&empty, 0, sizeof(empty));
-    snprintf(empty.role, sizeof(empty.role), "x");
-    t = report_render_text(&empty, false);
-    assert_non_null(t);
-    assert_non_null(strstr(t, "0 probes: 0 passed, 0 failed, 0 inconclusive"));
-    free(t);
+    sample_policies(&sm);
+    r = sm.r;
+    j1 = report_render_json(&r, "0.1.0");
+    assert_non_null(j1);
+    root = cJSON_Parse(j1);
+    assert_non_null(root);
+    rs = get(root, "results");
+    const cJSON *p = get(cJSON_GetArrayItem(rs, 0), "policy");
+    assert_str(p, "intended", "allow");
+    const cJSON *by = cJSON_GetArrayItem(get(p, "by"), 0);
+    assert_non_null(by);
+    assert_str(by, "policy", "govtech/backend-egress");
+    assert_str(by, "direction", "egress");
+    assert_num(by, "rule", 0);
+    assert_true(cJSON_IsNull(get(p, "reason")));
+    p = get(cJSON_GetArrayItem(rs, 1), "policy");
+    assert_str(p, "intended", "deny");
+    assert_int_equal(cJSON_GetArraySize(get(p, "by")), 0);
+    assert_str(p, "reason", "no egress rule allows it");
+    assert_str(get(cJSON_GetArrayItem(rs, 2), "policy"), "intended", "unknown");
+    cJSON_Delete(root);
+    free(j1);
 }
 
 int main(void)
@@ -491,7 +452,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_parse_limits),
         cmocka_unit_test(test_parse_truncated_and_mangled),
-        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_family_wait_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

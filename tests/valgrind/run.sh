@@ -12,14 +12,14 @@
 # reports from inside libraries (libcurl/OpenSSL/libpq/c-ares globals), never our code.
 # Prints "ok - ..."/"not ok - ..." and "N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
-ZT=${1:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$HERE/../hostile/lib.sh"
-zh_init valgrind
-command -v valgrind >/dev/null || { notok "valgrind installed" "apt-get install valgrind"; zh_finish; exit 1; }
+. "$HERE/../lib.sh"
+zt_agent "${1:-}"
+zt_init valgrind
+command -v valgrind >/dev/null || { notok "valgrind installed" "apt-get install valgrind"; zt_finish; exit 1; }
 if nm -an "$ZT" 2>/dev/null | grep -q __asan_init; then
     notok "plain build" "$ZT is built with ASan: give valgrind the plain build (./ztprobe)"
-    zh_finish
+    zt_finish
     exit 1
 fi
 VG_RC=99
@@ -27,7 +27,7 @@ VG="valgrind --tool=memcheck --error-exitcode=$VG_RC --leak-check=full --show-le
 --errors-for-leak-kinds=definite --track-origins=yes --num-callers=30 --suppressions=$HERE/ztprobe.supp
 --gen-suppressions=all"
 
-sh "$ZH_ROOT/tests/servers/mkca.sh" "$T/pki" || exit 1
+sh "$ROOT/tests/servers/mkca.sh" "$T/pki" || exit 1
 srv healthy healthy || exit 1
 srv tls healthy --tls-cert "$T/pki/server.pem" --tls-key "$T/pki/server.key" || exit 1
 for m in silent redirect big tls-stall; do srv "$m" "$m" || exit 1; done
@@ -35,12 +35,12 @@ dns_srv dns tc-tcp-answer || exit 1
 dns_srv dnsmany many || exit 1
 dns_srv dnssilent silent || exit 1
 for m in echo silent; do
-    bg "udp-$m" "$PY" "$ZH_ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
+    zt_serve "udp-$m" "$PY" "$ROOT/tests/servers/udp_peer.py" --mode "$m" --port-file "$T/udp-$m.port" --max-seconds 300 || exit 1
 done
-ZH_PG_DIR=$T/pgd
+PG_DIR=$T/pgd
 PGPW="vg-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-PGPORT=$(ZT_PG_PASSWORD=$PGPW sh "$ZH_ROOT/tests/servers/pg.sh" start "$ZH_PG_DIR") ||
-    { notok "PostgreSQL 15 started" "tests/servers/pg.sh failed"; zh_finish; exit 1; }
+PGPORT=$(ZT_PG_PASSWORD=$PGPW sh "$ROOT/tests/servers/pg.sh" start "$PG_DIR") ||
+    { notok "PostgreSQL 15 started" "tests/servers/pg.sh failed"; zt_finish; exit 1; }
 export ZT_VG_PW=$PGPW
 CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
@@ -90,7 +90,7 @@ EOF
 vg() {
     local name=$1 want=$2
     shift 2
-    ZH_WRAP="$VG --log-file=$T/$name.vg" ZH_HARD_TIMEOUT=100 runm "$name" "$@"
+    ZT_WRAP="$VG --log-file=$T/$name.vg" ZT_HARD_TIMEOUT=100 runm "$name" "$@"
     if [ "$RC" -eq "$VG_RC" ] || grep -qE 'definitely lost: [1-9]|ERROR SUMMARY: [1-9]' "$T/$name.vg"; then
         notok "$name: memcheck clean" "$(grep -E 'ERROR SUMMARY|definitely lost' "$T/$name.vg" | tr '\n' ' ')
 $(grep -m1 -A14 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[0-9,]+ bytes in .* definitely)' "$T/$name.vg")"
@@ -100,7 +100,7 @@ $(grep -m1 -A14 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[
         ok "$name: memcheck clean ($(grep -oE 'in use at exit: [0-9,]+ bytes' "$T/$name.vg" | head -1), ${MS} ms)"
     fi
     [ "$RC" -eq "$want" ]
-    check "$name: exit $RC (want $want)" $? "stderr: $(head -c 300 "$T/$name.err" | tr '\n' ' ')"
+    check "$name: exit $RC (want $want)" status_ok $? "stderr: $(head -c 300 "$T/$name.err" | tr '\n' ' ')"
 }
 
 # DNS lookups get a run of their own: under memcheck, with an https probe in the same run,
@@ -114,28 +114,28 @@ outcome() { local v; v=$(jres "$T/run-json.out" "$1" .outcome); [ -n "$v" ] || v
 for p in tcp tcp-by-name http https https-by-ip postgres dns-tcp-fallback dns-many refused \
     udp-echo udp-silent family-all; do
     [ "$(verdict "$p")" = pass ]
-    check "run under memcheck: $p passes (a real run, not an early exit)" $? "$(outcome "$p"): $(jres "$T/run-json.out" "$p" .detail)$(jres "$T/run-dns.out" "$p" .detail)"
+    check "run under memcheck: $p passes (a real run, not an early exit)" status_ok $? "$(outcome "$p"): $(jres "$T/run-json.out" "$p" .detail)$(jres "$T/run-dns.out" "$p" .detail)"
 done
 [ "$(outcome tls-stall)" = app_timeout ] && [ "$(outcome dns-timeout)" = dns_timeout ] &&
     [ "$(outcome pg-wrong-pw)" = auth_failed ] && [ "$(outcome silent)" = app_timeout ]
-check "run under memcheck: failure paths taken (app_timeout, dns_timeout, auth_failed)" $? \
+check "run under memcheck: failure paths taken (app_timeout, dns_timeout, auth_failed)" status_ok $? \
     "tls-stall $(outcome tls-stall), dns-timeout $(outcome dns-timeout), pg-wrong-pw $(outcome pg-wrong-pw), silent $(outcome silent)"
 for f in text junit prometheus; do
     vg "run-$f" 1 run -c "$T/cfg.json" --role backend -o "$f" --only tcp,http,https,postgres,refused,pg-wrong-pw
 done
 vg run-out 0 run -c "$T/cfg.json" --role backend --only tcp,https,postgres --out "$T/out.json"
 # run --wait: rounds of the probe that never passes (wrong password) until the wait is used up.
-vg run-wait 1 run -c "$T/cfg.json" --role backend --only tcp,pg-wrong-pw --wait 12s -o prometheus -v
+vg run-wait 1 run -c "$T/cfg.json" --role backend --only tcp,pg-wrong-pw --wait 40s -o prometheus -v
 grep -q 'ztprobe_probe_converged_after_seconds{role="backend",probe="tcp"' "$T/run-wait.out" &&
     [ "$(grep -c -- '--wait: round' "$T/run-wait.err")" -ge 1 ]
-check "run --wait under memcheck: rounds after the first, the passed probe's figure exported" $? \
+check "run --wait under memcheck: rounds after the first, the passed probe's figure exported" status_ok $? \
     "$(grep -- '--wait' "$T/run-wait.err" | tr '\n' ' ')"
 
 # watch: ~20 runs of a small matrix at 200 ms, then SIGTERM (timeout sends it; --preserve-status
 # keeps watch's own exit code, which must be 0).
 cp "$T/cfg.json" "$T/watch.json"
 t0=$(date +%s%N)
-ZH_WRAP="timeout --preserve-status -s TERM 14 $VG --log-file=$T/watch.vg" ZH_HARD_TIMEOUT=60 \
+ZT_WRAP="timeout --preserve-status -s TERM 14 $VG --log-file=$T/watch.vg" ZT_HARD_TIMEOUT=60 \
     runm watch watch -c "$T/watch.json" --role backend --only tcp,http,tcp-by-name,dns-tcp-fallback,refused \
     --interval 200ms --out "$T/watch-report.json"
 runs=$(grep -c . "$T/watch.err")
@@ -146,9 +146,9 @@ else
     ok "watch: memcheck clean over $runs log lines"
 fi
 [ "$RC" -eq 0 ]
-check "watch under memcheck: exit 0 on SIGTERM" $? "exit $RC; $(tail -c 300 "$T/watch.err")"
+check "watch under memcheck: exit 0 on SIGTERM" status_ok $? "exit $RC; $(tail -c 300 "$T/watch.err")"
 [ "$runs" -ge 15 ]
-check "watch under memcheck: at least 15 runs logged ($runs)" $? "only $runs log lines in $(((($(date +%s%N) - t0)) / 1000000)) ms"
+check "watch under memcheck: at least 15 runs logged ($runs)" status_ok $? "only $runs log lines in $(((($(date +%s%N) - t0)) / 1000000)) ms"
 
 vg validate 0 validate -c "$T/cfg.json"
 vg list 0 list -c "$T/cfg.json"
@@ -162,4 +162,4 @@ vg merge-bad-input 2 merge "$T/a.json" "$T/cfg.json"
 printf '{"version":1,"roles":{"r":{"selector":{},"probes":[{"name":"p","kind":"tcp","host":"h","port":0,"expect":"allow"}]}}}' >"$T/bad.json"
 vg config-error 2 run -c "$T/bad.json" --role r
 
-zh_finish
+zt_finish

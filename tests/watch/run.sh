@@ -10,32 +10,15 @@
 # Prints "ok - ..." / "not ok - ..." and "N passed, M failed"; exits 1 on any failure.
 set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=$(readlink -f "${1:-./ztprobe}")
-PY=/usr/bin/python3
-PASSED=0 FAILED=0 PIDS=()
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-notok() { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
-T=$(mktemp -d /tmp/zt-watch.XXXXXX)
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
+zt_agent "${1:-./ztprobe}"
+BIN=$ZT
+zt_init watch
 
-start_server() { # MODE NAME: a zt_server on 127.0.0.1, its port in $T/NAME.port
-    "$PY" "$ROOT/tests/servers/zt_server.py" --mode "$1" --bind 127.0.0.1 --port 0 \
-        --port-file "$T/$2.port" --max-seconds 300 >/dev/null 2>&1 &
-    PIDS+=($!)
-    for _ in $(seq 100); do [ -s "$T/$2.port" ] && return 0; sleep 0.05; done
-    return 1
-}
-start_server healthy healthy || { notok "setup" "healthy server did not start"; }
-start_server silent silent || { notok "setup" "silent server did not start"; }
-HP=$(cat "$T/healthy.port") SP=$(cat "$T/silent.port")
+srv healthy healthy || { notok "setup" "healthy server did not start"; }
+srv silent silent || { notok "setup" "silent server did not start"; }
+HP=$(port healthy) SP=$(port silent)
 
 cat >"$T/soak.json" <<JSON
 { "version": 1, "defaults": { "timeout_ms": 1000 }, "dns": { "servers": ["127.0.0.1:9"], "search": false },
@@ -71,6 +54,7 @@ wait_runs() { # N: until the run log has N lines (or 120 s)
 # ---- soak
 "$BIN" watch -c "$T/soak.json" --role soak --interval 10ms --out "$T/soak-report.json" 2>"$T/soak.err" &
 W=$!
+zt_track $W
 if wait_runs 100; then
     read -r rss1 fd1 < <(sample $W)
     if wait_runs 1000; then
@@ -105,6 +89,7 @@ cat >"$T/slow.json" <<JSON
 JSON
 "$BIN" watch -c "$T/slow.json" --role slow --interval 100ms --out "$T/slow-report.json" 2>"$T/slow.err" &
 W=$!
+zt_track $W
 sleep 3.1
 kill -TERM $W
 wait $W
@@ -132,5 +117,4 @@ script -qec "$BIN run -c $T/col.json --role c -o text --out $T/file.out" /dev/nu
 if grep -q "tcp" "$T/file.out" && ! grep -qF "$ESC" "$T/file.out"; then ok "colour: --out from a terminal is plain"
 else notok "colour: --out from a terminal is plain" "$(head -c 200 "$T/file.out" 2>/dev/null)"; fi
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+zt_finish
