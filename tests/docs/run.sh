@@ -7,21 +7,16 @@
 # Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-Z=$(realpath "${1:-$REPO/ztprobe}")
-T=$(mktemp -d /tmp/ztdocs.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0
+# shellcheck source=tests/lib.sh
+. "$HERE/../lib.sh"
+REPO=$ROOT
+Z=$(realpath -m "${1:-$REPO/ztprobe}")
+zt_init docs
 
-# 1. The repository as it is.
-python3 "$HERE/check.py" "$Z" >"$T/out" 2>&1
-grep -E '^(ok|not ok) - ' "$T/out"
-passed=$((passed + $(grep -c '^ok - ' "$T/out")))
-failed=$((failed + $(grep -c '^not ok - ' "$T/out")))
-if ! grep -qE '^[0-9]+ passed, 0 failed$' "$T/out"; then
-    failed=$((failed + 1))
-    echo "not ok - check.py on the repository: $(tail -3 "$T/out")"
-fi
+# 1. The repository as it is: check.py's own lines, and its verdict.
+"$PY" "$HERE/check.py" "$Z" >"$T/out" 2>&1
+zt_tally < <(grep -E '^(ok|not ok) - ' "$T/out")
+check "check.py on the repository: no check failed" grep -qE '^[0-9]+ passed, 0 failed$' "$T/out"
 
 # 2. Each check fails on a copy broken for it (the tracked and new files, committed in a scratch repo).
 C="$T/copy"
@@ -35,14 +30,12 @@ breaks() {
     local what=$1 want=$2
     shift 2
     (cd "$C" && eval "$*" && git add -A) >/dev/null 2>&1
-    ZT_DOCS_ROOT="$C" python3 "$HERE/check.py" "$Z" >"$T/b" 2>&1
+    ZT_DOCS_ROOT="$C" "$PY" "$HERE/check.py" "$Z" >"$T/b" 2>&1
     local rc=$?
     if [ "$rc" -ne 0 ] && grep '^not ok - ' "$T/b" | grep -qF -- "$want"; then
-        echo "ok - fails when $what"
-        passed=$((passed + 1))
+        ok "fails when $what"
     else
-        echo "not ok - fails when $what: exit $rc, $(grep '^not ok' "$T/b" | head -2)"
-        failed=$((failed + 1))
+        notok "fails when $what" "exit $rc, $(grep '^not ok' "$T/b" | head -2)"
     fi
     (cd "$C" && git reset -q --hard && git clean -qfd) >/dev/null 2>&1
 }
@@ -68,5 +61,4 @@ breaks "a config example does not validate" "README.md: " \
 breaks "a relative link is broken" "docs/reference.md -> nowhere.md" \
     "echo '[gone](nowhere.md)' >>docs/reference.md"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+zt_finish
