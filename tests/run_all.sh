@@ -83,6 +83,8 @@ suite fuzz bash tests/fuzz/run.sh "${ZT_FUZZ_SECONDS:-10}"
 suite manifests bash tests/manifests/run.sh build/plain/ztprobe
 # The C style (.clang-format), one line per file.
 suite style bash tests/style/run.sh
+# The docs against the code: reference, module table, links (tests/docs/check.py).
+suite docs bash tests/docs/run.sh build/plain/ztprobe
 
 echo
 echo "$passed passed, $failed failed"

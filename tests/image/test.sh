@@ -12,7 +12,7 @@
 #   - the frontend matrix passes with the image's default command (`ztprobe run`), the
 #     backend and postgres matrices with the CronJobs' arguments from manifests/, the frontend
 #     sidecar's `watch` arguments from manifests/ write a report and stop on SIGTERM, and the
-#     README's `kubectl exec` / `kubectl debug` commands work in the image;
+#     docs/cluster.md's `kubectl exec` / `kubectl debug` commands work in the image;
 #   - peak RSS of every run (GNU time) stays within the memory request and at most half the
 #     limit of the ztprobe containers in manifests/;
 #   - the image has no shell (the harness stays outside the chroot; uid, groups and
@@ -291,14 +291,14 @@ for rs in frontend:fe backend:be postgres:pg; do
         because "$(head -3 "$TMP/$role.err")" [ ! -s "$TMP/$role.err" ]
 done
 
-# The README's post-deploy step: the three Jobs' logs merged into one namespace-wide matrix.
+# docs/cluster.md's post-deploy step: the three Jobs' logs merged into one namespace-wide matrix.
 v=$TMP/vols-frontend
 cp "$TMP/frontend.json" "$TMP/backend.json" "$TMP/postgres.json" "$v/tmp/"
 chmod 644 "$v"/tmp/*.json
 rc=0
 in_pod frontend - -- ztprobe merge -o text /tmp/frontend.json /tmp/backend.json /tmp/postgres.json \
     >"$TMP/merge.txt" 2>&1 || rc=$?
-check "README 'ztprobe merge -o text frontend.json backend.json postgres.json' exits 0 with every role" \
+check "docs/cluster.md 'ztprobe merge -o text frontend.json backend.json postgres.json' exits 0 with every role" \
     because "exit $rc; $(head -5 "$TMP/merge.txt")" \
     all [ $rc -eq 0 ] -- grep -q backend "$TMP/merge.txt" -- grep -q postgres "$TMP/merge.txt"
 
@@ -313,10 +313,10 @@ for _ in $(seq 1 150); do [ -s "$v/tmp/report.json" ] && break; sleep 0.2; done
 verdict=$(verdict frontend "$v/tmp/report.json" 2>&1)
 check "frontend sidecar 'ztprobe ${sargs[*]}' writes a passing report on its emptyDir ($verdict)" \
     because "$(head -3 "$TMP/watch.err")" judge frontend "$v/tmp/report.json"
-# The image has no `cat`: the README shows the sidecar's last report with ztprobe itself.
+# The image has no `cat`: docs/cluster.md shows the sidecar's last report with ztprobe itself.
 rc=0
 in_pod frontend - -- ztprobe merge -o text /tmp/report.json >"$TMP/show.txt" 2>&1 || rc=$?
-check "README 'ztprobe merge -o text /tmp/report.json' (kubectl exec) prints the sidecar's report" \
+check "docs/cluster.md 'ztprobe merge -o text /tmp/report.json' (kubectl exec) prints the sidecar's report" \
     because "exit $rc; $(head -3 "$TMP/show.txt")" all [ $rc -eq 0 ] -- grep -q frontend "$TMP/show.txt"
 # The sidecar is the unshare child (PID 1 of its PID namespace): SIGTERM it as the kubelet would.
 child=$(descendant "$wpid" ztprobe)
@@ -331,18 +331,18 @@ check "sidecar logs one JSON line per run" because "$(head -2 "$TMP/watch.err")"
     "$PY" -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]; sys.exit(0 if l else 1)' "$TMP/watch.err"
 mem_ok "frontend sidecar"
 
-# 4. the README's verification commands, inside the image: `kubectl exec ... -c ztprobe --
+# 4. docs/cluster.md's verification commands, inside the image: `kubectl exec ... -c ztprobe --
 #    ztprobe run -o text`, and `kubectl debug` (no volumes: config on stdin, role by flag).
 vols backend be >/dev/null
 rc=0
 in_pod backend be PGPASSWORD="$PGPW" -- ztprobe run -o text --ca-file /etc/ztprobe/ca.pem \
     >"$TMP/exec.txt" 2>&1 || rc=$?
-check "README 'ztprobe run -o text' (kubectl exec into the backend sidecar) passes and prints the table" \
+check "docs/cluster.md 'ztprobe run -o text' (kubectl exec into the backend sidecar) passes and prints the table" \
     because "exit $rc; $(head -5 "$TMP/exec.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/exec.txt"
 rc=0
 in_pod frontend fe -- ztprobe run -c /dev/stdin --role frontend -o text \
     <"$ZT_REPO/config/lab.json" >"$TMP/debug.txt" 2>&1 || rc=$?
-check "README 'ztprobe run -c /dev/stdin --role frontend -o text' (kubectl debug) passes" \
+check "docs/cluster.md 'ztprobe run -c /dev/stdin --role frontend -o text' (kubectl debug) passes" \
     because "exit $rc; $(head -5 "$TMP/debug.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/debug.txt"
 
 # 5. The image's ztprobe against the host's suites, as they run the host build: the TLS cases

@@ -1,6 +1,6 @@
 #!/bin/bash
 # lab.sh: the govtech namespace emulated in network namespaces, enforcing the shipped
-# NetworkPolicies with nftables on a "node" that routes between the pods (DESIGN.md "The lab").
+# NetworkPolicies with nftables on a "node" that routes between the pods (docs/testing.md, "The lab").
 # Dual-stack: every pod and host has an IPv4 and an IPv6 address, the node routes both.
 #
 # Usage: lab.sh up PREFIX [CONFIG]      build the lab (CONFIG: config/lab.json) and enforce

@@ -3,12 +3,12 @@
 # Brings the policy lab up (tests/lab/lab.sh, PREFIX default zp<pid>), runs BIN in the frontend,
 # backend and postgres pods as tests/lab/demo.sh does, and writes to OUTDIR: ROLE.json (the
 # reports), matrix.html and policyreport.yaml (merge), and matrix.png (headless Chromium's
-# screenshot of the page; the README's picture is one). The lab goes down on exit, also on
+# screenshot of the page; docs/cluster.md's picture is one). The lab goes down on exit, also on
 # failure or Ctrl-C. Exit: merge's exit code for the html (0 when every role passed).
 # ZT_LAB_WRONG_PORT=1: the shipped policies with one seed mistake, the frontend's egress rule
-# to the backend on port 3001 instead of 3000 (the README's picture); ZT_PAGE_SIZE=W,H: the
+# to the backend on port 3001 instead of 3000 (docs/cluster.md's picture); ZT_PAGE_SIZE=W,H: the
 # screenshot's window (default 1280,900); ZT_PAGE_SCALE: its device scale factor (render.sh).
-# The README's picture: ZT_LAB_WRONG_PORT=1 ZT_PAGE_SIZE=1480,940 ZT_PAGE_SCALE=0.8.
+# docs/cluster.md's picture: ZT_LAB_WRONG_PORT=1 ZT_PAGE_SIZE=1480,940 ZT_PAGE_SCALE=0.8.
 set -euo pipefail
 
 [ $# -ge 2 ] || { echo "usage: lab_page.sh BIN OUTDIR [PREFIX]" >&2; exit 2; }
