@@ -131,12 +131,18 @@ kill "$SILENT" 2>/dev/null
 [ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] && grep -q "$T/silent.json: cannot read: no data" "$T/fifo-silent.err"
 check "config FIFO with a silent writer: exit $RC after $MS ms, names the file" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-silent.err")"
 # stdin left open and silent (kubectl exec -i with nothing sent): the same, for -c -.
+mkfifo "$T/stdin.fifo"
+sleep 30 >"$T/stdin.fifo" &
+SILENT=$!
+ZH_PIDS+=("$SILENT")
 ST0=$(date +%s%N)
-sleep 30 | timeout -k 2 20 "$ZT" validate -c - >"$T/stdin-silent.out" 2>"$T/stdin-silent.err"
+timeout -k 2 20 "$ZT" validate -c - <"$T/stdin.fifo" >"$T/stdin-silent.out" 2>"$T/stdin-silent.err"
 RC=$?
 MS=$((($(date +%s%N) - ST0) / 1000000))
-[ "$RC" -eq 2 ] && grep -q -- "-: cannot read: no data and no end of input for 10 s" "$T/stdin-silent.err"
-check "-c - on a silent pipe: exit $RC after $MS ms (sleep 30 | ...), no hang" $? "exit $RC (124 = hung); $(head -c 200 "$T/stdin-silent.err")"
+kill "$SILENT" 2>/dev/null
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
+    grep -q -- "-: cannot read: no data and no end of input for 10 s" "$T/stdin-silent.err"
+check "-c - on a silent pipe: exit $RC after $MS ms (stdin from a silent sleep), no hang" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/stdin-silent.err")"
 # The labels file is read the same way: /dev/zero as labels must not hang or grow.
 cat >"$T/sel.json" <<EOF
 {"version":1,"roles":{"a":{"selector":{"app":"a"},"probes":[{"name":"t","kind":"tcp","host":"127.0.0.1","port":$OPEN,"expect":"allow"}]}}}
