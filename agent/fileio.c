@@ -1,4 +1,5 @@
-/* fileio.c: the capped whole-file reader every input file goes through (fileio.h). */
+/* fileio.c: the capped whole-file reader every input file goes through (fileio.h): strict
+ * (regular files only) or as a stream (pipes and FIFOs too, under deadlines; stdin as "-"). */
 #include "fileio.h"
 
 #include <errno.h>
@@ -15,8 +16,8 @@
 
 #define FILEIO_FIRST_CHUNK 4096u
 
-/* A pipe or FIFO is waited on at most this long for its next bytes or its end, and at most
- * FILEIO_TOTAL_MS in all: a writer that is silent (or trickles) cannot hold the agent. */
+/* A pipe or FIFO is waited on at most fileio_idle_ms for its next bytes or its end, and at
+ * most fileio_total_ms in all: a writer that is silent (or trickles) cannot hold the agent. */
 static int fileio_idle_ms = 10000;
 static int fileio_total_ms = 60000;
 
@@ -29,6 +30,52 @@ static struct {
     char *rest;  /* the rest, for the next read of "-" (NULL once handed over) */
     size_t rest_len;
 } fileio_stdin;
+
+/* Where a stdin stream that may never reach its end is complete: `kubectl debug -i` keeps
+ * the container's stdin open after the client's input ends (no stdinOnce), so EOF never
+ * comes. The input ends at a line "..." (YAML's document end marker) or, when one JSON
+ * document is expected, at the brace that closes it. Scanned as bytes arrive. */
+typedef struct {
+    size_t pos;  /* bytes scanned */
+    size_t line; /* where the current line starts */
+    int depth;   /* JSON: open braces and brackets */
+    bool json_ok, decided, json, in_str, esc;
+} fileio_end_t;
+
+/* The length of the complete input, or SIZE_MAX while it is not complete. */
+static size_t fileio_end_scan(fileio_end_t *e, const char *b, size_t have)
+{
+    for (; e->pos < have; e->pos++) {
+        char c = b[e->pos];
+        if (!e->decided && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            e->decided = true;
+            e->json = e->json_ok && c == '{';
+        }
+        if (e->json) {
+            if (e->in_str) {
+                if (e->esc)
+                    e->esc = false;
+                else if (c == '\\')
+                    e->esc = true;
+                else if (c == '"')
+                    e->in_str = false;
+            } else if (c == '"') {
+                e->in_str = true;
+            } else if (c == '{' || c == '[') {
+                e->depth++;
+            } else if ((c == '}' || c == ']') && --e->depth == 0) {
+                return e->pos + 1;
+            }
+        }
+        if (c == '\n') {
+            size_t n = e->pos - e->line;
+            if ((n == 3 || (n == 4 && b[e->line + 3] == '\r')) && memcmp(b + e->line, "...", 3) == 0)
+                return e->line;
+            e->line = e->pos + 1;
+        }
+    }
+    return SIZE_MAX;
+}
 
 static const char *fileio_type_name(mode_t m)
 {
@@ -63,8 +110,6 @@ static int fileio_grow(char **buf, size_t *cap, size_t have, size_t want)
     return 0;
 }
 
-/* Reads to EOF, at most max bytes; one byte past max proves the input is too large (a pipe
- * or a /proc file has no trustworthy st_size). hint sizes the first allocation. */
 static int64_t fileio_now_ms(void)
 {
     struct timespec ts;
@@ -91,9 +136,12 @@ static int fileio_wait(int fd, int64_t idle_until, int64_t total_until)
     }
 }
 
-/* timed: a pipe, FIFO or socket, read under the deadlines (poll before every read). */
-static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bool timed, char **out,
-                           size_t *len, char *err, size_t errlen)
+/* Reads to EOF, at most max bytes; one byte past max proves the input is too large (a pipe
+ * or a /proc file has no trustworthy st_size). hint sizes the first allocation. timed: a
+ * pipe, FIFO or socket, read under the deadlines (poll before every read). end: stop where
+ * the input is complete (fileio_end_scan), EOF or not. */
+static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bool timed,
+                           fileio_end_t *end, char **out, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t cap = 0, have = 0;
@@ -140,6 +188,12 @@ static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bo
             snprintf(err, errlen, "%s: larger than the %zu-byte limit", name, max);
             goto fail;
         }
+        size_t stop = end ? fileio_end_scan(end, buf, have) : SIZE_MAX;
+        if (stop != SIZE_MAX) {
+            explicit_bzero(buf + stop, have - stop);
+            have = stop;
+            break;
+        }
     }
     buf[have] = '\0';
     *out = buf;
@@ -161,7 +215,7 @@ int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size
 {
     *buf = NULL;
     *len = 0;
-    return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, false, buf, len, err, errlen);
+    return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, false, NULL, buf, len, err, errlen);
 }
 
 int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
@@ -186,7 +240,7 @@ int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, ch
                  (intmax_t)st.st_size, max);
         goto done;
     }
-    rc = fileio_read_all(fd, path, max, (size_t)st.st_size, false, buf, len, err, errlen);
+    rc = fileio_read_all(fd, path, max, (size_t)st.st_size, false, NULL, buf, len, err, errlen);
 done:
     if (fd >= 0)
         close(fd);
@@ -199,6 +253,8 @@ static int fileio_stream_fd(int fd, const char *name, bool is_stdin, size_t max,
                             char *err, size_t errlen)
 {
     struct stat st;
+    /* stdin, a pipe or a file, ends where its input says (fileio_end_scan), the same way. */
+    fileio_end_t end = {.json_ok = !fileio_stdin.split};
     if (fstat(fd, &st) != 0) {
         snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
         return ZT_ERR_INPUT;
@@ -209,10 +265,12 @@ static int fileio_stream_fd(int fd, const char *name, bool is_stdin, size_t max,
                      max);
             return ZT_ERR_INPUT;
         }
-        return fileio_read_all(fd, name, max, (size_t)st.st_size, false, buf, len, err, errlen);
+        return fileio_read_all(fd, name, max, (size_t)st.st_size, false, is_stdin ? &end : NULL, buf, len, err,
+                               errlen);
     }
     if (S_ISFIFO(st.st_mode) || (is_stdin && S_ISSOCK(st.st_mode)))
-        return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, true, buf, len, err, errlen);
+        return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, true, is_stdin ? &end : NULL, buf, len, err,
+                               errlen);
     snprintf(err, errlen, "%s: cannot read: %s%s", name, fileio_type_name(st.st_mode),
              S_ISCHR(st.st_mode) && isatty(fd) ? " (a terminal: give the input on a pipe or a file)" : "");
     return ZT_ERR_INPUT;

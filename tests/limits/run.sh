@@ -153,6 +153,23 @@ check "labels file /dev/zero: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" $? 
 ZTPROBE_LABELS_FILE=$T/idle.json ZH_HARD_TIMEOUT=10 runm labelsfifo run -c "$T/sel.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/labelsfifo.err"
 check "labels file that is a FIFO nobody writes: exit $RC in $MS ms, says FIFO" $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/labelsfifo.err")"
+# stdin that is never closed (kubectl debug -i): a JSON config ends at its closing brace, a
+# YAML one at a line "...", at once, not at the 10 s deadline.
+mkfifo "$T/stdin-open.fifo"
+for kind in json yaml; do
+    if [ $kind = json ]; then src=$T/sel.json; else src=$T/sel.yaml; printf 'version: 1\nroles:\n  a:\n    selector: {app: a}\n    probes: [{name: t, kind: tcp, host: 127.0.0.1, port: %s, expect: allow}]\n...\n' "$OPEN" >"$src"; fi
+    (cat "$src"; exec sleep 30) >"$T/stdin-open.fifo" &
+    HOLD=$!
+    ZH_PIDS+=("$HOLD")
+    ST0=$(date +%s%N)
+    timeout -k 2 20 "$ZT" validate -c - <"$T/stdin-open.fifo" >"$T/stdin-open.out" 2>"$T/stdin-open.err"
+    RC=$?
+    MS=$((($(date +%s%N) - ST0) / 1000000))
+    kill "$HOLD" 2>/dev/null
+    [ "$RC" -eq 0 ] && [ "$MS" -lt 5000 ]
+    check "-c - with stdin left open, $kind config: read in $MS ms (exit $RC)" $? "exit $RC, $MS ms; $(head -c 200 "$T/stdin-open.err")"
+done
+
 # A config on a pipe is read: -c -, -c /dev/stdin, -c <(...); and -c - --policies - as one
 # YAML stream, the config first (a JSON document), the objects after ---.
 for how in - /dev/stdin; do

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -297,6 +298,74 @@ static void test_stream(void **state)
     fileio_set_deadlines(10000, 60000);
 }
 
+/* Reads "-" in a child whose stdin is a pipe holding input and left open (as kubectl debug -i
+ * leaves the container's stdin), split or not; the parts read, NUL-separated, into out.
+ * Returns the milliseconds the reads took, or -1 when one failed. */
+static long stdin_child(const char *input, bool split, char *out, size_t outlen)
+{
+    int in[2], res[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(res), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(in[1]);
+        close(res[0]);
+        dup2(in[0], STDIN_FILENO);
+        if (split)
+            fileio_stdin_split(1000);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        char *buf = NULL, err[256];
+        size_t len = 0;
+        for (int i = 0; i < (split ? 2 : 1); i++) {
+            if (fileio_read_stream_capped("-", 1000, &buf, &len, err, sizeof(err)) != ZT_OK)
+                _exit(1);
+            if (write(res[1], buf, len + 1) != (ssize_t)(len + 1))
+                _exit(1);
+            free(buf);
+        }
+        long ms = ms_since(&t0);
+        if (write(res[1], &ms, sizeof(ms)) != (ssize_t)sizeof(ms))
+            _exit(1);
+        _exit(0);
+    }
+    close(in[0]);
+    close(res[1]);
+    assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+    size_t have = 0;
+    ssize_t r;
+    while ((r = read(res[0], out + have, outlen - have)) > 0)
+        have += (size_t)r;
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(in[1]); /* only now: the child never saw the end of its stdin */
+    close(res[0]);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || have < sizeof(long))
+        return -1;
+    long ms;
+    memcpy(&ms, out + have - sizeof(ms), sizeof(ms));
+    return ms;
+}
+
+/* stdin that is never closed ends where the input says: a JSON document's closing brace, or
+ * a line "..." (also after the objects of -c - --policies -), well before the idle deadline. */
+static void test_stdin_end(void **state)
+{
+    (void)state;
+    char out[512];
+    long ms = stdin_child("{\"version\": 1, \"s\": \"}\\\"{\"}\n", false, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 2000);
+    assert_string_equal(out, "{\"version\": 1, \"s\": \"}\\\"{\"}");
+    ms = stdin_child("version: 1\nroles: {}\n...\n", false, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 2000);
+    assert_string_equal(out, "version: 1\nroles: {}\n");
+    ms = stdin_child("{\"version\": 1}\n---\nkind: Pod\n...\n", true, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 2000);
+    assert_string_equal(out, "{\"version\": 1}\n");
+    assert_string_equal(out + strlen(out) + 1, "---\nkind: Pod\n");
+}
+
 /* -c - --policies -: stdin read once, the first document (after its optional ---) to the
  * config, the rest to the objects, a third reader refused. */
 static void test_stdin_split(void **state)
@@ -334,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_loaders_refuse_fifo),
         cmocka_unit_test(test_fd),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_stdin_end),
         cmocka_unit_test(test_stdin_split),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
