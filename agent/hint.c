@@ -16,7 +16,11 @@ typedef struct {
     size_t host, ns, path, name;
 } hint_limits_t;
 
-static const hint_limits_t hint_limits[] = {{80, 63, 30, 80}, {40, 40, 20, 40}, {20, 20, 8, 20}};
+#define HINT_HOST_MAX 80 /* the widest host cut; result_t keeps hosts only a little longer */
+static const hint_limits_t hint_limits[] = {{HINT_HOST_MAX, 63, 30, 80}, {40, 40, 20, 40}, {20, 20, 8, 20}};
+/* copy_cut reads the first max bytes and whether there are more: a host cut to
+ * RESULT_HOST_LEN - 1 bytes gives the same hint as the whole one. */
+_Static_assert(HINT_HOST_MAX + 1 < RESULT_HOST_LEN - 1, "result_t.host too short for hints");
 #define HINT_LEVELS (sizeof(hint_limits) / sizeof(hint_limits[0]))
 
 /* Copies n bytes of s into dst (size cap); beyond max bytes, cuts and appends "...". */
@@ -318,16 +322,16 @@ static bool hint_families(const result_t *r, const hint_parts_t *p, char *buf, s
     const probe_ops_t *ops = probe_ops_for(r->kind);
     bool seen[2] = {false, false}, bad[2] = {false, false};
     outcome_t bad_o[2] = {OUTCOME_ERROR, OUTCOME_ERROR};
-    const char *bad_a[2] = {"", ""};
+    char bad_a[2][RESULT_ADDR_LEN] = {"", ""};
     for (size_t i = 0; i < r->n_addr_results && i < RESULT_MAX_ADDRS; i++) {
         const result_addr_t *a = &r->addr_results[i];
-        int f = strchr(a->address, ':') != NULL;
+        int f = result_ip_is_v6(&a->address);
         bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome) : a->outcome != OUTCOME_OK;
         seen[f] = true;
         if (broke && !bad[f]) {
             bad[f] = true;
             bad_o[f] = a->outcome;
-            bad_a[f] = a->address;
+            result_ip_format(&a->address, bad_a[f]);
         }
     }
     if (!seen[0] || !seen[1] || bad[0] == bad[1])

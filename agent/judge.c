@@ -69,16 +69,21 @@ static void record(result_t *r, probe_attempt_t *const *addrs, size_t n, size_t 
     r->connect_ms = a->connect_ms;
     r->tls_ms = a->tls_ms;
     r->first_byte_ms = a->first_byte_ms;
-    r->n_addrs = a->n_answers;
-    memcpy(r->addrs, a->answers, sizeof(r->addrs));
+    /* Answers and addresses are inet_ntop text (runner, dns): they parse, and render back
+     * byte for byte. */
+    r->n_addrs = 0;
+    memset(r->addrs, 0, sizeof(r->addrs));
+    for (size_t i = 0; i < a->n_answers && i < RESULT_MAX_ADDRS; i++)
+        if (result_ip_parse(a->answers[i], &r->addrs[r->n_addrs]))
+            r->n_addrs++;
     r->n_addr_results = 0;
     for (size_t i = 0; per_address && i < n && r->n_addr_results < RESULT_MAX_ADDRS; i++) {
-        if (!addrs[i]->addr_str[0])
-            continue;
-        result_addr_t *ra = &r->addr_results[r->n_addr_results++];
-        snprintf(ra->address, sizeof(ra->address), "%s", addrs[i]->addr_str);
+        result_addr_t *ra = &r->addr_results[r->n_addr_results];
+        if (!result_ip_parse(addrs[i]->addr_str, &ra->address))
+            continue; /* no address (""): nothing to show */
         ra->outcome = addrs[i]->outcome;
         ra->duration_ms = addrs[i]->duration_ms;
+        r->n_addr_results++;
     }
 }
 

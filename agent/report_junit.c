@@ -132,9 +132,10 @@ static void jb_result_body(strbuf_t *b, const result_t *res)
     }
     strbuf_printf(b, "\nattempts: %d", res->attempts);
     size_t na = res->n_addrs < RESULT_MAX_ADDRS ? res->n_addrs : RESULT_MAX_ADDRS;
+    char ip[RESULT_ADDR_LEN];
     for (size_t i = 0; i < na; i++) {
         strbuf_puts(b, i == 0 ? "\naddresses: " : ", ");
-        jb_xml(b, res->addrs[i], RESULT_ADDR_LEN, false);
+        jb_xml(b, result_ip_format(&res->addrs[i], ip), RESULT_ADDR_LEN, false);
     }
     strbuf_puts(b, "\n");
 }

@@ -3,7 +3,6 @@
  * type is checked, every copy bounded. */
 #include "report.h"
 
-#include <arpa/inet.h>
 #include <cJSON.h>
 #include <limits.h>
 #include <math.h>
@@ -207,17 +206,18 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
         const cJSON *ad = objects ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
         /* Only what the agent itself writes: IP literals, so a parsed report renders and
          * parses back the same (merge reads reports from other pods). */
-        unsigned char bin[16];
+        /* Kept in binary: a non-canonical IPv6 text reads back canonical (result_ip.c). */
+        result_ip_t ip;
         if (!cJSON_IsString(ad) || strlen(ad->valuestring) >= RESULT_ADDR_LEN ||
-            (inet_pton(AF_INET, ad->valuestring, bin) != 1 && inet_pton(AF_INET6, ad->valuestring, bin) != 1))
+            !result_ip_parse(ad->valuestring, &ip))
             return perr(c, "addresses", objects ? "entries must be objects with an address string"
                                                 : "entries must be address strings");
-        copy_trunc(res->addrs[res->n_addrs++], RESULT_ADDR_LEN, ad->valuestring);
+        res->addrs[res->n_addrs++] = ip;
         if (!objects)
             continue;
         result_addr_t *ra = &res->addr_results[res->n_addr_results++];
         int oc = 0;
-        copy_trunc(ra->address, RESULT_ADDR_LEN, ad->valuestring);
+        ra->address = ip;
         if (get_enum(c, a, "outcome", &oc) < 0 || get_ms(c, a, "duration_ms", false, &ra->duration_ms) < 0)
             return -1;
         ra->outcome = (outcome_t)oc;

@@ -1,8 +1,9 @@
 /* fuzz_report.c: libFuzzer target for report_parse_json (what `ztprobe merge` reads from other
  * pods) and for every renderer fed the report it returns: JSON, text (with and without
  * colour), JUnit, Prometheus, and merge's text, JSON, PolicyReport and HTML. Properties
- * checked: a report that parsed renders to JSON that parses back (merge reads what run
- * writes), and no report string becomes a <script> in the HTML page. */
+ * checked: a report that parsed renders to JSON that parses back with the same addresses
+ * (merge reads what run writes), and no report string becomes a <script> in the HTML page. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,20 @@ static void fuzz_report_render(const report_t *r)
             /* What report_render_json writes must parse back: merge reads what run wrote. */
             fprintf(stderr, "fuzz_report: the rendered JSON does not parse back: %s\n", err);
             abort();
+        }
+        /* ...with the same addresses: kept in binary, they survive render and parse exactly. */
+        for (size_t i = 0; i < r->n_results && i < again.n_results; i++) {
+            const result_t *x = &r->results[i], *y = &again.results[i];
+            bool same = x->n_addrs == y->n_addrs && x->n_addr_results == y->n_addr_results;
+            for (size_t k = 0; same && k < x->n_addrs && k < RESULT_MAX_ADDRS; k++)
+                same = memcmp(&x->addrs[k], &y->addrs[k], sizeof(x->addrs[k])) == 0;
+            for (size_t k = 0; same && k < x->n_addr_results && k < RESULT_MAX_ADDRS; k++)
+                same = memcmp(&x->addr_results[k].address, &y->addr_results[k].address,
+                              sizeof(x->addr_results[k].address)) == 0;
+            if (!same || r->n_results != again.n_results) {
+                fprintf(stderr, "fuzz_report: result %zu's addresses changed in a render/parse round trip\n", i);
+                abort();
+            }
         }
         report_free(&again);
     }

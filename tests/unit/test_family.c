@@ -89,7 +89,8 @@ static void test_judge_addresses(void **state)
     assert_int_equal(r.verdict, VERDICT_FAIL);
     assert_int_equal(r.outcome, OUTCOME_OK);
     assert_int_equal(r.n_addr_results, 2);
-    assert_string_equal(r.addr_results[0].address, "10.0.0.7");
+    char ip[RESULT_ADDR_LEN];
+    assert_string_equal(result_ip_format(&r.addr_results[0].address, ip), "10.0.0.7");
     assert_int_equal(r.addr_results[0].outcome, OUTCOME_TIMEOUT);
     assert_int_equal(r.addr_results[1].outcome, OUTCOME_OK);
     assert_string_equal(r.detail, "fd00::7: d-ok");
@@ -141,14 +142,14 @@ static void test_text_and_round_trip(void **state)
     res[0].verdict = VERDICT_FAIL;
     res[0].outcome = OUTCOME_OK;
     res[0].n_addrs = 2;
-    snprintf(res[0].addrs[0], RESULT_ADDR_LEN, "10.0.0.7");
-    snprintf(res[0].addrs[1], RESULT_ADDR_LEN, "fd00::7");
+    assert_true(result_ip_parse("10.0.0.7", &res[0].addrs[0]));
+    assert_true(result_ip_parse("fd00::7", &res[0].addrs[1]));
     res[0].n_addr_results = 2;
-    res[0].addr_results[0] = (result_addr_t){"10.0.0.7", OUTCOME_TIMEOUT, 800.0};
-    res[0].addr_results[1] = (result_addr_t){"fd00::7", OUTCOME_OK, 1.5};
+    res[0].addr_results[0] = (result_addr_t){.address = res[0].addrs[0], .outcome = OUTCOME_TIMEOUT, .duration_ms = 800.0};
+    res[0].addr_results[1] = (result_addr_t){.address = res[0].addrs[1], .outcome = OUTCOME_OK, .duration_ms = 1.5};
     res[1].outcome = OUTCOME_TIMEOUT;
     res[1].n_addrs = 1;
-    snprintf(res[1].addrs[0], RESULT_ADDR_LEN, "10.0.0.8");
+    assert_true(result_ip_parse("10.0.0.8", &res[1].addrs[0]));
 
     char buf[RESULT_OUTCOME_TEXT_LEN];
     report_outcome_text(&res[0], buf, sizeof(buf));
@@ -201,7 +202,67 @@ static void test_text_and_round_trip(void **state)
     assert_int_not_equal(report_parse_json(bad, strlen(bad), &back, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "outcome"));
     free(bad);
+
+    /* A non-canonical IPv6 text (hand-edited) reads back canonical, then renders stably. */
+    const char *from = "\"addresses\": [\"10.0.0.8\"]";
+    const char *to = "\"addresses\": [\"10.0.0.8\", \"FD00:0:0::0008\"]";
+    char *at = strstr(json, from);
+    assert_non_null(at);
+    size_t n = strlen(json) + strlen(to) + 1;
+    char *nc = malloc(n);
+    assert_non_null(nc);
+    snprintf(nc, n, "%.*s%s%s", (int)(at - json), json, to, at + strlen(from));
+    if (report_parse_json(nc, strlen(nc), &back, err, sizeof(err)) != 0)
+        fail_msg("parse: %s", err);
+    char *r1 = report_render_json(&back, "0.1.0");
+    report_free(&back);
+    assert_non_null(r1);
+    assert_non_null(strstr(r1, "\"addresses\": [\"10.0.0.8\", \"fd00::8\"]"));
+    if (report_parse_json(r1, strlen(r1), &back, err, sizeof(err)) != 0)
+        fail_msg("parse: %s", err);
+    char *r2 = report_render_json(&back, "0.1.0");
+    report_free(&back);
+    assert_non_null(r2);
+    assert_string_equal(r1, r2);
+    free(r1);
+    free(r2);
+    free(nc);
     free(json);
+}
+
+/* Addresses are kept in binary: the agent's own (inet_ntop) text renders back byte for byte,
+ * a non-canonical IPv6 text reads back canonical and then stays stable, and anything
+ * inet_pton does not take (zone, brackets, leading zeros, names) is refused. */
+static void test_address_text(void **state)
+{
+    (void)state;
+    static const char *const same[] = {"0.0.0.0", "192.0.2.255", "::", "::1", "2001:db8::1:0:0:1",
+                                       "::ffff:192.0.2.1", "fe80::1", "2001:db8:0:1:1:1:1:1"};
+    static const char *const canon[][2] = {{"2001:DB8::1", "2001:db8::1"},
+                                           {"2001:0db8:0000::0001", "2001:db8::1"},
+                                           {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+                                           {"::FFFF:c000:0201", "::ffff:192.0.2.1"},
+                                           {"0:0:0:0:0:0:0:1", "::1"}};
+    static const char *const bad[] = {"", "fe80::1%eth0", "[::1]", "010.0.0.1", "1.2.3", "svc.test",
+                                      "1.2.3.4 ", "2001:db8::1::2"};
+    char buf[RESULT_ADDR_LEN];
+    result_ip_t ip, ip2;
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        assert_true(result_ip_parse(same[i], &ip));
+        assert_string_equal(result_ip_format(&ip, buf), same[i]);
+        assert_int_equal(result_ip_is_v6(&ip), strchr(same[i], ':') != NULL);
+    }
+    for (size_t i = 0; i < sizeof(canon) / sizeof(canon[0]); i++) {
+        assert_true(result_ip_parse(canon[i][0], &ip));
+        assert_string_equal(result_ip_format(&ip, buf), canon[i][1]);
+        assert_true(result_ip_parse(buf, &ip2));
+        assert_memory_equal(&ip, &ip2, sizeof(ip));
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(result_ip_parse(bad[i], &ip));
+        assert_int_equal(ip.family, RESULT_IP_NONE);
+        assert_string_equal(result_ip_format(&ip, buf), "");
+    }
 }
 
 int main(void)
@@ -210,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_worst),
         cmocka_unit_test(test_judge_addresses),
         cmocka_unit_test(test_text_and_round_trip),
+        cmocka_unit_test(test_address_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

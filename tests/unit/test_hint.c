@@ -135,6 +135,26 @@ static void test_hint_unexpected_answer(void **state)
     assert_non_null(strstr(hint_of(&r, "govtech"), "SERVFAIL"));
 }
 
+/* The judge keeps RESULT_HOST_LEN - 1 bytes of a host: the hint cuts it shorter still (with
+ * "..."), so a 253-byte DNS name gives the hint it gave when the whole name was kept. */
+static void test_hint_long_host(void **state)
+{
+    (void)state;
+    char full[254];
+    memset(full, 'a', sizeof(full) - 1);
+    full[sizeof(full) - 1] = '\0';
+    result_t r = mk("api", KIND_TCP, EXPECT_ALLOW, "x:443", OUTCOME_TIMEOUT, VERDICT_FAIL);
+    r.port = 443;
+    memcpy(r.host, full, sizeof(r.host) - 1); /* what judge_create keeps of it */
+    r.host[sizeof(r.host) - 1] = '\0';
+    char h[RESULT_HINT_LEN];
+    snprintf(h, sizeof(h), "%s", hint_of(&r, "govtech"));
+    assert_non_null(strstr(h, "aaa..."));
+    assert_null(strstr(h, full + sizeof(full) - 1 - 78)); /* 78 a's: never the whole host */
+    r.host[RESULT_HOST_LEN - 2] = '\0'; /* one byte shorter: still longer than any cut */
+    assert_string_equal(hint_of(&r, "govtech"), h);
+}
+
 /* A postgres password the probe could not read: the hint comes from the fact postgres.c
  * recorded, not from the detail's wording. */
 static void test_hint_pg_password_facts(void **state)
@@ -202,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_hint_keywords),
         cmocka_unit_test(test_hint_unexpected_answer),
         cmocka_unit_test(test_hint_pg_password_facts),
+        cmocka_unit_test(test_hint_long_host),
         cmocka_unit_test(test_hint_namespace_and_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

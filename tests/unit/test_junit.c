@@ -181,7 +181,7 @@ static report_t sample(void)
     snprintf(res[1].hint, sizeof(res[1].hint), "The path is open: check the policy & labels.");
     res[1].attempts = 3;
     res[1].duration_ms = 30.04;
-    snprintf(res[1].addrs[0], RESULT_ADDR_LEN, "192.0.2.7");
+    assert_true(result_ip_parse("192.0.2.7", &res[1].addrs[0]));
     res[1].n_addrs = 1;
 
     snprintf(res[2].name, sizeof(res[2].name), "cluster-dns");

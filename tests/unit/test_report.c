@@ -37,8 +37,8 @@ static report_t sample(void)
     snprintf(a->detail, sizeof(a->detail), "PostgreSQL 15.20 on x86_64-pc-linux-gnu");
     a->attempts = 1;
     a->duration_ms = 8.06;
-    snprintf(a->addrs[0], RESULT_ADDR_LEN, "10.96.12.7");
-    snprintf(a->addrs[1], RESULT_ADDR_LEN, "fd00::7");
+    assert_true(result_ip_parse("10.96.12.7", &a->addrs[0]));
+    assert_true(result_ip_parse("fd00::7", &a->addrs[1]));
     a->n_addrs = 2;
     a->dns_ms = 0.94;
     a->connect_ms = 0.4;

@@ -44,7 +44,8 @@ PGPORT=$(ZT_PG_PASSWORD=$PGPW sh "$ZH_ROOT/tests/servers/pg.sh" start "$ZH_PG_DI
 export ZT_VG_PW=$PGPW
 CLOSED=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-# Timeouts are generous: memcheck runs the agent (and OpenSSL) 20-50x slower.
+# Timeouts are generous: memcheck runs the agent (and OpenSSL) 20-50x slower, and SCRAM's
+# 4,096 PBKDF2 rounds, in one process with every other probe, took over 8 s on a loaded machine.
 cat >"$T/cfg.json" <<EOF
 { "version": 1, "defaults": { "timeout_ms": 8000, "ca_file": "$T/pki/ca.pem" },
   "dns": { "servers": ["127.0.0.1:$(port dns)"], "search": false },
@@ -58,7 +59,7 @@ cat >"$T/cfg.json" <<EOF
     { "name": "https-by-ip", "kind": "https", "url": "https://127.0.0.1:$(port tls)/health", "expect": "allow" },
     { "name": "postgres", "kind": "postgres", "host": "127.0.0.1", "port": $PGPORT, "user": "govtech_admin",
       "dbname": "govtech", "password_env": "ZT_VG_PW", "sslmode": "disable", "query": "SELECT version()",
-      "expect": "allow" },
+      "timeout_ms": 30000, "expect": "allow" },
     { "name": "dns-tcp-fallback", "kind": "dns", "query": "svc.test", "expect": "allow",
       "answers_within": ["127.0.0.0/8"] },
     { "name": "dns-many", "kind": "dns", "query": "svc.test", "server": "127.0.0.1:$(port dnsmany)", "expect": "allow" },
@@ -69,7 +70,8 @@ cat >"$T/cfg.json" <<EOF
     { "name": "redirect", "kind": "http", "url": "http://127.0.0.1:$(port redirect)/", "follow_redirects": true, "expect": "allow" },
     { "name": "big-body", "kind": "http", "url": "http://127.0.0.1:$(port big)/", "body_contains": "never", "expect": "allow" },
     { "name": "pg-wrong-pw", "kind": "postgres", "host": "127.0.0.1", "port": $PGPORT, "user": "nobody",
-      "dbname": "govtech", "password_env": "ZT_VG_PW", "sslmode": "disable", "expect": "allow" },
+      "dbname": "govtech", "password_env": "ZT_VG_PW", "sslmode": "disable", "timeout_ms": 30000,
+      "expect": "allow" },
     { "name": "dns-timeout", "kind": "dns", "query": "svc.test", "server": "127.0.0.1:$(port dnssilent)",
       "timeout_ms": 1500, "expect": "deny" },
     { "name": "udp-echo", "kind": "udp", "host": "127.0.0.1", "port": $(port udp-echo), "send": "\\\\x00ping",
