@@ -73,7 +73,8 @@ static const cli_cmd_t cli_cmds[] = {
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
-     "  -c, --config FILE   config (default $ZTPROBE_CONFIG, else /etc/ztprobe/config.json)\n"
+     "  -c, --config FILE   config (default $ZTPROBE_CONFIG, else /etc/ztprobe/config.json; - is\n"
+     "                      stdin, a pipe or FIFO is read for at most 10 s without data)\n"
      "  --role NAME         role to play (default $ZTPROBE_ROLE, else the role whose selector\n"
      "                      matches the labels in $ZTPROBE_LABELS_FILE or /etc/podinfo/labels)\n"
      "  -o, --output FMT    json (default), text, junit or prometheus\n"
@@ -92,7 +93,8 @@ static const cli_cmd_t cli_cmds[] = {
      "                      most once a second) until all pass or DURATION (30s, 5m, 1h) is\n"
      "                      used up; the report gains converged_after_ms; SIGTERM ends it with\n"
      "                      the last completed round. Shorter than a probe timeout: exit 2\n"
-     "  --policies FILES    Kubernetes objects (comma-separated; default $ZTPROBE_POLICIES): each\n"
+     "  --policies FILES    Kubernetes objects (comma-separated; - is stdin, after the config's\n"
+     "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
      "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",

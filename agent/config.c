@@ -362,7 +362,7 @@ int config_load_file(const char *path, config_t **out, char *err, size_t errlen)
     char perr[512];
 
     *out = NULL;
-    int rc = fileio_read_capped(path, CONFIG_MAX_BYTES, &buf, &have, err, errlen);
+    int rc = fileio_read_stream_capped(path, CONFIG_MAX_BYTES, &buf, &have, err, errlen);
     if (rc != ZT_OK)
         return rc;
     rc = config_parse_text(buf, have, config_format_of(path), out, perr, sizeof(perr));

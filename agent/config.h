@@ -103,8 +103,8 @@ typedef struct {
  * convention of fileio.h. */
 int config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
 
-/* Reads (fileio_read_capped: a regular file of at most CONFIG_MAX_BYTES) and parses a file;
- * errors are prefixed with the path. Same return values as config_parse. */
+/* Reads (fileio_read_stream_capped: a regular file, a pipe or FIFO under deadlines, or stdin
+ * as "-"; at most CONFIG_MAX_BYTES) and parses a file; errors are prefixed with the path. Same return values as config_parse. */
 int config_load_file(const char *path, config_t **out, char *err, size_t errlen);
 
 void config_free(config_t *cfg);

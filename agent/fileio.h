@@ -31,4 +31,22 @@ int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, ch
 int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
                           size_t errlen);
 
+/* The reader of the config and of Kubernetes objects, which may come on a pipe (`-c -`,
+ * `-c /dev/stdin`, `-c <(...)`, `kubectl exec -i`). path "-" is stdin. A regular file is read
+ * as fileio_read_capped does; a pipe or FIFO (and, for "-", a socket) is read up to max bytes
+ * and under two deadlines: 10 s without data or end of input, 60 s in all, so a FIFO whose
+ * writer stays silent ends in an error naming the file instead of a hang. A device (a
+ * terminal, /dev/zero) or a folder is refused at once. Stdin is read once: a second "-"
+ * fails, unless fileio_stdin_split was called. Same return convention. */
+int fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
+                              size_t errlen);
+
+/* Makes "-" one stream for two readers (`-c - --policies -`): the first read of "-" takes stdin
+ * whole (at most max bytes) and returns its first YAML document (the config; JSON is one),
+ * the second read returns the documents after it. */
+void fileio_stdin_split(size_t max);
+
+/* The two deadlines of fileio_read_stream_capped, in ms (tests shorten them). */
+void fileio_set_deadlines(int idle_ms, int total_ms);
+
 #endif

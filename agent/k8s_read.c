@@ -11,6 +11,7 @@
 
 #include "config_json.h"
 #include "config_yaml.h"
+#include "fileio.h"
 #include "k8s_read_int.h"
 
 static const cJSON *k8s_get(const cJSON *o, const char *key)
@@ -367,44 +368,12 @@ int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len
 
 int k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)
 {
-    bool in = strcmp(path, "-") == 0;
-    FILE *f = in ? stdin : fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    int rc = -2;
-    while (buf) {
-        if (n == cap) {
-            if (cap >= K8S_READ_MAX_BYTES) {
-                snprintf(err, errlen, "%s: larger than %u MB", path, K8S_READ_MAX_BYTES >> 20);
-                rc = -1;
-                goto done;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
-                rc = -1;
-                goto done;
-            }
-            rc = k8s_read_text(m, path, buf, n, err, errlen);
-            goto done;
-        }
-    }
-    snprintf(err, errlen, "out of memory");
-done:
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = fileio_read_stream_capped(path, K8S_READ_MAX_BYTES, &buf, &n, err, errlen);
+    if (rc != ZT_OK)
+        return rc;
+    rc = k8s_read_text(m, path, buf, n, err, errlen);
     free(buf);
-    if (!in)
-        fclose(f);
     return rc;
 }

@@ -22,8 +22,9 @@
  * Call k8s_model_finish once every file is in. */
 int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err, size_t errlen);
 
-/* Reads a file (at most K8S_READ_MAX_BYTES; "-" is stdin) and adds its objects. Same
- * returns, and -1 with "FILE: reason" when it cannot be read. */
+/* Reads a file (fileio_read_stream_capped: at most K8S_READ_MAX_BYTES; "-" is stdin, a pipe
+ * or FIFO is read under deadlines) and adds its objects. Same returns, and -1 with
+ * "FILE: reason" when it cannot be read. */
 int k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "cmd_policy.h"
 #include "judge.h"
+#include "k8s_read.h"
 #include "labels.h"
 #include "log.h"
 #include "loop.h"
@@ -30,9 +31,27 @@
 #define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
 #define SESSION_PUSH_URL_FILE_MAX 4096u /* a URL, perhaps with user:password */
 
+/* -c - with --policies - (or $ZTPROBE_POLICIES naming -): stdin is one YAML stream, the
+ * config first, the objects after it. */
+static void session_split_stdin(const cli_opts_t *o)
+{
+    const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
+    if (!list || strcmp(o->config_path, "-") != 0)
+        return;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == 1 && *p == '-') {
+            fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
+            return;
+        }
+        p += n + (p[n] == ',');
+    }
+}
+
 int session_load_config(const cli_opts_t *o, config_t **cfg)
 {
     char err[1024];
+    session_split_stdin(o);
     int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
     if (rc == ZT_ERR_NOMEM) {
         log_error("%s", err);

@@ -340,9 +340,9 @@ in_pod backend be PGPASSWORD="$PGPW" -- ztprobe run -o text --ca-file /etc/ztpro
 check "docs/cluster.md 'ztprobe run -o text' (kubectl exec into the backend sidecar) passes and prints the table" \
     because "exit $rc; $(head -5 "$TMP/exec.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/exec.txt"
 rc=0
-in_pod frontend fe -- ztprobe run -c /dev/stdin --role frontend -o text \
+in_pod frontend fe -- ztprobe run -c - --role frontend -o text \
     <"$ZT_REPO/config/lab.json" >"$TMP/debug.txt" 2>&1 || rc=$?
-check "docs/cluster.md 'ztprobe run -c /dev/stdin --role frontend -o text' (kubectl debug) passes" \
+check "docs/cluster.md 'ztprobe run -c - --role frontend -o text' (kubectl debug) passes" \
     because "exit $rc; $(head -5 "$TMP/debug.txt")" all [ $rc -eq 0 ] -- grep -q "VERDICT" "$TMP/debug.txt"
 
 # 5. The image's ztprobe against the host's suites, as they run the host build: the TLS cases

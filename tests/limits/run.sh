@@ -5,7 +5,9 @@
 #    also with --concurrency 10000 asked for explicitly.
 #  - Config size cap: a file over CONFIG_MAX_BYTES (4 MiB) is refused with exit 2 and a message
 #    naming the file and the limit; a valid file just under the cap is accepted; endless
-#    inputs (/dev/zero, a FIFO fed forever) are refused within seconds, in bounded memory.
+#    inputs (/dev/zero, a FIFO fed forever) are refused within seconds, in bounded memory;
+#    a FIFO or pipe whose writer stays silent ends in exit 2 after 10 s, never a hang; a
+#    config on a pipe (-c -, /dev/stdin, <(...)) is read, and `-c - --policies -` too.
 #  - merge memory: hostile 16 MiB reports (many results, a huge array, a huge result, many
 #    keys) and a legitimate 10,000-result one cost at most 8x their size.
 #  - SIGTERM during --out: no temporary file left; the folder fsynced after the rename.
@@ -101,8 +103,9 @@ check "64 MiB config refused by run (exit 2) without reading it (RSS $((RSS_KB /
 runm zero validate -c /dev/zero
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
 check "-c /dev/zero refused: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" status_ok $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/zero.err")"
-# A FIFO is not a regular file: refused at once, fed forever or with no writer at all (the
-# open itself used to block forever then), and the same for the labels and password files.
+# A config FIFO is read bounded in size and time: fed forever, refused at the cap; with no
+# writer at all (the open itself used to block forever) or a silent one, exit 2 after the
+# 10 s idle deadline, naming the file. The labels and password files still refuse FIFOs.
 mkfifo "$T/fifo.json"
 ( exec 3>"$T/fifo.json"; while printf '%4096s' ' ' >&3 2>/dev/null; do :; done ) &
 FEEDER=$!
@@ -111,12 +114,35 @@ runm fifo validate -c "$T/fifo.json"
 kill "$FEEDER" 2>/dev/null
 [ "$RC" -eq 2 ] && [ "$MS" -lt 10000 ] && [ "$RSS_KB" -lt 65536 ]
 check "config from an endless FIFO refused: exit $RC in $MS ms" status_ok $? "exit $RC, $MS ms, RSS $RSS_KB kB; $(head -c 200 "$T/fifo.err")"
-grep -q 'not a regular file' "$T/fifo.err"
-check "endless FIFO: the message says it is not a regular file" status_ok $? "stderr: $(head -c 300 "$T/fifo.err")"
+grep -q "$T/fifo.json: larger than the 4194304-byte limit" "$T/fifo.err"
+check "endless FIFO: the message names the file and the cap" status_ok $? "stderr: $(head -c 300 "$T/fifo.err")"
 mkfifo "$T/idle.json"
-ZT_HARD_TIMEOUT=10 runm fifo-idle validate -c "$T/idle.json"
-[ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/fifo-idle.err"
-check "config from a FIFO nobody writes: refused in $MS ms, no hang (exit $RC)" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
+ZT_HARD_TIMEOUT=20 runm fifo-idle validate -c "$T/idle.json"
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
+    grep -q "$T/idle.json: cannot read: no data and no end of input for 10 s" "$T/fifo-idle.err"
+check "config from a FIFO nobody writes: exit $RC after $MS ms (10 s deadline), no hang" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
+# A writer that opens the FIFO and stays silent (a stuck process substitution).
+mkfifo "$T/silent.json"
+( exec 3>"$T/silent.json"; sleep 30 ) &
+SILENT=$!
+zt_track "$SILENT"
+ZT_HARD_TIMEOUT=20 runm fifo-silent validate -c "$T/silent.json"
+kill "$SILENT" 2>/dev/null
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] && grep -q "$T/silent.json: cannot read: no data" "$T/fifo-silent.err"
+check "config FIFO with a silent writer: exit $RC after $MS ms, names the file" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-silent.err")"
+# stdin left open and silent (kubectl exec -i with nothing sent): the same, for -c -.
+mkfifo "$T/stdin.fifo"
+sleep 30 >"$T/stdin.fifo" &
+SILENT=$!
+zt_track "$SILENT"
+ST0=$(date +%s%N)
+timeout -k 2 20 "$ZT" validate -c - <"$T/stdin.fifo" >"$T/stdin-silent.out" 2>"$T/stdin-silent.err"
+RC=$?
+MS=$((($(date +%s%N) - ST0) / 1000000))
+kill "$SILENT" 2>/dev/null
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
+    grep -q -- "-: cannot read: no data and no end of input for 10 s" "$T/stdin-silent.err"
+check "-c - on a silent pipe: exit $RC after $MS ms (stdin from a silent sleep), no hang" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/stdin-silent.err")"
 # The labels file is read the same way: /dev/zero as labels must not hang or grow.
 cat >"$T/sel.json" <<EOF
 {"version":1,"roles":{"a":{"selector":{"app":"a"},"probes":[{"name":"t","kind":"tcp","host":"127.0.0.1","port":$OPEN,"expect":"allow"}]}}}
@@ -127,6 +153,53 @@ check "labels file /dev/zero: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" sta
 ZTPROBE_LABELS_FILE=$T/idle.json ZT_HARD_TIMEOUT=10 runm labelsfifo run -c "$T/sel.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/labelsfifo.err"
 check "labels file that is a FIFO nobody writes: exit $RC in $MS ms, says FIFO" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/labelsfifo.err")"
+# stdin that is never closed (kubectl debug -i): a JSON config ends at its closing brace, a
+# YAML one at a line "...", at once, not at the 10 s deadline.
+mkfifo "$T/stdin-open.fifo"
+for kind in json yaml; do
+    if [ $kind = json ]; then src=$T/sel.json; else src=$T/sel.yaml; printf 'version: 1\nroles:\n  a:\n    selector: {app: a}\n    probes: [{name: t, kind: tcp, host: 127.0.0.1, port: %s, expect: allow}]\n...\n' "$OPEN" >"$src"; fi
+    (cat "$src"; exec sleep 30) >"$T/stdin-open.fifo" &
+    HOLD=$!
+    zt_track "$HOLD"
+    ST0=$(date +%s%N)
+    timeout -k 2 20 "$ZT" validate -c - <"$T/stdin-open.fifo" >"$T/stdin-open.out" 2>"$T/stdin-open.err"
+    RC=$?
+    MS=$((($(date +%s%N) - ST0) / 1000000))
+    kill "$HOLD" 2>/dev/null
+    [ "$RC" -eq 0 ] && [ "$MS" -lt 5000 ]
+    check "-c - with stdin left open, $kind config: read in $MS ms (exit $RC)" status_ok $? "exit $RC, $MS ms; $(head -c 200 "$T/stdin-open.err")"
+done
+
+# A config on a pipe is read: -c -, -c /dev/stdin, -c <(...); and -c - --policies - as one
+# YAML stream, the config first (a JSON document), the objects after ---.
+for how in - /dev/stdin; do
+    # shellcheck disable=SC2002
+    cat "$T/sel.json" | timeout 20 "$ZT" validate -c "$how" >"$T/pipe.out" 2>"$T/pipe.err"
+    RC=$?
+    [ "$RC" -eq 0 ] && grep -q ": valid (1 role" "$T/pipe.out"
+    check "config piped to -c $how: read (exit $RC)" status_ok $? "exit $RC; $(head -c 200 "$T/pipe.err")"
+done
+timeout 20 "$ZT" validate -c <(cat "$T/sel.json") >"$T/psub.out" 2>"$T/psub.err"
+RC=$?
+[ "$RC" -eq 0 ]
+check "config from a process substitution: read (exit $RC)" status_ok $? "exit $RC; $(head -c 200 "$T/psub.err")"
+cat >"$T/objs.yaml" <<'OBJS'
+apiVersion: v1
+kind: Pod
+metadata: {name: a-1, namespace: lim, labels: {app: a}}
+spec: {containers: [{name: a, image: a}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: lim}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+OBJS
+{ cat "$T/sel.json"; echo '---'; cat "$T/objs.yaml"; } |
+    POD_NAMESPACE=lim timeout 30 "$ZT" run -c - --policies - --role a -o json >"$T/both.out" 2>"$T/both.err"
+RC=$?
+jq -e '.results[0].name == "t"' "$T/both.out" >/dev/null 2>&1 && grep -q "deny-all" "$T/both.out"
+check "-c - --policies -: one stream, the config then the objects (exit $RC; the policy is named)" status_ok $? "exit $RC; $(head -c 300 "$T/both.err")"
+
 # A password file that is a FIFO: the probe ends with the reason, the loop does not hang on it.
 cat >"$T/pwfifo.json" <<EOF
 {"version":1,"roles":{"a":{"selector":{},"probes":[{"name":"pg","kind":"postgres","host":"127.0.0.1","port":$OPEN,

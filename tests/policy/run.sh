@@ -125,7 +125,7 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "syntax.yaml: line" "$T/e"
 check "YAML syntax error: exit 2 with the line" status_ok $? "rc $rc: $(cat "$T/e")"
 "$Z" policy check -c config/govtech.json -f "$T/missing.yaml" >/dev/null 2>"$T/e"
-[ $? -eq 2 ] && grep -q "missing.yaml: No such file" "$T/e"
+[ $? -eq 2 ] && grep -q "missing.yaml: cannot read: No such file" "$T/e"
 check "unreadable file: exit 2" status_ok $?
 "$Z" policy check -c config/govtech.json >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q -- "-f FILE is required" "$T/e"

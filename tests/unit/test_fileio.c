@@ -1,7 +1,9 @@
 /* test_fileio.c: the one capped file reader (agent/fileio.c) and the loaders built on it:
  * regular files and links to them are read, a FIFO, a socket, a device or a folder is refused
- * at once (a FIFO with no writer hung the config and labels readers before), the cap holds,
- * and every loader returns the convention of fileio.h. */
+ * at once by the strict reader (a FIFO with no writer hung the config and labels readers
+ * before), the stream reader (config, objects) takes pipes and FIFOs under deadlines and
+ * stdin as "-", split into the config and the objects; the cap holds, and every loader
+ * returns the convention of fileio.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -138,7 +143,8 @@ static void test_not_regular(void **state)
     assert_non_null(strstr(err, ": cannot read: No such file or directory"));
 }
 
-/* Every loader refuses a FIFO through the one reader, with the one return convention. */
+/* The labels and password loaders refuse a FIFO through the one reader, with the one return
+ * convention; the config loader waits on it, within its deadline. */
 static void test_loaders_refuse_fifo(void **state)
 {
     (void)state;
@@ -146,8 +152,10 @@ static void test_loaders_refuse_fifo(void **state)
     const char *fifo = path_of("fifo2");
     assert_int_equal(mkfifo(fifo, 0600), 0);
     config_t *cfg = NULL;
+    fileio_set_deadlines(200, 1000);
     assert_int_equal(config_load_file(fifo, &cfg, err, sizeof(err)), ZT_ERR_INPUT);
-    assert_non_null(strstr(err, "FIFO"));
+    assert_non_null(strstr(err, "no data and no end of input"));
+    fileio_set_deadlines(10000, 60000);
     labels_t l;
     assert_int_equal(labels_load_file(fifo, &l, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, "FIFO"));
@@ -179,6 +187,212 @@ static void test_fd(void **state)
     close(fds[0]);
 }
 
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Writes text to path (a FIFO) from a child after delay_ms, then ends: the writer of a
+ * process substitution. */
+static pid_t fifo_writer(const char *path, const char *text, int delay_ms)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct timespec d = {.tv_sec = delay_ms / 1000, .tv_nsec = (delay_ms % 1000) * 1000000L};
+        nanosleep(&d, NULL);
+        FILE *f = fopen(path, "w");
+        if (!f || fputs(text, f) < 0)
+            _exit(1);
+        _exit(fclose(f) == 0 ? 0 : 1);
+    }
+    return pid;
+}
+
+/* Pipes and FIFOs: read when their writer ends, an error naming the file in bounded time when
+ * it stays silent, refused at once when a device or folder. */
+static void test_stream(void **state)
+{
+    (void)state;
+    char *buf = NULL, err[256];
+    size_t len = 0;
+    int status;
+    fileio_set_deadlines(300, 2000);
+    const char *fifo = path_of("sfifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* The writer opens late (after the reader polls): still read whole. */
+    pid_t w = fifo_writer(fifo, "{\"version\": 1}", 100);
+    assert_int_equal(fileio_read_stream_capped(fifo, 100, &buf, &len, err, sizeof(err)), ZT_OK);
+    assert_string_equal(buf, "{\"version\": 1}");
+    free(buf);
+    assert_int_equal(waitpid(w, &status, 0), w);
+    /* Nobody writes: an error after the idle deadline, not a hang. */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fileio_read_stream_capped(fifo, 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    long ms = ms_since(&t0);
+    assert_true(ms >= 250 && ms < 1500);
+    assert_null(buf);
+    char want[256];
+    snprintf(want, sizeof(want), "%s: cannot read: no data and no end of input for 0 s", fifo);
+    assert_memory_equal(err, want, strlen(want));
+    /* /dev/fd/N of a pipe whose writer stays open and silent: the same. */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], "ab", 2), 2);
+    char fdpath[64];
+    snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+    assert_int_equal(fileio_read_stream_capped(fdpath, 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    assert_non_null(strstr(err, "no data and no end of input"));
+    /* ... and read when it ends; the cap holds on a pipe. */
+    assert_int_equal(write(fds[1], "cdef", 4), 4);
+    close(fds[1]);
+    assert_int_equal(fileio_read_stream_capped(fdpath, 3, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    snprintf(want, sizeof(want), "%s: larger than the 3-byte limit", fdpath);
+    assert_string_equal(err, want);
+    close(fds[0]);
+    /* A trickle never reaches its end: the total deadline. */
+    assert_int_equal(pipe(fds), 0);
+    snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+    pid_t tr = fork();
+    assert_true(tr >= 0);
+    if (tr == 0) {
+        close(fds[0]);
+        for (int i = 0; i < 40; i++) {
+            struct timespec d = {.tv_nsec = 100000000L};
+            if (write(fds[1], "x", 1) != 1)
+                _exit(0);
+            nanosleep(&d, NULL);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fileio_read_stream_capped(fdpath, 1000, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    ms = ms_since(&t0);
+    assert_true(ms >= 1900 && ms < 3500);
+    assert_non_null(strstr(err, "still not at its end after 2 s"));
+    close(fds[0]);
+    assert_int_equal(waitpid(tr, &status, 0), tr);
+    /* Devices and folders stay refused, at once. */
+    assert_int_equal(fileio_read_stream_capped("/dev/zero", 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    assert_string_equal(err, "/dev/zero: cannot read: is a device, not a regular file");
+    assert_int_equal(fileio_read_stream_capped(dir, 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    assert_non_null(strstr(err, ": cannot read: is a directory"));
+    /* A config loads from a FIFO (a process substitution). */
+    config_t *cfg = NULL;
+    w = fifo_writer(fifo,
+                    "{\"version\": 1, \"roles\": {\"a\": {\"probes\": [{\"name\": \"d\", "
+                    "\"kind\": \"http\", \"url\": \"http://b:3000/\", \"expect\": \"allow\"}]}}}",
+                    50);
+    int rc = config_load_file(fifo, &cfg, err, sizeof(err));
+    if (rc != ZT_OK)
+        fail_msg("%s", err);
+    assert_non_null(cfg);
+    config_free(cfg);
+    assert_int_equal(waitpid(w, &status, 0), w);
+    fileio_set_deadlines(10000, 60000);
+}
+
+/* Reads "-" in a child whose stdin is a pipe holding input and left open (as kubectl debug -i
+ * leaves the container's stdin), split or not; the parts read, NUL-separated, into out.
+ * Returns the milliseconds the reads took, or -1 when one failed. */
+static long stdin_child(const char *input, bool split, char *out, size_t outlen)
+{
+    int in[2], res[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(res), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(in[1]);
+        close(res[0]);
+        dup2(in[0], STDIN_FILENO);
+        if (split)
+            fileio_stdin_split(1000);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        char *buf = NULL, err[256];
+        size_t len = 0;
+        for (int i = 0; i < (split ? 2 : 1); i++) {
+            if (fileio_read_stream_capped("-", 1000, &buf, &len, err, sizeof(err)) != ZT_OK)
+                _exit(1);
+            if (write(res[1], buf, len + 1) != (ssize_t)(len + 1))
+                _exit(1);
+            free(buf);
+        }
+        long ms = ms_since(&t0);
+        if (write(res[1], &ms, sizeof(ms)) != (ssize_t)sizeof(ms))
+            _exit(1);
+        _exit(0);
+    }
+    close(in[0]);
+    close(res[1]);
+    assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+    size_t have = 0;
+    ssize_t r;
+    while ((r = read(res[0], out + have, outlen - have)) > 0)
+        have += (size_t)r;
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(in[1]); /* only now: the child never saw the end of its stdin */
+    close(res[0]);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || have < sizeof(long))
+        return -1;
+    long ms;
+    memcpy(&ms, out + have - sizeof(ms), sizeof(ms));
+    return ms;
+}
+
+/* stdin that is never closed ends where the input says: a JSON document's closing brace, or
+ * a line "..." (also after the objects of -c - --policies -), well before the idle deadline. */
+static void test_stdin_end(void **state)
+{
+    (void)state;
+    char out[512];
+    long ms = stdin_child("{\"version\": 1, \"s\": \"}\\\"{\"}\n", false, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 2000);
+    assert_string_equal(out, "{\"version\": 1, \"s\": \"}\\\"{\"}");
+    ms = stdin_child("version: 1\nroles: {}\n...\n", false, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 2000);
+    assert_string_equal(out, "version: 1\nroles: {}\n");
+    ms = stdin_child("{\"version\": 1}\n---\nkind: Pod\n...\n", true, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 2000);
+    assert_string_equal(out, "{\"version\": 1}\n");
+    assert_string_equal(out + strlen(out) + 1, "---\nkind: Pod\n");
+}
+
+/* -c - --policies -: stdin read once, the first document (after its optional ---) to the
+ * config, the rest to the objects, a third reader refused. */
+static void test_stdin_split(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "# the config\n---\n{\"version\": 1}\n---\nkind: NetworkPolicy\n---\nkind: Pod\n";
+    int fds[2], saved = dup(STDIN_FILENO);
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], in, sizeof(in) - 1), (ssize_t)(sizeof(in) - 1));
+    close(fds[1]);
+    assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+    close(fds[0]);
+    char *buf = NULL, err[256];
+    size_t len = 0;
+    fileio_stdin_split(1000);
+    assert_int_equal(fileio_read_stream_capped("-", 100, &buf, &len, err, sizeof(err)), ZT_OK);
+    assert_string_equal(buf, "# the config\n---\n{\"version\": 1}\n");
+    assert_int_equal(len, strlen(buf));
+    free(buf);
+    assert_int_equal(fileio_read_stream_capped("-", 100, &buf, &len, err, sizeof(err)), ZT_OK);
+    assert_string_equal(buf, "---\nkind: NetworkPolicy\n---\nkind: Pod\n");
+    free(buf);
+    assert_int_equal(fileio_read_stream_capped("-", 100, &buf, &len, err, sizeof(err)), ZT_ERR_INPUT);
+    assert_non_null(strstr(err, "stdin was already read"));
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +401,9 @@ int main(void)
         cmocka_unit_test(test_not_regular),
         cmocka_unit_test(test_loaders_refuse_fifo),
         cmocka_unit_test(test_fd),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_stdin_end),
+        cmocka_unit_test(test_stdin_split),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
