@@ -226,7 +226,9 @@ EOF
     wpid=${agent:-$bgpid}
     lim=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$wpid/limits" 2>/dev/null)
     owner=$(stat -c %u "/proc/$wpid/status" 2>/dev/null)
-    kill "$bgpid" 2>/dev/null
+    # The agent itself first: the image's wrapper (unshare --fork) ignores SIGTERM and would
+    # wait for its child forever.
+    kill "$wpid" "$bgpid" 2>/dev/null
     wait "$bgpid" 2>/dev/null
     [ "$lim" = "0 0" ] && ok "watch with a password: RLIMIT_CORE 0 (soft and hard)" ||
         notok "watch with a password: RLIMIT_CORE 0" "limits '$lim'"
