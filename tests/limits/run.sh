@@ -130,15 +130,21 @@ ZT_HARD_TIMEOUT=20 runm fifo-silent validate -c "$T/silent.json"
 kill "$SILENT" 2>/dev/null
 [ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] && grep -q "$T/silent.json: cannot read: no data" "$T/fifo-silent.err"
 check "config FIFO with a silent writer: exit $RC after $MS ms, names the file" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-silent.err")"
+# validate_stdin NAME FIFO: `validate -c -` with stdin from FIFO, at most 20 s; sets RC and MS,
+# output in $T/NAME.out and $T/NAME.err.
+validate_stdin() {
+    local st0
+    st0=$(date +%s%N)
+    timeout -k 2 20 "$ZT" validate -c - <"$2" >"$T/$1.out" 2>"$T/$1.err"
+    RC=$?
+    MS=$((($(date +%s%N) - st0) / 1000000))
+}
 # stdin left open and silent (kubectl exec -i with nothing sent): the same, for -c -.
 mkfifo "$T/stdin.fifo"
 sleep 30 >"$T/stdin.fifo" &
 SILENT=$!
 zt_track "$SILENT"
-ST0=$(date +%s%N)
-timeout -k 2 20 "$ZT" validate -c - <"$T/stdin.fifo" >"$T/stdin-silent.out" 2>"$T/stdin-silent.err"
-RC=$?
-MS=$((($(date +%s%N) - ST0) / 1000000))
+validate_stdin stdin-silent "$T/stdin.fifo"
 kill "$SILENT" 2>/dev/null
 [ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
     grep -q -- "-: cannot read: no data and no end of input for 10 s" "$T/stdin-silent.err"
@@ -161,10 +167,7 @@ for kind in json yaml; do
     (cat "$src"; exec sleep 30) >"$T/stdin-open.fifo" &
     HOLD=$!
     zt_track "$HOLD"
-    ST0=$(date +%s%N)
-    timeout -k 2 20 "$ZT" validate -c - <"$T/stdin-open.fifo" >"$T/stdin-open.out" 2>"$T/stdin-open.err"
-    RC=$?
-    MS=$((($(date +%s%N) - ST0) / 1000000))
+    validate_stdin stdin-open "$T/stdin-open.fifo"
     kill "$HOLD" 2>/dev/null
     [ "$RC" -eq 0 ] && [ "$MS" -lt 5000 ]
     check "-c - with stdin left open, $kind config: read in $MS ms (exit $RC)" status_ok $? "exit $RC, $MS ms; $(head -c 200 "$T/stdin-open.err")"
