@@ -104,8 +104,9 @@ int k8s_rproto(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_proto_t *ou
 
 int k8s_rint(k8s_rctx_t *cx, const cJSON *v, const char *path, int lo, int hi, int *out)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble < lo ||
-        v->valuedouble > hi)
+    /* The range first: casting a double outside long's range is undefined behaviour. */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+        v->valuedouble != (double)(int)v->valuedouble)
         return k8s_rfail(cx, path, "must be an integer %d..%d", lo, hi);
     *out = (int)v->valuedouble;
     return 0;
