@@ -75,7 +75,11 @@ static void list_role(const config_t *cfg, const config_role_t *r)
 {
     char sel[512], target[RESULT_TARGET_LEN];
     labels_format(&r->selector, sel, sizeof(sel));
-    printf("role %s (selector %s)\n", r->name, sel);
+    /* kubectl-ztprobe reads this line: the namespace, when the role names one, comes first. */
+    if (r->namespace)
+        printf("role %s (namespace %s, selector %s)\n", r->name, r->namespace, sel);
+    else
+        printf("role %s (selector %s)\n", r->name, sel);
     printf("  %-28s %-9s %-7s %8s  %s\n", "PROBE", "KIND", "EXPECT", "TIMEOUT", "TARGET");
     for (size_t i = 0; i < r->n_probes; i++) {
         const config_probe_t *p = &r->probes[i];

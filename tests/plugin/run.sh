@@ -200,6 +200,31 @@ rc_is noimage 2 "no sidecar and no --image: exit 2"
 err_has noimage "no sidecar and no --image: says to give --image" \
     "role frontend: pod frontend-7d9f4 has no ztprobe sidecar: give --image"
 
+# A role with its own namespace is looked for there, not in -n's. The lab's pod "outsider" of
+# namespace default carries app=frontend too: found in govtech, the role would run in the
+# frontend pod instead, and its report would say so.
+$PY - "$CONFIG" "$T/other-ns.json" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["roles"]["outsider"] = {"namespace": "default", "selector": {"app": "frontend"}, "probes": [
+    {"name": "no-db-from-default", "kind": "tcp", "host": "postgres-service.govtech.svc.cluster.local",
+     "port": 5432, "expect": "deny", "timeout_ms": 1000}]}
+json.dump(c, open(sys.argv[2], "w"))
+PYEOF
+plug other-ns -- run -n govtech -c "$T/other-ns.json" --image ztprobe:test -o json
+rc_is other-ns 0 "a role in another namespace: every role passes, exit 0"
+calls other-ns 'any(c[:2] == ["get", "pods"] and c[c.index("-n") + 1] == "default" and "app=frontend" in c for c in calls) and any(c[0] == "debug" and c[c.index("-n") + 1] == "default" and "outsider-7d9f4" in c and "--env=POD_NAMESPACE=default" in c for c in calls)' \
+    "a role in another namespace: its pod is listed and run in that namespace"
+if $PY -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+pods = {r["role"]: r["pod"] for r in m["reports"]}
+sys.exit(0 if pods.get("outsider") == "outsider-7d9f4" and pods.get("frontend") == "frontend-7d9f4" else 1)' "$T/other-ns.out"; then
+    ok "a role in another namespace: the merged report has its pod, and frontend keeps its own"
+else
+    notok "a role in another namespace: its pod" "$(head -c 400 "$T/other-ns.out")"
+fi
+
 plug noconfig -- run -n govtech
 rc_is noconfig 2 "no -c and no ConfigMap: exit 2"
 err_has noconfig "no -c and no ConfigMap: says so" "no ConfigMap ztprobe-config"
