@@ -281,6 +281,16 @@ static bool udp_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t
              p->endpoint, p->port, p->ns);
         return true;
     }
+    /* A DNS server that answers a deny probe: the classic cause is a DNS egress rule with
+     * ports 53 and no `to`, which lets every pod use any resolver (and tunnel through it). */
+    if (r->expect == EXPECT_DENY && r->verdict == VERDICT_FAIL && strcmp(p->port, "53") == 0) {
+        HINT("A DNS server at %s answered (%s), so pods can use any resolver: a DNS egress "
+             "rule has port 53 and no `to` (limit it to podSelector k8s-app: kube-dns in "
+             "namespace kube-system), or the CNI does not enforce NetworkPolicy; see `kubectl "
+             "describe networkpolicy %s`.",
+             p->endpoint, outcome_name(r->outcome), p->ns);
+        return true;
+    }
     if (r->expect != EXPECT_ALLOW)
         return false;
     switch (r->outcome) {

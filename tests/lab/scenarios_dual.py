@@ -7,7 +7,9 @@ pod and asserts verdict, outcome and the per-address outcomes of `family: all`.
 import json
 import os
 
-from scenario_lib import CONFIG, check, expect, results
+import yaml
+
+from scenario_lib import CONFIG, check, expect, load_policies, policy, results
 import topology
 
 VPC = topology.PRIVATE_NAME
@@ -16,6 +18,7 @@ S3 = "s3.amazonaws.com"
 S3_4, S3_6 = topology.INTERNET[S3]["ip"], topology.INTERNET[S3]["ip6"]
 BACKEND = "backend-service"
 BE4, BE6 = [(p["ip"], p["ip6"]) for p in topology.PODS if p["name"] == "backend"][0]
+RESOLVER = topology.INTERNET["dns.google"]
 UDP = topology.UDP_PORT
 SELECTORS = {"frontend": {"app": "frontend"}, "backend": {"app": "backend"},
              "postgres": {"app": "postgres"}}
@@ -156,7 +159,32 @@ def sc_udp_service(lab):
     expect(rep, "no-statsd", "fail", "ok")
 
 
+def sc_dns_anywhere(lab):
+    """allow-dns-egress lists port 53 with no `to`: cluster DNS still works, and every pod can
+    now reach an outside resolver; the shipped matrix's no-outside-dns probes catch it, and with
+    --policies the report names the rule."""
+    docs = load_policies()
+    rule = policy(docs, "allow-dns-egress")["spec"]["egress"][0]
+    del rule["to"]
+    lab.apply(policies=docs)
+    for role in ("frontend", "postgres"):
+        rc, rep, _ = lab.run(role)
+        check(rc == 1, "%s: exit %d" % (role, rc))
+        expect(rep, "no-outside-dns", "fail", "ok", ("no `to`", "k8s-app: kube-dns"))
+        expect_addresses(rep, "no-outside-dns", {RESOLVER["ip"]: "ok", RESOLVER["ip6"]: "ok"})
+        expect(rep, "cluster-dns", "pass", "ok")
+        failed = [r["name"] for r in rep["results"] if r["verdict"] != "pass"]
+        check(failed == ["no-outside-dns"], "%s: not passed %s" % (role, failed))
+    path = os.path.join(lab.tmp, "dns-anywhere.yaml")
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump_all(docs, handle, sort_keys=False)
+    rc, rep, _ = lab.run("frontend", args=("--policies", path))
+    check(rc == 1, "--policies: exit %d" % rc)
+    expect(rep, "no-outside-dns", "fail", "ok", ("allow-dns-egress",))
+
+
 SCENARIOS = [
     ("lab: IPv6 except forgotten -> family all fails on the IPv6 address", sc_ipv6_open),
     ("lab: UDP service behind an allow and a deny", sc_udp_service),
+    ("lab: DNS egress without `to` -> no-outside-dns fails, rule named", sc_dns_anywhere),
 ]

@@ -63,8 +63,10 @@ POD_CIDRS = ["10.0.0.0/16", "10.96.0.0/16", "fd00:10:0::/48", "fd00:10:96::/48"]
 # third group naming the IPv4 range: 198.51.100.0/24 <-> 2001:db8:100::/48). Each serves HTTP on
 # 80 and HTTPS on 443 with a certificate of the lab CA, on both families, and answers UDP 443
 # (a stand-in for QUIC: the UDP echo service), so a udp deny probe to it connects when nothing
-# enforces.
+# enforces; "udp" lists more UDP ports it answers (the public resolver's 53, where the echo
+# service stands in for a DNS server: any reply proves the path open).
 INTERNET = {
+    "dns.google": {"short": "gd", "ip": "192.0.2.53", "ip6": "2001:db8:2::53", "udp": [53]},
     "www.google.com": {"short": "gg", "ip": "203.0.113.10", "ip6": "2001:db8:113::10"},
     "secretsmanager.us-east-1.amazonaws.com": {"short": "sm", "ip": "198.51.100.10",
                                                "ip6": "2001:db8:100::10"},
@@ -205,7 +207,8 @@ def plan(prefix, config):
         lines.append("host %s %s %s" % (h["short"], h["ip"], h["ip6"]))
         lines.append("serve %s healthy 80" % h["short"])
         lines.append("serve %s healthy-tls 443" % h["short"])
-        lines.append("serve %s udp-echo 443" % h["short"])
+        for port in [443] + h.get("udp", []):
+            lines.append("serve %s udp-echo %d" % (h["short"], port))
         lines.append("san DNS:%s" % name)
     priv = private_targets(config)
     priv.setdefault(PRIVATE_ADDR, set()).add(PRIVATE_PORT)

@@ -30,6 +30,7 @@ __attribute__((unused)) static const char *target_for(probe_kind_t k)
     case KIND_HTTPS: return "https://secretsmanager.us-east-1.amazonaws.com/";
     case KIND_POSTGRES: return "postgres-service:5432";
     case KIND_DNS: return "backend-service A @10.96.0.10";
+    case KIND_UDP: return "dns.google:53";
     default: return "postgres-service:5432";
     }
 }

@@ -35,9 +35,9 @@ static void test_hint_every_outcome(void **state)
     longns[sizeof(longns) - 1] = '\0';
     memset(longrole, 'r', sizeof(longrole) - 1);
     longrole[sizeof(longrole) - 1] = '\0';
-    probe_kind_t kinds[] = {KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS};
+    probe_kind_t kinds[] = {KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_UDP};
     for (int pass = 0; pass < 2; pass++) {
-        for (size_t k = 0; k < 5; k++) {
+        for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
             const char *target = target_for(kinds[k]);
             if (pass == 1) {
                 memset(longhost, 'a', sizeof(longhost) - 1);
@@ -107,6 +107,9 @@ static void test_hint_keywords(void **state)
     expect_words(KIND_TCP, EXPECT_ALLOW, OUTCOME_ERROR, "--only p", "--role frontend");
     /* deny that connected: the path is open. */
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_OK, "podSelector", "labels");
+    expect_words(KIND_UDP, EXPECT_DENY, OUTCOME_OK, "no `to`", "k8s-app: kube-dns");
+    expect_words(KIND_UDP, EXPECT_DENY, OUTCOME_BODY_MISMATCH, "any resolver", "CNI");
+    expect_words(KIND_UDP, EXPECT_ALLOW, OUTCOME_TIMEOUT, "protocol: UDP", NULL);
     expect_words(KIND_HTTP, EXPECT_DENY, OUTCOME_HTTP_STATUS, "CNI",
                  "kubectl get networkpolicies -n govtech");
     expect_words(KIND_DNS, EXPECT_DENY, OUTCOME_DNS_NXDOMAIN, "53", "podSelector");
@@ -116,6 +119,19 @@ static void test_hint_keywords(void **state)
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_REFUSED, "\"refused\"", "deny_outcomes");
     expect_words(KIND_HTTPS, EXPECT_DENY, OUTCOME_CIDR_MISMATCH, "not tested", "resolved_within");
     expect_words(KIND_TCP, EXPECT_DENY, OUTCOME_ERROR, "internal error", "not tested");
+}
+
+/* Only a reply on UDP 53 is blamed on a DNS egress rule; another UDP port that got through
+ * gets the hint of any open deny (labels, default-deny, CNI). */
+static void test_hint_udp_deny_port(void **state)
+{
+    (void)state;
+    result_t r = mk("no-statsd", KIND_UDP, EXPECT_DENY, "backend-service:8125", OUTCOME_OK, VERDICT_FAIL);
+    const char *h = hint_of(&r, "govtech");
+    assert_null(strstr(h, "kube-dns"));
+    assert_non_null(strstr(h, "podSelector"));
+    r = mk("no-dns", KIND_UDP, EXPECT_DENY, "dns.google:53", OUTCOME_OK, VERDICT_FAIL);
+    assert_non_null(strstr(hint_of(&r, "govtech"), "kube-dns"));
 }
 
 /* A dns probe expecting NXDOMAIN that got an answer is not a server error: the hint says so,
@@ -213,9 +229,10 @@ static void test_hint_namespace_and_secrets(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hint_every_outcome),     cmocka_unit_test(test_hint_keywords),
-        cmocka_unit_test(test_hint_unexpected_answer), cmocka_unit_test(test_hint_pg_password_facts),
-        cmocka_unit_test(test_hint_long_host),         cmocka_unit_test(test_hint_namespace_and_secrets),
+        cmocka_unit_test(test_hint_every_outcome),         cmocka_unit_test(test_hint_keywords),
+        cmocka_unit_test(test_hint_unexpected_answer),     cmocka_unit_test(test_hint_udp_deny_port),
+        cmocka_unit_test(test_hint_pg_password_facts),     cmocka_unit_test(test_hint_long_host),
+        cmocka_unit_test(test_hint_namespace_and_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
