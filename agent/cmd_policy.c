@@ -57,9 +57,11 @@ int cmd_policy_load(const char *const *files, int n_files, const char *default_n
     return 0;
 }
 
-static int cmd_policy_check(const cli_opts_t *o, k8s_model_t *m)
+/* The config before the objects: with -c - and -f -, stdin is one stream, config first. */
+static int cmd_policy_check(const cli_opts_t *o)
 {
     config_t *cfg = NULL;
+    k8s_model_t *m = NULL;
     cJSON *rep = NULL;
     char err[1024], *text = NULL;
     if (o->format_set && o->format != FMT_JSON && o->format != FMT_TEXT) {
@@ -69,6 +71,9 @@ static int cmd_policy_check(const cli_opts_t *o, k8s_model_t *m)
     int rc = session_load_config(o, &cfg);
     if (rc != 0)
         return rc;
+    rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
+    if (rc != 0)
+        goto done;
     int prc = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
     if (prc != 0) {
         log_error("%s", err);
@@ -88,18 +93,24 @@ static int cmd_policy_check(const cli_opts_t *o, k8s_model_t *m)
 done:
     free(text);
     cJSON_Delete(rep);
+    k8s_model_destroy(m);
     config_free(cfg);
     return rc;
 }
 
-static int cmd_policy_plan(const cli_opts_t *o, k8s_model_t *m)
+static int cmd_policy_plan(const cli_opts_t *o)
 {
     char err[1024], *text = NULL;
+    k8s_model_t *m = NULL;
     if (o->format_set && o->format != FMT_JSON && o->format != FMT_YAML) {
         log_error("policy plan: -o must be json or yaml");
         return EXIT_USAGE;
     }
-    int rc = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
+    int rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
+    if (rc != 0)
+        return rc;
+    rc = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
+    k8s_model_destroy(m);
     if (rc != 0) {
         log_error("%s", err);
         return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
@@ -132,11 +143,5 @@ int cmd_policy(const cli_opts_t *o)
         log_error("policy %s: -f FILE is required (the Kubernetes objects to read)", o->args[0]);
         return EXIT_USAGE;
     }
-    k8s_model_t *m = NULL;
-    int rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
-    if (rc != 0)
-        return rc;
-    rc = check ? cmd_policy_check(o, m) : cmd_policy_plan(o, m);
-    k8s_model_destroy(m);
-    return rc;
+    return check ? cmd_policy_check(o) : cmd_policy_plan(o);
 }

@@ -31,14 +31,19 @@
 #define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
 #define SESSION_PUSH_URL_FILE_MAX 4096u /* a URL, perhaps with user:password */
 
-/* -c - with --policies - (or $ZTPROBE_POLICIES naming -): stdin is one YAML stream, the
- * config first, the objects after it. */
+/* -c - with --policies - (or $ZTPROBE_POLICIES naming -), or with -f - (policy check):
+ * stdin is one YAML stream, the config first, the objects after it. */
 static void session_split_stdin(const cli_opts_t *o)
 {
     const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
-    if (!list || strcmp(o->config_path, "-") != 0)
+    if (strcmp(o->config_path, "-") != 0)
         return;
-    for (const char *p = list; *p;) {
+    for (int i = 0; i < o->n_files; i++)
+        if (strcmp(o->files[i], "-") == 0) {
+            fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
+            return;
+        }
+    for (const char *p = list ? list : ""; *p;) {
         size_t n = strcspn(p, ",");
         if (n == 1 && *p == '-') {
             fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);

@@ -64,6 +64,15 @@ rc=$?
 [ $rc -eq 1 ]
 check "--strict: unknown answers exit 1" status_ok $? "rc $rc"
 
+# -c - -f -: one stream on stdin, the config first, the objects after `---`: the same answer
+# as from files (kubectl exec -i ... -- ztprobe policy check -c - -f -, with no volume).
+{ cat config/govtech.json; echo '---'; cat "$T/govtech.yaml" "$DNS"; } |
+    "$Z" policy check -c - -f - >"$T/stdin.json" 2>"$T/stdin.err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(json "$T/stdin.json" "d['summary']")" = "$(json "$T/g.json" "d['summary']")" ]
+check "policy check -c - -f -: one stream, the config first; the same summary as from files" status_ok $? \
+    "rc $rc: $(head -c 300 "$T/stdin.err")"
+
 # Names and reasons come from objects someone else wrote: -o text shows them through the one
 # terminal filter (ESC and the C1 control U+009B, CSI, become '?').
 sed 's/name: allow-dns-egress/name: "allow-dns-\\e[31m\\u009begress"/' "$T/govtech.yaml" >"$T/evil.yaml"
