@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config_json.h"
 #include "config_yaml.h"
@@ -370,6 +371,15 @@ int k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t n = 0;
+    struct stat st;
+    /* kubectl users give folders to -f; a kustomize folder is not a list of objects. */
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen,
+                 "%s: is a directory: give the files inside it, one -f each, or render a "
+                 "kustomization first (kubectl kustomize %s > objects.yaml)",
+                 path, path);
+        return ZT_ERR_INPUT;
+    }
     int rc = fileio_read_stream_capped(path, K8S_READ_MAX_BYTES, &buf, &n, err, errlen);
     if (rc != ZT_OK)
         return rc;

@@ -64,6 +64,13 @@ rc=$?
 [ $rc -eq 1 ]
 check "--strict: unknown answers exit 1" status_ok $? "rc $rc"
 
+# -f with a folder (as kubectl takes one): exit 2, and what to give instead.
+"$Z" policy check -c config/govtech.json -f manifests >/dev/null 2>"$T/dir.err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "manifests: is a directory: .*kubectl kustomize manifests" "$T/dir.err"
+check "policy check -f FOLDER: exit 2, says to give its files or render the kustomization" status_ok $? \
+    "rc $rc: $(head -c 300 "$T/dir.err")"
+
 # -c - -f -: one stream on stdin, the config first, the objects after `---`: the same answer
 # as from files (kubectl exec -i ... -- ztprobe policy check -c - -f -, with no volume).
 { cat config/govtech.json; echo '---'; cat "$T/govtech.yaml" "$DNS"; } |
