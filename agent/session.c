@@ -36,21 +36,18 @@
 static void session_split_stdin(const cli_opts_t *o)
 {
     const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
+    bool objects_on_stdin = false;
     if (strcmp(o->config_path, "-") != 0)
         return;
     for (int i = 0; i < o->n_files; i++)
-        if (strcmp(o->files[i], "-") == 0) {
-            fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
-            return;
-        }
-    for (const char *p = list ? list : ""; *p;) {
+        objects_on_stdin |= strcmp(o->files[i], "-") == 0;
+    for (const char *p = list ? list : ""; *p && !objects_on_stdin;) {
         size_t n = strcspn(p, ",");
-        if (n == 1 && *p == '-') {
-            fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
-            return;
-        }
+        objects_on_stdin = n == 1 && *p == '-';
         p += n + (p[n] == ',');
     }
+    if (objects_on_stdin)
+        fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
 }
 
 int session_load_config(const cli_opts_t *o, config_t **cfg)
