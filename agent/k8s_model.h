@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calico_model.h"
 #include "cidr.h"
 #include "labels.h"
 
@@ -54,6 +55,7 @@ typedef struct {
     size_t n_ports;
     k8s_addr_t *ips; /* status.podIP / podIPs, Pods only */
     size_t n_ips;
+    char *service_account; /* spec.serviceAccountName, NULL: "default" */
 } k8s_pod_t;
 
 typedef struct {
@@ -159,6 +161,7 @@ typedef struct {
     char default_ns[64]; /* namespace of objects without one ("" = "default"), as -n */
     size_t *by_ip;       /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
+    cal_model_t calico; /* Calico policies, tiers, ServiceAccounts */
 } k8s_model_t;
 
 k8s_model_t *k8s_model_create(void);

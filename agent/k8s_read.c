@@ -99,6 +99,10 @@ static int k8s_read_pod_body(k8s_rctx_t *cx, const cJSON *obj, const char *path,
     const cJSON *spec = k8s_get(obj, "spec");
     if (spec && k8s_read_containers(cx, spec, p, pod) != 0)
         return cx->rc;
+    const cJSON *sa = k8s_get(spec, "serviceAccountName");
+    k8s_rpath(p, path, "spec.serviceAccountName");
+    if (sa && !cJSON_IsNull(sa) && (!cJSON_IsString(sa) || !(pod->service_account = strdup(sa->valuestring))))
+        return cJSON_IsString(sa) ? k8s_room(cx) : k8s_rfail(cx, p, "must be a string");
     return 0;
 }
 
@@ -298,9 +302,10 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     bool known = strcmp(cx->kind, "Namespace") == 0 || strcmp(cx->kind, "Service") == 0 ||
         strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
         (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
-    if (k8s_read_is_foreign(cx->kind, apis))
+    bool calico = k8s_read_is_calico(cx->kind, apis);
+    if (!calico && k8s_read_is_foreign(cx->kind, apis))
         return k8s_read_foreign(cx, "a policy kind the evaluator does not read");
-    if (!known)
+    if (!known && !calico)
         return k8s_model_count_skipped(cx->m, cx->kind) == 0 ? 0 : k8s_room(cx);
     k8s_rpath(p, path, "metadata.name");
     if (!cx->name || !*cx->name)
@@ -314,6 +319,8 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     }
     if (!cx->ns)
         cx->ns = cx->m->default_ns[0] ? cx->m->default_ns : "default";
+    if (calico)
+        return k8s_read_calico(cx, obj, path, apis);
     if (strcmp(cx->kind, "NetworkPolicy") == 0)
         return k8s_read_policy(cx, obj, path, apis);
     if (strcmp(cx->kind, "Service") == 0)

@@ -48,4 +48,8 @@ int k8s_read_policy(k8s_rctx_t *cx, const cJSON *obj, const char *path, const ch
 bool k8s_read_is_foreign(const char *kind, const char *api);
 int k8s_read_foreign(k8s_rctx_t *cx, const char *why);
 
+/* Calico's policy kinds, Tier and ServiceAccount (k8s_read_calico.c). */
+bool k8s_read_is_calico(const char *kind, const char *api);
+int k8s_read_calico(k8s_rctx_t *cx, const cJSON *obj, const char *path, const char *api);
+
 #endif

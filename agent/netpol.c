@@ -2,6 +2,8 @@
  * k8s_model_finish), so a query costs O(policies of the two namespaces x their rules). */
 #include "netpol.h"
 
+#include "calico_eval.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,6 +24,7 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
     e->is_pod = true;
     e->ns = p->ns;
     e->labels = &p->labels;
+    e->service_account = p->service_account;
     e->ports = p->ports;
     e->n_ports = p->n_ports;
     if (p->n_ips > 0) {
@@ -211,12 +214,34 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     s->near = near_port ? NETPOL_NEAR_OTHER_PORT : near_peer ? NETPOL_NEAR_OTHER_PEER : NETPOL_NEAR_NONE;
 }
 
+/* With Calico policies in the objects, Calico's tiers decide the side; the NetworkPolicy
+ * answer above takes part in them at order 1000 (calico_eval.h). */
+static void np_calico(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
+                      const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port,
+                      k8s_proto_t proto, netpol_side_t *s)
+{
+    if (!s->applies || m->calico.n_policies == 0)
+        return;
+    calico_eval_side(m, dir, self, other, dst, port, proto, s, &s->calico);
+    const cal_step_t *c = &s->calico;
+    s->isolated = s->isolated || c->applied;
+    s->verdict = c->verdict == CAL_V_DENY ? NETPOL_DENY
+        : c->verdict == CAL_V_UNKNOWN     ? NETPOL_UNKNOWN
+                                          : NETPOL_ALLOW;
+    if (c->by != CAL_BY_K8S && !(c->by == CAL_BY_TIER_END && c->policy == CAL_K8S_MARK)) {
+        s->n_by = 0; /* a Calico step decided, not these NetworkPolicy rules */
+        s->near = NETPOL_NEAR_NONE;
+    }
+}
+
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,
                   k8s_proto_t proto, netpol_answer_t *out)
 {
     memset(out, 0, sizeof(*out));
     np_side(m, NETPOL_EGRESS, src, dst, dst, port, proto, &out->egress);
     np_side(m, NETPOL_INGRESS, dst, src, dst, port, proto, &out->ingress);
+    np_calico(m, NETPOL_EGRESS, src, dst, dst, port, proto, &out->egress);
+    np_calico(m, NETPOL_INGRESS, dst, src, dst, port, proto, &out->ingress);
     netpol_verdict_t e = out->egress.verdict, i = out->ingress.verdict;
     if (e == NETPOL_DENY || i == NETPOL_DENY)
         out->verdict = NETPOL_DENY;

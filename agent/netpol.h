@@ -34,9 +34,10 @@ typedef enum { NETPOL_INGRESS, NETPOL_EGRESS } netpol_dir_t;
  * outside the cluster (one address is a /32 or /128 block). */
 typedef struct {
     bool is_pod;
-    size_t ns;                /* pod: index into the model's namespaces */
-    const labels_t *labels;   /* pod: its labels */
-    const k8s_cport_t *ports; /* pod: container ports, for named ports */
+    size_t ns;                   /* pod: index into the model's namespaces */
+    const labels_t *labels;      /* pod: its labels */
+    const char *service_account; /* pod: spec.serviceAccountName (NULL: "default") */
+    const k8s_cport_t *ports;    /* pod: container ports, for named ports */
     size_t n_ports;
     bool has_addr; /* pod: addr is its IP */
     k8s_addr_t addr;
@@ -73,6 +74,7 @@ typedef struct {
     netpol_ref_t nearest;
     bool foreign;       /* a policy object not understood may change this side */
     size_t foreign_idx; /* index into the model's foreign objects */
+    cal_step_t calico;  /* when the objects hold Calico policies: what Calico decided */
 } netpol_side_t;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "calico_eval.h"
 #include "policy_check.h"
 #include "result.h"
 
@@ -246,6 +247,34 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
 }
 
+/* When Calico's tiers decided a side: what each side's step was, named. False when no Calico
+ * policy took part (the NetworkPolicy sentence stands). */
+static bool pt_calico_sentence(const k8s_model_t *m, const netpol_answer_t *a, policy_intent_t *o)
+{
+    const netpol_side_t *sides[] = {&a->egress, &a->ingress};
+    const netpol_dir_t dirs[] = {NETPOL_EGRESS, NETPOL_INGRESS};
+    if (!(a->egress.calico.applied || a->egress.calico.passed || a->ingress.calico.applied ||
+          a->ingress.calico.passed))
+        return false;
+    o->reason[0] = '\0';
+    for (size_t i = 0; i < 2; i++) {
+        const netpol_side_t *s = sides[i];
+        if (!s->applies || !(s->calico.applied || s->calico.passed))
+            continue;
+        char t[POLICY_REASON_LEN], np[200] = "";
+        calico_step_text(m, dirs[i], &s->calico, t, sizeof(t));
+        if (s->calico.by == CAL_BY_K8S && s->n_by > 0) {
+            netpol_policy_name(m, s->by[0].policy, np, sizeof(np) - 20);
+            size_t l = strlen(np);
+            snprintf(np + l, sizeof(np) - l, " rule %zu", s->by[0].rule);
+        }
+        size_t l = strlen(o->reason);
+        snprintf(o->reason + l, sizeof(o->reason) - l, "%s%s: %s%s%s%s", l ? "; " : "",
+                 dirs[i] == NETPOL_EGRESS ? "egress" : "ingress", t, np[0] ? " (" : "", np, np[0] ? ")" : "");
+    }
+    return true;
+}
+
 static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
@@ -255,6 +284,8 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
     }
+    if (last && !(last->egress.foreign || last->ingress.foreign) && pt_calico_sentence(m, last, o))
+        return;
     if (o->intended == NETPOL_ALLOW) {
         if (o->n_by == 0) {
             snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d",
