@@ -225,14 +225,30 @@ static const char *ce_tier_of(const cal_model_t *c, size_t i)
     return i == CAL_K8S_MARK ? CAL_DEFAULT_TIER : c->policies[i].tier;
 }
 
+/* The chain's record of a Calico step (kind, name, order, rule). */
+static void ce_step(const k8s_model_t *m, size_t policy, bool has_rule, size_t rule, tier_step_t *step)
+{
+    const cal_policy_t *p = &m->calico.policies[policy];
+    step->kind = p->global ? "Calico GlobalNetworkPolicy" : "Calico NetworkPolicy";
+    step->ns = p->global ? NULL : m->namespaces[p->ns].name;
+    step->name = p->name;
+    step->policy = policy;
+    step->has_priority = p->has_order;
+    step->priority = (long)p->order;
+    step->has_rule = has_rule;
+    step->rule = rule;
+}
+
 /* The end of a tier in which a policy applied and no rule decided: its defaultAction. Returns
  * true when that decides (Deny). */
-static bool ce_tier_end(const cal_model_t *c, const char *tier, size_t last, cal_step_t *out)
+static bool ce_tier_end(const tier_query_t *q, const char *tier, size_t last, const tier_step_t *k8s_deny,
+                        tier_step_t *step)
 {
+    const cal_model_t *c = &q->m->calico;
+    cal_step_t *out = &q->side->calico;
     const cal_tier_t *t = cal_model_tier(c, tier);
     if (t && t->default_action == CAL_PASS) {
-        out->passed = true;
-        out->pass_default = true;
+        out->passed = out->pass_default = true;
         out->pass_tier = tier;
         return false;
     }
@@ -240,67 +256,84 @@ static bool ce_tier_end(const cal_model_t *c, const char *tier, size_t last, cal
     out->by = CAL_BY_TIER_END;
     out->policy = last;
     out->tier = tier;
+    if (last == CAL_K8S_MARK)
+        *step = *k8s_deny;
+    else
+        ce_step(q->m, last, false, 0, step);
+    snprintf(step->why, sizeof(step->why), "end of Calico tier %.60s (defaultAction Deny): no rule matched",
+             tier);
     return true;
 }
 
-void calico_eval_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
-                      const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port,
-                      k8s_proto_t proto, const netpol_side_t *k8s, cal_step_t *out)
+/* True when the tier has an entry in sorted[lo..hi). */
+static bool ce_tier_in(const cal_model_t *c, const char *tier, size_t lo, size_t hi)
 {
+    for (size_t k = lo; k < hi; k++)
+        if (strcmp(ce_tier_of(c, c->sorted[k]), tier) == 0)
+            return true;
+    return false;
+}
+
+/* Calico's walk over sorted[lo..hi) (whole tiers), for one direction. */
+static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_step_t *step)
+{
+    const k8s_model_t *m = q->m;
     const cal_model_t *c = &m->calico;
-    memset(out, 0, sizeof(*out));
-    if (!self->is_pod)
-        return;
-    const netpol_endpoint_t *src = dir == NETPOL_EGRESS ? self : other;
+    cal_step_t *out = &q->side->calico;
+    const netpol_endpoint_t *self = q->self, *src = q->dir == NETPOL_EGRESS ? q->self : q->other;
     const char *tier = NULL;
-    bool applied = false, skip = false;
+    bool applied = false, skip = false, passed_before = out->passed;
     size_t last = 0;
-    for (size_t k = 0; k <= c->n_sorted; k++) {
-        size_t i = k < c->n_sorted ? c->sorted[k] : 0;
-        const char *t = k < c->n_sorted ? ce_tier_of(c, i) : NULL;
+    tier_step_t k8s;
+    memset(&k8s, 0, sizeof(k8s));
+    for (size_t k = lo; k <= hi; k++) {
+        size_t i = k < hi ? c->sorted[k] : 0;
+        const char *t = k < hi ? ce_tier_of(c, i) : NULL;
         if (!tier || !t || strcmp(t, tier) != 0) {
-            if (tier && applied && !skip && ce_tier_end(c, tier, last, out))
-                return;
+            if (tier && applied && !skip && ce_tier_end(q, tier, last, &k8s, step))
+                return TIER_DENY;
             if (!t)
-                return; /* after the last tier: the profile allows (NONE) */
+                break;
             tier = t;
             applied = skip = false;
         }
         if (skip)
             continue;
         if (i == CAL_K8S_MARK) {
-            if (!k8s->isolated)
+            tier_action_t a = netpol_stage_namespaced(q, &k8s);
+            if (a == TIER_NONE)
                 continue;
             applied = out->applied = true;
             last = i;
-            if (k8s->verdict == NETPOL_DENY)
+            if (a == TIER_DENY)
                 continue; /* NetworkPolicies only allow; the tier goes on */
-            out->verdict = k8s->verdict == NETPOL_ALLOW ? CAL_V_ALLOW : CAL_V_UNKNOWN;
+            out->verdict = a == TIER_ALLOW ? CAL_V_ALLOW : CAL_V_UNKNOWN;
             out->by = CAL_BY_K8S;
             out->policy = i;
             out->tier = tier;
             out->why = "a NetworkPolicy's ipBlock covers only part of the target";
-            return;
+            *step = k8s;
+            return a;
         }
         const cal_policy_t *pol = &c->policies[i];
-        if (!ce_applies(m, pol, dir, self))
+        if (!ce_applies(m, pol, q->dir, self))
             continue;
+        applied = out->applied = q->side->isolated = true;
+        last = i;
         if (strcmp(tier, CAL_DEFAULT_TIER) != 0 && !cal_model_tier(c, tier)) {
-            out->applied = true;
             out->verdict = CAL_V_UNKNOWN;
             out->by = CAL_BY_RULE;
             out->policy = i;
-            out->rule = 0;
             out->tier = tier;
             out->why = "the policy's tier is not among the objects (add the Tier)";
-            return;
+            ce_step(m, i, false, 0, step);
+            snprintf(step->why, sizeof(step->why), "%s", out->why);
+            return TIER_UNKNOWN;
         }
-        applied = out->applied = true;
-        last = i;
-        size_t nr = dir == NETPOL_INGRESS ? pol->n_ingress : pol->n_egress;
-        const cal_rule_t *rules = dir == NETPOL_INGRESS ? pol->ingress : pol->egress;
+        size_t nr = q->dir == NETPOL_INGRESS ? pol->n_ingress : pol->n_egress;
+        const cal_rule_t *rules = q->dir == NETPOL_INGRESS ? pol->ingress : pol->egress;
         for (size_t r = 0; r < nr && !skip; r++) {
-            cm_t v = ce_rule(m, pol, &rules[r], src, dst, port, proto);
+            cm_t v = ce_rule(m, pol, &rules[r], src, q->dst, q->port, q->proto);
             if (v == CM_NONE || rules[r].action == CAL_LOG)
                 continue;
             if (v == CM_PART || rules[r].action != CAL_PASS) {
@@ -314,7 +347,14 @@ void calico_eval_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpo
                 out->why =
                     "a rule matches only part of the target (its nets, an endpoint not in the objects, "
                     "or source ports)";
-                return;
+                ce_step(m, i, true, r, step);
+                if (v == CM_PART)
+                    snprintf(step->why, sizeof(step->why), "%s", out->why);
+                q->side->n_by = 0; /* a Calico rule decided, not NetworkPolicy rules */
+                q->side->near = NETPOL_NEAR_NONE;
+                return out->verdict == CAL_V_ALLOW ? TIER_ALLOW
+                    : out->verdict == CAL_V_DENY   ? TIER_DENY
+                                                   : TIER_UNKNOWN;
             }
             skip = true;
             out->passed = true;
@@ -324,6 +364,38 @@ void calico_eval_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpo
             out->pass_tier = tier;
         }
     }
+    if (!out->passed || (passed_before && !ce_tier_in(c, out->pass_tier, lo, hi)))
+        return TIER_NONE; /* no Pass in these tiers */
+    /* The last Pass is this walk's decisive step: the chain records it. */
+    if (out->pass_default) {
+        step->kind = "Calico Tier";
+        step->name = out->pass_tier;
+        snprintf(step->why, sizeof(step->why), "defaultAction Pass");
+    } else {
+        ce_step(m, out->pass_policy, true, out->pass_rule, step);
+    }
+    return TIER_PASS;
+}
+
+tier_action_t calico_stage_pre(const tier_query_t *q, tier_step_t *step)
+{
+    const cal_model_t *c = &q->m->calico;
+    return c->n_policies ? ce_walk(q, 0, c->default_lo, step) : TIER_NONE;
+}
+
+tier_action_t calico_stage_namespaced(const tier_query_t *q, tier_step_t *step)
+{
+    const cal_model_t *c = &q->m->calico;
+    if (!c->n_policies)
+        return netpol_stage_namespaced(q, step);
+    tier_action_t a = ce_walk(q, c->default_lo, c->default_hi, step);
+    return a == TIER_PASS ? TIER_NONE : a; /* a Pass here goes on to the later tiers */
+}
+
+tier_action_t calico_stage_post(const tier_query_t *q, tier_step_t *step)
+{
+    const cal_model_t *c = &q->m->calico;
+    return c->n_policies ? ce_walk(q, c->default_hi, c->n_sorted, step) : TIER_NONE;
 }
 
 void calico_step_text(const k8s_model_t *m, netpol_dir_t dir, const cal_step_t *s, char *buf, size_t len)

@@ -3,20 +3,23 @@
  * name), rules in order (Log goes on, Allow and Deny end, Pass jumps to the next tier), the
  * tier's defaultAction when a policy of it applied and no rule decided, and the namespace
  * profile's allow after the last tier. Kubernetes NetworkPolicies take part as the default
- * tier's policies of order 1000 (their answer comes from netpol.c). Pure: no I/O, no
- * allocation. */
+ * tier's policies of order 1000 (their answer comes from netpol.c's namespaced stage). Pure:
+ * no I/O, no allocation. */
 #ifndef ZT_CALICO_EVAL_H
 #define ZT_CALICO_EVAL_H
 
 #include "k8s_model.h"
 #include "netpol.h"
+#include "policy_tier.h"
 
-/* One direction judged at `self` (egress: the source; ingress: the destination); `other` is
- * the far end, `dst` the destination (named ports resolve against its container ports).
- * `k8s` is the NetworkPolicy evaluator's answer for the same side. */
-void calico_eval_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
-                      const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port,
-                      k8s_proto_t proto, const netpol_side_t *k8s, cal_step_t *out);
+/* The tier chain's stages (policy_tier.h), each a tier_stage_fn over whole Calico tiers:
+ * the tiers ordered before the default tier (cni-pre); the default tier, in which the
+ * NetworkPolicies sit at order 1000 (namespaced: without Calico policies, exactly the
+ * NetworkPolicy stage); the tiers after it (baseline). Each records what Calico decided in
+ * q->side->calico, and a Pass (which goes on to the next tier). */
+tier_action_t calico_stage_pre(const tier_query_t *q, tier_step_t *step);
+tier_action_t calico_stage_namespaced(const tier_query_t *q, tier_step_t *step);
+tier_action_t calico_stage_post(const tier_query_t *q, tier_step_t *step);
 
 /* "Calico GlobalNetworkPolicy allow-dns (tier default, order 100) egress rule 0 (Allow)" into
  * buf: the step that decided (or the tier's end), and a Pass before it. */

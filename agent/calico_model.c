@@ -136,6 +136,15 @@ int cal_model_finish(cal_model_t *c)
     c->sorted[c->n_policies] = CAL_K8S_MARK;
     c->n_sorted = c->n_policies + 1;
     qsort_r(c->sorted, c->n_sorted, sizeof(*c->sorted), cal_cmp, c);
+    c->default_lo = c->n_sorted;
+    c->default_hi = 0;
+    for (size_t k = 0; k < c->n_sorted; k++) {
+        size_t i = c->sorted[k];
+        if (i == CAL_K8S_MARK || strcmp(c->policies[i].tier, CAL_DEFAULT_TIER) == 0) {
+            c->default_lo = k < c->default_lo ? k : c->default_lo;
+            c->default_hi = k + 1;
+        }
+    }
     return 0;
 }
 

@@ -116,6 +116,7 @@ typedef struct {
     size_t n_sas, cap_sas;
     size_t *sorted;
     size_t n_sorted;
+    size_t default_lo, default_hi; /* sorted[lo..hi): the default tier; before: earlier tiers */
 } cal_model_t;
 
 cal_policy_t *cal_model_add_policy(cal_model_t *c);

@@ -344,6 +344,52 @@ static void test_eval_table(void **state)
     }
 }
 
+/* Calico's tiers take their places in the tier chain: tiers before the default tier are
+ * stage cni-pre, the default tier (with the NetworkPolicies) namespaced, later ones baseline;
+ * a Pass is kept in the chain before the step that decided. */
+static void test_chain_stages(void **state)
+{
+    (void)state;
+    static const char objs[] = TIER("early", "100") TIER("late", "2000000") GNP
+        "metadata: {name: early.pass}\nspec: {tier: early, selector: app == 'db', ingress: [{action: Pass, "
+        "source: {selector: app == 'web'}}, {action: Deny}]}\n---\n" KNP
+        "metadata: {name: np, namespace: shop}\nspec: {podSelector: {matchLabels: {app: none}}}\n---\n" GNP
+        "metadata: {name: late.deny-mon}\nspec: {tier: late, selector: app == 'db', ingress: [{action: Deny}]}\n";
+    char err[512] = "";
+    int rc;
+    k8s_model_t *m = load(objs, err, sizeof(err), &rc);
+    if (rc != 0)
+        fail_msg("%s", err);
+    netpol_endpoint_t web, db, mon;
+    netpol_endpoint_pod(m, pod(m, "web"), &web);
+    netpol_endpoint_pod(m, pod(m, "db"), &db);
+    netpol_endpoint_pod(m, pod(m, "mon"), &mon);
+    netpol_answer_t a;
+    /* web: passed by early.pass (cni-pre), nothing in the default tier, denied by late. */
+    netpol_query(m, &web, &db, 5432, K8S_TCP, &a);
+    assert_int_equal(a.verdict, NETPOL_DENY);
+    assert_int_equal(a.ingress.n_chain, 2);
+    assert_int_equal(a.ingress.chain[0].stage, TIER_STAGE_CNI_PRE);
+    assert_int_equal(a.ingress.chain[0].action, TIER_PASS);
+    assert_string_equal(a.ingress.chain[0].name, "early.pass");
+    assert_string_equal(a.ingress.chain[0].kind, "Calico GlobalNetworkPolicy");
+    assert_int_equal(a.ingress.chain[1].stage, TIER_STAGE_BASELINE);
+    assert_int_equal(a.ingress.chain[1].action, TIER_DENY);
+    assert_string_equal(a.ingress.chain[1].name, "late.deny-mon");
+    assert_true(a.ingress.chain[1].has_rule);
+    /* mon: denied in the early tier by rule 1. */
+    netpol_query(m, &mon, &db, 5432, K8S_TCP, &a);
+    assert_int_equal(a.verdict, NETPOL_DENY);
+    assert_int_equal(a.ingress.n_chain, 1);
+    assert_int_equal(a.ingress.chain[0].stage, TIER_STAGE_CNI_PRE);
+    assert_int_equal(a.ingress.chain[0].rule, 1);
+    assert_true(a.ingress.chain[0].has_priority == false);
+    /* egress of web: no Calico policy selects it: the default allow ends the chain. */
+    assert_int_equal(a.egress.n_chain, 1);
+    assert_int_equal(a.egress.chain[0].stage, TIER_STAGE_DEFAULT);
+    k8s_model_destroy(m);
+}
+
 static void test_read_errors(void **state)
 {
     (void)state;
@@ -415,6 +461,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eval_table),
+        cmocka_unit_test(test_chain_stages),
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_foreign_fields),
     };
