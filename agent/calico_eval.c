@@ -205,6 +205,15 @@ static cm_t ce_rule(const k8s_model_t *m, const cal_policy_t *pol, const cal_rul
 }
 
 static bool ce_applies(const k8s_model_t *m, const cal_policy_t *pol, netpol_dir_t dir,
+                       const netpol_endpoint_t *self);
+
+bool calico_policy_applies(const k8s_model_t *m, size_t policy, netpol_dir_t dir,
+                           const netpol_endpoint_t *pod)
+{
+    return pod->is_pod && ce_applies(m, &m->calico.policies[policy], dir, pod);
+}
+
+static bool ce_applies(const k8s_model_t *m, const cal_policy_t *pol, netpol_dir_t dir,
                        const netpol_endpoint_t *self)
 {
     if (pol->host_only || !(dir == NETPOL_INGRESS ? pol->ingress_type : pol->egress_type))

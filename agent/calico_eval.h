@@ -25,6 +25,11 @@ tier_action_t calico_stage_post(const tier_query_t *q, tier_step_t *step);
  * buf: the step that decided (or the tier's end), and a Pass before it. */
 void calico_step_text(const k8s_model_t *m, netpol_dir_t dir, const cal_step_t *s, char *buf, size_t len);
 
+/* True when the Calico policy applies to the pod for the direction (selector, namespace,
+ * serviceAccountSelector, types). */
+bool calico_policy_applies(const k8s_model_t *m, size_t policy, netpol_dir_t dir,
+                           const netpol_endpoint_t *pod);
+
 /* The policy's name as Calico users write it: "ns/name" for a namespaced one, else "name". */
 void calico_policy_name(const k8s_model_t *m, size_t policy, char *buf, size_t len);
 

@@ -4,6 +4,8 @@
  * the CNI does not enforce, or a policy outside the objects allows it. */
 #include "policy_annotate.h"
 
+#include "calico_eval.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +28,31 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
+    if (in->calico && in->n_cal_by > 0) {
+        char pol[300];
+        calico_policy_name(m, in->cal_by[0].policy, pol, sizeof(pol));
+        snprintf(rule, sizeof(rule), "Calico %.200s %s rule %zu", pol,
+                 in->cal_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cal_by[0].rule);
+    }
+    bool by = in->n_by > 0 || (in->calico && in->n_cal_by > 0);
+    if (in->calico && in->intended == NETPOL_DENY) {
+        /* Calico's tiers decided: the reason names the steps (tier, policy, order, rule). */
+        if (r->expect == EXPECT_ALLOW)
+            snprintf(buf, len, "The policies deny this path: %.300s; allow it there, or expect deny.",
+                     in->reason);
+        else
+            snprintf(
+                buf, len,
+                "The policies deny this path (%.300s), yet it connected: Calico does not enforce them, or "
+                "a policy outside the objects read allows it (role %.60s).",
+                in->reason, role);
+        return true;
+    }
     if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_ALLOW) {
         snprintf(buf, len,
                  "The policies allow this path (%s), so this is not a policy effect: check the server, "
                  "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.",
-                 in->n_by ? rule : "no policy isolates it", ns);
+                 by ? rule : "no policy isolates it", ns);
         return true;
     }
     if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
@@ -70,7 +92,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return true;
     }
     snprintf(buf, len, "The policies allow this path (%s): the matrix's expect: deny contradicts them.",
-             in->n_by ? rule : "no policy isolates it");
+             by ? rule : "no policy isolates it");
     return true;
 }
 
@@ -94,6 +116,14 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
             ref->egress = in.by[k].dir == NETPOL_EGRESS;
             ref->rule = (int)in.by[k].rule;
         }
+        for (size_t k = 0; k < in.n_cal_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            char name[300];
+            calico_policy_name(m, in.cal_by[k].policy, name, sizeof(name));
+            snprintf(ref->policy, sizeof(ref->policy), "Calico %.240s", name);
+            ref->egress = in.cal_by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.cal_by[k].rule;
+        }
         char hint[RESULT_HINT_LEN];
         if (policy_annotate_hint(r, &in, m, role->name, m->namespaces[ns].name, hint, sizeof(hint)))
             snprintf(r->hint, sizeof(r->hint), "%s", hint);
@@ -114,7 +144,7 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
         memset(d, 0, sizeof(*d));
         snprintf(d->code, sizeof(d->code), "matrix_contradicts_policies");
         snprintf(d->message, sizeof(d->message),
-                 "%zu probe%s expect what the NetworkPolicies do not intend: %.380s; fix "
+                 "%zu probe%s expect what the policies do not intend: %.380s; fix "
                  "the matrix or the policies (ztprobe policy check)",
                  contra, contra == 1 ? "" : "s", list);
     }

@@ -22,10 +22,13 @@ typedef struct {
     bool egress_isolated, ingress_isolated;
     netpol_ref_t by[POLICY_BY_MAX]; /* rules that allow it (both sides) */
     size_t n_by;
+    netpol_ref_t cal_by[POLICY_BY_MAX]; /* Calico rules that allow it (policy: a Calico index) */
+    size_t n_cal_by;
     netpol_near_t near; /* on a deny: the nearest rule, for hints */
     netpol_ref_t nearest;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
+    bool calico;                    /* Calico's tiers decided (reason names their steps) */
 } policy_intent_t;
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods

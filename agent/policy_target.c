@@ -65,6 +65,18 @@ int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char 
     return k8s_model_namespace(m, name, ns) == 0 ? 0 : -2;
 }
 
+static void pt_add_cal_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
+{
+    const cal_step_t *c = &s->calico;
+    if (c->by != CAL_BY_RULE || c->verdict != CAL_V_ALLOW)
+        return;
+    for (size_t j = 0; j < o->n_cal_by; j++)
+        if (o->cal_by[j].policy == c->policy && o->cal_by[j].dir == dir && o->cal_by[j].rule == c->rule)
+            return;
+    if (o->n_cal_by < POLICY_BY_MAX)
+        o->cal_by[o->n_cal_by++] = (netpol_ref_t){c->policy, dir, c->rule};
+}
+
 static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
 {
     for (size_t i = 0; i < s->n_by; i++) {
@@ -257,6 +269,7 @@ static bool pt_calico_sentence(const k8s_model_t *m, const netpol_answer_t *a, p
           a->ingress.calico.passed))
         return false;
     o->reason[0] = '\0';
+    o->calico = true;
     for (size_t i = 0; i < 2; i++) {
         const netpol_side_t *s = sides[i];
         if (!s->applies || !(s->calico.applied || s->calico.passed))
@@ -410,6 +423,8 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             if (a.verdict == NETPOL_ALLOW) {
                 pt_add_by(o, &a.egress);
                 pt_add_by(o, &a.ingress);
+                pt_add_cal_by(o, &a.egress, NETPOL_EGRESS);
+                pt_add_cal_by(o, &a.ingress, NETPOL_INGRESS);
             }
             if (!have_last || a.verdict != NETPOL_ALLOW) {
                 last = a;

@@ -6,7 +6,8 @@
 # fixed: other work adds probes), coverage printed. `policy plan` output must validate and
 # pass its own check, on the govtech render and on e2e fixtures with a Service per pod.
 # `run --policies`: the policy field, the hints and the matrix_contradicts_policies diagnosis,
-# against a listener on loopback (the only traffic here: 127.0.0.x). Prints ok/not ok lines and "N passed, M failed".
+# against a listener on loopback (the only traffic here: 127.0.0.x). Calico: its policy tutorial
+# step by step (fixtures/calico), coverage, bad input, and run --policies hints. Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
@@ -210,6 +211,56 @@ EOF
     st=$?; check "plan on e2e $f passes its own check ($(json "$T/pc.json" "d['summary']"))" status_ok $st "$(cat "$T/e")"
 done
 
+# --- Calico policies ------------------------------------------------------------------------
+# Calico's own "Calico policy tutorial", step by step: each step's matrix is what the tutorial
+# states (fixtures/calico/tutorial-*); the evaluator agrees with every statement.
+CAL=tests/policy/fixtures/calico
+objs="-f $CAL/tutorial-objects.yaml -f $DNS"
+for step in 2 3 4; do
+    objs="$objs -f $CAL/tutorial-step$step.yaml"
+    # shellcheck disable=SC2086
+    "$Z" policy check -c "$CAL/tutorial-matrix$step.yaml" $objs >"$T/cal$step.json" 2>"$T/e"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(json "$T/cal$step.json" "(d['summary']['disagree'], d['summary']['unknown'], d['summary']['probes'])")" = "(0, 0, 3)" ]
+    check "Calico policy tutorial step $step: agrees with every stated result" status_ok $? \
+        "rc $rc: $(json "$T/cal$step.json" "[(p['name'], p['intended'], p['reason']) for p in d['probes']]") $(head -2 "$T/e")"
+done
+# The same objects against the step before's statements must disagree (the check can fail).
+# shellcheck disable=SC2086
+"$Z" policy check -c "$CAL/tutorial-matrix3.yaml" $objs >"$T/cal-x.json" 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(json "$T/cal-x.json" "[p['name'] for p in d['probes'] if p['agrees'] is False]")" = "['nginx']" ]
+check "Calico policy tutorial: step 4's objects contradict step 3's statement on nginx (exit 1)" status_ok $? "rc $rc"
+json "$T/cal4.json" "[p['reason'] for p in d['probes'] if p['name']=='nginx'][0]" | grep -qF \
+    "ingress: allowed by Calico NetworkPolicy advanced-policy-demo/allow-nginx-ingress (tier default, no order) ingress rule 0 (Allow)"
+check "Calico: the reason names the policy, its tier and order, the rule and its action" status_ok $?
+[ "$(json "$T/cal4.json" "(d['coverage']['rules'], d['coverage']['exercised'])")" = "(1, 1)" ]
+check "Calico: coverage counts the Allow rules of Calico policies applying to a role" status_ok $?
+python3 - "$CAL/tutorial-matrix4.yaml" "$T/cal-nodns.yaml" <<'EOF2'
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+c["roles"]["access"]["probes"] = [p for p in c["roles"]["access"]["probes"] if p["expect"] == "deny"] + [
+    {"name": "never", "kind": "tcp", "host": "nginx", "port": 80, "expect": "deny"}]
+yaml.safe_dump(c, open(sys.argv[2], "w"))
+EOF2
+"$Z" policy check -c "$T/cal-nodns.yaml" -f "$CAL/tutorial-objects.yaml" -f "$DNS" -f "$CAL/tutorial-step2.yaml" \
+    -f "$CAL/tutorial-step3.yaml" >"$T/cal-u.json" 2>/dev/null
+[ "$(json "$T/cal-u.json" "[(u['policy'], u['direction'], u['rule']) for u in d['coverage']['uncovered']]")" = "[('Calico NetworkPolicy advanced-policy-demo/allow-busybox-egress', 'egress', 0)]" ]
+check "Calico: an Allow rule no allow probe uses is listed as uncovered" status_ok $? "$(json "$T/cal-u.json" "d['coverage']")"
+# Bad input: a selector that does not parse names its column; a field not evaluated is a
+# warning naming it, and the answers it touches are unknown.
+printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec:\n  selector: "app == web"\n' >"$T/cal-bad.yaml"
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" -f "$CAL/tutorial-objects.yaml" -f "$T/cal-bad.yaml" >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -qF "cal-bad.yaml: document 1 (GlobalNetworkPolicy p): spec.selector: column 8: expected a quoted string" "$T/e"
+check "Calico: a selector that does not parse: exit 2 naming the path and the column" status_ok $? "rc $rc: $(cat "$T/e")"
+printf 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: l7, namespace: advanced-policy-demo}\nspec:\n  ingress: [{action: Allow, http: {methods: [GET]}}]\n' >"$T/cal-l7.yaml"
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" -f "$CAL/tutorial-objects.yaml" -f "$DNS" -f "$T/cal-l7.yaml" >"$T/cal-l7.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && grep -qF "NetworkPolicy advanced-policy-demo/l7 skipped (field spec.ingress[0].http is not evaluated for Calico policies)" "$T/e" &&
+    [ "$(json "$T/cal-l7.json" "set(p['intended'] for p in d['probes'] if p['name'] != 'google')")" = "{'unknown'}" ]
+check "Calico: an http match is a warning naming the field; the answers it touches are unknown" status_ok $? "rc $rc: $(cat "$T/e")"
+
 # --- run --policies (loopback only: 127.0.0.x stand for the pods' IPs) ---------------------
 cat >"$T/objs.yaml" <<'EOF2'
 apiVersion: v1
@@ -285,6 +336,50 @@ check "run without --policies: no policy key" status_ok $?
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
 check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"
+
+# Calico's policies in run --policies: the hints name the Calico step that decided.
+cat >"$T/cal-objs.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: app, labels: {app: web}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: app, labels: {app: db}}
+status: {podIP: 127.0.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: cache, namespace: app, labels: {app: cache}}
+status: {podIP: 127.0.0.1}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: web-out}
+spec:
+  order: 10
+  selector: app == 'web'
+  egress:
+  - {action: Allow, protocol: TCP, destination: {selector: app == 'db', ports: [1]}}
+  - {action: Deny, destination: {selector: app == 'cache'}}
+EOF2
+cat >"$T/cal-run.json" <<EOF2
+{"version": 1, "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
+ {"name": "cal-db", "kind": "tcp", "host": "127.0.0.2", "port": 1, "expect": "allow", "timeout_ms": 500},
+ {"name": "cal-no-cache", "kind": "tcp", "host": "127.0.0.1", "port": $PORT, "expect": "deny", "timeout_ms": 500}
+]}}}
+EOF2
+"$Z" run -c "$T/cal-run.json" --role web --policies "$T/cal-objs.yaml" >"$T/cr.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 1 ]
+check "run --policies with Calico: exit 1 (probes fail)" status_ok $? "rc $rc: $(cat "$T/e")"
+chint() { json "$T/cr.json" "[r['hint'] for r in d['results'] if r['name']=='$1'][0]"; }
+chint cal-db | grep -qF "The policies allow this path (Calico web-out egress rule 0), so this is not a policy effect"
+check "run --policies, Calico: failed allow the policies allow names the Calico rule" status_ok $? "$(chint cal-db)"
+chint cal-no-cache | grep -qF "The policies deny this path (egress: denied by Calico GlobalNetworkPolicy web-out (tier default, order 10) egress rule 1 (Deny)), yet it connected: Calico does not enforce them"
+check "run --policies, Calico: a deny that connected names the Calico Deny rule" status_ok $? "$(chint cal-no-cache)"
+[ "$(json "$T/cr.json" "[r['policy'] for r in d['results'] if r['name']=='cal-db'][0]['by']")" = "[{'policy': 'Calico web-out', 'direction': 'egress', 'rule': 0}]" ]
+check "run --policies, Calico: result policy.by names the Calico rule" status_ok $? "$(json "$T/cr.json" "d['results'][0]['policy']")"
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
 
