@@ -105,6 +105,7 @@ void k8s_model_destroy(k8s_model_t *m)
     }
     free(m->policies);
     cal_model_free(&m->calico);
+    cil_model_free(&m->cilium);
     for (size_t i = 0; i < m->n_foreign; i++) {
         free(m->foreign[i].kind);
         free(m->foreign[i].ns);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "calico_model.h"
+#include "cilium_model.h"
 #include "cidr.h"
 #include "labels.h"
 
@@ -162,6 +163,7 @@ typedef struct {
     size_t *by_ip;       /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
     cal_model_t calico; /* Calico policies, tiers, ServiceAccounts */
+    cil_model_t cilium; /* CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy */
 } k8s_model_t;
 
 k8s_model_t *k8s_model_create(void);

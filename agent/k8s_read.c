@@ -302,10 +302,10 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     bool known = strcmp(cx->kind, "Namespace") == 0 || strcmp(cx->kind, "Service") == 0 ||
         strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
         (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
-    bool calico = k8s_read_is_calico(cx->kind, apis);
-    if (!calico && k8s_read_is_foreign(cx->kind, apis))
+    bool calico = k8s_read_is_calico(cx->kind, apis), cilium = k8s_read_is_cilium(cx->kind, apis);
+    if (!calico && !cilium && k8s_read_is_foreign(cx->kind, apis))
         return k8s_read_foreign(cx, "a policy kind the evaluator does not read");
-    if (!known && !calico)
+    if (!known && !calico && !cilium)
         return k8s_model_count_skipped(cx->m, cx->kind) == 0 ? 0 : k8s_room(cx);
     k8s_rpath(p, path, "metadata.name");
     if (!cx->name || !*cx->name)
@@ -321,6 +321,8 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         cx->ns = cx->m->default_ns[0] ? cx->m->default_ns : "default";
     if (calico)
         return k8s_read_calico(cx, obj, path, apis);
+    if (cilium)
+        return k8s_read_cilium(cx, obj, path);
     if (strcmp(cx->kind, "NetworkPolicy") == 0)
         return k8s_read_policy(cx, obj, path, apis);
     if (strcmp(cx->kind, "Service") == 0)

@@ -52,4 +52,9 @@ int k8s_read_foreign(k8s_rctx_t *cx, const char *why);
 bool k8s_read_is_calico(const char *kind, const char *api);
 int k8s_read_calico(k8s_rctx_t *cx, const cJSON *obj, const char *path, const char *api);
 
+/* CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (k8s_read_cilium*.c). */
+bool k8s_read_is_cilium(const char *kind, const char *api);
+int k8s_read_cilium(k8s_rctx_t *cx, const cJSON *obj, const char *path);
+int k8s_read_cilium_toports(k8s_rctx_t *cx, const cJSON *v, const char *path, bool deny, cil_rule_t *out);
+
 #endif

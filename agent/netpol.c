@@ -3,6 +3,7 @@
 #include "netpol.h"
 
 #include "calico_eval.h"
+#include "cilium_eval.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -233,9 +234,9 @@ static const struct {
     tier_stage_t stage;
     tier_stage_fn fn;
 } np_stages[] = {
-    {TIER_STAGE_CNI_PRE, calico_stage_pre},
+    {TIER_STAGE_CNI_PRE, cilium_stage_deny},          {TIER_STAGE_CNI_PRE, calico_stage_pre},
     {TIER_STAGE_NAMESPACED, calico_stage_namespaced}, /* netpol_stage_namespaced without Calico */
-    {TIER_STAGE_BASELINE, calico_stage_post},
+    {TIER_STAGE_NAMESPACED, cilium_stage_allow},      {TIER_STAGE_BASELINE, calico_stage_post},
 };
 
 static void np_chain_add(netpol_side_t *s, const tier_step_t *step)

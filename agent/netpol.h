@@ -43,11 +43,12 @@ typedef struct {
     size_t n_ports;
     bool has_addr; /* pod: addr is its IP */
     k8s_addr_t addr;
-    cidr_t range;     /* outside: the block the address lies in */
-    bool unknown;     /* not a pod, not a range: somewhere the objects do not show
+    cidr_t range;           /* outside: the block the address lies in */
+    bool unknown;           /* not a pod, not a range: somewhere the objects do not show
                                 * (a DNS server not in them): only a rule open to every peer
                                 * matches it for sure, any other peer perhaps */
-    const char *host; /* the name the probe connects to (domainNames peers), else NULL */
+    const char *host;       /* the name the probe connects to (domainNames peers), else NULL */
+    const k8s_l7_req_t *l7; /* what an http(s) or dns probe asks, for L7 rules, else NULL */
 } netpol_endpoint_t;
 
 /* A rule: policies[policy], its ingress or egress list, entry rule (0-based). */

@@ -28,22 +28,22 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
-    if (in->calico && in->n_cal_by > 0) {
+    if (in->cni && in->n_cal_by > 0) {
         char pol[300];
         calico_policy_name(m, in->cal_by[0].policy, pol, sizeof(pol));
         snprintf(rule, sizeof(rule), "Calico %.200s %s rule %zu", pol,
                  in->cal_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cal_by[0].rule);
     }
-    bool by = in->n_by > 0 || (in->calico && in->n_cal_by > 0);
-    if (in->calico && in->intended == NETPOL_DENY) {
-        /* Calico's tiers decided: the reason names the steps (tier, policy, order, rule). */
+    bool by = in->n_by > 0 || (in->cni && in->n_cal_by > 0);
+    if (in->cni && in->intended == NETPOL_DENY) {
+        /* A CNI's policies decided: the reason names the steps (policy, tier or order, rule). */
         if (r->expect == EXPECT_ALLOW)
             snprintf(buf, len, "The policies deny this path: %.300s; allow it there, or expect deny.",
                      in->reason);
         else
             snprintf(
                 buf, len,
-                "The policies deny this path (%.300s), yet it connected: Calico does not enforce them, or "
+                "The policies deny this path (%.300s), yet it connected: the CNI does not enforce them, or "
                 "a policy outside the objects read allows it (role %.60s).",
                 in->reason, role);
         return true;

@@ -28,7 +28,7 @@ typedef struct {
     netpol_ref_t nearest;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
-    bool calico;                    /* Calico's tiers decided (reason names their steps) */
+    bool cni; /* a CNI's policies (Calico, Cilium) decided: the reason names the steps */
 } policy_intent_t;
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "calico_eval.h"
 #include "policy_check.h"
+#include "policy_l7.h"
+#include "policy_reason.h"
 #include "result.h"
 
 #define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
@@ -259,35 +260,6 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
 }
 
-/* When Calico's tiers decided a side: what each side's step was, named. False when no Calico
- * policy took part (the NetworkPolicy sentence stands). */
-static bool pt_calico_sentence(const k8s_model_t *m, const netpol_answer_t *a, policy_intent_t *o)
-{
-    const netpol_side_t *sides[] = {&a->egress, &a->ingress};
-    const netpol_dir_t dirs[] = {NETPOL_EGRESS, NETPOL_INGRESS};
-    if (!(a->egress.calico.applied || a->egress.calico.passed || a->ingress.calico.applied ||
-          a->ingress.calico.passed))
-        return false;
-    o->reason[0] = '\0';
-    o->calico = true;
-    for (size_t i = 0; i < 2; i++) {
-        const netpol_side_t *s = sides[i];
-        if (!s->applies || !(s->calico.applied || s->calico.passed))
-            continue;
-        char t[POLICY_REASON_LEN], np[200] = "";
-        calico_step_text(m, dirs[i], &s->calico, t, sizeof(t));
-        if (s->calico.by == CAL_BY_K8S && s->n_by > 0) {
-            netpol_policy_name(m, s->by[0].policy, np, sizeof(np) - 20);
-            size_t l = strlen(np);
-            snprintf(np + l, sizeof(np) - l, " rule %zu", s->by[0].rule);
-        }
-        size_t l = strlen(o->reason);
-        snprintf(o->reason + l, sizeof(o->reason) - l, "%s%s: %s%s%s%s", l ? "; " : "",
-                 dirs[i] == NETPOL_EGRESS ? "egress" : "ingress", t, np[0] ? " (" : "", np, np[0] ? ")" : "");
-    }
-    return true;
-}
-
 static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
@@ -297,8 +269,11 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
     }
-    if (last && !(last->egress.foreign || last->ingress.foreign) && pt_calico_sentence(m, last, o))
+    if (last && !(last->egress.foreign || last->ingress.foreign) &&
+        policy_reason_cni(m, last, o->reason, sizeof(o->reason))) {
+        o->cni = true;
         return;
+    }
     if (o->intended == NETPOL_ALLOW) {
         if (o->n_by == 0) {
             snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d",
@@ -398,6 +373,14 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         o->intended = o->egress = o->ingress = NETPOL_UNKNOWN;
         pt_sentence(m, role, p, NULL, proto, p->port, o, why);
         return;
+    }
+    /* What the probe names and asks: FQDN rules match the name, L7 rules the request. */
+    policy_l7_t l7;
+    bool asks = policy_l7_request(p, &l7);
+    bool named = p->kind != KIND_DNS && p->host && !k8s_addr_parse(p->host, &(k8s_addr_t){0});
+    for (size_t j = 0; j < nd; j++) {
+        d[j].ep.host = named ? p->host : NULL;
+        d[j].ep.l7 = asks ? &l7.req : NULL;
     }
     netpol_endpoint_t virt;
     memset(&virt, 0, sizeof(virt));

@@ -164,9 +164,9 @@ static const eval_case_t EVAL[] = {
      NP "metadata: {name: p, namespace: app}\nspec:\n"
         "  podSelector: {}\n  ingress: [{from: [{podSelector: {}}], action: Deny}]\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"Cilium policy elsewhere does not touch this path",
+    {"Cilium policy set aside elsewhere does not touch this path",
      "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-     "metadata: {name: c, namespace: kube-system}\nspec: {}\n",
+     "metadata: {name: c, namespace: kube-system}\nspec: {endpointSelector: {}, egress: [{toServices: [{}]}]}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
 };
 
