@@ -7,7 +7,8 @@
 # pass its own check, on the govtech render and on e2e fixtures with a Service per pod.
 # `run --policies`: the policy field, the hints and the matrix_contradicts_policies diagnosis,
 # against a listener on loopback (the only traffic here: 127.0.0.x). Calico: its policy tutorial
-# step by step (fixtures/calico), coverage, bad input, and run --policies hints. Prints ok/not ok lines and "N passed, M failed".
+# step by step (fixtures/calico), coverage, bad input, and run --policies hints. Cilium: its
+# getting-started demo (L3/L4, L7) and deny.rst's table (fixtures/cilium). Prints ok/not ok lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
@@ -260,6 +261,47 @@ rc=$?
 [ $rc -eq 0 ] && grep -qF "NetworkPolicy advanced-policy-demo/l7 skipped (field spec.ingress[0].http is not evaluated for Calico policies)" "$T/e" &&
     [ "$(json "$T/cal-l7.json" "set(p['intended'] for p in d['probes'] if p['name'] != 'google')")" = "{'unknown'}" ]
 check "Calico: an http match is a warning naming the field; the answers it touches are unknown" status_ok $? "rc $rc: $(cat "$T/e")"
+
+# --- Cilium policies ------------------------------------------------------------------------
+# Cilium's getting-started demo (fixtures/cilium/sw-*): after the L3/L4 policy and after the L7
+# policy, every result the demo states.
+CIL=tests/policy/fixtures/cilium
+for step in l3-l4 l7; do
+    pol=$CIL/sw-l3-l4-policy.yaml
+    [ $step = l7 ] && pol=$CIL/sw-l3-l4-l7-policy.yaml
+    "$Z" policy check -c "$CIL/sw-matrix-$step.yaml" -f "$CIL/sw-app.yaml" -f "$pol" >"$T/sw-$step.json" 2>"$T/e"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(json "$T/sw-$step.json" "(d['summary']['disagree'], d['summary']['unknown'])")" = "(0, 0)" ]
+    check "Cilium demo, $step policy: agrees with every stated result" status_ok $? \
+        "rc $rc: $(json "$T/sw-$step.json" "[(p['name'], p['intended'], p['reason']) for p in d['probes']]") $(head -2 "$T/e")"
+done
+json "$T/sw-l7.json" "[p['reason'] for p in d['probes'] if p['name']=='exhaust-port'][0]" | grep -qF \
+    "ingress: denied by CiliumNetworkPolicy default/rule1 ingress rule 0 (at L7: no http rule allows PUT /v1/exhaust-port (Envoy: 403 Access denied))"
+check "Cilium demo: the L7 refusal names the rule and Envoy's 403" status_ok $?
+"$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-policy.yaml" >"$T/sw-x.json" 2>/dev/null
+[ $? -eq 1 ] && [ "$(json "$T/sw-x.json" "[p['name'] for p in d['probes'] if p['agrees'] is False]")" = "['exhaust-port']" ]
+check "Cilium demo: the L3/L4 policy alone contradicts the L7 statement (exit 1)" status_ok $?
+# deny.rst's table: five sets of allow and deny policies on the server, and what curl gets.
+mk() { printf 'version: 1\nroles:\n  client:\n    namespace: default\n    selector: {app: client}\n    probes:\n    - {name: p81, kind: tcp, host: 10.0.5.1, port: 81, expect: %s}\n    - {name: p80, kind: tcp, host: 10.0.5.1, port: 80, expect: %s}\n' "$1" "$2"; }
+# Each column: the expected results for :81 and :80, then the deny rows applied ("only": no
+# allow rows, the table's last column).
+allows="-f $CIL/deny-table-allow-l7.yaml -f $CIL/deny-table-allow-l4-80.yaml -f $CIL/deny-table-allow-l4-81.yaml -f $CIL/deny-table-allow-l3.yaml"
+col=0
+for c in "allow allow|" "allow deny|deny-l4-80" "deny deny|deny-l3" "deny deny|deny-l4-80 deny-l3" "deny deny|only deny-l4-80"; do
+    col=$((col + 1))
+    want=${c%%|*}; denies=${c#*|}
+    files=""
+    [ "${denies%% *}" = only ] || files="$allows"
+    for d in ${denies#only }; do files="$files -f $CIL/deny-table-$d.yaml"; done
+    # shellcheck disable=SC2086
+    mk $want >"$T/deny$col.yaml"
+    # shellcheck disable=SC2086
+    "$Z" policy check -c "$T/deny$col.yaml" -f "$CIL/deny-table.yaml" $files >"$T/deny$col.json" 2>"$T/e"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(json "$T/deny$col.json" "(d['summary']['disagree'], d['summary']['unknown'])")" = "(0, 0)" ]
+    check "Cilium deny.rst table, column $col ($want for :81 :80): agrees" status_ok $? \
+        "rc $rc: $(json "$T/deny$col.json" "[(p['name'], p['intended'], p['reason']) for p in d['probes']]")"
+done
 
 # --- run --policies (loopback only: 127.0.0.x stand for the pods' IPs) ---------------------
 cat >"$T/objs.yaml" <<'EOF2'
