@@ -410,7 +410,7 @@ tier_action_t calico_stage_post(const tier_query_t *q, tier_step_t *step)
 void calico_step_text(const k8s_model_t *m, netpol_dir_t dir, const cal_step_t *s, char *buf, size_t len)
 {
     const char *d = dir == NETPOL_EGRESS ? "egress" : "ingress";
-    char pass[300] = "", name[200];
+    char pass[300] = "", name[260];
     if (s->passed && s->pass_default) {
         snprintf(pass, sizeof(pass), "passed by the end of tier %.60s (defaultAction Pass), then ",
                  s->pass_tier);
@@ -432,7 +432,7 @@ void calico_step_text(const k8s_model_t *m, netpol_dir_t dir, const cal_step_t *
         calico_policy_name(m, s->policy, pn, sizeof(pn));
         if (p->has_order)
             snprintf(order, sizeof(order), "order %g", p->order);
-        snprintf(name, sizeof(name), "Calico %.30s %.100s (tier %.40s, %s)", p->kind, pn, p->tier, order);
+        snprintf(name, sizeof(name), "Calico %.30s %.100s (tier %.40s, %.30s)", p->kind, pn, p->tier, order);
     }
     if (s->by == CAL_BY_TIER_END) {
         snprintf(buf, len,
