@@ -61,6 +61,11 @@ static bool ce_selects(const k8s_model_t *m, const cil_policy_t *p, const netpol
     return ce_selector(m, &p->selector, self);
 }
 
+bool cilium_policy_selects(const k8s_model_t *m, size_t policy, const netpol_endpoint_t *pod)
+{
+    return ce_selects(m, &m->cilium.policies[policy], pod);
+}
+
 static bool ce_inside(const cidr_t *a, const cidr_t *b)
 {
     return a->family == b->family && a->prefix >= b->prefix && cidr_contains(b, a->family, a->addr);
@@ -374,6 +379,7 @@ tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step)
             }
         }
     }
+    q->side->isolated = q->side->isolated || default_deny;
     if (best != TIER_NONE)
         return best;
     if (!default_deny)

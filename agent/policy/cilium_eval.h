@@ -17,6 +17,9 @@
 tier_action_t cilium_stage_deny(const tier_query_t *q, tier_step_t *step);
 tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step);
 
+/* True when the Cilium policy selects the pod (endpointSelector, its namespace). */
+bool cilium_policy_selects(const k8s_model_t *m, size_t policy, const netpol_endpoint_t *pod);
+
 /* True when an FQDN pattern (Cilium's matchPattern: `*` is any run of name characters within
  * one label, `*` alone any name) or name (matchName) matches host (case-insensitive, a
  * trailing dot ignored). */

@@ -34,7 +34,22 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         snprintf(rule, sizeof(rule), "Calico %.200s %s rule %zu", pol,
                  in->cal_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cal_by[0].rule);
     }
-    bool by = in->n_by > 0 || (in->cni && in->n_cal_by > 0);
+    if (in->cni && in->n_cil_by > 0) {
+        const cil_policy_t *cp = &m->cilium.policies[in->cil_by[0].policy];
+        snprintf(rule, sizeof(rule), "%s %s%s%.150s %s rule %zu", cp->kind,
+                 cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name,
+                 in->cil_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cil_by[0].rule);
+    }
+    bool by = in->n_by > 0 || (in->cni && (in->n_cal_by > 0 || in->n_cil_by > 0));
+    if (in->cni && in->intended == NETPOL_DENY && r->expect == EXPECT_DENY &&
+        r->outcome == OUTCOME_HTTP_STATUS && strstr(in->reason, "at L7")) {
+        /* The proxy answered, as the policies intend; the probe took its 403 for the server's. */
+        snprintf(buf, len,
+                 "The policies deny this request at L7 (%.300s): if the answer was the proxy's 403 "
+                 "\"Access denied\", write deny_at: l7 on the probe so that it passes on it.",
+                 in->reason);
+        return true;
+    }
     if (in->cni && in->intended == NETPOL_DENY) {
         /* A CNI's policies decided: the reason names the steps (policy, tier or order, rule). */
         if (r->expect == EXPECT_ALLOW)
@@ -123,6 +138,14 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
             snprintf(ref->policy, sizeof(ref->policy), "Calico %.240s", name);
             ref->egress = in.cal_by[k].dir == NETPOL_EGRESS;
             ref->rule = (int)in.cal_by[k].rule;
+        }
+        for (size_t k = 0; k < in.n_cil_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            const cil_policy_t *cp = &m->cilium.policies[in.cil_by[k].policy];
+            snprintf(ref->policy, sizeof(ref->policy), "%s %s%s%.150s", cp->kind,
+                     cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name);
+            ref->egress = in.cil_by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.cil_by[k].rule;
         }
         char hint[RESULT_HINT_LEN];
         if (policy_annotate_hint(r, &in, m, role->name, m->namespaces[ns].name, hint, sizeof(hint)))

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "calico_cover.h"
+#include "cni_cover.h"
 #include "result.h"
 #include "strbuf.h"
 
@@ -48,7 +48,7 @@ static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, c
         cJSON_AddBoolToObject(o, "allowed", v == NETPOL_ALLOW);
     cJSON_AddBoolToObject(o, "isolated", isolated);
     cJSON *by = pc_refs(m, in->by, in->n_by, dir);
-    calico_cover_by(m, in, dir, by);
+    cni_cover_by(m, in, dir, by);
     cJSON_AddItemToObject(o, "by", by);
     return o;
 }
@@ -83,7 +83,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     cJSON *rep = cJSON_CreateObject(), *probes = cJSON_CreateArray();
     int rc = -2;
     size_t total = 0, agree = 0, disagree = 0, unknown = 0;
-    calico_cover_t cc = {0};
+    cni_cover_t cc = {0};
     *out = NULL;
     if (!role_ns || !isolated || !has_deny || !rep || !probes)
         goto done;
@@ -128,7 +128,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
                 rules[n_rules++] = (pc_rule_t){{pi, NETPOL_EGRESS, i}, r, false};
         }
     }
-    if (calico_cover_collect(m, cfg, role_ns, isolated, &cc) != 0)
+    if (cni_cover_collect(m, cfg, role_ns, isolated, &cc) != 0)
         goto oom;
     for (size_t r = 0; r < cfg->n_roles; r++) {
         const config_role_t *role = &cfg->roles[r];
@@ -164,7 +164,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
             cJSON_AddStringToObject(o, "reason", in.reason);
             if (p->expect != EXPECT_ALLOW || in.intended != NETPOL_ALLOW)
                 continue;
-            calico_cover_mark(&cc, &in);
+            cni_cover_mark(&cc, &in);
             for (size_t k = 0; k < in.n_by; k++) {
                 size_t off = offs[2 * in.by[k].policy + (in.by[k].dir == NETPOL_EGRESS)];
                 if (off)
@@ -209,7 +209,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
         cJSON_AddNumberToObject(o, "rule", (double)rules[q].ref.rule);
         cJSON_AddStringToObject(o, "reason", why);
     }
-    if (calico_cover_report(m, cfg, &cc, unc, &n_rules, &ex) != 0)
+    if (cni_cover_report(m, cfg, &cc, unc, &n_rules, &ex) != 0)
         goto oom;
     for (size_t r = 0; r < cfg->n_roles; r++)
         if (isolated[r] && !has_deny[r])
@@ -230,7 +230,7 @@ done:
     cJSON_Delete(rep);
     cJSON_Delete(probes);
     free(rules);
-    calico_cover_free(&cc);
+    cni_cover_free(&cc);
     free(seen);
     free(offs);
     free(role_ns);

@@ -24,6 +24,8 @@ typedef struct {
     size_t n_by;
     netpol_ref_t cal_by[POLICY_BY_MAX]; /* Calico rules that allow it (policy: a Calico index) */
     size_t n_cal_by;
+    netpol_ref_t cil_by[POLICY_BY_MAX]; /* Cilium allow rules that allow it (a Cilium index) */
+    size_t n_cil_by;
     netpol_near_t near; /* on a deny: the nearest rule, for hints */
     netpol_ref_t nearest;
     char reason[POLICY_REASON_LEN]; /* one sentence */

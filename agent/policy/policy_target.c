@@ -78,6 +78,19 @@ static void pt_add_cal_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir
         o->cal_by[o->n_cal_by++] = (netpol_ref_t){c->policy, dir, c->rule};
 }
 
+/* The Cilium allow rule that decided a side (the chain's final step), for coverage. */
+static void pt_add_cil_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
+{
+    const tier_step_t *st = s->n_chain ? &s->chain[s->n_chain - 1] : NULL;
+    if (!st || st->action != TIER_ALLOW || !st->kind || strncmp(st->kind, "Cilium", 6) != 0 || !st->has_rule)
+        return;
+    for (size_t j = 0; j < o->n_cil_by; j++)
+        if (o->cil_by[j].policy == st->policy && o->cil_by[j].dir == dir && o->cil_by[j].rule == st->rule)
+            return;
+    if (o->n_cil_by < POLICY_BY_MAX)
+        o->cil_by[o->n_cil_by++] = (netpol_ref_t){st->policy, dir, st->rule};
+}
+
 static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
 {
     for (size_t i = 0; i < s->n_by; i++) {
@@ -408,6 +421,8 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
                 pt_add_by(o, &a.ingress);
                 pt_add_cal_by(o, &a.egress, NETPOL_EGRESS);
                 pt_add_cal_by(o, &a.ingress, NETPOL_INGRESS);
+                pt_add_cil_by(o, &a.egress, NETPOL_EGRESS);
+                pt_add_cil_by(o, &a.ingress, NETPOL_INGRESS);
             }
             if (!have_last || a.verdict != NETPOL_ALLOW) {
                 last = a;

@@ -281,6 +281,23 @@ check "Cilium demo: the L7 refusal names the rule and Envoy's 403" status_ok $?
 "$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-policy.yaml" >"$T/sw-x.json" 2>/dev/null
 [ $? -eq 1 ] && [ "$(json "$T/sw-x.json" "[p['name'] for p in d['probes'] if p['agrees'] is False]")" = "['exhaust-port']" ]
 check "Cilium demo: the L3/L4 policy alone contradicts the L7 statement (exit 1)" status_ok $?
+# Coverage counts the allow rules of Cilium policies selecting a role's pods.
+cat >"$T/cil-egress.yaml" <<'EOF2'
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: tiefighter-out, namespace: default}
+spec:
+  endpointSelector: {matchLabels: {class: tiefighter}}
+  egress:
+  - toEndpoints: [{matchLabels: {class: deathstar}}]
+    toPorts: [{ports: [{port: "80", protocol: TCP}]}]
+  - toEntities: [world]
+EOF2
+"$Z" policy check -c "$CIL/sw-matrix-l3-l4.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-policy.yaml" \
+    -f "$T/cil-egress.yaml" >"$T/cil-cov.json" 2>/dev/null
+[ "$(json "$T/cil-cov.json" "(d['coverage']['rules'], d['coverage']['exercised'], [(u['policy'], u['direction'], u['rule']) for u in d['coverage']['uncovered']])")" = "(2, 1, [('CiliumNetworkPolicy default/tiefighter-out', 'egress', 1)])" ]
+check "Cilium: coverage counts a role's Cilium allow rules and lists the one no probe uses" status_ok $? \
+    "$(json "$T/cil-cov.json" "d['coverage']")"
 # deny.rst's table: five sets of allow and deny policies on the server, and what curl gets.
 mk() { printf 'version: 1\nroles:\n  client:\n    namespace: default\n    selector: {app: client}\n    probes:\n    - {name: p81, kind: tcp, host: 10.0.5.1, port: 81, expect: %s}\n    - {name: p80, kind: tcp, host: 10.0.5.1, port: 80, expect: %s}\n' "$1" "$2"; }
 # Each column: the expected results for :81 and :80, then the deny rows applied ("only": no
@@ -422,6 +439,52 @@ chint cal-no-cache | grep -qF "The policies deny this path (egress: denied by Ca
 check "run --policies, Calico: a deny that connected names the Calico Deny rule" status_ok $? "$(chint cal-no-cache)"
 [ "$(json "$T/cr.json" "[r['policy'] for r in d['results'] if r['name']=='cal-db'][0]['by']")" = "[{'policy': 'Calico web-out', 'direction': 'egress', 'rule': 0}]" ]
 check "run --policies, Calico: result policy.by names the Calico rule" status_ok $? "$(json "$T/cr.json" "d['results'][0]['policy']")"
+
+# Cilium's L7 rules in run --policies: a loopback server answers as Envoy does (403 "Access
+# denied"); the deathstar pod's IP is 127.0.0.3. With deny_at: l7 the probe passes on it;
+# without, the hint says to write it.
+python3 -c 'import http.server, socketserver, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        body = b"Access denied\r\n"
+        self.send_response(403); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+s = socketserver.TCPServer(("127.0.0.3", 0), H)
+print(s.server_address[1], flush=True)
+s.timeout = 1
+import time; end = time.time() + 120
+while time.time() < end: s.handle_request()' >"$T/envoy.port" &
+ENVOY=$!
+zt_track "$ENVOY"
+wait_ports envoy
+EPORT=$(port envoy)
+python3 - "$CIL/sw-app.yaml" "$T/sw-app-ip.yaml" "$EPORT" <<'EOF2'
+import sys
+t = open(sys.argv[1]).read()
+t = t.replace("kind: Deployment\nmetadata:\n  name: deathstar", "kind: Deployment\nmetadata:\n  name: deathstar-template")
+t += ("---\napiVersion: v1\nkind: Pod\nmetadata: {name: deathstar-1, namespace: default, labels: {org: empire, class: deathstar}}\n"
+      "spec: {containers: [{name: d, ports: [{containerPort: %s}]}]}\nstatus: {podIP: 127.0.0.3}\n" % sys.argv[3])
+open(sys.argv[2], "w").write(t)
+EOF2
+{ cat "$T/sw-app-ip.yaml"; echo '---'; sed "s/port: \"80\"/port: \"$EPORT\"/" "$CIL/sw-l3-l4-l7-policy.yaml"; } >"$T/sw-l7-objs.yaml"
+cat >"$T/l7-run.json" <<EOF2
+{"version": 1, "roles": {"tiefighter": {"selector": {"class": "tiefighter"}, "namespace": "default", "probes": [
+ {"name": "exhaust-l7", "kind": "http", "method": "PUT", "url": "http://127.0.0.3:$EPORT/v1/exhaust-port", "expect": "deny", "deny_at": "l7", "timeout_ms": 1000},
+ {"name": "exhaust-plain", "kind": "http", "method": "PUT", "url": "http://127.0.0.3:$EPORT/v1/exhaust-port", "expect": "deny", "timeout_ms": 1000}
+]}}}
+EOF2
+"$Z" run -c "$T/l7-run.json" --role tiefighter --policies "$T/sw-l7-objs.yaml" >"$T/l7r.json" 2>"$T/e"
+rc=$?
+r7() { json "$T/l7r.json" "[r['$2'] for r in d['results'] if r['name']=='$1'][0]"; }
+[ $rc -eq 1 ] && [ "$(r7 exhaust-l7 verdict)" = pass ] && [ "$(r7 exhaust-l7 outcome)" = l7_denied ] &&
+    [ "$(json "$T/l7r.json" "[r['policy']['intended'] for r in d['results'] if r['name']=='exhaust-l7'][0]")" = deny ]
+check "run --policies, Cilium L7: deny_at l7 passes on Envoy's 403 (policies: deny at L7)" status_ok $? \
+    "rc $rc: $(r7 exhaust-l7 verdict) $(r7 exhaust-l7 outcome) $(head -c 300 "$T/e")"
+r7 exhaust-plain hint | grep -qF "The policies deny this request at L7 (ingress: denied by CiliumNetworkPolicy default/rule1 ingress rule 0 (at L7: no http rule allows PUT /v1/exhaust-port"
+check "run --policies, Cilium L7: without deny_at the hint says to write deny_at: l7" status_ok $? "$(r7 exhaust-plain hint)"
+kill "$ENVOY" 2>/dev/null
+wait "$ENVOY" 2>/dev/null
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
 
