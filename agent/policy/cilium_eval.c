@@ -335,6 +335,22 @@ static tier_action_t ce_l7(const cil_toports_t *tp, const tier_query_t *q, char 
     return TIER_ALLOW;
 }
 
+/* toFQDNs learns addresses from DNS answers seen by Cilium's DNS proxy: without a rules.dns
+ * rule on the pod's egress the FQDN rules never match anything. */
+static bool ce_dns_visible(const k8s_model_t *m, const netpol_endpoint_t *self)
+{
+    for (size_t pi = 0; pi < m->cilium.n_policies; pi++) {
+        const cil_policy_t *p = &m->cilium.policies[pi];
+        if (!ce_selects(m, p, self))
+            continue;
+        for (size_t r = 0; r < p->n_rules[CIL_EGRESS]; r++)
+            for (size_t t = 0; t < p->rules[CIL_EGRESS][r].n_toports; t++)
+                if (p->rules[CIL_EGRESS][r].toports[t].has_dns)
+                    return true;
+    }
+    return false;
+}
+
 tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step)
 {
     const k8s_model_t *m = q->m;
@@ -361,6 +377,8 @@ tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step)
             if (!tp && !any)
                 continue;
             cm_t v = ce_peer(m, p, rule, q->other);
+            if (v != CM_NONE && rule->has_fqdn && !ce_dns_visible(m, q->self))
+                v = CM_NONE; /* no DNS proxy rule: the names are never resolved into addresses */
             if (v == CM_NONE)
                 continue;
             memset(&cand, 0, sizeof(cand));

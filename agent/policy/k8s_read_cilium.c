@@ -238,8 +238,11 @@ static int cl_cidrs(k8s_rctx_t *cx, const cJSON *r, const char *path, bool ingre
         if (!cJSON_IsString(cidr) || cidr_parse_masked(cidr->valuestring, &cc->cidr, err, sizeof(err)))
             return k8s_rfail(cx, f, "required: a CIDR (10.0.0.0/8, 2001:db8::/32)");
         k8s_rpath(f, q, "except");
-        if (!(cc->except = k8s_rlist(cx, ex, f, "must be a list of CIDRs", sizeof(*cc->except))))
-            return cx->rc;
+        if (!(cc->except = k8s_rlist(cx, ex, f, "must be a list of CIDRs", sizeof(*cc->except)))) {
+            if (cx->rc)
+                return cx->rc;
+            continue; /* no except */
+        }
         size_t j = 0;
         for (const cJSON *e = ex->child; e; e = e->next, j++) {
             char g[K8S_PATH_LEN];

@@ -320,6 +320,33 @@ for c in "allow allow|" "allow deny|deny-l4-80" "deny deny|deny-l3" "deny deny|d
         "rc $rc: $(json "$T/deny$col.json" "[(p['name'], p['intended'], p['reason']) for p in d['probes']]")"
 done
 
+# The govtech backend's internet egress the CNI way (issue 23), instead of the rendered
+# NetworkPolicy's ipBlock rule: Cilium toFQDNs + egressDeny of private ranges, and Calico's
+# GlobalNetworkPolicy with notNets. config/govtech.json must not disagree; what stays unknown
+# is named (an outside name with no resolved_within may resolve into the denied ranges).
+python3 - "$T/govtech.yaml" "$T/gov-noip.yaml" <<'EOF2'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+for d in docs:
+    if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "backend-network-policy":
+        d["spec"]["egress"] = [e for e in d["spec"]["egress"] if not any("ipBlock" in t for t in e.get("to", []))]
+yaml.safe_dump_all(docs, open(sys.argv[2], "w"))
+EOF2
+for cni in cilium calico; do
+    "$Z" policy check -c config/govtech.json -f "$T/gov-noip.yaml" -f "$DNS" \
+        -f "tests/policy/fixtures/$cni/govtech-backend-internet.yaml" >"$T/gov-$cni.json" 2>"$T/e"
+    rc=$?
+    # Cilium: the deny of private ranges covers part of "anywhere", so a name without
+    # resolved_within stays unknown; Calico's notNets rule does not match it, the tier denies.
+    want="(0, ['no-frontend', 'no-private-10', 'no-private-172', 'no-private-192'], ['no-plain-http-out', 's3'])"
+    [ $cni = calico ] && want="(0, ['no-frontend', 'no-plain-http-out', 'no-private-10', 'no-private-172', 'no-private-192'], ['s3'])"
+    [ $rc -eq 0 ] && [ "$(json "$T/gov-$cni.json" "(d['summary']['disagree'], sorted(p['name'] for p in d['probes'] if p['role']=='backend' and p['intended']=='deny'), sorted(p['name'] for p in d['probes'] if p['intended']=='unknown'))")" = "$want" ]
+    check "govtech with the backend's internet egress as $cni policies: no disagreement, private ranges denied" status_ok $? \
+        "rc $rc: $(json "$T/gov-$cni.json" "[(p['name'], p['intended']) for p in d['probes'] if p['role']=='backend']")"
+    json "$T/gov-$cni.json" "[p['reason'] for p in d['probes'] if p['name']=='secretsmanager'][0]" | grep -q "govtech-backend-internet\|govtech/backend-internet"
+    check "govtech $cni: secretsmanager is allowed by the $cni rule, named" status_ok $?
+done
+
 # --- run --policies (loopback only: 127.0.0.x stand for the pods' IPs) ---------------------
 cat >"$T/objs.yaml" <<'EOF2'
 apiVersion: v1

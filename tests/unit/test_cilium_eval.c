@@ -41,6 +41,12 @@ static const char BASE[] =
     CNP "metadata: {name: p, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: db}}\n"
 #define WEBPOL \
     CNP "metadata: {name: p, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n"
+/* The DNS proxy rule toFQDNs needs, as a second policy on web. */
+#define DNSVIS \
+    "---\n" CNP \
+    "metadata: {name: dns, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n" \
+    "  egress: [{toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system}}], toPorts: " \
+    "[{ports: [{port: '53', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]\n"
 
 static k8s_model_t *load(const char *policies, char *err, size_t errlen, int *rc)
 {
@@ -142,6 +148,10 @@ static const cil_case_t CASES[] = {
     {"toCIDRSet allows inside",
      WEBPOL "  egress: [{toCIDRSet: [{cidr: 192.0.2.0/24, except: [192.0.2.128/25]}]}]\n", "web", NULL,
      "192.0.2.10/32", NULL, 443, K8S_TCP, NULL, NETPOL_ALLOW, "egress rule 0"},
+    {"toCIDRSet: every entry counts, also after one without except",
+     WEBPOL
+     "  egressDeny: [{toCIDRSet: [{cidr: 10.0.0.0/8}, {cidr: 192.168.0.0/16}]}]\n  egress: [{toEntities: [all]}]\n",
+     "web", NULL, "192.168.0.1/32", NULL, 443, K8S_TCP, NULL, NETPOL_DENY, "egressDeny rule 0"},
     {"toCIDRSet except", WEBPOL "  egress: [{toCIDRSet: [{cidr: 192.0.2.0/24, except: [192.0.2.128/25]}]}]\n",
      "web", NULL, "192.0.2.129/32", NULL, 443, K8S_TCP, NULL, NETPOL_DENY, NULL},
     {"toCIDR covering part of a block: unknown", WEBPOL "  egress: [{toCIDR: [192.0.2.0/25]}]\n", "web", NULL,
@@ -175,15 +185,20 @@ static const cil_case_t CASES[] = {
          "  ingress: [{toPorts: [{ports: [{port: http}]}]}]\n",
      "mon", "web", NULL, NULL, 8080, K8S_TCP, NULL, NETPOL_ALLOW, NULL},
     {"toFQDNs matchName: the probe's name",
-     WEBPOL "  egress: [{toFQDNs: [{matchName: api.example.com}], toPorts: [{ports: [{port: '443'}]}]}]\n",
+     WEBPOL
+     "  egress: [{toFQDNs: [{matchName: api.example.com}], toPorts: [{ports: [{port: '443'}]}]}]\n" DNSVIS,
      "web", NULL, "0.0.0.0/0", "api.example.com", 443, K8S_TCP, NULL, NETPOL_ALLOW, "egress rule 0"},
-    {"toFQDNs matchName: another name", WEBPOL "  egress: [{toFQDNs: [{matchName: api.example.com}]}]\n",
-     "web", NULL, "0.0.0.0/0", "evil.example.org", 443, K8S_TCP, NULL, NETPOL_DENY, NULL},
-    {"toFQDNs matchPattern", WEBPOL "  egress: [{toFQDNs: [{matchPattern: '*.example.com'}]}]\n", "web", NULL,
-     "0.0.0.0/0", "API.example.com.", 443, K8S_TCP, NULL, NETPOL_ALLOW, NULL},
+    {"toFQDNs without a DNS proxy rule: never matches",
+     WEBPOL "  egress: [{toFQDNs: [{matchName: api.example.com}], toPorts: [{ports: [{port: '443'}]}]}]\n",
+     "web", NULL, "0.0.0.0/0", "api.example.com", 443, K8S_TCP, NULL, NETPOL_DENY, NULL},
+    {"toFQDNs matchName: another name",
+     WEBPOL "  egress: [{toFQDNs: [{matchName: api.example.com}]}]\n" DNSVIS, "web", NULL, "0.0.0.0/0",
+     "evil.example.org", 443, K8S_TCP, NULL, NETPOL_DENY, NULL},
+    {"toFQDNs matchPattern", WEBPOL "  egress: [{toFQDNs: [{matchPattern: '*.example.com'}]}]\n" DNSVIS,
+     "web", NULL, "0.0.0.0/0", "API.example.com.", 443, K8S_TCP, NULL, NETPOL_ALLOW, NULL},
     {"toFQDNs with an address, no name: unknown",
-     WEBPOL "  egress: [{toFQDNs: [{matchName: api.example.com}]}]\n", "web", NULL, "192.0.2.1/32", NULL, 443,
-     K8S_TCP, NULL, NETPOL_UNKNOWN, NULL},
+     WEBPOL "  egress: [{toFQDNs: [{matchName: api.example.com}]}]\n" DNSVIS, "web", NULL, "192.0.2.1/32",
+     NULL, 443, K8S_TCP, NULL, NETPOL_UNKNOWN, NULL},
     {"L7 http: an allowed request",
      CNP
      "metadata: {name: l7, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  ingress: "
