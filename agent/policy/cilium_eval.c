@@ -93,20 +93,45 @@ static cm_t ce_cidrs(const cil_rule_t *r, const netpol_endpoint_t *e)
     return best;
 }
 
-static cm_t ce_entities(unsigned ent, const netpol_endpoint_t *e)
+/* kube-apiserver: the endpoints of default/kubernetes, when the objects hold them. */
+static cm_t ce_apiserver(const k8s_model_t *m, const netpol_endpoint_t *e)
+{
+    bool known = false, part = false;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const k8s_endpoints_t *ep = &m->endpoints[i];
+        if (strcmp(ep->service, "kubernetes") != 0 || strcmp(m->namespaces[ep->ns].name, "default") != 0)
+            continue;
+        known = true;
+        for (size_t k = 0; k < ep->n_addrs; k++) {
+            const k8s_addr_t *a = &ep->addrs[k];
+            if (e->is_pod && e->has_addr && a->family == e->addr.family &&
+                memcmp(a->addr, e->addr.addr, 16) == 0)
+                return CM_ALL;
+            if (!e->is_pod && cidr_contains(&e->range, a->family, a->addr)) {
+                if (e->range.prefix == (a->family == AF_INET ? 32u : 128u))
+                    return CM_ALL;
+                part = true; /* a block with the API server in it, and more */
+            }
+        }
+    }
+    return !known || part ? CM_PART : CM_NONE;
+}
+
+static cm_t ce_entities(const k8s_model_t *m, unsigned ent, const netpol_endpoint_t *e)
 {
     if (ent & CIL_ENT_ALL)
         return CM_ALL;
     if (e->unknown)
         return CM_PART;
+    if ((ent & CIL_ENT_KUBE_APISERVER) && ce_apiserver(m, e) == CM_ALL)
+        return CM_ALL;
     if (e->is_pod)
         return (ent & CIL_ENT_CLUSTER) ? CM_ALL : CM_NONE;
     int fam = e->range.family;
     if ((ent & CIL_ENT_WORLD) || ((ent & CIL_ENT_WORLD_V4) && fam == AF_INET) ||
         ((ent & CIL_ENT_WORLD_V6) && fam == AF_INET6))
         return CM_ALL;
-    /* kube-apiserver: the addresses of default/kubernetes, which the objects do not give. */
-    return (ent & CIL_ENT_KUBE_APISERVER) ? CM_PART : CM_NONE;
+    return (ent & CIL_ENT_KUBE_APISERVER) ? ce_apiserver(m, e) : CM_NONE;
 }
 
 bool cilium_fqdn_match(const char *pattern, bool is_pattern, const char *host)
@@ -178,7 +203,7 @@ static cm_t ce_peer(const k8s_model_t *m, const cil_policy_t *p, const cil_rule_
     if (r->has_cidr)
         return ce_cidrs(r, e);
     if (r->has_entities)
-        return ce_entities(r->entities, e);
+        return ce_entities(m, r->entities, e);
     if (r->has_fqdn)
         return ce_fqdn(r, e);
     return r->has_toports ? CM_ALL : CM_NONE; /* toPorts alone: every peer; {}: nothing */

@@ -106,6 +106,11 @@ void k8s_model_destroy(k8s_model_t *m)
     free(m->policies);
     cal_model_free(&m->calico);
     cil_model_free(&m->cilium);
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        free(m->endpoints[i].service);
+        free(m->endpoints[i].addrs);
+    }
+    free(m->endpoints);
     for (size_t i = 0; i < m->n_foreign; i++) {
         free(m->foreign[i].kind);
         free(m->foreign[i].ns);

@@ -303,9 +303,10 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
         (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
     bool calico = k8s_read_is_calico(cx->kind, apis), cilium = k8s_read_is_cilium(cx->kind, apis);
+    bool eps = k8s_read_is_endpoints(cx->kind, apis);
     if (!calico && !cilium && k8s_read_is_foreign(cx->kind, apis))
         return k8s_read_foreign(cx, "a policy kind the evaluator does not read");
-    if (!known && !calico && !cilium)
+    if (!known && !calico && !cilium && !eps)
         return k8s_model_count_skipped(cx->m, cx->kind) == 0 ? 0 : k8s_room(cx);
     k8s_rpath(p, path, "metadata.name");
     if (!cx->name || !*cx->name)
@@ -323,6 +324,8 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         return k8s_read_calico(cx, obj, path, apis);
     if (cilium)
         return k8s_read_cilium(cx, obj, path);
+    if (eps)
+        return k8s_read_endpoints(cx, obj, path);
     if (strcmp(cx->kind, "NetworkPolicy") == 0)
         return k8s_read_policy(cx, obj, path, apis);
     if (strcmp(cx->kind, "Service") == 0)

@@ -57,4 +57,8 @@ bool k8s_read_is_cilium(const char *kind, const char *api);
 int k8s_read_cilium(k8s_rctx_t *cx, const cJSON *obj, const char *path);
 int k8s_read_cilium_toports(k8s_rctx_t *cx, const cJSON *v, const char *path, bool deny, cil_rule_t *out);
 
+/* Endpoints and EndpointSlices (k8s_read_endpoints.c). */
+bool k8s_read_is_endpoints(const char *kind, const char *api);
+int k8s_read_endpoints(k8s_rctx_t *cx, const cJSON *obj, const char *path);
+
 #endif

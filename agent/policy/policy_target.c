@@ -144,6 +144,36 @@ static bool pt_cluster_name(const char *host)
 }
 
 /* Destinations of a Service port: its selected pods on the targetPort. */
+/* A Service without a selector: the addresses of its Endpoints / EndpointSlices, each a pod
+ * of the objects or an address outside them, on the targetPort (else the port). */
+static size_t pt_endpoints_dsts(const k8s_model_t *m, const k8s_service_t *s, const k8s_svc_port_t *sp,
+                                pt_dst_t *d, char *why, size_t wl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const k8s_endpoints_t *e = &m->endpoints[i];
+        if (e->ns != s->ns || strcmp(e->service, s->name) != 0)
+            continue;
+        for (size_t k = 0; k < e->n_addrs && n < PT_MAX_DST; k++, n++) {
+            long pod = k8s_model_find_pod_ip(m, &e->addrs[k]);
+            memset(&d[n], 0, sizeof(d[n]));
+            if (pod >= 0) {
+                netpol_endpoint_pod(m, (size_t)pod, &d[n].ep);
+            } else {
+                cidr_t c = {.family = e->addrs[k].family,
+                            .prefix = e->addrs[k].family == AF_INET ? 32u : 128u};
+                memcpy(c.addr, e->addrs[k].addr, sizeof(c.addr));
+                netpol_endpoint_range(&c, &d[n].ep);
+            }
+            d[n].port = sp->target_port ? sp->target_port : sp->port;
+        }
+    }
+    if (n == 0)
+        snprintf(why, wl, "Service %s/%s has no selector and no Endpoints or EndpointSlice in the objects",
+                 m->namespaces[s->ns].name, s->name);
+    return n;
+}
+
 static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
                               pt_dst_t *d, char *why, size_t wl)
 {
@@ -156,11 +186,8 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
                  k8s_proto_name(proto), port);
         return 0;
     }
-    if (!s->has_selector) {
-        snprintf(why, wl, "Service %s/%s has no selector (its endpoints are not in the objects)",
-                 m->namespaces[s->ns].name, s->name);
-        return 0;
-    }
+    if (!s->has_selector)
+        return pt_endpoints_dsts(m, s, sp, d, why, wl);
     size_t n = 0;
     const k8s_namespace_t *sns = &m->namespaces[s->ns];
     for (size_t k = 0; k < sns->n_pods && n < PT_MAX_DST; k++) {

@@ -212,6 +212,42 @@ EOF
     st=$?; check "plan on e2e $f passes its own check ($(json "$T/pc.json" "d['summary']"))" status_ok $st "$(cat "$T/e")"
 done
 
+# A Service without a selector: its Endpoints / EndpointSlice give the addresses.
+cat >"$T/eps.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: shop, labels: {app: web}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: external-db, namespace: shop}
+spec: {ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: external-db, namespace: shop}
+subsets: [{addresses: [{ip: 192.0.2.10}], ports: [{port: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: no-endpoints, namespace: shop}
+spec: {ports: [{port: 5432}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: [{to: [{ipBlock: {cidr: 192.0.2.0/28}}], ports: [{port: 5432}]}]
+EOF2
+printf 'version: 1\nroles:\n  web:\n    namespace: shop\n    selector: {app: web}\n    probes:\n    - {name: db, kind: tcp, host: external-db, port: 5432, expect: allow}\n    - {name: none, kind: tcp, host: no-endpoints, port: 5432, expect: deny}\n' >"$T/eps-cfg.yaml"
+"$Z" policy check -c "$T/eps-cfg.yaml" -f "$T/eps.yaml" >"$T/eps.json" 2>/dev/null
+[ "$(json "$T/eps.json" "[(p['name'], p['intended']) for p in d['probes']]")" = "[('db', 'allow'), ('none', 'unknown')]" ] &&
+    json "$T/eps.json" "d['probes'][1]['reason']" | grep -q "no selector and no Endpoints or EndpointSlice"
+check "a Service without a selector: its Endpoints' addresses decide; without them, unknown" status_ok $? \
+    "$(json "$T/eps.json" "[(p['name'], p['intended'], p['reason']) for p in d['probes']]")"
+
 # --- Calico policies ------------------------------------------------------------------------
 # Calico's own "Calico policy tutorial", step by step: each step's matrix is what the tutorial
 # states (fixtures/calico/tutorial-*); the evaluator agrees with every statement.

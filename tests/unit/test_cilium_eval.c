@@ -167,6 +167,17 @@ static const cil_case_t CASES[] = {
     {"toEntities kube-apiserver: the objects do not say where it is",
      WEBPOL "  egress: [{toEntities: [kube-apiserver]}]\n", "web", NULL, "203.0.113.5/32", NULL, 443, K8S_TCP,
      NULL, NETPOL_UNKNOWN, NULL},
+    {"toEntities kube-apiserver: the endpoints of default/kubernetes",
+     WEBPOL
+     "  egress: [{toEntities: [kube-apiserver]}]\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: "
+     "kubernetes, namespace: default}\nsubsets: [{addresses: [{ip: 192.0.2.50}], ports: [{port: 6443}]}]\n",
+     "web", NULL, "192.0.2.50/32", NULL, 6443, K8S_TCP, NULL, NETPOL_ALLOW, "egress rule 0"},
+    {"toEntities kube-apiserver: not another address",
+     WEBPOL
+     "  egress: [{toEntities: [kube-apiserver]}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+     "metadata: {name: kubernetes, namespace: default, labels: {kubernetes.io/service-name: kubernetes}}\n"
+     "addressType: IPv4\nendpoints: [{addresses: [192.0.2.50]}]\n",
+     "web", NULL, "192.0.2.51/32", NULL, 6443, K8S_TCP, NULL, NETPOL_DENY, NULL},
     {"toPorts alone: every peer on that port",
      DBPOL "  ingress: [{toPorts: [{ports: [{port: '5432', protocol: TCP}]}]}]\n", "mon", "db", NULL, NULL,
      5432, K8S_TCP, NULL, NETPOL_ALLOW, NULL},
@@ -399,6 +410,11 @@ static void test_read_errors(void **state)
          "spec.egress[0].toCIDRSet[0].except[0]: must lie inside cidr"},
         {CNP "metadata: {name: p, namespace: shop}\n",
          "(CiliumNetworkPolicy shop/p): spec: required: spec or specs"},
+        {"apiVersion: v1\nkind: Endpoints\nmetadata: {name: s, namespace: shop}\nsubsets: [{addresses: [{ip: nope}]}]\n",
+         "(Endpoints shop/s): subsets[0].addresses[0].ip: must be an IP address"},
+        {"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s-1, namespace: shop, labels: "
+         "{kubernetes.io/service-name: s}}\nendpoints: [{addresses: [1.2.3]}]\n",
+         "(EndpointSlice shop/s-1): endpoints[0].addresses[0]: must be an IP address"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[512] = "";
