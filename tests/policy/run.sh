@@ -379,6 +379,10 @@ for cni in cilium calico; do
     [ $rc -eq 0 ] && [ "$(json "$T/gov-$cni.json" "(d['summary']['disagree'], sorted(p['name'] for p in d['probes'] if p['role']=='backend' and p['intended']=='deny'), sorted(p['name'] for p in d['probes'] if p['intended']=='unknown'))")" = "$want" ]
     check "govtech with the backend's internet egress as $cni policies: no disagreement, private ranges denied" status_ok $? \
         "rc $rc: $(json "$T/gov-$cni.json" "[(p['name'], p['intended']) for p in d['probes'] if p['role']=='backend']")"
+    "$Z" policy plan -f "$T/gov-noip.yaml" -f "$DNS" -f "tests/policy/fixtures/$cni/govtech-backend-internet.yaml" \
+        --namespace govtech --role-label app -o json >"$T/plan-$cni.json" 2>/dev/null
+    json "$T/plan-$cni.json" "'\\n'.join(d['todo'])" | grep -q "role backend: .*backend-internet egress rule [01] (\(toFQDNs secretsmanager\|notNets\)"
+    check "govtech $cni: policy plan lists the CNI's outside allow as a todo" status_ok $? "$(json "$T/plan-$cni.json" "d['todo']")"
     json "$T/gov-$cni.json" "[p['reason'] for p in d['probes'] if p['name']=='secretsmanager'][0]" | grep -q "govtech-backend-internet\|govtech/backend-internet"
     check "govtech $cni: secretsmanager is allowed by the $cni rule, named" status_ok $?
 done
