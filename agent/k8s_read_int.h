@@ -47,5 +47,17 @@ int k8s_read_policy(k8s_rctx_t *cx, const cJSON *obj, const char *path, const ch
 /* True when kind/api is a policy object the evaluator does not understand. */
 bool k8s_read_is_foreign(const char *kind, const char *api);
 int k8s_read_foreign(k8s_rctx_t *cx, const char *why);
+/* A metav1.LabelSelector (absent or null: empty, matching everything). */
+int k8s_rselector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_selector_t *s);
+/* The first key of obj not in allowed (NULL-terminated), or NULL. */
+const char *k8s_unknown_key(const cJSON *obj, const char *const *allowed);
+
+/* The admin tiers (k8s_read_anp.c): ClusterNetworkPolicy v1alpha2 and networking.k8s.aws/v1alpha1,
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy v1alpha1, and Node objects. */
+bool k8s_read_is_anp(const char *kind, const char *api);
+int k8s_read_anp(k8s_rctx_t *cx, const cJSON *obj, const char *path, const char *api);
+int k8s_read_node(k8s_rctx_t *cx, const cJSON *obj, const char *path);
+/* Why a policy kind is not read: for the admin kinds of another version, the versions read. */
+const char *k8s_read_anp_version(const char *kind);
 
 #endif

@@ -2,6 +2,8 @@
  * k8s_model_finish), so a query costs O(policies of the two namespaces x their rules). */
 #include "netpol.h"
 
+#include "anp_eval.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +26,8 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
     e->labels = &p->labels;
     e->ports = p->ports;
     e->n_ports = p->n_ports;
+    e->pod_id = pod + 1;
+    e->host_network = p->host_network;
     if (p->n_ips > 0) {
         e->has_addr = true;
         e->addr = p->ips[0];
@@ -230,7 +234,9 @@ static const struct {
     tier_stage_t stage;
     tier_stage_fn fn;
 } np_stages[] = {
+    {TIER_STAGE_ADMIN, anp_stage_admin},
     {TIER_STAGE_NAMESPACED, netpol_stage_namespaced},
+    {TIER_STAGE_BASELINE, anp_stage_baseline},
 };
 
 static void np_chain_add(netpol_side_t *s, const tier_step_t *step)

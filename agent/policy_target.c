@@ -149,6 +149,7 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
         if (tp == 0)
             continue; /* no such named port on this pod: no endpoint there */
         netpol_endpoint_pod(m, i, &d[n].ep);
+        d[n].ep.via_service = true;
         d[n].port = tp;
         d[n].virt = NULL;
         n++;
@@ -163,6 +164,7 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
         d[0].ep.is_pod = true;
         d[0].ep.ns = s->ns;
         d[0].ep.labels = &s->selector;
+        d[0].ep.via_service = true;
         d[0].port = sp->target_port;
         n = 1;
     }
@@ -339,6 +341,9 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             nd = 2;
         }
     }
+    /* The name the probe connects to: what domainNames peers match. */
+    for (size_t j = 0; p->kind != KIND_DNS && !k8s_addr_parse(p->host, &(k8s_addr_t){0}) && j < nd; j++)
+        d[j].ep.host = p->host;
     if (p->kind == KIND_DNS && nd == 1 && d[0].ep.unknown)
         o->cause =
             "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "

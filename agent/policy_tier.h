@@ -43,7 +43,7 @@ typedef enum {
     TIER_STAGE_COUNT
 } tier_stage_t;
 
-#define TIER_WHY_LEN 160
+#define TIER_WHY_LEN 200
 #define TIER_CHAIN_MAX 8
 
 /* One decisive step. Strings point into the model (or are static): valid while the model is. */
