@@ -12,7 +12,8 @@ typedef enum { AM_NONE = 0, AM_PART = 1, AM_ALL = 2 } am_t;
 /* One policy's answer for one direction. */
 typedef struct {
     size_t pol;
-    tier_action_t act; /* ALLOW, DENY, PASS or UNKNOWN */
+    tier_action_t act;     /* ALLOW, DENY, PASS or UNKNOWN */
+    tier_action_t partial; /* UNKNOWN: the one action of the rules matching part of the other end */
     size_t rule;
     char why[TIER_WHY_LEN];
 } anp_hit_t;
@@ -40,7 +41,9 @@ static bool am_inside(const cidr_t *a, const cidr_t *b)
  * is still known not to be there. */
 static bool am_never_pod(const cidr_t *c)
 {
-    static const char *const blocks[] = {"127.0.0.0/8", "169.254.0.0/16", "::1/128", "fe80::/10", NULL};
+    /* fd00:ec2::254: the instance metadata service's IPv6 address on EC2 (Nitro) */
+    static const char *const blocks[] = {"127.0.0.0/8", "169.254.0.0/16",    "::1/128",
+                                         "fe80::/10",   "fd00:ec2::254/128", NULL};
     for (int i = 0; blocks[i]; i++) {
         cidr_t b;
         char err[64];
@@ -242,6 +245,7 @@ static bool am_policy(const tier_query_t *q, size_t pi, anp_hit_t *h)
     if (!pend)
         return false;
     h->act = TIER_UNKNOWN;
+    h->partial = mixed ? TIER_NONE : am_act(pa);
     h->rule = pr;
     snprintf(h->why, sizeof(h->why), "rule %zu may match (%.100s)", pr,
              rules[pr].unknown ? rules[pr].unknown : "part of the other end's addresses");
@@ -275,12 +279,14 @@ static tier_action_t am_tier(const tier_query_t *q, bool baseline, tier_step_t *
         return TIER_NONE; /* hairpin to its own pod IP */
     anp_hit_t best, tie, h;
     bool have = false, have_tie = false;
+    size_t hits = 0;
     memset(&best, 0, sizeof(best));
     memset(&tie, 0, sizeof(tie));
     for (size_t i = 0; i < m->anp.n_pols; i++) {
         const anp_policy_t *p = &m->anp.pols[i];
         if (p->baseline != baseline || !am_subject(m, p, self) || !am_policy(q, i, &h))
             continue;
+        hits++;
         if (!have) {
             best = h;
             have = true;
@@ -308,6 +314,10 @@ static tier_action_t am_tier(const tier_query_t *q, bool baseline, tier_step_t *
     if (!have)
         return TIER_NONE;
     am_step(q, &best, step);
+    /* Part of the other end decided here, the rest by the following stages, provided no other
+     * policy of this tier may act on that rest. */
+    if (best.act == TIER_UNKNOWN && best.partial != TIER_NONE && hits == 1)
+        step->partial = best.partial;
     if (have_tie) {
         const anp_policy_t *a = &m->anp.pols[best.pol], *b = &m->anp.pols[tie.pol];
         bool agree = tie.act == best.act && best.act != TIER_UNKNOWN;

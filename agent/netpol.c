@@ -266,6 +266,7 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     tier_query_t q = {m, dir, self, other, dst, port, proto, s};
     size_t n = sizeof(np_stages) / sizeof(np_stages[0]);
     tier_step_t step, best;
+    tier_action_t pending = TIER_NONE; /* a partial step's action, waiting for the rest */
     for (size_t i = 0; i < n;) {
         tier_stage_t st = np_stages[i].stage;
         tier_action_t act = TIER_NONE;
@@ -294,8 +295,13 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
         if (act == TIER_NONE)
             continue;
         np_chain_add(s, &best);
+        if (act == TIER_UNKNOWN && pending == TIER_NONE &&
+            (best.partial == TIER_ALLOW || best.partial == TIER_DENY)) {
+            pending = best.partial;
+            continue;
+        }
         if (act != TIER_PASS) {
-            s->verdict = np_verdict(act);
+            s->verdict = pending == TIER_NONE || pending == act ? np_verdict(act) : NETPOL_UNKNOWN;
             return;
         }
         while (i < n && np_stages[i].stage < TIER_STAGE_NAMESPACED)
@@ -305,6 +311,8 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     step.stage = TIER_STAGE_DEFAULT;
     step.action = TIER_ALLOW;
     np_chain_add(s, &step);
+    if (pending == TIER_DENY)
+        s->verdict = NETPOL_UNKNOWN;
 }
 
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "policy_steps.h"
 #include "result.h"
 #include "strbuf.h"
 
@@ -38,6 +39,7 @@ static cJSON *pc_refs(const k8s_model_t *m, const netpol_ref_t *by, size_t n, ne
 static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, const policy_intent_t *in,
                       netpol_dir_t dir)
 {
+    bool eg = dir == NETPOL_EGRESS;
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -47,6 +49,9 @@ static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, c
         cJSON_AddBoolToObject(o, "allowed", v == NETPOL_ALLOW);
     cJSON_AddBoolToObject(o, "isolated", isolated);
     cJSON_AddItemToObject(o, "by", pc_refs(m, in->by, in->n_by, dir));
+    cJSON_AddItemToObject(o, "chain",
+                          policy_steps_json(eg ? in->egress_chain : in->ingress_chain,
+                                            eg ? in->n_egress_chain : in->n_ingress_chain));
     return o;
 }
 

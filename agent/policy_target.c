@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "policy_check.h"
+#include "policy_steps.h"
 #include "result.h"
 
 #define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
@@ -248,6 +249,31 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
 }
 
+/* The reason when an admin or baseline policy takes part: each side's chain that does. */
+static bool pt_tiered(const netpol_answer_t *last, policy_intent_t *o)
+{
+    const netpol_side_t *sides[2] = {&last->egress, &last->ingress};
+    size_t off = 0;
+    if (!policy_steps_tiered(last->egress.chain, last->egress.n_chain) &&
+        !policy_steps_tiered(last->ingress.chain, last->ingress.n_chain))
+        return false;
+    for (int i = 0; i < 2; i++) {
+        const netpol_side_t *s = sides[i];
+        if (!s->applies || (s->n_chain == 1 && s->chain[0].stage == TIER_STAGE_DEFAULT))
+            continue;
+        if (o->intended == NETPOL_DENY && s->verdict != NETPOL_DENY)
+            continue;
+        char t[POLICY_REASON_LEN];
+        policy_steps_text(s->chain, s->n_chain, i == 0, t, sizeof(t));
+        int w = snprintf(o->reason + off, sizeof(o->reason) - off, "%s%s: %s", off ? "; " : "",
+                         i == 0 ? "egress" : "ingress", t);
+        off += w > 0 ? (size_t)w : 0;
+        if (off >= sizeof(o->reason))
+            break;
+    }
+    return true;
+}
+
 static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
@@ -257,6 +283,15 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
     }
+    if (last) {
+        memcpy(o->egress_chain, last->egress.chain, sizeof(o->egress_chain));
+        o->n_egress_chain = last->egress.n_chain;
+        memcpy(o->ingress_chain, last->ingress.chain, sizeof(o->ingress_chain));
+        o->n_ingress_chain = last->ingress.n_chain;
+    }
+    if (last && !(o->intended == NETPOL_UNKNOWN && (last->egress.foreign || last->ingress.foreign)) &&
+        (o->intended != NETPOL_UNKNOWN || last->verdict == NETPOL_UNKNOWN) && pt_tiered(last, o))
+        return;
     if (o->intended == NETPOL_ALLOW) {
         if (o->n_by == 0) {
             snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d",

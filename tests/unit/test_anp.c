@@ -18,7 +18,8 @@
 #include "netpol.h"
 
 /* Namespaces app (team=a), other (team=b), kube-system; pods web (app, http 8080, 10.0.1.1),
- * cli (other, 10.0.2.1), hn (kube-system, hostNetwork, 192.168.1.10); Node n1 (role=worker,
+ * cli (other, 10.0.2.1), hn (kube-system, hostNetwork, 192.168.1.10), the Deployment db (app, no
+ * IP); Node n1 (role=worker,
  * 192.168.1.10). */
 static const char BASE[] =
     "apiVersion: v1\nkind: Namespace\nmetadata: {name: app, labels: {team: a}}\n"
@@ -30,7 +31,9 @@ static const char BASE[] =
     "---\napiVersion: v1\nkind: Pod\nmetadata: {name: cli, namespace: other, labels: {app: cli}}\n"
     "status: {podIP: 10.0.2.1}\n"
     "---\napiVersion: v1\nkind: Pod\nmetadata: {name: hn, namespace: kube-system, labels: {app: agent}}\n"
-    "spec: {hostNetwork: true, containers: [{name: c}]}\nstatus: {podIP: 192.168.1.10}\n";
+    "spec: {hostNetwork: true, containers: [{name: c}]}\nstatus: {podIP: 192.168.1.10}\n"
+    "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: db, namespace: app}\n"
+    "spec: {template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c}]}}}\n";
 
 static const char NODE[] = "---\napiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {role: worker}}\n"
                            "status: {addresses: [{type: InternalIP, address: 192.168.1.10}, "
@@ -241,6 +244,27 @@ static const anp_case_t CASES[] = {
      CNP "metadata: {name: part}\nspec: {tier: Admin, priority: 3, " ALL_NS ",\n"
          "  egress: [{action: Deny, to: [{networks: [203.0.113.10/32]}]}]}\n",
      false, "web", "203.0.113.0/24", NULL, 443, K8S_TCP, NETPOL_UNKNOWN, NULL},
+    {"a Deny of part of the range, and the NetworkPolicies deny the rest: deny",
+     CNP "metadata: {name: meta}\nspec: {tier: Admin, priority: 10, " ALL_NS ",\n"
+         "  egress: [{name: imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}]}\n" NP
+         "metadata: {name: iso, namespace: app}\nspec: {podSelector: {}, policyTypes: [Egress]}\n",
+     false, "web", "0.0.0.0/0", NULL, 80, K8S_TCP, NETPOL_DENY,
+     "admin:unknown:meta:imds|namespaced:deny:iso"},
+    {"a Deny of part of the range, the default allows the rest: unknown",
+     CNP "metadata: {name: meta}\nspec: {tier: Admin, priority: 10, " ALL_NS ",\n"
+         "  egress: [{name: imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}]}\n",
+     false, "web", "0.0.0.0/0", NULL, 80, K8S_TCP, NETPOL_UNKNOWN, NULL},
+    {"a Deny of part of the range, another admin policy may act on the rest: unknown",
+     CNP "metadata: {name: meta}\nspec: {tier: Admin, priority: 10, " ALL_NS ",\n"
+         "  egress: [{name: imds, action: Deny, to: [{networks: [169.254.169.254/32]}]}]}\n" CNP
+         "metadata: {name: acc}\nspec: {tier: Admin, priority: 20, " ALL_NS ",\n"
+         "  egress: [{action: Accept, to: [{networks: [0.0.0.0/1]}]}]}\n" NP
+         "metadata: {name: iso, namespace: app}\nspec: {podSelector: {}, policyTypes: [Egress]}\n",
+     false, "web", "0.0.0.0/0", NULL, 80, K8S_TCP, NETPOL_UNKNOWN, NULL},
+    {"a pod without a known IP is never in the metadata address",
+     CNP "metadata: {name: meta}\nspec: {tier: Admin, priority: 10, " ALL_NS ",\n"
+         "  egress: [{action: Deny, to: [{networks: [169.254.169.254/32, 'fd00:ec2::254/128']}]}]}\n",
+     false, "cli", "db", NULL, 5432, K8S_TCP, NETPOL_ALLOW, "default:allow:-"},
     {"hairpin: a pod to its own pod IP is not subject",
      CNP "metadata: {name: all}\nspec: {tier: Admin, priority: 3, " ALL_NS ",\n"
          "  ingress: [{action: Deny, from: [{namespaces: {}}]}]}\n",
