@@ -147,3 +147,12 @@ echo "$h" | grep -q "^A cluster admin policy denies this path (denied by admin C
 check "run --policies: a failed allow an admin policy denies: the hint names the policy, priority and rule" status_ok $? "$h $(cat "$T/e")"
 [ "$(json "$T/ar.json" "d['results'][0]['policy']['reason']")" = "egress: denied by admin ClusterNetworkPolicy no-db (priority 5) egress rule block-db" ]
 check "run --policies: policy.reason is the chain" status_ok $? "$(json "$T/ar.json" "d['results'][0]['policy']")"
+
+# The network-policy-api conformance tests, transcribed (fixtures/conformance): every assertion
+# a probe can express agrees; SCTP (no SCTP probe kind) and the node-peer tests are counted.
+python3 "$HERE/conformance.py" "$Z" >"$T/conf.txt" 2>&1
+rc=$?
+sum=$(head -1 "$T/conf.txt")
+[ $rc -eq 0 ] && [ "$(echo "$sum" | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['compared'] == d['agree'] and d['compared'] >= 400 and d['compared'] + d['sctp_not_expressible'] == d['assertions'])")" = True ]
+check "conformance (v1alpha2 main, v1alpha1 release-0.1): every assertion a probe can express agrees: $sum" status_ok $? \
+    "$(sed -n 2,12p "$T/conf.txt")"
