@@ -56,6 +56,14 @@ EOF
   "('deny', 'admin', 'govtech-deny-instance-metadata')" ]
 check "metadata address: denied at the admin tier by govtech-deny-instance-metadata" status_ok $? \
     "$(json "$T/i.json" "d['probes'][0]['reason']") $(cat "$T/e")"
+[ "$(json "$T/i.json" "('deny-imds' in [u.get('rule_name') for u in d['coverage']['uncovered']], 'pass-dns' in [u.get('rule_name') for u in d['coverage']['uncovered']])")" = "(False, True)" ]
+check "coverage: the admin Deny rule is exercised by the deny probe it denies (the Pass rule, without a DNS probe, is not)" status_ok $? \
+    "$(json "$T/i.json" "d['coverage']")"
+[ "$(json "$T/cl.json" "[(u['kind'], u['policy'], u['rule_name'], u['action']) for u in d['coverage']['uncovered'] if u.get('kind') and u['rule_name'] == 'deny-imds']")" = \
+  "[('ClusterNetworkPolicy', 'govtech-deny-instance-metadata', 'deny-imds', 'Deny')]" ] &&
+    [ "$(json "$T/cl.json" "any(u.get('rule_name') == 'pass-dns' for u in d['coverage']['uncovered'])")" = False ]
+check "coverage: govtech has no metadata probe (deny-imds uncovered, named with kind and action); the DNS probes pass through pass-dns" \
+    status_ok $? "$(json "$T/cl.json" "d['coverage']")"
 
 # The Baseline: without the namespace's NetworkPolicies it isolates govtech from other
 # namespaces; with a NetworkPolicy selecting the pod, the NetworkPolicy decides.
