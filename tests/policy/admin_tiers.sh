@@ -164,3 +164,19 @@ sum=$(head -1 "$T/conf.txt")
 [ $rc -eq 0 ] && [ "$(echo "$sum" | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['compared'] == d['agree'] and d['compared'] >= 400 and d['compared'] + d['sctp_not_expressible'] == d['assertions'])")" = True ]
 check "conformance (v1alpha2 main, v1alpha1 release-0.1): every assertion a probe can express agrees: $sum" status_ok $? \
     "$(sed -n 2,12p "$T/conf.txt")"
+
+# policy plan with the cluster policies: a deny probe per address of the metadata Deny for
+# every role, the Pass and the Baseline's ingress rules as todo lines with the reason; the plan
+# validates and agrees with its own check.
+"$Z" policy plan -f "$T/govtech.yaml" -f "$DNS" -f manifests/cluster/cluster-network-policies.yaml --namespace govtech \
+    --role-label app -o json >"$T/apl.json" 2>"$T/e"
+check "plan with the cluster policies exits 0" status_ok $? "$(cat "$T/e")"
+[ "$(json "$T/apl.json" "sorted(set((r, p['host'], p['port'], p['expect']) for r, v in d['roles'].items() for p in v['probes'] if p.get('host') in ('169.254.169.254', 'fd00:ec2::254')))")" = \
+  "[('backend', '169.254.169.254', 443, 'deny'), ('backend', 'fd00:ec2::254', 443, 'deny'), ('frontend', '169.254.169.254', 443, 'deny'), ('frontend', 'fd00:ec2::254', 443, 'deny'), ('postgres', '169.254.169.254', 443, 'deny'), ('postgres', 'fd00:ec2::254', 443, 'deny')]" ]
+check "plan: a deny probe for each address of the admin Deny, in every role" status_ok $? "$(json "$T/apl.json" "d['roles']['backend']['probes']")"
+[ "$(json "$T/apl.json" "sum('pass-dns, Pass): a Pass hands the path' in t for t in d['todo']) == 3 and sum('other-namespaces, Deny): an ingress rule' in t for t in d['todo']) == 3")" = True ]
+check "plan: the Pass and the Baseline's ingress rules are todo lines with the reason" status_ok $? "$(json "$T/apl.json" "d['todo']")"
+"$Z" policy check -c "$T/apl.json" -f "$T/govtech.yaml" -f "$DNS" -f manifests/cluster/cluster-network-policies.yaml >"$T/apc.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && [ "$(json "$T/apc.json" "(d['summary']['disagree'], d['summary']['unknown'], any(u.get('rule_name') == 'deny-imds' for u in d['coverage']['uncovered']))")" = "(0, 0, False)" ]
+check "plan: its own check agrees, and exercises the admin Deny rule" status_ok $? "rc $rc: $(json "$T/apc.json" "d['summary']") $(cat "$T/e")"
