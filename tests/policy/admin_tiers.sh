@@ -180,3 +180,29 @@ check "plan: the Pass and the Baseline's ingress rules are todo lines with the r
 rc=$?
 [ $rc -eq 0 ] && [ "$(json "$T/apc.json" "(d['summary']['disagree'], d['summary']['unknown'], any(u.get('rule_name') == 'deny-imds' for u in d['coverage']['uncovered']))")" = "(0, 0, False)" ]
 check "plan: its own check agrees, and exercises the admin Deny rule" status_ok $? "rc $rc: $(json "$T/apc.json" "d['summary']") $(cat "$T/e")"
+
+# Hostile admin objects: each one exit 2 with its path, never a crash (the suite runs the
+# sanitized agent in make test).
+i=0
+bad=""
+while IFS='|' read -r body want; do
+    i=$((i + 1))
+    printf 'apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: h%d}\n%s\n' "$i" "$body" >"$T/h$i.yaml"
+    "$Z" policy check -c config/govtech.json -f "$T/h$i.yaml" >/dev/null 2>"$T/h$i.err"
+    rc=$?
+    { [ $rc -eq 2 ] && grep -qF "h$i.yaml: document 1 (ClusterNetworkPolicy h$i): $want" "$T/h$i.err" &&
+        ! grep -q "Sanitizer\|runtime error" "$T/h$i.err"; } || bad="$bad [$i rc $rc: $(head -c 200 "$T/h$i.err")]"
+done <<'EOF2'
+spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [null]}|spec.ingress[0]: must be a mapping
+spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [null]}]}|spec.ingress[0].from[0]: must be a mapping
+spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, egress: [{action: Deny, to: [{networks: [1]}]}]}|spec.egress[0].to[0].networks[0]: must be a CIDR block
+spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, egress: [{action: Accept, to: [{domainNames: ['*.']}]}]}|spec.egress[0].to[0].domainNames[0]: must be a domain name
+spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: {}}], protocols: [{tcp: null}]}]}|spec.ingress[0].protocols[0]: must set exactly one of
+spec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: {}}], protocols: [{tcp: {destinationPort: {range: {start: 1}}}}]}]}|spec.ingress[0].protocols[0].tcp.destinationPort.range.end: must be an integer
+spec: {tier: Admin, priority: 1e300, subject: {namespaces: {}}}|spec.priority: must be an integer 0..1000
+spec: {tier: [Admin], priority: 1, subject: {namespaces: {}}}|spec.tier: required: Admin or Baseline
+spec: {tier: Admin, priority: 1, subject: {pods: {podSelector: {matchLabels: {a: [1]}}}}}|spec.subject.pods.podSelector.matchLabels.a: must be a string
+spec: 5|spec: required: a mapping
+EOF2
+[ -z "$bad" ]
+check "hostile ClusterNetworkPolicies ($i): exit 2 with file, object and path, no sanitizer report" status_ok $? "$bad"
