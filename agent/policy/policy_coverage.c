@@ -159,10 +159,11 @@ static void pcov_admin_why(const pcov_t *c, const pcov_rule_t *q, const char *rn
     if (sctp)
         snprintf(why, len, "SCTP only: no probe kind can express it");
     else if (p->baseline && c->isolated[q->role])
-        snprintf(why, len,
-                 "NetworkPolicies select role %s's pods, and the Baseline decides only where none does (no %s "
-                 "of role %s)",
-                 rn, what, rn);
+        snprintf(
+            why, len,
+            "NetworkPolicies select role %s's pods, and the Baseline decides only where none does (no %s "
+            "of role %s)",
+            rn, what, rn);
     else if (nodes && c->m->anp.n_nodes == 0)
         snprintf(why, len,
                  "a nodes peer: give the Node objects and a probe to a node's address (no %s of role %s)",
