@@ -103,6 +103,11 @@ static int k8s_read_pod_body(k8s_rctx_t *cx, const cJSON *obj, const char *path,
     k8s_rpath(p, path, "spec.serviceAccountName");
     if (sa && !cJSON_IsNull(sa) && (!cJSON_IsString(sa) || !(pod->service_account = strdup(sa->valuestring))))
         return cJSON_IsString(sa) ? k8s_room(cx) : k8s_rfail(cx, p, "must be a string");
+    const cJSON *hn = k8s_get(spec, "hostNetwork");
+    k8s_rpath(p, path, "spec.hostNetwork");
+    if (hn && !cJSON_IsNull(hn) && !cJSON_IsBool(hn))
+        return k8s_rfail(cx, p, "must be true or false");
+    pod->host_network = cJSON_IsTrue(hn);
     return 0;
 }
 
@@ -304,8 +309,12 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
     bool calico = k8s_read_is_calico(cx->kind, apis), cilium = k8s_read_is_cilium(cx->kind, apis);
     bool eps = k8s_read_is_endpoints(cx->kind, apis);
+    if (k8s_read_is_anp(cx->kind, apis))
+        return k8s_read_anp(cx, obj, path, apis);
+    if (strcmp(cx->kind, "Node") == 0 && strcmp(apis, "v1") == 0)
+        return k8s_read_node(cx, obj, path);
     if (!calico && !cilium && k8s_read_is_foreign(cx->kind, apis))
-        return k8s_read_foreign(cx, "a policy kind the evaluator does not read");
+        return k8s_read_foreign(cx, k8s_read_anp_version(cx->kind));
     if (!known && !calico && !cilium && !eps)
         return k8s_model_count_skipped(cx->m, cx->kind) == 0 ? 0 : k8s_room(cx);
     k8s_rpath(p, path, "metadata.name");

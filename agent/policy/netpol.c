@@ -2,6 +2,7 @@
  * k8s_model_finish), so a query costs O(policies of the two namespaces x their rules). */
 #include "netpol.h"
 
+#include "anp_eval.h"
 #include "calico_eval.h"
 #include "cilium_eval.h"
 
@@ -28,6 +29,8 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
     e->service_account = p->service_account;
     e->ports = p->ports;
     e->n_ports = p->n_ports;
+    e->pod_id = pod + 1;
+    e->host_network = p->host_network;
     if (p->n_ips > 0) {
         e->has_addr = true;
         e->addr = p->ips[0];
@@ -234,9 +237,13 @@ static const struct {
     tier_stage_t stage;
     tier_stage_fn fn;
 } np_stages[] = {
-    {TIER_STAGE_CNI_PRE, cilium_stage_deny},          {TIER_STAGE_CNI_PRE, calico_stage_pre},
+    {TIER_STAGE_ADMIN, anp_stage_admin},
+    {TIER_STAGE_CNI_PRE, cilium_stage_deny},
+    {TIER_STAGE_CNI_PRE, calico_stage_pre},
     {TIER_STAGE_NAMESPACED, calico_stage_namespaced}, /* netpol_stage_namespaced without Calico */
-    {TIER_STAGE_NAMESPACED, cilium_stage_allow},      {TIER_STAGE_BASELINE, calico_stage_post},
+    {TIER_STAGE_NAMESPACED, cilium_stage_allow},
+    {TIER_STAGE_BASELINE, calico_stage_post}, /* Calico's tiers after the default one */
+    {TIER_STAGE_BASELINE, anp_stage_baseline},
 };
 
 static void np_chain_add(netpol_side_t *s, const tier_step_t *step)
@@ -266,6 +273,7 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     tier_query_t q = {m, dir, self, other, dst, port, proto, s};
     size_t n = sizeof(np_stages) / sizeof(np_stages[0]);
     tier_step_t step, best;
+    tier_action_t pending = TIER_NONE; /* a partial step's action, waiting for the rest */
     for (size_t i = 0; i < n;) {
         tier_stage_t st = np_stages[i].stage;
         tier_action_t act = TIER_NONE;
@@ -294,8 +302,13 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
         if (act == TIER_NONE)
             continue;
         np_chain_add(s, &best);
+        if (act == TIER_UNKNOWN && pending == TIER_NONE &&
+            (best.partial == TIER_ALLOW || best.partial == TIER_DENY)) {
+            pending = best.partial;
+            continue;
+        }
         if (act != TIER_PASS) {
-            s->verdict = np_verdict(act);
+            s->verdict = pending == TIER_NONE || pending == act ? np_verdict(act) : NETPOL_UNKNOWN;
             return;
         }
         while (i < n && np_stages[i].stage < TIER_STAGE_NAMESPACED)
@@ -305,6 +318,8 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     step.stage = TIER_STAGE_DEFAULT;
     step.action = TIER_ALLOW;
     np_chain_add(s, &step);
+    if (pending == TIER_DENY)
+        s->verdict = NETPOL_UNKNOWN;
 }
 
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,

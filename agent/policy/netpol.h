@@ -48,6 +48,9 @@ typedef struct {
                                 * (a DNS server not in them): only a rule open to every peer
                                 * matches it for sure, any other peer perhaps */
     const char *host;       /* the name the probe connects to (domainNames peers), else NULL */
+    size_t pod_id;          /* pod: 1 + its index in the model's pods, 0 when described by hand */
+    bool host_network;      /* pod: spec.hostNetwork (its address is its node's) */
+    bool via_service;       /* destination: reached through a Service (not its own pod IP) */
     const k8s_l7_req_t *l7; /* what an http(s) or dns probe asks, for L7 rules, else NULL */
 } netpol_endpoint_t;
 

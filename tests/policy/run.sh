@@ -555,4 +555,8 @@ wait "$ENVOY" 2>/dev/null
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
 
+# --- the admin tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) ---
+# shellcheck source=tests/policy/admin_tiers.sh
+. "$HERE/admin_tiers.sh"
+
 zt_finish
