@@ -111,6 +111,23 @@ def sc_no_enforcement(lab):
             expect(rep, p["name"], "pass", "ok")
 
 
+def sc_metadata(lab):
+    """The instance metadata service (169.254.169.254 and fd00:ec2::254, port 80): the lab's
+    stand-in answers HTTP when nothing enforces, so the shipped policies' timeout is a drop."""
+    names = ("no-imds-v4", "no-imds-v6")
+    for role in ("frontend", "backend", "postgres"):
+        rc, rep, _ = lab.run(role, args=["--only", ",".join(names)])
+        check(rc == 0, "%s: exit %d" % (role, rc))
+        for n in names:
+            expect(rep, n, "pass", "timeout", hint_null=True)
+    lab.apply(deny="none")
+    for role in ("frontend", "backend", "postgres"):
+        rc, rep, _ = lab.run(role, args=["--only", ",".join(names)])
+        check(rc == 1, "%s unenforced: exit %d" % (role, rc))
+        for n in names:
+            expect(rep, n, "fail", CONNECTED)
+
+
 def sc_reject_reset(lab):
     """The enforcer answers with a TCP RST: refused is inconclusive unless listed."""
     lab.apply(deny="tcp-reset")
@@ -266,6 +283,7 @@ SCENARIOS = [
     ("lab: backend relabelled -> timeout, role_labels_mismatch", sc_labels_changed),
     ("lab: wrong port in backend policy -> timeout, port hint", sc_wrong_port),
     ("lab: no enforcement -> policy_not_enforced", sc_no_enforcement),
+    ("lab: metadata service v4/v6 denied, its stand-in answers unenforced", sc_metadata),
     ("lab: enforcer rejects with tcp reset -> refused", sc_reject_reset),
     ("lab: enforcer rejects with icmp admin-prohibited -> unreachable", sc_reject_icmp),
     ("lab: AWS stand-in outside resolved_within -> cidr_mismatch", sc_cidr_mismatch),

@@ -288,4 +288,25 @@ check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
 
+
+# --- the instance metadata service -----------------------------------------------------------
+# Every role has deny probes to 169.254.169.254:80 and [fd00:ec2::254]:80, and the shipped
+# policies deny both (the backend's internet rule excludes 169.254.0.0/16 and is IPv4-only).
+[ "$(json "$T/g.json" "sorted((p['role'], p['name'], p['intended'], p['agrees']) for p in d['probes'] if p['name'].startswith('no-imds-')) == sorted((r, n, 'deny', True) for r in ('frontend','backend','postgres') for n in ('no-imds-v4','no-imds-v6'))")" = True ]
+check "metadata: no-imds-v4/v6 of every role intended deny and agreeing" status_ok $?
+# Without the link-local except and with port 80 open, the v4 probe disagrees: the check sees it.
+python3 - "$T/govtech.yaml" >"$T/imds.yaml" <<'PYEOF'
+import sys
+text = open(sys.argv[1]).read()
+# The NetworkPolicy object as kustomize renders it (not the ConfigMap's copy of the file).
+rule = "  - ports:\n    - port: 443\n      protocol: TCP\n    to:\n    - ipBlock:\n"
+ex = "        - 192.168.0.0/16\n        - 169.254.0.0/16\n"
+assert text.count(rule) == 1 and text.count(ex) == 1
+print(text.replace(rule, rule.replace("443", "80")).replace(ex, "        - 192.168.0.0/16\n"))
+PYEOF
+"$Z" policy check -c config/govtech.json -f "$T/imds.yaml" -f "$DNS" >"$T/imds.json" 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(json "$T/imds.json" "[(p['role'], p['intended']) for p in d['probes'] if p['name']=='no-imds-v4' and p['agrees'] is False]")" = "[('backend', 'allow')]" ]
+check "metadata: backend egress to 0.0.0.0/0:80 without the 169.254.0.0/16 except disagrees (exit $rc)" status_ok $?
+
 zt_finish
