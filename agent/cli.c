@@ -21,7 +21,9 @@ enum {
     OPT_INTERVAL,
     OPT_PUSH,
     OPT_PUSH_FILE,
-    OPT_WAIT
+    OPT_WAIT,
+    OPT_STABLE,
+    OPT_EVERY
 };
 enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
 
@@ -38,6 +40,8 @@ static const struct option cli_longopts[] = {
     {"push", required_argument, NULL, OPT_PUSH},
     {"push-url-file", required_argument, NULL, OPT_PUSH_FILE},
     {"wait", required_argument, NULL, OPT_WAIT},
+    {"stable", required_argument, NULL, OPT_STABLE},
+    {"every", required_argument, NULL, OPT_EVERY},
     {"file", required_argument, NULL, 'f'},
     {"namespace", required_argument, NULL, OPT_NAMESPACE},
     {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
@@ -56,8 +60,9 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c',    OPT_ROLE, 'o',      OPT_OUT,       OPT_ONLY, OPT_TIMEOUT,  OPT_CONC,
-                                OPT_CA, 'v',      OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
+static const int run_flags[] = {'c',          OPT_ROLE,   'o',       OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,
+                                OPT_CONC,     OPT_CA,     'v',       OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT,
+                                OPT_POLICIES, OPT_STABLE, OPT_EVERY, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
@@ -69,7 +74,8 @@ static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL | --push-url-file FILE] [--wait DURATION] [--policies FILE[,FILE...]]",
+     "            [--push URL | --push-url-file FILE] [--wait DURATION [--stable N] [--every DURATION]]\n"
+     "            [--policies FILE[,FILE...]]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -93,6 +99,9 @@ static const cli_cmd_t cli_cmds[] = {
      "                      most once a second) until all pass or DURATION (30s, 5m, 1h) is\n"
      "                      used up; the report gains converged_after_ms; SIGTERM ends it with\n"
      "                      the last completed round. Shorter than a probe timeout: exit 2\n"
+     "  --stable N          with --wait: a probe converged after N consecutive passes (1..100,\n"
+     "                      default 1); its figure is the first of them\n"
+     "  --every DURATION    with --wait: rounds start this far apart (100ms..the wait; default 1s)\n"
      "  --policies FILES    Kubernetes objects (comma-separated; - is stdin, after the config's\n"
      "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
      "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
@@ -283,6 +292,14 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_STABLE:
+            if (cli_int("stable", optarg, 1, CLI_STABLE_MAX, &o->stable) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_EVERY:
+            if (cli_wait_every(optarg, &o->every_ms) < 0)
+                return EXIT_USAGE;
+            break;
         case 'f':
             if (o->n_files >= CLI_FILES_MAX) {
                 log_error("-f: at most %d files", CLI_FILES_MAX);
@@ -305,6 +322,8 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return EXIT_USAGE;
     }
+    if (cli_wait_check(o) < 0)
+        return EXIT_USAGE;
     if (o->push && o->push_url_file) {
         log_error("%s: give --push or --push-url-file, not both", o->command);
         return EXIT_USAGE;

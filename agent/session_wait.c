@@ -61,6 +61,7 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
         log_error("out of memory");
         goto done;
     }
+    converge_configure(&cv, o->stable, (double)o->every_ms);
     /* The first round is a whole run: its report (role, pod, start time) is the final one's. */
     if ((rc = session_run(s, o, &stop_requested, rep)) != 0)
         goto done;
