@@ -25,7 +25,7 @@ enum {
     OPT_STABLE,
     OPT_EVERY
 };
-enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -47,6 +47,7 @@ static const struct option cli_longopts[] = {
     {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"policies", required_argument, NULL, OPT_POLICIES},
+    {"cni", required_argument, NULL, OPT_CNI},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -66,7 +67,7 @@ static const int run_flags[] = {'c',          OPT_ROLE,   'o',       OPT_OUT,  O
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
-static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
+static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, OPT_CNI, 0};
 static const int watch_flags[] = {'c',    OPT_ROLE,     'o', OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,  OPT_CONC,
                                   OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, OPT_POLICIES, 0};
 
@@ -128,7 +129,9 @@ static const cli_cmd_t cli_cmds[] = {
      "Lists the probes of a role (all roles when no role is given or found).\n"},
     {"policy", policy_flags,
      "ztprobe policy check -c CONFIG -f OBJECTS... [--namespace NS] [-o json|text] [--strict]\n"
-     "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]",
+     "                     [--cni NAME[@VERSION]]\n"
+     "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]\n"
+     "                     [--cni NAME[@VERSION]]",
      "Reads Kubernetes objects (-f, repeatable; YAML, JSON or a List, as kubectl and kustomize write\n"
      "them; - is stdin) and evaluates their NetworkPolicies; nothing is sent on the network.\n\n"
      "  check   for every probe of the config: what the policies intend (allow, deny, unknown),\n"
@@ -146,6 +149,9 @@ static const cli_cmd_t cli_cmds[] = {
      "                      to plan (plan)\n"
      "  --role-label KEY    plan: one role per value of this pod label (e.g. app)\n"
      "  --strict            check: unknown answers and uncovered rules fail too\n"
+     "  --cni NAME[@VER]    the dataplane's known deviations that apply (vpc-cni, cilium,\n"
+     "                      calico; vpc-cni's VERSION is the network policy agent's): check\n"
+     "                      reports them, plan adds the probes that catch a leak\n"
      "  -o FMT              check: json (default) or text; plan: json (default) or yaml\n"},
     {"version", NULL, "ztprobe version", "Prints the agent and library versions.\n"},
     {"help", NULL, "ztprobe help [COMMAND]", "Shows help for a command.\n"},
@@ -311,6 +317,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_ROLE_LABEL: o->role_label = optarg; break;
         case OPT_STRICT: o->strict = true; break;
         case OPT_POLICIES: o->policies = optarg; break;
+        case OPT_CNI: o->cni = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;
