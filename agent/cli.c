@@ -23,7 +23,8 @@ enum {
     OPT_PUSH_FILE,
     OPT_WAIT,
     OPT_STABLE,
-    OPT_EVERY
+    OPT_EVERY,
+    OPT_STARTUP
 };
 enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI };
 
@@ -42,6 +43,7 @@ static const struct option cli_longopts[] = {
     {"wait", required_argument, NULL, OPT_WAIT},
     {"stable", required_argument, NULL, OPT_STABLE},
     {"every", required_argument, NULL, OPT_EVERY},
+    {"startup", required_argument, NULL, OPT_STARTUP},
     {"file", required_argument, NULL, 'f'},
     {"namespace", required_argument, NULL, OPT_NAMESPACE},
     {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
@@ -68,8 +70,9 @@ static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
 static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, OPT_CNI, 0};
-static const int watch_flags[] = {'c',    OPT_ROLE,     'o', OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,  OPT_CONC,
-                                  OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, OPT_POLICIES, 0};
+static const int watch_flags[] = {'c',          OPT_ROLE,    'o',          OPT_OUT,   OPT_ONLY, OPT_TIMEOUT,
+                                  OPT_CONC,     OPT_CA,      OPT_INTERVAL, 'v',       OPT_PUSH, OPT_PUSH_FILE,
+                                  OPT_POLICIES, OPT_STARTUP, OPT_STABLE,   OPT_EVERY, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
@@ -107,13 +110,20 @@ static const cli_cmd_t cli_cmds[] = {
      "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
      "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
     {"watch", watch_flags,
-     "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
+     "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT]\n"
+     "              [--startup DURATION [--stable N] [--every DURATION]] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
      "SIGTERM or SIGINT, then exits 0 within a second (a run in flight is abandoned, its report not\n"
      "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
      "goes to stderr: time, role, ok, counts, the probes that did not pass, the probes whose verdict\n"
      "changed, diagnoses. A run that overruns the interval is followed at once by the next, never\n"
-     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n"},
+     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n\n"
+     "  --startup DURATION  first, from the start: rounds every --every (default 250ms) until each\n"
+     "                      probe passed --stable N (default 3) rounds in a row or DURATION is\n"
+     "                      used up; every report then carries how long each deny was not yet\n"
+     "                      enforced (converged_after_ms; -o prometheus:\n"
+     "                      ztprobe_probe_startup_unprotected_seconds)\n"
+     "  --stable N, --every DURATION  as run --wait's, for the --startup rounds\n"},
     {"merge", merge_flags, "ztprobe merge [-o text|json|junit|policyreport|html] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
@@ -305,6 +315,13 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_EVERY:
             if (cli_wait_every(optarg, &o->every_ms) < 0)
                 return EXIT_USAGE;
+            break;
+        case OPT_STARTUP:
+            o->startup = optarg;
+            if (watch_parse_interval(optarg, &o->startup_ms) < 0) {
+                log_error("--startup: must be a duration like 10s or 1m, got \"%s\"", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'f':
             if (o->n_files >= CLI_FILES_MAX) {

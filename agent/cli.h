@@ -34,7 +34,9 @@ typedef struct {
     const char *wait;          /* run --wait DURATION, as given */
     long wait_ms;              /* 0: not given */
     int stable;                /* run --wait --stable N: 0 not given (1 applies) */
-    long every_ms;             /* run --wait --every DURATION: 0 not given (1 s applies) */
+    long every_ms;             /* run --wait / watch --startup --every DURATION: 0 not given */
+    const char *startup;       /* watch --startup DURATION, as given */
+    long startup_ms;           /* 0: not given */
     int verbose;
     const char *files[CLI_FILES_MAX]; /* -f: Kubernetes objects (policy) */
     int n_files;
@@ -75,7 +77,8 @@ int cmd_policy(const cli_opts_t *o);
  * after a message naming --every. */
 int cli_wait_every(const char *s, long *ms);
 
-/* The --wait family together: --stable and --every need --wait, --every must not exceed it.
+/* The --wait family together (watch: --startup): --stable and --every need it, --every must
+ * not exceed it.
  * Returns 0, or -1 after a message naming the flag. */
 int cli_wait_check(const cli_opts_t *o);
 

@@ -2,6 +2,8 @@
  * every flag is read: each mistake is a usage error that names its flag. */
 #include "cli.h"
 
+#include <stdbool.h>
+
 #include "log.h"
 
 int cli_wait_every(const char *s, long *ms)
@@ -23,13 +25,18 @@ int cli_wait_every(const char *s, long *ms)
 
 int cli_wait_check(const cli_opts_t *o)
 {
-    if ((o->stable || o->every_ms) && o->wait_ms <= 0) {
-        log_error("%s: %s needs --wait DURATION", o->command, o->stable ? "--stable" : "--every");
+    /* run's rounds come with --wait, watch's with --startup */
+    bool watch = o->command && o->command[0] == 'w';
+    const char *flag = watch ? "--startup" : "--wait";
+    long span = watch ? o->startup_ms : o->wait_ms;
+    const char *text = watch ? o->startup : o->wait;
+    if ((o->stable || o->every_ms) && span <= 0) {
+        log_error("%s: %s needs %s DURATION", o->command, o->stable ? "--stable" : "--every", flag);
         return -1;
     }
-    if (o->every_ms > o->wait_ms && o->wait_ms > 0) {
-        log_error("--every %ldms is longer than --wait %s: no second round would fit", o->every_ms,
-                  o->wait ? o->wait : "?");
+    if (o->every_ms > span && span > 0) {
+        log_error("--every %ldms is longer than %s %s: no second round would fit", o->every_ms, flag,
+                  text ? text : "?");
         return -1;
     }
     return 0;

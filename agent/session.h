@@ -49,6 +49,12 @@ int session_diagnose(const session_t *s, report_t *rep);
  * results with their convergence. Returns 0, or EXIT_INTERNAL after logging why. */
 int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep);
 
+/* The rounds of session_wait_run with their parameters given: a wait of wait_ms, --stable
+ * (0: 1), --every (0: a second), figures measured from the monotonic moment t0 (watch
+ * --startup: the start of the process). */
+int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable, double every_ms,
+                      double t0, report_t *rep);
+
 /* Renders rep in the format of o (-o), colour only for a terminal without NO_COLOR and without
  * --out. malloc'd, NULL on OOM. */
 char *session_render(const cli_opts_t *o, const report_t *rep);

@@ -276,6 +276,53 @@ def sc_wait_convergence(lab):
               % (role, t_apply0 - start, t_apply1 - start, rep["converged_after_ms"]), flush=True)
 
 
+def sc_startup_window(lab):
+    """A pod starts while its node begins enforcing 1.5 s later: watch --startup measures,
+    per deny probe, how long it was not yet enforced, within one round (--every 100ms)."""
+    lab.apply(deny="none")  # the node has not programmed the new pod's policies yet
+    out = os.path.join(lab.tmp, "startup.json")
+    t_start = time.time()
+    proc = lab.start("frontend", ["--interval", "1h", "--startup", "20s", "--every", "100ms",
+                                  "--stable", "3", "--out", out], command="watch")
+    load_at = t_start + 1.5
+    lab.apply(load_at=load_at)  # rendered at once, loaded 1.5 s after the pod started
+    t_loaded = time.time()
+    rep = None
+    for _ in range(300):  # the first report is written when the startup rounds end
+        if os.path.exists(out):
+            with open(out, encoding="utf-8") as handle:
+                rep = json.load(handle)
+            break
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.terminate()
+    try:
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise Failed("watch did not stop on SIGTERM")
+    check(rep is not None, "no startup report in %s; stderr: %s" % (out, err[-400:]))
+    check('"event":"startup"' in err, "no startup log line: %s" % err[-300:])
+    # The load itself takes a moment (nft -f, conntrack flush): the drops start between
+    # load_at and t_loaded. The process started a little after t_start, so its figure is at
+    # most 1.5 s + the load's duration + one failing round and --every (the rounds before
+    # enforcement last milliseconds), and not much less than 1.5 s.
+    low = 1.5 - 0.3
+    high = 1.5 + (t_loaded - load_at) + 0.1 + 0.5
+    for p in probes_of("frontend"):
+        r = [x for x in rep["results"] if x["name"] == p["name"]][0]
+        conv = r["converged_after_ms"]
+        if p["expect"] == "allow":
+            check(conv is not None and conv < 1000, "%s: allow reachable after %s ms" % (p["name"], conv))
+            continue
+        check(conv is not None and low <= conv / 1000.0 <= high,
+              "%s: unprotected %s ms, want %.2f..%.2f s (loaded %.2f s after the start)"
+              % (p["name"], conv, low, high, t_loaded - t_start))
+        print("# %s: unprotected for %.0f ms (rules loaded 1.50..%.2f s after the start)"
+              % (p["name"], conv, t_loaded - t_start), flush=True)
+
+
 SCENARIOS = [
     ("lab: shipped policies, every role passes (seed checks)", sc_baseline),
     ("lab: ingress controller allowed, other namespaces denied", sc_other_namespaces),
@@ -289,6 +336,7 @@ SCENARIOS = [
     ("lab: AWS stand-in outside resolved_within -> cidr_mismatch", sc_cidr_mismatch),
     ("lab: egress proxy accepts every TCP connection -> deny probes fail", sc_egress_proxy),
     ("lab: policies enforced while run --wait waits -> converged_after_ms", sc_wait_convergence),
+    ("lab: node enforces 1.5 s after the pod starts -> watch --startup measures the window", sc_startup_window),
 ] + scenarios_dual.SCENARIOS
 
 
