@@ -22,6 +22,7 @@ typedef struct {
     bool libs_ready;      /* libcurl and c-ares initialised (undone by session_close) */
     k8s_model_t *objects; /* --policies / $ZTPROBE_POLICIES, else NULL */
     size_t objects_ns;    /* the role's namespace in objects */
+    struct via *via;      /* the pod paths of "via": ["pods"] probes (via.c), else NULL */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,

@@ -285,6 +285,64 @@ check "run without --policies: no policy key" status_ok $?
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
 check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"
+# --- via: ["service", "pods"]: one result per path (loopback: 127.0.0.1 and .3 stand for the
+# Service's two pods; the Service name itself does not resolve here: its path fails alone) ----
+cat >"$T/via.yaml" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: cache2, namespace: app, labels: {app: cache}}
+status: {podIP: 127.0.0.3}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cachesvc, namespace: app}
+spec:
+  selector: {app: cache}
+  ports: [{port: 6379, targetPort: $PORT}]
+EOF2
+cat >"$T/via.json" <<EOF2
+{"version": 1, "dns": {"servers": ["127.0.0.1:9"], "search": false},
+ "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
+ {"name": "cache", "kind": "tcp", "host": "cachesvc", "port": 6379, "expect": "allow", "timeout_ms": 500,
+  "via": ["service", "pods"]},
+ {"name": "cache-http", "kind": "http", "url": "http://cachesvc.app.svc.cluster.local:6379/", "expect": "deny",
+  "timeout_ms": 500, "via": ["pods"]}
+]}}}
+EOF2
+"$Z" validate -c "$T/via.json" >/dev/null 2>&1
+check "via: a config with via validates" status_ok $?
+"$Z" run -c "$T/via.json" --role web --policies "$T/objs.yaml,$T/via.yaml" >"$T/via.out" 2>"$T/e"
+rc=$?
+cat >"$T/via.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {r["name"]: (r["target"], r["verdict"], r["outcome"], (r.get("policy") or {}).get("intended")) for r in d["results"]}
+port = sys.argv[2]
+want = {
+    "cache": ("cachesvc:6379", "fail", None, None),
+    "cache.pod.cache": ("127.0.0.1:" + port, "pass", "ok", "deny"),
+    "cache.pod.cache2": ("127.0.0.3:" + port, "fail", "refused", "deny"),
+    "cache-http.pod.cache": ("http://127.0.0.1:%s/" % port, "fail", None, "deny"),
+    "cache-http.pod.cache2": ("http://127.0.0.3:%s/" % port, "inconclusive", "refused", "deny"),
+}
+assert set(got) == set(want), sorted(got)
+for k, w in want.items():
+    g = got[k]
+    assert g[0] == w[0] and g[1] == w[1] and (w[2] is None or g[2] == w[2]) and (w[3] is None or g[3] == w[3]), (k, g, w)
+assert got["cache"][2].startswith("dns_"), got["cache"]
+print("ok")
+PYEOF
+python3 "$T/via.py" "$T/via.out" "$PORT" >"$T/via.chk" 2>&1
+check "via: service and pod paths are separate results: the name fails alone, each pod on the targetPort with its own answer and policy" status_ok $? "rc $rc $(tail -2 "$T/via.chk") $(head -c 300 "$T/e")"
+"$Z" run -c "$T/via.json" --role web >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'probe "cache": via pods needs the objects' "$T/e"
+check "via: pods without --policies: exit 2 naming the probe" status_ok $? "rc $rc $(cat "$T/e")"
+sed 's/"via": \["pods"\]/"via": ["pods", "pods"]/' "$T/via.json" >"$T/via-bad.json"
+"$Z" validate -c "$T/via-bad.json" >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'roles.web.probes\[1\].via: must list "service" and "pods", each at most once' "$T/e"
+check "via: a repeated path is a config error naming the path" status_ok $? "rc $rc $(cat "$T/e")"
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
 
