@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""gen_cni_table: agent/cni_table.c from config/cni-deviations.json, the one table of the
+"""gen_cni_table: agent/policy/cni_table.c from config/cni-deviations.json, the one table of the
 dataplane deviations `ztprobe policy check --cni` knows. The agent ships as a static binary in a
 FROM-scratch image, so the table is compiled in rather than read at run time; this generator
 keeps the C table equal to the data file, and --check also proves that docs/cni.md's table
 lists exactly the same deviations (id, profile, versions, source).
 
 Usage: gen_cni_table.py [--check]
---check exits 1 when agent/cni_table.c is stale or docs/cni.md disagrees with the data.
+--check exits 1 when agent/policy/cni_table.c is stale or docs/cni.md disagrees with the data.
 """
 
 import json
@@ -18,7 +18,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(REPO, "config", "cni-deviations.json")
-OUT = os.path.join(REPO, "agent", "cni_table.c")
+OUT = os.path.join(REPO, "agent", "policy", "cni_table.c")
 DOC = os.path.join(REPO, "docs", "cni.md")
 
 CONSTRUCTS = ["ipblock_except", "except_is_other_cidr", "same_cidr_rules", "isolated_pod",
@@ -119,7 +119,7 @@ def main(argv):
     bad = 0
     with open(OUT, encoding="utf-8") as handle:
         if handle.read() != text:
-            print("gen_cni_table: agent/cni_table.c is stale; run tests/policy/gen_cni_table.py", file=sys.stderr)
+            print("gen_cni_table: agent/policy/cni_table.c is stale; run tests/policy/gen_cni_table.py", file=sys.stderr)
             bad = 1
     with open(DOC, encoding="utf-8") as handle:
         doc = handle.read()

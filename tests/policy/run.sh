@@ -370,7 +370,7 @@ check "metadata: backend egress to 0.0.0.0/0:80 without the 169.254.0.0/16 excep
 
 # --- --cni: the dataplane's known deviations (docs/cni.md) ----------------------------------
 python3 tests/policy/gen_cni_table.py --check >"$T/gen.err" 2>&1
-check "cni: agent/cni_table.c is fresh and docs/cni.md's table agrees with config/cni-deviations.json" status_ok $? "$(cat "$T/gen.err")"
+check "cni: agent/policy/cni_table.c is fresh and docs/cni.md's table agrees with config/cni-deviations.json" status_ok $? "$(cat "$T/gen.err")"
 [ "$(json "$T/g.json" "'cni' in d")" = False ]
 check "cni: without --cni the report has no cni member" status_ok $?
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.3 >"$T/c103.json" 2>"$T/c.err"
