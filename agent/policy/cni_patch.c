@@ -63,7 +63,8 @@ static int cp_set_ports(cni_patch_t *p, k8s_rule_t *r, const k8s_np_port_t *port
         free(copy);
         return copy && p->truncated ? 0 : -1;
     }
-    memcpy(copy, ports, n * sizeof(*copy)); /* names stay owned by the original rule */
+    if (n)
+        memcpy(copy, ports, n * sizeof(*copy)); /* names stay owned by the original rule */
     s->rule = r;
     s->old = r->ports;
     s->old_n = r->n_ports;
@@ -214,7 +215,8 @@ static cidr_t *cp_union(const k8s_ipblock_t *a, const k8s_ipblock_t *b, size_t *
     cidr_t *u = malloc((a->n_except + b->n_except + 1) * sizeof(*u));
     if (!u)
         return NULL;
-    memcpy(u, a->except, a->n_except * sizeof(*u));
+    if (a->n_except) /* memcpy from a NULL list is undefined even for 0 bytes */
+        memcpy(u, a->except, a->n_except * sizeof(*u));
     *n = a->n_except;
     for (size_t j = 0; j < b->n_except; j++) {
         bool have = false;
@@ -293,7 +295,8 @@ static int cp_not_pods(k8s_model_t *m, cni_patch_t *p)
                     cidr_t *ex = malloc((ib->n_except + add) * sizeof(*ex));
                     if (!ex)
                         return -1;
-                    memcpy(ex, ib->except, ib->n_except * sizeof(*ex));
+                    if (ib->n_except)
+                        memcpy(ex, ib->except, ib->n_except * sizeof(*ex));
                     size_t ne = ib->n_except;
                     for (size_t q = 0; q < m->n_pods; q++)
                         for (size_t a = 0; a < m->pods[q].n_ips; a++) {
