@@ -52,7 +52,7 @@ int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep);
 
 /* The rounds of session_wait_run with their parameters given: a wait of wait_ms, --stable
  * (0: 1), --every (0: a second), figures measured from the monotonic moment t0 (watch
- * --startup: the start of the process). */
+ * --startup: the start of the process; negative: the first round's start, as run --wait). */
 int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable, double every_ms,
                       double t0, report_t *rep);
 

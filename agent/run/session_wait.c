@@ -52,7 +52,8 @@ static int wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, c
 
 int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
 {
-    return session_wait_from(s, o, (double)o->wait_ms, o->stable, (double)o->every_ms, loop_mono_ms(), rep);
+    /* t0 < 0: measured from the first round's start, so a probe that passes there has 0 */
+    return session_wait_from(s, o, (double)o->wait_ms, o->stable, (double)o->every_ms, -1.0, rep);
 }
 
 int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable, double every_ms,
@@ -64,6 +65,9 @@ int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, i
     converge_t cv;
     size_t *idx = NULL;
     int rc = EXIT_INTERNAL;
+    double first = loop_mono_ms(); /* the first round's start */
+    if (t0 < 0)
+        t0 = first;
     if (converge_init(&cv, s->n_probes, wait_ms, t0) < 0 ||
         !(idx = calloc(s->n_probes ? s->n_probes : 1, sizeof(*idx)))) {
         log_error("out of memory");
@@ -71,7 +75,6 @@ int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, i
     }
     converge_configure(&cv, stable, every_ms);
     /* The first round is a whole run: its report (role, pod, start time) is the final one's. */
-    double first = loop_mono_ms();
     if ((rc = session_run(s, o, &stop_requested, rep)) != 0)
         goto done;
     converge_record(&cv, first, NULL, rep->results, rep->n_results);

@@ -9,6 +9,8 @@ import time
 
 import yaml
 
+import topology
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PY = "/usr/bin/python3"
@@ -184,8 +186,9 @@ def probes_of(role, expect_kind=None, config=CONFIG):
 
 
 def literal(probe):
-    host = probe.get("host") or ""
-    return host.replace(".", "").isdigit()
+    """The probe connects to an IP literal (host, or the URL's host): no DNS step."""
+    hp = topology.probe_host_port(probe)
+    return bool(hp) and topology.is_ip(hp[0])
 
 
 def load_policies():
