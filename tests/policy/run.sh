@@ -456,4 +456,8 @@ check "cni: the plan with its catch probe passes its own check" status_ok $?
     "$Z" validate -c "$T/p1.yaml" >/dev/null 2>&1 && grep -q "cni-vpc-cni-except-reallowed-1" "$T/p1.yaml"
 check "cni: plan --cni -o yaml validates and has the catch probe" status_ok $?
 
+# --- the admin tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) ---
+# shellcheck source=tests/policy/admin_tiers.sh
+. "$HERE/admin_tiers.sh"
+
 zt_finish
