@@ -40,6 +40,7 @@ typedef struct {
     const char *role_label; /* --role-label KEY (policy plan) */
     bool strict;            /* --strict (policy check) */
     const char *policies;   /* --policies FILE[,FILE...] (run, watch) */
+    const char *explain;    /* --explain ROLE/PROBE (policy check), NAME (run) */
     char **args;            /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;

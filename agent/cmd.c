@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_policy.h"
 #include "config.h"
 #include "converge.h"
 #include "labels.h"
@@ -40,6 +41,11 @@ int cmd_run(const cli_opts_t *o)
         goto done;
     }
     if ((rc = session_emit(o, text)) != 0)
+        goto done;
+    /* The report stays on stdout as usual; the decision goes beside it, to stderr. */
+    if (o->explain &&
+        (rc = cmd_policy_explain(s.objects, s.cfg, s.choice.role, s.objects_ns, s.probes[0],
+                                 o->format == FMT_JSON, stderr)) != 0)
         goto done;
     if ((rc = session_push(o, &s, &rep, text)) != 0)
         goto done;

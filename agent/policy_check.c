@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "policy_explain.h"
 #include "result.h"
 #include "strbuf.h"
 
@@ -156,6 +157,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
             cJSON_AddItemToObject(o, "ingress",
                                   pc_side(m, in.ingress, in.ingress_isolated, &in, NETPOL_INGRESS));
             cJSON_AddStringToObject(o, "reason", in.reason);
+            cJSON_AddItemToObject(o, "mismatch", policy_explain_mismatch_json(m, &in.mismatch));
             if (p->expect != EXPECT_ALLOW || in.intended != NETPOL_ALLOW)
                 continue;
             for (size_t k = 0; k < in.n_by; k++) {

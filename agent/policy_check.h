@@ -10,8 +10,9 @@
 #include "config.h"
 #include "k8s_model.h"
 #include "netpol.h"
+#include "netpol_explain.h"
 
-#define POLICY_REASON_LEN 400
+#define POLICY_REASON_LEN 640
 #define POLICY_BY_MAX 16
 
 /* What the policies intend for one probe, over every pod of the role and every pod (or
@@ -26,6 +27,13 @@ typedef struct {
     netpol_ref_t nearest;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
+    npx_mismatch_t mismatch;        /* on a deny: the one part of a rule to change, if any */
+    /* The decisive query (the first that denies, else the first asked), for --explain: the
+     * endpoints point into the model and the config, valid while they live. */
+    bool have_pair;
+    netpol_endpoint_t src, dst;
+    int port;
+    k8s_proto_t proto;
 } policy_intent_t;
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods

@@ -246,11 +246,26 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
 }
 
+/* The one part to change, on the side that denies (egress first, as a packet meets it). */
+static void pt_mismatch(const k8s_model_t *m, const config_role_t *role, const netpol_answer_t *a,
+                        policy_intent_t *o)
+{
+    char me[120];
+    snprintf(me, sizeof(me), "role %.60s's pod", role->name);
+    const char *target = o->dst.is_pod ? "the target's pod" : "the target";
+    if (a->egress.verdict == NETPOL_DENY)
+        netpol_explain_mismatch(m, &a->egress, NETPOL_EGRESS, &o->src, &o->dst, &o->dst, o->port, o->proto,
+                                me, target, &o->mismatch);
+    else
+        netpol_explain_mismatch(m, &a->ingress, NETPOL_INGRESS, &o->dst, &o->src, &o->dst, o->port, o->proto,
+                                target, me, &o->mismatch);
+}
+
 static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
 {
-    char pol[300], near[300] = "";
+    char pol[300], near[420] = "";
     if (why) {
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
@@ -285,7 +300,9 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         return;
     }
     netpol_policy_name(m, s->first_selecting, pol, sizeof(pol));
-    if (o->near != NETPOL_NEAR_NONE) {
+    if (o->mismatch.set) {
+        snprintf(near, sizeof(near), "; %s", o->mismatch.sentence);
+    } else if (o->near != NETPOL_NEAR_NONE) {
         char np[300];
         netpol_policy_name(m, o->nearest.policy, np, sizeof(np));
         snprintf(near, sizeof(near), "; nearest: %.200s %s rule %zu (%s)", np,
@@ -298,10 +315,10 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(pol, sizeof(pol), "the %zu policies selecting %s", s->n_selecting,
                  eg ? "the role" : "the target");
     if (eg)
-        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.140s", pol,
+        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.420s", pol,
                  k8s_proto_name(proto), port, target, near);
     else
-        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.140s",
+        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.420s",
                  pol, k8s_proto_name(proto), port, role->name, near);
 }
 
@@ -376,13 +393,19 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             o->egress_isolated |= a.egress.isolated;
             o->ingress_isolated |= a.ingress.isolated;
             first = false;
-            if (a.verdict == NETPOL_ALLOW) {
+            /* A direction that allows names its rules, whatever the other one says. */
+            if (a.egress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.egress);
+            if (a.ingress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.ingress);
-            }
-            if (!have_last || a.verdict != NETPOL_ALLOW) {
+            if (!have_last || (a.verdict != NETPOL_ALLOW && last.verdict == NETPOL_ALLOW)) {
                 last = a;
                 have_last = true;
+                o->have_pair = true;
+                o->src = s;
+                o->dst = d[j].ep;
+                o->port = d[j].port;
+                o->proto = proto;
             }
             const netpol_side_t *den = a.egress.verdict == NETPOL_DENY ? &a.egress : &a.ingress;
             if (a.verdict == NETPOL_DENY && o->near == NETPOL_NEAR_NONE && den->near != NETPOL_NEAR_NONE) {
@@ -393,6 +416,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     }
     if (o->intended == NETPOL_DENY && last.verdict == NETPOL_DENY) {
         o->egress = last.egress.verdict == NETPOL_DENY ? NETPOL_DENY : o->egress;
+        pt_mismatch(m, role, &last, o);
     }
     pt_sentence(m, role, p, &last, proto, d[0].port, o, NULL);
 }

@@ -21,6 +21,7 @@
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "policy_annotate.h"
+#include "policy_explain.h"
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
@@ -124,6 +125,20 @@ static int select_probes(const cli_opts_t *o, const config_role_t *role, const c
     if (!*out) {
         log_error("out of memory");
         return EXIT_INTERNAL;
+    }
+    if (o->explain) { /* one probe, whose decision the policies explain after the run */
+        const config_role_t *r;
+        char err[1024];
+        if (o->only) {
+            log_error("run: give --only or --explain, not both");
+            return EXIT_USAGE;
+        }
+        if (policy_explain_find(NULL, role, o->explain, &r, &(*out)[0], err, sizeof(err)) != 0) {
+            log_error("run %s", err);
+            return EXIT_USAGE;
+        }
+        *n = 1;
+        return 0;
     }
     if (o->only) {
         char *copy = strdup(o->only), *save = NULL;
@@ -282,6 +297,11 @@ int session_open(const cli_opts_t *o, session_t *s)
     if ((rc = session_objects(o, s)) != 0) {
         session_close(s);
         return rc;
+    }
+    if (o->explain && !s->objects) {
+        log_error("run --explain %s: needs the objects: --policies FILES (or $ZTPROBE_POLICIES)", o->explain);
+        session_close(s);
+        return EXIT_USAGE;
     }
     s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
     if (s->capped)

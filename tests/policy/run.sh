@@ -43,8 +43,8 @@ check "govtech: every probe of config/govtech.json is judged ($got of $want)" st
 [ "$(json "$T/g.json" "d['summary']['disagree']")" = 0 ]
 st=$?; check "govtech: disagree 0 ($(json "$T/g.json" "d['summary']"))" status_ok $st
 json "$T/g.json" "'\n'.join('  %s/%s: %s (%s)' % (p['role'], p['name'], p['intended'], p['reason']) for p in d['probes'] if p['agrees'] is not True)"
-[ "$(json "$T/g.json" "all(not p['egress']['by'] or p['intended']=='allow' for p in d['probes'])")" = True ]
-check "govtech: by lists rules only for allowed paths" status_ok $?
+[ "$(json "$T/g.json" "all((not p[s]['by']) == (p[s]['allowed'] is not True or not p[s]['isolated']) for p in d['probes'] for s in ('egress', 'ingress'))")" = True ]
+check "govtech: by lists rules exactly for the isolated directions that allow" status_ok $?
 [ "$(json "$T/g.json" "d['schema']")" = ztprobe/policy-check/v1 ]
 check "govtech: report schema ztprobe/policy-check/v1" status_ok $?
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -o text >"$T/g.txt" 2>&1
@@ -259,13 +259,13 @@ rc=$?
 check "run --policies: exit 1 (probes fail)" status_ok $? "rc $rc: $(cat "$T/e")"
 hint() { json "$T/r.json" "[r['hint'] for r in d['results'] if r['name']=='$1'][0]"; }
 pol() { json "$T/r.json" "[r['policy']['intended'] for r in d['results'] if r['name']=='$1'][0]"; }
-hint db-wrong-port | grep -q "nearest rule, app/web-egress egress rule 0, allows this peer on other ports: wrong port in the policy?"
-st=$?; check "run --policies: failed allow, policies deny, same peer: wrong port? ($(pol db-wrong-port))" status_ok $st "$(hint db-wrong-port)"
-hint cache-pg | grep -q "allows this port to other pods: pod labels don't match the podSelector?"
-check "run --policies: failed allow, policies deny, same port: labels?" status_ok $? "$(hint cache-pg)"
+hint db-wrong-port | grep -qF "The policies deny this path: app/web-egress egress rule 0 would allow this but for its port: spec.egress[0].ports[0].port is 5432; the probe connects to 1."
+st=$?; check "run --policies: failed allow, policies deny, same peer: the hint names the port field ($(pol db-wrong-port))" status_ok $st "$(hint db-wrong-port)"
+hint cache-pg | grep -qF "app/web-egress egress rule 0 would allow this but for its podSelector: spec.egress[0].to[0].podSelector.matchLabels.app is db; the target's pod carries app=cache."
+check "run --policies: failed allow, policies deny, same port: the hint names the label that differs" status_ok $? "$(hint cache-pg)"
 hint db | grep -q "^The policies allow this path (app/web-egress egress rule 0), so this is not a policy effect"
 check "run --policies: failed allow the policies allow: not a policy effect" status_ok $? "$(hint db)"
-hint no-cache | grep -q "yet it connected: the CNI does not enforce NetworkPolicy"
+hint no-cache | grep -qF "The policies deny this path (app/web-egress selects the source pod for egress and none of its egress rules allows it), yet it connected: the CNI does not enforce NetworkPolicy (the EKS VPC CNI add-on needs enableNetworkPolicy: \"true\")"
 check "run --policies: deny that connected, policies deny: CNI not enforcing" status_ok $? "$(hint no-cache)"
 [ "$(json "$T/r.json" "[r['policy'] for r in d['results'] if r['name']=='db'][0]['by']")" = "[{'policy': 'app/web-egress', 'direction': 'egress', 'rule': 0}]" ]
 check "run --policies: result policy.by names the rule" status_ok $?
