@@ -237,9 +237,8 @@ static int npx_port(const k8s_np_port_t *rp, const netpol_endpoint_t *dst, int p
         break;
     }
     }
-    if (num.why != NPX_MATCH) {
-        if (score == 0)
-            *p = num;
+    if (num.why != NPX_MATCH) { /* the number tells more than the protocol when both differ */
+        *p = num;
         score += 3;
     }
     return score;
@@ -370,8 +369,22 @@ bool netpol_explain_mismatch(const k8s_model_t *m, const netpol_side_t *side, ne
     memset(out, 0, sizeof(*out));
     if (!side->applies || side->verdict != NETPOL_DENY || !self->is_pod)
         return false;
-    /* First, a policy of the pod's namespace with a rule for exactly this connection that does
-     * not select the pod: its podSelector is the one field to change. */
+    /* First the nearest rule of a policy that selects the pod, when one part of it fails. */
+    if (side->near != NETPOL_NEAR_NONE) {
+        netpol_explain_rule(m, &side->nearest, other, dst, port, proto, &r);
+        if (r.peer_ok != r.port_ok) { /* exactly one of them fails: that is the part to name */
+            out->set = true;
+            out->ref = side->nearest;
+            out->is_peer = !r.peer_ok;
+            out->index = out->is_peer ? r.near_peer : r.near_port;
+            out->part = out->is_peer ? r.peers[r.near_peer] : r.ports[r.near_port];
+            npx_sentence(m, out, self_name, other_name, other, out->sentence, sizeof(out->sentence));
+            return true;
+        }
+    }
+    /* Else a policy of the pod's namespace with a rule for exactly this connection that does
+     * not select the pod: its podSelector is the one field to change (a relabelled pod, a
+     * policy narrowed by mistake). */
     const k8s_namespace_t *ns = &m->namespaces[self->ns];
     for (size_t k = 0; k < ns->n_policies; k++) {
         size_t pi = ns->policies[k];
@@ -392,16 +405,5 @@ bool netpol_explain_mismatch(const k8s_model_t *m, const netpol_side_t *side, ne
             return true;
         }
     }
-    if (side->near == NETPOL_NEAR_NONE)
-        return false;
-    netpol_explain_rule(m, &side->nearest, other, dst, port, proto, &r);
-    if (r.peer_ok == r.port_ok)
-        return false; /* both fail (or, impossibly, neither): no single part to name */
-    out->set = true;
-    out->ref = side->nearest;
-    out->is_peer = !r.peer_ok;
-    out->index = out->is_peer ? r.near_peer : r.near_port;
-    out->part = out->is_peer ? r.peers[r.near_peer] : r.ports[r.near_port];
-    npx_sentence(m, out, self_name, other_name, other, out->sentence, sizeof(out->sentence));
-    return true;
+    return false;
 }

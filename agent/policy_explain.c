@@ -122,7 +122,40 @@ static cJSON *px_rule(const npx_rule_t *r)
     return o;
 }
 
-/* One direction judged at self: every policy of its namespace for the direction. */
+/* The tier chain's decisive steps (every Pass, then the final step or the default allow). */
+static cJSON *px_steps(const netpol_side_t *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < s->n_chain && i < TIER_CHAIN_MAX; i++) {
+        const tier_step_t *t = &s->chain[i];
+        cJSON *o = cJSON_CreateObject();
+        char name[300];
+        cJSON_AddItemToArray(a, o);
+        cJSON_AddStringToObject(o, "stage", tier_stage_name(t->stage));
+        cJSON_AddStringToObject(o, "action", tier_action_name(t->action));
+        px_str_or_null(o, "kind", t->kind);
+        if (t->name) {
+            snprintf(name, sizeof(name), "%s%s%s", t->ns ? t->ns : "", t->ns ? "/" : "", t->name);
+            cJSON_AddStringToObject(o, "policy", name);
+        } else {
+            cJSON_AddNullToObject(o, "policy");
+        }
+        if (t->has_priority)
+            cJSON_AddNumberToObject(o, "priority", (double)t->priority);
+        else
+            cJSON_AddNullToObject(o, "priority");
+        if (t->has_rule)
+            cJSON_AddNumberToObject(o, "rule", (double)t->rule);
+        else
+            cJSON_AddNullToObject(o, "rule");
+        px_str_or_null(o, "rule_name", t->rule_name);
+        px_str_or_null(o, "why", t->why);
+    }
+    return a;
+}
+
+/* One direction judged at self: the chain's steps, then every NetworkPolicy of its namespace
+ * for the direction. */
 static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_t *s,
                       const netpol_endpoint_t *self, const netpol_endpoint_t *other,
                       const netpol_endpoint_t *dst, int port, k8s_proto_t proto)
@@ -138,6 +171,7 @@ static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_
     cJSON_AddBoolToObject(o, "applies", s->applies);
     cJSON_AddBoolToObject(o, "isolated", s->isolated);
     cJSON_AddStringToObject(o, "verdict", netpol_verdict_name(s->verdict));
+    cJSON_AddItemToObject(o, "steps", px_steps(s));
     cJSON_AddItemToObject(o, "policies", pols);
     if (!self->is_pod)
         return o;
@@ -316,6 +350,30 @@ char *policy_explain_text(const cJSON *ex)
         strbuf_printf(&b, "%s%s\n", px_s(d, "verdict"),
                       px_b(d, "isolated") ? "" : " (no policy selects the pod for this direction)");
         const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "steps"))
+        {
+            strbuf_printf(&b, "    stage %s: %s", px_s(p, "stage"), px_s(p, "action"));
+            if (px_s(p, "policy")[0]) {
+                strbuf_puts(&b, " by ");
+                px_put(&b, px_s(p, "kind"));
+                strbuf_puts(&b, " ");
+                px_put(&b, px_s(p, "policy"));
+            }
+            if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "priority")))
+                strbuf_printf(&b, " (priority %.0f)", px_n(p, "priority"));
+            if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "rule"))) {
+                strbuf_printf(&b, " rule %.0f", px_n(p, "rule"));
+                if (px_s(p, "rule_name")[0]) {
+                    strbuf_puts(&b, " ");
+                    px_put(&b, px_s(p, "rule_name"));
+                }
+            }
+            if (px_s(p, "why")[0]) {
+                strbuf_puts(&b, ": ");
+                px_put(&b, px_s(p, "why"));
+            }
+            strbuf_puts(&b, "\n");
+        }
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "policies"))
         {
             strbuf_puts(&b, "    ");

@@ -12,6 +12,7 @@
 #include "k8s_model.h"
 #include "netpol_explain.h"
 #include "policy_check.h"
+#include "policy_tier.h"
 
 /* The mismatch as the report's "mismatch" object (policy, direction, rule, peer or port,
  * part, field, key, wanted, found, sentence), or a JSON null when none is set. */
