@@ -170,7 +170,7 @@ static int npx_peer(const k8s_model_t *m, size_t policy_ns, const k8s_peer_t *pe
         return 0;
     }
     if (!e->is_pod) {
-        npx_set(p, NPX_NOT_POD, base, "peer", "pods", a);
+        npx_set(p, NPX_NOT_POD, base, "peer", "pods only", a);
         return 3;
     }
     int score = 0;
@@ -349,15 +349,21 @@ static void npx_sentence(const k8s_model_t *m, const npx_mismatch_t *x, const ch
     case NPX_UNSEEN: npx_fmt(tail, sizeof(tail), "%s is not in the objects", other_name); break;
     default: npx_fmt(tail, sizeof(tail), "the probe connects to %s", p->found); break;
     }
-    const char *what = p->why == NPX_NS_OTHER ? "has no namespaceSelector, so it means namespace" : "is";
+    /* "but for its <noun>: <field> <verb> <wanted>; <tail>" */
+    const char *what = p->why == NPX_NS_OTHER ? "has no namespaceSelector, so it means namespace"
+        : p->why == NPX_NOT_POD               ? "selects"
+                                              : "is";
+    const char *noun = p->why == NPX_NOT_POD || p->why == NPX_UNSEEN ? "peer"
+        : p->why == NPX_EXCEPT || p->why == NPX_PARTLY               ? "ipBlock"
+        : p->why == NPX_RANGE                                        ? "port range"
+                                                                     : netpol_explain_why_name(p->why);
     if (p->why == NPX_SUBJECT)
         npx_fmt(buf, len,
                 "%.120s %s rule %zu would allow this, but the policy does not select %.60s: %s %s %s; %s",
                 pol, npx_dir(x->ref.dir), x->ref.rule, self_name, p->field, what, p->wanted, tail);
     else
         npx_fmt(buf, len, "%.120s %s rule %zu would allow this but for its %s: %s %s %s; %s", pol,
-                npx_dir(x->ref.dir), x->ref.rule, netpol_explain_why_name(p->why), p->field, what, p->wanted,
-                tail);
+                npx_dir(x->ref.dir), x->ref.rule, noun, p->field, what, p->wanted, tail);
 }
 
 bool netpol_explain_mismatch(const k8s_model_t *m, const netpol_side_t *side, netpol_dir_t dir,
