@@ -403,6 +403,27 @@ char *policy_explain_text(const cJSON *ex)
     return strbuf_take(&b);
 }
 
+char *policy_explain_render(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                            const config_probe_t *p, bool json)
+{
+    policy_intent_t in;
+    policy_check_probe(m, cfg, role, ns, p, &in);
+    cJSON *ex = policy_explain_json(m, role, ns, p, &in);
+    char *text = !ex ? NULL : json ? cJSON_Print(ex) : policy_explain_text(ex);
+    cJSON_Delete(ex);
+    if (text && json) {
+        size_t n = strlen(text);
+        char *t = realloc(text, n + 2);
+        if (!t) {
+            free(text);
+            return NULL;
+        }
+        memcpy(t + n, "\n", 2);
+        text = t;
+    }
+    return text;
+}
+
 static void px_list_probes(const config_role_t *role, char *err, size_t errlen, size_t off)
 {
     for (size_t i = 0; i < role->n_probes && off < errlen; i++) {

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cmd_policy.h"
 #include "config.h"
 #include "converge.h"
 #include "labels.h"
 #include "log.h"
 #include "pg_secret.h"
+#include "policy_explain.h"
 #include "report.h"
 #include "session.h"
 
@@ -43,10 +43,17 @@ int cmd_run(const cli_opts_t *o)
     if ((rc = session_emit(o, text)) != 0)
         goto done;
     /* The report stays on stdout as usual; the decision goes beside it, to stderr. */
-    if (o->explain &&
-        (rc = cmd_policy_explain(s.objects, s.cfg, s.choice.role, s.objects_ns, s.probes[0],
-                                 o->format == FMT_JSON, stderr)) != 0)
-        goto done;
+    if (o->explain) {
+        char *ex = policy_explain_render(s.objects, s.cfg, s.choice.role, s.objects_ns, s.probes[0],
+                                         o->format == FMT_JSON);
+        if (!ex) {
+            log_error("out of memory");
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        fputs(ex, stderr);
+        free(ex);
+    }
     if ((rc = session_push(o, &s, &rep, text)) != 0)
         goto done;
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
