@@ -44,8 +44,8 @@ int cmd_run(const cli_opts_t *o)
         goto done;
     /* The report stays on stdout as usual; the decision goes beside it, to stderr. */
     if (o->explain) {
-        char *ex = policy_explain_render(s.objects, s.cfg, s.choice.role, s.objects_ns, s.probes[0],
-                                         o->format == FMT_JSON);
+        char *ex = policy_explain_render(s.objects, s.cfg, s.choice.role, s.objects_ns,
+                                         s.own.n ? &s.own : NULL, s.probes[0], o->format == FMT_JSON);
         if (!ex) {
             log_error("out of memory");
             rc = EXIT_INTERNAL;

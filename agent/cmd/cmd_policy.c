@@ -32,7 +32,7 @@ static int cmd_policy_check_explain(const cli_opts_t *o, const config_t *cfg, k8
     }
     policy_intent_t in;
     policy_check_probe(m, cfg, role, ns, p, &in);
-    char *text = policy_explain_render(m, cfg, role, ns, p, o->format != FMT_TEXT);
+    char *text = policy_explain_render(m, cfg, role, ns, NULL, p, o->format != FMT_TEXT);
     if (!text) {
         log_error("out of memory");
         return EXIT_INTERNAL;

@@ -111,7 +111,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
 }
 
 int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role,
-                    size_t ns, const config_probe_t *const *probes)
+                    size_t ns, const labels_t *own, const config_probe_t *const *probes)
 {
     result_policy_t *pol = calloc(rep->n_results ? rep->n_results : 1, sizeof(*pol));
     if (!pol)
@@ -121,7 +121,7 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
     for (size_t i = 0; i < rep->n_results; i++) {
         policy_intent_t in;
         result_t *r = &rep->results[i];
-        policy_check_probe(m, cfg, role, ns, probes[i], &in);
+        policy_check_probe_as(m, cfg, role, ns, own, probes[i], &in);
         snprintf(pol[i].intended, sizeof(pol[i].intended), "%s", netpol_verdict_name(in.intended));
         snprintf(pol[i].reason, sizeof(pol[i].reason), "%s", in.reason);
         for (size_t k = 0; k < in.n_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {

@@ -46,6 +46,12 @@ int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char 
 void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
                         const config_probe_t *p, policy_intent_t *out);
 
+/* The same, asked from a pod whose own labels are known (run --policies with the Downward API
+ * labels file): the source is the role's workloads whose labels it carries, else a pod with
+ * exactly its labels, so a relabelled pod is judged as it is labelled. own NULL: as above. */
+void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                           const labels_t *own, const config_probe_t *p, policy_intent_t *out);
+
 /* The whole check as the "ztprobe/policy-check/v1" report. Returns 0; -1 (err: a role's
  * namespace cannot be placed); -2 OOM. */
 int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,

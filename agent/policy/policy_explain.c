@@ -404,10 +404,10 @@ char *policy_explain_text(const cJSON *ex)
 }
 
 char *policy_explain_render(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                            const config_probe_t *p, bool json)
+                            const labels_t *own, const config_probe_t *p, bool json)
 {
     policy_intent_t in;
-    policy_check_probe(m, cfg, role, ns, p, &in);
+    policy_check_probe_as(m, cfg, role, ns, own, p, &in);
     cJSON *ex = policy_explain_json(m, role, ns, p, &in);
     char *text = !ex ? NULL : json ? cJSON_Print(ex) : policy_explain_text(ex);
     cJSON_Delete(ex);

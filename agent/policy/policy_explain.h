@@ -27,10 +27,11 @@ cJSON *policy_explain_json(const k8s_model_t *m, const config_role_t *role, size
 /* The tree as text a person reads (malloc'd; NULL on OOM). */
 char *policy_explain_text(const cJSON *ex);
 
-/* The whole decision for probe p of role (in namespace ns of the finished model), rendered:
- * JSON (with a final newline) or text. malloc'd; NULL on OOM. */
+/* The whole decision for probe p of role (in namespace ns of the finished model; own: the
+ * pod's own labels, or NULL, as policy_check_probe_as), rendered: JSON (with a final newline)
+ * or text. malloc'd; NULL on OOM. */
 char *policy_explain_render(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                            const config_probe_t *p, bool json);
+                            const labels_t *own, const config_probe_t *p, bool json);
 
 /* Finds "ROLE/PROBE" (or, with role_fixed, just "PROBE" of that role) in cfg. Returns 0, or
  * -1 with a message in err that lists the role's probes (or the roles). */

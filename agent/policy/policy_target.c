@@ -322,15 +322,23 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
                  pol, k8s_proto_name(proto), port, role->name, near);
 }
 
+/* The pod's own labels (own, when known) decide which of the role's pods it is: the workloads
+ * whose labels it carries (a template's labels plus pod-template-hash), else a pod carrying
+ * exactly its labels; without them, the pods the role's selector matches. */
+static bool pt_is_source(const config_role_t *role, const labels_t *own, const labels_t *pod)
+{
+    return own ? pod->n > 0 && labels_match(pod, own) : labels_match(&role->selector, pod);
+}
+
 static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                     const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
+                     const labels_t *own, const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
 {
     pt_dst_t d[PT_MAX_DST];
     size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
     char why[POLICY_REASON_LEN] = "";
     memset(o, 0, sizeof(*o));
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
-        if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
+        if (pt_is_source(role, own, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
     if (p->kind == KIND_DNS) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
@@ -376,7 +384,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     memset(&virt, 0, sizeof(virt));
     virt.is_pod = true;
     virt.ns = ns;
-    virt.labels = &role->selector;
+    virt.labels = own ? own : &role->selector;
     netpol_answer_t a, last;
     bool first = true, have_last = false;
     for (size_t i = 0; i < (nsrc ? nsrc : 1); i++) {
@@ -424,12 +432,18 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
 void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
                         const config_probe_t *p, policy_intent_t *o)
 {
-    pt_probe(m, cfg, role, ns, p, pt_proto(p), o);
+    policy_check_probe_as(m, cfg, role, ns, NULL, p, o);
+}
+
+void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                           const labels_t *own, const config_probe_t *p, policy_intent_t *o)
+{
+    pt_probe(m, cfg, role, ns, own, p, pt_proto(p), o);
     if (p->kind != KIND_DNS || o->intended != NETPOL_ALLOW)
         return;
     /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
     policy_intent_t tcp;
-    pt_probe(m, cfg, role, ns, p, K8S_TCP, &tcp);
+    pt_probe(m, cfg, role, ns, own, p, K8S_TCP, &tcp);
     if (tcp.intended == NETPOL_DENY) {
         size_t l = strlen(o->reason);
         snprintf(o->reason + l, sizeof(o->reason) - l,

@@ -22,6 +22,7 @@ typedef struct {
     bool libs_ready;      /* libcurl and c-ares initialised (undone by session_close) */
     k8s_model_t *objects; /* --policies / $ZTPROBE_POLICIES, else NULL */
     size_t objects_ns;    /* the role's namespace in objects */
+    labels_t own;         /* the pod's labels (labels file), for --policies; none: n == 0 */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,

@@ -138,6 +138,12 @@ def sc_labels_changed(lab):
              "govtech/frontend-network-policy egress rule 0 would allow this but for its podSelector: "
              "spec.egress[0].to[0].podSelector.matchLabels.app is backend; the target's pod carries "
              "app=backend-v2", relabel=agree.RELABEL)
+    # From the relabelled pod itself (judged by its own labels file): the policy that no longer
+    # selects it.
+    explains(lab, "backend", load_policies(), "postgres",
+             "govtech/backend-network-policy egress rule 0 would allow this, but the policy does not select "
+             "role backend's pod: spec.podSelector.matchLabels.app is backend; role backend's pod carries "
+             "app=backend-v2", relabel=agree.RELABEL, labels=labels)
 
 
 def sc_wrong_port(lab):

@@ -360,6 +360,13 @@ check "run without --policies: no policy key" status_ok $?
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
 check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"
+# The pod's own labels (the Downward API file) decide which pod of the objects it is: relabelled
+# out of web-egress, db-wrong-port is no longer denied by it.
+printf 'app="web2"\n' >"$T/labels-web2"
+ZTPROBE_LABELS_FILE="$T/labels-web2" "$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" --only db-wrong-port >"$T/rl.json" 2>/dev/null
+[ "$(json "$T/rl.json" "d['results'][0]['policy']['intended']")" = allow ] && [ "$(pol db-wrong-port)" = deny ]
+check "run --policies judges the pod by its own labels file (relabelled: allow; by the role's selector: deny)" status_ok $? \
+    "$(json "$T/rl.json" "d['results'][0]['policy']")"
 # run --explain NAME: that probe only; the report on stdout as usual, the decision on stderr.
 "$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" --explain db-wrong-port >"$T/rx.json" 2>"$T/rx.err"
 rc=$?
