@@ -93,7 +93,7 @@ static cJSON *px_endpoint(const k8s_model_t *m, const netpol_endpoint_t *e)
     return o;
 }
 
-static cJSON *px_items(const npx_part_t *parts, size_t n, bool any_ok, const char *idx)
+static cJSON *px_items(const npx_part_t *parts, size_t n, const char *idx)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < n && i < NPX_ITEMS_MAX; i++) {
@@ -104,7 +104,6 @@ static cJSON *px_items(const npx_part_t *parts, size_t n, bool any_ok, const cha
         if (parts[i].why != NPX_MATCH)
             px_part(o, &parts[i]);
     }
-    (void)any_ok;
     return a;
 }
 
@@ -116,9 +115,9 @@ static cJSON *px_rule(const npx_rule_t *r)
     cJSON_AddNumberToObject(o, "rule", (double)r->ref.rule);
     cJSON_AddBoolToObject(o, "allows", r->allows);
     cJSON_AddBoolToObject(o, "every_peer", r->n_peers == 0);
-    cJSON_AddItemToObject(o, "peers", px_items(r->peers, r->n_peers, r->peer_ok, "peer"));
+    cJSON_AddItemToObject(o, "peers", px_items(r->peers, r->n_peers, "peer"));
     cJSON_AddBoolToObject(o, "every_port", r->n_ports == 0);
-    cJSON_AddItemToObject(o, "ports", px_items(r->ports, r->n_ports, r->port_ok, "port"));
+    cJSON_AddItemToObject(o, "ports", px_items(r->ports, r->n_ports, "port"));
     return o;
 }
 
