@@ -2,6 +2,8 @@
  * k8s_model_finish), so a query costs O(policies of the two namespaces x their rules). */
 #include "netpol.h"
 
+#include "anp_eval.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +26,8 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
     e->labels = &p->labels;
     e->ports = p->ports;
     e->n_ports = p->n_ports;
+    e->pod_id = pod + 1;
+    e->host_network = p->host_network;
     if (p->n_ips > 0) {
         e->has_addr = true;
         e->addr = p->ips[0];
@@ -230,7 +234,9 @@ static const struct {
     tier_stage_t stage;
     tier_stage_fn fn;
 } np_stages[] = {
+    {TIER_STAGE_ADMIN, anp_stage_admin},
     {TIER_STAGE_NAMESPACED, netpol_stage_namespaced},
+    {TIER_STAGE_BASELINE, anp_stage_baseline},
 };
 
 static void np_chain_add(netpol_side_t *s, const tier_step_t *step)
@@ -260,6 +266,7 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     tier_query_t q = {m, dir, self, other, dst, port, proto, s};
     size_t n = sizeof(np_stages) / sizeof(np_stages[0]);
     tier_step_t step, best;
+    tier_action_t pending = TIER_NONE; /* a partial step's action, waiting for the rest */
     for (size_t i = 0; i < n;) {
         tier_stage_t st = np_stages[i].stage;
         tier_action_t act = TIER_NONE;
@@ -288,8 +295,13 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
         if (act == TIER_NONE)
             continue;
         np_chain_add(s, &best);
+        if (act == TIER_UNKNOWN && pending == TIER_NONE &&
+            (best.partial == TIER_ALLOW || best.partial == TIER_DENY)) {
+            pending = best.partial;
+            continue;
+        }
         if (act != TIER_PASS) {
-            s->verdict = np_verdict(act);
+            s->verdict = pending == TIER_NONE || pending == act ? np_verdict(act) : NETPOL_UNKNOWN;
             return;
         }
         while (i < n && np_stages[i].stage < TIER_STAGE_NAMESPACED)
@@ -299,6 +311,8 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     step.stage = TIER_STAGE_DEFAULT;
     step.action = TIER_ALLOW;
     np_chain_add(s, &step);
+    if (pending == TIER_DENY)
+        s->verdict = NETPOL_UNKNOWN;
 }
 
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,

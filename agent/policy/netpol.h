@@ -42,11 +42,14 @@ typedef struct {
     size_t n_ports;
     bool has_addr; /* pod: addr is its IP */
     k8s_addr_t addr;
-    cidr_t range;     /* outside: the block the address lies in */
-    bool unknown;     /* not a pod, not a range: somewhere the objects do not show
+    cidr_t range;      /* outside: the block the address lies in */
+    bool unknown;      /* not a pod, not a range: somewhere the objects do not show
                                 * (a DNS server not in them): only a rule open to every peer
                                 * matches it for sure, any other peer perhaps */
-    const char *host; /* the name the probe connects to (domainNames peers), else NULL */
+    const char *host;  /* the name the probe connects to (domainNames peers), else NULL */
+    size_t pod_id;     /* pod: 1 + its index in the model's pods, 0 when described by hand */
+    bool host_network; /* pod: spec.hostNetwork (its address is its node's) */
+    bool via_service;  /* destination: reached through a Service (not its own pod IP) */
 } netpol_endpoint_t;
 
 /* A rule: policies[policy], its ingress or egress list, entry rule (0-based). */

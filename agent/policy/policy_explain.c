@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "policy_steps.h"
 #include "result.h"
 #include "strbuf.h"
 
@@ -121,38 +122,6 @@ static cJSON *px_rule(const npx_rule_t *r)
     return o;
 }
 
-/* The tier chain's decisive steps (every Pass, then the final step or the default allow). */
-static cJSON *px_steps(const netpol_side_t *s)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < s->n_chain && i < TIER_CHAIN_MAX; i++) {
-        const tier_step_t *t = &s->chain[i];
-        cJSON *o = cJSON_CreateObject();
-        char name[300];
-        cJSON_AddItemToArray(a, o);
-        cJSON_AddStringToObject(o, "stage", tier_stage_name(t->stage));
-        cJSON_AddStringToObject(o, "action", tier_action_name(t->action));
-        px_str_or_null(o, "kind", t->kind);
-        if (t->name) {
-            snprintf(name, sizeof(name), "%s%s%s", t->ns ? t->ns : "", t->ns ? "/" : "", t->name);
-            cJSON_AddStringToObject(o, "policy", name);
-        } else {
-            cJSON_AddNullToObject(o, "policy");
-        }
-        if (t->has_priority)
-            cJSON_AddNumberToObject(o, "priority", (double)t->priority);
-        else
-            cJSON_AddNullToObject(o, "priority");
-        if (t->has_rule)
-            cJSON_AddNumberToObject(o, "rule", (double)t->rule);
-        else
-            cJSON_AddNullToObject(o, "rule");
-        px_str_or_null(o, "rule_name", t->rule_name);
-        px_str_or_null(o, "why", t->why);
-    }
-    return a;
-}
-
 /* One direction judged at self: the chain's steps, then every NetworkPolicy of its namespace
  * for the direction. */
 static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_t *s,
@@ -170,7 +139,12 @@ static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_
     cJSON_AddBoolToObject(o, "applies", s->applies);
     cJSON_AddBoolToObject(o, "isolated", s->isolated);
     cJSON_AddStringToObject(o, "verdict", netpol_verdict_name(s->verdict));
-    cJSON_AddItemToObject(o, "steps", px_steps(s));
+    /* The tier chain's decisive steps (every Pass, then the final step or the default allow),
+     * as policy check's `chain`, and in words. */
+    char said[POLICY_REASON_LEN];
+    policy_steps_text(s->chain, s->n_chain, dir == NETPOL_EGRESS, said, sizeof(said));
+    cJSON_AddItemToObject(o, "chain", policy_steps_json(s->chain, s->n_chain));
+    cJSON_AddStringToObject(o, "chain_text", said);
     cJSON_AddItemToObject(o, "policies", pols);
     if (!self->is_pod)
         return o;
@@ -349,28 +323,9 @@ char *policy_explain_text(const cJSON *ex)
         strbuf_printf(&b, "%s%s\n", px_s(d, "verdict"),
                       px_b(d, "isolated") ? "" : " (no policy selects the pod for this direction)");
         const cJSON *p;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "steps"))
-        {
-            strbuf_printf(&b, "    stage %s: %s", px_s(p, "stage"), px_s(p, "action"));
-            if (px_s(p, "policy")[0]) {
-                strbuf_puts(&b, " by ");
-                px_put(&b, px_s(p, "kind"));
-                strbuf_puts(&b, " ");
-                px_put(&b, px_s(p, "policy"));
-            }
-            if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "priority")))
-                strbuf_printf(&b, " (priority %.0f)", px_n(p, "priority"));
-            if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "rule"))) {
-                strbuf_printf(&b, " rule %.0f", px_n(p, "rule"));
-                if (px_s(p, "rule_name")[0]) {
-                    strbuf_puts(&b, " ");
-                    px_put(&b, px_s(p, "rule_name"));
-                }
-            }
-            if (px_s(p, "why")[0]) {
-                strbuf_puts(&b, ": ");
-                px_put(&b, px_s(p, "why"));
-            }
+        if (px_s(d, "chain_text")[0]) {
+            strbuf_puts(&b, "    chain: ");
+            px_put(&b, px_s(d, "chain_text"));
             strbuf_puts(&b, "\n");
         }
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "policies"))

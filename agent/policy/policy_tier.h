@@ -16,6 +16,7 @@
  *   TIER_DENY     final
  *   TIER_PASS     the rest of stages 1 and 2 is skipped: the walk goes on at stage 3
  *   TIER_UNKNOWN  undecidable here (step->why says why): final, the answer is unknown
+ *                 (unless step->partial says otherwise, below)
  * In stages 1, 2 and 4 the first evaluator that answers other than NONE decides the stage.
  * In stage 3 the evaluators are a union (the way NetworkPolicy allows add up): ALLOW when one
  * allows, else UNKNOWN when one is unknown, else DENY when one isolates the pod, else NONE.
@@ -43,7 +44,7 @@ typedef enum {
     TIER_STAGE_COUNT
 } tier_stage_t;
 
-#define TIER_WHY_LEN 160
+#define TIER_WHY_LEN 200
 #define TIER_CHAIN_MAX 8
 
 /* One decisive step. Strings point into the model (or are static): valid while the model is. */
@@ -60,6 +61,10 @@ typedef struct {
     size_t rule;            /* 0-based index in the direction's rule list */
     const char *rule_name;  /* the rule's name where the API has one, else NULL */
     char why[TIER_WHY_LEN]; /* UNKNOWN: the reason; otherwise a note ("" when none) */
+    tier_action_t partial;  /* UNKNOWN only because the step acts on part of the other end's
+                            * addresses (ALLOW or DENY there) and nothing else of its stage
+                            * applies: the walk goes on for the rest, and when the rest of the
+                            * chain ends in the same action, that is the answer */
 } tier_step_t;
 
 /* The question a stage answers; defined in netpol.h (struct tier_query: the model, the

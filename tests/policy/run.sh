@@ -165,7 +165,7 @@ check "fault labels: from the backend, the policy that no longer selects it and 
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --explain frontend/no-direct-db -o text >"$T/x.txt" 2>"$T/e"
 rc=$?
 [ $rc -eq 0 ] && grep -q "^  egress, judged at the source: deny" "$T/x.txt" &&
-    grep -q "^    stage namespaced: deny by NetworkPolicy govtech/" "$T/x.txt" && grep -q "^  answer: deny (expect deny)" "$T/x.txt"
+    grep -q "^    chain: denied by govtech/" "$T/x.txt" && grep -q "^  answer: deny (expect deny)" "$T/x.txt"
 check "--explain on a deny the policies decide: exit 0, the deciding stage and the answer" status_ok $? "rc $rc: $(cat "$T/x.txt" "$T/e")"
 
 # --- --explain ROLE/PROBE: the whole decision ------------------------------------------------
@@ -178,8 +178,8 @@ rc=$?
     grep -q "^    govtech/frontend-network-policy does not select the pod: spec.podSelector.matchLabels.app is frontend, found backend" "$T/x.txt"
 check "--explain -o text: per direction every policy, each rule's peers and ports, what failed (exit 1: disagrees)" status_ok $? "rc $rc: $(cat "$T/x.txt" "$T/e")"
 "$Z" policy check -c config/govtech.json -f "$T/fault-wrong-port.yaml" -f "$DNS" --explain backend/postgres >"$T/x.json" 2>"$T/e"
-[ "$(json "$T/x.json" "(d['schema'], d['answer'], [(x['direction'], x['verdict'], x['steps'][0]['stage'], x['steps'][0]['action']) for x in d['directions']], [r['ports'][0] for x in d['directions'] for p in x['policies'] if p['policy'] == 'govtech/postgres-network-policy' for r in p.get('rules', [])], d['mismatch']['field'])")" = "('ztprobe/policy-explain/v1', 'deny', [('egress', 'allow', 'namespaced', 'allow'), ('ingress', 'deny', 'namespaced', 'deny')], [{'port': 0, 'matched': False, 'part': 'port', 'field': 'spec.ingress[0].ports[0].port', 'key': 'port', 'wanted': '5433', 'found': '5432'}], 'spec.ingress[0].ports[0].port')" ]
-check "--explain -o json: schema, per-direction verdict and steps, the failing port, the mismatch" status_ok $? "$(head -c 600 "$T/x.json")"
+[ "$(json "$T/x.json" "(d['schema'], d['answer'], [(x['direction'], x['verdict'], x['chain'][0]['stage'], x['chain'][0]['action']) for x in d['directions']], [r['ports'][0] for x in d['directions'] for p in x['policies'] if p['policy'] == 'govtech/postgres-network-policy' for r in p.get('rules', [])], d['mismatch']['field'])")" = "('ztprobe/policy-explain/v1', 'deny', [('egress', 'allow', 'namespaced', 'allow'), ('ingress', 'deny', 'namespaced', 'deny')], [{'port': 0, 'matched': False, 'part': 'port', 'field': 'spec.ingress[0].ports[0].port', 'key': 'port', 'wanted': '5433', 'found': '5432'}], 'spec.ingress[0].ports[0].port')" ]
+check "--explain -o json: schema, per-direction verdict and chain, the failing port, the mismatch" status_ok $? "$(head -c 600 "$T/x.json")"
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" --explain backend/nope >/dev/null 2>"$T/e"
 rc=$?
 [ $rc -eq 2 ] && grep -q "role backend has no probe nope; its probes: postgres, secretsmanager, s3, " "$T/e"
@@ -386,5 +386,9 @@ rc=$?
 check "run --explain without --policies: exit 2" status_ok $? "rc $rc: $(cat "$T/e")"
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
+
+# --- the admin tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) ---
+# shellcheck source=tests/policy/admin_tiers.sh
+. "$HERE/admin_tiers.sh"
 
 zt_finish

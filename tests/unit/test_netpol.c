@@ -152,8 +152,8 @@ static const eval_case_t EVAL[] = {
      "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
      "metadata: {name: c, namespace: app}\nspec: {}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"AdminNetworkPolicy (cluster-wide): unknown",
-     "apiVersion: policy.networking.k8s.io/v1alpha1\n"
+    {"AdminNetworkPolicy of a version not read (cluster-wide): unknown",
+     "apiVersion: policy.networking.k8s.io/v1alpha9\n"
      "kind: AdminNetworkPolicy\nmetadata: {name: anp}\nspec: {}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
     {"NetworkPolicy with a field v1 lacks: unknown",
