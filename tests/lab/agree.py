@@ -240,6 +240,15 @@ def tiered_policies(dns_open):
     return docs
 
 
+def load_fixture(cni):
+    """tests/policy/fixtures/CNI/govtech-backend-internet.yaml: the backend's internet egress as
+    a Cilium toFQDNs rule with an egressDeny of the private ranges, or as a Calico
+    GlobalNetworkPolicy with notNets."""
+    path = os.path.join(scenarios.REPO, "tests", "policy", "fixtures", cni, "govtech-backend-internet.yaml")
+    with open(path, encoding="utf-8") as handle:
+        return [d for d in yaml.safe_load_all(handle) if d]
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: agree.py BIN", file=sys.stderr)
@@ -261,9 +270,17 @@ def main(argv):
             for port in rule.get("ports", []):
                 if port.get("port") == 3000:
                     port["port"] = 3001
+        # The backend's internet egress as the CNI's own policy (the govtech fixtures of
+        # tests/policy): the ipBlock rule leaves the backend NetworkPolicy.
+        no_ipblock = copy.deepcopy(shipped)
+        pol = scenarios.policy(no_ipblock, "backend-network-policy")["spec"]
+        pol["egress"] = [e for e in pol["egress"] if not any("ipBlock" in t for t in e.get("to", []))]
+        cni = {c: no_ipblock + load_fixture(c) for c in ("cilium", "calico")}
         tiered = shipped + tiered_policies(dns_open=True)
         tiered_closed = shipped + tiered_policies(dns_open=False)
         variants = [("shipped", shipped, "drop", None), ("dns-egress-removed", dns_blocked, "drop", None),
+                    ("cilium-fqdn-egressdeny", cni["cilium"], "drop", None),
+                    ("calico-gnp-notnets", cni["calico"], "drop", None),
                     ("tiered", tiered, "drop", None), ("tiered-dns-closed-by-baseline", tiered_closed, "drop", None),
                     ("backend-relabelled", shipped, "drop", RELABEL), ("wrong-port", wrong_port, "drop", None),
                     ("tcp-reset", shipped, "tcp-reset", None),
