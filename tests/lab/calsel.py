@@ -74,7 +74,7 @@ class _Parser:
         return set(vals)
 
     def unary(self):
-        kind, val, col = self.peek()
+        val = self.peek()[1]
         if val == "!":
             self.take()
             inner = self.unary()
@@ -107,7 +107,8 @@ class _Parser:
             self.take("word", "in")
             s = self.strset()
             return lambda l: key not in l or l[key] not in s
-        raise ValueError("selector %r: column %d: %r is not enforced by the lab" % (self.text, col, key))
+        raise ValueError("selector %r: column %d: %r after %r is not enforced by the lab"
+                         % (self.text, op[2], op[1] or "the end", key))
 
 
 def compile_selector(text):
