@@ -177,7 +177,7 @@ def _fqdn_addrs(items, inv, error):
     return out
 
 
-def _cilium_peers(rule, policy, inv, direction, matches, error, deny):
+def _cilium_peers(rule, policy, inv, direction, matches, error, deny, dns_proxy):
     """(pos, neg) address criteria of a rule's L3 part, or None when it has none."""
     pre = "from" if direction == "ingress" else "to"
     kinds = [k for k in ("Endpoints", "CIDR", "CIDRSet", "Entities", "FQDNs") if pre + k in rule]
@@ -208,7 +208,10 @@ def _cilium_peers(rule, policy, inv, direction, matches, error, deny):
     if kind == "FQDNs":
         if deny:
             raise error("toFQDNs in a deny rule")
-        return _split(_fqdn_addrs(val, inv, error)), {}
+        # Without a rules.dns rule on the pod's egress no DNS answer passes Cilium's proxy, so
+        # the names never become addresses: the rule allows nothing.
+        addrs = _fqdn_addrs(val, inv, error)
+        return _split(addrs if dns_proxy else []), {}
     out = []
     for ent in val:
         if ent == "all":
@@ -246,13 +249,13 @@ def _cilium_ports(rule, error, deny):
     return frags or [""]
 
 
-def _cilium_rule_lines(rule, policy, inv, direction, verdicts, matches, error, deny):
+def _cilium_rule_lines(rule, policy, inv, direction, verdicts, matches, error, deny, dns_proxy=False):
     allowed = {"Endpoints", "CIDR", "CIDRSet", "Entities"} | (set() if deny else {"FQDNs"})
     pre = "from" if direction == "ingress" else "to"
     unknown = set(rule) - {pre + k for k in allowed} - {"toPorts"}
     if unknown:
         raise error("Cilium %s rule keys not enforced by the lab: %s" % (direction, ", ".join(sorted(unknown))))
-    peers = _cilium_peers(rule, policy, inv, direction, matches, error, deny)
+    peers = _cilium_peers(rule, policy, inv, direction, matches, error, deny, dns_proxy)
     if peers is None and "toPorts" not in rule:
         return []  # `{}`: selects no peer, allows nothing
     field = "saddr" if direction == "ingress" else "daddr"
@@ -272,19 +275,21 @@ def cilium_lines(docs, pod, inv, direction, deny, matches, error):
     """(deny lines, allow lines, isolated) of the Cilium policies for a pod and direction."""
     denies, allows, isolated = [], [], False
     dkey = direction + "Deny"
-    for doc in docs:
-        for spec in _cilium_specs(doc, error):
-            if not _cilium_selects(doc, spec, pod, inv, matches, error):
-                continue
-            off = (spec.get("enableDefaultDeny") or {}).get(direction) is False
-            if (spec.get(direction) or spec.get(dkey)) and not off:
-                isolated = True
-            name = "%s %s" % (doc["kind"], doc["metadata"]["name"])
-            for rule in spec.get(dkey) or []:
-                denies += ["# %s %s" % (name, dkey)] + _cilium_rule_lines(rule, doc, inv, direction, deny, matches,
-                                                                            error, True)
-            for rule in spec.get(direction) or []:
-                allows += _cilium_rule_lines(rule, doc, inv, direction, ["return"], matches, error, False)
+    selecting = [(doc, spec) for doc in docs for spec in _cilium_specs(doc, error)
+                 if _cilium_selects(doc, spec, pod, inv, matches, error)]
+    dns_proxy = any((tp.get("rules") or {}).get("dns") for _, spec in selecting for rule in spec.get("egress") or []
+                    for tp in rule.get("toPorts") or [])
+    for doc, spec in selecting:
+        off = (spec.get("enableDefaultDeny") or {}).get(direction) is False
+        if (spec.get(direction) or spec.get(dkey)) and not off:
+            isolated = True
+        name = "%s %s" % (doc["kind"], doc["metadata"]["name"])
+        for rule in spec.get(dkey) or []:
+            denies += ["# %s %s" % (name, dkey)] + _cilium_rule_lines(rule, doc, inv, direction, deny, matches,
+                                                                        error, True)
+        for rule in spec.get(direction) or []:
+            allows += _cilium_rule_lines(rule, doc, inv, direction, ["return"], matches, error, False,
+                                         dns_proxy)
     return denies, allows, isolated
 
 

@@ -131,7 +131,13 @@ class TestCilium(unittest.TestCase):
             "api.example.com": ["192.0.2.7", "2001:db8::7"], "a.b.example.com": ["192.0.2.8"]}))
         spec = {"endpointSelector": {}, "egress": [{"toFQDNs": [{"matchPattern": "*.example.com"}],
                                                     "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]}
+        # without a rules.dns rule Cilium's DNS proxy never learns the names' addresses
+        self.assertFalse(lab([cnp("c", "govtech", spec)], inv=inv).allowed("frontend", "192.0.2.7", 443))
+        spec["egress"].append({"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system"}}],
+                               "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                                            "rules": {"dns": [{"matchPattern": "*"}]}}]})
         t = lab([cnp("c", "govtech", spec)], inv=inv)
+        self.assertTrue(t.allowed("frontend", "kube-dns", 53, "udp"))
         self.assertTrue(t.allowed("frontend", "192.0.2.7", 443))
         self.assertTrue(t.allowed("frontend", "2001:db8::7", 443, family=6))
         self.assertFalse(t.allowed("frontend", "192.0.2.8", 443))  # `*` is one label
