@@ -285,4 +285,46 @@ PYEOF
 check "policy plan -o yaml: the name stays inside its # comment (one line, no YAML of its own)" status_ok $? \
     "$(grep -a 'evil' "$T/obj-plan-yaml.out" | head -3 | tr '\n' '|')"
 
+# --- Hostile reports (issue 18, item 7): a pod writes the report merge reads, and claims
+# another namespace (kube-system). `merge -o policyreport` writes one object per namespace
+# claimed, which `kubectl apply -f -` applies with the operator's rights; merge --namespace NS
+# refuses such a report (exit 2, naming it, listed as missing) and puts none outside NS.
+cat >"$T/ns-cfg.json" <<'CFGEOF'
+{"version":1,"roles":{"r":{"selector":{},"probes":[{"name":"closed","kind":"tcp","host":"127.0.0.1","port":9,"expect":"deny","timeout_ms":500}]}}}
+CFGEOF
+POD_NAME=honest-1 POD_NAMESPACE=team-a "$ZT" run -c "$T/ns-cfg.json" --role r >"$T/ns-honest.json" 2>/dev/null
+$PY - "$T/ns-honest.json" "$T/ns-claims.json" "$T/ns-none.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["pod"] = {"name": "hostile-1", "namespace": "kube-system"}
+json.dump(r, open(sys.argv[2], "w"))
+r["pod"] = {"name": "quiet-1", "namespace": None}
+json.dump(r, open(sys.argv[3], "w"))
+PYEOF
+# pr_namespaces FILE: the metadata.namespace of every object, sorted, one line.
+pr_namespaces() {
+    $PY -c 'import sys, yaml; print(" ".join(sorted(str((d.get("metadata") or {}).get("namespace")) for d in yaml.safe_load_all(open(sys.argv[1])) if d)))' "$1"
+}
+"$ZT" merge -o policyreport "$T/ns-honest.json" "$T/ns-claims.json" >"$T/ns-open.out" 2>"$T/ns-open.err"
+[ "$(pr_namespaces "$T/ns-open.out")" = "kube-system team-a" ]
+check "merge -o policyreport without --namespace: the claimed kube-system gets an object (the control)" status_ok $? \
+    "$(pr_namespaces "$T/ns-open.out")"
+"$ZT" merge -o policyreport --namespace team-a "$T/ns-honest.json" "$T/ns-claims.json" "$T/ns-none.json" \
+    >"$T/ns-fenced.out" 2>"$T/ns-fenced.err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "merge: $T/ns-claims.json: pod.namespace is kube-system, not team-a (--namespace): refused" "$T/ns-fenced.err"
+check "merge --namespace team-a: a report claiming kube-system is refused, exit 2, the report named" status_ok $? \
+    "exit $rc: $(head -c 300 "$T/ns-fenced.err")"
+[ "$(pr_namespaces "$T/ns-fenced.out")" = "team-a" ] && grep -q 'name: "quiet-1"' "$T/ns-fenced.out" &&
+    grep -q 'ns-claims.json' "$T/ns-fenced.out" && ! grep -q 'hostile-1' "$T/ns-fenced.out"
+check "merge --namespace team-a: one object, in team-a (a report naming no namespace joins it), the refused one an error there" \
+    status_ok $? "$(pr_namespaces "$T/ns-fenced.out"); $(grep -c . "$T/ns-fenced.out") lines"
+"$ZT" merge -o json --namespace team-a "$T/ns-honest.json" >/dev/null 2>&1
+rc=$?
+"$ZT" merge --namespace 'Kube_System' "$T/ns-honest.json" >/dev/null 2>"$T/ns-bad.err"
+rc2=$?
+[ $rc -ne 2 ] && [ $rc2 -eq 2 ] && grep -q "not a namespace name" "$T/ns-bad.err"
+check "merge --namespace: the honest report alone is accepted; a flag value that is no namespace name is exit 2" status_ok $? \
+    "exit $rc, $rc2: $(head -c 200 "$T/ns-bad.err")"
+
 zt_finish
