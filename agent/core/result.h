@@ -1,0 +1,143 @@
+/* result.h: what a run produces: one result per probe, report-wide diagnoses, and the report
+ * that renderers print. Self-contained (no pointers into the config), so a report parsed back
+ * from JSON (merge) has the same shape as one just measured. */
+#ifndef ZT_RESULT_H
+#define ZT_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "outcome.h"
+
+typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
+
+#define RESULT_MAX_ADDRS 16
+#define RESULT_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
+#define RESULT_DETAIL_LEN 256
+#define RESULT_HINT_LEN 384
+#define RESULT_TARGET_LEN 320
+/* Hints cut a host at HINT_HOST_MAX (80) bytes with "...", so a longer host only needs to stay
+ * longer than that: 95 bytes keep every hint byte-identical (hint.c checks). */
+#define RESULT_HOST_LEN 96
+#define RESULT_OUTCOME_TEXT_LEN 512 /* report_outcome_text: every address of a family: all probe */
+
+/* Facts a kind states about an attempt, for the hint (never parsed from detail). */
+#define RESULT_FACT_NOT_NXDOMAIN 1u  /* dns: expected NXDOMAIN, got an answer */
+#define RESULT_FACT_PASSWORD_ENV 2u  /* postgres: the password variable could not be read */
+#define RESULT_FACT_PASSWORD_FILE 4u /* postgres: the password file could not be read */
+
+/* An IP address in binary form: 17 bytes where its text took 46 (merge keeps every result of
+ * every report in memory). Rendered with result_ip_format, always inet_ntop's canonical text. */
+#define RESULT_IP_NONE 0
+#define RESULT_IP_V4 4
+#define RESULT_IP_V6 6
+
+typedef struct {
+    uint8_t family;    /* RESULT_IP_* */
+    uint8_t bytes[16]; /* network order; 4 used for v4 */
+} result_ip_t;
+
+/* One address of a family: all probe. */
+typedef struct {
+    double duration_ms;
+    outcome_t outcome;
+    result_ip_t address;
+} result_addr_t;
+
+typedef struct {
+    char name[128];
+    probe_kind_t kind;
+    expect_t expect;
+    char target[RESULT_TARGET_LEN];
+    verdict_t verdict;
+    outcome_t outcome; /* the outcome the verdict rests on */
+    char detail[RESULT_DETAIL_LEN];
+    char hint[RESULT_HINT_LEN]; /* empty: null (passed probes carry no hint) */
+    int attempts;               /* attempts made */
+    double duration_ms;         /* whole probe, all attempts */
+    result_ip_t addrs[RESULT_MAX_ADDRS];
+    size_t n_addrs;
+    /* family: all: every address probed, with its own outcome (the report's addresses are
+     * then objects); n_addr_results 0 otherwise. */
+    result_addr_t addr_results[RESULT_MAX_ADDRS];
+    size_t n_addr_results;
+    /* The parsed target, for hints: host (or a dns probe's query name) and port (0: none).
+     * Empty host in a report read back from JSON. */
+    char host[RESULT_HOST_LEN]; /* longer ones cut: see RESULT_HOST_LEN */
+    int port;
+    unsigned facts; /* RESULT_FACT_* of the attempt the verdict rests on */
+    /* Phase durations of the attempt the verdict rests on, in ms; negative: null.
+     * dns: resolution; connect: TCP handshake; tls: TLS handshake; first_byte: from the
+     * request (or startup packet) sent to the first byte of the answer. */
+    double dns_ms, connect_ms, tls_ms, first_byte_ms;
+    /* run --wait (rendered only when the report's waited is set): ms from the start of the
+     * run to the start of the round in which the probe first passed; negative: never (null). */
+    double converged_after_ms;
+    /* watch (rendered in Prometheus only when the report's history is set): Unix time of the
+     * run that last changed the verdict (the first run counts as one), and how many changes. */
+    double last_change_at;
+    unsigned long verdict_changes;
+} result_t;
+
+#define DIAG_MAX 8
+#define DIAG_MESSAGE_LEN 512
+
+typedef struct {
+    char code[48]; /* dns_blocked, policy_not_enforced, role_labels_mismatch, ... */
+    char message[DIAG_MESSAGE_LEN];
+} diagnosis_t;
+
+typedef struct {
+    int total, passed, failed, inconclusive;
+    bool ok;
+} summary_t;
+
+/* What the NetworkPolicies intend for a probe (`run --policies`). */
+#define RESULT_POLICY_BY_MAX 4
+#define RESULT_POLICY_REASON_LEN 900
+
+typedef struct {
+    char policy[254]; /* "namespace/name" */
+    bool egress;      /* else ingress */
+    int rule;         /* index into spec.egress / spec.ingress */
+} result_policy_ref_t;
+
+typedef struct {
+    char intended[8]; /* allow | deny | unknown */
+    result_policy_ref_t by[RESULT_POLICY_BY_MAX];
+    size_t n_by;
+    char reason[RESULT_POLICY_REASON_LEN];
+} result_policy_t;
+
+typedef struct {
+    char role[128];
+    char pod_name[254];     /* empty: null */
+    char pod_namespace[64]; /* empty: null */
+    double started_at;      /* Unix time, seconds */
+    double duration_ms;
+    result_t *results;
+    size_t n_results;
+    result_policy_t *policy; /* n_results entries with --policies, else NULL */
+    diagnosis_t diags[DIAG_MAX];
+    size_t n_diags;
+    /* run --wait: the convergence fields are rendered (absent from a plain run's report);
+     * converged_after_ms is the largest of the results', negative (null) unless all passed. */
+    bool waited;
+    double converged_after_ms;
+    bool history; /* watch: last_change_at / verdict_changes are meaningful */
+} report_t;
+
+/* Counts verdicts. */
+summary_t report_summary(const report_t *r);
+
+/* result_ip.c. Parses an IPv4 or IPv6 literal (inet_pton; nothing else: no names, no zone,
+ * no brackets). Returns true and fills *ip, or false (then *ip is RESULT_IP_NONE). */
+bool result_ip_parse(const char *text, result_ip_t *ip);
+/* Writes the canonical text (inet_ntop) of ip into buf; "" for RESULT_IP_NONE. Returns buf. */
+const char *result_ip_format(const result_ip_t *ip, char buf[RESULT_ADDR_LEN]);
+/* True for an IPv6 address. */
+bool result_ip_is_v6(const result_ip_t *ip);
+
+#endif

@@ -1,0 +1,162 @@
+/* policy_annotate.c: the seed's troubleshooting list, answered from the policies: a failed
+ * allow the policies allow is not a policy effect; a failed allow they deny names the nearest
+ * rule (wrong port? labels not matching?); a deny that connected although they deny it means
+ * the CNI does not enforce, or a policy outside the objects allows it. */
+#include "policy_annotate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_steps.h"
+
+static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size_t len)
+{
+    char pol[300];
+    netpol_policy_name(m, r->policy, pol, sizeof(pol));
+    snprintf(buf, len, "%.200s %s rule %zu", pol, r->dir == NETPOL_EGRESS ? "egress" : "ingress", r->rule);
+}
+
+/* The admin or baseline step that decided the answer (the denying side's on a deny), in
+ * words; false when the NetworkPolicies or the default decided. */
+static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_stage_t *stage)
+{
+    for (int i = 0; i < 2; i++) {
+        bool eg = i == 0;
+        const tier_step_t *c = eg ? in->egress_chain : in->ingress_chain;
+        size_t n = eg ? in->n_egress_chain : in->n_ingress_chain;
+        netpol_verdict_t v = eg ? in->egress : in->ingress;
+        if (n == 0 || (in->intended == NETPOL_DENY && v != NETPOL_DENY))
+            continue;
+        const tier_step_t *last = &c[n - 1];
+        if (last->stage == TIER_STAGE_NAMESPACED || last->stage == TIER_STAGE_DEFAULT)
+            continue;
+        policy_step_text(last, eg, buf, len);
+        *stage = last->stage;
+        return true;
+    }
+    return false;
+}
+
+bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8s_model_t *m,
+                          const char *role, const char *ns, char *buf, size_t len)
+{
+    char rule[260] = "";
+    tier_stage_t stage;
+    if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
+        return false;
+    /* A name that did not resolve never tried the path: the DNS hint says more. */
+    if (r->kind != KIND_DNS && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
+        return false;
+    if (in->n_by > 0)
+        pa_rule(m, &in->by[0], rule, sizeof(rule));
+    bool tiered = pa_tier_step(in, rule, sizeof(rule), &stage);
+    if (tiered && r->expect == EXPECT_ALLOW && in->intended == NETPOL_DENY) {
+        if (stage == TIER_STAGE_BASELINE)
+            snprintf(
+                buf, len,
+                "The cluster's Baseline denies this path (%.200s): a NetworkPolicy selecting the pod "
+                "that allows it takes precedence over the Baseline (kubectl get clusternetworkpolicies).",
+                rule);
+        else
+            snprintf(
+                buf, len,
+                "A cluster admin policy denies this path (%.200s): no NetworkPolicy can open it; ask the "
+                "platform team, or expect deny (kubectl get clusternetworkpolicies).",
+                rule);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_ALLOW) {
+        snprintf(buf, len,
+                 "The policies allow this path (%s), so this is not a policy effect: check the server, "
+                 "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.",
+                 in->n_by ? rule : "no policy isolates it", ns);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
+        snprintf(buf, len,
+                 "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
+                 "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",
+                 in->egress == NETPOL_DENY ? "egress" : "ingress", ns);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW) {
+        if (in->near == NETPOL_NEAR_NONE) {
+            snprintf(buf, len,
+                     "The policies deny this path: no %s rule allows it; add one, or expect deny (ztprobe "
+                     "policy check shows which).",
+                     in->egress == NETPOL_DENY ? "egress" : "ingress");
+            return true;
+        }
+        pa_rule(m, &in->nearest, rule, sizeof(rule));
+        if (in->near == NETPOL_NEAR_OTHER_PORT)
+            snprintf(buf, len,
+                     "The policies deny this path; the nearest rule, %s, allows this peer on other ports: "
+                     "wrong port in the policy?",
+                     rule);
+        else
+            snprintf(buf, len,
+                     "The policies deny this path; the nearest rule, %s, allows this port to other pods: "
+                     "pod labels don't match the podSelector? (kubectl get pods -n %.60s --show-labels)",
+                     rule, ns);
+        return true;
+    }
+    if (in->intended == NETPOL_DENY) {
+        snprintf(
+            buf, len,
+            "The policies deny this path, yet it connected: the CNI does not enforce NetworkPolicy, or a "
+            "policy outside the objects read allows it (role %.60s).",
+            role);
+        return true;
+    }
+    snprintf(buf, len, "The policies allow this path (%s): the matrix's expect: deny contradicts them.",
+             in->n_by ? rule : "no policy isolates it");
+    return true;
+}
+
+int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role,
+                    size_t ns, const config_probe_t *const *probes)
+{
+    result_policy_t *pol = calloc(rep->n_results ? rep->n_results : 1, sizeof(*pol));
+    if (!pol)
+        return -1;
+    char list[DIAG_MESSAGE_LEN] = "";
+    size_t off = 0, contra = 0;
+    for (size_t i = 0; i < rep->n_results; i++) {
+        policy_intent_t in;
+        result_t *r = &rep->results[i];
+        policy_check_probe(m, cfg, role, ns, probes[i], &in);
+        snprintf(pol[i].intended, sizeof(pol[i].intended), "%s", netpol_verdict_name(in.intended));
+        snprintf(pol[i].reason, sizeof(pol[i].reason), "%s", in.reason);
+        for (size_t k = 0; k < in.n_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            netpol_policy_name(m, in.by[k].policy, ref->policy, sizeof(ref->policy));
+            ref->egress = in.by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.by[k].rule;
+        }
+        char hint[RESULT_HINT_LEN];
+        if (policy_annotate_hint(r, &in, m, role->name, m->namespaces[ns].name, hint, sizeof(hint)))
+            snprintf(r->hint, sizeof(r->hint), "%s", hint);
+        netpol_verdict_t want = r->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY;
+        if (in.intended == NETPOL_UNKNOWN || in.intended == want)
+            continue;
+        contra++;
+        if (off < sizeof(list)) {
+            int n = snprintf(list + off, sizeof(list) - off, "%s%s (expect %s, policies %s)",
+                             contra > 1 ? ", " : "", r->name, config_expect_name(r->expect),
+                             netpol_verdict_name(in.intended));
+            off += n > 0 ? (size_t)n : 0;
+        }
+    }
+    rep->policy = pol;
+    if (contra > 0 && rep->n_diags < DIAG_MAX) {
+        diagnosis_t *d = &rep->diags[rep->n_diags++];
+        memset(d, 0, sizeof(*d));
+        snprintf(d->code, sizeof(d->code), "matrix_contradicts_policies");
+        snprintf(d->message, sizeof(d->message),
+                 "%zu probe%s expect what the NetworkPolicies do not intend: %.380s; fix "
+                 "the matrix or the policies (ztprobe policy check)",
+                 contra, contra == 1 ? "" : "s", list);
+    }
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* policy_check.h: `ztprobe policy check`: what the NetworkPolicies intend for every probe of
+ * a config, and how much of the policies the matrix exercises (coverage). Pure: the objects
+ * are already in a model; the report is a cJSON tree rendered by the caller. */
+#ifndef ZT_POLICY_CHECK_H
+#define ZT_POLICY_CHECK_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "k8s_model.h"
+#include "netpol.h"
+
+#define POLICY_REASON_LEN 900 /* = RESULT_POLICY_REASON_LEN: run --policies carries it whole */
+#define POLICY_BY_MAX 16
+
+/* What the policies intend for one probe, over every pod of the role and every pod (or
+ * address) of the target. */
+typedef struct {
+    netpol_verdict_t intended;
+    netpol_verdict_t egress, ingress; /* per side; ALLOW when the side does not apply */
+    bool egress_isolated, ingress_isolated;
+    netpol_ref_t by[POLICY_BY_MAX]; /* rules that allow it (both sides) */
+    size_t n_by;
+    netpol_near_t near; /* on a deny: the nearest rule, for hints */
+    netpol_ref_t nearest;
+    tier_step_t egress_chain[TIER_CHAIN_MAX]; /* the tier chain of the answer the reason describes */
+    size_t n_egress_chain;
+    tier_step_t ingress_chain[TIER_CHAIN_MAX];
+    size_t n_ingress_chain;
+    char reason[POLICY_REASON_LEN]; /* one sentence */
+    const char *cause;              /* why an answer is unknown, when known (static) */
+} policy_intent_t;
+
+/* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods
+ * (Pods, workload templates) match the role's selector. Returns 0 with its index (created in
+ * the model when absent), -1 with the reason in err, -2 on OOM. */
+int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
+                          char *err, size_t errlen);
+
+/* The intent for one probe of a role placed in namespace ns. */
+void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                        const config_probe_t *p, policy_intent_t *out);
+
+/* The whole check as the "ztprobe/policy-check/v1" report. Returns 0; -1 (err: a role's
+ * namespace cannot be placed); -2 OOM. */
+int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
+                     size_t errlen);
+
+/* The report as a table a person reads (malloc'd; NULL on OOM). */
+char *policy_check_text(const cJSON *report);
+
+/* Exit status of a report: 0 nothing disagrees; 1 something disagrees, or with strict,
+ * something is unknown, a rule uncovered, or an isolated role has no deny probe. */
+int policy_check_status(const cJSON *report, bool strict);
+
+#endif

@@ -1,0 +1,455 @@
+/* policy_target.c: one probe's intent. The role's pods are the pods of its namespace that
+ * its selector matches (or, when the objects hold none, a pod carrying exactly the selector's
+ * labels); the target is a Service's pods on the targetPort, a pod or Service by IP, an
+ * outside address, or an outside name (its resolved_within blocks, else anywhere). Every
+ * (source pod, target) pair is asked; they must all agree, else the answer is unknown. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "policy_check.h"
+#include "policy_steps.h"
+#include "result.h"
+
+#define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
+#define PT_MAX_DST 64
+
+typedef struct {
+    netpol_endpoint_t ep;
+    int port;
+    labels_t *virt; /* labels of a virtual pod (owned here) */
+} pt_dst_t;
+
+int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
+                          char *err, size_t errlen)
+{
+    const char *name = role->namespace ? role->namespace : ns_flag;
+    if (!name) {
+        char seen[256] = "";
+        long found = -1;
+        for (size_t i = 0; i < m->n_pods; i++) {
+            if (!labels_match(&role->selector, &m->pods[i].labels) || (long)m->pods[i].ns == found)
+                continue;
+            const char *nn = m->namespaces[m->pods[i].ns].name;
+            if (found >= 0 && !strstr(seen, nn)) {
+                size_t l = strlen(seen);
+                snprintf(seen + l, sizeof(seen) - l, ", %s", nn);
+            } else if (found < 0) {
+                snprintf(seen, sizeof(seen), "%s", nn);
+            }
+            if (found < 0)
+                found = (long)m->pods[i].ns;
+            else
+                found = -2;
+        }
+        if (found == -1 || strchr(seen, ',')) {
+            char sel[256];
+            labels_format(&role->selector, sel, sizeof(sel));
+            if (found == -1)
+                snprintf(err, errlen,
+                         "roles.%s: no namespace: no pod or workload in the objects carries %s; "
+                         "set roles.%s.namespace or --namespace",
+                         role->name, *sel ? sel : "its labels", role->name);
+            else
+                snprintf(err, errlen,
+                         "roles.%s: ambiguous namespace: workloads matching %s are in %s; set "
+                         "roles.%s.namespace or --namespace",
+                         role->name, *sel ? sel : "{}", seen, role->name);
+            return -1;
+        }
+        *ns = (size_t)found;
+        return 0;
+    }
+    return k8s_model_namespace(m, name, ns) == 0 ? 0 : -2;
+}
+
+static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
+{
+    for (size_t i = 0; i < s->n_by; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < o->n_by; j++)
+            dup = dup ||
+                (o->by[j].policy == s->by[i].policy && o->by[j].dir == s->by[i].dir &&
+                 o->by[j].rule == s->by[i].rule);
+        if (!dup && o->n_by < POLICY_BY_MAX)
+            o->by[o->n_by++] = s->by[i];
+    }
+}
+
+static netpol_verdict_t pt_merge(netpol_verdict_t acc, netpol_verdict_t v, bool first)
+{
+    return first ? v : acc == v ? acc : NETPOL_UNKNOWN;
+}
+
+/* A Service named by host ("svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.cluster.local"). */
+static const k8s_service_t *pt_service(const k8s_model_t *m, size_t role_ns, const char *host)
+{
+    char buf[256], *parts[6];
+    size_t n = 0;
+    snprintf(buf, sizeof(buf), "%s", host);
+    size_t l = strlen(buf);
+    if (l && buf[l - 1] == '.')
+        buf[l - 1] = '\0';
+    for (char *save = NULL, *t = strtok_r(buf, ".", &save); t && n < 6; t = strtok_r(NULL, ".", &save))
+        parts[n++] = t;
+    if (n == 0 || n > 5 || (n >= 3 && strcmp(parts[2], "svc") != 0) ||
+        (n == 5 && (strcmp(parts[3], "cluster") != 0 || strcmp(parts[4], "local") != 0)) || n == 4)
+        return NULL;
+    long ns = n == 1 ? (long)role_ns : k8s_model_find_namespace(m, parts[1]);
+    return ns < 0 ? NULL : k8s_model_find_service(m, (size_t)ns, parts[0]);
+}
+
+/* A name that can only be a cluster Service: one label (found through the pod's search
+ * domains), or "svc.ns.svc[.cluster.local]". When its Service is not in the objects, the
+ * objects cannot say where it leads (reading it as an outside name would judge pod and
+ * ClusterIP addresses by ipBlocks: a confident wrong answer). */
+static bool pt_cluster_name(const char *host)
+{
+    const char *dot = strchr(host, '.');
+    if (!dot || strcmp(dot, ".") == 0)
+        return true;
+    const char *svc = strstr(host, ".svc");
+    if (!svc || svc == host)
+        return false;
+    return strcmp(svc, ".svc") == 0 || strcmp(svc, ".svc.") == 0 || strcmp(svc, ".svc.cluster.local") == 0 ||
+        strcmp(svc, ".svc.cluster.local.") == 0;
+}
+
+/* Destinations of a Service port: its selected pods on the targetPort. */
+static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
+                              pt_dst_t *d, char *why, size_t wl)
+{
+    const k8s_svc_port_t *sp = NULL;
+    for (size_t i = 0; i < s->n_ports; i++)
+        if (s->ports[i].port == port && s->ports[i].proto == proto)
+            sp = &s->ports[i];
+    if (!sp) {
+        snprintf(why, wl, "Service %s/%s has no %s port %d", m->namespaces[s->ns].name, s->name,
+                 k8s_proto_name(proto), port);
+        return 0;
+    }
+    if (!s->has_selector) {
+        snprintf(why, wl, "Service %s/%s has no selector (its endpoints are not in the objects)",
+                 m->namespaces[s->ns].name, s->name);
+        return 0;
+    }
+    size_t n = 0;
+    const k8s_namespace_t *sns = &m->namespaces[s->ns];
+    for (size_t k = 0; k < sns->n_pods && n < PT_MAX_DST; k++) {
+        size_t i = sns->pods[k];
+        const k8s_pod_t *p = &m->pods[i];
+        if (!labels_match(&s->selector, &p->labels))
+            continue;
+        int tp = sp->target_port;
+        for (size_t j = 0; sp->target_name && j < p->n_ports; j++)
+            if (p->ports[j].name && strcmp(p->ports[j].name, sp->target_name) == 0 &&
+                p->ports[j].proto == proto)
+                tp = p->ports[j].port;
+        if (tp == 0)
+            continue; /* no such named port on this pod: no endpoint there */
+        netpol_endpoint_pod(m, i, &d[n].ep);
+        d[n].ep.via_service = true;
+        d[n].port = tp;
+        d[n].virt = NULL;
+        n++;
+    }
+    if (n == 0 && sp->target_name) {
+        snprintf(why, wl, "no pod of Service %s/%s has a container port named %s", m->namespaces[s->ns].name,
+                 s->name, sp->target_name);
+        return 0;
+    }
+    if (n == 0) { /* no workload in the objects: a pod with exactly the selector's labels */
+        memset(&d[0], 0, sizeof(d[0]));
+        d[0].ep.is_pod = true;
+        d[0].ep.ns = s->ns;
+        d[0].ep.labels = &s->selector;
+        d[0].ep.via_service = true;
+        d[0].port = sp->target_port;
+        n = 1;
+    }
+    return n;
+}
+
+static bool pt_range(const char *text, netpol_endpoint_t *e)
+{
+    cidr_t c;
+    char err[64];
+    if (cidr_parse_masked(text, &c, err, sizeof(err)) != 0)
+        return false;
+    netpol_endpoint_range(&c, e);
+    return true;
+}
+
+/* The destinations of an IP address: a pod, a Service's pods, or outside. */
+static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_proto_t proto, pt_dst_t *d,
+                         char *why, size_t wl)
+{
+    k8s_addr_t a;
+    if (!k8s_addr_parse(ip, &a))
+        return 0;
+    long pod = k8s_model_find_pod_ip(m, &a);
+    if (pod >= 0) {
+        netpol_endpoint_pod(m, (size_t)pod, &d[0].ep);
+        d[0].ep.addr = a;
+        d[0].port = port;
+        return 1;
+    }
+    for (size_t i = 0; i < m->n_services; i++) {
+        const k8s_service_t *s = &m->services[i];
+        if (s->has_cluster_ip && s->cluster_ip.family == a.family &&
+            memcmp(s->cluster_ip.addr, a.addr, 16) == 0)
+            return pt_service_dsts(m, s, port, proto, d, why, wl);
+    }
+    memset(&d[0], 0, sizeof(d[0]));
+    pt_range(ip, &d[0].ep);
+    d[0].port = port;
+    return 1;
+}
+
+/* The cluster DNS: a server of the probe or the config given as an IP in the objects, else
+ * the Service kube-dns (kube-system first), else unknown. */
+static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const config_probe_t *p,
+                          k8s_proto_t proto, pt_dst_t *d, char *why, size_t wl)
+{
+    const char *server = p->server ? p->server : cfg->n_dns_servers ? cfg->dns_servers[0] : NULL;
+    if (server) {
+        char ip[64];
+        snprintf(ip, sizeof(ip), "%s", server[0] == '[' ? server + 1 : server);
+        char *end = strchr(ip, ']');
+        if (end)
+            *end = '\0';
+        else if (strchr(ip, ':') == strrchr(ip, ':') && strchr(ip, ':'))
+            *strchr(ip, ':') = '\0'; /* a.b.c.d:port */
+        k8s_addr_t a;
+        if (k8s_addr_parse(ip, &a)) {
+            for (size_t i = 0; i < m->n_services; i++)
+                if (m->services[i].has_cluster_ip && memcmp(m->services[i].cluster_ip.addr, a.addr, 16) == 0)
+                    return pt_service_dsts(m, &m->services[i], 53, proto, d, why, wl);
+            if (k8s_model_find_pod_ip(m, &a) >= 0)
+                return pt_ip_dsts(m, ip, 53, proto, d, why, wl);
+        }
+    }
+    const k8s_service_t *s = NULL;
+    for (size_t i = 0; i < m->n_services; i++)
+        if (strcmp(m->services[i].name, "kube-dns") == 0 &&
+            (!s || strcmp(m->namespaces[m->services[i].ns].name, "kube-system") == 0))
+            s = &m->services[i];
+    if (s)
+        return pt_service_dsts(m, s, 53, proto, d, why, wl);
+    memset(&d[0], 0, sizeof(d[0]));
+    d[0].ep.unknown = true;
+    d[0].port = 53;
+    return 1;
+}
+
+static k8s_proto_t pt_proto(const config_probe_t *p)
+{
+    return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
+}
+
+/* The reason when an admin or baseline policy takes part: each side's chain that does. */
+static bool pt_tiered(const netpol_answer_t *last, policy_intent_t *o)
+{
+    const netpol_side_t *sides[2] = {&last->egress, &last->ingress};
+    size_t off = 0;
+    if (!policy_steps_tiered(last->egress.chain, last->egress.n_chain) &&
+        !policy_steps_tiered(last->ingress.chain, last->ingress.n_chain))
+        return false;
+    for (int i = 0; i < 2; i++) {
+        const netpol_side_t *s = sides[i];
+        if (!s->applies || (s->n_chain == 1 && s->chain[0].stage == TIER_STAGE_DEFAULT))
+            continue;
+        if (o->intended == NETPOL_DENY && s->verdict != NETPOL_DENY)
+            continue;
+        char t[POLICY_REASON_LEN];
+        policy_steps_text(s->chain, s->n_chain, i == 0, t, sizeof(t));
+        int w = snprintf(o->reason + off, sizeof(o->reason) - off, "%s%s: %s", off ? "; " : "",
+                         i == 0 ? "egress" : "ingress", t);
+        off += w > 0 ? (size_t)w : 0;
+        if (off >= sizeof(o->reason))
+            break;
+    }
+    return true;
+}
+
+static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
+                        const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
+                        const char *why)
+{
+    char pol[300], near[300] = "";
+    if (why) {
+        snprintf(o->reason, sizeof(o->reason), "%s", why);
+        return;
+    }
+    if (last) {
+        memcpy(o->egress_chain, last->egress.chain, sizeof(o->egress_chain));
+        o->n_egress_chain = last->egress.n_chain;
+        memcpy(o->ingress_chain, last->ingress.chain, sizeof(o->ingress_chain));
+        o->n_ingress_chain = last->ingress.n_chain;
+    }
+    if (last && !(o->intended == NETPOL_UNKNOWN && (last->egress.foreign || last->ingress.foreign)) &&
+        (o->intended != NETPOL_UNKNOWN || last->verdict == NETPOL_UNKNOWN) && pt_tiered(last, o))
+        return;
+    if (o->intended == NETPOL_ALLOW) {
+        if (o->n_by == 0) {
+            snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d",
+                     k8s_proto_name(proto), port);
+            return;
+        }
+        netpol_policy_name(m, o->by[0].policy, pol, sizeof(pol));
+        snprintf(o->reason, sizeof(o->reason), "allowed by %s %s rule %zu%s", pol,
+                 o->by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", o->by[0].rule,
+                 o->n_by > 1 ? " and the other rules in by" : "");
+        return;
+    }
+    if (o->intended == NETPOL_UNKNOWN) {
+        snprintf(o->reason, sizeof(o->reason), "%s",
+                 o->cause ? o->cause : "the pods of the role or of the target are not treated alike");
+        if (last && (last->egress.foreign || last->ingress.foreign)) {
+            const k8s_foreign_t *f =
+                &m->foreign[last->egress.foreign ? last->egress.foreign_idx : last->ingress.foreign_idx];
+            snprintf(o->reason, sizeof(o->reason), "%s %s%s%s (%s) may change this path", f->kind,
+                     f->ns ? f->ns : "", f->ns ? "/" : "", f->name, f->why);
+        }
+        return;
+    }
+    bool eg = o->egress == NETPOL_DENY;
+    const netpol_side_t *s = last ? (eg ? &last->egress : &last->ingress) : NULL;
+    if (!s) {
+        snprintf(o->reason, sizeof(o->reason), "denied");
+        return;
+    }
+    netpol_policy_name(m, s->first_selecting, pol, sizeof(pol));
+    if (o->near != NETPOL_NEAR_NONE) {
+        char np[300];
+        netpol_policy_name(m, o->nearest.policy, np, sizeof(np));
+        snprintf(near, sizeof(near), "; nearest: %.200s %s rule %zu (%s)", np,
+                 o->nearest.dir == NETPOL_EGRESS ? "egress" : "ingress", o->nearest.rule,
+                 o->near == NETPOL_NEAR_OTHER_PORT ? "same peer, other ports" : "this port, other peers");
+    }
+    char target[RESULT_TARGET_LEN];
+    config_probe_target(p, target, sizeof(target));
+    if (s->n_selecting > 1)
+        snprintf(pol, sizeof(pol), "the %zu policies selecting %s", s->n_selecting,
+                 eg ? "the role" : "the target");
+    if (eg)
+        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.140s", pol,
+                 k8s_proto_name(proto), port, target, near);
+    else
+        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.140s",
+                 pol, k8s_proto_name(proto), port, role->name, near);
+}
+
+static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                     const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
+{
+    pt_dst_t d[PT_MAX_DST];
+    size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
+    char why[POLICY_REASON_LEN] = "";
+    memset(o, 0, sizeof(*o));
+    for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
+        if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
+            src[nsrc++] = m->namespaces[ns].pods[k];
+    if (p->kind == KIND_DNS) {
+        nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
+    } else if (k8s_addr_parse(p->host, &(k8s_addr_t){0})) {
+        nd = pt_ip_dsts(m, p->host, p->port, proto, d, why, sizeof(why));
+    } else {
+        const k8s_service_t *s = pt_service(m, ns, p->host);
+        if (s) {
+            nd = pt_service_dsts(m, s, p->port, proto, d, why, sizeof(why));
+        } else if (pt_cluster_name(p->host)) {
+            snprintf(why, sizeof(why), "the Service %s is not in the objects (add it and its pods)", p->host);
+        } else if (p->resolved_within.n > 0) {
+            for (size_t i = 0; i < p->resolved_within.n && nd < PT_MAX_DST; i++, nd++) {
+                memset(&d[nd], 0, sizeof(d[nd]));
+                netpol_endpoint_range(&p->resolved_within.items[i], &d[nd].ep);
+                d[nd].port = p->port;
+            }
+        } else { /* anywhere: every IPv4 and IPv6 address */
+            memset(d, 0, 2 * sizeof(d[0]));
+            pt_range("0.0.0.0/0", &d[0].ep);
+            pt_range("::/0", &d[1].ep);
+            d[0].port = d[1].port = p->port;
+            nd = 2;
+        }
+    }
+    /* The name the probe connects to: what domainNames peers match. */
+    for (size_t j = 0; p->kind != KIND_DNS && !k8s_addr_parse(p->host, &(k8s_addr_t){0}) && j < nd; j++)
+        d[j].ep.host = p->host;
+    if (p->kind == KIND_DNS && nd == 1 && d[0].ep.unknown)
+        o->cause =
+            "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "
+            "open to every peer on port 53 could decide";
+    else if (nd > 0 && !d[0].ep.is_pod && !d[0].ep.unknown && p->resolved_within.n == 0 &&
+             !k8s_addr_parse(p->host, &(k8s_addr_t){0}))
+        o->cause =
+            "an outside name with no resolved_within may resolve anywhere, and an ipBlock allows only part "
+            "of that: give the probe resolved_within";
+    else if (nd > 0 && !d[0].ep.is_pod && !d[0].ep.unknown)
+        o->cause = "an ipBlock allows only part of the target's addresses";
+    if (nd == 0) {
+        o->intended = o->egress = o->ingress = NETPOL_UNKNOWN;
+        pt_sentence(m, role, p, NULL, proto, p->port, o, why);
+        return;
+    }
+    netpol_endpoint_t virt;
+    memset(&virt, 0, sizeof(virt));
+    virt.is_pod = true;
+    virt.ns = ns;
+    virt.labels = &role->selector;
+    netpol_answer_t a, last;
+    bool first = true, have_last = false;
+    for (size_t i = 0; i < (nsrc ? nsrc : 1); i++) {
+        netpol_endpoint_t s;
+        if (nsrc)
+            netpol_endpoint_pod(m, src[i], &s);
+        else
+            s = virt;
+        for (size_t j = 0; j < nd; j++) {
+            netpol_query(m, &s, &d[j].ep, d[j].port, proto, &a);
+            o->intended = pt_merge(o->intended, a.verdict, first);
+            o->egress = pt_merge(o->egress, a.egress.verdict, first);
+            o->ingress = pt_merge(o->ingress, a.ingress.verdict, first);
+            o->egress_isolated |= a.egress.isolated;
+            o->ingress_isolated |= a.ingress.isolated;
+            first = false;
+            if (a.verdict == NETPOL_ALLOW) {
+                pt_add_by(o, &a.egress);
+                pt_add_by(o, &a.ingress);
+            }
+            if (!have_last || a.verdict != NETPOL_ALLOW) {
+                last = a;
+                have_last = true;
+            }
+            const netpol_side_t *den = a.egress.verdict == NETPOL_DENY ? &a.egress : &a.ingress;
+            if (a.verdict == NETPOL_DENY && o->near == NETPOL_NEAR_NONE && den->near != NETPOL_NEAR_NONE) {
+                o->near = den->near;
+                o->nearest = den->nearest;
+            }
+        }
+    }
+    if (o->intended == NETPOL_DENY && last.verdict == NETPOL_DENY) {
+        o->egress = last.egress.verdict == NETPOL_DENY ? NETPOL_DENY : o->egress;
+    }
+    pt_sentence(m, role, p, &last, proto, d[0].port, o, NULL);
+}
+
+void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                        const config_probe_t *p, policy_intent_t *o)
+{
+    pt_probe(m, cfg, role, ns, p, pt_proto(p), o);
+    if (p->kind != KIND_DNS || o->intended != NETPOL_ALLOW)
+        return;
+    /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
+    policy_intent_t tcp;
+    pt_probe(m, cfg, role, ns, p, K8S_TCP, &tcp);
+    if (tcp.intended == NETPOL_DENY) {
+        size_t l = strlen(o->reason);
+        snprintf(o->reason + l, sizeof(o->reason) - l,
+                 "; but TCP 53 is denied: answers larger than a datagram "
+                 "will fail");
+    }
+}
