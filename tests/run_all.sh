@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
-passed=0 failed=0
+passed=0 failed=0 times=()
 log=$(mktemp -d /tmp/ztprobe-test.XXXXXX)
 trap 'rm -rf "$log"' EXIT
 
@@ -29,7 +29,7 @@ suite() {
     local name=$1
     shift
     echo "=== $name"
-    local out="$log/$name.log" rc
+    local out="$log/$name.log" rc t0=$EPOCHREALTIME
     "$@" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
     read -r p q < <(count "$out")
@@ -39,7 +39,16 @@ suite() {
     fi
     passed=$((passed + p))
     failed=$((failed + q))
-    echo "=== $name: $p passed, $q failed"
+    local secs
+    secs=$(elapsed "$t0")
+    times+=("$(printf '%-16s %5ss  %s passed, %s failed' "$name" "$secs" "$p" "$q")")
+    echo "=== $name: $p passed, $q failed (${secs}s)"
+}
+
+# elapsed T0: whole seconds since T0 (an $EPOCHREALTIME), for the per-suite timing.
+elapsed() {
+    local now=${EPOCHREALTIME/./} then=${1/./}
+    echo $(((now - then + 500000) / 1000000))
 }
 
 build() {
@@ -48,10 +57,12 @@ build() {
             $(ls tests/unit/test_*.c | sed 's|tests/unit/\(.*\)\.c|build/san/tests/\1|')
 }
 
+t_build=$EPOCHREALTIME
 if ! build; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+times+=("$(printf '%-16s %5ss' build "$(elapsed "$t_build")")")
 
 # LeakSanitizer on, and every UBSan finding fatal, so a sanitizer report fails its test.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
@@ -86,6 +97,9 @@ suite style bash tests/style/run.sh
 # The docs against the code: reference, module table, links (tests/docs/check.py).
 suite docs bash tests/docs/run.sh build/plain/ztprobe
 
+echo
+echo "=== time per suite (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%s\n' "${times[@]}"
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
