@@ -135,6 +135,7 @@ in_pod() {
 }
 
 # ---------------------------------------------------------------- static checks, no network
+zt_phase "static checks"
 vols frontend - >/dev/null
 # The image has no shell to run `id` in: the uid, groups and capabilities are read from
 # /proc/PID/status of the image's own ztprobe, started as a pod would start it and held
@@ -188,6 +189,7 @@ check "the root filesystem is read-only in the test harness (even for root)" bec
     grep -q "Read-only file system" <<<"$out"
 
 # ---------------------------------------------------------------- the lab
+zt_phase "lab up"
 if ! bash "$LAB" up "$PREFIX" >"$TMP/lab.log" 2>&1; then
     notok "lab up ($PREFIX)" "$(tail -5 "$TMP/lab.log")"
     zt_finish
@@ -264,6 +266,7 @@ sys.exit(1)
 EOF
 }
 
+zt_phase "the roles' runs"
 # 1. frontend: the image's own entrypoint and command, nothing added (`docker run IMAGE`).
 vols frontend fe >/dev/null
 rc=0
@@ -302,6 +305,7 @@ check "docs/cluster.md 'ztprobe merge -o text frontend.json backend.json postgre
     because "exit $rc; $(head -5 "$TMP/merge.txt")" \
     all [ $rc -eq 0 ] -- grep -q backend "$TMP/merge.txt" -- grep -q postgres "$TMP/merge.txt"
 
+zt_phase "the sidecar's watch"
 # 3. the frontend sidecar's `watch` from manifests/: a report on the emptyDir, SIGTERM -> exit 0.
 mapfile -t sargs < <(manifest_args Deployment frontend)
 v=$(vols frontend fe)
@@ -331,6 +335,7 @@ check "sidecar logs one JSON line per run" because "$(head -2 "$TMP/watch.err")"
     "$PY" -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]; sys.exit(0 if l else 1)' "$TMP/watch.err"
 mem_ok "frontend sidecar"
 
+zt_phase "docs/cluster.md's commands"
 # 4. docs/cluster.md's verification commands, inside the image: `kubectl exec ... -c ztprobe --
 #    ztprobe run -o text`, and `kubectl debug` (no volumes: config on stdin, role by flag).
 vols backend be >/dev/null
@@ -368,11 +373,14 @@ host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line pre
         notok "$name suite against the image ran" "exit $rc: $(tail -3 "$log" | tr '\n' ' ')"
     fi
 }
+zt_phase "integration tls pg dns against the image"
 SUITE_ARGS=(tls pg dns)
 host_suite integration 0:0 "$ZT_REPO/tests/integration/run.sh"
+zt_phase "hostile against the image"
 SUITE_ARGS=()
 host_suite hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
 
+zt_phase "done"
 # Nothing was written into the image's root filesystem.
 changed=$(find "$MNT" -xdev -newer "$TMP/stamp" 2>/dev/null | head -5 | tr '\n' ' ')
 check "the image's root filesystem is unchanged after the runs" because "$changed" [ -z "$changed" ]
