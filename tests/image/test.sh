@@ -35,6 +35,7 @@ TMP=$T
 MNT=
 LAB_UP=0
 BG=()
+declare -A SUITE_PID=() # the host suites run against the image (below), by name
 
 # because WHY CMD...: for check, when CMD's own output says nothing: WHY is the reason.
 because() {
@@ -67,6 +68,8 @@ descendant() {
 image_cleanup() {
     local p
     for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    # A host suite still running (Ctrl-C): TERM, so that its own trap tears down its servers.
+    for p in "${SUITE_PID[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     [ $LAB_UP -eq 1 ] && bash "$LAB" down "$PREFIX" >/dev/null 2>&1
     [ -n "$MNT" ] && zt_podman image unmount "$ZT_IMAGE" >/dev/null 2>&1
 }
@@ -359,11 +362,22 @@ mkdir -p "$sv/config" "$sv/podinfo"
 ln -s /tmp "$sv/tmp"
 ln -s /etc/resolv.conf "$sv/resolv.conf"
 ln -s /etc/hosts "$sv/hosts"
-host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line prefixed NAME
-    local name=$1 user=$2 log=$TMP/suite-$1.log rc=0 p q
-    shift 2
+# host_suite_start NAME USER SCRIPT ARGS...: the suite SCRIPT in the background, the image's
+# ztprobe as its binary (ARGS: the suite's own, after it), its output in $TMP/suite-NAME.log;
+# host_suite_tally NAME: waits for it, then counts its cases here, each line prefixed NAME.
+# The two suites run together: their cases wait on their own servers' silences and timeouts,
+# on loopback servers of their own, and are timed each against its own deadline.
+host_suite_start() {
+    local name=$1 user=$2 script=$3
+    shift 3
     ZT_IMAGE_ROOT=$MNT ZT_IMAGE_VOLS=$sv ZT_IMAGE_USER=$user \
-        bash "$@" "$HERE/inimage.sh" "${SUITE_ARGS[@]}" >"$log" 2>&1 || rc=$?
+        bash "$script" "$HERE/inimage.sh" "$@" >"$TMP/suite-$name.log" 2>&1 &
+    SUITE_PID[$name]=$!
+}
+host_suite_tally() {
+    local name=$1 log=$TMP/suite-$1.log rc=0 p q
+    wait "${SUITE_PID[$name]}" || rc=$?
+    unset "SUITE_PID[$name]" # ended: its pid is no longer ours to signal
     grep -E '^(not )?ok - ' "$log" | sed -E "s/^((not )?ok - )/\1$name (image): /"
     p=$(grep -c '^ok - ' "$log")
     q=$(grep -c '^not ok - ' "$log")
@@ -373,14 +387,13 @@ host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line pre
         notok "$name suite against the image ran" "exit $rc: $(tail -3 "$log" | tr '\n' ' ')"
     fi
 }
-zt_phase "integration tls pg dns against the image"
-SUITE_ARGS=(tls pg dns)
-host_suite integration 0:0 "$ZT_REPO/tests/integration/run.sh"
-zt_phase "hostile against the image"
-SUITE_ARGS=()
-host_suite hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
+zt_phase "integration tls pg dns and hostile against the image"
+host_suite_start integration 0:0 "$ZT_REPO/tests/integration/run.sh" tls pg dns
+host_suite_start hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
+host_suite_tally integration
+host_suite_tally hostile
+zt_phase "host suites done"
 
-zt_phase "done"
 # Nothing was written into the image's root filesystem.
 changed=$(find "$MNT" -xdev -newer "$TMP/stamp" 2>/dev/null | head -5 | tr '\n' ' ')
 check "the image's root filesystem is unchanged after the runs" because "$changed" [ -z "$changed" ]
