@@ -70,7 +70,9 @@ suite() {
     wanted "$name" || return 0
     ran+=("$name")
     echo "=== $name"
-    local out="$log/$name.log" rc t0=$EPOCHREALTIME
+    local out="$log/$name.log" rc t0=$EPOCHREALTIME c0
+    cpu_ms
+    c0=$CPU_MS
     "$@" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
     read -r p q < <(count "$out")
@@ -80,10 +82,26 @@ suite() {
     fi
     passed=$((passed + p))
     failed=$((failed + q))
-    local secs
+    local secs cpu
     secs=$(elapsed "$t0")
-    times+=("$(printf '%-16s %5ss  %s passed, %s failed' "$name" "$secs" "$p" "$q")")
-    echo "=== $name: $p passed, $q failed (${secs}s)"
+    cpu_ms
+    cpu=$(((CPU_MS - c0 + 500) / 1000))
+    times+=("$(printf '%-16s %5ss %5ss  %s passed, %s failed' "$name" "$secs" "$cpu" "$p" "$q")")
+    echo "=== $name: $p passed, $q failed (${secs}s, ${cpu}s of CPU)"
+}
+
+# cpu_ms: CPU_MS, the CPU time (user + system, in ms) of every child this script has waited
+# for, from `times`: a suite that takes much more time than CPU is waiting (timeouts, sleeps).
+cpu_ms() {
+    local u s
+    times >"$log/times" # in this shell: a subshell would report its own children
+    { read -r _ _; read -r u s; } <"$log/times"
+    CPU_MS=$(($(to_ms "$u") + $(to_ms "$s")))
+}
+to_ms() { # 1m2.345s -> 62345
+    local m=${1%%m*} rest=${1#*m}
+    rest=${rest%s}
+    echo $((m * 60000 + 10#${rest%.*} * 1000 + 10#${rest#*.}))
 }
 
 # elapsed T0: whole seconds since T0 (an $EPOCHREALTIME), for the per-suite timing.
@@ -114,6 +132,8 @@ times+=("$(printf '%-16s %5ss' build "$(elapsed "$t_build")")")
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 
+# The unit binaries run one per core at once (ZT_UNIT_JOBS): each is independent.
+export ZT_UNIT_JOBS=$JOBS
 suite unit-plain sh tests/run_unit.sh $(units plain)
 suite unit-asan-ubsan sh tests/run_unit.sh $(units san)
 # The same unit tests under valgrind memcheck: an error or a definite leak fails the binary.
@@ -151,7 +171,7 @@ for k in "${KNOWN[@]%%:*}"; do
 done
 
 echo
-echo "=== time per suite (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "=== time per suite: wall, CPU (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%s\n' "${times[@]}"
 echo
 echo "$passed passed, $failed failed"
