@@ -7,7 +7,7 @@
 # run_all.sh [SUITE...]: only the named suites, in their usual order, building only the
 # variants they need (`make test SUITES="..."`, `make check`); an unknown name is an error
 # that lists the known ones. --list prints the names. Each suite's closing line and the table
-# at the end give its time in seconds.
+# at the end give its time in seconds, wall and CPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)

@@ -35,32 +35,18 @@ SAN="address,undefined"
 # The project's sources, instrumented for coverage (fuzzer-no-link), into one archive: the
 # linker takes only the objects a target needs, so the I/O modules never get in the way.
 # All but main.c: the targets have their own entry point.
-# Compiled one per core at once (JOBS: a core each, as make -j does); a failed one is named.
-JOBS=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$B/obj" "$B/work"
 objs=()
 build_ok=1
-stale=()
 for src in $(find agent probes -name '*.c' ! -path agent/cmd/main.c | sort); do
     obj=$B/obj/$(echo "$src" | tr / _).o
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find agent probes -name '*.h' -newer "$obj" | head -1)" ]; then
-        rm -f "$obj"
-        stale+=("$src")
-    fi
-done
-for src in "${stale[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    obj=$B/obj/$(echo "$src" | tr / _).o
-    # shellcheck disable=SC2086
-    $CC $CFLAGS -fsanitize=fuzzer-no-link,$SAN -c "$src" -o "$obj" 2>"$obj.err" &
-done
-wait
-for src in $(find agent probes -name '*.c' ! -path agent/cmd/main.c | sort); do
-    obj=$B/obj/$(echo "$src" | tr / _).o
-    if [ ! -f "$obj" ]; then
-        notok "compile $src" "$(head -c 400 "$obj.err" 2>/dev/null | tr '\n' ' ')"
-        build_ok=0
-        continue
+        # shellcheck disable=SC2086
+        if ! $CC $CFLAGS -fsanitize=fuzzer-no-link,$SAN -c "$src" -o "$obj" 2>"$B/obj/err.log"; then
+            notok "compile $src" "$(head -c 400 "$B/obj/err.log" | tr '\n' ' ')"
+            build_ok=0
+            continue
+        fi
     fi
     objs+=("$obj")
 done
@@ -83,16 +69,12 @@ done
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
-# fuzz_one TARGET: its regression inputs, then its SECONDS of fuzzing; prints TAP lines. The
-# targets run one per core at once (each fuzzer is one process on one core, for SECONDS of
-# wall time either way), and their lines are counted in order after.
-fuzz_one() {
-    local t=$1 seeds n bad rc execs art
+for t in "${TARGETS[@]}"; do
     seeds=$ROOT/tests/fuzz/corpus/$t
     n=$(find "$seeds" -type f | wc -l)
     if [ "$n" -eq 0 ]; then
         notok "$t regression" "no seed corpus in tests/fuzz/corpus/$t"
-        return
+        continue
     fi
     # 1. The corpus (seeds + past crashes), each input once, one process per input so that
     # every failing input is named.
@@ -104,7 +86,7 @@ fuzz_one() {
         fi
     done < <(find "$seeds" -type f | sort)
     [ "$bad" -eq 0 ] && ok "$t regression: $n corpus inputs run clean"
-    [ "$SECS" -gt 0 ] || return
+    [ "$SECS" -gt 0 ] || continue
     # 2. SECONDS of fuzzing. -timeout: one input taking 10 s is a hang; -rss_limit_mb: an
     # input that makes the parser grow past 1 GB is a finding, not a swap storm.
     mkdir -p "$B/work/$t"
@@ -119,11 +101,5 @@ fuzz_one() {
         art=$(grep -m1 -o "Test unit written to .*" "$B/$t.fuzz.log" | sed 's/Test unit written to //')
         notok "$t: fuzzing" "exit $rc; input saved as ${art:-?}; $(grep -m3 -E '^fuzz_|ERROR:|runtime error|SUMMARY' "$B/$t.fuzz.log" | tr '\n' ' ')"
     fi
-}
-for t in "${TARGETS[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    fuzz_one "$t" >"$B/$t.tap" 2>&1 &
 done
-wait
-for t in "${TARGETS[@]}"; do zt_tally <"$B/$t.tap"; done
 zt_finish
