@@ -60,6 +60,21 @@ plug() {
         sh "$PLUGIN" "$@" >"$T/$name.out" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
 }
+# plug_ahead NAME [VAR=VALUE...] -- ARGS...: plug in the background, at most 3 at once: each
+# run mostly waits for its probes' timeouts, role after role, and the runs are independent (a
+# state folder each, the lab read only). plug_wait: until every one has ended; the checks come
+# after it, in the order the runs were started.
+PLUG_PIDS=()
+plug_ahead() {
+    while [ "$(jobs -rp | wc -l)" -ge 3 ]; do wait -n; done
+    plug "$@" &
+    PLUG_PIDS+=($!)
+}
+plug_wait() {
+    local p
+    for p in "${PLUG_PIDS[@]}"; do wait "$p"; done
+    PLUG_PIDS=()
+}
 # err_has NAME LABEL STRING...: the run's stderr has every STRING.
 err_has() { local n=$1 l=$2; shift 2; check "$l" err_has_all "$n" "$@"; }
 err_has_all() {
@@ -81,12 +96,13 @@ sys.exit(0 if ok else 1)' "$T/state-$1/calls.jsonl" "$2"
 }
 # alive PID: running, not a zombie waiting for init to reap it.
 alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
-# no_leftover NAME: every process the stand-in started as an ephemeral container has ended
-# (within 2 s of the plugin's exit: the container's last write and its exit are not one step).
-no_leftover() { check "$2" none_left "$1"; }
+# no_leftover NAME LABEL [TENTHS]: every process the stand-in started as an ephemeral container
+# has ended (within TENTHS tenths of a second, default 20: the container's last write and its
+# exit are not one step).
+no_leftover() { check "$2" none_left "$1" "${3:-20}"; }
 none_left() {
     local f pid left="" i
-    for i in $(seq 20); do
+    for i in $(seq "$2"); do
         left=""
         for f in "$T/state-$1"/ephemeral/*/*.json; do
             [ -e "$f" ] || continue
@@ -104,7 +120,11 @@ none_left() {
 # The matrix's size, from the config itself (it grows as probes are added).
 NPROBES=$($PY -c 'import json,sys; print(sum(len(r["probes"]) for r in json.load(open(sys.argv[1]))["roles"].values()))' "$CONFIG")
 
-plug pass -- run -n govtech -c "$CONFIG" --image registry.example.com/govtech/ztprobe:0.1.0
+plug_ahead pass -- run -n govtech -c "$CONFIG" --image registry.example.com/govtech/ztprobe:0.1.0
+for fmt in json policyreport html junit; do
+    plug_ahead "fmt-$fmt" ZT_STANDIN_CONFIG="$CONFIG" -- run -n govtech -o "$fmt" --image ztprobe:test
+done
+plug_wait
 rc_is pass 0 "run: every role passes, exit 0 (merge's)"
 if grep -q "$NPROBES probe results: $NPROBES passed, 0 failed, 0 inconclusive; 0 disagreements: OK" "$T/pass.out" &&
     grep -q "frontend-7d9f4" "$T/pass.out" && grep -q "postgres-7d9f4" "$T/pass.out"; then
@@ -127,7 +147,6 @@ calls pass 'all("--field-selector=status.phase=Running" in c for c in calls if c
 no_leftover pass "run: no ephemeral container left running"
 
 for fmt in json policyreport html junit; do
-    plug "fmt-$fmt" ZT_STANDIN_CONFIG="$CONFIG" -- run -n govtech -o "$fmt" --image ztprobe:test
     rc_is "fmt-$fmt" 0 "run -o $fmt (config from the ConfigMap): exit 0"
 done
 if $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; sys.exit(0 if s["reports"]==3 and s["ok"] else 1)' "$T/fmt-json.out"; then
@@ -159,47 +178,6 @@ bash "$ROOT/tests/lab/lab.sh" apply "$PREFIX" >>"$T/lab.log" 2>&1
 
 # ---- failure modes -----------------------------------------------------------------------
 
-plug nopod ZT_STANDIN_NOPOD=postgres -- run -n govtech -c "$CONFIG" --image ztprobe:test
-rc_is nopod 2 "no running pod for a role: merge's exit 2"
-err_has nopod "no running pod: named, with the selector and the command to look" \
-    "role postgres: no running pod in namespace govtech matches app=postgres (kubectl get pods -n govtech -l app=postgres)" \
-    "namespace govtech: NOT OK (1 role(s) without a report; exit 2)"
-if grep -q "postgres.no-running-pod" "$T/nopod.out" && grep -q "frontend-7d9f4" "$T/nopod.out"; then
-    ok "no running pod: the other roles' matrix still printed, the role listed as missing"
-else
-    notok "no running pod: the others still printed" "$(tail -8 "$T/nopod.out")"
-fi
-
-plug forbid ZT_STANDIN_FORBID=exec -- run -n govtech -c "$CONFIG" --image ztprobe:test
-rc_is forbid 2 "exec forbidden (RBAC): merge's exit 2"
-err_has forbid "exec forbidden: says so and what permission is missing" \
-    "role backend: exec into pod backend-7d9f4 is forbidden (RBAC): it needs create on pods/exec in govtech"
-
-plug forbid-debug ZT_STANDIN_FORBID=debug -- run -n govtech -c "$CONFIG" --image ztprobe:test
-rc_is forbid-debug 2 "ephemeral containers forbidden (RBAC): exit 2"
-err_has forbid-debug "ephemeral containers forbidden: says so" \
-    "role frontend: adding an ephemeral container to pod frontend-7d9f4 is forbidden (RBAC): it needs patch on pods/ephemeralcontainers in govtech"
-
-plug pull -- run -n govtech -c "$CONFIG" --image registry.example.com/unpullable/ztprobe:0.1.0
-rc_is pull 2 "image cannot be pulled: exit 2"
-err_has pull "image cannot be pulled: named, with the reason" \
-    "role frontend: image registry.example.com/unpullable/ztprobe:0.1.0 cannot be pulled into pod frontend-7d9f4 (ImagePullBackOff)"
-no_leftover pull "image cannot be pulled: nothing left running"
-
-# An ephemeral container that outlasts --timeout: the role is reported, and the container (one
-# run, never a watch) ends on its own within its probes' timeouts.
-plug slow -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 0
-rc_is slow 2 "an ephemeral container past --timeout: exit 2"
-err_has slow "past --timeout: says it runs once and ends on its own" \
-    "did not finish within 0s (it runs once and ends on its own)"
-sleep 3
-no_leftover slow "past --timeout: the ephemeral containers ended by themselves"
-
-plug noimage -- run -n govtech -c "$CONFIG"
-rc_is noimage 2 "no sidecar and no --image: exit 2"
-err_has noimage "no sidecar and no --image: says to give --image" \
-    "role frontend: pod frontend-7d9f4 has no ztprobe sidecar: give --image"
-
 # A role with its own namespace is looked for there, not in -n's. The lab's pod "outsider" of
 # namespace default carries app=frontend too: found in govtech, the role would run in the
 # frontend pod instead, and its report would say so.
@@ -211,7 +189,57 @@ c["roles"]["outsider"] = {"namespace": "default", "selector": {"app": "frontend"
      "port": 5432, "expect": "deny", "timeout_ms": 1000}]}
 json.dump(c, open(sys.argv[2], "w"))
 PYEOF
-plug other-ns -- run -n govtech -c "$T/other-ns.json" --image ztprobe:test -o json
+plug_ahead nopod ZT_STANDIN_NOPOD=postgres -- run -n govtech -c "$CONFIG" --image ztprobe:test
+plug_ahead forbid ZT_STANDIN_FORBID=exec -- run -n govtech -c "$CONFIG" --image ztprobe:test
+plug_ahead forbid-debug ZT_STANDIN_FORBID=debug -- run -n govtech -c "$CONFIG" --image ztprobe:test
+plug_ahead pull -- run -n govtech -c "$CONFIG" --image registry.example.com/unpullable/ztprobe:0.1.0
+plug_ahead noimage -- run -n govtech -c "$CONFIG"
+plug_ahead other-ns -- run -n govtech -c "$T/other-ns.json" --image ztprobe:test -o json
+plug_ahead noconfig -- run -n govtech
+plug_ahead wait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 20s -o json
+plug_ahead policies -- run -n govtech -c "$CONFIG" --image ztprobe:test --policies "$ROOT/manifests/network-policies.yaml" -o json
+plug_ahead badwait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 5q
+plug_ahead usage1 -- run -c "$CONFIG"
+plug_ahead usage2 -- run -n govtech -o yaml
+plug_wait
+
+rc_is nopod 2 "no running pod for a role: merge's exit 2"
+err_has nopod "no running pod: named, with the selector and the command to look" \
+    "role postgres: no running pod in namespace govtech matches app=postgres (kubectl get pods -n govtech -l app=postgres)" \
+    "namespace govtech: NOT OK (1 role(s) without a report; exit 2)"
+if grep -q "postgres.no-running-pod" "$T/nopod.out" && grep -q "frontend-7d9f4" "$T/nopod.out"; then
+    ok "no running pod: the other roles' matrix still printed, the role listed as missing"
+else
+    notok "no running pod: the others still printed" "$(tail -8 "$T/nopod.out")"
+fi
+
+rc_is forbid 2 "exec forbidden (RBAC): merge's exit 2"
+err_has forbid "exec forbidden: says so and what permission is missing" \
+    "role backend: exec into pod backend-7d9f4 is forbidden (RBAC): it needs create on pods/exec in govtech"
+
+rc_is forbid-debug 2 "ephemeral containers forbidden (RBAC): exit 2"
+err_has forbid-debug "ephemeral containers forbidden: says so" \
+    "role frontend: adding an ephemeral container to pod frontend-7d9f4 is forbidden (RBAC): it needs patch on pods/ephemeralcontainers in govtech"
+
+rc_is pull 2 "image cannot be pulled: exit 2"
+err_has pull "image cannot be pulled: named, with the reason" \
+    "role frontend: image registry.example.com/unpullable/ztprobe:0.1.0 cannot be pulled into pod frontend-7d9f4 (ImagePullBackOff)"
+no_leftover pull "image cannot be pulled: nothing left running"
+
+# An ephemeral container that outlasts --timeout: the role is reported, and the container (one
+# run, never a watch) ends on its own within its probes' timeouts.
+plug slow -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 0
+rc_is slow 2 "an ephemeral container past --timeout: exit 2"
+err_has slow "past --timeout: says it runs once and ends on its own" \
+    "did not finish within 0s (it runs once and ends on its own)"
+# Within 5 s (the lab's longest probe timeout is 3 s), looked at every 0.1 s.
+no_leftover slow "past --timeout: the ephemeral containers ended by themselves" 50
+
+rc_is noimage 2 "no sidecar and no --image: exit 2"
+err_has noimage "no sidecar and no --image: says to give --image" \
+    "role frontend: pod frontend-7d9f4 has no ztprobe sidecar: give --image"
+
+# A role with its own namespace (other-ns.json, above) is looked for there, not in -n's.
 rc_is other-ns 0 "a role in another namespace: every role passes, exit 0"
 calls other-ns 'any(c[:2] == ["get", "pods"] and c[c.index("-n") + 1] == "default" and "app=frontend" in c for c in calls) and any(c[0] == "debug" and c[c.index("-n") + 1] == "default" and "outsider-7d9f4" in c and "--env=POD_NAMESPACE=default" in c for c in calls)' \
     "a role in another namespace: its pod is listed and run in that namespace"
@@ -225,12 +253,10 @@ else
     notok "a role in another namespace: its pod" "$(head -c 400 "$T/other-ns.out")"
 fi
 
-plug noconfig -- run -n govtech
 rc_is noconfig 2 "no -c and no ConfigMap: exit 2"
 err_has noconfig "no -c and no ConfigMap: says so" "no ConfigMap ztprobe-config"
 
 # --wait and --policies go to the agent's run; an agent without them says so (exit 2).
-plug wait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 20s -o json
 if "$BIN" help run 2>/dev/null | grep -q -- '--wait'; then
     rc_is wait 0 "--wait: passed to run, exit 0"
 else
@@ -239,7 +265,6 @@ else
 fi
 calls wait 'all(c[-2:] == ["--wait", "20s"] for c in calls if c[0] in ("exec", "debug"))' \
     "--wait: every in-pod run gets --wait 20s"
-plug policies -- run -n govtech -c "$CONFIG" --image ztprobe:test --policies "$ROOT/manifests/network-policies.yaml" -o json
 if "$BIN" help run 2>/dev/null | grep -q -- '--policies'; then
     rc_is policies 0 "--policies: the objects reach the agent, exit 0"
 else
@@ -250,7 +275,6 @@ calls policies 'all(" --policies - " in " ".join(c) and "default-deny-all" not i
 
 # The agent's messages come back on kubectl's stderr: shown tagged with the role; a run that
 # prints no report leaves the role without one (exit 2).
-plug badwait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 5q
 rc_is badwait 2 "the agent refuses its flags: no report, exit 2"
 err_has badwait "the agent's own message, tagged per role, for exec and debug alike" \
     "  backend: ztprobe: " "  frontend: ztprobe: " "role backend: ztprobe in pod backend-7d9f4 printed no report"
@@ -372,9 +396,7 @@ fi
 plug badns -- run -n 'govtech;x' -c "$CONFIG"
 rc_is badns 2 "usage: -n that is not a namespace name is exit 2"
 
-plug usage1 -- run -c "$CONFIG"
 rc_is usage1 2 "usage: no -n is exit 2"
-plug usage2 -- run -n govtech -o yaml
 rc_is usage2 2 "usage: an unknown -o is exit 2"
 
 # ---- make install, and the real kubectl finding the plugin ---------------------------------
