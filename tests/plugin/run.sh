@@ -295,6 +295,107 @@ for verb in "exec -i -n govtech backend-7d9f4 -c ztprobe" \
     fi
 done
 
+# ---- untrusted pods and configs (issue 18) ------------------------------------------------
+
+# A pod's stderr reaches the operator's terminal: escape sequences (clipboard, title, clear
+# screen, CSI raw and as UTF-8, conceal, CR) and a fake verdict, then 200 KiB of chatter, from
+# the sidecar (exec) and an ephemeral container (debug). Shown filtered, at most 64 KiB per role.
+# evil_relay NAME AWK: the checks on run NAME's stderr (the filter ran with AWK).
+evil_relay() {
+    local name=$1 awk=$2
+    rc_is "$name" 0 "a pod writing escape sequences on stderr ($awk): its report still counts, exit 0"
+    if $PY - "$T/$name.err" <<'PYEOF'
+import sys
+b = open(sys.argv[1], "rb").read()
+t = b.decode("utf-8", "surrogateescape")
+bad = [c for c in t if (c < " " and c not in "\t\n") or "\x7f" <= c <= "\x9f" or "\udc80" <= c <= "\udcff"]
+sys.exit(1 if bad else 0)
+PYEOF
+    then
+        ok "a pod's stderr ($awk): no C0 (but tab, newline), DEL, C1 (raw or UTF-8) or stray byte reaches the terminal"
+    else
+        notok "a pod's stderr is filtered ($awk)" "$(LC_ALL=C grep -a -m2 'evil\|csi' "$T/$name.err" | od -c | head -6)"
+    fi
+    err_has "$name" "a pod's stderr ($awk): shown, tagged, controls as '?', UTF-8 and tab kept" \
+        "  backend: ?]52;c;ZXZpbC1jbGlwYm9hcmQ=??]0;evil-title??[2J?[H?31m raw-csi ??32m utf8-csi ?[8m concealed?namespace govtech: OK?? $(printf '\303\251t\303\251 \342\202\254\tkept')" \
+        "  frontend: ?]52;c;" "  backend: [... cut: at most 65536 bytes shown]"
+    if [ "$(grep -c '^  backend: chatter' "$T/$name.err")" -lt 1500 ] && [ "$(wc -c <"$T/$name.err")" -lt 250000 ] &&
+        [ "$(tail -1 "$T/$name.err")" = "kubectl-ztprobe: namespace govtech: OK (every probe passed)" ]; then
+        ok "a pod's stderr ($awk): at most 64 KiB shown per role (of 200 KiB; two roles, under 250 kB in all), the real verdict last"
+    else
+        notok "a pod's stderr is capped ($awk)" "$(grep -c '^  backend: chatter' "$T/$name.err") lines, $(wc -c <"$T/$name.err") bytes; last: $(tail -1 "$T/$name.err")"
+    fi
+}
+plug evil-stderr ZT_STANDIN_EVIL=backend=stderr,frontend=stderr -- run -n govtech -c "$CONFIG" --image ztprobe:test
+evil_relay evil-stderr "$(readlink -f "$(command -v awk)")"
+# The same filter under another awk (BusyBox's, as on a minimal operator image): the script is
+# POSIX awk on bytes, so it must give the same answer.
+if command -v busybox >/dev/null && busybox awk 'BEGIN { exit 0 }'; then
+    mkdir -p "$T/bbawk"
+    ln -sf "$(command -v busybox)" "$T/bbawk/awk"
+    plug evil-stderr-bb PATH="$T/bbawk:$T/bin:$PATH" ZT_STANDIN_EVIL=backend=stderr,frontend=stderr -- run -n govtech -c "$CONFIG" --image ztprobe:test
+    evil_relay evil-stderr-bb "busybox awk"
+else
+    notok "the filter under busybox awk" "no busybox with awk (tests/deps.sh installs it)"
+fi
+
+# A config from the namespace's ConfigMap is written by whoever can edit that ConfigMap: a role in
+# another namespace is refused (nothing is run there) unless --allow-other-namespaces.
+plug cm-other-ns ZT_STANDIN_CONFIG="$T/other-ns.json" -- run -n govtech --image ztprobe:test -o json
+rc_is cm-other-ns 2 "a ConfigMap naming a role in another namespace: refused, exit 2"
+err_has cm-other-ns "a role in another namespace from the ConfigMap: named, with the flag" \
+    "role outsider: the config from ConfigMap ztprobe-config in govtech puts this role in namespace default: refused" \
+    "--allow-other-namespaces"
+calls cm-other-ns 'not any("default" in c for c in calls) and sum(1 for c in calls if c[0] in ("exec", "debug")) == 3' \
+    "a role in another namespace from the ConfigMap: no call in that namespace, the others run"
+plug cm-other-ns-allowed ZT_STANDIN_CONFIG="$T/other-ns.json" -- run -n govtech --image ztprobe:test -o json --allow-other-namespaces
+rc_is cm-other-ns-allowed 0 "--allow-other-namespaces: the ConfigMap's role in another namespace runs there, exit 0"
+calls cm-other-ns-allowed 'any(c[0] == "debug" and c[c.index("-n") + 1] == "default" for c in calls)' \
+    "--allow-other-namespaces: the debug call goes to that namespace"
+if sh "$PLUGIN" help | grep -q -- '--allow-other-namespaces'; then
+    ok "help names --allow-other-namespaces"
+else
+    notok "help names --allow-other-namespaces" "$(sh "$PLUGIN" help | head -5)"
+fi
+
+# The sidecar path: --timeout stops a run that never ends, as for ephemeral containers.
+t0=$(date +%s)
+plug exec-silent ZT_STANDIN_EVIL=backend=silent -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 3
+t1=$(date +%s)
+rc_is exec-silent 2 "a sidecar run that never ends: exit 2"
+err_has exec-silent "a sidecar run past --timeout: says so" \
+    "role backend: kubectl exec into pod backend-7d9f4 did not finish within 3s (--timeout)"
+if [ $((t1 - t0)) -lt 60 ]; then ok "a sidecar run past --timeout 3: the plugin ended in $((t1 - t0)) s"; else notok "--timeout on exec" "took $((t1 - t0)) s"; fi
+
+# Output past 16 MiB (the report cap) is not read: the pod gets EPIPE, the role no report.
+plug flood ZT_STANDIN_EVIL=backend=flood,frontend=flood -- run -n govtech -c "$CONFIG" --image ztprobe:test
+rc_is flood 2 "a pod printing 20 MiB: exit 2"
+err_has flood "a pod printing 20 MiB: named, the cap said" \
+    "role backend: ztprobe in pod backend-7d9f4 printed more than 16777216 bytes (16 MiB, a report's cap)" \
+    "role frontend: ztprobe in pod frontend-7d9f4 printed more than 16777216 bytes"
+if [ -e "$T/state-flood/flood-backend-7d9f4.broken" ] && [ -e "$T/state-flood/flood-frontend-7d9f4.broken" ]; then
+    ok "a pod printing 20 MiB: the plugin stopped reading at the cap (the pod's write failed, exec and debug)"
+else
+    notok "the plugin stops reading at the cap" "$(ls "$T/state-flood")"
+fi
+
+# A report that claims another namespace than its pod's: refused, and no PolicyReport for it.
+plug claim ZT_STANDIN_EVIL=backend=claim-ns,frontend=claim-ns -- run -n govtech -c "$CONFIG" --image ztprobe:test -o policyreport
+rc_is claim 2 "reports claiming kube-system: exit 2"
+err_has claim "reports claiming kube-system: refused, the pod and the namespaces named" \
+    "role backend: the report from pod backend-7d9f4 (namespace govtech) is refused: " \
+    "pod.namespace is kube-system, not govtech (--namespace): refused" \
+    "role frontend: the report from pod frontend-7d9f4 (namespace govtech) is refused: "
+if [ "$($PY -c 'import sys, yaml; print(" ".join(sorted(str((d.get("metadata") or {}).get("namespace")) for d in yaml.safe_load_all(open(sys.argv[1])) if d)))' "$T/claim.out")" = govtech ] &&
+    ! grep -q 'kube-system' "$T/claim.out"; then
+    ok "reports claiming kube-system: the one PolicyReport is govtech's, kube-system appears nowhere"
+else
+    notok "reports claiming kube-system: no PolicyReport there" "$(grep -n 'namespace' "$T/claim.out" | head -5)"
+fi
+
+plug badns -- run -n 'govtech;x' -c "$CONFIG"
+rc_is badns 2 "usage: -n that is not a namespace name is exit 2"
+
 rc_is usage1 2 "usage: no -n is exit 2"
 rc_is usage2 2 "usage: an unknown -o is exit 2"
 
