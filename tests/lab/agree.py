@@ -12,7 +12,8 @@ tiers on govtech (tiered_policies: a metadata Deny, a DNS Pass, a Baseline closi
 to other namespaces, a NetworkPolicy of kube-system opening DNS; and without that NetworkPolicy,
 where the Baseline closes DNS), the backend's internet egress as Cilium policy (toFQDNs plus an
 egressDeny of the private ranges) and as a Calico GlobalNetworkPolicy with notNets (the govtech
-fixtures of tests/policy, enforced by cni2nft.py), backend relabelled, backend admitting the wrong port, drop / tcp-reset / icmp-admin-prohibited deny
+fixtures of tests/policy, enforced by cni2nft.py; and with cni_extras(): a Cilium world:443
+allow against that egressDeny, a Calico tier with Allow, Deny and Pass), backend relabelled, backend admitting the wrong port, drop / tcp-reset / icmp-admin-prohibited deny
 actions, and no enforcement at all), on config/lab.json and on a matrix `ztprobe policy plan`
 generates from the same objects. B and C must always agree (the lab does what its rules say);
 A must agree with B, except with no enforcement, where exactly the probes the policies deny
