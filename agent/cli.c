@@ -23,7 +23,7 @@ enum {
     OPT_PUSH_FILE,
     OPT_WAIT
 };
-enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_STDIN_END };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -43,6 +43,7 @@ static const struct option cli_longopts[] = {
     {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"policies", required_argument, NULL, OPT_POLICIES},
+    {"stdin-end", required_argument, NULL, OPT_STDIN_END},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -56,12 +57,14 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c',    OPT_ROLE, 'o',      OPT_OUT,       OPT_ONLY, OPT_TIMEOUT,  OPT_CONC,
-                                OPT_CA, 'v',      OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
-static const int validate_flags[] = {'c', 'v', 0};
-static const int list_flags[] = {'c', OPT_ROLE, 0};
+static const int run_flags[] = {'c',           OPT_ROLE, 'o',          OPT_OUT,       OPT_ONLY,
+                                OPT_TIMEOUT,   OPT_CONC, OPT_CA,       'v',           OPT_PUSH,
+                                OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, OPT_STDIN_END, 0};
+static const int validate_flags[] = {'c', 'v', OPT_STDIN_END, 0};
+static const int list_flags[] = {'c', OPT_ROLE, OPT_STDIN_END, 0};
 static const int merge_flags[] = {'o', 0};
-static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
+static const int policy_flags[] = {'c',        'f',           'o', OPT_NAMESPACE, OPT_ROLE_LABEL,
+                                   OPT_STRICT, OPT_STDIN_END, 0};
 static const int watch_flags[] = {'c',    OPT_ROLE,     'o', OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,  OPT_CONC,
                                   OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, OPT_POLICIES, 0};
 
@@ -95,7 +98,12 @@ static const cli_cmd_t cli_cmds[] = {
      "                      the last completed round. Shorter than a probe timeout: exit 2\n"
      "  --policies FILES    Kubernetes objects (comma-separated; - is stdin, after the config's\n"
      "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
-     "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
+     "                      result gains what the NetworkPolicies intend, hints speak from it\n"
+     "  --stdin-end TOKEN   stdin never closes (kubectl debug -i): it ends at the line\n"
+     "                      '# ztprobe end of input TOKEN' (16..64 letters and digits), which the\n"
+     "                      kubectl plugin sends; without it, or with more after it, exit 2.\n"
+     "                      Without this flag stdin is read to its end (also validate, list,\n"
+     "                      policy)\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
@@ -294,6 +302,7 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_ROLE_LABEL: o->role_label = optarg; break;
         case OPT_STRICT: o->strict = true; break;
         case OPT_POLICIES: o->policies = optarg; break;
+        case OPT_STDIN_END: o->stdin_end = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command); return -1;
         default: return EXIT_USAGE;

@@ -40,6 +40,7 @@ typedef struct {
     const char *role_label; /* --role-label KEY (policy plan) */
     bool strict;            /* --strict (policy check) */
     const char *policies;   /* --policies FILE[,FILE...] (run, watch) */
+    const char *stdin_end;  /* --stdin-end TOKEN: stdin ends at the plugin's marker line */
     char **args;            /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;
