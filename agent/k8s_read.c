@@ -361,7 +361,8 @@ int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len
         cx.doc++;
         if (cJSON_IsNull(d))
             continue; /* an empty document, e.g. after a trailing --- */
-        k8s_read_object(&cx, d, "");
+        if (k8s_rdups(&cx, d, "") == 0)
+            k8s_read_object(&cx, d, "");
     }
     cJSON_Delete(docs);
     return cx.rc;

@@ -30,6 +30,9 @@ int k8s_room(k8s_rctx_t *cx);
 void k8s_rpath(char *dst, const char *parent, const char *key);
 void k8s_rindex(char *dst, const char *parent, size_t i);
 
+/* Refuses a mapping anywhere under item with a key twice ("path.key: duplicate key"): cJSON
+ * and libyaml keep both and the reader would see the first, kubectl the last. */
+int k8s_rdups(k8s_rctx_t *cx, const cJSON *item, const char *path);
 /* A map of string values into l (absent: nothing). */
 int k8s_rlabels(k8s_rctx_t *cx, const cJSON *obj, const char *path, labels_t *l);
 /* "TCP" | "UDP" | "SCTP"; absent: TCP. */

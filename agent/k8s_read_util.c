@@ -126,3 +126,68 @@ bool k8s_port_name_ok(const char *s)
     }
     return letter;
 }
+
+static int k8s_key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The key that appears twice among obj's members, or NULL. Sorted, not pairwise: a mapping of
+ * 100,000 labels costs n log n, not n^2. */
+static const char *k8s_dup_key(k8s_rctx_t *cx, const cJSON *obj)
+{
+    size_t n = 0, i = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        n++;
+    if (n < 2)
+        return NULL;
+    if (n <= 8) { /* a typical mapping: no allocation */
+        for (const cJSON *c = obj->child; c; c = c->next)
+            for (const cJSON *d = c->next; d; d = d->next)
+                if (strcmp(c->string, d->string) == 0)
+                    return c->string;
+        return NULL;
+    }
+    const char **keys = malloc(n * sizeof(*keys));
+    if (!keys) {
+        k8s_room(cx);
+        return NULL;
+    }
+    for (const cJSON *c = obj->child; c; c = c->next)
+        keys[i++] = c->string;
+    qsort(keys, n, sizeof(*keys), k8s_key_cmp);
+    const char *dup = NULL;
+    for (i = 1; i < n && !dup; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0)
+            dup = keys[i];
+    free(keys);
+    return dup;
+}
+
+int k8s_rdups(k8s_rctx_t *cx, const cJSON *item, const char *path)
+{
+    char p[K8S_PATH_LEN];
+    if (cJSON_IsObject(item)) {
+        const char *dup = k8s_dup_key(cx, item);
+        if (cx->rc != 0)
+            return cx->rc;
+        if (dup) {
+            k8s_rpath(p, path, dup);
+            return k8s_rfail(cx, p,
+                             "duplicate key (kubectl keeps the last one, this check would read the "
+                             "first: remove one)");
+        }
+    }
+    size_t i = 0;
+    for (const cJSON *c = item->child; c; c = c->next, i++) {
+        if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+            continue;
+        if (cJSON_IsObject(item))
+            k8s_rpath(p, path, c->string);
+        else
+            k8s_rindex(p, path, i);
+        if (k8s_rdups(cx, c, p) != 0)
+            return cx->rc;
+    }
+    return 0;
+}
