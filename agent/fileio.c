@@ -340,7 +340,7 @@ static int fileio_stdin_part(size_t max, char **buf, size_t *len, char *err, siz
     if (fileio_stdin.taken) {
         if (!fileio_stdin.rest) {
             snprintf(err, errlen,
-                     "-: stdin was already read (give '-' to -c and --policies at most once each)");
+                     "-: stdin was already read (give '-' once: to -c, --policies, -f or merge)");
             return ZT_ERR_INPUT;
         }
         if (fileio_stdin.rest_len > max) {
@@ -392,7 +392,7 @@ int fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *
             return fileio_stdin_part(max, buf, len, err, errlen);
         if (fileio_stdin.taken) {
             snprintf(err, errlen,
-                     "-: stdin was already read (give '-' to -c and --policies at most once each)");
+                     "-: stdin was already read (give '-' once: to -c, --policies, -f or merge)");
             return ZT_ERR_INPUT;
         }
         fileio_stdin.taken = true;

@@ -241,6 +241,7 @@ check "-c - --policies -: one stream, the config then the objects (exit $RC; the
 
 # The object reader under hostile input (issue 18).
 . "$(dirname "${BASH_SOURCE[0]}")/objects.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/merge.sh"
 
 # A password file that is a FIFO: the probe ends with the reason, the loop does not hang on it.
 cat >"$T/pwfifo.json" <<EOF
