@@ -116,3 +116,15 @@ obj_err podips-family 'kind: Pod
 apiVersion: v1
 metadata: {name: p, namespace: x}
 status: {podIP: 10.0.0.1, podIPs: [{ip: 10.0.0.1}, {ip: 10.0.0.2}]}' 'status.podIPs[1].ip: a second address of one family'
+
+# ---- the overall time limit of policy check|plan (default 120 s): past it, exit 2 and a message,
+# here after 1 s on a FIFO whose writer is silent (the read's own idle deadline is 10 s).
+rm -f "$T/slow.fifo"
+mkfifo "$T/slow.fifo"
+(exec 3>"$T/slow.fifo"; exec sleep 30) &
+HOLD=$!
+zt_track "$HOLD"
+ZTPROBE_POLICY_TIME_LIMIT=1 ZT_HARD_TIMEOUT=20 runm slow policy check -c "$T/obj-cfg.json" -f "$T/slow.fifo"
+kill "$HOLD" 2>/dev/null
+[ "$RC" -eq 2 ] && [ "$MS" -lt 9000 ] && grep -qF 'policy check: not done within its 1 s time limit (ZTPROBE_POLICY_TIME_LIMIT)' "$T/slow.err"
+check "policy check past its time limit: exit $RC after $MS ms with a message" status_ok $? "exit $RC, $MS ms; $(head -c 300 "$T/slow.err")"
