@@ -97,7 +97,9 @@ static const char *fileio_type_name(mode_t m)
  * the old block is wiped before it is freed, so a secret leaves no copy in the heap. */
 static int fileio_grow(char **buf, size_t *cap, size_t have, size_t want)
 {
-    size_t ncap = *cap ? *cap : FILEIO_FIRST_CHUNK;
+    /* The first block is the size asked for (a regular file's size is known: a 2.3 MB file
+     * takes 2.3 MB, not the 4 MB of the next power of two); later ones double. */
+    size_t ncap = *cap ? *cap : (want > FILEIO_FIRST_CHUNK ? want : FILEIO_FIRST_CHUNK);
     while (ncap < want)
         ncap = ncap > SIZE_MAX / 2 ? want : ncap * 2;
     char *nb = malloc(ncap + 1);
