@@ -4,7 +4,7 @@
  * its detail. */
 #include <stdio.h>
 
-#include "hint.h"
+#include "probe.h"
 #include "postgres.h"
 
 #define HINT(...) snprintf(buf, len, __VA_ARGS__)
