@@ -247,8 +247,8 @@ static int yb_scalar(struct yaml_build *b, const yaml_event_t *ev, cJSON **node)
         cJSON_Delete(*node);
         *node = NULL;
         return yb_fail(b, ev->start_mark,
-                       "this document takes more than %zu MB in memory as a tree (at most 6 times the "
-                       "input plus 12 MB): split it into more documents",
+                       "this document takes more than %zu MB in memory as a tree (the cap for an input "
+                       "of this size): too large or too dense",
                        b->budget >> 20);
     }
     return 0;

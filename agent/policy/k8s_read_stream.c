@@ -88,7 +88,7 @@ static int k8s_json_piece(k8s_rctx_t *cx, const char *text, size_t len, size_t o
     if (k8s_json_cost(text, off, n) > k8s_budget(len))
         return k8s_rfail(cx, p,
                          "takes more than %zu MB in memory as a tree (at most 6 times the input plus "
-                         "%u MB): split it",
+                         "%u MB): too large or too dense for Kubernetes objects",
                          k8s_budget(len) >> 20, K8S_READ_TREE_BASE >> 20);
     cJSON *node = cJSON_ParseWithLengthOpts(text + off, n, NULL, false);
     if (!node)
