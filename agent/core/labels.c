@@ -320,6 +320,7 @@ int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t 
     int lineno = 0;
     out->items = NULL;
     out->n = 0;
+    out->sorted = false;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -353,6 +354,7 @@ int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen)
 
     out->items = NULL;
     out->n = 0;
+    out->sorted = false;
     int rc = fileio_read_capped(path, LABELS_MAX_BYTES, &buf, &have, err, errlen);
     if (rc != ZT_OK)
         return rc;
