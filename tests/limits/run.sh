@@ -10,6 +10,13 @@
 #    config on a pipe (-c -, /dev/stdin, <(...)) is read, and `-c - --policies -` too.
 #  - merge memory: hostile 16 MiB reports (many results, a huge array, a huge result, many
 #    keys) and a legitimate 10,000-result one cost at most 8x their size.
+#  - stdin: --stdin-end TOKEN ends an open stream at the plugin's line, refuses bytes after it
+#    and input without it; without the flag a line "..." ends nothing.
+#  - objects.sh (issue 18): stdin read to its end (a policy after "..." counts), duplicate keys,
+#    the reader's cost on hostile inputs (tests/bench/reader_bench.py) in bounded memory, the API
+#    server's caps (labels, annotations, podIPs), the time limit of policy check.
+#  - merge.sh (issue 18): merge -o html|text|json of three 10,000-result reports, merge - on a
+#    silent pipe.
 #  - SIGTERM during --out: no temporary file left; the folder fsynced after the rename.
 #  - SIGPIPE never kills the agent: `ztprobe run | head -c1`, a reader that is already gone,
 #    and -v logs into a closed pipe while --out is still written; watch keeps writing --out
