@@ -21,7 +21,7 @@ static size_t k8s_budget(size_t len)
 }
 
 /* One complete node: a document (item -1) or an element of its top-level items. */
-static int k8s_read_node(void *ud, cJSON *node, int doc, long item)
+static int k8s_stream_node(void *ud, cJSON *node, int doc, long item)
 {
     k8s_rctx_t *cx = ud;
     char p[K8S_PATH_LEN] = "";
@@ -74,7 +74,7 @@ static size_t k8s_json_cost(const char *t, size_t off, size_t len)
     return cost;
 }
 
-/* Parses text[off, off+n) (a value json_scan checked) and hands it to k8s_read_node. */
+/* Parses text[off, off+n) (a value json_scan checked) and hands it to k8s_stream_node. */
 static int k8s_json_piece(k8s_rctx_t *cx, const char *text, size_t len, size_t off, size_t n, int doc,
                           long item)
 {
@@ -93,7 +93,7 @@ static int k8s_json_piece(k8s_rctx_t *cx, const char *text, size_t len, size_t o
     cJSON *node = cJSON_ParseWithLengthOpts(text + off, n, NULL, false);
     if (!node)
         return k8s_room(cx); /* json_scan accepted it: only memory can fail */
-    int rc = k8s_read_node(cx, node, doc, item);
+    int rc = k8s_stream_node(cx, node, doc, item);
     cJSON_Delete(node);
     return rc;
 }
@@ -200,7 +200,7 @@ int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len
         return pos < len ? k8s_json_syntax(&cx, text, len, pos) : 0;
     }
     char yerr[256] = "";
-    int rc = config_yaml_stream_each(text, len, k8s_budget(len), k8s_read_node, &cx, yerr, sizeof(yerr));
+    int rc = config_yaml_stream_each(text, len, k8s_budget(len), k8s_stream_node, &cx, yerr, sizeof(yerr));
     if (rc != 0 && cx.rc == 0) { /* the YAML itself, not an object, failed */
         snprintf(err, errlen, "%s: %s", file, yerr);
         return rc;
