@@ -13,6 +13,7 @@
 #include "labels.h"
 #include "log.h"
 #include "pg_secret.h"
+#include "policy_explain.h"
 #include "report.h"
 #include "session.h"
 
@@ -41,6 +42,18 @@ int cmd_run(const cli_opts_t *o)
     }
     if ((rc = session_emit(o, text)) != 0)
         goto done;
+    /* The report stays on stdout as usual; the decision goes beside it, to stderr. */
+    if (o->explain) {
+        char *ex = policy_explain_render(s.objects, s.cfg, s.choice.role, s.objects_ns,
+                                         s.own.n ? &s.own : NULL, s.probes[0], o->format == FMT_JSON);
+        if (!ex) {
+            log_error("out of memory");
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        fputs(ex, stderr);
+        free(ex);
+    }
     if ((rc = session_push(o, &s, &rep, text)) != 0)
         goto done;
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;

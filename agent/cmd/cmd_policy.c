@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cni_check.h"
 #include "config.h"
 #include "log.h"
 #include "policy_load.h"
 #include "policy_check.h"
+#include "policy_explain.h"
 #include "policy_plan.h"
 #include "session.h"
 
@@ -58,6 +60,49 @@ static int cmd_policy_time_limit(const char *what)
     return 0;
 }
 
+/* a + b (both malloc'd, both freed); NULL on OOM. */
+static char *cmd_policy_append(char *a, char *b)
+{
+    char *s = a && b ? malloc(strlen(a) + strlen(b) + 1) : NULL;
+    if (s) {
+        strcpy(s, a);
+        strcat(s, b);
+    }
+    free(a);
+    free(b);
+    return s;
+}
+
+/* --explain ROLE/PROBE: the one probe's whole decision; exit as the probe's check would. */
+static int cmd_policy_check_explain(const cli_opts_t *o, const config_t *cfg, k8s_model_t *m)
+{
+    const config_role_t *role;
+    const config_probe_t *p;
+    char err[1024];
+    size_t ns;
+    if (policy_explain_find(cfg, NULL, o->explain, &role, &p, err, sizeof(err)) != 0) {
+        log_error("policy check %s", err);
+        return EXIT_USAGE;
+    }
+    int rc = policy_role_namespace(m, role, o->namespace, &ns, err, sizeof(err));
+    if (rc != 0 || k8s_model_finish(m) != 0) {
+        log_error("%s", rc == -1 ? err : "out of memory");
+        return rc == -1 ? EXIT_USAGE : EXIT_INTERNAL;
+    }
+    policy_intent_t in;
+    policy_check_probe(m, cfg, role, ns, p, &in);
+    char *text = policy_explain_render(m, cfg, role, ns, NULL, p, o->format != FMT_TEXT);
+    if (!text) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    fputs(text, stdout);
+    free(text);
+    netpol_verdict_t want = p->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY;
+    return in.intended == want || (in.intended == NETPOL_UNKNOWN && !o->strict) ? EXIT_ALL_PASSED
+                                                                                : EXIT_PROBE_FAILED;
+}
+
 /* The config before the objects: with -c - and -f -, stdin is one stream, config first. */
 static int cmd_policy_check(const cli_opts_t *o)
 {
@@ -69,19 +114,32 @@ static int cmd_policy_check(const cli_opts_t *o)
         log_error("policy check: -o must be json or text");
         return EXIT_USAGE;
     }
+    cni_sel_t cni;
+    if (o->cni && cni_select(o->cni, &cni, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
     int rc = session_load_config(o, &cfg);
     if (rc != 0)
         return rc;
     rc = policy_load(o->files, o->n_files, o->namespace, &m);
     if (rc != 0)
         goto done;
+    if (o->explain) {
+        rc = cmd_policy_check_explain(o, cfg, m);
+        goto done;
+    }
     int prc = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
+    if (prc == 0 && o->cni) /* the dataplane's known deviations: docs/cni.md */
+        prc = cni_check_annotate(m, cfg, o->namespace, &cni, rep, err, sizeof(err));
     if (prc != 0) {
         log_error("%s", err);
         rc = prc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
         goto done;
     }
     text = o->format == FMT_TEXT ? policy_check_text(rep) : cJSON_Print(rep);
+    if (text && o->format == FMT_TEXT && o->cni)
+        text = cmd_policy_append(text, cni_check_text(rep));
     if (!text) {
         log_error("out of memory");
         rc = EXIT_INTERNAL;
@@ -99,6 +157,26 @@ done:
     return rc;
 }
 
+/* The plan's JSON text with the catch probes of the deviations added, re-rendered. */
+static int cmd_policy_plan_cni(k8s_model_t *m, const cli_opts_t *o, const cni_sel_t *cni, char **text,
+                               char *err, size_t errlen)
+{
+    cJSON *root = cJSON_Parse(*text);
+    free(*text);
+    *text = NULL;
+    if (!root) {
+        snprintf(err, errlen, "out of memory");
+        return -2;
+    }
+    int rc = cni_plan_add(m, root, o->namespace, cni, err, errlen);
+    if (rc == 0 && !(*text = policy_plan_render(root, o->format == FMT_YAML))) {
+        snprintf(err, errlen, "out of memory");
+        rc = -2;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
 static int cmd_policy_plan(const cli_opts_t *o)
 {
     char err[1024], *text = NULL;
@@ -107,10 +185,18 @@ static int cmd_policy_plan(const cli_opts_t *o)
         log_error("policy plan: -o must be json or yaml");
         return EXIT_USAGE;
     }
+    cni_sel_t cni;
+    if (o->cni && cni_select(o->cni, &cni, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
     int rc = policy_load(o->files, o->n_files, o->namespace, &m);
     if (rc != 0)
         return rc;
-    rc = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
+    rc = policy_plan_run(m, o->namespace, o->role_label, o->cni ? false : o->format == FMT_YAML, &text, err,
+                         sizeof(err));
+    if (rc == 0 && o->cni) /* the probes that catch the dataplane's leaks: docs/cni.md */
+        rc = cmd_policy_plan_cni(m, o, &cni, &text, err, sizeof(err));
     k8s_model_destroy(m);
     if (rc != 0) {
         log_error("%s", err);
@@ -134,6 +220,10 @@ int cmd_policy(const cli_opts_t *o)
     bool check = strcmp(o->args[0], "check") == 0;
     if (!check && o->strict) {
         log_error("policy plan: --strict applies to policy check only");
+        return EXIT_USAGE;
+    }
+    if (!check && o->explain) {
+        log_error("policy plan: --explain applies to policy check only");
         return EXIT_USAGE;
     }
     if (check && o->role_label) {

@@ -18,6 +18,7 @@
 #include "session.h"
 #include "stop.h"
 #include "verdict.h"
+#include "watch_startup.h"
 
 int watch_parse_interval(const char *s, long *ms)
 {
@@ -86,6 +87,7 @@ static void watch_log_run(const report_t *rep, long run, int rc, const history_t
 
 int cmd_watch(const cli_opts_t *o)
 {
+    double t0 = loop_mono_ms(); /* the container's start, as near as the process sees it */
     long interval = 0;
     if (!o->interval || watch_parse_interval(o->interval, &interval) < 0) {
         log_error("watch: --interval is required, like 30s, 5m or 1h (got \"%s\")",
@@ -105,6 +107,14 @@ int cmd_watch(const cli_opts_t *o)
         return EXIT_INTERNAL;
     }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    watch_startup_t startup = {0};
+    if (o->startup_ms > 0 &&
+        ((rc = watch_startup_check(&s, o)) != 0 || (rc = watch_startup_run(&s, o, t0, &startup)) != 0)) {
+        watch_startup_free(&startup);
+        history_free(&hist);
+        session_close(&s);
+        return rc;
+    }
     long run = 0;
     while (!stop_requested) {
         double started = loop_mono_ms();
@@ -118,6 +128,7 @@ int cmd_watch(const cli_opts_t *o)
         }
         size_t flips = 0;
         if (rc == 0) {
+            watch_startup_apply(&startup, &rep); /* --startup's figures ride on every report */
             flips = history_update(&hist, &rep);
             char *text = session_render(o, &rep);
             rc = text ? session_emit(o, text) : EXIT_INTERNAL;
@@ -132,6 +143,7 @@ int cmd_watch(const cli_opts_t *o)
         double jitter = (double)interval * 0.1 * ((double)rand() / (double)RAND_MAX);
         stop_sleep_until(started + (double)interval + jitter);
     }
+    watch_startup_free(&startup);
     history_free(&hist);
     session_close(&s);
     fprintf(stderr, "{\"event\":\"stop\",\"runs\":%ld}\n", run);

@@ -16,7 +16,7 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_MAX_ADDRS 16
 #define RESULT_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
 #define RESULT_DETAIL_LEN 256
-#define RESULT_HINT_LEN 384
+#define RESULT_HINT_LEN 512
 #define RESULT_TARGET_LEN 320
 /* Hints cut a host at HINT_HOST_MAX (80) bytes with "...", so a longer host only needs to stay
  * longer than that: 95 bytes keep every hint byte-identical (hint.c checks). */
@@ -127,6 +127,9 @@ typedef struct {
     bool waited;
     double converged_after_ms;
     bool history; /* watch: last_change_at / verdict_changes are meaningful */
+    /* watch --startup: the convergence fields are measured from the start of the process (a
+     * deny probe's: how long it was not yet enforced); rendered as the startup families. */
+    bool startup;
 } report_t;
 
 /* Counts verdicts. */

@@ -17,6 +17,31 @@ static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size
     snprintf(buf, len, "%.200s %s rule %zu", pol, r->dir == NETPOL_EGRESS ? "egress" : "ingress", r->rule);
 }
 
+/* Who denies: "govtech/default-deny-all selects the pod for egress, and none of its egress
+ * rules allows it" (the first policy selecting the pod on the denying side). */
+static void pa_denier(const k8s_model_t *m, const policy_intent_t *in, char *buf, size_t len)
+{
+    netpol_answer_t a;
+    snprintf(buf, len, "no rule allows it");
+    if (!in->have_pair)
+        return;
+    netpol_query(m, &in->src, &in->dst, in->port, in->proto, &a);
+    bool eg = a.egress.verdict == NETPOL_DENY;
+    const netpol_side_t *s = eg ? &a.egress : &a.ingress;
+    if (s->verdict != NETPOL_DENY || s->n_selecting == 0)
+        return;
+    char pol[300];
+    const char *d = eg ? "egress" : "ingress";
+    netpol_policy_name(m, s->first_selecting, pol, sizeof(pol));
+    if (s->n_selecting == 1)
+        snprintf(buf, len, "%.200s selects the %s pod for %s and none of its %s rules allows it", pol,
+                 eg ? "source" : "destination", d, d);
+    else
+        snprintf(buf, len,
+                 "%zu policies, %.200s first, select the %s pod for %s and none of their rules allows it",
+                 s->n_selecting, pol, eg ? "source" : "destination", d);
+}
+
 /* The admin or baseline step that decided the answer (the denying side's on a deny), in
  * words; false when the NetworkPolicies or the default decided. */
 static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_stage_t *stage)
@@ -41,7 +66,7 @@ static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_
 bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8s_model_t *m,
                           const char *role, const char *ns, char *buf, size_t len)
 {
-    char rule[260] = "";
+    char rule[320] = "";
     tier_stage_t stage;
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
         return false;
@@ -73,11 +98,20 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
                  in->n_by ? rule : "no policy isolates it", ns);
         return true;
     }
+    if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY && in->mismatch.set) {
+        snprintf(buf, len, "The policies deny DNS from this pod: %s. Allow UDP and TCP 53 to kube-dns.",
+                 in->mismatch.sentence);
+        return true;
+    }
     if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
         snprintf(buf, len,
                  "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
                  "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",
                  in->egress == NETPOL_DENY ? "egress" : "ingress", ns);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW && in->mismatch.set) {
+        snprintf(buf, len, "The policies deny this path: %s.", in->mismatch.sentence);
         return true;
     }
     if (r->expect == EXPECT_ALLOW) {
@@ -102,11 +136,14 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return true;
     }
     if (in->intended == NETPOL_DENY) {
+        if (!tiered) /* else rule already names the admin or baseline step */
+            pa_denier(m, in, rule, sizeof(rule));
         snprintf(
             buf, len,
-            "The policies deny this path, yet it connected: the CNI does not enforce NetworkPolicy, or a "
-            "policy outside the objects read allows it (role %.60s).",
-            role);
+            "The policies deny this path (%s), yet it connected: the CNI does not enforce NetworkPolicy "
+            "(the EKS VPC CNI add-on needs enableNetworkPolicy: \"true\"), or a policy outside the objects "
+            "read allows it (role %.60s).",
+            rule, role);
         return true;
     }
     snprintf(buf, len, "The policies allow this path (%s): the matrix's expect: deny contradicts them.",
@@ -115,7 +152,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
 }
 
 int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role,
-                    size_t ns, const config_probe_t *const *probes)
+                    size_t ns, const labels_t *own, const config_probe_t *const *probes)
 {
     result_policy_t *pol = calloc(rep->n_results ? rep->n_results : 1, sizeof(*pol));
     if (!pol)
@@ -125,7 +162,7 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
     for (size_t i = 0; i < rep->n_results; i++) {
         policy_intent_t in;
         result_t *r = &rep->results[i];
-        policy_check_probe(m, cfg, role, ns, probes[i], &in);
+        policy_check_probe_as(m, cfg, role, ns, own, probes[i], &in);
         snprintf(pol[i].intended, sizeof(pol[i].intended), "%s", netpol_verdict_name(in.intended));
         snprintf(pol[i].reason, sizeof(pol[i].reason), "%s", in.reason);
         for (size_t k = 0; k < in.n_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {

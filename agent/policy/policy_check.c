@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "policy_explain.h"
 #include "policy_coverage.h"
 #include "policy_steps.h"
 #include "result.h"
@@ -71,6 +72,7 @@ static cJSON *pc_probe_json(const k8s_model_t *m, const config_role_t *role, con
     cJSON_AddItemToObject(o, "egress", pc_side(m, in->egress, in->egress_isolated, in, NETPOL_EGRESS));
     cJSON_AddItemToObject(o, "ingress", pc_side(m, in->ingress, in->ingress_isolated, in, NETPOL_INGRESS));
     cJSON_AddStringToObject(o, "reason", in->reason);
+    cJSON_AddItemToObject(o, "mismatch", policy_explain_mismatch_json(m, &in->mismatch));
     return o;
 }
 

@@ -3,6 +3,7 @@
 #ifndef ZT_POLICY_PLAN_H
 #define ZT_POLICY_PLAN_H
 
+#include <cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,5 +19,9 @@
  * Returns 0; -1 with the reason in err; -2 on OOM. */
 int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out, char *err,
                     size_t errlen);
+
+/* The plan (a config tree with its "todo" list) as JSON, or as YAML with the todo items as
+ * comments (malloc'd; NULL on OOM). policy plan --cni renders through it after adding probes. */
+char *policy_plan_render(cJSON *root, bool yaml);
 
 #endif

@@ -249,6 +249,25 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
 }
 
+/* The one part to change, on the side that denies (egress first, as a packet meets it). */
+static void pt_mismatch(const k8s_model_t *m, const config_role_t *role, const netpol_answer_t *a,
+                        policy_intent_t *o)
+{
+    char me[120];
+    snprintf(me, sizeof(me), "role %.60s's pod", role->name);
+    const char *target = o->dst.is_pod ? "the target's pod" : "the target";
+    const netpol_side_t *den = a->egress.verdict == NETPOL_DENY ? &a->egress : &a->ingress;
+    /* Only when the NetworkPolicies decided: an admin or baseline deny is told by its chain. */
+    if (den->n_chain == 0 || den->chain[den->n_chain - 1].stage != TIER_STAGE_NAMESPACED)
+        return;
+    if (a->egress.verdict == NETPOL_DENY)
+        netpol_explain_mismatch(m, &a->egress, NETPOL_EGRESS, &o->src, &o->dst, &o->dst, o->port, o->proto,
+                                me, target, &o->mismatch);
+    else
+        netpol_explain_mismatch(m, &a->ingress, NETPOL_INGRESS, &o->dst, &o->src, &o->dst, o->port, o->proto,
+                                target, me, &o->mismatch);
+}
+
 /* The reason when an admin or baseline policy takes part: each side's chain that does. */
 static bool pt_tiered(const netpol_answer_t *last, policy_intent_t *o)
 {
@@ -278,7 +297,7 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
 {
-    char pol[300], near[300] = "";
+    char pol[300], near[420] = "";
     if (why) {
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
@@ -322,7 +341,9 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         return;
     }
     netpol_policy_name(m, s->first_selecting, pol, sizeof(pol));
-    if (o->near != NETPOL_NEAR_NONE) {
+    if (o->mismatch.set) {
+        snprintf(near, sizeof(near), "; %s", o->mismatch.sentence);
+    } else if (o->near != NETPOL_NEAR_NONE) {
         char np[300];
         netpol_policy_name(m, o->nearest.policy, np, sizeof(np));
         snprintf(near, sizeof(near), "; nearest: %.200s %s rule %zu (%s)", np,
@@ -335,22 +356,30 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(pol, sizeof(pol), "the %zu policies selecting %s", s->n_selecting,
                  eg ? "the role" : "the target");
     if (eg)
-        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.140s", pol,
+        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.420s", pol,
                  k8s_proto_name(proto), port, target, near);
     else
-        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.140s",
+        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.420s",
                  pol, k8s_proto_name(proto), port, role->name, near);
 }
 
+/* The pod's own labels (own, when known) decide which of the role's pods it is: the workloads
+ * whose labels it carries (a template's labels plus pod-template-hash), else a pod carrying
+ * exactly its labels; without them, the pods the role's selector matches. */
+static bool pt_is_source(const config_role_t *role, const labels_t *own, const labels_t *pod)
+{
+    return own ? pod->n > 0 && labels_match(pod, own) : labels_match(&role->selector, pod);
+}
+
 static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                     const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
+                     const labels_t *own, const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
 {
     pt_dst_t d[PT_MAX_DST];
     size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
     char why[POLICY_REASON_LEN] = "";
     memset(o, 0, sizeof(*o));
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
-        if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
+        if (pt_is_source(role, own, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
     if (p->kind == KIND_DNS) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
@@ -399,7 +428,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     memset(&virt, 0, sizeof(virt));
     virt.is_pod = true;
     virt.ns = ns;
-    virt.labels = &role->selector;
+    virt.labels = own ? own : &role->selector;
     netpol_answer_t a, last;
     bool first = true, have_last = false;
     for (size_t i = 0; i < (nsrc ? nsrc : 1); i++) {
@@ -416,13 +445,19 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             o->egress_isolated |= a.egress.isolated;
             o->ingress_isolated |= a.ingress.isolated;
             first = false;
-            if (a.verdict == NETPOL_ALLOW) {
+            /* A direction that allows names its rules, whatever the other one says. */
+            if (a.egress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.egress);
+            if (a.ingress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.ingress);
-            }
-            if (!have_last || a.verdict != NETPOL_ALLOW) {
+            if (!have_last || (a.verdict != NETPOL_ALLOW && last.verdict == NETPOL_ALLOW)) {
                 last = a;
                 have_last = true;
+                o->have_pair = true;
+                o->src = s;
+                o->dst = d[j].ep;
+                o->port = d[j].port;
+                o->proto = proto;
             }
             const netpol_side_t *den = a.egress.verdict == NETPOL_DENY ? &a.egress : &a.ingress;
             if (a.verdict == NETPOL_DENY && o->near == NETPOL_NEAR_NONE && den->near != NETPOL_NEAR_NONE) {
@@ -433,6 +468,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     }
     if (o->intended == NETPOL_DENY && last.verdict == NETPOL_DENY) {
         o->egress = last.egress.verdict == NETPOL_DENY ? NETPOL_DENY : o->egress;
+        pt_mismatch(m, role, &last, o);
     }
     pt_sentence(m, role, p, &last, proto, d[0].port, o, NULL);
 }
@@ -440,12 +476,18 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
 void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
                         const config_probe_t *p, policy_intent_t *o)
 {
-    pt_probe(m, cfg, role, ns, p, pt_proto(p), o);
+    policy_check_probe_as(m, cfg, role, ns, NULL, p, o);
+}
+
+void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                           const labels_t *own, const config_probe_t *p, policy_intent_t *o)
+{
+    pt_probe(m, cfg, role, ns, own, p, pt_proto(p), o);
     if (p->kind != KIND_DNS || o->intended != NETPOL_ALLOW)
         return;
     /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
     policy_intent_t tcp;
-    pt_probe(m, cfg, role, ns, p, K8S_TCP, &tcp);
+    pt_probe(m, cfg, role, ns, own, p, K8S_TCP, &tcp);
     if (tcp.intended == NETPOL_DENY) {
         size_t l = strlen(o->reason);
         snprintf(o->reason + l, sizeof(o->reason) - l,

@@ -20,6 +20,7 @@
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "policy_annotate.h"
+#include "policy_explain.h"
 #include "policy_load.h"
 #include "push.h"
 #include "report.h"
@@ -27,6 +28,7 @@
 #include "resolve.h"
 #include "runner.h"
 #include "verdict.h"
+#include "via.h"
 
 #define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
 #define SESSION_PUSH_URL_FILE_MAX 4096u /* a URL, perhaps with user:password */
@@ -84,7 +86,7 @@ int session_load_config(const cli_opts_t *o, config_t **cfg)
 
 /* Labels are optional input: when they cannot be read, the reason goes into labels_err and
  * only matters if a role must be chosen by them. */
-static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice)
+static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice, labels_t *own)
 {
     const char *path = getenv("ZTPROBE_LABELS_FILE");
     if (!path || !*path)
@@ -94,11 +96,12 @@ static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *
     bool have = labels_load_file(path, &labels, lerr, sizeof(lerr)) == 0;
     int rc = role_select(cfg, o->role, getenv("ZTPROBE_ROLE"), have ? &labels : NULL, lerr, choice, err,
                          sizeof(err));
-    labels_free(&labels);
     if (rc != 0) {
+        labels_free(&labels);
         log_error("%s", err);
         return EXIT_USAGE;
     }
+    *own = labels; /* --policies judges the pod as it is labelled */
     return 0;
 }
 
@@ -124,6 +127,20 @@ static int select_probes(const cli_opts_t *o, const config_role_t *role, const c
     if (!*out) {
         log_error("out of memory");
         return EXIT_INTERNAL;
+    }
+    if (o->explain) { /* one probe, whose decision the policies explain after the run */
+        const config_role_t *r;
+        char err[1024];
+        if (o->only) {
+            log_error("run: give --only or --explain, not both");
+            return EXIT_USAGE;
+        }
+        if (policy_explain_find(NULL, role, o->explain, &r, &(*out)[0], err, sizeof(err)) != 0) {
+            log_error("run %s", err);
+            return EXIT_USAGE;
+        }
+        *n = 1;
+        return 0;
     }
     if (o->only) {
         char *copy = strdup(o->only), *save = NULL;
@@ -255,6 +272,24 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     return 0;
 }
 
+/* "via": ["pods"]: the probes' pod paths from the objects, one probe each (via.c). */
+static int session_via(session_t *s)
+{
+    const config_probe_t **list = NULL;
+    size_t n = 0;
+    char err[512];
+    int rc = via_expand(s->objects, s->objects_ns, s->probes, s->n_probes, &list, &n, &s->via, err,
+                        sizeof(err));
+    if (rc != 0) {
+        log_error("%s", rc == -2 ? "out of memory" : err);
+        return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+    }
+    free(s->probes);
+    s->probes = list;
+    s->n_probes = n;
+    return 0;
+}
+
 void session_close(session_t *s)
 {
     if (!s)
@@ -265,8 +300,10 @@ void session_close(session_t *s)
     }
     pg_secret_end();
     free(s->probes);
+    via_free(s->via);
     config_free(s->cfg);
     k8s_model_destroy(s->objects);
+    labels_free(&s->own);
     memset(s, 0, sizeof(*s));
 }
 
@@ -274,14 +311,20 @@ int session_open(const cli_opts_t *o, session_t *s)
 {
     int rc;
     memset(s, 0, sizeof(*s));
-    if ((rc = session_load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
+    if ((rc = session_load_config(o, &s->cfg)) != 0 ||
+        (rc = choose_role(o, s->cfg, &s->choice, &s->own)) != 0 ||
         (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
         session_close(s);
         return rc;
     }
-    if ((rc = session_objects(o, s)) != 0) {
+    if ((rc = session_objects(o, s)) != 0 || (rc = session_via(s)) != 0) {
         session_close(s);
         return rc;
+    }
+    if (o->explain && !s->objects) {
+        log_error("run --explain %s: needs the objects: --policies FILES (or $ZTPROBE_POLICIES)", o->explain);
+        session_close(s);
+        return EXIT_USAGE;
     }
     s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
     if (s->capped)
@@ -373,7 +416,7 @@ int session_diagnose(const session_t *s, report_t *rep)
     /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */
     free(rep->policy);
     rep->policy = NULL;
-    if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns,
+    if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns, s->own.n ? &s->own : NULL,
                         (const config_probe_t *const *)s->probes) != 0) {
         log_error("out of memory");
         return EXIT_INTERNAL;

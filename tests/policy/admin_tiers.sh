@@ -46,6 +46,18 @@ check "-o json: egress.chain holds the steps (stage, action, kind, name, priorit
 grep -q "cluster-dns .*passed by admin ClusterNetworkPolicy govtech-pass-cluster-dns (priority 20) egress rule pass-dns, then allowed by govtech/allow-dns-egress egress rule 0" "$T/cl.txt"
 check "-o text: the reason column shows the chain" status_ok $?
 
+# --explain walks the stages: the admin Pass, then the NetworkPolicy rule.
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -f manifests/cluster/cluster-network-policies.yaml \
+    --explain frontend/cluster-dns -o text >"$T/clx.txt" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && grep -qx "    chain: passed by admin ClusterNetworkPolicy govtech-pass-cluster-dns (priority 20) egress rule pass-dns, then allowed by govtech/allow-dns-egress egress rule 0" "$T/clx.txt"
+check "--explain with admin policies: the direction's chain shows the admin Pass, then the NetworkPolicy rule" status_ok $? \
+    "rc $rc: $(cat "$T/clx.txt" "$T/e")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -f manifests/cluster/cluster-network-policies.yaml \
+    --explain frontend/cluster-dns >"$T/clx.json" 2>/dev/null
+[ "$(json "$T/clx.json" "[(s['stage'], s['action']) for s in d['directions'][0]['chain']]")" = "[('admin', 'pass'), ('namespaced', 'allow')]" ]
+check "--explain -o json with admin policies: egress chain admin pass, namespaced allow" status_ok $? "$(head -c 400 "$T/clx.json")"
+
 # The metadata address: denied by the admin tier before any NetworkPolicy.
 cat >"$T/imds.json" <<'EOF'
 {"version": 1, "roles": {"backend": {"selector": {"app": "backend"}, "namespace": "govtech", "probes": [
@@ -59,10 +71,11 @@ check "metadata address: denied at the admin tier by govtech-deny-instance-metad
 [ "$(json "$T/i.json" "('deny-imds' in [u.get('rule_name') for u in d['coverage']['uncovered']], 'pass-dns' in [u.get('rule_name') for u in d['coverage']['uncovered']])")" = "(False, True)" ]
 check "coverage: the admin Deny rule is exercised by the deny probe it denies (the Pass rule, without a DNS probe, is not)" status_ok $? \
     "$(json "$T/i.json" "d['coverage']")"
-[ "$(json "$T/cl.json" "[(u['kind'], u['policy'], u['rule_name'], u['action']) for u in d['coverage']['uncovered'] if u.get('kind') and u['rule_name'] == 'deny-imds']")" = \
-  "[('ClusterNetworkPolicy', 'govtech-deny-instance-metadata', 'deny-imds', 'Deny')]" ] &&
-    [ "$(json "$T/cl.json" "any(u.get('rule_name') == 'pass-dns' for u in d['coverage']['uncovered'])")" = False ]
-check "coverage: govtech has no metadata probe (deny-imds uncovered, named with kind and action); the DNS probes pass through pass-dns" \
+# govtech's matrix has metadata probes (no-imds-v4/v6 in every role): they exercise deny-imds.
+[ "$(json "$T/cl.json" "[u for u in d['coverage']['uncovered'] if u.get('rule_name') in ('deny-imds', 'pass-dns')]")" = "[]" ] &&
+    [ "$(json "$T/cl.json" "[(p['intended'], p['egress']['chain'][0]['name']) for p in d['probes'] if p['role']=='backend' and p['name']=='no-imds-v4'][0]")" = \
+      "('deny', 'govtech-deny-instance-metadata')" ]
+check "coverage: govtech's no-imds-v4 is denied by deny-imds at the admin tier, so it is covered; the DNS probes pass through pass-dns" \
     status_ok $? "$(json "$T/cl.json" "d['coverage']")"
 
 # The Baseline: without the namespace's NetworkPolicies it isolates govtech from other

@@ -6,7 +6,9 @@
 # fixed: other work adds probes), coverage printed. `policy plan` output must validate and
 # pass its own check, on the govtech render and on e2e fixtures with a Service per pod.
 # `run --policies`: the policy field, the hints and the matrix_contradicts_policies diagnosis,
-# against a listener on loopback (the only traffic here: 127.0.0.x). Prints ok/not ok lines and "N passed, M failed".
+# against a listener on loopback (the only traffic here: 127.0.0.x). The seed's faults (wrong port,
+# labels, DNS egress) and the mismatch each names; --explain (check and run). Prints ok/not ok
+# lines and "N passed, M failed".
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
@@ -43,8 +45,8 @@ check "govtech: every probe of config/govtech.json is judged ($got of $want)" st
 [ "$(json "$T/g.json" "d['summary']['disagree']")" = 0 ]
 st=$?; check "govtech: disagree 0 ($(json "$T/g.json" "d['summary']"))" status_ok $st
 json "$T/g.json" "'\n'.join('  %s/%s: %s (%s)' % (p['role'], p['name'], p['intended'], p['reason']) for p in d['probes'] if p['agrees'] is not True)"
-[ "$(json "$T/g.json" "all(not p['egress']['by'] or p['intended']=='allow' for p in d['probes'])")" = True ]
-check "govtech: by lists rules only for allowed paths" status_ok $?
+[ "$(json "$T/g.json" "all((not p[s]['by']) == (p[s]['allowed'] is not True or not p[s]['isolated']) for p in d['probes'] for s in ('egress', 'ingress'))")" = True ]
+check "govtech: by lists rules exactly for the isolated directions that allow" status_ok $?
 [ "$(json "$T/g.json" "d['schema']")" = ztprobe/policy-check/v1 ]
 check "govtech: report schema ztprobe/policy-check/v1" status_ok $?
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -o text >"$T/g.txt" 2>&1
@@ -117,6 +119,79 @@ rc=$?
 check "a contradicting probe: exit 1" status_ok $? "rc $rc"
 [ "$(json "$T/b.json" "[(p['name'], p['agrees']) for p in d['probes'] if p['agrees'] is False]")" = "[('no-direct-db', False)]" ]
 check "a contradicting probe: agrees false on exactly that probe" status_ok $?
+
+# --- the seed's four faults: the explanation names the field to change ---------------------
+# The govtech render changed as the platform team's troubleshooting list says things break.
+python3 - "$T/govtech.yaml" "$T" config/govtech.json <<'EOF2'
+import copy, json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+def pol(ds, n): return next(d for d in ds if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == n)
+wrong = copy.deepcopy(docs)
+pol(wrong, "postgres-network-policy")["spec"]["ingress"][0]["ports"][0]["port"] = 5433
+dns = copy.deepcopy(docs)
+pol(dns, "allow-dns-egress")["spec"]["podSelector"] = {"matchExpressions": [
+    {"key": "app", "operator": "NotIn", "values": ["backend"]}]}
+relabel = copy.deepcopy(docs)  # the backend's pods relabelled (and its Service following them)
+for d in relabel:
+    if d["kind"] == "Deployment" and d["metadata"]["name"] == "backend":
+        d["spec"]["template"]["metadata"]["labels"]["app"] = "backend-v2"
+        d["spec"]["selector"]["matchLabels"]["app"] = "backend-v2"
+    if d["kind"] == "Service" and d["spec"].get("selector", {}).get("app") == "backend":
+        d["spec"]["selector"]["app"] = "backend-v2"
+for name, ds in (("wrong-port", wrong), ("dns", dns), ("relabel", relabel)):
+    yaml.safe_dump_all(ds, open("%s/fault-%s.yaml" % (sys.argv[2], name), "w"))
+cfg = json.load(open(sys.argv[3]))
+cfg["roles"]["backend"]["selector"] = {"app": "backend-v2"}
+json.dump(cfg, open("%s/relabel.json" % sys.argv[2], "w"))
+EOF2
+mm() { json "$1" "[p.get('mismatch') for p in d['probes'] if (p['role'], p['name']) == ('$2', '$3')][0]"; }
+reason() { json "$1" "[p['reason'] for p in d['probes'] if (p['role'], p['name']) == ('$2', '$3')][0]"; }
+"$Z" policy check -c config/govtech.json -f "$T/fault-wrong-port.yaml" -f "$DNS" >"$T/fw.json" 2>"$T/e"
+[ $? -eq 1 ] && [ "$(mm "$T/fw.json" backend postgres)" = "{'policy': 'govtech/postgres-network-policy', 'direction': 'ingress', 'rule': 0, 'peer': None, 'port': 0, 'part': 'port', 'field': 'spec.ingress[0].ports[0].port', 'key': 'port', 'wanted': '5433', 'found': '5432', 'sentence': 'govtech/postgres-network-policy ingress rule 0 would allow this but for its port: spec.ingress[0].ports[0].port is 5433; the probe connects to 5432'}" ]
+check "fault wrong port: mismatch names spec.ingress[0].ports[0].port, wanted 5433, found 5432" status_ok $? "$(mm "$T/fw.json" backend postgres)"
+reason "$T/fw.json" backend postgres | grep -qF "spec.ingress[0].ports[0].port is 5433; the probe connects to 5432"
+check "fault wrong port: the reason says it in one sentence" status_ok $? "$(reason "$T/fw.json" backend postgres)"
+[ "$(json "$T/fw.json" "[(p['egress']['allowed'], p['egress']['by'], p['ingress']['allowed']) for p in d['probes'] if (p['role'], p['name']) == ('backend', 'postgres')][0]")" = "(True, [{'policy': 'govtech/backend-network-policy', 'direction': 'egress', 'rule': 0}], False)" ]
+check "fault wrong port: the egress that allows lists its rule (by), though ingress denies" status_ok $? \
+    "$(json "$T/fw.json" "[(p['egress'], p['ingress']) for p in d['probes'] if p['name'] == 'postgres'][0]")"
+"$Z" policy check -c config/govtech.json -f "$T/fault-dns.yaml" -f "$DNS" >"$T/fd.json" 2>"$T/e"
+[ $? -eq 1 ] && [ "$(json "$T/fd.json" "[(m['policy'], m['part'], m['field'], m['key'], m['wanted'], m['found']) for m in [p['mismatch'] for p in d['probes'] if (p['role'], p['name']) == ('backend', 'cluster-dns')]][0]")" = "('govtech/allow-dns-egress', 'spec.podSelector', 'spec.podSelector.matchExpressions[0]', 'app', 'NotIn (backend)', 'backend')" ]
+check "fault DNS egress missing: mismatch names allow-dns-egress spec.podSelector.matchExpressions[0] (NotIn backend; the pod has app=backend)" status_ok $? "$(mm "$T/fd.json" backend cluster-dns)"
+"$Z" policy check -c "$T/relabel.json" -f "$T/fault-relabel.yaml" -f "$DNS" >"$T/fl.json" 2>"$T/e"
+[ $? -eq 1 ] && [ "$(json "$T/fl.json" "[(m['policy'], m['direction'], m['peer'], m['field'], m['wanted'], m['found']) for m in [p['mismatch'] for p in d['probes'] if (p['role'], p['name']) == ('frontend', 'backend-health')]][0]")" = "('govtech/frontend-network-policy', 'egress', 0, 'spec.egress[0].to[0].podSelector.matchLabels.app', 'backend', 'backend-v2')" ]
+check "fault labels: frontend's egress rule names spec.egress[0].to[0].podSelector.matchLabels.app (backend; the pod has backend-v2)" status_ok $? "$(mm "$T/fl.json" frontend backend-health) $(cat "$T/e")"
+reason "$T/fl.json" backend postgres | grep -qF "govtech/backend-network-policy egress rule 0 would allow this, but the policy does not select role backend's pod: spec.podSelector.matchLabels.app is backend; role backend's pod carries app=backend-v2"
+check "fault labels: from the backend, the policy that no longer selects it and the label" status_ok $? "$(reason "$T/fl.json" backend postgres)"
+# A CNI that does not enforce is seen only at run time (the lab); statically the policies deny,
+# and --explain names the policies that decide it.
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --explain frontend/no-direct-db -o text >"$T/x.txt" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && grep -q "^  egress, judged at the source: deny" "$T/x.txt" &&
+    grep -q "^    chain: denied by govtech/" "$T/x.txt" && grep -q "^  answer: deny (expect deny)" "$T/x.txt"
+check "--explain on a deny the policies decide: exit 0, the deciding stage and the answer" status_ok $? "rc $rc: $(cat "$T/x.txt" "$T/e")"
+
+# --- --explain ROLE/PROBE: the whole decision ------------------------------------------------
+"$Z" policy check -c config/govtech.json -f "$T/fault-wrong-port.yaml" -f "$DNS" --explain backend/postgres -o text >"$T/x.txt" 2>"$T/e"
+rc=$?
+[ $rc -eq 1 ] && grep -qx "  ingress, judged at the destination: deny" "$T/x.txt" &&
+    grep -qx "    govtech/postgres-network-policy selects the pod" "$T/x.txt" &&
+    grep -qx "        port 0: spec.ingress\[0\].ports\[0\].port is 5433, found 5432 (port)" "$T/x.txt" &&
+    grep -qx "      egress rule 0: allows" "$T/x.txt" &&
+    grep -q "^    govtech/frontend-network-policy does not select the pod: spec.podSelector.matchLabels.app is frontend, found backend" "$T/x.txt"
+check "--explain -o text: per direction every policy, each rule's peers and ports, what failed (exit 1: disagrees)" status_ok $? "rc $rc: $(cat "$T/x.txt" "$T/e")"
+"$Z" policy check -c config/govtech.json -f "$T/fault-wrong-port.yaml" -f "$DNS" --explain backend/postgres >"$T/x.json" 2>"$T/e"
+[ "$(json "$T/x.json" "(d['schema'], d['answer'], [(x['direction'], x['verdict'], x['chain'][0]['stage'], x['chain'][0]['action']) for x in d['directions']], [r['ports'][0] for x in d['directions'] for p in x['policies'] if p['policy'] == 'govtech/postgres-network-policy' for r in p.get('rules', [])], d['mismatch']['field'])")" = "('ztprobe/policy-explain/v1', 'deny', [('egress', 'allow', 'namespaced', 'allow'), ('ingress', 'deny', 'namespaced', 'deny')], [{'port': 0, 'matched': False, 'part': 'port', 'field': 'spec.ingress[0].ports[0].port', 'key': 'port', 'wanted': '5433', 'found': '5432'}], 'spec.ingress[0].ports[0].port')" ]
+check "--explain -o json: schema, per-direction verdict and chain, the failing port, the mismatch" status_ok $? "$(head -c 600 "$T/x.json")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" --explain backend/nope >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "role backend has no probe nope; its probes: postgres, secretsmanager, s3, " "$T/e"
+check "--explain with a name that matches no probe: exit 2 listing the role's probes" status_ok $? "rc $rc: $(cat "$T/e")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" --explain nobody/postgres >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "no role nobody; roles: frontend, backend" "$T/e"
+check "--explain with an unknown role: exit 2 listing the roles" status_ok $? "rc $rc: $(cat "$T/e")"
+"$Z" policy plan -f "$T/govtech.yaml" --explain backend/postgres >/dev/null 2>&1
+check "policy plan --explain: exit 2" status_ok $(($? == 2 ? 0 : 1))
 
 # --- errors: exit 2 with file, document, object and path ----------------------------------
 cat >"$T/bad.yaml" <<'EOF'
@@ -261,13 +336,13 @@ rc=$?
 check "run --policies: exit 1 (probes fail)" status_ok $? "rc $rc: $(cat "$T/e")"
 hint() { json "$T/r.json" "[r['hint'] for r in d['results'] if r['name']=='$1'][0]"; }
 pol() { json "$T/r.json" "[r['policy']['intended'] for r in d['results'] if r['name']=='$1'][0]"; }
-hint db-wrong-port | grep -q "nearest rule, app/web-egress egress rule 0, allows this peer on other ports: wrong port in the policy?"
-st=$?; check "run --policies: failed allow, policies deny, same peer: wrong port? ($(pol db-wrong-port))" status_ok $st "$(hint db-wrong-port)"
-hint cache-pg | grep -q "allows this port to other pods: pod labels don't match the podSelector?"
-check "run --policies: failed allow, policies deny, same port: labels?" status_ok $? "$(hint cache-pg)"
+hint db-wrong-port | grep -qF "The policies deny this path: app/web-egress egress rule 0 would allow this but for its port: spec.egress[0].ports[0].port is 5432; the probe connects to 1."
+st=$?; check "run --policies: failed allow, policies deny, same peer: the hint names the port field ($(pol db-wrong-port))" status_ok $st "$(hint db-wrong-port)"
+hint cache-pg | grep -qF "app/web-egress egress rule 0 would allow this but for its podSelector: spec.egress[0].to[0].podSelector.matchLabels.app is db; the target's pod carries app=cache."
+check "run --policies: failed allow, policies deny, same port: the hint names the label that differs" status_ok $? "$(hint cache-pg)"
 hint db | grep -q "^The policies allow this path (app/web-egress egress rule 0), so this is not a policy effect"
 check "run --policies: failed allow the policies allow: not a policy effect" status_ok $? "$(hint db)"
-hint no-cache | grep -q "yet it connected: the CNI does not enforce NetworkPolicy"
+hint no-cache | grep -qF "The policies deny this path (app/web-egress selects the source pod for egress and none of its egress rules allows it), yet it connected: the CNI does not enforce NetworkPolicy (the EKS VPC CNI add-on needs enableNetworkPolicy: \"true\")"
 check "run --policies: deny that connected, policies deny: CNI not enforcing" status_ok $? "$(hint no-cache)"
 [ "$(json "$T/r.json" "[r['policy'] for r in d['results'] if r['name']=='db'][0]['by']")" = "[{'policy': 'app/web-egress', 'direction': 'egress', 'rule': 0}]" ]
 check "run --policies: result policy.by names the rule" status_ok $?
@@ -287,8 +362,200 @@ check "run without --policies: no policy key" status_ok $?
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
 check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"
+# --- via: ["service", "pods"]: one result per path (loopback: 127.0.0.1 and .3 stand for the
+# Service's two pods; the Service name itself does not resolve here: its path fails alone) ----
+cat >"$T/via.yaml" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: cache2, namespace: app, labels: {app: cache}}
+status: {podIP: 127.0.0.3}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cachesvc, namespace: app}
+spec:
+  selector: {app: cache}
+  ports: [{port: 6379, targetPort: $PORT}]
+EOF2
+cat >"$T/via.json" <<EOF2
+{"version": 1, "dns": {"servers": ["127.0.0.1:9"], "search": false},
+ "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
+ {"name": "cache", "kind": "tcp", "host": "cachesvc", "port": 6379, "expect": "allow", "timeout_ms": 500,
+  "via": ["service", "pods"]},
+ {"name": "cache-http", "kind": "http", "url": "http://cachesvc.app.svc.cluster.local:6379/", "expect": "deny",
+  "timeout_ms": 500, "via": ["pods"]}
+]}}}
+EOF2
+"$Z" validate -c "$T/via.json" >/dev/null 2>&1
+check "via: a config with via validates" status_ok $?
+"$Z" run -c "$T/via.json" --role web --policies "$T/objs.yaml,$T/via.yaml" >"$T/via.out" 2>"$T/e"
+rc=$?
+cat >"$T/via.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {r["name"]: (r["target"], r["verdict"], r["outcome"], (r.get("policy") or {}).get("intended")) for r in d["results"]}
+port = sys.argv[2]
+want = {
+    "cache": ("cachesvc:6379", "fail", None, None),
+    "cache.pod.cache": ("127.0.0.1:" + port, "pass", "ok", "deny"),
+    "cache.pod.cache2": ("127.0.0.3:" + port, "fail", "refused", "deny"),
+    "cache-http.pod.cache": ("http://127.0.0.1:%s/" % port, "fail", None, "deny"),
+    "cache-http.pod.cache2": ("http://127.0.0.3:%s/" % port, "inconclusive", "refused", "deny"),
+}
+assert set(got) == set(want), sorted(got)
+for k, w in want.items():
+    g = got[k]
+    assert g[0] == w[0] and g[1] == w[1] and (w[2] is None or g[2] == w[2]) and (w[3] is None or g[3] == w[3]), (k, g, w)
+assert got["cache"][2].startswith("dns_"), got["cache"]
+print("ok")
+PYEOF
+python3 "$T/via.py" "$T/via.out" "$PORT" >"$T/via.chk" 2>&1
+check "via: service and pod paths are separate results: the name fails alone, each pod on the targetPort with its own answer and policy" status_ok $? "rc $rc $(tail -2 "$T/via.chk") $(head -c 300 "$T/e")"
+"$Z" run -c "$T/via.json" --role web >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'probe "cache": via pods needs the objects' "$T/e"
+check "via: pods without --policies: exit 2 naming the probe" status_ok $? "rc $rc $(cat "$T/e")"
+sed 's/"via": \["pods"\]/"via": ["pods", "pods"]/' "$T/via.json" >"$T/via-bad.json"
+"$Z" validate -c "$T/via-bad.json" >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'roles.web.probes\[1\].via: must list "service" and "pods", each at most once' "$T/e"
+check "via: a repeated path is a config error naming the path" status_ok $? "rc $rc $(cat "$T/e")"
+# The pod's own labels (the Downward API file) decide which pod of the objects it is: relabelled
+# out of web-egress, db-wrong-port is no longer denied by it.
+printf 'app="web2"\n' >"$T/labels-web2"
+ZTPROBE_LABELS_FILE="$T/labels-web2" "$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" --only db-wrong-port >"$T/rl.json" 2>/dev/null
+[ "$(json "$T/rl.json" "d['results'][0]['policy']['intended']")" = allow ] && [ "$(pol db-wrong-port)" = deny ]
+check "run --policies judges the pod by its own labels file (relabelled: allow; by the role's selector: deny)" status_ok $? \
+    "$(json "$T/rl.json" "d['results'][0]['policy']")"
+# run --explain NAME: that probe only; the report on stdout as usual, the decision on stderr.
+"$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" --explain db-wrong-port >"$T/rx.json" 2>"$T/rx.err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(json "$T/rx.json" "[r['name'] for r in d['results']]")" = "['db-wrong-port']" ] &&
+    [ "$(json "$T/rx.err" "(d['schema'], d['probe'], d['answer'], d['mismatch']['field'])")" = "('ztprobe/policy-explain/v1', 'db-wrong-port', 'deny', 'spec.egress[0].ports[0].port')" ]
+check "run --policies --explain NAME: one probe run, its decision as JSON on stderr" status_ok $? "rc $rc: $(head -c 400 "$T/rx.err")"
+"$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" --explain db-wrong-port -o text >"$T/rx.txt" 2>"$T/rx.err"
+grep -q "^db-wrong-port" "$T/rx.txt" && grep -qx "        port 0: spec.egress\[0\].ports\[0\].port is 5432, found 1 (port)" "$T/rx.err"
+check "run --explain -o text: the decision as text on stderr" status_ok $? "$(cat "$T/rx.err")"
+"$Z" run -c "$T/run.json" --role web --policies "$T/objs.yaml" --explain nope >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "role web has no probe nope; its probes: db-wrong-port, db, cache-pg, no-cache, no-db" "$T/e"
+check "run --explain with a name that matches no probe: exit 2 listing the role's probes" status_ok $? "rc $rc: $(cat "$T/e")"
+"$Z" run -c "$T/run.json" --role web --explain db >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "needs the objects: --policies" "$T/e"
+check "run --explain without --policies: exit 2" status_ok $? "rc $rc: $(cat "$T/e")"
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
+
+
+# --- the instance metadata service -----------------------------------------------------------
+# Every role has deny probes to 169.254.169.254:80 and [fd00:ec2::254]:80, and the shipped
+# policies deny both (the backend's internet rule excludes 169.254.0.0/16 and is IPv4-only).
+[ "$(json "$T/g.json" "sorted((p['role'], p['name'], p['intended'], p['agrees']) for p in d['probes'] if p['name'].startswith('no-imds-')) == sorted((r, n, 'deny', True) for r in ('frontend','backend','postgres') for n in ('no-imds-v4','no-imds-v6'))")" = True ]
+check "metadata: no-imds-v4/v6 of every role intended deny and agreeing" status_ok $?
+# Without the link-local except and with port 80 open, the v4 probe disagrees: the check sees it.
+python3 - "$T/govtech.yaml" >"$T/imds.yaml" <<'PYEOF'
+import sys
+text = open(sys.argv[1]).read()
+# The NetworkPolicy object as kustomize renders it (not the ConfigMap's copy of the file).
+rule = "  - ports:\n    - port: 443\n      protocol: TCP\n    to:\n    - ipBlock:\n"
+ex = "        - 192.168.0.0/16\n        - 169.254.0.0/16\n"
+assert text.count(rule) == 1 and text.count(ex) == 1
+print(text.replace(rule, rule.replace("443", "80")).replace(ex, "        - 192.168.0.0/16\n"))
+PYEOF
+"$Z" policy check -c config/govtech.json -f "$T/imds.yaml" -f "$DNS" >"$T/imds.json" 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(json "$T/imds.json" "[(p['role'], p['intended']) for p in d['probes'] if p['name']=='no-imds-v4' and p['agrees'] is False]")" = "[('backend', 'allow')]" ]
+check "metadata: backend egress to 0.0.0.0/0:80 without the 169.254.0.0/16 except disagrees (exit $rc)" status_ok $?
+
+
+# --- --cni: the dataplane's known deviations (docs/cni.md) ----------------------------------
+python3 tests/policy/gen_cni_table.py --check >"$T/gen.err" 2>&1
+check "cni: agent/policy/cni_table.c is fresh and docs/cni.md's table agrees with config/cni-deviations.json" status_ok $? "$(cat "$T/gen.err")"
+[ "$(json "$T/g.json" "'cni' in d")" = False ]
+check "cni: without --cni the report has no cni member" status_ok $?
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.3 >"$T/c103.json" 2>"$T/c.err"
+rc=$?
+check "cni: vpc-cni@1.0.3 on govtech exits 0 (deviations change no exit code)" status_ok $rc "rc $rc $(head -2 "$T/c.err")"
+[ "$(json "$T/c103.json" "(d['cni']['profile'], d['cni']['version'], d['cni']['component'])")" = "('vpc-cni', '1.0.3', 'aws-network-policy-agent')" ]
+check "cni: profile, version and component in the report" status_ok $?
+cat >"$T/c103.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = {x["id"]: x for x in d["cni"]["deviations"]}
+e = dev["vpc-cni-except-ignored"]
+assert e["source"] == "aws/aws-network-policy-agent#92" and e["effect"] == "leak", e
+assert e["versions"] == ">= 1.0.0, < 1.0.4", e["versions"]
+assert e["rules"] == [{"policy": "govtech/backend-network-policy", "direction": "egress", "rule": 1}], e["rules"]
+changed = sorted((p["role"], p["name"], p["intended"], p["on_cni"]) for p in e["probes"])
+assert changed == [("backend", n, "deny", "allow") for n in ("no-private-10", "no-private-172", "no-private-192")], changed
+existing = sorted(c["existing"] for c in e["catch"] if "existing" in c)
+assert existing == ["no-private-10", "no-private-172", "no-private-192"], existing
+new = [c["probe"] for c in e["catch"] if "probe" in c]
+assert [(p["host"], p["port"], p["expect"]) for p in new] == [("169.254.0.1", 443, "deny")], new
+w = dev["vpc-cni-startup-window"]
+assert w["effect"] == "window" and all(p["on_cni"] == "transient" for p in w["probes"]), w
+assert {"role": "backend", "name": "no-imds-v6", "intended": "deny", "on_cni": "transient"} in w["probes"]
+print("ok")
+PYEOF
+python3 "$T/c103.py" "$T/c103.json" >"$T/c.out" 2>&1
+check "cni: vpc-cni@1.0.3: the backend's except rule, no-private-* deny -> allow, caught by them and by 169.254.0.1:443" status_ok $? "$(tail -3 "$T/c.out")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.4 >"$T/c104.json" 2>/dev/null
+[ "$(json "$T/c104.json" "sorted(x['id'] for x in d['cni']['deviations'])")" = "['vpc-cni-partial-enforcement', 'vpc-cni-startup-window']" ]
+check "cni: vpc-cni@1.0.4: the except fix is in, the windows remain" status_ok $? "$(json "$T/c104.json" "[x['id'] for x in d['cni']['deviations']]")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni >"$T/cnov.json" 2>/dev/null
+[ "$(json "$T/cnov.json" "d['cni']['version'] is None and 'vpc-cni-except-ignored' in [x['id'] for x in d['cni']['deviations']]")" = True ]
+check "cni: no version: version null, every deviation of the profile that applies" status_ok $?
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.3 -o text >"$T/c.txt" 2>&1
+grep -q "^cni vpc-cni@1.0.3 (table as of [0-9-]*): 3 known deviations apply" "$T/c.txt" &&
+    grep -q "probe: backend/no-private-10: deny -> allow" "$T/c.txt" && grep -q "catch: backend: add .*169.254.0.1" "$T/c.txt"
+check "cni: -o text shows the deviations after the table" status_ok $? "$(sed -n '/^cni/,+6p' "$T/c.txt")"
+F=tests/policy/fixtures
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni vpc-cni@1.0.5 >"$T/cf.json" 2>/dev/null
+check "cni: fixture with vpc-cni@1.0.5 exits 0" status_ok $?
+cat >"$T/cf.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = {x["id"]: x for x in d["cni"]["deviations"]}
+assert "vpc-cni-except-ignored" not in dev
+r = dev["vpc-cni-except-reallowed"]
+assert [(p["name"], p["on_cni"]) for p in r["probes"]] == [("no-svc-80", "allow")], r["probes"]
+assert r["catch"] == [{"role": "client", "existing": "no-svc-80"}], r["catch"]
+m = dev["vpc-cni-same-cidr-merged"]
+assert m["effect"] == "over_deny" and m["catch"] == [], m
+assert sorted((p["name"], p["intended"], p["on_cni"]) for p in m["probes"]) == [
+    ("doc-range-443", "allow", "deny"), ("doc-range-dns", "allow", "deny")], m["probes"]
+p = dev["vpc-cni-partial-enforcement"]
+assert sorted(x["policy"] for x in p["rules"]) == ["cni/internet-and-svc-8080", "cni/pods-by-cidr"], p["rules"]
+print("ok")
+PYEOF
+python3 "$T/cf.py" "$T/cf.json" >"$T/c.out" 2>&1
+check "cni: #180: except range reallowed on 80 (leak, caught by no-svc-80); same CIDR merged (over-deny of both allows)" status_ok $? "$(tail -3 "$T/c.out")"
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni cilium >"$T/cc.json" 2>/dev/null
+[ "$(json "$T/cc.json" "[(x['id'], [(p['name'], p['on_cni']) for p in x['probes']]) for x in d['cni']['deviations']]")" = "[('cilium-ipblock-not-pods', [('server-by-cidr', 'deny')])]" ]
+check "cni: cilium: a pod reached only through an ipBlock is denied" status_ok $? "$(json "$T/cc.json" "d['cni']")"
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni calico@3.28 >"$T/ck.json" 2>/dev/null
+[ "$(json "$T/ck.json" "d['cni']['deviations']")" = "[]" ]
+check "cni: calico: a known profile, no deviation in the table" status_ok $?
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni weave >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown profile" "$T/e" && grep -q "vpc-cni@1.0.0..1.99.99" "$T/e" && grep -q "cilium@" "$T/e"
+check "cni: unknown profile: exit 2 listing the known ones" status_ok $? "rc $rc $(cat "$T/e")"
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni vpc-cni@7 >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown version of vpc-cni" "$T/e" && grep -q "known: 1.0.0 to 1.99.99" "$T/e"
+check "cni: unknown version: exit 2 listing the known ones" status_ok $? "rc $rc $(cat "$T/e")"
+"$Z" policy plan -f $F/cni.yaml --role-label app >"$T/p0.json" 2>/dev/null
+"$Z" policy plan -f $F/cni.yaml --role-label app --cni vpc-cni@1.0.5 >"$T/p1.json" 2>/dev/null
+check "cni: policy plan --cni exits 0" status_ok $?
+[ "$(json "$T/p1.json" "[(p['host'], p['port'], p['expect']) for p in d['roles']['client']['probes'] if p['name'].startswith('cni-')]")" = "[('10.254.0.1', 80, 'deny')]" ] &&
+    [ "$(json "$T/p0.json" "[p for p in d['roles']['client']['probes'] if p['name'].startswith('cni-')]")" = "[]" ]
+check "cni: plan --cni adds the catch probe 10.254.0.1:80 (plan without --cni has none)" status_ok $?
+"$Z" policy check -c "$T/p1.json" -f $F/cni.yaml >/dev/null 2>&1
+check "cni: the plan with its catch probe passes its own check" status_ok $?
+"$Z" policy plan -f $F/cni.yaml --role-label app --cni vpc-cni@1.0.5 -o yaml >"$T/p1.yaml" 2>/dev/null &&
+    "$Z" validate -c "$T/p1.yaml" >/dev/null 2>&1 && grep -q "cni-vpc-cni-except-reallowed-1" "$T/p1.yaml"
+check "cni: plan --cni -o yaml validates and has the catch probe" status_ok $?
 
 # --- the admin tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) ---
 # shellcheck source=tests/policy/admin_tiers.sh
