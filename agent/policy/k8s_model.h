@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calico_model.h"
+#include "cilium_model.h"
 #include "cidr.h"
 #include "labels.h"
 
@@ -55,6 +57,7 @@ typedef struct {
     size_t n_ports;
     k8s_addr_t *ips; /* status.podIP / podIPs, Pods only */
     size_t n_ips;
+    char *service_account; /* spec.serviceAccountName, NULL: "default" */
 } k8s_pod_t;
 
 typedef struct {
@@ -76,6 +79,15 @@ typedef struct {
     bool has_cluster_ip;
     k8s_addr_t cluster_ip;
 } k8s_service_t;
+
+/* The addresses of an Endpoints object or EndpointSlice: a Service's endpoints (for Services
+ * without a selector, and the API server's default/kubernetes). */
+typedef struct {
+    size_t ns;
+    char *service;
+    k8s_addr_t *addrs;
+    size_t n_addrs;
+} k8s_endpoints_t;
 
 typedef struct {
     cidr_t cidr;
@@ -166,6 +178,10 @@ typedef struct {
      * object looks its namespace up, and a file can name 50,000 of them. */
     size_t *ns_slot;
     size_t ns_nslot;
+    cal_model_t calico;         /* Calico policies, tiers, ServiceAccounts */
+    cil_model_t cilium;         /* CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy */
+    k8s_endpoints_t *endpoints; /* Endpoints, EndpointSlices */
+    size_t n_endpoints, cap_endpoints;
     anp_set_t anp; /* admin tiers (anp_model.h) */
 } k8s_model_t;
 

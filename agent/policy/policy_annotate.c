@@ -4,6 +4,8 @@
  * the CNI does not enforce, or a policy outside the objects allows it. */
 #include "policy_annotate.h"
 
+#include "calico_eval.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +56,10 @@ static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_
         if (n == 0 || (in->intended == NETPOL_DENY && v != NETPOL_DENY))
             continue;
         const tier_step_t *last = &c[n - 1];
-        if (last->stage == TIER_STAGE_NAMESPACED || last->stage == TIER_STAGE_DEFAULT)
-            continue;
+        if (last->stage == TIER_STAGE_NAMESPACED || last->stage == TIER_STAGE_DEFAULT ||
+            last->stage == TIER_STAGE_CNI_PRE ||
+            (last->kind && (strncmp(last->kind, "Calico", 6) == 0 || strncmp(last->kind, "Cilium", 6) == 0)))
+            continue; /* a CNI's own step: the CNI sentence says it */
         policy_step_text(last, eg, buf, len);
         *stage = last->stage;
         return true;
@@ -75,6 +79,41 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
+    if (in->cni && in->n_cal_by > 0) {
+        char pol[300];
+        calico_policy_name(m, in->cal_by[0].policy, pol, sizeof(pol));
+        snprintf(rule, sizeof(rule), "Calico %.200s %s rule %zu", pol,
+                 in->cal_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cal_by[0].rule);
+    }
+    if (in->cni && in->n_cil_by > 0) {
+        const cil_policy_t *cp = &m->cilium.policies[in->cil_by[0].policy];
+        snprintf(rule, sizeof(rule), "%s %s%s%.150s %s rule %zu", cp->kind,
+                 cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name,
+                 in->cil_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cil_by[0].rule);
+    }
+    bool by = in->n_by > 0 || (in->cni && (in->n_cal_by > 0 || in->n_cil_by > 0));
+    if (in->cni && in->intended == NETPOL_DENY && r->expect == EXPECT_DENY &&
+        r->outcome == OUTCOME_HTTP_STATUS && strstr(in->reason, "at L7")) {
+        /* The proxy answered, as the policies intend; the probe took its 403 for the server's. */
+        snprintf(buf, len,
+                 "The policies deny this request at L7 (%.300s): if the answer was the proxy's 403 "
+                 "\"Access denied\", write deny_at: l7 on the probe so that it passes on it.",
+                 in->reason);
+        return true;
+    }
+    if (in->cni && in->intended == NETPOL_DENY) {
+        /* A CNI's policies decided: the reason names the steps (policy, tier or order, rule). */
+        if (r->expect == EXPECT_ALLOW)
+            snprintf(buf, len, "The policies deny this path: %.300s; allow it there, or expect deny.",
+                     in->reason);
+        else
+            snprintf(
+                buf, len,
+                "The policies deny this path (%.300s), yet it connected: the CNI does not enforce them, or "
+                "a policy outside the objects read allows it (role %.60s).",
+                in->reason, role);
+        return true;
+    }
     bool tiered = pa_tier_step(in, rule, sizeof(rule), &stage);
     if (tiered && r->expect == EXPECT_ALLOW && in->intended == NETPOL_DENY) {
         if (stage == TIER_STAGE_BASELINE)
@@ -95,7 +134,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         snprintf(buf, len,
                  "The policies allow this path (%s), so this is not a policy effect: check the server, "
                  "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.",
-                 in->n_by ? rule : "no policy isolates it", ns);
+                 by ? rule : "no policy isolates it", ns);
         return true;
     }
     if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY && in->mismatch.set) {
@@ -147,7 +186,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return true;
     }
     snprintf(buf, len, "The policies allow this path (%s): the matrix's expect: deny contradicts them.",
-             in->n_by ? rule : "no policy isolates it");
+             by ? rule : "no policy isolates it");
     return true;
 }
 
@@ -171,6 +210,22 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
             ref->egress = in.by[k].dir == NETPOL_EGRESS;
             ref->rule = (int)in.by[k].rule;
         }
+        for (size_t k = 0; k < in.n_cal_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            char name[300];
+            calico_policy_name(m, in.cal_by[k].policy, name, sizeof(name));
+            snprintf(ref->policy, sizeof(ref->policy), "Calico %.240s", name);
+            ref->egress = in.cal_by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.cal_by[k].rule;
+        }
+        for (size_t k = 0; k < in.n_cil_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            const cil_policy_t *cp = &m->cilium.policies[in.cil_by[k].policy];
+            snprintf(ref->policy, sizeof(ref->policy), "%s %s%s%.150s", cp->kind,
+                     cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name);
+            ref->egress = in.cil_by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.cil_by[k].rule;
+        }
         char hint[RESULT_HINT_LEN];
         if (policy_annotate_hint(r, &in, m, role->name, m->namespaces[ns].name, hint, sizeof(hint)))
             snprintf(r->hint, sizeof(r->hint), "%s", hint);
@@ -191,7 +246,7 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
         memset(d, 0, sizeof(*d));
         snprintf(d->code, sizeof(d->code), "matrix_contradicts_policies");
         snprintf(d->message, sizeof(d->message),
-                 "%zu probe%s expect what the NetworkPolicies do not intend: %.380s; fix "
+                 "%zu probe%s expect what the policies do not intend: %.380s; fix "
                  "the matrix or the policies (ztprobe policy check)",
                  contra, contra == 1 ? "" : "s", list);
     }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cni_cover.h"
 #include "policy_explain.h"
 #include "policy_coverage.h"
 #include "policy_steps.h"
@@ -42,7 +43,9 @@ static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, c
     else
         cJSON_AddBoolToObject(o, "allowed", v == NETPOL_ALLOW);
     cJSON_AddBoolToObject(o, "isolated", isolated);
-    cJSON_AddItemToObject(o, "by", pc_refs(m, in->by, in->n_by, dir));
+    cJSON *by = pc_refs(m, in->by, in->n_by, dir);
+    cni_cover_by(m, in, dir, by);
+    cJSON_AddItemToObject(o, "by", by);
     cJSON_AddItemToObject(o, "chain",
                           policy_steps_json(eg ? in->egress_chain : in->ingress_chain,
                                             eg ? in->n_egress_chain : in->n_ingress_chain));

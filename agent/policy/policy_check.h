@@ -23,6 +23,10 @@ typedef struct {
     bool egress_isolated, ingress_isolated;
     netpol_ref_t by[POLICY_BY_MAX]; /* rules that allow it (both sides) */
     size_t n_by;
+    netpol_ref_t cal_by[POLICY_BY_MAX]; /* Calico rules that allow it (policy: a Calico index) */
+    size_t n_cal_by;
+    netpol_ref_t cil_by[POLICY_BY_MAX]; /* Cilium allow rules that allow it (a Cilium index) */
+    size_t n_cil_by;
     netpol_near_t near; /* on a deny: the nearest rule, for hints */
     netpol_ref_t nearest;
     tier_step_t egress_chain[TIER_CHAIN_MAX]; /* the tier chain of the answer the reason describes */
@@ -31,7 +35,8 @@ typedef struct {
     size_t n_ingress_chain;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
-    npx_mismatch_t mismatch;        /* on a deny: the one part of a rule to change, if any */
+    bool cni;                /* a CNI's policies (Calico, Cilium) decided: the reason names the steps */
+    npx_mismatch_t mismatch; /* on a deny: the one part of a rule to change, if any */
     /* The decisive query (the first that denies, else the first asked), for --explain: the
      * endpoints point into the model and the config, valid while they live. */
     bool have_pair;

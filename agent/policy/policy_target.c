@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include "policy_check.h"
+#include "policy_l7.h"
+#include "policy_reason.h"
 #include "policy_steps.h"
 #include "result.h"
 
@@ -65,6 +67,31 @@ int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char 
     return k8s_model_namespace(m, name, ns) == 0 ? 0 : -2;
 }
 
+static void pt_add_cal_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
+{
+    const cal_step_t *c = &s->calico;
+    if (c->by != CAL_BY_RULE || c->verdict != CAL_V_ALLOW)
+        return;
+    for (size_t j = 0; j < o->n_cal_by; j++)
+        if (o->cal_by[j].policy == c->policy && o->cal_by[j].dir == dir && o->cal_by[j].rule == c->rule)
+            return;
+    if (o->n_cal_by < POLICY_BY_MAX)
+        o->cal_by[o->n_cal_by++] = (netpol_ref_t){c->policy, dir, c->rule};
+}
+
+/* The Cilium allow rule that decided a side (the chain's final step), for coverage. */
+static void pt_add_cil_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
+{
+    const tier_step_t *st = s->n_chain ? &s->chain[s->n_chain - 1] : NULL;
+    if (!st || st->action != TIER_ALLOW || !st->kind || strncmp(st->kind, "Cilium", 6) != 0 || !st->has_rule)
+        return;
+    for (size_t j = 0; j < o->n_cil_by; j++)
+        if (o->cil_by[j].policy == st->policy && o->cil_by[j].dir == dir && o->cil_by[j].rule == st->rule)
+            return;
+    if (o->n_cil_by < POLICY_BY_MAX)
+        o->cil_by[o->n_cil_by++] = (netpol_ref_t){st->policy, dir, st->rule};
+}
+
 static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
 {
     for (size_t i = 0; i < s->n_by; i++) {
@@ -118,6 +145,36 @@ static bool pt_cluster_name(const char *host)
 }
 
 /* Destinations of a Service port: its selected pods on the targetPort. */
+/* A Service without a selector: the addresses of its Endpoints / EndpointSlices, each a pod
+ * of the objects or an address outside them, on the targetPort (else the port). */
+static size_t pt_endpoints_dsts(const k8s_model_t *m, const k8s_service_t *s, const k8s_svc_port_t *sp,
+                                pt_dst_t *d, char *why, size_t wl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const k8s_endpoints_t *e = &m->endpoints[i];
+        if (e->ns != s->ns || strcmp(e->service, s->name) != 0)
+            continue;
+        for (size_t k = 0; k < e->n_addrs && n < PT_MAX_DST; k++, n++) {
+            long pod = k8s_model_find_pod_ip(m, &e->addrs[k]);
+            memset(&d[n], 0, sizeof(d[n]));
+            if (pod >= 0) {
+                netpol_endpoint_pod(m, (size_t)pod, &d[n].ep);
+            } else {
+                cidr_t c = {.family = e->addrs[k].family,
+                            .prefix = e->addrs[k].family == AF_INET ? 32u : 128u};
+                memcpy(c.addr, e->addrs[k].addr, sizeof(c.addr));
+                netpol_endpoint_range(&c, &d[n].ep);
+            }
+            d[n].port = sp->target_port ? sp->target_port : sp->port;
+        }
+    }
+    if (n == 0)
+        snprintf(why, wl, "Service %s/%s has no selector and no Endpoints or EndpointSlice in the objects",
+                 m->namespaces[s->ns].name, s->name);
+    return n;
+}
+
 static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
                               pt_dst_t *d, char *why, size_t wl)
 {
@@ -130,11 +187,8 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
                  k8s_proto_name(proto), port);
         return 0;
     }
-    if (!s->has_selector) {
-        snprintf(why, wl, "Service %s/%s has no selector (its endpoints are not in the objects)",
-                 m->namespaces[s->ns].name, s->name);
-        return 0;
-    }
+    if (!s->has_selector)
+        return pt_endpoints_dsts(m, s, sp, d, why, wl);
     size_t n = 0;
     const k8s_namespace_t *sns = &m->namespaces[s->ns];
     for (size_t k = 0; k < sns->n_pods && n < PT_MAX_DST; k++) {
@@ -269,6 +323,22 @@ static void pt_mismatch(const k8s_model_t *m, const config_role_t *role, const n
 }
 
 /* The reason when an admin or baseline policy takes part: each side's chain that does. */
+/* An admin or baseline policy (ClusterNetworkPolicy, AdminNetworkPolicy) took part: the
+ * tier sentence says it, CNI steps included. */
+static bool pt_admin_step(const netpol_answer_t *a)
+{
+    const netpol_side_t *sides[2] = {&a->egress, &a->ingress};
+    for (int i = 0; i < 2; i++)
+        for (size_t k = 0; k < sides[i]->n_chain; k++) {
+            const tier_step_t *st = &sides[i]->chain[k];
+            bool cni = st->kind &&
+                (strncmp(st->kind, "Calico", 6) == 0 || strncmp(st->kind, "Cilium", 6) == 0);
+            if ((st->stage == TIER_STAGE_ADMIN || st->stage == TIER_STAGE_BASELINE) && !cni)
+                return true;
+        }
+    return false;
+}
+
 static bool pt_tiered(const netpol_answer_t *last, policy_intent_t *o)
 {
     const netpol_side_t *sides[2] = {&last->egress, &last->ingress};
@@ -307,6 +377,11 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         o->n_egress_chain = last->egress.n_chain;
         memcpy(o->ingress_chain, last->ingress.chain, sizeof(o->ingress_chain));
         o->n_ingress_chain = last->ingress.n_chain;
+    }
+    if (last && !pt_admin_step(last) && !(last->egress.foreign || last->ingress.foreign) &&
+        policy_reason_cni(m, last, o->reason, sizeof(o->reason))) {
+        o->cni = true; /* a CNI's own policies decided: their steps, named */
+        return;
     }
     if (last && !(o->intended == NETPOL_UNKNOWN && (last->egress.foreign || last->ingress.foreign)) &&
         (o->intended != NETPOL_UNKNOWN || last->verdict == NETPOL_UNKNOWN) && pt_tiered(last, o))
@@ -424,6 +499,14 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         pt_sentence(m, role, p, NULL, proto, p->port, o, why);
         return;
     }
+    /* What the probe names and asks: FQDN rules match the name, L7 rules the request. */
+    policy_l7_t l7;
+    bool asks = policy_l7_request(p, &l7);
+    bool named = p->kind != KIND_DNS && p->host && !k8s_addr_parse(p->host, &(k8s_addr_t){0});
+    for (size_t j = 0; j < nd; j++) {
+        d[j].ep.host = named ? p->host : NULL;
+        d[j].ep.l7 = asks ? &l7.req : NULL;
+    }
     netpol_endpoint_t virt;
     memset(&virt, 0, sizeof(virt));
     virt.is_pod = true;
@@ -450,6 +533,12 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
                 pt_add_by(o, &a.egress);
             if (a.ingress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.ingress);
+            if (a.verdict == NETPOL_ALLOW) { /* the CNI rules that allowed the whole path */
+                pt_add_cal_by(o, &a.egress, NETPOL_EGRESS);
+                pt_add_cal_by(o, &a.ingress, NETPOL_INGRESS);
+                pt_add_cil_by(o, &a.egress, NETPOL_EGRESS);
+                pt_add_cil_by(o, &a.ingress, NETPOL_INGRESS);
+            }
             if (!have_last || (a.verdict != NETPOL_ALLOW && last.verdict == NETPOL_ALLOW)) {
                 last = a;
                 have_last = true;

@@ -293,7 +293,7 @@ static void http_start(probe_attempt_t *a)
         snprintf(err, sizeof err, h == NULL ? "http: no libcurl multi handle" : "out of memory");
         goto fail;
     }
-    x->keep_body = a->probe->body_contains != NULL;
+    x->keep_body = a->probe->body_contains != NULL || a->probe->deny_at_l7; /* Envoy's body decides */
     x->easy = curl_easy_init();
     if (x->easy == NULL) {
         snprintf(err, sizeof err, "curl_easy_init failed");
@@ -343,9 +343,9 @@ static void http_abort(probe_attempt_t *a)
 }
 
 static const char *const http_keys[] = {"url",           "method",           "headers", "status",
-                                        "body_contains", "follow_redirects", NULL};
-static const char *const https_keys[] = {"url",           "method",           "headers", "status",
-                                         "body_contains", "follow_redirects", "ca_file", NULL};
+                                        "body_contains", "follow_redirects", "deny_at", NULL};
+static const char *const https_keys[] = {
+    "url", "method", "headers", "status", "body_contains", "follow_redirects", "ca_file", "deny_at", NULL};
 
 /* Reports, list and logs show the URL without userinfo, query and fragment. */
 static void http_target(const config_probe_t *p, char *buf, size_t len)
