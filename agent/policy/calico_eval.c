@@ -43,7 +43,7 @@ static void ce_pod(const k8s_model_t *m, const netpol_endpoint_t *e, ce_pod_t *p
     p->implied[0] = (label_t){"projectcalico.org/namespace", m->namespaces[e->ns].name};
     p->implied[1] = (label_t){"projectcalico.org/orchestrator", "k8s"};
     p->implied[2] = (label_t){"projectcalico.org/serviceaccount", (char *)p->sa};
-    p->implied_set = (labels_t){p->implied, 3};
+    p->implied_set = (labels_t){p->implied, 3, false};
     p->sets[0] = e->labels;
     p->sets[1] = &p->implied_set;
 }
@@ -52,7 +52,7 @@ static void ce_pod(const k8s_model_t *m, const netpol_endpoint_t *e, ce_pod_t *p
 static bool ce_ns_match(const k8s_model_t *m, const calsel_t *s, size_t ns)
 {
     label_t name = {"projectcalico.org/name", m->namespaces[ns].name};
-    labels_t implied = {&name, 1};
+    labels_t implied = {&name, 1, false};
     const labels_t *sets[] = {&m->namespaces[ns].labels, &implied};
     return calsel_match(s, sets, 2);
 }
@@ -62,7 +62,7 @@ static bool ce_sa_match(const k8s_model_t *m, const calsel_t *s, size_t ns, cons
 {
     const cal_sa_t *obj = cal_model_sa(&m->calico, ns, sa);
     label_t name = {"projectcalico.org/name", (char *)sa};
-    labels_t implied = {&name, 1};
+    labels_t implied = {&name, 1, false};
     const labels_t *sets[] = {obj ? &obj->labels : &implied, &implied};
     return calsel_match(s, sets, 2);
 }

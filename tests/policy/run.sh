@@ -77,7 +77,9 @@ check "policy check -f FOLDER: exit 2, says to give its files or render the kust
 
 # -c - -f -: one stream on stdin, the config first, the objects after `---`: the same answer
 # as from files (kubectl exec -i ... -- ztprobe policy check -c - -f -, with no volume).
-{ cat config/govtech.json; echo '---'; cat "$T/govtech.yaml" "$DNS"; } |
+# (A document break between the two files: concatenated, the last object of one and the first
+# of the other would be one mapping with duplicate keys, which the reader refuses.)
+{ cat config/govtech.json; echo '---'; cat "$T/govtech.yaml"; echo '---'; cat "$DNS"; } |
     "$Z" policy check -c - -f - >"$T/stdin.json" 2>"$T/stdin.err"
 rc=$?
 [ $rc -eq 0 ] && [ "$(json "$T/stdin.json" "d['summary']")" = "$(json "$T/g.json" "d['summary']")" ]
