@@ -324,8 +324,12 @@ char *policy_explain_text(const cJSON *ex)
             strbuf_puts(&b, "no policy side (not a pod)\n");
             continue;
         }
+        /* A CNI's deny stage can decide before its allow stage marks the pod isolated. */
+        bool cni = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "cilium")) +
+                cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "calico")) >
+            0;
         strbuf_printf(&b, "%s%s\n", px_s(d, "verdict"),
-                      px_b(d, "isolated") ? "" : " (no policy selects the pod for this direction)");
+                      px_b(d, "isolated") || cni ? "" : " (no policy selects the pod for this direction)");
         const cJSON *p;
         if (px_s(d, "chain_text")[0]) {
             strbuf_puts(&b, "    chain: ");
