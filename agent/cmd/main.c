@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "log.h"
 
 int main(int argc, char **argv)
@@ -26,6 +27,10 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc == -1 ? 0 : rc; /* -1: --help was printed */
     log_set_verbose(o.verbose);
+    if (o.stdin_end && fileio_set_stdin_end(o.stdin_end) != 0) {
+        log_error("--stdin-end: must be 16..64 letters and digits");
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&o);
     if (strcmp(cmd, "merge") == 0)
