@@ -10,7 +10,10 @@
 For every fault variant of the lab (shipped policies, DNS egress removed for backend, the admin
 tiers on govtech (tiered_policies: a metadata Deny, a DNS Pass, a Baseline closing kube-system
 to other namespaces, a NetworkPolicy of kube-system opening DNS; and without that NetworkPolicy,
-where the Baseline closes DNS), backend relabelled, backend admitting the wrong port, drop / tcp-reset / icmp-admin-prohibited deny
+where the Baseline closes DNS), the backend's internet egress as Cilium policy (toFQDNs plus an
+egressDeny of the private ranges) and as a Calico GlobalNetworkPolicy with notNets (the govtech
+fixtures of tests/policy, enforced by cni2nft.py; and with cni_extras(): a Cilium world:443
+allow against that egressDeny, a Calico tier with Allow, Deny and Pass), backend relabelled, backend admitting the wrong port, drop / tcp-reset / icmp-admin-prohibited deny
 actions, and no enforcement at all), on config/lab.json and on a matrix `ztprobe policy plan`
 generates from the same objects. B and C must always agree (the lab does what its rules say);
 A must agree with B, except with no enforcement, where exactly the probes the policies deny
@@ -240,6 +243,42 @@ def tiered_policies(dns_open):
     return docs
 
 
+def load_fixture(cni):
+    """tests/policy/fixtures/CNI/govtech-backend-internet.yaml: the backend's internet egress as
+    a Cilium toFQDNs rule with an egressDeny of the private ranges, or as a Calico
+    GlobalNetworkPolicy with notNets."""
+    path = os.path.join(scenarios.REPO, "tests", "policy", "fixtures", cni, "govtech-backend-internet.yaml")
+    with open(path, encoding="utf-8") as handle:
+        return [d for d in yaml.safe_load_all(handle) if d]
+
+
+def cni_extras():
+    """Beside the fixtures: (cilium) a CiliumNetworkPolicy opening `world` on 443 to the backend,
+    so that only deny-wins keeps the private ranges closed; (calico) a Tier `security` before the
+    default tier whose GlobalNetworkPolicy allows backend -> frontend:80 (both ends; the
+    NetworkPolicies deny it), denies secretsmanager's range and passes the rest to the default
+    tier (the fixture and the NetworkPolicies)."""
+    world = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+             "metadata": {"name": "backend-world-443", "namespace": topology.NAMESPACE},
+             "spec": {"endpointSelector": {"matchLabels": {"app": "backend"}},
+                      "egress": [{"toEntities": ["world"], "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]}}
+    gov = "projectcalico.org/namespace == '%s'" % topology.NAMESPACE
+    tier = {"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": "security"},
+            "spec": {"order": 100}}
+    gnp = {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "security.fe-be"},
+           "spec": {"tier": "security", "order": 1, "types": ["Ingress", "Egress"],
+                    "selector": "%s && app in {'frontend', 'backend'}" % gov,
+                    "ingress": [{"action": "Allow", "protocol": "TCP",
+                                 "source": {"selector": "%s && app == 'backend'" % gov},
+                                 "destination": {"ports": [80]}},
+                                {"action": "Pass"}],
+                    "egress": [{"action": "Deny", "destination": {"nets": ["198.51.100.0/24", "2001:db8:100::/48"]}},
+                               {"action": "Allow", "protocol": "TCP",
+                                "destination": {"selector": "%s && app == 'frontend'" % gov, "ports": [80]}},
+                               {"action": "Pass"}]}}
+    return [world], [tier, gnp]
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: agree.py BIN", file=sys.stderr)
@@ -261,9 +300,20 @@ def main(argv):
             for port in rule.get("ports", []):
                 if port.get("port") == 3000:
                     port["port"] = 3001
+        # The backend's internet egress as the CNI's own policy (the govtech fixtures of
+        # tests/policy): the ipBlock rule leaves the backend NetworkPolicy.
+        no_ipblock = copy.deepcopy(shipped)
+        pol = scenarios.policy(no_ipblock, "backend-network-policy")["spec"]
+        pol["egress"] = [e for e in pol["egress"] if not any("ipBlock" in t for t in e.get("to", []))]
+        cni = {c: no_ipblock + load_fixture(c) for c in ("cilium", "calico")}
+        cil_extra, cal_extra = cni_extras()
         tiered = shipped + tiered_policies(dns_open=True)
         tiered_closed = shipped + tiered_policies(dns_open=False)
         variants = [("shipped", shipped, "drop", None), ("dns-egress-removed", dns_blocked, "drop", None),
+                    ("cilium-fqdn-egressdeny", cni["cilium"], "drop", None),
+                    ("cilium-deny-wins-over-world", cni["cilium"] + cil_extra, "drop", None),
+                    ("calico-gnp-notnets", cni["calico"], "drop", None),
+                    ("calico-tier-allow-deny-pass", cni["calico"] + cal_extra, "drop", None),
                     ("tiered", tiered, "drop", None), ("tiered-dns-closed-by-baseline", tiered_closed, "drop", None),
                     ("backend-relabelled", shipped, "drop", RELABEL), ("wrong-port", wrong_port, "drop", None),
                     ("tcp-reset", shipped, "tcp-reset", None),

@@ -46,6 +46,7 @@ import sys
 
 import yaml
 
+import cni2nft
 import tiers2nft
 
 DENY_MODES = ("drop", "tcp-reset", "icmp-admin-prohibited", "none")
@@ -103,6 +104,9 @@ class Inventory:
             merged = {str(k): str(v) for k, v in (labels or {}).items()}
             merged["kubernetes.io/metadata.name"] = name
             self.namespaces[name] = merged
+        # name -> addresses the lab's DNS answers (for Cilium's toFQDNs, cni2nft.py)
+        self.dns = {str(k): [str(ipaddress.ip_address(a)) for a in v]
+                    for k, v in data["dns"].items()} if "dns" in data else None
         self.pods = []
         seen_veth = set()
         for pod in data.get("pods") or []:
@@ -138,7 +142,7 @@ def load_policies(paths):
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             for doc in yaml.safe_load_all(handle):
-                if doc and tiers2nft.is_admin(doc):
+                if doc and (tiers2nft.is_admin(doc) or cni2nft.is_cni(doc)):
                     policies.append(doc)
                     continue
                 if not doc or doc.get("kind") != "NetworkPolicy":
@@ -299,7 +303,11 @@ def translate(policies, inv, deny="drop", table="ztlab"):
         return "\n".join(out) + "\n"
     jumps, chains = [], []
     admins = [p for p in policies if tiers2nft.is_admin(p)]
-    policies = [p for p in policies if not tiers2nft.is_admin(p)]
+    cilium = [p for p in policies if cni2nft.is_cilium(p)]
+    calico = [p for p in policies if cni2nft.is_calico(p)]
+    if cilium and calico:
+        raise PolicyError("Cilium and Calico policies together: a lab runs one CNI")
+    policies = [p for p in policies if not tiers2nft.is_admin(p) and not cni2nft.is_cni(p)]
     admin_tier = tiers2nft.ordered(admins, "Admin", PolicyError)
     baseline_tier = tiers2nft.ordered(admins, "Baseline", PolicyError)
     for pod in inv.pods:
@@ -319,22 +327,37 @@ def translate(policies, inv, deny="drop", table="ztlab"):
                     continue
                 if selector_matches(spec["podSelector"], pod["labels"]):
                     selecting.append(pol)
-            base = [] if selecting else tiers2nft.tier_lines(baseline_tier, pod, inv, direction, deny_lines(deny),
-                                                             "return", selector_matches, PolicyError)
-            if not selecting and not adm and not base:
+            base = tiers2nft.tier_lines(baseline_tier, pod, inv, direction, deny_lines(deny), "return",
+                                        selector_matches, PolicyError)
+
+            def np_lines(pol, direction=direction):
+                return [line for rule in (pol["spec"].get(direction) or [])
+                        for line in rule_lines(rule, pol["metadata"]["namespace"], inv, direction)]
+            tail = "%s_t" % name if adm else name
+            if calico:
+                tail_chains = cni2nft.calico_chains(calico, selecting, pod, inv, direction, tail, deny_lines(deny),
+                                                    np_lines, base, PolicyError)
+                if not tail_chains and base:
+                    tail_chains = [(tail, ["# baseline of %s/%s" % (pod["namespace"], pod["name"])] + base)]
+            else:
+                cil_deny, cil_allow, isolated = cni2nft.cilium_lines(cilium, pod, inv, direction, deny_lines(deny),
+                                                                     selector_matches, PolicyError)
+                isolated = isolated or bool(selecting)
+                body = ["# %s of %s/%s: %s" % (direction, pod["namespace"], pod["name"],
+                                              ", ".join(p["metadata"]["name"] for p in selecting) or
+                                              ("cilium" if isolated else "baseline"))]
+                body += cil_deny + [x for pol in selecting for x in np_lines(pol)] + cil_allow
+                body += deny_lines(deny) if isolated else base
+                tail_chains = [(tail, body)] if (isolated or cil_deny or base) else []
+            if not tail_chains and not adm:
                 continue  # no tier applies in this direction: stays open
             jumps.append('%s "%s" jump %s' % (hookname, pod["veth"], name))
-            body = ["# %s of %s/%s: %s" % (direction, pod["namespace"], pod["name"],
-                                          ", ".join(p["metadata"]["name"] for p in selecting) or "baseline")]
-            for pol in selecting:
-                for rule in (pol["spec"].get(direction) or []):
-                    body.extend(rule_lines(rule, pol["metadata"]["namespace"], inv, direction))
-            body.extend(deny_lines(deny) if selecting else base)
             if adm:  # the Admin tier first; Pass and the end go on to the NetworkPolicies / Baseline
                 chains.append((name, ["# admin tier of %s/%s" % (pod["namespace"], pod["name"])] + adm +
-                               ["goto %s_t" % name]))
-                name += "_t"
-            chains.append((name, body))
+                               ["goto %s" % tail]))
+                if not tail_chains:
+                    tail_chains = [(tail, ["return"])]
+            chains.extend(tail_chains)
     out.append("table inet %s {" % table)
     out.append("\tchain forward {")
     out.append("\t\ttype filter hook forward priority filter; policy accept;")

@@ -179,6 +179,8 @@ def inventory(prefix, relabel=None):
                   "ips": [p["ip"], p["ip6"]],
                   "labels": pod_labels(p, relabel), "veth": "%s-%s" % (prefix, p["short"])}
                  for p in PODS],
+        # what kube-dns answers, for Cilium's toFQDNs (np2nft.py / cni2nft.py)
+        "dns": {name: [ip, ip6] for name, ip, ip6 in dns_records()},
     }
 
 
