@@ -12,7 +12,7 @@
 #include "converge.h"
 #include "labels.h"
 #include "log.h"
-#include "pg_secret.h"
+#include "probe.h"
 #include "report.h"
 #include "session.h"
 
@@ -62,7 +62,7 @@ int cmd_validate(const cli_opts_t *o)
         probes += cfg->roles[i].n_probes;
         for (size_t j = 0; j < cfg->roles[i].n_probes; j++) {
             const config_probe_t *p = &cfg->roles[i].probes[j];
-            pg_secret_warn(&p, 1, cfg->roles[i].name);
+            probe_kinds_warn(&p, 1, cfg->roles[i].name);
         }
     }
     printf("%s: valid (%zu role%s, %zu probe%s)\n", o->config_path, cfg->n_roles,

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cidr.h"
+#include "kind_table.h"
 #include "labels.h"
 #include "outcome.h"
 
@@ -16,7 +17,10 @@
 #define CONFIG_ATTEMPTS_MAX 10
 #define CONFIG_CONCURRENCY_MAX 10000
 
-typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_UDP, KIND_COUNT } probe_kind_t;
+/* One value per row of the kind table (kind_table.h), in its order. */
+#define CONFIG_KIND_ENUM(id, ops) KIND_##id,
+typedef enum { PROBE_KIND_TABLE(CONFIG_KIND_ENUM) KIND_COUNT } probe_kind_t;
+#undef CONFIG_KIND_ENUM
 typedef enum { EXPECT_ALLOW, EXPECT_DENY } expect_t;
 /* Which resolved addresses a probe connects to: any (the first, IPv4 preferred), one family,
  * or all of them at once. */

@@ -81,10 +81,9 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
 void config_probe_clear(config_probe_t *p);
 
 /* Readers the kinds' parsers (probe_ops_t.parse) share, in config_probe.c: a "host" (name or
- * IP literal; "[v6]" stored bare), and the http/https keys. */
+ * IP literal; "[v6]" stored bare), and "host" plus "port". */
 int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p);
 /* "host" and "port" (1..65535), both required: a whole parser for kinds that need no more. */
 int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
-int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
 
 #endif

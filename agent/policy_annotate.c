@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe.h"
+
 static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size_t len)
 {
     char pol[300];
@@ -22,7 +24,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
         return false;
     /* A name that did not resolve never tried the path: the DNS hint says more. */
-    if (r->kind != KIND_DNS && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
+    if (!probe_kind_queries_dns(r->kind) && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
@@ -33,7 +35,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
                  in->n_by ? rule : "no policy isolates it", ns);
         return true;
     }
-    if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
+    if (r->expect == EXPECT_ALLOW && probe_kind_queries_dns(r->kind) && in->intended == NETPOL_DENY) {
         snprintf(buf, len,
                  "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
                  "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",

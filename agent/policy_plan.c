@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "policy_check.h"
+#include "probe.h"
 #include "strbuf.h"
 
 typedef struct {
@@ -79,10 +80,10 @@ static void plan_probe(plan_t *pl, const config_role_t *role, cJSON *probes, con
     cJSON_AddItemToArray(probes, o);
     cJSON_AddStringToObject(o, "name", nm);
     cJSON_AddStringToObject(o, "kind", config_kind_name(p->kind));
-    if (p->kind == KIND_HTTP) {
+    if (p->url) { /* the planner's http probes */
         cJSON_AddStringToObject(o, "url", p->url);
         cJSON_AddStringToObject(o, "status", "any");
-    } else if (p->kind == KIND_DNS) {
+    } else if (probe_kind_queries_dns(p->kind)) {
         cJSON_AddStringToObject(o, "query", p->host);
     } else {
         cJSON_AddStringToObject(o, "host", p->host);
@@ -136,8 +137,10 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
             snprintf(url, sizeof(url), "http://%s:%d/", host, sp->port);
             snprintf(nm, sizeof(nm), "%s-%d", s->name, sp->port);
             snprintf(what, sizeof(what), "%s:%d", host, sp->port);
-            config_probe_t p = {
-                .kind = plan_http(sp) ? KIND_HTTP : KIND_TCP, .host = host, .port = sp->port, .url = url};
+            config_probe_t p = {.kind = plan_http(sp) ? KIND_HTTP : KIND_TCP,
+                                .host = host,
+                                .port = sp->port,
+                                .url = plan_http(sp) ? url : NULL};
             plan_probe(pl, &role, probes, &p, nm, !local, what);
         }
     }

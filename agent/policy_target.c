@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "policy_check.h"
+#include "probe.h"
 #include "result.h"
 
 #define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
@@ -243,7 +244,11 @@ static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const confi
 
 static k8s_proto_t pt_proto(const config_probe_t *p)
 {
-    return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
+    switch (probe_kind_transport(p->kind)) {
+    case PROBE_TRANSPORT_UDP: return K8S_UDP;
+    case PROBE_TRANSPORT_SCTP: return K8S_SCTP;
+    default: return K8S_TCP;
+    }
 }
 
 static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
@@ -315,7 +320,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
         if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
-    if (p->kind == KIND_DNS) {
+    if (probe_kind_queries_dns(p->kind)) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
     } else if (k8s_addr_parse(p->host, &(k8s_addr_t){0})) {
         nd = pt_ip_dsts(m, p->host, p->port, proto, d, why, sizeof(why));
@@ -339,7 +344,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             nd = 2;
         }
     }
-    if (p->kind == KIND_DNS && nd == 1 && d[0].ep.unknown)
+    if (probe_kind_queries_dns(p->kind) && nd == 1 && d[0].ep.unknown)
         o->cause =
             "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "
             "open to every peer on port 53 could decide";
@@ -401,7 +406,7 @@ void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_
                         const config_probe_t *p, policy_intent_t *o)
 {
     pt_probe(m, cfg, role, ns, p, pt_proto(p), o);
-    if (p->kind != KIND_DNS || o->intended != NETPOL_ALLOW)
+    if (!probe_kind_queries_dns(p->kind) || o->intended != NETPOL_ALLOW)
         return;
     /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
     policy_intent_t tcp;

@@ -18,8 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "output.h"
-#include "pg_classify.h"
-#include "pg_secret.h"
+#include "probe.h"
 #include "policy_annotate.h"
 #include "push.h"
 #include "report.h"
@@ -263,7 +262,7 @@ void session_close(session_t *s)
         resolver_global_cleanup();
         curl_global_cleanup();
     }
-    pg_secret_end();
+    probe_kinds_end();
     free(s->probes);
     config_free(s->cfg);
     k8s_model_destroy(s->objects);
@@ -287,10 +286,11 @@ int session_open(const cli_opts_t *o, session_t *s)
     if (s->capped)
         log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)",
                   s->cfg->concurrency, s->capped);
-    pg_secret_warn(s->probes, s->n_probes, s->choice.role->name);
-    /* Before libpq ever runs: the passwords captured, PG* gone from the environment. */
+    probe_kinds_warn(s->probes, s->n_probes, s->choice.role->name);
+    /* Before any attempt (libpq's): the kinds' preparation (the postgres passwords captured,
+     * PG* gone from the environment). */
     char err[512];
-    if (pg_secret_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
+    if (probe_kinds_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
         return EXIT_INTERNAL;
@@ -354,8 +354,6 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
 
 int session_diagnose(const session_t *s, report_t *rep)
 {
-    char unverified[256];
-    size_t n_unverified = pg_classify_unverified_list(s->probes, s->n_probes, unverified, sizeof(unverified));
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS,
         .labels_known = s->choice.labels_known,
@@ -364,10 +362,9 @@ int session_diagnose(const session_t *s, report_t *rep)
         .selector = s->choice.selector,
         .role = s->choice.role->name,
         .concurrency_cap = s->capped,
-        .n_unverified = n_unverified,
-        .unverified = unverified,
     };
     verdict_diagnose(rep, &dc);
+    probe_kinds_diagnose(s->probes, s->n_probes, rep);
     if (!s->objects)
         return 0;
     /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */

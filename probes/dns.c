@@ -215,6 +215,7 @@ const probe_ops_t dns_probe_ops = {
     .name = "dns",
     .resolves = false,
     .queries_dns = true,
+    .transport = PROBE_TRANSPORT_UDP,
     .env_kind = KIND_DNS,
     /* A server that answered at all (even "no such name") proves port 53 open. */
     .open = OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN) | OUTCOME_BIT(OUTCOME_DNS_NODATA) |

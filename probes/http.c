@@ -342,11 +342,6 @@ static void http_abort(probe_attempt_t *a)
     http_release(h, x);
 }
 
-static const char *const http_keys[] = {"url",           "method",           "headers", "status",
-                                        "body_contains", "follow_redirects", NULL};
-static const char *const https_keys[] = {"url",           "method",           "headers", "status",
-                                         "body_contains", "follow_redirects", "ca_file", NULL};
-
 /* Reports, list and logs show the URL without userinfo, query and fragment. */
 static void http_target(const config_probe_t *p, char *buf, size_t len)
 {
@@ -354,13 +349,13 @@ static void http_target(const config_probe_t *p, char *buf, size_t len)
 }
 
 /* https shares http's code and its multi handle; only the name and the keys differ. */
-#define HTTP_OPS(kind_name, kind_keys) \
+#define HTTP_OPS(kind_name, kind_keys, port) \
     { \
-        .name = kind_name, .resolves = true, .env_kind = KIND_HTTP, .open = PROBE_TCP_OPEN, \
-        .keys = kind_keys, .parse = config_probe_http, .target = http_target, \
-        .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup, .start = http_start, \
-        .abort = http_abort, \
+        .name = kind_name, .resolves = true, .default_port = port, .env_kind = KIND_HTTP, \
+        .open = OUTCOME_CONNECTED, .keys = kind_keys, .parse = http_config_parse, .target = http_target, \
+        .hint = http_hint, .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup, \
+        .start = http_start, .abort = http_abort, \
     }
 
-const probe_ops_t http_probe_ops = HTTP_OPS("http", http_keys);
-const probe_ops_t https_probe_ops = HTTP_OPS("https", https_keys);
+const probe_ops_t http_probe_ops = HTTP_OPS("http", http_config_keys, 80);
+const probe_ops_t https_probe_ops = HTTP_OPS("https", https_config_keys, 443);
