@@ -12,6 +12,7 @@
     X(HTTPS, https_probe_ops) \
     X(POSTGRES, pg_probe_ops) \
     X(DNS, dns_probe_ops) \
-    X(UDP, udp_probe_ops)
+    X(UDP, udp_probe_ops) \
+    X(TLS, tls_probe_ops)
 
 #endif
