@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config_json.h"
+#include "curl_safe.h"
 #include "http_classify.h"
 #include "http_int.h"
 #include "log.h"
@@ -231,15 +232,11 @@ static CURLcode http_setup(http_xfer_t *x)
     HTTP_SET(CURLOPT_PRIVATE, x);
     HTTP_SET(CURLOPT_ERRORBUFFER, x->errbuf);
     HTTP_SET(CURLOPT_URL, p->url);
-    HTTP_SET(CURLOPT_PROTOCOLS_STR, proto);
-    HTTP_SET(CURLOPT_REDIR_PROTOCOLS_STR, proto);
-    HTTP_SET(CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_safe_setopts(e, proto); /* protocols, no proxy, verified TLS */
     /* A probe reads a status line, headers and at most a 64 KiB prefix: libcurl's 16 KiB
      * default receive buffer per transfer is most of a probe's memory when thousands run. */
     HTTP_SET(CURLOPT_BUFFERSIZE, 4096L);
-    /* The probe tests the direct path: never a proxy, whatever the environment says. */
-    HTTP_SET(CURLOPT_PROXY, "");
-    HTTP_SET(CURLOPT_NOPROXY, "*");
     HTTP_SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     /* Each attempt is its own connection, so each one tests the path again. */
     HTTP_SET(CURLOPT_FORBID_REUSE, 1L);
@@ -263,9 +260,6 @@ static CURLcode http_setup(http_xfer_t *x)
         HTTP_SET(CURLOPT_CUSTOMREQUEST, method);
     /* Redirects are never libcurl's to follow: http_follow takes same-origin ones only. */
     HTTP_SET(CURLOPT_FOLLOWLOCATION, 0L);
-    /* TLS is always verified; there is no switch to turn it off (the reference, "Config"). */
-    HTTP_SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    HTTP_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (p->kind == KIND_HTTPS) {
         HTTP_SET(CURLOPT_CAINFO, config_probe_ca_file(a->env->cfg, p));
         HTTP_SET(CURLOPT_CAPATH, (char *)NULL);
