@@ -25,7 +25,12 @@ endif
 B := build/$(VARIANT)
 
 WARN     := -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion -Werror
-CPPFLAGS += -D_GNU_SOURCE -DZT_VERSION='"$(VERSION)"' -Iagent -Iprobes
+# The layers, lowest first (docs/architecture.md): a folder may include only headers of its own
+# and lower folders (tests/docs/check.py enforces it). Every folder is on the include path, so an
+# #include names the header alone and a file can move between layers without edits.
+LAYERS   := agent/util agent/core probes probes/http probes/postgres agent/judge agent/policy \
+            agent/report agent/run agent/cmd
+CPPFLAGS += -D_GNU_SOURCE -DZT_VERSION='"$(VERSION)"' $(addprefix -I,$(LAYERS))
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDFLAGS  += $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 ifeq ($(STATIC_DEPS),)
@@ -36,9 +41,9 @@ LDLIBS   += -L$(STATIC_DEPS)/lib -Wl,-Bstatic -lcurl -lpq -lpgcommon_shlib -lpgp
             -lcares -lcjson -lyaml -lssl -lcrypto -Wl,-Bdynamic -lm -pthread -ldl
 endif
 
-LIB_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c probes/*.c))
+LIB_SRC  := $(filter-out agent/cmd/main.c,$(wildcard $(addsuffix /*.c,$(LAYERS))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
-MAIN_OBJ := $(B)/agent/main.o
+MAIN_OBJ := $(B)/agent/cmd/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "config_json.h"
-#include "hint.h"
 #include "probe.h"
 #include "resolve.h"
 

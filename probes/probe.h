@@ -12,17 +12,16 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "../agent/config.h"
-#include "../agent/loop.h"
-#include "../agent/outcome.h"
-#include "../agent/result.h"
+#include "config.h"
+#include "loop.h"
+#include "outcome.h"
+#include "result.h"
 
 typedef struct probe_env probe_env_t;
 typedef struct probe_attempt probe_attempt_t;
 struct resolver;
 struct config_ctx;
 struct cJSON;
-struct hint_parts;
 
 /* Shared by every attempt of one run. */
 struct probe_env {
@@ -80,9 +79,25 @@ struct probe_attempt {
 typedef int (*probe_parse_fn)(struct config_ctx *cx, const struct cJSON *obj, const char *path,
                               config_probe_t *p);
 
+/* Pieces of the target a hint names, each cut to a limit (with "...") so that a sentence fits
+ * RESULT_HINT_LEN whatever the target. */
+typedef struct hint_parts {
+    char endpoint[100]; /* host:port, or the query name (dns) */
+    char host[90];      /* host alone, or the query name */
+    char port[8];
+    char url[128];   /* http(s): scheme://host[:port]/path, no userinfo or query */
+    char ns[72];     /* "-n govtech" or "-n <namespace>" */
+    char rerun[200]; /* `ztprobe run ... --only NAME` */
+} hint_parts_t;
+
+/* Sentences the kinds share with the generic hints of agent/judge/hint.c (which fills the
+ * parts and calls the kind's hint first). */
+void hint_dns_unanswered(const hint_parts_t *p, const char *why, char *buf, size_t len);
+void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t len);
+
 /* A kind's hint: writes one sentence into buf and returns true when the kind has something
  * more precise than the generic hints of hint.c (which run when it returns false). */
-typedef bool (*probe_hint_fn)(const result_t *r, const struct hint_parts *parts, char *buf, size_t len);
+typedef bool (*probe_hint_fn)(const result_t *r, const hint_parts_t *parts, char *buf, size_t len);
 
 /* The transport a kind's packets use: what a NetworkPolicy port rule must name for them. */
 typedef enum { PROBE_TRANSPORT_TCP, PROBE_TRANSPORT_UDP, PROBE_TRANSPORT_SCTP } probe_transport_t;
@@ -119,7 +134,7 @@ typedef struct probe_ops {
      * many (validate, run); begin prepares the process before any attempt (the postgres
      * passwords captured, libpq's environment removed), 0 or -1 with err; end undoes it (at
      * the end of the session, also when begin never ran); diagnose appends the kind's
-     * report-wide diagnoses about the config (verdict_diag_add). */
+     * report-wide diagnoses about the config (result_diag_add). */
     size_t (*warn)(const config_probe_t *const *probes, size_t n, const char *role);
     int (*begin)(const config_probe_t *const *probes, size_t n, char *err, size_t errlen);
     void (*end)(void);

@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 
 #include "config_json.h"
-#include "hint.h"
 #include "probe.h"
 #include "tls.h"
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../agent/config.h"
+#include "config.h"
 
 #define TLS_ALPN_MAX 8     /* protocols in "alpn" */
 #define TLS_ALPN_ID_MAX 64 /* bytes of one protocol id (the wire allows 255; none is that long) */

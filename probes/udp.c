@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "config_json.h"
-#include "hint.h"
 #include "probe.h"
 
 /* The kind's own config keys (config_probe_t.kind_data). */

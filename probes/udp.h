@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../agent/outcome.h"
+#include "outcome.h"
 
 #define UDP_PAYLOAD_MAX 65536 /* bytes of "send" and of "expect_reply" after unescaping */
 

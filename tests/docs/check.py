@@ -2,7 +2,7 @@
 """check.py ZTPROBE: the docs tell the truth about the code.
 
 (a) docs/reference.md names (as `code`) every property key of config/schema.json, every outcome
-    of agent/outcome.c, every diagnosis code the C sources emit, every command and flag that
+    of agent/core/outcome.c, every diagnosis code the C sources emit, every command and flag that
     `ztprobe help` and `ztprobe help COMMAND` print;
 (b) docs/architecture.md's module table lists every agent/ and probes/ source file, and each
     file's `#include "..."` project headers are within its row's allowed list;
@@ -63,7 +63,15 @@ def schema_keys(node, out):
 
 
 def c_sources():
-    return sorted(glob.glob(os.path.join(ROOT, "agent", "*.[ch]")) + glob.glob(os.path.join(ROOT, "probes", "*.[ch]")))
+    return sorted(glob.glob(os.path.join(ROOT, "agent", "**", "*.[ch]"), recursive=True) +
+                  glob.glob(os.path.join(ROOT, "probes", "**", "*.[ch]"), recursive=True))
+
+
+def layers():
+    """The layer folders, lowest first, from the Makefile's LAYERS (the one place they are
+    listed; the compiler's include path is built from it)."""
+    m = re.search(r"^LAYERS\s*:=((?:.*\\\n)*.*)$", read("Makefile"), re.M)
+    return m.group(1).replace("\\\n", " ").split() if m else []
 
 
 def check_reference():
@@ -74,9 +82,9 @@ def check_reference():
     report(not missing and len(keys) > 20, f"reference names all {len(keys)} config keys of config/schema.json",
            "missing: " + ", ".join(missing))
 
-    outcomes = re.findall(r'\[OUTCOME_\w+\] = "(\w+)"', read("agent/outcome.c"))
+    outcomes = re.findall(r'\[OUTCOME_\w+\] = "(\w+)"', read("agent/core/outcome.c"))
     missing = [o for o in outcomes if f"`{o}`" not in ref]
-    report(not missing and len(outcomes) > 10, f"reference names all {len(outcomes)} outcomes of agent/outcome.c",
+    report(not missing and len(outcomes) > 10, f"reference names all {len(outcomes)} outcomes of agent/core/outcome.c",
            "missing: " + ", ".join(missing))
 
     codes = set()
@@ -121,7 +129,7 @@ def module_table():
         if not line.startswith("|") or line.startswith("|---") or line.startswith("| module"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        files = re.findall(r"`((?:agent|probes)/[\w.]+)`", cells[0])
+        files = re.findall(r"`((?:agent|probes)/[\w./]+)`", cells[0])
         allowed = set(re.findall(r"`([\w.]+\.h)`", cells[-1]))
         for f in files:
             rows[f] = allowed | {os.path.basename(x) for x in files if x.endswith(".h")}
@@ -146,6 +154,28 @@ def check_architecture():
         if extra:
             bad.append(f"{f} includes {', '.join(extra)}, which its row does not allow")
     report(not bad, "every file includes only the project headers its row allows", "; ".join(bad))
+    check_layers(files)
+
+
+def check_layers(files):
+    """Layers only call downwards: a file includes headers of its own folder or of a lower
+    layer (the Makefile's LAYERS order), never of a higher one."""
+    order = layers()
+    rank = {d: i for i, d in enumerate(order)}
+    home = {os.path.basename(f): os.path.dirname(f) for f in files if f.endswith(".h")}
+    stray = sorted({os.path.dirname(f) for f in files} - set(order))
+    report(len(order) >= 5 and not stray, f"every source folder is one of the {len(order)} layers of the Makefile",
+           "folders not in LAYERS: " + ", ".join(stray))
+    up = []
+    for f in files:
+        d = os.path.dirname(f)
+        if d not in rank:
+            continue
+        for h in re.findall(r'#include "([^"]+)"', read(f)):
+            hd = home.get(os.path.basename(h))
+            if hd in rank and rank[hd] > rank[d]:
+                up.append(f"{f} ({d}) includes {h} of the higher layer {hd}")
+    report(not up, "every include goes to the same or a lower layer", "; ".join(up))
 
 
 def check_no_outside_docs():

@@ -52,8 +52,13 @@ breaks "a command is not in the reference" "missing: validate" \
     "sed -i 's/validate/check-config/g' docs/reference.md"
 breaks "a source file is not in the module table" "agent/newmod.c" \
     "printf '/* newmod.c */\n' >agent/newmod.c"
-breaks "a file includes a header its row does not allow" "agent/cidr.c includes session.h" \
-    "sed -i '0,/#include/s//#include \"session.h\"\n#include/' agent/cidr.c"
+breaks "a file includes a header its row does not allow" "agent/util/cidr.c includes session.h" \
+    "sed -i '0,/#include/s//#include \"session.h\"\n#include/' agent/util/cidr.c"
+breaks "a lower layer includes a higher one, even when its row allows it" \
+    "agent/util/cidr.c (agent/util) includes session.h of the higher layer agent/run" \
+    "sed -i '0,/#include/s//#include \"session.h\"\n#include/' agent/util/cidr.c && sed -i 's/^\(| \`agent\/util\/cidr.c\`.*| \)none |$/\1\`session.h\` |/' docs/architecture.md"
+breaks "a source folder is not a layer" "folders not in LAYERS: agent/extra" \
+    "mkdir -p agent/extra && printf '/* x.c */\n' >agent/extra/x.c && sed -i 's/^\(| module | role | may include |\)$/\1/' docs/architecture.md && printf '\n| \`agent/extra/x.c\` | x | none |\n' >>docs/architecture.md"
 breaks "a file cites a planning document" "tests/lab/lab.sh" \
     "echo '# see DESIGN''.md' >>tests/lab/lab.sh"
 breaks "a config example does not validate" "README.md: " \

@@ -28,7 +28,7 @@ command -v "$CC" >/dev/null || { notok "build" "$CC not installed (apt-get insta
 
 PKGS="libcurl libpq libcares libcjson yaml-0.1"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DZT_VERSION=\"0.0.0-fuzz\" \
--Iagent -Iprobes $(pkg-config --cflags $PKGS 2>/dev/null)"
+$(find agent probes -type d -printf "-I%p ") $(pkg-config --cflags $PKGS 2>/dev/null)"
 LIBS=$(pkg-config --libs $PKGS 2>/dev/null || echo "-lcurl -lpq -lcares -lcjson -lyaml")
 SAN="address,undefined"
 
@@ -38,8 +38,7 @@ SAN="address,undefined"
 mkdir -p "$B/obj" "$B/work"
 objs=()
 build_ok=1
-for src in agent/*.c probes/*.c; do
-    [ "$src" = agent/main.c ] && continue
+for src in $(find agent probes -name '*.c' ! -path agent/cmd/main.c | sort); do
     obj=$B/obj/$(echo "$src" | tr / _).o
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find agent probes -name '*.h' -newer "$obj" | head -1)" ]; then
         # shellcheck disable=SC2086

@@ -1,4 +1,4 @@
-/* test_fileio.c: the one capped file reader (agent/fileio.c) and the loaders built on it:
+/* test_fileio.c: the one capped file reader (agent/util/fileio.c) and the loaders built on it:
  * regular files and links to them are read, a FIFO, a socket, a device or a folder is refused
  * at once by the strict reader (a FIFO with no writer hung the config and labels readers
  * before), the stream reader (config, objects) takes pipes and FIFOs under deadlines and

@@ -1,4 +1,4 @@
-/* test_json_scan.c: the allocation-free JSON walker (agent/json_scan.c) and what merge's
+/* test_json_scan.c: the allocation-free JSON walker (agent/util/json_scan.c) and what merge's
  * report parser builds on it (issue 11, item 10): unknown top-level members skipped without a
  * tree, pieces and result counts capped, syntax errors still found. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_redact.c: URLs lose userinfo, query and fragment (agent/redact.c) before any output:
+/* test_redact.c: URLs lose userinfo, query and fragment (agent/util/redact.c) before any output:
  * the report's target for http(s) probes (config_probe_target) and a target read back from a
  * report file (report_parse_json, merge). */
 #include <stdarg.h>

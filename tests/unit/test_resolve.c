@@ -1,5 +1,5 @@
 /* test_resolve.c: every c-ares status a lookup can end with, mapped to an outcome
- * (agent/resolve.c). A name lookup for another probe kind never ends as the probe's own
+ * (probes/resolve.c). A name lookup for another probe kind never ends as the probe's own
  * "refused"; a dns probe does only when the server refused over UDP, never after a truncated
  * UDP answer whose TCP retry was refused, reset or dropped (issue 11, item 11). */
 #include <stdarg.h>

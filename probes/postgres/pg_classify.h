@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../agent/config.h"
-#include "../agent/outcome.h"
+#include "config.h"
+#include "outcome.h"
 
 /* Outcome of a failed connection from PQerrorMessage() (PG 15 has no SQLSTATE for these).
  * tcp_connected: the TCP connect completed at some point. Until then the kernel's errno text

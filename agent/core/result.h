@@ -132,6 +132,11 @@ typedef struct {
 /* Counts verdicts. */
 summary_t report_summary(const report_t *r);
 
+/* result_diag.c. Appends diagnosis CODE with a formatted message to r->diags; past DIAG_MAX the
+ * rest are dropped. The judge's and the kinds' diagnoses (probe_ops_t.diagnose) share it. */
+void result_diag_add(report_t *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* result_ip.c. Parses an IPv4 or IPv6 literal (inet_pton; nothing else: no names, no zone,
  * no brackets). Returns true and fills *ip, or false (then *ip is RESULT_IP_NONE). */
 bool result_ip_parse(const char *text, result_ip_t *ip);

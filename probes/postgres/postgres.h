@@ -1,4 +1,4 @@
-/* postgres.h: helpers of the postgres probe (probes/postgres.c) that tests call directly;
+/* postgres.h: helpers of the postgres probe (probes/postgres/postgres.c) that tests call directly;
  * the probe itself is pg_probe_ops in probe.h. */
 #ifndef ZT_POSTGRES_H
 #define ZT_POSTGRES_H
@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../agent/config.h"
-#include "../agent/result.h"
+#include "config.h"
+#include "result.h"
 
 /* The probe's password: $password_env, or the first line of password_file (newline and a
  * trailing CR stripped). Returns 1 with it in buf, 0 when the probe names neither, -1 with

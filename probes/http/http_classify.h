@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../agent/config.h"
-#include "../agent/outcome.h"
+#include "config.h"
+#include "outcome.h"
 
 /* Body bytes kept (body_contains) and read at most: a stream of unknown size stops here. */
 #define HTTP_BODY_CAP 65536u

@@ -53,8 +53,4 @@ typedef struct {
  * (probe_ops_t.diagnose). */
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx);
 
-/* Appends diagnosis CODE with a formatted message; past DIAG_MAX the rest are dropped. */
-void verdict_diag_add(report_t *r, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 #endif

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "probe.h"
 #include "result.h"
 
 /* Context a hint may name. */
@@ -15,26 +16,11 @@ typedef struct {
     const char *namespace_; /* pod namespace, or NULL */
 } hint_ctx_t;
 
-/* Pieces of the target a hint names, each cut to a limit (with "...") so that a sentence fits
- * RESULT_HINT_LEN whatever the target. */
-typedef struct hint_parts {
-    char endpoint[100]; /* host:port, or the query name (dns) */
-    char host[90];      /* host alone, or the query name */
-    char port[8];
-    char url[128];   /* http(s): scheme://host[:port]/path, no userinfo or query */
-    char ns[72];     /* "-n govtech" or "-n <namespace>" */
-    char rerun[200]; /* `ztprobe run ... --only NAME` */
-} hint_parts_t;
-
 /* Writes one sentence for a failed or inconclusive result (r->verdict, r->outcome, r->kind,
  * r->expect, r->host/port or else r->target, r->facts are read): the likely cause among the
  * common causes (labels not matching the podSelector, missing DNS egress rule, wrong port, CNI
  * without NetworkPolicy support, nothing listening, ...) and the next command to run. Empty
  * for a pass. */
 void hint_write(const result_t *r, const hint_ctx_t *ctx, char *buf, size_t len);
-
-/* Sentences the kinds share. */
-void hint_dns_unanswered(const hint_parts_t *p, const char *why, char *buf, size_t len);
-void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t len);
 
 #endif

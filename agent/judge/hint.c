@@ -150,14 +150,6 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
 
 #define HINT(...) snprintf(buf, len, __VA_ARGS__)
 
-void hint_dns_unanswered(const hint_parts_t *p, const char *why, char *buf, size_t len)
-{
-    HINT("No DNS server answered the query for %s (%s): DNS egress from this pod is probably "
-         "blocked, so allow UDP and TCP port 53 to kube-dns (namespace kube-system, "
-         "k8s-app=kube-dns) in its egress policy and check `kubectl describe networkpolicy %s`.",
-         p->host, why, p->ns);
-}
-
 /* Shared by allow probes and, for the DNS phase, every probe. */
 static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
@@ -187,11 +179,6 @@ static bool hint_resolution(const result_t *r, const hint_parts_t *p, char *buf,
         return true;
     default: return false;
     }
-}
-
-void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
-{
-    HINT("The probe ended in %s: see the detail and rerun with %s.", outcome_name(r->outcome), p->rerun);
 }
 
 static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size_t len)

@@ -1,6 +1,7 @@
-/* cmd_policy.h: the policy commands' object loading, shared with `run --policies`. */
-#ifndef ZT_CMD_POLICY_H
-#define ZT_CMD_POLICY_H
+/* policy_load.h: reads object files (or "-" for stdin) into a finished model, warning about
+ * objects it cannot evaluate. */
+#ifndef ZT_POLICY_LOAD_H
+#define ZT_POLICY_LOAD_H
 
 #include "k8s_model.h"
 
@@ -8,6 +9,6 @@
  * namespace land in default_ns (NULL: "default"), as with `kubectl apply -n`. Warns on stderr
  * about policy kinds it cannot judge. Returns 0, or EXIT_USAGE / EXIT_INTERNAL after logging
  * why (the message names file, document, object and path). */
-int cmd_policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out);
+int policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out);
 
 #endif

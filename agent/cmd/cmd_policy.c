@@ -6,56 +6,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cmd_policy.h"
 #include "config.h"
-#include "k8s_read.h"
 #include "log.h"
+#include "policy_load.h"
 #include "policy_check.h"
 #include "policy_plan.h"
 #include "session.h"
-
-int cmd_policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out)
-{
-    char err[1024];
-    *out = NULL;
-    k8s_model_t *m = k8s_model_create();
-    if (!m) {
-        log_error("out of memory");
-        return EXIT_INTERNAL;
-    }
-    k8s_model_set_default_namespace(m, default_ns);
-    for (int i = 0; i < n_files; i++) {
-        int rc = k8s_read_file(m, files[i], err, sizeof(err));
-        if (rc != 0) {
-            log_error("%s", err);
-            k8s_model_destroy(m);
-            return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
-        }
-    }
-    if (k8s_model_finish(m) != 0) {
-        log_error("out of memory");
-        k8s_model_destroy(m);
-        return EXIT_INTERNAL;
-    }
-    for (size_t i = 0; i < m->n_foreign; i++) {
-        const k8s_foreign_t *f = &m->foreign[i];
-        log_error("warning: %s %s%s%s skipped (%s): the answer may be incomplete, so paths it could change "
-                  "are reported unknown",
-                  f->kind, f->ns ? f->ns : "", f->ns ? "/" : "", f->name, f->why);
-    }
-    if (m->n_skipped > 0) {
-        char line[512] = "";
-        size_t off = 0;
-        for (size_t i = 0; i < m->n_skipped && off < sizeof(line); i++) {
-            int n = snprintf(line + off, sizeof(line) - off, "%s%s %zu", i ? ", " : "", m->skipped[i].kind,
-                             m->skipped[i].count);
-            off += n > 0 ? (size_t)n : 0;
-        }
-        log_verbose("%zu objects read; kinds not used, skipped: %s", m->objects, line);
-    }
-    *out = m;
-    return 0;
-}
 
 /* The config before the objects: with -c - and -f -, stdin is one stream, config first. */
 static int cmd_policy_check(const cli_opts_t *o)
@@ -71,7 +27,7 @@ static int cmd_policy_check(const cli_opts_t *o)
     int rc = session_load_config(o, &cfg);
     if (rc != 0)
         return rc;
-    rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
+    rc = policy_load(o->files, o->n_files, o->namespace, &m);
     if (rc != 0)
         goto done;
     int prc = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
@@ -106,7 +62,7 @@ static int cmd_policy_plan(const cli_opts_t *o)
         log_error("policy plan: -o must be json or yaml");
         return EXIT_USAGE;
     }
-    int rc = cmd_policy_load(o->files, o->n_files, o->namespace, &m);
+    int rc = policy_load(o->files, o->n_files, o->namespace, &m);
     if (rc != 0)
         return rc;
     rc = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));

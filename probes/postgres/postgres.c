@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../agent/fileio.h"
-#include "../agent/log.h"
+#include "fileio.h"
+#include "log.h"
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "postgres.h"

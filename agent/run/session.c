@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "cmd_policy.h"
 #include "judge.h"
 #include "k8s_read.h"
 #include "labels.h"
@@ -20,6 +19,7 @@
 #include "output.h"
 #include "probe.h"
 #include "policy_annotate.h"
+#include "policy_load.h"
 #include "push.h"
 #include "report.h"
 #include "report_formats.h"
@@ -239,7 +239,7 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
         files[n++] = t;
     const char *pns = getenv("POD_NAMESPACE");
-    rc = cmd_policy_load(files, n, pns && *pns ? pns : NULL, &s->objects);
+    rc = policy_load(files, n, pns && *pns ? pns : NULL, &s->objects);
     free(copy);
     if (rc != 0)
         return rc;

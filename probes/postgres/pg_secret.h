@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../agent/config.h"
+#include "config.h"
 
 /* Starts holding the secrets of probes[0..n): for each probe that sends a password
  * (pg_classify_sends_password) and names password_env, the variable's value is copied into

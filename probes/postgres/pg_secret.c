@@ -15,7 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include "../agent/log.h"
+#include "log.h"
 #include "pg_classify.h"
 
 extern char **environ;

@@ -3,7 +3,6 @@
  * the outcome and the parsed url, never from the detail. */
 #include <stdio.h>
 
-#include "hint.h"
 #include "http_int.h"
 
 #define HINT(...) snprintf(buf, len, __VA_ARGS__)

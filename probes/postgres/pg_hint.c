@@ -5,10 +5,9 @@
  * password sent to a server that is not verified. */
 #include <stdio.h>
 
-#include "hint.h"
 #include "pg_classify.h"
 #include "postgres.h"
-#include "verdict.h"
+#include "probe.h"
 
 #define HINT(...) snprintf(buf, len, __VA_ARGS__)
 
@@ -60,10 +59,10 @@ void pg_diagnose(const config_probe_t *const *probes, size_t n, report_t *rep)
     size_t count = pg_classify_unverified_list(probes, n, names, sizeof(names));
     if (count == 0)
         return;
-    verdict_diag_add(rep, "password_to_unverified_server",
-                     "probe%s %.200s send%s the PostgreSQL password with an sslmode weaker than "
-                     "verify-full, so a server that is not the intended one (a spoofed address, a "
-                     "man in the middle) can receive it: remove sslmode (verify-full is the default "
-                     "with a password) and name the server's CA in sslrootcert.",
-                     count == 1 ? "" : "s", names[0] ? names : "?", count == 1 ? "s" : "");
+    result_diag_add(rep, "password_to_unverified_server",
+                    "probe%s %.200s send%s the PostgreSQL password with an sslmode weaker than "
+                    "verify-full, so a server that is not the intended one (a spoofed address, a "
+                    "man in the middle) can receive it: remove sslmode (verify-full is the default "
+                    "with a password) and name the server's CA in sslrootcert.",
+                    count == 1 ? "" : "s", names[0] ? names : "?", count == 1 ? "s" : "");
 }
