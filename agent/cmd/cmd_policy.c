@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "config.h"
 #include "log.h"
 #include "policy_load.h"
@@ -24,16 +25,17 @@ static int cmd_policy_check(const cli_opts_t *o)
         log_error("policy check: -o must be json or text");
         return EXIT_USAGE;
     }
-    int rc = session_load_config(o, &cfg);
-    if (rc != 0)
-        return rc;
-    rc = policy_load(o->files, o->n_files, o->namespace, &m);
-    if (rc != 0)
+    zt_status_t st = session_load_config(o, &cfg);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
+    int rc;
+    if ((st = policy_load(o->files, o->n_files, o->namespace, &m)) != ZT_OK) {
+        rc = cmd_exit_code(st);
         goto done;
-    int prc = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
-    if (prc != 0) {
+    }
+    if ((st = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err))) != ZT_OK) {
         log_error("%s", err);
-        rc = prc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        rc = cmd_exit_code(st);
         goto done;
     }
     text = o->format == FMT_TEXT ? policy_check_text(rep) : cJSON_Print(rep);
@@ -62,14 +64,14 @@ static int cmd_policy_plan(const cli_opts_t *o)
         log_error("policy plan: -o must be json or yaml");
         return EXIT_USAGE;
     }
-    int rc = policy_load(o->files, o->n_files, o->namespace, &m);
-    if (rc != 0)
-        return rc;
-    rc = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
+    zt_status_t st = policy_load(o->files, o->n_files, o->namespace, &m);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
+    st = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
     k8s_model_destroy(m);
-    if (rc != 0) {
+    if (st != ZT_OK) {
         log_error("%s", err);
-        return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        return cmd_exit_code(st);
     }
     fputs(text, stdout);
     free(text);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "log.h"
 
 int main(int argc, char **argv)
@@ -15,16 +16,16 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
-        return cli_help(NULL);
+        return cmd_exit_code(cli_help(NULL));
     if (strcmp(cmd, "help") == 0)
-        return cli_help(argc > 2 ? argv[2] : NULL);
+        return cmd_exit_code(cli_help(argc > 2 ? argv[2] : NULL));
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
         return cmd_version();
 
     cli_opts_t o;
-    int rc = cli_parse(argc, argv, &o);
-    if (rc != 0)
-        return rc == -1 ? 0 : rc; /* -1: --help was printed */
+    zt_status_t rc = cli_parse(argc, argv, &o);
+    if (rc != ZT_OK)
+        return cmd_exit_code(rc); /* ZT_DONE: --help was printed, exit 0 */
     log_set_verbose(o.verbose);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&o);

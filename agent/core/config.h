@@ -10,6 +10,7 @@
 #include "kind_table.h"
 #include "labels.h"
 #include "outcome.h"
+#include "status.h"
 
 #define CONFIG_MAX_BYTES (4u * 1024u * 1024u) /* larger files are refused, not read */
 #define CONFIG_TIMEOUT_MIN_MS 1
@@ -102,14 +103,14 @@ typedef struct {
     size_t n_roles;
 } config_t;
 
-/* Parses and validates a config text. Returns ZT_OK (0) and a config in *out, ZT_ERR_INPUT
- * on a config error (err holds "json.path: reason"), ZT_ERR_NOMEM when out of memory: the
- * convention of fileio.h. */
-int config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
+/* Parses and validates a config text. Returns ZT_OK and a config in *out, ZT_ERR_INPUT
+ * on a config error (err holds "json.path: reason"), ZT_ERR_NOMEM when out of memory
+ * (status.h). */
+zt_status_t config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
 
 /* Reads (fileio_read_stream_capped: a regular file, a pipe or FIFO under deadlines, or stdin
  * as "-"; at most CONFIG_MAX_BYTES) and parses a file; errors are prefixed with the path. Same return values as config_parse. */
-int config_load_file(const char *path, config_t **out, char *err, size_t errlen);
+zt_status_t config_load_file(const char *path, config_t **out, char *err, size_t errlen);
 
 void config_free(config_t *cfg);
 

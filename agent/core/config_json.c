@@ -14,7 +14,7 @@ int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, .
 {
     if (cx->rc != 0)
         return cx->rc; /* the first error wins */
-    cx->rc = -1;
+    cx->rc = ZT_ERR_INPUT;
     if (cx->errlen == 0)
         return -1;
     int n = snprintf(cx->err, cx->errlen, "%s: ", path[0] ? path : "(top level)");
@@ -30,7 +30,7 @@ int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, .
 int config_json_oom(struct config_ctx *cx)
 {
     if (cx->rc == 0) {
-        cx->rc = -2;
+        cx->rc = ZT_ERR_NOMEM;
         snprintf(cx->err, cx->errlen, "out of memory");
     }
     return cx->rc;

@@ -17,11 +17,11 @@
 #define CONFIG_HOST_MAX 253
 #define CONFIG_TEXT_MAX 65536 /* url, body_contains, query, header values */
 
-/* Parse state: the caller's error buffer and the first failure (-1 config, -2 OOM). */
+/* Parse state: the caller's error buffer and the first failure (ZT_ERR_INPUT, ZT_ERR_NOMEM). */
 struct config_ctx {
     char *err;
     size_t errlen;
-    int rc;
+    zt_status_t rc;
     bool yaml; /* the text was YAML: only the top-level type message names the syntax */
 };
 
@@ -34,8 +34,8 @@ typedef enum { CONFIG_FORMAT_JSON, CONFIG_FORMAT_YAML, CONFIG_FORMAT_AUTO } conf
  * config_parse_text(..., CONFIG_FORMAT_JSON, ...) and config_load_file picks the format from
  * the file name: .yaml/.yml YAML, .json JSON, anything else AUTO). Same return values and
  * the same "json.path: reason" messages for both syntaxes. */
-int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
-                      size_t errlen);
+zt_status_t config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
+                              size_t errlen);
 
 /* Records the first error ("path: reason"; path "" reads "(top level)") and returns cx->rc. */
 int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, ...)

@@ -323,7 +323,8 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     return k8s_read_workload(cx, obj, path);
 }
 
-int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err, size_t errlen)
+zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
+                          size_t errlen)
 {
     cJSON *docs = NULL;
     size_t i = 0;
@@ -338,7 +339,7 @@ int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len
             size_t off = end && end >= text ? (size_t)(end - text) : 0;
             config_json_line_col(text, off < len ? off : len, &line, &col);
             snprintf(err, errlen, "%s: invalid JSON at line %d, column %d", file, line, col);
-            return -1;
+            return ZT_ERR_INPUT;
         }
         if (cJSON_IsArray(one)) {
             docs = one;
@@ -346,7 +347,7 @@ int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len
             cJSON_Delete(one);
             cJSON_Delete(docs);
             snprintf(err, errlen, "out of memory");
-            return -2;
+            return ZT_ERR_NOMEM;
         }
     } else {
         char yerr[256];
@@ -367,7 +368,7 @@ int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len
     return cx.rc;
 }
 
-int k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)
+zt_status_t k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t n = 0;

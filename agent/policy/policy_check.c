@@ -67,8 +67,8 @@ static bool pc_selects(const k8s_model_t *m, const k8s_policy_t *pol, const conf
     return !any && k8s_selector_matches(&pol->pod_selector, &role->selector);
 }
 
-int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
-                     size_t errlen)
+zt_status_t policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
+                             size_t errlen)
 {
     size_t *role_ns = calloc(cfg->n_roles + 1, sizeof(*role_ns));
     pc_rule_t *rules = NULL;
@@ -78,7 +78,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     bool *isolated = calloc(cfg->n_roles + 1, sizeof(bool)),
          *has_deny = calloc(cfg->n_roles + 1, sizeof(bool));
     cJSON *rep = cJSON_CreateObject(), *probes = cJSON_CreateArray();
-    int rc = -2;
+    zt_status_t rc = ZT_ERR_NOMEM;
     size_t total = 0, agree = 0, disagree = 0, unknown = 0;
     *out = NULL;
     if (!role_ns || !isolated || !has_deny || !rep || !probes)
@@ -88,7 +88,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
             goto done;
     }
     if (k8s_model_finish(m) != 0) {
-        rc = -2;
+        rc = ZT_ERR_NOMEM;
         goto done;
     }
     /* The rules to cover: of the policies (of each role's namespace) selecting its pods;
@@ -214,9 +214,9 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     rc = 0;
     goto done;
 oom:
-    rc = -2;
+    rc = ZT_ERR_NOMEM;
 done:
-    if (rc == -2)
+    if (rc == ZT_ERR_NOMEM)
         snprintf(err, errlen, "out of memory");
     cJSON_Delete(rep);
     cJSON_Delete(probes);

@@ -241,14 +241,14 @@ static void plan_yaml(strbuf_t *b, const cJSON *v, int ind, bool lead)
     }
 }
 
-int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out, char *err,
-                    size_t errlen)
+zt_status_t policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out,
+                            char *err, size_t errlen)
 {
     plan_t pl = {.m = m};
     *out = NULL;
     if (ns) {
         if (k8s_model_namespace(m, ns, &pl.ns) != 0 || k8s_model_finish(m) != 0)
-            return -2;
+            return ZT_ERR_NOMEM;
     } else {
         long found = -1;
         for (size_t i = 0; i < m->n_pods; i++) {
@@ -257,13 +257,13 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
                          "policy plan: workloads in several namespaces (%s, %s): pick one with "
                          "--namespace",
                          m->namespaces[found].name, m->namespaces[m->pods[i].ns].name);
-                return -1;
+                return ZT_ERR_INPUT;
             }
             found = (long)m->pods[i].ns;
         }
         if (found < 0) {
             snprintf(err, errlen, "policy plan: no Pod or workload in the objects: nothing to plan");
-            return -1;
+            return ZT_ERR_INPUT;
         }
         pl.ns = (size_t)found;
     }
@@ -275,7 +275,7 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
         cJSON_Delete(root);
         cJSON_Delete(pl.roles);
         cJSON_Delete(pl.todo);
-        return -2;
+        return ZT_ERR_NOMEM;
     }
     cJSON_AddNumberToObject(root, "version", 1);
     for (size_t i = 0; i < m->n_pods; i++) {
@@ -300,7 +300,7 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
                  m->namespaces[pl.ns].name);
         cJSON_Delete(root);
         cJSON_Delete(pl.todo);
-        return -1;
+        return ZT_ERR_INPUT;
     }
     strbuf_t b = {0};
     if (yaml) {
@@ -327,7 +327,7 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
     cJSON_Delete(root);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
-        return -2;
+        return ZT_ERR_NOMEM;
     }
     return 0;
 }

@@ -22,8 +22,8 @@ typedef struct {
     labels_t *virt; /* labels of a virtual pod (owned here) */
 } pt_dst_t;
 
-int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
-                          char *err, size_t errlen)
+zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
+                                  char *err, size_t errlen)
 {
     const char *name = role->namespace ? role->namespace : ns_flag;
     if (!name) {
@@ -57,12 +57,12 @@ int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char 
                          "roles.%s: ambiguous namespace: workloads matching %s are in %s; set "
                          "roles.%s.namespace or --namespace",
                          role->name, *sel ? sel : "{}", seen, role->name);
-            return -1;
+            return ZT_ERR_INPUT;
         }
         *ns = (size_t)found;
-        return 0;
+        return ZT_OK;
     }
-    return k8s_model_namespace(m, name, ns) == 0 ? 0 : -2;
+    return k8s_model_namespace(m, name, ns) == 0 ? ZT_OK : ZT_ERR_NOMEM;
 }
 
 static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)

@@ -49,18 +49,18 @@ static void session_split_stdin(const cli_opts_t *o)
         fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
 }
 
-int session_load_config(const cli_opts_t *o, config_t **cfg)
+zt_status_t session_load_config(const cli_opts_t *o, config_t **cfg)
 {
     char err[1024];
     session_split_stdin(o);
-    int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
+    zt_status_t rc = config_load_file(o->config_path, cfg, err, sizeof(err));
     if (rc == ZT_ERR_NOMEM) {
         log_error("%s", err);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     if (rc != 0) {
         log_error("%s", err);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     /* Flags override the config's defaults (not a probe's own values). */
     if (o->timeout_ms)
@@ -73,7 +73,7 @@ int session_load_config(const cli_opts_t *o, config_t **cfg)
             log_error("out of memory");
             config_free(*cfg);
             *cfg = NULL;
-            return EXIT_INTERNAL;
+            return ZT_ERR_INTERNAL;
         }
         free((*cfg)->ca_file);
         (*cfg)->ca_file = ca;
@@ -83,7 +83,7 @@ int session_load_config(const cli_opts_t *o, config_t **cfg)
 
 /* Labels are optional input: when they cannot be read, the reason goes into labels_err and
  * only matters if a role must be chosen by them. */
-static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice)
+static zt_status_t choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice)
 {
     const char *path = getenv("ZTPROBE_LABELS_FILE");
     if (!path || !*path)
@@ -96,7 +96,7 @@ static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *
     labels_free(&labels);
     if (rc != 0) {
         log_error("%s", err);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     return 0;
 }
@@ -115,20 +115,20 @@ static bool name_in_list(const char *list, const char *name)
 }
 
 /* --only: every listed name must exist in the role, so a typo is an error, not an empty run. */
-static int select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out,
-                         size_t *n)
+static zt_status_t select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out,
+                                 size_t *n)
 {
     *n = 0;
     *out = calloc(role->n_probes ? role->n_probes : 1, sizeof(**out));
     if (!*out) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     if (o->only) {
         char *copy = strdup(o->only), *save = NULL;
         if (!copy) {
             log_error("out of memory");
-            return EXIT_INTERNAL;
+            return ZT_ERR_INTERNAL;
         }
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             bool found = false;
@@ -138,7 +138,7 @@ static int select_probes(const cli_opts_t *o, const config_role_t *role, const c
                 log_error("--only: role \"%s\" has no probe named \"%s\"; see 'ztprobe list --role %s'",
                           role->name, t, role->name);
                 free(copy);
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             }
         }
         free(copy);
@@ -190,17 +190,17 @@ char *session_render(const cli_opts_t *o, const report_t *r)
     }
 }
 
-int session_emit(const cli_opts_t *o, const char *text)
+zt_status_t session_emit(const cli_opts_t *o, const char *text)
 {
     char err[512];
     if (o->out) {
         if (output_write_atomic(o->out, text, strlen(text), err, sizeof(err)) < 0) {
             log_error("--out %s", err);
-            return EXIT_INTERNAL;
+            return ZT_ERR_INTERNAL;
         }
     } else if (output_stdout(text, strlen(text)) < 0) {
         log_error("writing the report to stdout failed");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     return 0;
 }
@@ -224,7 +224,7 @@ static int libs_init(char *err, size_t errlen)
 
 /* --policies / $ZTPROBE_POLICIES: the objects, and the role's namespace among them (its
  * "namespace", else $POD_NAMESPACE, else the one its selector's workloads are in). */
-static int session_objects(const cli_opts_t *o, session_t *s)
+static zt_status_t session_objects(const cli_opts_t *o, session_t *s)
 {
     const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
     const char *files[CLI_FILES_MAX];
@@ -234,7 +234,7 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     char *copy = strdup(list), *save = NULL, err[1024];
     if (!copy) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
         files[n++] = t;
@@ -243,13 +243,13 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     free(copy);
     if (rc != 0)
         return rc;
-    int nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL, &s->objects_ns, err,
-                                    sizeof(err));
+    zt_status_t nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL,
+                                            &s->objects_ns, err, sizeof(err));
     if (nrc == 0 && k8s_model_finish(s->objects) != 0)
-        nrc = -2;
+        nrc = ZT_ERR_NOMEM;
     if (nrc != 0) {
-        log_error("--policies: %s", nrc == -2 ? "out of memory" : err);
-        return nrc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        log_error("--policies: %s", nrc == ZT_ERR_NOMEM ? "out of memory" : err);
+        return nrc == ZT_ERR_NOMEM ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
     }
     return 0;
 }
@@ -269,9 +269,9 @@ void session_close(session_t *s)
     memset(s, 0, sizeof(*s));
 }
 
-int session_open(const cli_opts_t *o, session_t *s)
+zt_status_t session_open(const cli_opts_t *o, session_t *s)
 {
-    int rc;
+    zt_status_t rc;
     memset(s, 0, sizeof(*s));
     if ((rc = session_load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
         (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
@@ -293,19 +293,19 @@ int session_open(const cli_opts_t *o, session_t *s)
     if (probe_kinds_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     /* Once per session, not per run: watch runs the matrix thousands of times. */
     if (libs_init(err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     s->libs_ready = true;
     return 0;
 }
 
-int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep)
+zt_status_t session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep)
 {
     char err[512];
     memset(rep, 0, sizeof(*rep));
@@ -316,7 +316,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     rep->results = calloc(s->n_probes ? s->n_probes : 1, sizeof(*rep->results));
     if (!rep->results) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     rep->n_results = s->n_probes;
     struct timespec ts;
@@ -326,7 +326,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     judge_t *j = judge_create(s->cfg, s->probes, s->n_probes, rep->results);
     if (!j) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     runner_opts_t ro = {
         .cfg = s->cfg,
@@ -344,7 +344,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     if (runrc < 0) {
         judge_destroy(j);
         log_error("%s", err);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
     judge_finish(j, &hc);
@@ -352,7 +352,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     return session_diagnose(s, rep);
 }
 
-int session_diagnose(const session_t *s, report_t *rep)
+zt_status_t session_diagnose(const session_t *s, report_t *rep)
 {
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS,
@@ -373,7 +373,7 @@ int session_diagnose(const session_t *s, report_t *rep)
     if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns,
                         (const config_probe_t *const *)s->probes) != 0) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     return 0;
 }
@@ -399,13 +399,13 @@ static char *session_push_url_from_file(const char *path)
     return url;
 }
 
-int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)
+zt_status_t session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)
 {
     if (!o->push && !o->push_url_file)
         return 0;
     char *from_file = NULL;
     if (o->push_url_file && !(from_file = session_push_url_from_file(o->push_url_file)))
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     const char *url = from_file ? from_file : o->push;
     char err[512], host[256] = "";
     /* With -o prometheus the exposition is already rendered: push the same bytes. */
@@ -429,5 +429,5 @@ done:
         explicit_bzero(from_file, strlen(from_file));
         free(from_file);
     }
-    return rc < 0 ? EXIT_INTERNAL : 0;
+    return rc < 0 ? ZT_ERR_INTERNAL : ZT_OK;
 }
