@@ -43,7 +43,7 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
     a->dns_ms = probe_elapsed_ms(a);
     a->n_answers = 0;
     for (size_t i = 0; i < ans->n; i++)
-        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->addrs[i].text);
+        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
 
     switch (ans->status) {
     case ARES_SUCCESS:
@@ -54,14 +54,14 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
             return;
         }
         for (size_t i = 0; i < ans->n; i++) {
-            if (p->answers_within.n && !cidr_list_contains_str(&p->answers_within, ans->addrs[i].text)) {
+            if (p->answers_within.n && !cidr_list_contains_ip(&p->answers_within, &ans->addrs[i])) {
                 probe_finish(a, OUTCOME_CIDR_MISMATCH, "%s %s: %s is outside answers_within", name, type,
-                             ans->addrs[i].text);
+                             ans->text[i]);
                 return;
             }
         }
         probe_finish(a, OUTCOME_OK, "%s %s: %zu address(es), first %s", name, type, ans->n,
-                     ans->n ? ans->addrs[0].text : "-");
+                     ans->n ? ans->text[0] : "-");
         return;
     case ARES_ENOTFOUND:
         if (p->expect_nxdomain)

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "config_json.h"
+#include "ipaddr.h"
 #include "probe.h"
 #include "tls.h"
 
@@ -216,8 +217,8 @@ static int tls_setup(probe_attempt_t *a, char *err, size_t errlen)
     const tls_cfg_t *tc = a->probe->kind_data;
     const char *host = a->probe->host;
     const char *ca = tls_ca_file(a);
-    struct in6_addr ip;
-    bool literal = inet_pton(AF_INET, host, &ip) == 1 || inet_pton(AF_INET6, host, &ip) == 1;
+    ip_addr_t ip;
+    bool literal = ip_addr_parse(host, &ip);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         snprintf(err, errlen, "SSL_CTX_new failed");

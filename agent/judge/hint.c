@@ -276,14 +276,14 @@ static bool hint_families(const result_t *r, const hint_parts_t *p, char *buf, s
     char bad_a[2][RESULT_ADDR_LEN] = {"", ""};
     for (size_t i = 0; i < r->n_addr_results && i < RESULT_MAX_ADDRS; i++) {
         const result_addr_t *a = &r->addr_results[i];
-        int f = result_ip_is_v6(&a->address);
+        int f = ip_addr_is_v6(&a->address);
         bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome)
                                               : a->outcome != OUTCOME_OK;
         seen[f] = true;
         if (broke && !bad[f]) {
             bad[f] = true;
             bad_o[f] = a->outcome;
-            result_ip_format(&a->address, bad_a[f]);
+            ip_addr_format(&a->address, bad_a[f]);
         }
     }
     if (!seen[0] || !seen[1] || bad[0] == bad[1])

@@ -117,7 +117,7 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         return k8s_room(cx);
     if (ip && !cJSON_IsNull(ip)) {
         k8s_rpath(p, path, "status.podIP");
-        if (!cJSON_IsString(ip) || !k8s_addr_parse(ip->valuestring, &pod->ips[0]))
+        if (!cJSON_IsString(ip) || !ip_addr_parse(ip->valuestring, &pod->ips[0]))
             return k8s_rfail(cx, p, "must be an IP address");
         pod->n_ips = 1;
     }
@@ -126,15 +126,15 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         return k8s_rfail(cx, p, "must be a list of {ip: ADDRESS}");
     size_t i = 0;
     for (const cJSON *c = ips ? ips->child : NULL; c; c = c->next, i++) {
-        k8s_addr_t a;
+        ip_addr_t a;
         k8s_rindex(q, p, i);
         k8s_rpath(q, q, "ip");
         const cJSON *v = k8s_get(c, "ip");
-        if (!cJSON_IsString(v) || !k8s_addr_parse(v->valuestring, &a))
+        if (!cJSON_IsString(v) || !ip_addr_parse(v->valuestring, &a))
             return k8s_rfail(cx, q, "must be an IP address");
         bool seen = false;
         for (size_t j = 0; j < pod->n_ips; j++)
-            seen = seen || (pod->ips[j].family == a.family && memcmp(pod->ips[j].addr, a.addr, 16) == 0);
+            seen = seen || ip_addr_equal(&pod->ips[j], &a);
         if (!seen)
             pod->ips[pod->n_ips++] = a;
     }
@@ -183,7 +183,7 @@ static int k8s_read_service(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         if (!cJSON_IsString(cip))
             return k8s_rfail(cx, p, "must be a string");
         if (*cip->valuestring && strcmp(cip->valuestring, "None") != 0) {
-            if (!k8s_addr_parse(cip->valuestring, &svc->cluster_ip))
+            if (!ip_addr_parse(cip->valuestring, &svc->cluster_ip))
                 return k8s_rfail(cx, p, "must be an IP address, \"None\" or empty");
             svc->has_cluster_ip = true;
         }

@@ -178,9 +178,9 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
                           "with resolved_within");
                 for (size_t e = 0; e < ib->n_except; e++) {
                     cidr_t x = ib->except[e];
-                    x.addr[x.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
+                    x.net.bytes[x.net.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
                     char ip[64], nm[100];
-                    inet_ntop(x.family, x.addr, ip, sizeof(ip));
+                    ip_addr_format(&x.net, ip);
                     snprintf(nm, sizeof(nm), "except-%s-%d", ip, port);
                     config_probe_t p = {.kind = KIND_TCP, .host = ip, .port = port};
                     plan_probe(pl, &role, probes, &p, nm, true, nm);

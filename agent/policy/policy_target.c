@@ -3,11 +3,9 @@
  * labels); the target is a Service's pods on the targetPort, a pod or Service by IP, an
  * outside address, or an outside name (its resolved_within blocks, else anywhere). Every
  * (source pod, target) pair is asked; they must all agree, else the answer is unknown. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "policy_check.h"
 #include "probe.h"
@@ -184,8 +182,8 @@ static bool pt_range(const char *text, netpol_endpoint_t *e)
 static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_proto_t proto, pt_dst_t *d,
                          char *why, size_t wl)
 {
-    k8s_addr_t a;
-    if (!k8s_addr_parse(ip, &a))
+    ip_addr_t a;
+    if (!ip_addr_parse(ip, &a))
         return 0;
     long pod = k8s_model_find_pod_ip(m, &a);
     if (pod >= 0) {
@@ -196,8 +194,7 @@ static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_pro
     }
     for (size_t i = 0; i < m->n_services; i++) {
         const k8s_service_t *s = &m->services[i];
-        if (s->has_cluster_ip && s->cluster_ip.family == a.family &&
-            memcmp(s->cluster_ip.addr, a.addr, 16) == 0)
+        if (s->has_cluster_ip && ip_addr_equal(&s->cluster_ip, &a))
             return pt_service_dsts(m, s, port, proto, d, why, wl);
     }
     memset(&d[0], 0, sizeof(d[0]));
@@ -220,10 +217,11 @@ static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const confi
             *end = '\0';
         else if (strchr(ip, ':') == strrchr(ip, ':') && strchr(ip, ':'))
             *strchr(ip, ':') = '\0'; /* a.b.c.d:port */
-        k8s_addr_t a;
-        if (k8s_addr_parse(ip, &a)) {
+        ip_addr_t a;
+        if (ip_addr_parse(ip, &a)) {
             for (size_t i = 0; i < m->n_services; i++)
-                if (m->services[i].has_cluster_ip && memcmp(m->services[i].cluster_ip.addr, a.addr, 16) == 0)
+                if (m->services[i].has_cluster_ip &&
+                    memcmp(m->services[i].cluster_ip.bytes, a.bytes, 16) == 0)
                     return pt_service_dsts(m, &m->services[i], 53, proto, d, why, wl);
             if (k8s_model_find_pod_ip(m, &a) >= 0)
                 return pt_ip_dsts(m, ip, 53, proto, d, why, wl);
@@ -322,7 +320,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             src[nsrc++] = m->namespaces[ns].pods[k];
     if (probe_kind_queries_dns(p->kind)) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
-    } else if (k8s_addr_parse(p->host, &(k8s_addr_t){0})) {
+    } else if (ip_addr_parse(p->host, &(ip_addr_t){0})) {
         nd = pt_ip_dsts(m, p->host, p->port, proto, d, why, sizeof(why));
     } else {
         const k8s_service_t *s = pt_service(m, ns, p->host);
@@ -349,7 +347,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "
             "open to every peer on port 53 could decide";
     else if (nd > 0 && !d[0].ep.is_pod && !d[0].ep.unknown && p->resolved_within.n == 0 &&
-             !k8s_addr_parse(p->host, &(k8s_addr_t){0}))
+             !ip_addr_parse(p->host, &(ip_addr_t){0}))
         o->cause =
             "an outside name with no resolved_within may resolve anywhere, and an ipBlock allows only part "
             "of that: give the probe resolved_within";
