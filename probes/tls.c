@@ -204,9 +204,91 @@ static void tls_step(probe_attempt_t *a)
     }
 }
 
-static const char *tls_ca_file(const probe_attempt_t *a)
+/* Per run (env->kind_env[KIND_TLS]): the client contexts by (ca_file, min_version), so a CA
+ * bundle is parsed once per run, not once per attempt. Past TLS_CTX_CACHE pairs an attempt
+ * makes its own. */
+#define TLS_CTX_CACHE 16
+typedef struct {
+    struct {
+        char *ca;
+        int min_version;
+        SSL_CTX *ctx;
+    } slot[TLS_CTX_CACHE];
+    size_t n;
+} tls_env_t;
+
+static int tls_env_init(probe_env_t *env, char *err, size_t errlen)
 {
-    return config_probe_ca_file(a->env->cfg, a->probe);
+    tls_env_t *e = calloc(1, sizeof(*e));
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    env->kind_env[KIND_TLS] = e;
+    return 0;
+}
+
+static void tls_env_cleanup(probe_env_t *env)
+{
+    tls_env_t *e = env ? env->kind_env[KIND_TLS] : NULL;
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n; i++) {
+        SSL_CTX_free(e->slot[i].ctx);
+        free(e->slot[i].ca);
+    }
+    free(e);
+    env->kind_env[KIND_TLS] = NULL;
+}
+
+/* A client context that verifies the peer against ca and speaks at least min_version. */
+static SSL_CTX *tls_ctx_new(const char *ca, int min_version, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+        snprintf(err, errlen, "SSL_CTX_new failed");
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (SSL_CTX_set_min_proto_version(ctx, min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION) != 1 ||
+        SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+        snprintf(err, errlen, "cannot load ca_file %s", ca ? ca : "(none)");
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return NULL;
+    }
+    return ctx;
+}
+
+/* The context of the attempt, with a reference the caller owns (SSL_CTX_free it). A ca_file
+ * that cannot be loaded is not cached: each attempt reports it. */
+static SSL_CTX *tls_ctx_get(probe_attempt_t *a, char *err, size_t errlen)
+{
+    const tls_cfg_t *tc = a->probe->kind_data;
+    const char *ca = config_probe_ca_file(a->env->cfg, a->probe);
+    int min = tc ? tc->min_version : 12;
+    tls_env_t *e = a->env->kind_env[KIND_TLS];
+    for (size_t i = 0; e && ca && i < e->n; i++) {
+        if (e->slot[i].min_version == min && strcmp(e->slot[i].ca, ca) == 0) {
+            if (SSL_CTX_up_ref(e->slot[i].ctx) == 1)
+                return e->slot[i].ctx;
+            snprintf(err, errlen, "SSL_CTX_up_ref failed");
+            return NULL;
+        }
+    }
+    SSL_CTX *ctx = tls_ctx_new(ca, min, err, errlen);
+    if (ctx && e && ca && e->n < TLS_CTX_CACHE && SSL_CTX_up_ref(ctx) == 1) {
+        char *copy = strdup(ca);
+        if (copy) {
+            e->slot[e->n].ca = copy;
+            e->slot[e->n].min_version = min;
+            e->slot[e->n].ctx = ctx; /* the cache's reference */
+            e->n++;
+        } else {
+            SSL_CTX_free(ctx); /* the cache's reference, not kept */
+        }
+    }
+    return ctx;
 }
 
 /* The TLS state of a connected socket: verification of the chain against ca_file and of the
@@ -216,23 +298,11 @@ static int tls_setup(probe_attempt_t *a, char *err, size_t errlen)
     tls_state_t *st = a->priv;
     const tls_cfg_t *tc = a->probe->kind_data;
     const char *host = a->probe->host;
-    const char *ca = tls_ca_file(a);
     ip_addr_t ip;
     bool literal = ip_addr_parse(host, &ip);
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) {
-        snprintf(err, errlen, "SSL_CTX_new failed");
+    SSL_CTX *ctx = tls_ctx_get(a, err, errlen);
+    if (!ctx)
         return -1;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (SSL_CTX_set_min_proto_version(ctx, tc && tc->min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION) !=
-            1 ||
-        SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
-        snprintf(err, errlen, "cannot load ca_file %s", ca ? ca : "(none)");
-        SSL_CTX_free(ctx);
-        ERR_clear_error();
-        return -1;
-    }
     st->ssl = SSL_new(ctx);
     SSL_CTX_free(ctx); /* the SSL holds its own reference */
     if (!st->ssl || SSL_set_fd(st->ssl, st->sock.fd) != 1) {
@@ -342,6 +412,8 @@ const probe_ops_t tls_probe_ops = {
     .name = "tls",
     .resolves = true,
     .env_kind = KIND_TLS,
+    .env_init = tls_env_init,
+    .env_cleanup = tls_env_cleanup,
     .open = OUTCOME_CONNECTED,
     .keys = tls_keys,
     .parse = tls_parse,
