@@ -123,6 +123,12 @@ static bool tls_not_tls(unsigned long e)
          r == SSL_R_RECORD_LENGTH_MISMATCH || r == SSL_R_UNEXPECTED_MESSAGE || r == SSL_R_UNEXPECTED_RECORD);
 }
 
+/* OpenSSL 3 reports a peer that closed mid-handshake as an error of its own, not as EOF. */
+static bool tls_eof(unsigned long e)
+{
+    return ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
 static void tls_fail(probe_attempt_t *a, int sslerr)
 {
     tls_state_t *st = a->priv;
@@ -137,9 +143,9 @@ static void tls_fail(probe_attempt_t *a, int sslerr)
         tls_ossl_reason(why, sizeof(why));
         o = OUTCOME_PROTOCOL_ERROR;
         snprintf(why + strlen(why), sizeof(why) - strlen(why), " (the peer does not speak TLS)");
-    } else if (sslerr == SSL_ERROR_SSL) {
+    } else if (sslerr == SSL_ERROR_SSL && !tls_eof(ERR_peek_error())) {
         tls_ossl_reason(why, sizeof(why));
-    } else { /* SSL_ERROR_SYSCALL, SSL_ERROR_ZERO_RETURN: reset or closed mid-handshake */
+    } else { /* SSL_ERROR_SYSCALL, SSL_ERROR_ZERO_RETURN, EOF: reset or closed mid-handshake */
         int e = errno;
         ERR_clear_error();
         o = OUTCOME_PROTOCOL_ERROR;
