@@ -5,20 +5,29 @@
 #include "cli.h"
 #include "cmd_exit.h"
 #include "log.h"
+#include "probe.h"
+
+/* The overview's list of kinds comes from the kind table (the core cannot read it). */
+static zt_status_t main_help(const char *command)
+{
+    char kinds[256];
+    probe_kind_list(kinds, sizeof(kinds));
+    return cli_help(command, kinds);
+}
 
 int main(int argc, char **argv)
 {
     /* A closed stdout pipe (`ztprobe run | head`) must not kill the agent mid-run. */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
-        cli_help(NULL);
+        main_help(NULL);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
-        return cmd_exit_code(cli_help(NULL));
+        return cmd_exit_code(main_help(NULL));
     if (strcmp(cmd, "help") == 0)
-        return cmd_exit_code(cli_help(argc > 2 ? argv[2] : NULL));
+        return cmd_exit_code(main_help(argc > 2 ? argv[2] : NULL));
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
         return cmd_version();
 

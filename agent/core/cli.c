@@ -150,7 +150,7 @@ static const cli_cmd_t *cli_find(const char *name)
     return NULL;
 }
 
-zt_status_t cli_help(const char *command)
+zt_status_t cli_help(const char *command, const char *kinds)
 {
     if (command) {
         const cli_cmd_t *c = cli_find(command);
@@ -161,10 +161,10 @@ zt_status_t cli_help(const char *command)
         printf("Usage: %s\n\n%s", c->usage, c->text);
         return 0;
     }
-    printf(
-        "ztprobe: in-pod NetworkPolicy probe agent: runs a matrix of expected-allow and\n"
-        "expected-deny probes (http, https, tcp, postgres, dns, udp, tls) at once and reports verdicts.\n\n"
-        "Usage:\n");
+    printf("ztprobe: in-pod NetworkPolicy probe agent: runs a matrix of expected-allow and\n"
+           "expected-deny probes%s%s%s at once and reports verdicts.\n\n"
+           "Usage:\n",
+           kinds ? " (" : "", kinds ? kinds : "", kinds ? ")" : "");
     for (size_t i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
         printf("  %s\n", cli_cmds[i].usage);
     printf("\nRun 'ztprobe help COMMAND' for a command's flags. Reports go to stdout,\n"
@@ -296,7 +296,7 @@ zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_STRICT: o->strict = true; break;
         case OPT_POLICIES: o->policies = optarg; break;
         case 'v': o->verbose++; break;
-        case 'h': cli_help(o->command); return ZT_DONE;
+        case 'h': cli_help(o->command, NULL); return ZT_DONE;
         default: return ZT_ERR_INPUT;
         }
     }

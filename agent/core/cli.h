@@ -50,9 +50,10 @@ typedef struct {
  * or ZT_ERR_INPUT after printing the problem (naming the flag) to stderr. */
 zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o);
 
-/* Prints the help of a command (or the overview for NULL) to stdout. Returns ZT_OK, or
+/* Prints the help of a command (or the overview for NULL) to stdout; kinds is the overview's
+ * list of probe kinds ("tcp, http, ..." from the kind table; NULL: none). Returns ZT_OK, or
  * ZT_ERR_INPUT for an unknown command. */
-zt_status_t cli_help(const char *command);
+zt_status_t cli_help(const char *command, const char *kinds);
 
 /* The commands (agent/cmd): each returns the process exit code (cmd_exit.h). */
 int cmd_run(const cli_opts_t *o);
