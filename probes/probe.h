@@ -132,7 +132,8 @@ typedef struct probe_ops {
     /* Optional session hooks, each called with every selected probe of every kind (a hook
      * skips the probes of other kinds): warn writes config warnings to stderr and returns how
      * many (validate, run); begin prepares the process before any attempt (the postgres
-     * passwords captured, libpq's environment removed), 0 or -1 with err; end undoes it (at
+     * passwords captured, libpq's environment removed), -1 with err on failure (any other
+     * value is success); end undoes it (at
      * the end of the session, also when begin never ran); diagnose appends the kind's
      * report-wide diagnoses about the config (result_diag_add). */
     size_t (*warn)(const config_probe_t *const *probes, size_t n, const char *role);
