@@ -86,7 +86,7 @@ typedef struct {
 
 /* What the NetworkPolicies intend for a probe (`run --policies`). */
 #define RESULT_POLICY_BY_MAX 4
-#define RESULT_POLICY_REASON_LEN 400
+#define RESULT_POLICY_REASON_LEN 900
 
 typedef struct {
     char policy[254]; /* "namespace/name" */

@@ -55,10 +55,52 @@ static void k8s_rule_clear(k8s_rule_t *r)
     memset(r, 0, sizeof(*r));
 }
 
+static void k8s_anp_rules_clear(anp_rule_t *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < r[i].n_peers; j++) {
+            anp_peer_t *p = &r[i].peers[j];
+            k8s_selector_clear(&p->nsel);
+            k8s_selector_clear(&p->pod);
+            free(p->nets);
+            for (size_t k = 0; k < p->n_domains; k++)
+                free(p->domains[k]);
+            free(p->domains);
+        }
+        free(r[i].peers);
+        for (size_t j = 0; j < r[i].n_ports; j++)
+            free(r[i].ports[j].name);
+        free(r[i].ports);
+        free(r[i].name);
+        free(r[i].unknown);
+    }
+    free(r);
+}
+
+static void k8s_anp_clear(anp_set_t *a)
+{
+    for (size_t i = 0; i < a->n_pols; i++) {
+        anp_policy_t *p = &a->pols[i];
+        free(p->name);
+        k8s_selector_clear(&p->subj_ns);
+        k8s_selector_clear(&p->subj_pod);
+        k8s_anp_rules_clear(p->ingress, p->n_ingress);
+        k8s_anp_rules_clear(p->egress, p->n_egress);
+    }
+    free(a->pols);
+    for (size_t i = 0; i < a->n_nodes; i++) {
+        free(a->nodes[i].name);
+        labels_free(&a->nodes[i].labels);
+        free(a->nodes[i].addrs);
+    }
+    free(a->nodes);
+}
+
 void k8s_model_destroy(k8s_model_t *m)
 {
     if (!m)
         return;
+    k8s_anp_clear(&m->anp);
     for (size_t i = 0; i < m->n_namespaces; i++) {
         free(m->namespaces[i].name);
         labels_free(&m->namespaces[i].labels);
@@ -159,6 +201,16 @@ k8s_policy_t *k8s_model_add_policy(k8s_model_t *m)
 k8s_foreign_t *k8s_model_add_foreign(k8s_model_t *m)
 {
     return k8s_grow((void **)&m->foreign, &m->n_foreign, &m->cap_foreign, sizeof(k8s_foreign_t));
+}
+
+anp_policy_t *k8s_model_add_anp(k8s_model_t *m)
+{
+    return k8s_grow((void **)&m->anp.pols, &m->anp.n_pols, &m->anp.cap_pols, sizeof(anp_policy_t));
+}
+
+anp_node_t *k8s_model_add_node(k8s_model_t *m)
+{
+    return k8s_grow((void **)&m->anp.nodes, &m->anp.n_nodes, &m->anp.cap_nodes, sizeof(anp_node_t));
 }
 
 int k8s_model_count_skipped(k8s_model_t *m, const char *kind)

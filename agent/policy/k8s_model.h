@@ -41,10 +41,11 @@ typedef struct {
 
 /* A Pod, or the pod template of a workload (one entry however many replicas). */
 typedef struct {
-    size_t ns;     /* index into k8s_model_t.namespaces */
-    char *owner;   /* "Deployment/backend", "Pod/x-a": where it came from */
-    char *name;    /* the workload's or the pod's name */
-    bool workload; /* from a workload's template (not a Pod object) */
+    size_t ns;         /* index into k8s_model_t.namespaces */
+    char *owner;       /* "Deployment/backend", "Pod/x-a": where it came from */
+    char *name;        /* the workload's or the pod's name */
+    bool workload;     /* from a workload's template (not a Pod object) */
+    bool host_network; /* spec.hostNetwork: its address is its node's */
     labels_t labels;
     k8s_cport_t *ports;
     size_t n_ports;
@@ -103,6 +104,8 @@ typedef struct {
     size_t n_ports;
 } k8s_rule_t;
 
+#include "anp_model.h" /* the admin tiers' objects: after the types they use */
+
 typedef struct {
     size_t ns;
     char *name;
@@ -155,6 +158,7 @@ typedef struct {
     char default_ns[64]; /* namespace of objects without one ("" = "default"), as -n */
     size_t *by_ip;       /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
+    anp_set_t anp; /* admin tiers (anp_model.h) */
 } k8s_model_t;
 
 k8s_model_t *k8s_model_create(void);
@@ -173,6 +177,8 @@ k8s_pod_t *k8s_model_add_pod(k8s_model_t *m);
 k8s_service_t *k8s_model_add_service(k8s_model_t *m);
 k8s_policy_t *k8s_model_add_policy(k8s_model_t *m);
 k8s_foreign_t *k8s_model_add_foreign(k8s_model_t *m);
+anp_policy_t *k8s_model_add_anp(k8s_model_t *m);
+anp_node_t *k8s_model_add_node(k8s_model_t *m);
 int k8s_model_count_skipped(k8s_model_t *m, const char *kind);
 
 /* Indexes policies and pods by namespace and pods by IP; call once all objects are in (and

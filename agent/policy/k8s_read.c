@@ -99,6 +99,11 @@ static int k8s_read_pod_body(k8s_rctx_t *cx, const cJSON *obj, const char *path,
     const cJSON *spec = k8s_get(obj, "spec");
     if (spec && k8s_read_containers(cx, spec, p, pod) != 0)
         return cx->rc;
+    const cJSON *hn = k8s_get(spec, "hostNetwork");
+    k8s_rpath(p, path, "spec.hostNetwork");
+    if (hn && !cJSON_IsNull(hn) && !cJSON_IsBool(hn))
+        return k8s_rfail(cx, p, "must be true or false");
+    pod->host_network = cJSON_IsTrue(hn);
     return 0;
 }
 
@@ -298,8 +303,12 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     bool known = strcmp(cx->kind, "Namespace") == 0 || strcmp(cx->kind, "Service") == 0 ||
         strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
         (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
+    if (k8s_read_is_anp(cx->kind, apis))
+        return k8s_read_anp(cx, obj, path, apis);
+    if (strcmp(cx->kind, "Node") == 0 && strcmp(apis, "v1") == 0)
+        return k8s_read_node(cx, obj, path);
     if (k8s_read_is_foreign(cx->kind, apis))
-        return k8s_read_foreign(cx, "a policy kind the evaluator does not read");
+        return k8s_read_foreign(cx, k8s_read_anp_version(cx->kind));
     if (!known)
         return k8s_model_count_skipped(cx->m, cx->kind) == 0 ? 0 : k8s_room(cx);
     k8s_rpath(p, path, "metadata.name");

@@ -48,5 +48,38 @@ int k8s_read_policy(k8s_rctx_t *cx, const cJSON *obj, const char *path, const ch
 /* True when kind/api is a policy object the evaluator does not understand. */
 bool k8s_read_is_foreign(const char *kind, const char *api);
 int k8s_read_foreign(k8s_rctx_t *cx, const char *why);
+/* A metav1.LabelSelector (absent or null: empty, matching everything). */
+int k8s_rselector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_selector_t *s);
+/* The first key of obj not in allowed (NULL-terminated), or NULL. */
+const char *k8s_unknown_key(const cJSON *obj, const char *const *allowed);
+
+/* One admin API version (k8s_read_anp.c's table): kind, group/version, limits, actions. */
+typedef struct {
+    anp_api_t api;
+    const char *kind, *group;
+    bool has_tier, has_priority, protocols; /* protocols: v1alpha2 `protocols`, else `ports` */
+    int max_rules, max_peers;
+    const char *accept;            /* "Accept" or "Allow" */
+    bool pass;                     /* Pass is an action */
+    const struct anp_key *eg_peer; /* the egress peers' schema (k8s_read_anp.c) */
+} k8s_anp_api_t;
+
+/* The admin rules' readers (k8s_read_anp_rule.c). A list of lo..hi items: its size or -1. */
+int k8s_anp_list(k8s_rctx_t *cx, const cJSON *v, const char *path, int lo, int hi, const char *what);
+/* Exactly one of keys (NULL-terminated) set: its index, or -1. */
+int k8s_anp_one_of(k8s_rctx_t *cx, const cJSON *v, const char *path, const char *const *keys);
+/* {namespaceSelector, podSelector}, the pod selector required. */
+int k8s_anp_nspod(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_selector_t *ns, k8s_selector_t *pod);
+/* spec.ingress / spec.egress of one policy. */
+int k8s_anp_rules(k8s_rctx_t *cx, const k8s_anp_api_t *ai, const cJSON *spec, const char *path, bool egress,
+                  anp_rule_t **out, size_t *nout);
+
+/* The admin tiers (k8s_read_anp.c): ClusterNetworkPolicy v1alpha2 and networking.k8s.aws/v1alpha1,
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy v1alpha1, and Node objects. */
+bool k8s_read_is_anp(const char *kind, const char *api);
+int k8s_read_anp(k8s_rctx_t *cx, const cJSON *obj, const char *path, const char *api);
+int k8s_read_node(k8s_rctx_t *cx, const cJSON *obj, const char *path);
+/* Why a policy kind is not read: for the admin kinds of another version, the versions read. */
+const char *k8s_read_anp_version(const char *kind);
 
 #endif

@@ -40,8 +40,7 @@ static const cJSON *np_get(const cJSON *o, const char *key)
     return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
 }
 
-/* The first key of obj not in allowed, or NULL. */
-static const char *np_unknown_key(const cJSON *obj, const char *const *allowed)
+const char *k8s_unknown_key(const cJSON *obj, const char *const *allowed)
 {
     for (const cJSON *c = cJSON_IsObject(obj) ? obj->child : NULL; c; c = c->next)
         if (!config_json_in_list(c->string, allowed))
@@ -59,12 +58,12 @@ static bool np_newer_api(const cJSON *obj, char *where)
     static const char *const peer_k[] = {"podSelector", "namespaceSelector", "ipBlock", NULL};
     static const char *const port_k[] = {"protocol", "port", "endPort", NULL};
     const char *k;
-    if ((k = np_unknown_key(obj, top))) {
+    if ((k = k8s_unknown_key(obj, top))) {
         k8s_rpath(where, "", k);
         return true;
     }
     const cJSON *spec = np_get(obj, "spec");
-    if ((k = np_unknown_key(spec, spec_k))) {
+    if ((k = k8s_unknown_key(spec, spec_k))) {
         k8s_rpath(where, "spec", k);
         return true;
     }
@@ -75,14 +74,14 @@ static bool np_newer_api(const cJSON *obj, char *where)
         for (const cJSON *r = cJSON_IsArray(rules) ? rules->child : NULL; r; r = r->next, i++) {
             char rp[K8S_PATH_LEN], p[K8S_PATH_LEN];
             snprintf(rp, sizeof(rp), "spec.%s[%zu]", dir, i);
-            if ((k = np_unknown_key(r, d ? eg_k : in_k))) {
+            if ((k = k8s_unknown_key(r, d ? eg_k : in_k))) {
                 k8s_rpath(where, rp, k);
                 return true;
             }
             const cJSON *list = np_get(r, peers);
             size_t j = 0;
             for (const cJSON *e = cJSON_IsArray(list) ? list->child : NULL; e; e = e->next, j++) {
-                if ((k = np_unknown_key(e, peer_k))) {
+                if ((k = k8s_unknown_key(e, peer_k))) {
                     k8s_rpath(p, rp, peers);
                     k8s_rindex(p, p, j);
                     k8s_rpath(where, p, k);
@@ -92,7 +91,7 @@ static bool np_newer_api(const cJSON *obj, char *where)
             list = np_get(r, "ports");
             j = 0;
             for (const cJSON *e = cJSON_IsArray(list) ? list->child : NULL; e; e = e->next, j++) {
-                if ((k = np_unknown_key(e, port_k))) {
+                if ((k = k8s_unknown_key(e, port_k))) {
                     k8s_rpath(p, rp, "ports");
                     k8s_rindex(p, p, j);
                     k8s_rpath(where, p, k);
@@ -124,8 +123,7 @@ static int np_strings(k8s_rctx_t *cx, const cJSON *v, const char *path, char ***
     return 0;
 }
 
-/* A metav1.LabelSelector. */
-static int np_selector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_selector_t *s)
+int k8s_rselector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_selector_t *s)
 {
     static const char *const keys[] = {"matchLabels", "matchExpressions", NULL};
     static const char *const req_keys[] = {"key", "operator", "values", NULL};
@@ -135,7 +133,7 @@ static int np_selector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_sel
         return 0;
     if (!cJSON_IsObject(v))
         return k8s_rfail(cx, path, "must be a label selector (matchLabels, matchExpressions)");
-    if ((k = np_unknown_key(v, keys))) {
+    if ((k = k8s_unknown_key(v, keys))) {
         k8s_rpath(p, path, k);
         return k8s_rfail(cx, p, "unknown field (a selector has matchLabels and matchExpressions)");
     }
@@ -152,7 +150,7 @@ static int np_selector(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_sel
         k8s_rindex(q, p, i);
         if (!cJSON_IsObject(c))
             return k8s_rfail(cx, q, "must be a mapping {key, operator, values}");
-        if ((k = np_unknown_key(c, req_keys))) {
+        if ((k = k8s_unknown_key(c, req_keys))) {
             k8s_rpath(f, q, k);
             return k8s_rfail(cx, f, "unknown field (a requirement has key, operator, values)");
         }
@@ -278,10 +276,10 @@ static int np_rule(k8s_rctx_t *cx, const cJSON *v, const char *path, const char 
         if (pe->has_ipblock && (pe->has_pod || pe->has_ns))
             return k8s_rfail(cx, q, "ipBlock cannot be combined with a selector");
         k8s_rpath(f, q, "podSelector");
-        if (np_selector(cx, ps, f, &pe->pod) != 0)
+        if (k8s_rselector(cx, ps, f, &pe->pod) != 0)
             return cx->rc;
         k8s_rpath(f, q, "namespaceSelector");
-        if (np_selector(cx, ns, f, &pe->nsel) != 0)
+        if (k8s_rselector(cx, ns, f, &pe->nsel) != 0)
             return cx->rc;
         k8s_rpath(f, q, "ipBlock");
         if (pe->has_ipblock && np_ipblock(cx, ib, f, &pe->ipblock) != 0)
@@ -341,7 +339,7 @@ int k8s_read_policy(k8s_rctx_t *cx, const cJSON *obj, const char *path, const ch
         return k8s_rfail(cx, p, "required: a mapping");
     const cJSON *ps = np_get(spec, "podSelector");
     k8s_rpath(p, path, "spec.podSelector");
-    if (np_selector(cx, ps, p, &pol->pod_selector) != 0)
+    if (k8s_rselector(cx, ps, p, &pol->pod_selector) != 0)
         return cx->rc;
     k8s_rpath(p, path, "spec");
     if (np_rules(cx, spec, p, false, &pol->ingress, &pol->n_ingress) != 0 ||

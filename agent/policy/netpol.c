@@ -2,6 +2,8 @@
  * k8s_model_finish), so a query costs O(policies of the two namespaces x their rules). */
 #include "netpol.h"
 
+#include "anp_eval.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +26,8 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
     e->labels = &p->labels;
     e->ports = p->ports;
     e->n_ports = p->n_ports;
+    e->pod_id = pod + 1;
+    e->host_network = p->host_network;
     if (p->n_ips > 0) {
         e->has_addr = true;
         e->addr = p->ips[0];
@@ -157,34 +161,30 @@ static bool np_foreign(const k8s_model_t *m, size_t ns, size_t *idx)
     return false;
 }
 
-/* One direction, judged at pod `self`; `other` is the far end; `dst` is the destination
- * (whose container ports name ports). */
-static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
-                    const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port, k8s_proto_t proto,
-                    netpol_side_t *s)
+/* The namespaced stage: NONE when no NetworkPolicy of the pod's namespace selects it for the
+ * direction; ALLOW when a rule allows the whole path; UNKNOWN when one allows part of an
+ * outside range only; else DENY, with the nearest rule in the side. */
+tier_action_t netpol_stage_namespaced(const tier_query_t *q, tier_step_t *step)
 {
-    memset(s, 0, sizeof(*s));
-    s->verdict = NETPOL_ALLOW;
-    if (!self->is_pod)
-        return;
-    s->applies = true;
-    s->foreign = np_foreign(m, self->ns, &s->foreign_idx);
-    const k8s_namespace_t *ns = &m->namespaces[self->ns];
+    const k8s_model_t *m = q->m;
+    netpol_side_t *s = q->side;
+    netpol_dir_t dir = q->dir;
+    const k8s_namespace_t *ns = &m->namespaces[q->self->ns];
     bool part = false, near_port = false, near_peer = false;
     for (size_t k = 0; k < ns->n_policies; k++) {
         size_t pi = ns->policies[k];
         const k8s_policy_t *p = &m->policies[pi];
         if (!(dir == NETPOL_INGRESS ? p->ingress_type : p->egress_type))
             continue;
-        if (!k8s_selector_matches(&p->pod_selector, self->labels))
+        if (!k8s_selector_matches(&p->pod_selector, q->self->labels))
             continue;
         if (s->n_selecting++ == 0)
             s->first_selecting = pi;
         size_t nr = dir == NETPOL_INGRESS ? p->n_ingress : p->n_egress;
         const k8s_rule_t *rules = dir == NETPOL_INGRESS ? p->ingress : p->egress;
         for (size_t r = 0; r < nr; r++) {
-            bool port_ok = np_ports(&rules[r], dst, port, proto);
-            np_match_t peer = np_peers(m, p->ns, &rules[r], other);
+            bool port_ok = np_ports(&rules[r], q->dst, q->port, q->proto);
+            np_match_t peer = np_peers(m, p->ns, &rules[r], q->other);
             netpol_ref_t ref = {pi, dir, r};
             if (port_ok && peer == NP_ALL) {
                 if (s->n_by < NETPOL_BY_MAX)
@@ -205,10 +205,114 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
     if (s->n_by > NETPOL_BY_MAX)
         s->n_by = NETPOL_BY_MAX;
     s->isolated = s->n_selecting > 0;
-    if (!s->isolated || s->n_by > 0)
-        return;
-    s->verdict = part ? NETPOL_UNKNOWN : NETPOL_DENY;
+    if (!s->isolated)
+        return TIER_NONE;
+    const k8s_policy_t *first = &m->policies[s->n_by > 0 ? s->by[0].policy : s->first_selecting];
+    step->kind = "NetworkPolicy";
+    step->ns = m->namespaces[first->ns].name;
+    step->name = first->name;
+    step->policy = s->n_by > 0 ? s->by[0].policy : s->first_selecting;
+    if (s->n_by > 0) {
+        step->has_rule = true;
+        step->rule = s->by[0].rule;
+        return TIER_ALLOW;
+    }
     s->near = near_port ? NETPOL_NEAR_OTHER_PORT : near_peer ? NETPOL_NEAR_OTHER_PEER : NETPOL_NEAR_NONE;
+    if (part) {
+        snprintf(step->why, sizeof(step->why), "an ipBlock allows only part of the other end's addresses");
+        return TIER_UNKNOWN;
+    }
+    if (s->n_selecting > 1)
+        snprintf(step->why, sizeof(step->why), "%zu policies select the pod; no rule of theirs allows",
+                 s->n_selecting);
+    return TIER_DENY;
+}
+
+/* The walk's table: the evaluators of each stage, in stage order (see policy_tier.h). A new
+ * API adds its evaluator here, in its stage. */
+static const struct {
+    tier_stage_t stage;
+    tier_stage_fn fn;
+} np_stages[] = {
+    {TIER_STAGE_ADMIN, anp_stage_admin},
+    {TIER_STAGE_NAMESPACED, netpol_stage_namespaced},
+    {TIER_STAGE_BASELINE, anp_stage_baseline},
+};
+
+static void np_chain_add(netpol_side_t *s, const tier_step_t *step)
+{
+    if (s->n_chain < TIER_CHAIN_MAX)
+        s->chain[s->n_chain++] = *step;
+    else
+        s->chain[TIER_CHAIN_MAX - 1] = *step; /* the final step is always kept */
+}
+
+static netpol_verdict_t np_verdict(tier_action_t a)
+{
+    return a == TIER_ALLOW ? NETPOL_ALLOW : a == TIER_DENY ? NETPOL_DENY : NETPOL_UNKNOWN;
+}
+
+/* One direction, judged at pod `self`: the walk through the stages. */
+static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
+                    const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port, k8s_proto_t proto,
+                    netpol_side_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->verdict = NETPOL_ALLOW;
+    if (!self->is_pod)
+        return;
+    s->applies = true;
+    s->foreign = np_foreign(m, self->ns, &s->foreign_idx);
+    tier_query_t q = {m, dir, self, other, dst, port, proto, s};
+    size_t n = sizeof(np_stages) / sizeof(np_stages[0]);
+    tier_step_t step, best;
+    tier_action_t pending = TIER_NONE; /* a partial step's action, waiting for the rest */
+    for (size_t i = 0; i < n;) {
+        tier_stage_t st = np_stages[i].stage;
+        tier_action_t act = TIER_NONE;
+        for (; i < n && np_stages[i].stage == st; i++) {
+            memset(&step, 0, sizeof(step));
+            tier_action_t a = np_stages[i].fn(&q, &step);
+            step.stage = st;
+            step.action = a;
+            if (st != TIER_STAGE_NAMESPACED) {
+                if (a == TIER_NONE)
+                    continue;
+                act = a;
+                best = step;
+                break;
+            }
+            /* the namespaced stage is a union: allow > unknown > deny > none */
+            static const int rank[] = {
+                [TIER_NONE] = 0, [TIER_DENY] = 1, [TIER_UNKNOWN] = 2, [TIER_ALLOW] = 3, [TIER_PASS] = 0};
+            if (rank[a] > rank[act]) {
+                act = a;
+                best = step;
+            }
+        }
+        while (i < n && np_stages[i].stage == st)
+            i++;
+        if (act == TIER_NONE)
+            continue;
+        np_chain_add(s, &best);
+        if (act == TIER_UNKNOWN && pending == TIER_NONE &&
+            (best.partial == TIER_ALLOW || best.partial == TIER_DENY)) {
+            pending = best.partial;
+            continue;
+        }
+        if (act != TIER_PASS) {
+            s->verdict = pending == TIER_NONE || pending == act ? np_verdict(act) : NETPOL_UNKNOWN;
+            return;
+        }
+        while (i < n && np_stages[i].stage < TIER_STAGE_NAMESPACED)
+            i++;
+    }
+    memset(&step, 0, sizeof(step));
+    step.stage = TIER_STAGE_DEFAULT;
+    step.action = TIER_ALLOW;
+    np_chain_add(s, &step);
+    if (pending == TIER_DENY)
+        s->verdict = NETPOL_UNKNOWN;
 }
 
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,

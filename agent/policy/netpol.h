@@ -1,9 +1,10 @@
-/* netpol.h: the NetworkPolicy evaluator (networking.k8s.io/v1). Pure: given a model of the
- * objects (k8s_model.h), a source, a destination, a port and a protocol, it answers what the
- * policies intend, per direction, with the rules that allow it and, on a deny, the nearest
- * rule (for hints). No I/O, no allocation.
+/* netpol.h: the policy evaluator. Pure: given a model of the objects (k8s_model.h), a source,
+ * a destination, a port and a protocol, it answers what the policies intend, per direction,
+ * by walking the tier chain (policy_tier.h: admin, cni-pre, namespaced, baseline, default),
+ * with the chain of decisive steps, the NetworkPolicy rules that allow it and, on a deny, the
+ * nearest rule (for hints). No I/O, no allocation.
  *
- * Semantics, as Kubernetes defines them:
+ * The namespaced stage (networking.k8s.io/v1 NetworkPolicies), as Kubernetes defines it:
  *  - a pod is isolated for a direction only when some policy of its own namespace selects
  *    it (podSelector; {} selects every pod) with that policy type; policyTypes absent means
  *    Ingress, plus Egress when the policy has egress rules (applied by the reader);
@@ -25,6 +26,7 @@
 #include <stddef.h>
 
 #include "k8s_model.h"
+#include "policy_tier.h"
 
 typedef enum { NETPOL_DENY = 0, NETPOL_ALLOW = 1, NETPOL_UNKNOWN = 2 } netpol_verdict_t;
 typedef enum { NETPOL_INGRESS, NETPOL_EGRESS } netpol_dir_t;
@@ -40,10 +42,14 @@ typedef struct {
     size_t n_ports;
     bool has_addr; /* pod: addr is its IP */
     ip_addr_t addr;
-    cidr_t range; /* outside: the block the address lies in */
-    bool unknown; /* not a pod, not a range: somewhere the objects do not show
+    cidr_t range;      /* outside: the block the address lies in */
+    bool unknown;      /* not a pod, not a range: somewhere the objects do not show
                                 * (a DNS server not in them): only a rule open to every peer
                                 * matches it for sure, any other peer perhaps */
+    const char *host;  /* the name the probe connects to (domainNames peers), else NULL */
+    size_t pod_id;     /* pod: 1 + its index in the model's pods, 0 when described by hand */
+    bool host_network; /* pod: spec.hostNetwork (its address is its node's) */
+    bool via_service;  /* destination: reached through a Service (not its own pod IP) */
 } netpol_endpoint_t;
 
 /* A rule: policies[policy], its ingress or egress list, entry rule (0-based). */
@@ -61,6 +67,10 @@ typedef enum {
 
 #define NETPOL_BY_MAX 16
 
+/* One direction as the walk builds it. verdict is the chain's answer; isolated..nearest are
+ * the namespaced stage's detail (NetworkPolicies selecting the pod); chain holds the decisive
+ * steps in walk order (every PASS, then the final step, which is the default allow when no
+ * stage decided). */
 typedef struct {
     bool applies;                   /* false: this end is outside the cluster (no policy side) */
     bool isolated;                  /* some policy selects the pod for this direction */
@@ -73,7 +83,23 @@ typedef struct {
     netpol_ref_t nearest;
     bool foreign;       /* a policy object not understood may change this side */
     size_t foreign_idx; /* index into the model's foreign objects */
+    tier_step_t chain[TIER_CHAIN_MAX];
+    size_t n_chain;
 } netpol_side_t;
+
+/* The question every stage evaluator (tier_stage_fn) answers: one direction, judged at pod
+ * `self` (egress: the source; ingress: the destination), `other` the far end, `dst` the
+ * destination (its container ports name ports). `side` is the side being built: a stage may
+ * add detail to it (the NetworkPolicy stage fills isolated, by, nearest). */
+struct tier_query {
+    const k8s_model_t *m;
+    netpol_dir_t dir;
+    const netpol_endpoint_t *self, *other, *dst;
+    int port;
+    k8s_proto_t proto;
+    netpol_side_t *side;
+};
+typedef struct tier_query tier_query_t;
 
 typedef struct {
     netpol_side_t egress;     /* judged at the source */
@@ -92,6 +118,9 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
 
 /* Fills an endpoint for addresses outside the cluster. */
 void netpol_endpoint_range(const cidr_t *range, netpol_endpoint_t *e);
+
+/* The namespaced stage: the NetworkPolicies of the pod's namespace (a tier_stage_fn). */
+tier_action_t netpol_stage_namespaced(const tier_query_t *q, tier_step_t *step);
 
 /* The rule a reference names. */
 const k8s_rule_t *netpol_rule(const k8s_model_t *m, const netpol_ref_t *r);

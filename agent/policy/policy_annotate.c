@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy_steps.h"
 #include "probe.h"
 
 static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size_t len)
@@ -17,10 +18,32 @@ static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size
     snprintf(buf, len, "%.200s %s rule %zu", pol, r->dir == NETPOL_EGRESS ? "egress" : "ingress", r->rule);
 }
 
+/* The admin or baseline step that decided the answer (the denying side's on a deny), in
+ * words; false when the NetworkPolicies or the default decided. */
+static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_stage_t *stage)
+{
+    for (int i = 0; i < 2; i++) {
+        bool eg = i == 0;
+        const tier_step_t *c = eg ? in->egress_chain : in->ingress_chain;
+        size_t n = eg ? in->n_egress_chain : in->n_ingress_chain;
+        netpol_verdict_t v = eg ? in->egress : in->ingress;
+        if (n == 0 || (in->intended == NETPOL_DENY && v != NETPOL_DENY))
+            continue;
+        const tier_step_t *last = &c[n - 1];
+        if (last->stage == TIER_STAGE_NAMESPACED || last->stage == TIER_STAGE_DEFAULT)
+            continue;
+        policy_step_text(last, eg, buf, len);
+        *stage = last->stage;
+        return true;
+    }
+    return false;
+}
+
 bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8s_model_t *m,
                           const char *role, const char *ns, char *buf, size_t len)
 {
     char rule[260] = "";
+    tier_stage_t stage;
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
         return false;
     /* A name that did not resolve never tried the path: the DNS hint says more. */
@@ -28,6 +51,22 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
+    bool tiered = pa_tier_step(in, rule, sizeof(rule), &stage);
+    if (tiered && r->expect == EXPECT_ALLOW && in->intended == NETPOL_DENY) {
+        if (stage == TIER_STAGE_BASELINE)
+            snprintf(
+                buf, len,
+                "The cluster's Baseline denies this path (%.200s): a NetworkPolicy selecting the pod "
+                "that allows it takes precedence over the Baseline (kubectl get clusternetworkpolicies).",
+                rule);
+        else
+            snprintf(
+                buf, len,
+                "A cluster admin policy denies this path (%.200s): no NetworkPolicy can open it; ask the "
+                "platform team, or expect deny (kubectl get clusternetworkpolicies).",
+                rule);
+        return true;
+    }
     if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_ALLOW) {
         snprintf(buf, len,
                  "The policies allow this path (%s), so this is not a policy effect: check the server, "

@@ -1,6 +1,5 @@
-/* policy_check.c: the check report: every probe's intent against its expect, then coverage:
- * the rules of the policies that select a role's pods, each exercised by an allow probe or
- * listed, and the isolated roles without a deny probe. */
+/* policy_check.c: the check report: every probe's intent against its expect, then coverage
+ * (policy_coverage.c), and the report's text form and exit status. */
 #include "policy_check.h"
 
 #include <stdio.h>
@@ -8,15 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "policy_coverage.h"
+#include "policy_steps.h"
 #include "result.h"
 #include "strbuf.h"
-
-/* A rule of a policy selecting some role's pods: who it belongs to, whether exercised. */
-typedef struct {
-    netpol_ref_t ref;
-    size_t role; /* first role whose pods the policy selects */
-    bool exercised;
-} pc_rule_t;
 
 static cJSON *pc_refs(const k8s_model_t *m, const netpol_ref_t *by, size_t n, netpol_dir_t dir)
 {
@@ -38,6 +32,7 @@ static cJSON *pc_refs(const k8s_model_t *m, const netpol_ref_t *by, size_t n, ne
 static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, const policy_intent_t *in,
                       netpol_dir_t dir)
 {
+    bool eg = dir == NETPOL_EGRESS;
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -47,185 +42,106 @@ static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, c
         cJSON_AddBoolToObject(o, "allowed", v == NETPOL_ALLOW);
     cJSON_AddBoolToObject(o, "isolated", isolated);
     cJSON_AddItemToObject(o, "by", pc_refs(m, in->by, in->n_by, dir));
+    cJSON_AddItemToObject(o, "chain",
+                          policy_steps_json(eg ? in->egress_chain : in->ingress_chain,
+                                            eg ? in->n_egress_chain : in->n_ingress_chain));
     return o;
 }
 
-/* Does any pod of the role (or its virtual pod) fall under the policy? */
-static bool pc_selects(const k8s_model_t *m, const k8s_policy_t *pol, const config_role_t *role, size_t ns)
+/* One probe's entry of the report. */
+static cJSON *pc_probe_json(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
+                            const policy_intent_t *in)
 {
-    if (pol->ns != ns)
-        return false;
-    bool any = false;
-    for (size_t k = 0; k < m->namespaces[ns].n_pods; k++) {
-        const k8s_pod_t *pod = &m->pods[m->namespaces[ns].pods[k]];
-        if (!labels_match(&role->selector, &pod->labels))
-            continue;
-        any = true;
-        if (k8s_selector_matches(&pol->pod_selector, &pod->labels))
-            return true;
-    }
-    return !any && k8s_selector_matches(&pol->pod_selector, &role->selector);
+    char target[RESULT_TARGET_LEN];
+    netpol_verdict_t want = p->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    config_probe_target(p, target, sizeof(target));
+    cJSON_AddStringToObject(o, "role", role->name);
+    cJSON_AddStringToObject(o, "name", p->name);
+    cJSON_AddStringToObject(o, "kind", config_kind_name(p->kind));
+    cJSON_AddStringToObject(o, "target", target);
+    cJSON_AddStringToObject(o, "expect", config_expect_name(p->expect));
+    cJSON_AddStringToObject(o, "intended", netpol_verdict_name(in->intended));
+    if (in->intended == NETPOL_UNKNOWN)
+        cJSON_AddNullToObject(o, "agrees");
+    else
+        cJSON_AddBoolToObject(o, "agrees", in->intended == want);
+    cJSON_AddItemToObject(o, "egress", pc_side(m, in->egress, in->egress_isolated, in, NETPOL_EGRESS));
+    cJSON_AddItemToObject(o, "ingress", pc_side(m, in->ingress, in->ingress_isolated, in, NETPOL_INGRESS));
+    cJSON_AddStringToObject(o, "reason", in->reason);
+    return o;
+}
+
+static cJSON *pc_summary(size_t total, size_t agree, size_t disagree, size_t unknown)
+{
+    cJSON *sum = cJSON_CreateObject();
+    cJSON_AddNumberToObject(sum, "probes", (double)total);
+    cJSON_AddNumberToObject(sum, "agree", (double)agree);
+    cJSON_AddNumberToObject(sum, "disagree", (double)disagree);
+    cJSON_AddNumberToObject(sum, "unknown", (double)unknown);
+    return sum;
 }
 
 zt_status_t policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
                              size_t errlen)
 {
     size_t *role_ns = calloc(cfg->n_roles + 1, sizeof(*role_ns));
-    pc_rule_t *rules = NULL;
-    bool *seen = NULL;
-    size_t *offs = NULL; /* per policy: where its ingress / egress rules start in rules, +1 */
-    size_t n_rules = 0, cap = 0;
-    bool *isolated = calloc(cfg->n_roles + 1, sizeof(bool)),
-         *has_deny = calloc(cfg->n_roles + 1, sizeof(bool));
+    pcov_t *cov = NULL;
     cJSON *rep = cJSON_CreateObject(), *probes = cJSON_CreateArray();
     zt_status_t rc = ZT_ERR_NOMEM;
     size_t total = 0, agree = 0, disagree = 0, unknown = 0;
     *out = NULL;
-    if (!role_ns || !isolated || !has_deny || !rep || !probes)
+    if (!role_ns || !rep || !probes)
         goto done;
-    for (size_t r = 0; r < cfg->n_roles; r++) {
+    for (size_t r = 0; r < cfg->n_roles; r++)
         if ((rc = policy_role_namespace(m, &cfg->roles[r], ns_flag, &role_ns[r], err, errlen)) != 0)
             goto done;
-    }
-    if (k8s_model_finish(m) != 0) {
-        rc = ZT_ERR_NOMEM;
+    rc = ZT_ERR_NOMEM;
+    if (k8s_model_finish(m) != 0 || !(cov = pcov_create(m, cfg, role_ns)))
         goto done;
-    }
-    /* The rules to cover: of the policies (of each role's namespace) selecting its pods;
-     * each policy once, under the first role it selects. */
-    if (!(seen = calloc(m->n_policies + 1, sizeof(bool))) ||
-        !(offs = calloc(2 * m->n_policies + 2, sizeof(size_t))))
-        goto oom;
-    for (size_t r = 0; r < cfg->n_roles; r++) {
-        const k8s_namespace_t *rns = &m->namespaces[role_ns[r]];
-        for (size_t k = 0; k < rns->n_policies; k++) {
-            size_t pi = rns->policies[k];
-            const k8s_policy_t *pol = &m->policies[pi];
-            if (!pc_selects(m, pol, &cfg->roles[r], role_ns[r]))
-                continue;
-            isolated[r] = true;
-            if (seen[pi])
-                continue;
-            seen[pi] = true;
-            size_t need = n_rules + (pol->ingress_type ? pol->n_ingress : 0) +
-                (pol->egress_type ? pol->n_egress : 0);
-            if (need > cap) {
-                cap = need * 2;
-                pc_rule_t *nr = realloc(rules, cap * sizeof(*nr));
-                if (!nr)
-                    goto oom;
-                rules = nr;
-            }
-            offs[2 * pi] = n_rules + 1; /* +1: 0 means "not covered here" */
-            for (size_t i = 0; pol->ingress_type && i < pol->n_ingress; i++)
-                rules[n_rules++] = (pc_rule_t){{pi, NETPOL_INGRESS, i}, r, false};
-            offs[2 * pi + 1] = n_rules + 1;
-            for (size_t i = 0; pol->egress_type && i < pol->n_egress; i++)
-                rules[n_rules++] = (pc_rule_t){{pi, NETPOL_EGRESS, i}, r, false};
-        }
-    }
     for (size_t r = 0; r < cfg->n_roles; r++) {
         const config_role_t *role = &cfg->roles[r];
         for (size_t i = 0; i < role->n_probes; i++) {
             const config_probe_t *p = &role->probes[i];
             policy_intent_t in;
-            char target[RESULT_TARGET_LEN];
             policy_check_probe(m, cfg, role, role_ns[r], p, &in);
-            isolated[r] |= in.egress_isolated;
-            has_deny[r] |= p->expect == EXPECT_DENY;
+            pcov_probe(cov, r, p, &in);
             total++;
-            netpol_verdict_t want = p->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY;
-            cJSON *o = cJSON_CreateObject();
-            if (!o || !cJSON_AddItemToArray(probes, o))
-                goto oom;
-            config_probe_target(p, target, sizeof(target));
-            cJSON_AddStringToObject(o, "role", role->name);
-            cJSON_AddStringToObject(o, "name", p->name);
-            cJSON_AddStringToObject(o, "kind", config_kind_name(p->kind));
-            cJSON_AddStringToObject(o, "target", target);
-            cJSON_AddStringToObject(o, "expect", config_expect_name(p->expect));
-            cJSON_AddStringToObject(o, "intended", netpol_verdict_name(in.intended));
-            if (in.intended == NETPOL_UNKNOWN) {
-                cJSON_AddNullToObject(o, "agrees");
+            if (in.intended == NETPOL_UNKNOWN)
                 unknown++;
-            } else {
-                cJSON_AddBoolToObject(o, "agrees", in.intended == want);
-                in.intended == want ? agree++ : disagree++;
-            }
-            cJSON_AddItemToObject(o, "egress", pc_side(m, in.egress, in.egress_isolated, &in, NETPOL_EGRESS));
-            cJSON_AddItemToObject(o, "ingress",
-                                  pc_side(m, in.ingress, in.ingress_isolated, &in, NETPOL_INGRESS));
-            cJSON_AddStringToObject(o, "reason", in.reason);
-            if (p->expect != EXPECT_ALLOW || in.intended != NETPOL_ALLOW)
-                continue;
-            for (size_t k = 0; k < in.n_by; k++) {
-                size_t off = offs[2 * in.by[k].policy + (in.by[k].dir == NETPOL_EGRESS)];
-                if (off)
-                    rules[off - 1 + in.by[k].rule].exercised = true;
+            else if (in.intended == (p->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY))
+                agree++;
+            else
+                disagree++;
+            cJSON *o = pc_probe_json(m, role, p, &in);
+            if (!o || !cJSON_AddItemToArray(probes, o)) {
+                cJSON_Delete(o);
+                goto done;
             }
         }
     }
     cJSON_AddStringToObject(rep, "schema", "ztprobe/policy-check/v1");
-    cJSON *sum = cJSON_AddObjectToObject(rep, "summary");
-    if (!sum)
-        goto oom;
-    cJSON_AddNumberToObject(sum, "probes", (double)total);
-    cJSON_AddNumberToObject(sum, "agree", (double)agree);
-    cJSON_AddNumberToObject(sum, "disagree", (double)disagree);
-    cJSON_AddNumberToObject(sum, "unknown", (double)unknown);
+    cJSON *sum = pc_summary(total, agree, disagree, unknown), *cj = pcov_json(cov);
+    if (!sum || !cj || !cJSON_AddItemToObject(rep, "summary", sum)) {
+        cJSON_Delete(sum);
+        cJSON_Delete(cj);
+        goto done;
+    }
     cJSON_AddItemToObject(rep, "probes", probes);
     probes = NULL;
-    cJSON *cov = cJSON_AddObjectToObject(rep, "coverage"), *unc = cJSON_CreateArray(),
-          *nodeny = cJSON_CreateArray();
-    if (!cov || !unc || !nodeny) {
-        cJSON_Delete(unc);
-        cJSON_Delete(nodeny);
-        goto oom;
-    }
-    size_t ex = 0;
-    for (size_t q = 0; q < n_rules; q++) {
-        if (rules[q].exercised) {
-            ex++;
-            continue;
-        }
-        char name[300], why[400];
-        netpol_policy_name(m, rules[q].ref.policy, name, sizeof(name));
-        const char *rn = cfg->roles[rules[q].role].name;
-        if (rules[q].ref.dir == NETPOL_EGRESS)
-            snprintf(why, sizeof(why), "no allow probe of role %s uses this rule", rn);
-        else
-            snprintf(why, sizeof(why), "no allow probe reaches role %s's pods through this rule", rn);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(unc, o);
-        cJSON_AddStringToObject(o, "policy", name);
-        cJSON_AddStringToObject(o, "direction", rules[q].ref.dir == NETPOL_EGRESS ? "egress" : "ingress");
-        cJSON_AddNumberToObject(o, "rule", (double)rules[q].ref.rule);
-        cJSON_AddStringToObject(o, "reason", why);
-    }
-    for (size_t r = 0; r < cfg->n_roles; r++)
-        if (isolated[r] && !has_deny[r])
-            cJSON_AddItemToArray(nodeny, cJSON_CreateString(cfg->roles[r].name));
-    cJSON_AddNumberToObject(cov, "rules", (double)n_rules);
-    cJSON_AddNumberToObject(cov, "exercised", (double)ex);
-    cJSON_AddItemToObject(cov, "uncovered", unc);
-    cJSON_AddItemToObject(cov, "roles_without_deny_probe", nodeny);
+    cJSON_AddItemToObject(rep, "coverage", cj);
     *out = rep;
     rep = NULL;
-    rc = 0;
-    goto done;
-oom:
-    rc = ZT_ERR_NOMEM;
+    rc = ZT_OK;
 done:
     if (rc == ZT_ERR_NOMEM)
         snprintf(err, errlen, "out of memory");
     cJSON_Delete(rep);
     cJSON_Delete(probes);
-    free(rules);
-    free(seen);
-    free(offs);
+    pcov_free(cov);
     free(role_ns);
-    free(isolated);
-    free(has_deny);
     return rc;
 }
 
@@ -285,13 +201,21 @@ char *policy_check_text(const cJSON *rep)
     }
     strbuf_printf(&b, "\nprobes %.0f: agree %.0f, disagree %.0f, unknown %.0f\n", pc_num(sum, "probes"),
                   pc_num(sum, "agree"), pc_num(sum, "disagree"), pc_num(sum, "unknown"));
-    strbuf_printf(&b, "coverage: %.0f of %.0f rules exercised by an allow probe\n", pc_num(cov, "exercised"),
+    strbuf_printf(&b, "coverage: %.0f of %.0f rules exercised by the probes\n", pc_num(cov, "exercised"),
                   pc_num(cov, "rules"));
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cov, "uncovered"))
     {
         strbuf_puts(&b, "  uncovered: ");
+        if (*pc_str(p, "kind"))
+            strbuf_printf(&b, "%s ", pc_str(p, "kind"));
         pc_cell(&b, pc_str(p, "policy"), SIZE_MAX, 0);
-        strbuf_printf(&b, " %s rule %.0f: ", pc_str(p, "direction"), pc_num(p, "rule"));
+        strbuf_printf(&b, " %s rule %.0f", pc_str(p, "direction"), pc_num(p, "rule"));
+        if (*pc_str(p, "rule_name")) {
+            strbuf_puts(&b, " (");
+            pc_cell(&b, pc_str(p, "rule_name"), 100, 0);
+            strbuf_printf(&b, ", %s)", pc_str(p, "action"));
+        }
+        strbuf_puts(&b, ": ");
         pc_cell(&b, pc_str(p, "reason"), SIZE_MAX, 0);
         strbuf_puts(&b, "\n");
     }

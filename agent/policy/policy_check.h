@@ -12,7 +12,7 @@
 #include "netpol.h"
 #include "status.h"
 
-#define POLICY_REASON_LEN 400
+#define POLICY_REASON_LEN 900 /* = RESULT_POLICY_REASON_LEN: run --policies carries it whole */
 #define POLICY_BY_MAX 16
 
 /* What the policies intend for one probe, over every pod of the role and every pod (or
@@ -25,6 +25,10 @@ typedef struct {
     size_t n_by;
     netpol_near_t near; /* on a deny: the nearest rule, for hints */
     netpol_ref_t nearest;
+    tier_step_t egress_chain[TIER_CHAIN_MAX]; /* the tier chain of the answer the reason describes */
+    size_t n_egress_chain;
+    tier_step_t ingress_chain[TIER_CHAIN_MAX];
+    size_t n_ingress_chain;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
 } policy_intent_t;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "anp_eval.h"
 #include "config.h"
 #include "policy_check.h"
 #include "probe.h"
@@ -90,6 +91,139 @@ static void plan_probe(plan_t *pl, const config_role_t *role, cJSON *probes, con
         cJSON_AddNumberToObject(o, "port", p->port);
     }
     cJSON_AddStringToObject(o, "expect", in.intended == NETPOL_ALLOW ? "allow" : "deny");
+}
+
+/* A probe of this host and port is already in the role. */
+static bool plan_has(const cJSON *probes, const char *host, int port)
+{
+    const cJSON *p;
+    cJSON_ArrayForEach(p, probes)
+    {
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(p, "host"),
+                    *pt = cJSON_GetObjectItemCaseSensitive(p, "port");
+        if (cJSON_IsString(h) && strcmp(h->valuestring, host) == 0 && cJSON_IsNumber(pt) &&
+            pt->valueint == port)
+            return true;
+    }
+    return false;
+}
+
+/* A port a probe of the rule can use: its first TCP (else UDP) number; 0 when it lists only
+ * SCTP or named ports; 443 when it lists none. */
+static int plan_rule_port(const anp_rule_t *ru, probe_kind_t *kind)
+{
+    *kind = KIND_TCP;
+    if (ru->n_ports == 0)
+        return 443;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < ru->n_ports; i++)
+            if (ru->ports[i].kind == K8S_PORT_NUMBER && ru->ports[i].proto == (pass ? K8S_UDP : K8S_TCP)) {
+                *kind = pass ? KIND_UDP : KIND_TCP;
+                return ru->ports[i].port;
+            }
+    return 0;
+}
+
+/* The admin policies' egress rules for the role: a deny probe for each Deny rule and an allow
+ * probe for each Accept rule where the objects show a target (a Service of the pods it names,
+ * an address of its networks for a Deny, one of its exact domain names); the rest as todo
+ * lines with the reason. */
+static void plan_admin(plan_t *pl, const config_role_t *role, cJSON *probes)
+{
+    const k8s_model_t *m = pl->m;
+    for (size_t pi = 0; pi < m->anp.n_pols; pi++) {
+        const anp_policy_t *p = &m->anp.pols[pi];
+        if (!k8s_selector_matches(&p->subj_ns, &m->namespaces[pl->ns].labels) ||
+            (p->subject_pods && !k8s_selector_matches(&p->subj_pod, &role->selector)))
+            continue;
+        for (size_t ri = 0; ri < p->n_ingress; ri++) {
+            char what[300];
+            snprintf(what, sizeof(what), "%s %s ingress rule %zu (%s%s%s)", anp_kind_name(p->api), p->name,
+                     ri, p->ingress[ri].name ? p->ingress[ri].name : "", p->ingress[ri].name ? ", " : "",
+                     anp_action_name(p->api, p->ingress[ri].action));
+            plan_todo(pl, role->name, what,
+                      "an ingress rule: probes of the roles it names toward this role's Services exercise it "
+                      "(ztprobe plans from one namespace's roles)");
+        }
+        for (size_t ri = 0; ri < p->n_egress; ri++) {
+            const anp_rule_t *ru = &p->egress[ri];
+            char what[300], rn[120];
+            snprintf(rn, sizeof(rn), "%s", ru->name ? ru->name : "");
+            snprintf(what, sizeof(what), "%s %s egress rule %zu (%s%s%s)", anp_kind_name(p->api), p->name, ri,
+                     rn, *rn ? ", " : "", anp_action_name(p->api, ru->action));
+            probe_kind_t kind;
+            int port = plan_rule_port(ru, &kind);
+            if (ru->action == ANP_PASS) {
+                plan_todo(
+                    pl, role->name, what,
+                    "a Pass hands the path to the NetworkPolicies: the probes planned from them exercise it");
+                continue;
+            }
+            if (port == 0) {
+                plan_todo(pl, role->name, what,
+                          "SCTP or named ports only: no probe kind here can express it");
+                continue;
+            }
+            bool deny = ru->action == ANP_DENY;
+            for (size_t k = 0; k < ru->n_peers; k++) {
+                const anp_peer_t *pe = &ru->peers[k];
+                char host[200], nm[300];
+                if (pe->kind == ANP_PEER_NETWORKS && deny) {
+                    for (size_t q = 0; q < pe->n_nets; q++) {
+                        cidr_t x = pe->nets[q];
+                        if (x.prefix < (x.net.family == AF_INET ? 32 : 128))
+                            x.net.bytes[x.net.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
+                        ip_addr_format(&x.net, host);
+                        snprintf(nm, sizeof(nm), "%.60s-%s", rn[0] ? rn : p->name, host);
+                        config_probe_t c = {.kind = kind, .host = host, .port = port};
+                        if (!plan_has(probes, host, port))
+                            plan_probe(pl, role, probes, &c, nm, true, what);
+                    }
+                } else if (pe->kind == ANP_PEER_DOMAINS && !deny) {
+                    for (size_t q = 0; q < pe->n_domains; q++) {
+                        if (pe->domains[q][0] == '*') {
+                            plan_todo(pl, role->name, what,
+                                      "a wildcard domain: add an allow probe to a name it covers");
+                            continue;
+                        }
+                        char url[320];
+                        snprintf(url, sizeof(url), "https://%s/", pe->domains[q]);
+                        config_probe_t c = {
+                            .kind = KIND_HTTP, .host = pe->domains[q], .port = 443, .url = url};
+                        plan_probe(pl, role, probes, &c, pe->domains[q], false, what);
+                    }
+                } else if (pe->kind == ANP_PEER_PODS || pe->kind == ANP_PEER_NAMESPACES) {
+                    bool found = false;
+                    for (size_t si = 0; si < m->n_services && !found; si++) {
+                        const k8s_service_t *sv = &m->services[si];
+                        if (sv->ns == pl->ns || !sv->has_selector ||
+                            !k8s_selector_matches(&pe->nsel, &m->namespaces[sv->ns].labels) ||
+                            (pe->kind == ANP_PEER_PODS && !k8s_selector_matches(&pe->pod, &sv->selector)))
+                            continue;
+                        found = true;
+                        snprintf(host, sizeof(host), "%s.%s", sv->name, m->namespaces[sv->ns].name);
+                        snprintf(nm, sizeof(nm), "%.60s-%s", rn[0] ? rn : p->name, sv->name);
+                        config_probe_t c = {.kind = kind, .host = host, .port = port};
+                        if (!plan_has(probes, host, port))
+                            plan_probe(pl, role, probes, &c, nm, deny, what);
+                    }
+                    if (!found)
+                        plan_todo(
+                            pl, role->name, what,
+                            "no Service in another namespace selects the pods it names (the namespace's own "
+                            "Services are planned above)");
+                } else {
+                    plan_todo(
+                        pl, role->name, what,
+                        pe->kind == ANP_PEER_NODES ? "a nodes peer: add a probe to a node's address"
+                            : deny
+                            ? "a Deny of domain names: add a deny probe by one of them"
+                            : "an Accept of networks: add an allow probe to a server you know there, with "
+                              "resolved_within");
+                }
+            }
+        }
+    }
 }
 
 /* Does the Service pick one of the role's pods? */
@@ -188,6 +322,7 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
             }
         }
     }
+    plan_admin(pl, &role, probes);
     if (cJSON_GetArraySize(probes) == 0) {
         plan_todo(pl, name, "no probe", "nothing the objects show could be probed from this role");
         cJSON_Delete(r);
@@ -305,8 +440,7 @@ zt_status_t policy_plan_run(k8s_model_t *m, const char *ns, const char *role_lab
     strbuf_t b = {0};
     if (yaml) {
         const cJSON *t;
-        strbuf_puts(&b,
-                    "# Generated by ztprobe policy plan: every expect is what the NetworkPolicies intend.\n");
+        strbuf_puts(&b, "# Generated by ztprobe policy plan: every expect is what the policies intend.\n");
         cJSON_ArrayForEach(t, pl.todo)
         {
             strbuf_printf(&b, "# todo: %s\n", t->valuestring);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "policy_check.h"
+#include "policy_steps.h"
 #include "probe.h"
 #include "result.h"
 
@@ -148,6 +149,7 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
         if (tp == 0)
             continue; /* no such named port on this pod: no endpoint there */
         netpol_endpoint_pod(m, i, &d[n].ep);
+        d[n].ep.via_service = true;
         d[n].port = tp;
         d[n].virt = NULL;
         n++;
@@ -162,6 +164,7 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
         d[0].ep.is_pod = true;
         d[0].ep.ns = s->ns;
         d[0].ep.labels = &s->selector;
+        d[0].ep.via_service = true;
         d[0].port = sp->target_port;
         n = 1;
     }
@@ -249,6 +252,31 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     }
 }
 
+/* The reason when an admin or baseline policy takes part: each side's chain that does. */
+static bool pt_tiered(const netpol_answer_t *last, policy_intent_t *o)
+{
+    const netpol_side_t *sides[2] = {&last->egress, &last->ingress};
+    size_t off = 0;
+    if (!policy_steps_tiered(last->egress.chain, last->egress.n_chain) &&
+        !policy_steps_tiered(last->ingress.chain, last->ingress.n_chain))
+        return false;
+    for (int i = 0; i < 2; i++) {
+        const netpol_side_t *s = sides[i];
+        if (!s->applies || (s->n_chain == 1 && s->chain[0].stage == TIER_STAGE_DEFAULT))
+            continue;
+        if (o->intended == NETPOL_DENY && s->verdict != NETPOL_DENY)
+            continue;
+        char t[POLICY_REASON_LEN];
+        policy_steps_text(s->chain, s->n_chain, i == 0, t, sizeof(t));
+        int w = snprintf(o->reason + off, sizeof(o->reason) - off, "%s%s: %s", off ? "; " : "",
+                         i == 0 ? "egress" : "ingress", t);
+        off += w > 0 ? (size_t)w : 0;
+        if (off >= sizeof(o->reason))
+            break;
+    }
+    return true;
+}
+
 static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const config_probe_t *p,
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
@@ -258,6 +286,15 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
     }
+    if (last) {
+        memcpy(o->egress_chain, last->egress.chain, sizeof(o->egress_chain));
+        o->n_egress_chain = last->egress.n_chain;
+        memcpy(o->ingress_chain, last->ingress.chain, sizeof(o->ingress_chain));
+        o->n_ingress_chain = last->ingress.n_chain;
+    }
+    if (last && !(o->intended == NETPOL_UNKNOWN && (last->egress.foreign || last->ingress.foreign)) &&
+        (o->intended != NETPOL_UNKNOWN || last->verdict == NETPOL_UNKNOWN) && pt_tiered(last, o))
+        return;
     if (o->intended == NETPOL_ALLOW) {
         if (o->n_by == 0) {
             snprintf(o->reason, sizeof(o->reason), "no policy isolates either end for %s %d",
@@ -342,6 +379,10 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             nd = 2;
         }
     }
+    /* The name the probe connects to: what domainNames peers match. */
+    for (size_t j = 0; !probe_kind_queries_dns(p->kind) && !ip_addr_parse(p->host, &(ip_addr_t){0}) && j < nd;
+         j++)
+        d[j].ep.host = p->host;
     if (probe_kind_queries_dns(p->kind) && nd == 1 && d[0].ep.unknown)
         o->cause =
             "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "

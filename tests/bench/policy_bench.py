@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """policy_bench.py ZTPROBE [--scales 0.25,0.5,1,2] [--reps 3]: the `policy check` benchmark.
 
-Generates, per scale s, 200*s NetworkPolicies, 2,000*s Pods (with IPs and named ports) and
+Generates, per scale s, 200*s NetworkPolicies, 200*s admin policies (ClusterNetworkPolicy
+v1alpha2 of tier Admin and Baseline, AdminNetworkPolicy v1alpha1: Deny of networks, Pass and
+Accept to namespaces and pods, Deny of named ports, Baseline isolation; every one applies to
+pods of the objects, and every query walks all of them), 2,000*s Pods (with IPs and named ports) and
 400*s Services over 20*s namespaces, and a config of 2,000*s probes (400*s roles x 5: a Service
 in the same namespace, one in another namespace, a pod IP, an outside address, DNS), then runs
 `ztprobe policy check -c CONFIG -f OBJECTS` pinned to one core (taskset -c 0) and reads its
@@ -62,11 +65,39 @@ def gen(scale, d):
                 {"name": "pod-ip", "kind": "tcp", "host": f"10.{n}.{(a + 2) % apps}.1", "port": 8080, "expect": "deny"},
                 {"name": "outside", "kind": "tcp", "host": "203.0.113.9", "port": 443, "expect": "deny"},
                 {"name": "dns", "kind": "dns", "query": "app0-svc", "expect": "allow"}]}
+    for i in range(int(200 * scale)):
+        ns_sel = {"matchLabels": {"tier": "t%d" % (i % 4)}}
+        kind = i % 4
+        if kind == 3:  # v1alpha1 AdminNetworkPolicy
+            objs.append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+                         "metadata": {"name": f"anp{i}"},
+                         "spec": {"priority": i % 1000, "subject": {"namespaces": ns_sel},
+                                  "egress": [{"name": "deny-meta", "action": "Deny", "to": [{"networks": ["169.254.169.254/32"]}]},
+                                             {"name": "pass-dns", "action": "Pass", "to": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                                              "ports": [{"portNumber": {"protocol": "UDP", "port": 53}}]}],
+                                  "ingress": [{"name": "deny-metrics", "action": "Deny", "from": [{"namespaces": {}}],
+                                               "ports": [{"namedPort": "metrics"}]}]}})
+            continue
+        tier = "Baseline" if kind == 2 else "Admin"
+        subject = {"namespaces": ns_sel} if kind != 1 else \
+            {"pods": {"namespaceSelector": ns_sel, "podSelector": {"matchLabels": {"app": f"app{i % apps}"}}}}
+        objs.append({"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+                     "metadata": {"name": f"cnp{i}"},
+                     "spec": {"tier": tier, "priority": i % 1000, "subject": subject,
+                              "egress": [{"name": "deny-meta", "action": "Deny", "to": [{"networks": ["169.254.169.254/32", "fd00:ec2::254/128"]}]},
+                                         {"name": "accept-peer", "action": "Accept",
+                                          "to": [{"pods": {"namespaceSelector": {"matchLabels": {"tier": "t%d" % ((i + 1) % 4)}},
+                                                           "podSelector": {"matchLabels": {"app": f"app{(i + 3) % apps}"}}}}],
+                                          "protocols": [{"tcp": {"destinationPort": {"number": 8080}}}]},
+                                         {"name": "pass-same", "action": "Pass", "to": [{"namespaces": ns_sel}]}],
+                              "ingress": [{"name": "from-own-tier", "action": "Pass" if tier == "Admin" else "Accept", "from": [{"namespaces": ns_sel}]},
+                                          {"name": "deny-range", "action": "Deny", "from": [{"namespaces": {}}],
+                                           "protocols": [{"tcp": {"destinationPort": {"range": {"start": 9000, "end": 9100}}}}]}]}})
     with open(os.path.join(d, "objects.json"), "w") as f:
         json.dump({"apiVersion": "v1", "kind": "List", "items": objs}, f)
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump({"version": 1, "roles": probes}, f)
-    npol = sum(1 for o in objs if o["kind"] == "NetworkPolicy")
+    npol = sum(1 for o in objs if "NetworkPolicy" in o["kind"])
     npod = sum(1 for o in objs if o["kind"] == "Pod")
     nprobe = sum(len(r["probes"]) for r in probes.values())
     return npol, npod, nprobe
@@ -98,7 +129,7 @@ def main():
             cpu.append(float(u) + float(sy))
             rss.append(int(kb) / 1024)
         rows.append((s, npol, npod, nprobe, statistics.median(cpu), max(rss), rep["summary"]))
-        print(f"scale {s:>4}: {npol:>4} policies x {npod:>5} pods x {nprobe:>5} probes: "
+        print(f"scale {s:>4}: {npol:>4} policies (half admin) x {npod:>5} pods x {nprobe:>5} probes: "
               f"CPU {statistics.median(cpu):.3f} s (median of {a.reps}), peak RSS {max(rss):.1f} MB, {rep['summary']}")
     ok = True
     full = [r for r in rows if r[0] == 1.0]

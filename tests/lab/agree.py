@@ -7,8 +7,10 @@
   C. observation: `ztprobe run` in the source pod of the lab, enforced by those rules
                   (connected / answered, or not).
 
-For every fault variant of the lab (shipped policies, DNS egress removed for backend, backend
-relabelled, backend admitting the wrong port, drop / tcp-reset / icmp-admin-prohibited deny
+For every fault variant of the lab (shipped policies, DNS egress removed for backend, the admin
+tiers on govtech (tiered_policies: a metadata Deny, a DNS Pass, a Baseline closing kube-system
+to other namespaces, a NetworkPolicy of kube-system opening DNS; and without that NetworkPolicy,
+where the Baseline closes DNS), backend relabelled, backend admitting the wrong port, drop / tcp-reset / icmp-admin-prohibited deny
 actions, and no enforcement at all), on config/lab.json and on a matrix `ztprobe policy plan`
 generates from the same objects. B and C must always agree (the lab does what its rules say);
 A must agree with B, except with no enforcement, where exactly the probes the policies deny
@@ -206,6 +208,38 @@ def variant(lab, tally, name, tmp, policies, deny="drop", relabel=None, config=C
                      "; ".join(bad))
 
 
+def tiered_policies(dns_open):
+    """The admin tiers on govtech: an Admin Deny of the instance metadata address for every pod,
+    an Admin Pass of cluster DNS to the NetworkPolicies (govtech's allow-dns-egress), a Baseline
+    that denies kube-system's pods every other namespace's traffic, and (dns_open) a
+    NetworkPolicy of kube-system that opens DNS from govtech, the one path the Baseline would
+    close: the NetworkPolicy tier decides before the Baseline for the pods it selects."""
+    cnp = lambda name, spec: {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+                              "metadata": {"name": name}, "spec": spec}
+    dns_pods = {"pods": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}}
+    docs = [cnp("deny-instance-metadata", {
+                "tier": "Admin", "priority": 10, "subject": {"namespaces": {}},
+                "egress": [{"name": "deny-imds", "action": "Deny", "to": [{"networks": ["169.254.169.254/32"]}]}]}),
+            cnp("pass-cluster-dns", {
+                "tier": "Admin", "priority": 20, "subject": {"namespaces": {}},
+                "egress": [{"name": "pass-dns", "action": "Pass", "to": [dns_pods],
+                            "protocols": [{"udp": {"destinationPort": {"number": 53}}},
+                                          {"tcp": {"destinationPort": {"number": 53}}}]}]}),
+            cnp("baseline-kube-system", {
+                "tier": "Baseline", "priority": 100,
+                "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}},
+                "ingress": [{"name": "other-namespaces", "action": "Deny", "from": [{"namespaces": {}}]}]})]
+    if dns_open:
+        docs.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                     "metadata": {"name": "allow-dns-from-govtech", "namespace": "kube-system"},
+                     "spec": {"podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                              "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                                  "kubernetes.io/metadata.name": topology.NAMESPACE}}}],
+                                  "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53}]}]}})
+    return docs
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: agree.py BIN", file=sys.stderr)
@@ -227,7 +261,10 @@ def main(argv):
             for port in rule.get("ports", []):
                 if port.get("port") == 3000:
                     port["port"] = 3001
+        tiered = shipped + tiered_policies(dns_open=True)
+        tiered_closed = shipped + tiered_policies(dns_open=False)
         variants = [("shipped", shipped, "drop", None), ("dns-egress-removed", dns_blocked, "drop", None),
+                    ("tiered", tiered, "drop", None), ("tiered-dns-closed-by-baseline", tiered_closed, "drop", None),
                     ("backend-relabelled", shipped, "drop", RELABEL), ("wrong-port", wrong_port, "drop", None),
                     ("tcp-reset", shipped, "tcp-reset", None),
                     ("icmp-admin-prohibited", shipped, "icmp-admin-prohibited", None),

@@ -2,7 +2,7 @@
 
 It understands exactly the subset np2nft emits (iifname/oifname, ct state, ip/ip6 saddr/daddr
 with CIDRs, sets and !=, meta l4proto, PROTO dport with ranges and sets, jump/return/accept/
-drop/reject) and raises on anything else, so a change in the translator's output cannot pass
+drop/reject, goto) and raises on anything else, so a change in the translator's output cannot pass
 unnoticed. An `ip` match holds IPv4 values only and an `ip6` match IPv6 only (nft refuses the
 mix); a packet of the other family never matches it, negated or not, as in nftables. `nft -c` in the tests checks that the same text is valid nftables.
 """
@@ -108,8 +108,8 @@ def _run_chain(chains, name, pkt, depth=0):
             elif t in ("return", "accept", "drop"):
                 verdict = t
                 i += 1
-            elif t == "jump":
-                verdict = ("jump", toks[i + 1])
+            elif t in ("jump", "goto"):
+                verdict = (t, toks[i + 1])
                 i += 2
             elif t == "reject":
                 rest = " ".join(x for x in toks[i:] if isinstance(x, str))
@@ -126,6 +126,8 @@ def _run_chain(chains, name, pkt, depth=0):
             continue
         if verdict is None:
             raise EvalError("rule without verdict: %r" % (toks,))
+        if isinstance(verdict, tuple) and verdict[0] == "goto":
+            return _run_chain(chains, verdict[1], pkt, depth + 1)  # its return is this chain's
         if isinstance(verdict, tuple):
             sub = _run_chain(chains, verdict[1], pkt, depth + 1)
             if sub is not None:

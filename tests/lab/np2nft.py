@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""np2nft: Kubernetes NetworkPolicy -> nftables, the way a policy-enforcing CNI applies it.
+"""np2nft: Kubernetes NetworkPolicy -> nftables, the way a policy-enforcing CNI applies it
+(with the admin tiers, ClusterNetworkPolicy / AdminNetworkPolicy / BaselineAdminNetworkPolicy,
+through tiers2nft.py).
 
 The rules go into the lab's "node" namespace, in one `inet` table hooked on forward: every
 pod-to-pod and pod-to-"internet" packet crosses the node, entering from the source pod's veth
@@ -43,6 +45,8 @@ import re
 import sys
 
 import yaml
+
+import tiers2nft
 
 DENY_MODES = ("drop", "tcp-reset", "icmp-admin-prohibited", "none")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -128,11 +132,15 @@ class Inventory:
 
 
 def load_policies(paths):
-    """Every NetworkPolicy document of the given multi-document YAML files, in order."""
+    """Every NetworkPolicy and admin-tier policy (tiers2nft.py) of the given multi-document
+    YAML files, in order."""
     policies = []
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             for doc in yaml.safe_load_all(handle):
+                if doc and tiers2nft.is_admin(doc):
+                    policies.append(doc)
+                    continue
                 if not doc or doc.get("kind") != "NetworkPolicy":
                     continue
                 if doc.get("apiVersion") != "networking.k8s.io/v1":
@@ -290,9 +298,16 @@ def translate(policies, inv, deny="drop", table="ztlab"):
         out.append("# no enforcement: a CNI without NetworkPolicy support")
         return "\n".join(out) + "\n"
     jumps, chains = [], []
+    admins = [p for p in policies if tiers2nft.is_admin(p)]
+    policies = [p for p in policies if not tiers2nft.is_admin(p)]
+    admin_tier = tiers2nft.ordered(admins, "Admin", PolicyError)
+    baseline_tier = tiers2nft.ordered(admins, "Baseline", PolicyError)
     for pod in inv.pods:
         for direction, hookname in (("egress", "iifname"), ("ingress", "oifname")):
             ptype = "Egress" if direction == "egress" else "Ingress"
+            name = chain_name(direction, pod)
+            adm = tiers2nft.tier_lines(admin_tier, pod, inv, direction, deny_lines(deny), "goto %s_t" % name,
+                                       selector_matches, PolicyError)
             selecting = []
             for pol in policies:
                 spec = pol.get("spec") or {}
@@ -304,16 +319,21 @@ def translate(policies, inv, deny="drop", table="ztlab"):
                     continue
                 if selector_matches(spec["podSelector"], pod["labels"]):
                     selecting.append(pol)
-            if not selecting:
-                continue  # not isolated in this direction: stays open
-            name = chain_name(direction, pod)
+            base = [] if selecting else tiers2nft.tier_lines(baseline_tier, pod, inv, direction, deny_lines(deny),
+                                                             "return", selector_matches, PolicyError)
+            if not selecting and not adm and not base:
+                continue  # no tier applies in this direction: stays open
             jumps.append('%s "%s" jump %s' % (hookname, pod["veth"], name))
             body = ["# %s of %s/%s: %s" % (direction, pod["namespace"], pod["name"],
-                                          ", ".join(p["metadata"]["name"] for p in selecting))]
+                                          ", ".join(p["metadata"]["name"] for p in selecting) or "baseline")]
             for pol in selecting:
                 for rule in (pol["spec"].get(direction) or []):
                     body.extend(rule_lines(rule, pol["metadata"]["namespace"], inv, direction))
-            body.extend(deny_lines(deny))
+            body.extend(deny_lines(deny) if selecting else base)
+            if adm:  # the Admin tier first; Pass and the end go on to the NetworkPolicies / Baseline
+                chains.append((name, ["# admin tier of %s/%s" % (pod["namespace"], pod["name"])] + adm +
+                               ["goto %s_t" % name]))
+                name += "_t"
             chains.append((name, body))
     out.append("table inet %s {" % table)
     out.append("\tchain forward {")

@@ -6,6 +6,8 @@
 #      and with Debian's kubectl 1.20 (old embedded kustomize), to the same objects;
 #   2. every rendered object validates against the Kubernetes API schemas (npm
 #      kubernetes-models), with no unknown field (validate.js);
+#   2b. manifests/cluster and manifests/cluster/eks render, cluster-scoped, the same policies in
+#      both API groups, read by ztprobe with the APIs' validation;
 #   3. the ConfigMap's config equals config/govtech.json and passes `ZTPROBE validate`; every
 #      pod meets the restricted Pod Security Standard with requests and limits; the probe pods
 #      get no Service traffic; CronJob and hook settings; no secrets; the Dockerfile's image
@@ -44,6 +46,60 @@ for k in "${kubectls[@]}"; do
     fi
 done
 [ ${#renders[@]} -gt 0 ] || zt_finish
+
+# manifests/cluster (policy.networking.k8s.io/v1alpha2) and manifests/cluster/eks
+# (networking.k8s.aws/v1alpha1): both render with every kubectl, cluster-scoped, the same
+# policies (names, tiers, priorities, subjects, actions, peers) in the two groups, ports in each
+# group's own style; and ztprobe reads them with the APIs' validation and no warning.
+for k in "${kubectls[@]}"; do
+    if "$k" kustomize "$REPO/manifests/cluster" >"$TMP/cl.yaml" 2>"$TMP/cl.err" &&
+        "$k" kustomize "$REPO/manifests/cluster/eks" >"$TMP/eks.yaml" 2>>"$TMP/cl.err"; then
+        "$PY" - "$TMP/cl.yaml" "$TMP/eks.yaml" >"$TMP/cl.out" 2>&1 <<'EOF2'
+import sys, yaml
+up = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+eks = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+assert {d["apiVersion"] for d in up} == {"policy.networking.k8s.io/v1alpha2"}, "upstream group"
+assert {d["apiVersion"] for d in eks} == {"networking.k8s.aws/v1alpha1"}, "EKS group"
+assert all("namespace" not in d["metadata"] for d in up + eks), "cluster-scoped"
+def norm(d):
+    s = dict(d["spec"])
+    for dirn in ("ingress", "egress"):
+        rules = []
+        for r in s.get(dirn, []):
+            r = dict(r)
+            ports = r.pop("protocols", None) or r.pop("ports", None) or []
+            flat = []
+            for p in ports:
+                if "portNumber" in p:
+                    flat.append((p["portNumber"].get("protocol", "TCP"), p["portNumber"]["port"]))
+                else:
+                    (proto, v), = p.items()
+                    flat.append((proto.upper(), v["destinationPort"]["number"]))
+            r["ports"] = sorted(flat)
+            rules.append(r)
+        s[dirn] = rules
+    return d["metadata"]["name"], s
+a, b = sorted(map(norm, up), key=lambda x: x[0]), sorted(map(norm, eks), key=lambda x: x[0])
+assert a == b, "the two groups differ:\n%s\n%s" % (a, b)
+assert len(a) == 3
+EOF2
+        [ $? -eq 0 ]
+        check "manifests/cluster and manifests/cluster/eks render (kubectl $k): cluster-scoped, the same policies in both groups" \
+            status_ok $? "$(tail -3 "$TMP/cl.out")"
+    else
+        notok "manifests/cluster and manifests/cluster/eks render (kubectl $k)" "$(head -3 "$TMP/cl.err")"
+    fi
+done
+if [ -x "$ZTPROBE" ]; then
+    printf '{"version": 1, "roles": {"r": {"selector": {"app": "frontend"}, "namespace": "govtech", "probes": [{"name": "x", "kind": "tcp", "host": "169.254.169.254", "port": 80, "expect": "deny"}]}}}' >"$TMP/clcfg.json"
+    for f in "$TMP/cl.yaml" "$TMP/eks.yaml"; do
+        "$ZTPROBE" policy check -c "$TMP/clcfg.json" -f "$f" >"$TMP/clchk.json" 2>"$TMP/clchk.err"
+        rc=$?
+        [ $rc -eq 0 ] && [ ! -s "$TMP/clchk.err" ]
+        check "ztprobe reads $(basename "$f" .yaml) with the API's validation, no warning, the metadata probe denied" \
+            status_ok $? "rc $rc: $(head -3 "$TMP/clchk.err")"
+    done
+fi
 
 # YAML -> JSON with Debian's python3-yaml, then the schemas in Node.js. The PrometheusRule is
 # applied on its own (its CRD exists only where the Prometheus Operator runs), so it is not in

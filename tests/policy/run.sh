@@ -288,4 +288,8 @@ check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
 
+# --- the admin tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) ---
+# shellcheck source=tests/policy/admin_tiers.sh
+. "$HERE/admin_tiers.sh"
+
 zt_finish

@@ -152,8 +152,8 @@ static const eval_case_t EVAL[] = {
      "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
      "metadata: {name: c, namespace: app}\nspec: {}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"AdminNetworkPolicy (cluster-wide): unknown",
-     "apiVersion: policy.networking.k8s.io/v1alpha1\n"
+    {"AdminNetworkPolicy of a version not read (cluster-wide): unknown",
+     "apiVersion: policy.networking.k8s.io/v1alpha9\n"
      "kind: AdminNetworkPolicy\nmetadata: {name: anp}\nspec: {}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
     {"NetworkPolicy with a field v1 lacks: unknown",
@@ -252,6 +252,47 @@ static const err_case_t ERRS[] = {
     {"{\"kind\": ", "objs.yaml: invalid JSON at line 1"},
 };
 
+/* The tier chain: the decisive steps of each side, in walk order. */
+static void test_chain(void **state)
+{
+    (void)state;
+    char err[512];
+    int rc;
+    k8s_model_t *m = load(
+        NP "metadata: {name: web-in, namespace: app}\nspec:\n  podSelector: {matchLabels: {app: web}}\n"
+           "  ingress: [{ports: [{port: http}]}]\n",
+        err, sizeof(err), &rc);
+    netpol_endpoint_t s, d;
+    netpol_endpoint_pod(m, pod(m, "cli"), &s);
+    netpol_endpoint_pod(m, pod(m, "web"), &d);
+    netpol_answer_t a;
+    netpol_query(m, &s, &d, 8080, K8S_TCP, &a);
+    assert_int_equal(a.verdict, NETPOL_ALLOW);
+    /* egress at cli: nothing selects it, the default allows */
+    assert_int_equal(a.egress.n_chain, 1);
+    assert_int_equal(a.egress.chain[0].stage, TIER_STAGE_DEFAULT);
+    assert_int_equal(a.egress.chain[0].action, TIER_ALLOW);
+    /* ingress at web: the NetworkPolicy's rule 0 allows */
+    assert_int_equal(a.ingress.n_chain, 1);
+    const tier_step_t *st = &a.ingress.chain[0];
+    assert_int_equal(st->stage, TIER_STAGE_NAMESPACED);
+    assert_int_equal(st->action, TIER_ALLOW);
+    assert_string_equal(st->kind, "NetworkPolicy");
+    assert_string_equal(st->ns, "app");
+    assert_string_equal(st->name, "web-in");
+    assert_true(st->has_rule);
+    assert_int_equal(st->rule, 0);
+    assert_string_equal(tier_stage_name(st->stage), "namespaced");
+    /* another port: the selecting policy denies, no rule named */
+    netpol_query(m, &s, &d, 9090, K8S_TCP, &a);
+    assert_int_equal(a.verdict, NETPOL_DENY);
+    assert_int_equal(a.ingress.n_chain, 1);
+    assert_int_equal(a.ingress.chain[0].action, TIER_DENY);
+    assert_false(a.ingress.chain[0].has_rule);
+    assert_string_equal(tier_action_name(a.ingress.chain[0].action), "deny");
+    k8s_model_destroy(m);
+}
+
 static void test_reader_errors(void **state)
 {
     (void)state;
@@ -303,6 +344,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eval_table),
+        cmocka_unit_test(test_chain),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_reader_kinds),
     };
