@@ -41,10 +41,33 @@ static bool key_for_kind(const char *k, int kind)
     for (int i = 0; i < KIND_COUNT; i++) {
         const probe_ops_t *ops = probe_kinds[i];
         if ((kind < 0 || kind == i) &&
-            (config_json_in_list(k, ops->keys) || (ops->resolves && strcmp(k, "family") == 0)))
+            (config_json_in_list(k, ops->keys) ||
+             (ops->resolves && (strcmp(k, "family") == 0 || strcmp(k, "via") == 0))))
             return true;
     }
     return false;
+}
+
+/* "via": a non-empty list of "service" and "pods", each at most once. */
+static int config_probe_via(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p)
+{
+    bool seen[2] = {false, false};
+    const cJSON *x;
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+        return config_json_fail(cx, fp, "must be a non-empty list of \"service\" and \"pods\"");
+    cJSON_ArrayForEach(x, v)
+    {
+        int i = !cJSON_IsString(x)                   ? -1
+            : strcmp(x->valuestring, "service") == 0 ? 0
+            : strcmp(x->valuestring, "pods") == 0    ? 1
+                                                     : -1;
+        if (i < 0 || seen[i])
+            return config_json_fail(cx, fp, "must list \"service\" and \"pods\", each at most once");
+        seen[i] = true;
+    }
+    p->via_pods = seen[1];
+    p->via_service_off = !seen[0];
+    return 0;
 }
 
 /* tcp/postgres "host": a name or an IP literal; "[v6]" is stored without the brackets. */
@@ -151,6 +174,8 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
             return config_json_fail(cx, fp, "must be one of any, ipv4, ipv6, all");
         p->family = (probe_family_t)f;
     }
+    if ((v = config_json_field(obj, path, "via", fp)) && config_probe_via(cx, v, fp, p) != 0)
+        return -1;
     return ops->parse(cx, obj, path, p);
 }
 

@@ -7,12 +7,26 @@
 
 #include "cli.h"
 #include "cmd_exit.h"
+#include "cni_check.h"
 #include "config.h"
 #include "log.h"
 #include "policy_load.h"
 #include "policy_check.h"
 #include "policy_plan.h"
 #include "session.h"
+
+/* a + b (both malloc'd, both freed); NULL on OOM. */
+static char *cmd_policy_append(char *a, char *b)
+{
+    char *s = a && b ? malloc(strlen(a) + strlen(b) + 1) : NULL;
+    if (s) {
+        strcpy(s, a);
+        strcat(s, b);
+    }
+    free(a);
+    free(b);
+    return s;
+}
 
 /* The config before the objects: with -c - and -f -, stdin is one stream, config first. */
 static int cmd_policy_check(const cli_opts_t *o)
@@ -25,6 +39,11 @@ static int cmd_policy_check(const cli_opts_t *o)
         log_error("policy check: -o must be json or text");
         return EXIT_USAGE;
     }
+    cni_sel_t cni;
+    if (o->cni && cni_select(o->cni, &cni, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
     zt_status_t st = session_load_config(o, &cfg);
     if (st != ZT_OK)
         return cmd_exit_code(st);
@@ -33,12 +52,17 @@ static int cmd_policy_check(const cli_opts_t *o)
         rc = cmd_exit_code(st);
         goto done;
     }
-    if ((st = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err))) != ZT_OK) {
+    st = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
+    if (st == ZT_OK && o->cni) /* the dataplane's known deviations: docs/cni.md */
+        st = cni_check_annotate(m, cfg, o->namespace, &cni, rep, err, sizeof(err));
+    if (st != ZT_OK) {
         log_error("%s", err);
         rc = cmd_exit_code(st);
         goto done;
     }
     text = o->format == FMT_TEXT ? policy_check_text(rep) : cJSON_Print(rep);
+    if (text && o->format == FMT_TEXT && o->cni)
+        text = cmd_policy_append(text, cni_check_text(rep));
     if (!text) {
         log_error("out of memory");
         rc = EXIT_INTERNAL;
@@ -56,6 +80,26 @@ done:
     return rc;
 }
 
+/* The plan's JSON text with the catch probes of the deviations added, re-rendered. */
+static zt_status_t cmd_policy_plan_cni(k8s_model_t *m, const cli_opts_t *o, const cni_sel_t *cni, char **text,
+                                       char *err, size_t errlen)
+{
+    cJSON *root = cJSON_Parse(*text);
+    free(*text);
+    *text = NULL;
+    if (!root) {
+        snprintf(err, errlen, "out of memory");
+        return ZT_ERR_NOMEM;
+    }
+    zt_status_t rc = cni_plan_add(m, root, o->namespace, cni, err, errlen);
+    if (rc == ZT_OK && !(*text = policy_plan_render(root, o->format == FMT_YAML))) {
+        snprintf(err, errlen, "out of memory");
+        rc = ZT_ERR_NOMEM;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
 static int cmd_policy_plan(const cli_opts_t *o)
 {
     char err[1024], *text = NULL;
@@ -64,10 +108,18 @@ static int cmd_policy_plan(const cli_opts_t *o)
         log_error("policy plan: -o must be json or yaml");
         return EXIT_USAGE;
     }
+    cni_sel_t cni;
+    if (o->cni && cni_select(o->cni, &cni, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return EXIT_USAGE;
+    }
     zt_status_t st = policy_load(o->files, o->n_files, o->namespace, &m);
     if (st != ZT_OK)
         return cmd_exit_code(st);
-    st = policy_plan_run(m, o->namespace, o->role_label, o->format == FMT_YAML, &text, err, sizeof(err));
+    st = policy_plan_run(m, o->namespace, o->role_label, o->cni ? false : o->format == FMT_YAML, &text, err,
+                         sizeof(err));
+    if (st == ZT_OK && o->cni) /* the probes that catch the dataplane's leaks: docs/cni.md */
+        st = cmd_policy_plan_cni(m, o, &cni, &text, err, sizeof(err));
     k8s_model_destroy(m);
     if (st != ZT_OK) {
         log_error("%s", err);

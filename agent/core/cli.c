@@ -21,9 +21,12 @@ enum {
     OPT_INTERVAL,
     OPT_PUSH,
     OPT_PUSH_FILE,
-    OPT_WAIT
+    OPT_WAIT,
+    OPT_STABLE,
+    OPT_EVERY,
+    OPT_STARTUP
 };
-enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -38,11 +41,15 @@ static const struct option cli_longopts[] = {
     {"push", required_argument, NULL, OPT_PUSH},
     {"push-url-file", required_argument, NULL, OPT_PUSH_FILE},
     {"wait", required_argument, NULL, OPT_WAIT},
+    {"stable", required_argument, NULL, OPT_STABLE},
+    {"every", required_argument, NULL, OPT_EVERY},
+    {"startup", required_argument, NULL, OPT_STARTUP},
     {"file", required_argument, NULL, 'f'},
     {"namespace", required_argument, NULL, OPT_NAMESPACE},
     {"role-label", required_argument, NULL, OPT_ROLE_LABEL},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"policies", required_argument, NULL, OPT_POLICIES},
+    {"cni", required_argument, NULL, OPT_CNI},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -56,20 +63,23 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c',    OPT_ROLE, 'o',      OPT_OUT,       OPT_ONLY, OPT_TIMEOUT,  OPT_CONC,
-                                OPT_CA, 'v',      OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, 0};
+static const int run_flags[] = {'c',          OPT_ROLE,   'o',       OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,
+                                OPT_CONC,     OPT_CA,     'v',       OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT,
+                                OPT_POLICIES, OPT_STABLE, OPT_EVERY, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
-static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, 0};
-static const int watch_flags[] = {'c',    OPT_ROLE,     'o', OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,  OPT_CONC,
-                                  OPT_CA, OPT_INTERVAL, 'v', OPT_PUSH, OPT_PUSH_FILE, OPT_POLICIES, 0};
+static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, OPT_CNI, 0};
+static const int watch_flags[] = {'c',          OPT_ROLE,    'o',          OPT_OUT,   OPT_ONLY, OPT_TIMEOUT,
+                                  OPT_CONC,     OPT_CA,      OPT_INTERVAL, 'v',       OPT_PUSH, OPT_PUSH_FILE,
+                                  OPT_POLICIES, OPT_STARTUP, OPT_STABLE,   OPT_EVERY, 0};
 
 static const cli_cmd_t cli_cmds[] = {
     {"run", run_flags,
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
-     "            [--push URL | --push-url-file FILE] [--wait DURATION] [--policies FILE[,FILE...]]",
+     "            [--push URL | --push-url-file FILE] [--wait DURATION [--stable N] [--every DURATION]]\n"
+     "            [--policies FILE[,FILE...]]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -93,17 +103,27 @@ static const cli_cmd_t cli_cmds[] = {
      "                      most once a second) until all pass or DURATION (30s, 5m, 1h) is\n"
      "                      used up; the report gains converged_after_ms; SIGTERM ends it with\n"
      "                      the last completed round. Shorter than a probe timeout: exit 2\n"
+     "  --stable N          with --wait: a probe converged after N consecutive passes (1..100,\n"
+     "                      default 1); its figure is the first of them\n"
+     "  --every DURATION    with --wait: rounds start this far apart (100ms..the wait; default 1s)\n"
      "  --policies FILES    Kubernetes objects (comma-separated; - is stdin, after the config's\n"
      "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
      "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
     {"watch", watch_flags,
-     "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT] [run's flags]",
+     "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT]\n"
+     "              [--startup DURATION [--stable N] [--every DURATION]] [run's flags]",
      "Runs the matrix every DURATION (500ms, 30s, 5m, 1h; plus up to 10% random jitter) until\n"
      "SIGTERM or SIGINT, then exits 0 within a second (a run in flight is abandoned, its report not\n"
      "written). Each report replaces --out atomically (stdout without --out); one JSON line per run\n"
      "goes to stderr: time, role, ok, counts, the probes that did not pass, the probes whose verdict\n"
      "changed, diagnoses. A run that overruns the interval is followed at once by the next, never\n"
-     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n"},
+     "overlapped. -o prometheus adds each probe's last change time and a counter of its changes.\n\n"
+     "  --startup DURATION  first, from the start: rounds every --every (default 250ms) until each\n"
+     "                      probe passed --stable N (default 3) rounds in a row or DURATION is\n"
+     "                      used up; every report then carries how long each deny was not yet\n"
+     "                      enforced (converged_after_ms; -o prometheus:\n"
+     "                      ztprobe_probe_startup_unprotected_seconds)\n"
+     "  --stable N, --every DURATION  as run --wait's, for the --startup rounds\n"},
     {"merge", merge_flags, "ztprobe merge [-o text|json|junit|policyreport|html] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
@@ -119,7 +139,9 @@ static const cli_cmd_t cli_cmds[] = {
      "Lists the probes of a role (all roles when no role is given or found).\n"},
     {"policy", policy_flags,
      "ztprobe policy check -c CONFIG -f OBJECTS... [--namespace NS] [-o json|text] [--strict]\n"
-     "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]",
+     "                     [--cni NAME[@VERSION]]\n"
+     "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]\n"
+     "                     [--cni NAME[@VERSION]]",
      "Reads Kubernetes objects (-f, repeatable; YAML, JSON or a List, as kubectl and kustomize write\n"
      "them; - is stdin) and evaluates their NetworkPolicies; nothing is sent on the network.\n\n"
      "  check   for every probe of the config: what the policies intend (allow, deny, unknown),\n"
@@ -137,6 +159,9 @@ static const cli_cmd_t cli_cmds[] = {
      "                      to plan (plan)\n"
      "  --role-label KEY    plan: one role per value of this pod label (e.g. app)\n"
      "  --strict            check: unknown answers and uncovered rules fail too\n"
+     "  --cni NAME[@VER]    the dataplane's known deviations that apply (vpc-cni, cilium,\n"
+     "                      calico; vpc-cni's VERSION is the network policy agent's): check\n"
+     "                      reports them, plan adds the probes that catch a leak\n"
      "  -o FMT              check: json (default) or text; plan: json (default) or yaml\n"},
     {"version", NULL, "ztprobe version", "Prints the agent and library versions.\n"},
     {"help", NULL, "ztprobe help [COMMAND]", "Shows help for a command.\n"},
@@ -284,6 +309,21 @@ zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
                 return ZT_ERR_INPUT;
             }
             break;
+        case OPT_STABLE:
+            if (cli_int("stable", optarg, 1, CLI_STABLE_MAX, &o->stable) < 0)
+                return ZT_ERR_INPUT;
+            break;
+        case OPT_EVERY:
+            if (cli_wait_every(optarg, &o->every_ms) < 0)
+                return ZT_ERR_INPUT;
+            break;
+        case OPT_STARTUP:
+            o->startup = optarg;
+            if (watch_parse_interval(optarg, &o->startup_ms) < 0) {
+                log_error("--startup: must be a duration like 10s or 1m, got \"%s\"", optarg);
+                return ZT_ERR_INPUT;
+            }
+            break;
         case 'f':
             if (o->n_files >= CLI_FILES_MAX) {
                 log_error("-f: at most %d files", CLI_FILES_MAX);
@@ -295,6 +335,7 @@ zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_ROLE_LABEL: o->role_label = optarg; break;
         case OPT_STRICT: o->strict = true; break;
         case OPT_POLICIES: o->policies = optarg; break;
+        case OPT_CNI: o->cni = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command, NULL); return ZT_DONE;
         default: return ZT_ERR_INPUT;
@@ -306,6 +347,8 @@ zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
         return ZT_ERR_INPUT;
     }
+    if (cli_wait_check(o) < 0)
+        return ZT_ERR_INPUT;
     if (o->push && o->push_url_file) {
         log_error("%s: give --push or --push-url-file, not both", o->command);
         return ZT_ERR_INPUT;

@@ -35,6 +35,10 @@ typedef struct {
     const char *push_url_file; /* --push-url-file FILE: the URL is its first line */
     const char *wait;          /* run --wait DURATION, as given */
     long wait_ms;              /* 0: not given */
+    int stable;                /* run --wait --stable N: 0 not given (1 applies) */
+    long every_ms;             /* run --wait / watch --startup --every DURATION: 0 not given */
+    const char *startup;       /* watch --startup DURATION, as given */
+    long startup_ms;           /* 0: not given */
     int verbose;
     const char *files[CLI_FILES_MAX]; /* -f: Kubernetes objects (policy) */
     int n_files;
@@ -42,6 +46,7 @@ typedef struct {
     const char *role_label; /* --role-label KEY (policy plan) */
     bool strict;            /* --strict (policy check) */
     const char *policies;   /* --policies FILE[,FILE...] (run, watch) */
+    const char *cni;        /* --cni NAME[@VERSION] (policy) */
     char **args;            /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;
@@ -63,6 +68,18 @@ int cmd_version(void);
 int cmd_watch(const cli_opts_t *o);
 int cmd_merge(const cli_opts_t *o);
 int cmd_policy(const cli_opts_t *o);
+
+#define CLI_STABLE_MAX 100   /* --stable N */
+#define CLI_EVERY_MIN_MS 100 /* --every: a round cadence finer than this measures the prober */
+
+/* --every DURATION (cli_wait.c): parsed into ms, at least CLI_EVERY_MIN_MS. Returns 0, or -1
+ * after a message naming --every. */
+int cli_wait_every(const char *s, long *ms);
+
+/* The --wait family together (watch: --startup): --stable and --every need it, --every must
+ * not exceed it.
+ * Returns 0, or -1 after a message naming the flag. */
+int cli_wait_check(const cli_opts_t *o);
 
 /* Parses "500ms", "30s", "5m", "1h" into ms. Returns 0 or -1. */
 int watch_parse_interval(const char *s, long *ms);

@@ -42,6 +42,8 @@ typedef struct {
     outcome_mask_t deny_outcomes; /* valid when has_deny_outcomes */
     cidr_list_t resolved_within;  /* empty: no check */
     probe_family_t family;        /* kinds the runner resolves for; default any */
+    bool via_pods;                /* "via" lists "pods": also each endpoint pod's IP (via.c) */
+    bool via_service_off;         /* "via" without "service": the pods' paths only */
 
     /* Where to connect. tcp/postgres: from "host"/"port"; http/https: derived from "url"
      * (host without brackets for IPv6 literals; port defaulted from the scheme). dns: the

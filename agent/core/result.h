@@ -117,6 +117,9 @@ typedef struct {
     bool waited;
     double converged_after_ms;
     bool history; /* watch: last_change_at / verdict_changes are meaningful */
+    /* watch --startup: the convergence fields are measured from the start of the process (a
+     * deny probe's: how long it was not yet enforced); rendered as the startup families. */
+    bool startup;
 } report_t;
 
 /* Counts verdicts. */

@@ -12,10 +12,16 @@ int converge_init(converge_t *c, size_t n, double wait_ms, double now_ms)
 {
     memset(c, 0, sizeof(*c));
     c->converged_ms = malloc((n ? n : 1) * sizeof(*c->converged_ms));
-    if (!c->converged_ms)
+    c->streak = calloc(n ? n : 1, sizeof(*c->streak));
+    c->streak_ms = calloc(n ? n : 1, sizeof(*c->streak_ms));
+    if (!c->converged_ms || !c->streak || !c->streak_ms) {
+        converge_free(c);
         return -1;
+    }
     for (size_t i = 0; i < n; i++)
         c->converged_ms[i] = -1.0;
+    c->stable = 1;
+    c->gap_ms = CONVERGE_ROUND_GAP_MS;
     c->n = n;
     c->wait_ms = wait_ms;
     c->started_ms = now_ms;
@@ -28,8 +34,18 @@ void converge_free(converge_t *c)
     if (!c)
         return;
     free(c->converged_ms);
+    free(c->streak);
+    free(c->streak_ms);
     c->converged_ms = NULL;
+    c->streak = NULL;
+    c->streak_ms = NULL;
     c->n = 0;
+}
+
+void converge_configure(converge_t *c, int stable, double gap_ms)
+{
+    c->stable = stable >= 1 ? stable : 1;
+    c->gap_ms = gap_ms > 0 ? gap_ms : CONVERGE_ROUND_GAP_MS;
 }
 
 void converge_record(converge_t *c, double round_ms, const size_t *idx, const result_t *results, size_t k)
@@ -41,8 +57,16 @@ void converge_record(converge_t *c, double round_ms, const size_t *idx, const re
         after = 0;
     for (size_t j = 0; j < k; j++) {
         size_t i = idx ? idx[j] : j;
-        if (i < c->n && results[j].verdict == VERDICT_PASS && c->converged_ms[i] < 0)
-            c->converged_ms[i] = after;
+        if (i >= c->n || c->converged_ms[i] >= 0)
+            continue;
+        if (results[j].verdict != VERDICT_PASS) {
+            c->streak[i] = 0; /* a flap: the probe has not settled yet */
+            continue;
+        }
+        if (c->streak[i]++ == 0)
+            c->streak_ms[i] = after;
+        if (c->streak[i] >= c->stable)
+            c->converged_ms[i] = c->streak_ms[i];
     }
 }
 
@@ -62,7 +86,7 @@ double converge_next_round(const converge_t *c, double now_ms, double budget_ms)
         pending = c->converged_ms[i] < 0;
     if (!pending)
         return -1.0;
-    double next = c->last_round_ms + CONVERGE_ROUND_GAP_MS;
+    double next = c->last_round_ms + c->gap_ms;
     if (next < now_ms)
         next = now_ms;
     /* The wait bounds the whole run: a round that might not end in time is not started. */

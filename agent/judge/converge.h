@@ -10,7 +10,8 @@
 #include "config.h"
 #include "result.h"
 
-/* Rounds start at least this far apart (ms): a probe is tried at most once a second. */
+/* Rounds start at least this far apart (ms) by default: a probe is tried at most once a
+ * second (--every changes it). */
 #define CONVERGE_ROUND_GAP_MS 1000.0
 /* Added to a round's worst case (timeouts x attempts) for setup and scheduling. */
 #define CONVERGE_ROUND_SLACK_MS 100.0
@@ -22,6 +23,10 @@ typedef struct {
     double started_ms;    /* monotonic start of the first round */
     double last_round_ms; /* monotonic start of the latest round */
     int rounds;
+    int stable;        /* --stable: consecutive passes that make a probe converged */
+    double gap_ms;     /* --every: rounds start at least this far apart */
+    int *streak;       /* per probe: consecutive passes so far */
+    double *streak_ms; /* per probe: ms after the start of the streak's first pass */
 } converge_t;
 
 /* Starts the bookkeeping of n probes for a wait of wait_ms, the first round starting at
@@ -29,15 +34,19 @@ typedef struct {
 int converge_init(converge_t *c, size_t n, double wait_ms, double now_ms);
 void converge_free(converge_t *c);
 
+/* --stable N (>= 1) and --every (ms, > 0); converge_init sets 1 and CONVERGE_ROUND_GAP_MS. */
+void converge_configure(converge_t *c, int stable, double gap_ms);
+
 /* Records the round that started at round_ms: results[j] is the result of probe idx[j]
- * (idx NULL: probe j). A probe that passed keeps the time of its first pass. */
+ * (idx NULL: probe j). A probe converges at its stable-th consecutive pass, with the time of
+ * the first pass of that streak; a result that does not pass restarts the streak. */
 void converge_record(converge_t *c, double round_ms, const size_t *idx, const result_t *results, size_t k);
 
 /* Writes the indexes of the probes that have not passed yet into idx (room for n); returns
  * how many. */
 size_t converge_pending(const converge_t *c, size_t *idx);
 
-/* When the next round may start (monotonic ms): not before CONVERGE_ROUND_GAP_MS after the
+/* When the next round may start (monotonic ms): not before the gap (--every) after the
  * latest round started, nor before now_ms. Negative when there is none: every probe passed,
  * or a round whose worst case is budget_ms would end after the wait. */
 double converge_next_round(const converge_t *c, double now_ms, double budget_ms);

@@ -3,6 +3,7 @@
 #ifndef ZT_POLICY_PLAN_H
 #define ZT_POLICY_PLAN_H
 
+#include <cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,5 +20,9 @@
  * Returns ZT_OK; ZT_ERR_INPUT with the reason in err; ZT_ERR_NOMEM on OOM. */
 zt_status_t policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out,
                             char *err, size_t errlen);
+
+/* The plan (a config tree with its "todo" list) as JSON, or as YAML with the todo items as
+ * comments (malloc'd; NULL on OOM). policy plan --cni renders through it after adding probes. */
+char *policy_plan_render(cJSON *root, bool yaml);
 
 #endif

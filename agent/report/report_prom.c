@@ -5,6 +5,7 @@
  * previous values; nothing accumulates across runs in a one-shot process. The exception is
  * watch's verdict change counter (render_history_families), kept across its runs. */
 #include "report_formats.h"
+#include "report_perf.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -289,6 +290,7 @@ static void render_wait_families(strbuf_t *b, const report_t *reports, size_t n)
             pb_seconds(b, reports[i].converged_after_ms);
         }
     }
+    report_perf_render(b, reports, n);
 }
 
 char *report_render_prometheus(const report_t *reports, size_t n)

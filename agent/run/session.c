@@ -26,6 +26,7 @@
 #include "resolve.h"
 #include "runner.h"
 #include "verdict.h"
+#include "via.h"
 
 #define DEFAULT_LABELS_FILE "/etc/podinfo/labels"
 #define SESSION_PUSH_URL_FILE_MAX 4096u /* a URL, perhaps with user:password */
@@ -254,6 +255,24 @@ static zt_status_t session_objects(const cli_opts_t *o, session_t *s)
     return 0;
 }
 
+/* "via": ["pods"]: the probes' pod paths from the objects, one probe each (via.c). */
+static zt_status_t session_via(session_t *s)
+{
+    const config_probe_t **list = NULL;
+    size_t n = 0;
+    char err[512];
+    int rc = via_expand(s->objects, s->objects_ns, s->probes, s->n_probes, &list, &n, &s->via, err,
+                        sizeof(err));
+    if (rc != 0) {
+        log_error("%s", rc == -2 ? "out of memory" : err);
+        return rc == -2 ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
+    }
+    free(s->probes);
+    s->probes = list;
+    s->n_probes = n;
+    return 0;
+}
+
 void session_close(session_t *s)
 {
     if (!s)
@@ -264,6 +283,7 @@ void session_close(session_t *s)
     }
     probe_kinds_end();
     free(s->probes);
+    via_free(s->via);
     config_free(s->cfg);
     k8s_model_destroy(s->objects);
     memset(s, 0, sizeof(*s));
@@ -278,7 +298,7 @@ zt_status_t session_open(const cli_opts_t *o, session_t *s)
         session_close(s);
         return rc;
     }
-    if ((rc = session_objects(o, s)) != 0) {
+    if ((rc = session_objects(o, s)) != 0 || (rc = session_via(s)) != 0) {
         session_close(s);
         return rc;
     }

@@ -23,6 +23,7 @@ typedef struct {
     bool libs_ready;      /* libcurl and c-ares initialised (undone by session_close) */
     k8s_model_t *objects; /* --policies / $ZTPROBE_POLICIES, else NULL */
     size_t objects_ns;    /* the role's namespace in objects */
+    struct via *via;      /* the pod paths of "via": ["pods"] probes (via.c), else NULL */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,
@@ -49,6 +50,12 @@ zt_status_t session_diagnose(const session_t *s, report_t *rep);
  * (converge.h); SIGTERM/SIGINT end it, keeping the last completed round. rep gets the final
  * results with their convergence. Returns ZT_OK or ZT_ERR_INTERNAL after logging why. */
 zt_status_t session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep);
+
+/* The rounds of session_wait_run with their parameters given: a wait of wait_ms, --stable
+ * (0: 1), --every (0: a second), figures measured from the monotonic moment t0 (watch
+ * --startup: the start of the process; negative: the first round's start, as run --wait). */
+zt_status_t session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable,
+                              double every_ms, double t0, report_t *rep);
 
 /* Renders rep in the format of o (-o), colour only for a terminal without NO_COLOR and without
  * --out. malloc'd, NULL on OOM. */

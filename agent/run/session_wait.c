@@ -12,6 +12,9 @@
 #include "session.h"
 #include "stop.h"
 
+/* The flag whose rounds these are, in log lines: run --wait or watch --startup. */
+#define SW_TAG(o) ((o)->wait_ms > 0 ? "--wait" : "--startup")
+
 /* One round of the pending probes idx[0..k): their results replace those of rep. Returns ZT_OK,
  * ZT_DONE when a signal abandoned the round (rep unchanged), or ZT_ERR_INTERNAL. */
 static zt_status_t wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, const size_t *idx,
@@ -39,7 +42,7 @@ static zt_status_t wait_round(const session_t *s, const cli_opts_t *o, converge_
         size_t left = 0;
         for (size_t j = 0; j < k; j++)
             left += round.results[j].verdict != VERDICT_PASS;
-        log_verbose("--wait: round %d at %.0f ms: %zu of %zu probes still not passed", cv->rounds,
+        log_verbose("%s: round %d at %.0f ms: %zu of %zu probes still not passed", SW_TAG(o), cv->rounds,
                     started - cv->started_ms, left, k);
     }
     report_free(&round);
@@ -49,22 +52,32 @@ static zt_status_t wait_round(const session_t *s, const cli_opts_t *o, converge_
 
 zt_status_t session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
 {
+    /* t0 < 0: measured from the first round's start, so a probe that passes there has 0 */
+    return session_wait_from(s, o, (double)o->wait_ms, o->stable, (double)o->every_ms, -1.0, rep);
+}
+
+zt_status_t session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable,
+                              double every_ms, double t0, report_t *rep)
+{
     stop_saved_t saved;
     stop_begin(&saved); /* a Job's pod gets SIGTERM at its deadline */
 
     converge_t cv;
     size_t *idx = NULL;
     zt_status_t rc = ZT_ERR_INTERNAL;
-    double t0 = loop_mono_ms();
-    if (converge_init(&cv, s->n_probes, (double)o->wait_ms, t0) < 0 ||
+    double first = loop_mono_ms(); /* the first round's start */
+    if (t0 < 0)
+        t0 = first;
+    if (converge_init(&cv, s->n_probes, wait_ms, t0) < 0 ||
         !(idx = calloc(s->n_probes ? s->n_probes : 1, sizeof(*idx)))) {
         log_error("out of memory");
         goto done;
     }
+    converge_configure(&cv, stable, every_ms);
     /* The first round is a whole run: its report (role, pod, start time) is the final one's. */
     if ((rc = session_run(s, o, &stop_requested, rep)) != 0)
         goto done;
-    converge_record(&cv, t0, NULL, rep->results, rep->n_results);
+    converge_record(&cv, first, NULL, rep->results, rep->n_results);
     while (!stop_requested) {
         size_t k = converge_pending(&cv, idx);
         double next = converge_next_round(&cv, loop_mono_ms(),
@@ -86,15 +99,15 @@ zt_status_t session_wait_run(const session_t *s, const cli_opts_t *o, report_t *
         goto done;
     /* Only with -v: a Job's log (`kubectl logs` merges stderr in) must be the report alone. */
     if (stop_requested)
-        log_verbose(
-            "--wait: stopped by a signal after %.1f s (%d rounds); reporting the last completed rounds",
-            rep->duration_ms / 1000.0, cv.rounds);
+        log_verbose("%s: stopped by a signal after %.1f s (%d rounds); reporting the last completed rounds",
+                    SW_TAG(o), rep->duration_ms / 1000.0, cv.rounds);
     else if (rep->converged_after_ms >= 0)
-        log_verbose("--wait: converged after %.1f s (%d round%s)", rep->converged_after_ms / 1000.0,
+        log_verbose("%s: converged after %.1f s (%d round%s)", SW_TAG(o), rep->converged_after_ms / 1000.0,
                     cv.rounds, cv.rounds == 1 ? "" : "s");
     else
-        log_verbose("--wait: not converged within %s (%d round%s in %.1f s)", o->wait, cv.rounds,
-                    cv.rounds == 1 ? "" : "s", rep->duration_ms / 1000.0);
+        log_verbose("%s: not converged within %s (%d round%s in %.1f s)", SW_TAG(o),
+                    o->wait ? o->wait : o->startup, cv.rounds, cv.rounds == 1 ? "" : "s",
+                    rep->duration_ms / 1000.0);
     rc = 0;
 done:
     free(idx);

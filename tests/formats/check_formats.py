@@ -70,7 +70,7 @@ def check_prom(path, regexes):
     if lines[-1] != "":
         fail("the exposition does not end in a newline")
     done, cur, series = set(), None, set()
-    expect_type = None
+    expect_type, cur_type = None, None
     for ln in lines[:-1]:
         if ln.startswith("# HELP "):
             name = ln.split(" ")[2]
@@ -81,14 +81,16 @@ def check_prom(path, regexes):
         elif ln.startswith("# TYPE "):
             if ln.split(" ")[2] != expect_type:
                 fail("TYPE without its HELP just before: %s" % ln)
-            expect_type = None
+            expect_type, cur_type = None, ln.split(" ")[3]
         elif ln.startswith("#") or ln == "":
             fail("unexpected line: %r" % ln)
         else:
             m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$', ln)
             if not m:
                 fail("not a sample without timestamp: %r" % ln)
-            if m.group(1) != cur:
+            # A histogram's samples are NAME_bucket, NAME_sum and NAME_count.
+            own = [cur] + ([cur + "_bucket", cur + "_sum", cur + "_count"] if cur_type == "histogram" else [])
+            if m.group(1) not in own:
                 fail("sample of %s outside its family (in %s)" % (m.group(1), cur))
             key = (m.group(1), m.group(2))
             if key in series:

@@ -170,4 +170,54 @@ sys.exit(0 if r["converged_after_ms"] == want and want >= 1000 else 1)' "$T/r/wa
     fi
     n=$(grep -c '"outcome"' "$T/r/wait-term.out")
     expect_between "wait: SIGTERM report holds the probe once" "$n" 1 1
+    cases_wait_stable
+}
+
+# --stable and --every: a probe converges after N consecutive passes (its figure the first
+# of them); rounds --every apart; the perf-tests histogram; the usage errors naming the flag.
+cases_wait_stable() {
+    local late2 low
+    late2=$(free_port)
+    rm -f "$T/late2.port"
+    (sleep 1; exec "$PY" "$SRV" --mode echo-any --bind 127.0.0.1 --port "$late2" \
+        --port-file "$T/late2.port" --max-seconds 30) 2>>"$T/late2.log" &
+    zt_track $!
+    cat >"$T/stable.json" <<EOF
+{ "version": 1, "defaults": { "timeout_ms": 200 },
+  "roles": { "deploy": { "probes": [
+    { "name": "late-allow", "kind": "tcp", "host": "127.0.0.1", "port": $late2, "expect": "allow" } ] } } }
+EOF
+    runz wait-stable 0 run -c "$T/stable.json" --role deploy --wait 10s --stable 3 --every 250ms -v -o json
+    if [ -s "$T/late2.port" ]; then
+        low=$(mtime "$T/late2.port")
+        # The first of three passes: within one round (250 ms) of the server starting.
+        conv_check "wait --stable 3 --every 250ms: converged at the first of the passes, within a round" \
+            wait-stable late-allow "$(add "$low" -0.05)" "$(add "$low" 0.55)"
+    else
+        notok "wait --stable: the late server started" "it never did"
+    fi
+    # Two more rounds after the first pass, 250 ms apart: the run lasts at least 500 ms more.
+    if $PY -c 'import json, sys
+r = json.load(open(sys.argv[1])); c = r["results"][0]["converged_after_ms"]
+sys.exit(0 if c is not None and r["duration_ms"] >= c + 450 else 1)' "$T/r/wait-stable.out"; then
+        ok "wait --stable 3: two more passing rounds after the first pass"
+    else
+        notok "wait --stable 3: two more passing rounds after the first pass" "$(head -c 300 "$T/r/wait-stable.out")"
+    fi
+    runz wait-stable-prom 0 run -c "$T/wait.json" --role deploy --only closed-deny --wait 5s --stable 2 \
+        --every 100ms -o prometheus
+    expect_stdout wait-stable-prom "wait -o prometheus: perf-tests' histogram" \
+        'policy_enforcement_latency_policy_creation_seconds_bucket{role="deploy",expect="deny",le="0.1"} 1'
+    if command -v promtool >/dev/null; then
+        promtool check metrics <"$T/r/wait-stable-prom.out" >"$T/promtool.out" 2>&1
+        check "wait -o prometheus: promtool check metrics accepts it" status_ok $? "$(head -c 300 "$T/promtool.out")"
+    fi
+    runz wait-stable0 2 run -c "$T/wait.json" --role never --wait 5s --stable 0
+    expect_stderr wait-stable0 "wait: --stable 0 is named" "--stable: must be an integer 1..100"
+    runz wait-every-fast 2 run -c "$T/wait.json" --role never --wait 5s --every 50ms
+    expect_stderr wait-every-fast "wait: --every below 100ms is named" "--every 50ms: must be at least 100ms"
+    runz wait-every-long 2 run -c "$T/wait.json" --role never --wait 2s --every 3s
+    expect_stderr wait-every-long "wait: --every above the wait is named" "--every 3000ms is longer than --wait 2s"
+    runz wait-stable-alone 2 run -c "$T/wait.json" --role never --stable 2
+    expect_stderr wait-stable-alone "wait: --stable without --wait is named" "--stable needs --wait"
 }

@@ -9,7 +9,8 @@
 #        lab.sh down PREFIX             remove every namespace, process and file of the lab
 #        lab.sh apply PREFIX [ARGS...]  re-render and load the node's rules: ARGS go to
 #                                       np2nft.py (-p FILE replaces the shipped policies,
-#                                       --deny MODE, -i INVENTORY); flushes conntrack
+#                                       --deny MODE, -i INVENTORY); flushes conntrack;
+#                                       --load-at UNIXTIME renders at once and loads then
 #        lab.sh state PREFIX            print the lab's state folder
 #
 # PREFIX (2-10 lower-case letters/digits, starting with a letter) names every namespace
@@ -174,14 +175,21 @@ serve() { # SHORT MODE PORT
     wait_file "$pf" 5 "server $short:$port"
 }
 
-apply_rules() { # [np2nft args]: renders and loads the node's rules, then flushes conntrack
-    local inv=$ST/inventory.json args=("$@") have_p=0 a
+apply_rules() { # [--load-at UNIXTIME] [np2nft args]: renders and loads the node's rules, then flushes conntrack
+    local inv=$ST/inventory.json args=() have_p=0 a load_at=""
+    # --load-at: render now, load at that moment (a node that starts enforcing later)
+    while [ $# -gt 0 ]; do
+        if [ "$1" = "--load-at" ] && [ $# -ge 2 ]; then load_at=$2; shift 2; else args+=("$1"); shift; fi
+    done
     for a in "${args[@]}"; do [ "$a" = "-p" ] || [ "$a" = "--policies" ] && have_p=1; done
     [ $have_p -eq 1 ] || args+=(-p "$REPO/manifests/network-policies.yaml")
     local has_i=0
     for a in "${args[@]}"; do [ "$a" = "-i" ] || [ "$a" = "--inventory" ] && has_i=1; done
     [ $has_i -eq 1 ] || args+=(-i "$inv")
     "$PY" "$HERE/np2nft.py" "${args[@]}" --table ztlab -o "$ST/rules.nft"
+    if [ -n "$load_at" ]; then
+        "$PY" -c 'import sys, time; time.sleep(max(0.0, float(sys.argv[1]) - time.time()))' "$load_at"
+    fi
     ip netns exec "$NODE" nft -f "$ST/rules.nft"
     ip netns exec "$NODE" "$PY" "$HERE/ctflush.py"
 }

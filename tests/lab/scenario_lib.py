@@ -9,6 +9,8 @@ import time
 
 import yaml
 
+import topology
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PY = "/usr/bin/python3"
@@ -58,10 +60,13 @@ class Lab:
     def ns(self, short):
         return "%s-%s" % (self.prefix, short)
 
-    def apply(self, policies=None, deny="drop", relabel=None, fixtures=()):
+    def apply(self, policies=None, deny="drop", relabel=None, fixtures=(), load_at=None):
         """Re-renders the node's rules with the translator; FIXTURES (files of
-        tests/lab/fixtures) are added to the shipped policies."""
+        tests/lab/fixtures) are added to the shipped policies. LOAD_AT (Unix time): the rules
+        are rendered at once and loaded at that moment (returns after)."""
         args = ["bash", LAB, "apply", self.prefix, "--deny", deny]
+        if load_at is not None:
+            args += ["--load-at", "%.6f" % load_at]
         if fixtures:
             args += ["-p", POLICIES]
             for f in fixtures:
@@ -111,9 +116,9 @@ class Lab:
         check(report.get("schema") == "ztprobe/report/v1", "schema %r" % report.get("schema"))
         return proc.returncode, report, proc.stderr
 
-    def start(self, role, args=()):
-        """Starts the agent in ROLE's pod in the background (as run() runs it); returns the
-        Popen, its output in text mode."""
+    def start(self, role, args=(), command="run"):
+        """Starts the agent in ROLE's pod in the background (as run() runs it; COMMAND: run or
+        watch); returns the Popen, its output in text mode."""
         with open(os.path.join(self.state, "pg", "password"), encoding="utf-8") as handle:
             password = handle.read()
         env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": password, "POD_NAME": role + "-lab",
@@ -122,7 +127,7 @@ class Lab:
         for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if key in os.environ:
                 env[key] = os.environ[key]
-        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, "run", "-c", CONFIG,
+        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, command, "-c", CONFIG,
                "--role", role, "-o", "json"] + list(args)
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
@@ -181,8 +186,9 @@ def probes_of(role, expect_kind=None, config=CONFIG):
 
 
 def literal(probe):
-    host = probe.get("host") or ""
-    return host.replace(".", "").isdigit()
+    """The probe connects to an IP literal (host, or the URL's host): no DNS step."""
+    hp = topology.probe_host_port(probe)
+    return bool(hp) and topology.is_ip(hp[0])
 
 
 def load_policies():

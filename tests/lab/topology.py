@@ -72,6 +72,11 @@ INTERNET = {
                                                "ip6": "2001:db8:100::10"},
     "s3.amazonaws.com": {"short": "s3", "ip": "198.51.100.20", "ip6": "2001:db8:100::20"},
 }
+# The instance metadata service as EC2 offers it: 169.254.169.254 and, on Nitro instances, the
+# IPv6 address fd00:ec2::254. A host of its own answering HTTP on 80 on both, so a deny probe's
+# timeout there proves a drop, not a missing server.
+METADATA = {"short": "md", "ip": "169.254.169.254", "ip6": "fd00:ec2::254", "port": 80}
+
 DOC_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
               "2001:db8:2::/48", "2001:db8:100::/48", "2001:db8:113::/48"]
 
@@ -123,7 +128,7 @@ def is_ip(host):
 def private_targets(config):
     """{address: set(ports)} of literal IP targets in the config that no lab pod or internet
     host has: the private-range host must answer them."""
-    known = {a for h in PODS + list(INTERNET.values()) for a in (h["ip"], h["ip6"])}
+    known = {a for h in PODS + list(INTERNET.values()) + [METADATA] for a in (h["ip"], h["ip6"])}
     out = {}
     for role in config["roles"].values():
         for probe in role["probes"]:
@@ -210,6 +215,8 @@ def plan(prefix, config):
         for port in [443] + h.get("udp", []):
             lines.append("serve %s udp-echo %d" % (h["short"], port))
         lines.append("san DNS:%s" % name)
+    lines.append("host %s %s %s" % (METADATA["short"], METADATA["ip"], METADATA["ip6"]))
+    lines.append("serve %s healthy %d" % (METADATA["short"], METADATA["port"]))
     priv = private_targets(config)
     priv.setdefault(PRIVATE_ADDR, set()).add(PRIVATE_PORT)
     priv.setdefault(PRIVATE_ADDR6, set()).add(PRIVATE_PORT)

@@ -59,10 +59,11 @@ check "metadata address: denied at the admin tier by govtech-deny-instance-metad
 [ "$(json "$T/i.json" "('deny-imds' in [u.get('rule_name') for u in d['coverage']['uncovered']], 'pass-dns' in [u.get('rule_name') for u in d['coverage']['uncovered']])")" = "(False, True)" ]
 check "coverage: the admin Deny rule is exercised by the deny probe it denies (the Pass rule, without a DNS probe, is not)" status_ok $? \
     "$(json "$T/i.json" "d['coverage']")"
-[ "$(json "$T/cl.json" "[(u['kind'], u['policy'], u['rule_name'], u['action']) for u in d['coverage']['uncovered'] if u.get('kind') and u['rule_name'] == 'deny-imds']")" = \
-  "[('ClusterNetworkPolicy', 'govtech-deny-instance-metadata', 'deny-imds', 'Deny')]" ] &&
-    [ "$(json "$T/cl.json" "any(u.get('rule_name') == 'pass-dns' for u in d['coverage']['uncovered'])")" = False ]
-check "coverage: govtech has no metadata probe (deny-imds uncovered, named with kind and action); the DNS probes pass through pass-dns" \
+# govtech's matrix has metadata probes (no-imds-v4/v6 in every role): they exercise deny-imds.
+[ "$(json "$T/cl.json" "[u for u in d['coverage']['uncovered'] if u.get('rule_name') in ('deny-imds', 'pass-dns')]")" = "[]" ] &&
+    [ "$(json "$T/cl.json" "[(p['intended'], p['egress']['chain'][0]['name']) for p in d['probes'] if p['role']=='backend' and p['name']=='no-imds-v4'][0]")" = \
+      "('deny', 'govtech-deny-instance-metadata')" ]
+check "coverage: govtech's no-imds-v4 is denied by deny-imds at the admin tier, so it is covered; the DNS probes pass through pass-dns" \
     status_ok $? "$(json "$T/cl.json" "d['coverage']")"
 
 # The Baseline: without the namespace's NetworkPolicies it isolates govtech from other

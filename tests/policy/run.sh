@@ -285,8 +285,176 @@ check "run without --policies: no policy key" status_ok $?
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
 check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"
+# --- via: ["service", "pods"]: one result per path (loopback: 127.0.0.1 and .3 stand for the
+# Service's two pods; the Service name itself does not resolve here: its path fails alone) ----
+cat >"$T/via.yaml" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: cache2, namespace: app, labels: {app: cache}}
+status: {podIP: 127.0.0.3}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cachesvc, namespace: app}
+spec:
+  selector: {app: cache}
+  ports: [{port: 6379, targetPort: $PORT}]
+EOF2
+cat >"$T/via.json" <<EOF2
+{"version": 1, "dns": {"servers": ["127.0.0.1:9"], "search": false},
+ "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
+ {"name": "cache", "kind": "tcp", "host": "cachesvc", "port": 6379, "expect": "allow", "timeout_ms": 500,
+  "via": ["service", "pods"]},
+ {"name": "cache-http", "kind": "http", "url": "http://cachesvc.app.svc.cluster.local:6379/", "expect": "deny",
+  "timeout_ms": 500, "via": ["pods"]}
+]}}}
+EOF2
+"$Z" validate -c "$T/via.json" >/dev/null 2>&1
+check "via: a config with via validates" status_ok $?
+"$Z" run -c "$T/via.json" --role web --policies "$T/objs.yaml,$T/via.yaml" >"$T/via.out" 2>"$T/e"
+rc=$?
+cat >"$T/via.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {r["name"]: (r["target"], r["verdict"], r["outcome"], (r.get("policy") or {}).get("intended")) for r in d["results"]}
+port = sys.argv[2]
+want = {
+    "cache": ("cachesvc:6379", "fail", None, None),
+    "cache.pod.cache": ("127.0.0.1:" + port, "pass", "ok", "deny"),
+    "cache.pod.cache2": ("127.0.0.3:" + port, "fail", "refused", "deny"),
+    "cache-http.pod.cache": ("http://127.0.0.1:%s/" % port, "fail", None, "deny"),
+    "cache-http.pod.cache2": ("http://127.0.0.3:%s/" % port, "inconclusive", "refused", "deny"),
+}
+assert set(got) == set(want), sorted(got)
+for k, w in want.items():
+    g = got[k]
+    assert g[0] == w[0] and g[1] == w[1] and (w[2] is None or g[2] == w[2]) and (w[3] is None or g[3] == w[3]), (k, g, w)
+assert got["cache"][2].startswith("dns_"), got["cache"]
+print("ok")
+PYEOF
+python3 "$T/via.py" "$T/via.out" "$PORT" >"$T/via.chk" 2>&1
+check "via: service and pod paths are separate results: the name fails alone, each pod on the targetPort with its own answer and policy" status_ok $? "rc $rc $(tail -2 "$T/via.chk") $(head -c 300 "$T/e")"
+"$Z" run -c "$T/via.json" --role web >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'probe "cache": via pods needs the objects' "$T/e"
+check "via: pods without --policies: exit 2 naming the probe" status_ok $? "rc $rc $(cat "$T/e")"
+sed 's/"via": \["pods"\]/"via": ["pods", "pods"]/' "$T/via.json" >"$T/via-bad.json"
+"$Z" validate -c "$T/via-bad.json" >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q 'roles.web.probes\[1\].via: must list "service" and "pods", each at most once' "$T/e"
+check "via: a repeated path is a config error naming the path" status_ok $? "rc $rc $(cat "$T/e")"
 kill "$LISTENER" 2>/dev/null
 wait "$LISTENER" 2>/dev/null
+
+
+# --- the instance metadata service -----------------------------------------------------------
+# Every role has deny probes to 169.254.169.254:80 and [fd00:ec2::254]:80, and the shipped
+# policies deny both (the backend's internet rule excludes 169.254.0.0/16 and is IPv4-only).
+[ "$(json "$T/g.json" "sorted((p['role'], p['name'], p['intended'], p['agrees']) for p in d['probes'] if p['name'].startswith('no-imds-')) == sorted((r, n, 'deny', True) for r in ('frontend','backend','postgres') for n in ('no-imds-v4','no-imds-v6'))")" = True ]
+check "metadata: no-imds-v4/v6 of every role intended deny and agreeing" status_ok $?
+# Without the link-local except and with port 80 open, the v4 probe disagrees: the check sees it.
+python3 - "$T/govtech.yaml" >"$T/imds.yaml" <<'PYEOF'
+import sys
+text = open(sys.argv[1]).read()
+# The NetworkPolicy object as kustomize renders it (not the ConfigMap's copy of the file).
+rule = "  - ports:\n    - port: 443\n      protocol: TCP\n    to:\n    - ipBlock:\n"
+ex = "        - 192.168.0.0/16\n        - 169.254.0.0/16\n"
+assert text.count(rule) == 1 and text.count(ex) == 1
+print(text.replace(rule, rule.replace("443", "80")).replace(ex, "        - 192.168.0.0/16\n"))
+PYEOF
+"$Z" policy check -c config/govtech.json -f "$T/imds.yaml" -f "$DNS" >"$T/imds.json" 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] && [ "$(json "$T/imds.json" "[(p['role'], p['intended']) for p in d['probes'] if p['name']=='no-imds-v4' and p['agrees'] is False]")" = "[('backend', 'allow')]" ]
+check "metadata: backend egress to 0.0.0.0/0:80 without the 169.254.0.0/16 except disagrees (exit $rc)" status_ok $?
+
+
+# --- --cni: the dataplane's known deviations (docs/cni.md) ----------------------------------
+python3 tests/policy/gen_cni_table.py --check >"$T/gen.err" 2>&1
+check "cni: agent/policy/cni_table.c is fresh and docs/cni.md's table agrees with config/cni-deviations.json" status_ok $? "$(cat "$T/gen.err")"
+[ "$(json "$T/g.json" "'cni' in d")" = False ]
+check "cni: without --cni the report has no cni member" status_ok $?
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.3 >"$T/c103.json" 2>"$T/c.err"
+rc=$?
+check "cni: vpc-cni@1.0.3 on govtech exits 0 (deviations change no exit code)" status_ok $rc "rc $rc $(head -2 "$T/c.err")"
+[ "$(json "$T/c103.json" "(d['cni']['profile'], d['cni']['version'], d['cni']['component'])")" = "('vpc-cni', '1.0.3', 'aws-network-policy-agent')" ]
+check "cni: profile, version and component in the report" status_ok $?
+cat >"$T/c103.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = {x["id"]: x for x in d["cni"]["deviations"]}
+e = dev["vpc-cni-except-ignored"]
+assert e["source"] == "aws/aws-network-policy-agent#92" and e["effect"] == "leak", e
+assert e["versions"] == ">= 1.0.0, < 1.0.4", e["versions"]
+assert e["rules"] == [{"policy": "govtech/backend-network-policy", "direction": "egress", "rule": 1}], e["rules"]
+changed = sorted((p["role"], p["name"], p["intended"], p["on_cni"]) for p in e["probes"])
+assert changed == [("backend", n, "deny", "allow") for n in ("no-private-10", "no-private-172", "no-private-192")], changed
+existing = sorted(c["existing"] for c in e["catch"] if "existing" in c)
+assert existing == ["no-private-10", "no-private-172", "no-private-192"], existing
+new = [c["probe"] for c in e["catch"] if "probe" in c]
+assert [(p["host"], p["port"], p["expect"]) for p in new] == [("169.254.0.1", 443, "deny")], new
+w = dev["vpc-cni-startup-window"]
+assert w["effect"] == "window" and all(p["on_cni"] == "transient" for p in w["probes"]), w
+assert {"role": "backend", "name": "no-imds-v6", "intended": "deny", "on_cni": "transient"} in w["probes"]
+print("ok")
+PYEOF
+python3 "$T/c103.py" "$T/c103.json" >"$T/c.out" 2>&1
+check "cni: vpc-cni@1.0.3: the backend's except rule, no-private-* deny -> allow, caught by them and by 169.254.0.1:443" status_ok $? "$(tail -3 "$T/c.out")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.4 >"$T/c104.json" 2>/dev/null
+[ "$(json "$T/c104.json" "sorted(x['id'] for x in d['cni']['deviations'])")" = "['vpc-cni-partial-enforcement', 'vpc-cni-startup-window']" ]
+check "cni: vpc-cni@1.0.4: the except fix is in, the windows remain" status_ok $? "$(json "$T/c104.json" "[x['id'] for x in d['cni']['deviations']]")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni >"$T/cnov.json" 2>/dev/null
+[ "$(json "$T/cnov.json" "d['cni']['version'] is None and 'vpc-cni-except-ignored' in [x['id'] for x in d['cni']['deviations']]")" = True ]
+check "cni: no version: version null, every deviation of the profile that applies" status_ok $?
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --cni vpc-cni@1.0.3 -o text >"$T/c.txt" 2>&1
+grep -q "^cni vpc-cni@1.0.3 (table as of [0-9-]*): 3 known deviations apply" "$T/c.txt" &&
+    grep -q "probe: backend/no-private-10: deny -> allow" "$T/c.txt" && grep -q "catch: backend: add .*169.254.0.1" "$T/c.txt"
+check "cni: -o text shows the deviations after the table" status_ok $? "$(sed -n '/^cni/,+6p' "$T/c.txt")"
+F=tests/policy/fixtures
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni vpc-cni@1.0.5 >"$T/cf.json" 2>/dev/null
+check "cni: fixture with vpc-cni@1.0.5 exits 0" status_ok $?
+cat >"$T/cf.py" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = {x["id"]: x for x in d["cni"]["deviations"]}
+assert "vpc-cni-except-ignored" not in dev
+r = dev["vpc-cni-except-reallowed"]
+assert [(p["name"], p["on_cni"]) for p in r["probes"]] == [("no-svc-80", "allow")], r["probes"]
+assert r["catch"] == [{"role": "client", "existing": "no-svc-80"}], r["catch"]
+m = dev["vpc-cni-same-cidr-merged"]
+assert m["effect"] == "over_deny" and m["catch"] == [], m
+assert sorted((p["name"], p["intended"], p["on_cni"]) for p in m["probes"]) == [
+    ("doc-range-443", "allow", "deny"), ("doc-range-dns", "allow", "deny")], m["probes"]
+p = dev["vpc-cni-partial-enforcement"]
+assert sorted(x["policy"] for x in p["rules"]) == ["cni/internet-and-svc-8080", "cni/pods-by-cidr"], p["rules"]
+print("ok")
+PYEOF
+python3 "$T/cf.py" "$T/cf.json" >"$T/c.out" 2>&1
+check "cni: #180: except range reallowed on 80 (leak, caught by no-svc-80); same CIDR merged (over-deny of both allows)" status_ok $? "$(tail -3 "$T/c.out")"
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni cilium >"$T/cc.json" 2>/dev/null
+[ "$(json "$T/cc.json" "[(x['id'], [(p['name'], p['on_cni']) for p in x['probes']]) for x in d['cni']['deviations']]")" = "[('cilium-ipblock-not-pods', [('server-by-cidr', 'deny')])]" ]
+check "cni: cilium: a pod reached only through an ipBlock is denied" status_ok $? "$(json "$T/cc.json" "d['cni']")"
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni calico@3.28 >"$T/ck.json" 2>/dev/null
+[ "$(json "$T/ck.json" "d['cni']['deviations']")" = "[]" ]
+check "cni: calico: a known profile, no deviation in the table" status_ok $?
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni weave >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown profile" "$T/e" && grep -q "vpc-cni@1.0.0..1.99.99" "$T/e" && grep -q "cilium@" "$T/e"
+check "cni: unknown profile: exit 2 listing the known ones" status_ok $? "rc $rc $(cat "$T/e")"
+"$Z" policy check -c $F/cni.json -f $F/cni.yaml --cni vpc-cni@7 >/dev/null 2>"$T/e"
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown version of vpc-cni" "$T/e" && grep -q "known: 1.0.0 to 1.99.99" "$T/e"
+check "cni: unknown version: exit 2 listing the known ones" status_ok $? "rc $rc $(cat "$T/e")"
+"$Z" policy plan -f $F/cni.yaml --role-label app >"$T/p0.json" 2>/dev/null
+"$Z" policy plan -f $F/cni.yaml --role-label app --cni vpc-cni@1.0.5 >"$T/p1.json" 2>/dev/null
+check "cni: policy plan --cni exits 0" status_ok $?
+[ "$(json "$T/p1.json" "[(p['host'], p['port'], p['expect']) for p in d['roles']['client']['probes'] if p['name'].startswith('cni-')]")" = "[('10.254.0.1', 80, 'deny')]" ] &&
+    [ "$(json "$T/p0.json" "[p for p in d['roles']['client']['probes'] if p['name'].startswith('cni-')]")" = "[]" ]
+check "cni: plan --cni adds the catch probe 10.254.0.1:80 (plan without --cni has none)" status_ok $?
+"$Z" policy check -c "$T/p1.json" -f $F/cni.yaml >/dev/null 2>&1
+check "cni: the plan with its catch probe passes its own check" status_ok $?
+"$Z" policy plan -f $F/cni.yaml --role-label app --cni vpc-cni@1.0.5 -o yaml >"$T/p1.yaml" 2>/dev/null &&
+    "$Z" validate -c "$T/p1.yaml" >/dev/null 2>&1 && grep -q "cni-vpc-cni-except-reallowed-1" "$T/p1.yaml"
+check "cni: plan --cni -o yaml validates and has the catch probe" status_ok $?
 
 # --- the admin tiers (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) ---
 # shellcheck source=tests/policy/admin_tiers.sh

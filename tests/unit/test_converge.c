@@ -14,6 +14,7 @@
 
 #include "converge.h"
 #include "report.h"
+#include "report_formats.h"
 #include "sample_report.h"
 
 /* The frontend's matrix (tests/unit/sample_report.h builds it): three probes, all passed
@@ -328,6 +329,85 @@ static void test_text_line(void **state)
     free(t);
 }
 
+/* --stable 3: a probe converges at its third consecutive pass, with the time of the first of
+ * them; a failure in between restarts the streak. */
+static void test_stable(void **state)
+{
+    (void)state;
+    converge_t c;
+    size_t idx[2];
+    assert_int_equal(converge_init(&c, 2, 60000, 0), 0);
+    converge_configure(&c, 3, 250);
+    result_t round[2];
+    memset(round, 0, sizeof(round));
+    const verdict_t seq0[] = {VERDICT_PASS, VERDICT_FAIL, VERDICT_PASS, VERDICT_PASS, VERDICT_PASS};
+    for (int r = 0; r < 5; r++) {
+        size_t k = converge_pending(&c, idx);
+        assert_int_equal(k, r < 3 ? 2 : 1); /* probe 1 passes from the start: stable at round 3 */
+        for (size_t j = 0; j < k; j++)
+            round[j].verdict = idx[j] == 0 ? seq0[r] : VERDICT_PASS;
+        converge_record(&c, r * 250.0, idx, round, k);
+    }
+    assert_true(c.converged_ms[1] == 0);   /* rounds 0, 1, 2 passed: the first of them */
+    assert_true(c.converged_ms[0] == 500); /* round 1 failed: rounds 2, 3, 4, from 500 ms */
+    assert_int_equal(converge_pending(&c, idx), 0);
+    converge_free(&c);
+}
+
+/* --every 250ms: rounds start 250 ms apart instead of a second. */
+static void test_every(void **state)
+{
+    (void)state;
+    converge_t c;
+    assert_int_equal(converge_init(&c, 1, 10000, 0), 0);
+    converge_configure(&c, 1, 250);
+    result_t round[1];
+    memset(round, 0, sizeof(round));
+    round[0].verdict = VERDICT_FAIL;
+    converge_record(&c, 0, NULL, round, 1);
+    assert_true(converge_next_round(&c, 10, 100) == 250);
+    converge_free(&c);
+}
+
+/* perf-tests' histogram: its name, buckets, +Inf, sum and count, allow and deny apart. */
+static void test_perf_histogram(void **state)
+{
+    (void)state;
+    sample_t sm;
+    sample(&sm);
+    sm.r.waited = true;
+    sm.r.results[0].converged_after_ms = 0;
+    sm.r.results[1].converged_after_ms = 2100;
+    sm.r.results[2].converged_after_ms = 400;
+    sm.r.converged_after_ms = 2100;
+    char *text = report_render_prometheus(&sm.r, 1);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "# TYPE policy_enforcement_latency_policy_creation_seconds histogram\n"));
+    assert_non_null(strstr(text,
+                           "policy_enforcement_latency_policy_creation_seconds_bucket{role=\"frontend\","
+                           "expect=\"allow\",le=\"0.5\"} 2\n"));
+    assert_non_null(strstr(text,
+                           "policy_enforcement_latency_policy_creation_seconds_bucket{role=\"frontend\","
+                           "expect=\"deny\",le=\"1\"} 0\n"));
+    assert_non_null(strstr(text,
+                           "policy_enforcement_latency_policy_creation_seconds_bucket{role=\"frontend\","
+                           "expect=\"deny\",le=\"3\"} 1\n"));
+    assert_non_null(strstr(text,
+                           "policy_enforcement_latency_policy_creation_seconds_bucket{role=\"frontend\","
+                           "expect=\"allow\",le=\"+Inf\"} 2\n"));
+    assert_non_null(strstr(text,
+                           "policy_enforcement_latency_policy_creation_seconds_sum{role=\"frontend\","
+                           "expect=\"deny\"} 2.1000\n"));
+    assert_non_null(strstr(text,
+                           "policy_enforcement_latency_policy_creation_seconds_count{role=\"frontend\","
+                           "expect=\"allow\"} 2\n"));
+    free(text);
+    sm.r.waited = false; /* without --wait: no such family */
+    text = report_render_prometheus(&sm.r, 1);
+    assert_null(strstr(text, "policy_enforcement_latency"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +419,9 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_rejects),
         cmocka_unit_test(test_text_line),
+        cmocka_unit_test(test_stable),
+        cmocka_unit_test(test_every),
+        cmocka_unit_test(test_perf_histogram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

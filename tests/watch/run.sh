@@ -5,6 +5,8 @@
 #     descriptors equal); SIGTERM then ends it with exit 0 within a second.
 #   - overrun: a run that takes longer than the interval is followed by the next, never
 #     overlapped: runs are counted against the time they take, not against the interval.
+#   - startup: watch --startup: each deny's unprotected window within a round of the moment the
+#     path closed, +Inf for one never closed, the metrics (promtool), the log line, usage errors.
 #   - colour: -o text on a terminal (a pty from `script`) has ANSI colours; with NO_COLOR set,
 #     into a pipe, or with --out, it has none.
 # Prints "ok - ..." / "not ok - ..." and "N passed, M failed"; exits 1 on any failure.
@@ -97,6 +99,60 @@ runs=$(grep -c '"event":"run"' "$T/slow.err")
 # 3.1 s / 0.6 s per run: 5 runs at most one after another; overlapping runs would give ~30.
 if [ "$runs" -ge 4 ] && [ "$runs" -le 6 ]; then ok "overrun: $runs runs of 600 ms in 3.1 s at a 100 ms interval (never overlapped)"
 else notok "overrun: 4..6 runs of 600 ms in 3.1 s" "$runs runs"; fi
+
+# ---- startup: watch --startup measures how long each deny was not yet enforced. A server that
+# stops listening 1 s after the watch starts stands in for the node starting to enforce (its
+# refusal is the deny); one that never stops is a deny never enforced.
+GP=$(free_port)
+"$PY" "$SRV" --mode healthy --bind 127.0.0.1 --port "$GP" --port-file "$T/gone.port" --max-seconds 60 \
+    2>>"$T/gone.log" &
+GONE=$!
+zt_track $GONE
+wait_ports gone || notok "startup: setup" "the server to stop did not start"
+cat >"$T/startup.json" <<JSON
+{ "version": 1, "defaults": { "timeout_ms": 300 },
+  "roles": { "s": { "selector": { "app": "s" }, "probes": [
+    { "name": "reach", "kind": "tcp", "host": "127.0.0.1", "port": $HP, "expect": "allow" },
+    { "name": "gone", "kind": "tcp", "host": "127.0.0.1", "port": $GP, "expect": "deny",
+      "deny_outcomes": ["refused"] },
+    { "name": "never", "kind": "tcp", "host": "127.0.0.1", "port": $HP, "expect": "deny",
+      "deny_outcomes": ["refused"] } ] } } }
+JSON
+t_start=$(date +%s%N)
+"$BIN" watch -c "$T/startup.json" --role s --interval 1h --startup 3s --every 100ms --stable 3 \
+    -o prometheus --out "$T/startup.prom" 2>"$T/startup.err" &
+W=$!
+zt_track $W
+sleep 1
+t_kill0=$(date +%s%N)
+kill -KILL $GONE; wait $GONE 2>/dev/null
+t_kill1=$(date +%s%N)
+for _ in $(seq 100); do grep -q '"event":"startup"' "$T/startup.err" && [ -s "$T/startup.prom" ] && break; sleep 0.1; done
+kill -TERM $W; wait $W
+# The deny held from the first round after the server was gone: within one round (100 ms) plus
+# a failing round (milliseconds) and slack; the process started a little after t_start.
+lo=$(((t_kill0 - t_start) / 1000000 - 200)) hi=$(((t_kill1 - t_start) / 1000000 + 100 + 400))
+got=$(awk -F'} ' '/^ztprobe_probe_startup_unprotected_seconds.*probe="gone"/ {printf "%d", $2 * 1000}' "$T/startup.prom")
+if [ -n "$got" ] && [ "$got" -ge "$lo" ] && [ "$got" -le "$hi" ]; then
+    ok "startup: the deny's unprotected window ($got ms) is the moment its server went away (${lo}..${hi} ms)"
+else notok "startup: the deny's unprotected window within a round of the change" "got '$got', want ${lo}..${hi}; $(head -c 300 "$T/startup.prom")"; fi
+if grep -q '^ztprobe_probe_startup_unprotected_seconds{.*probe="never".*} +Inf$' "$T/startup.prom"; then
+    ok "startup: a deny never enforced within --startup is +Inf"
+else notok "startup: a deny never enforced within --startup is +Inf" "$(grep startup_unprotected "$T/startup.prom")"; fi
+if grep -q '^pod_creation_reachability_latency_seconds_count{role="s",expect="allow"} 1$' "$T/startup.prom"; then
+    ok "startup: the allow probe's reachability as perf-tests' pod_creation_reachability_latency_seconds"
+else notok "startup: perf-tests' reachability histogram" "$(grep -c pod_creation "$T/startup.prom") lines"; fi
+if promtool check metrics <"$T/startup.prom" >"$T/startup.promtool" 2>&1; then ok "startup: promtool check metrics"
+else notok "startup: promtool check metrics" "$(head -c 300 "$T/startup.promtool")"; fi
+if grep -q '"event":"startup".*"unprotected_ms":{"gone":[0-9.]*,"never":null}' "$T/startup.err"; then
+    ok "startup: one log line with each deny's unprotected_ms (null: never)"
+else notok "startup: the startup log line" "$(grep startup "$T/startup.err" | head -c 300)"; fi
+"$BIN" watch -c "$T/startup.json" --role s --interval 1h --startup 200ms >/dev/null 2>"$T/su.err"
+if [ $? -eq 2 ] && grep -q -- '--startup 200ms is shorter than the probe timeout' "$T/su.err"; then ok "startup: shorter than a probe timeout: exit 2 naming --startup"
+else notok "startup: shorter than a probe timeout: exit 2" "$(cat "$T/su.err")"; fi
+"$BIN" watch -c "$T/startup.json" --role s --interval 1h --stable 2 >/dev/null 2>"$T/su.err"
+if [ $? -eq 2 ] && grep -q -- '--stable needs --startup' "$T/su.err"; then ok "startup: --stable without --startup: exit 2 naming it"
+else notok "startup: --stable without --startup: exit 2" "$(cat "$T/su.err")"; fi
 
 # ---- colour
 cat >"$T/col.json" <<JSON
