@@ -102,6 +102,20 @@ int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *pa
     return config_json_int(cx, v, fp, 1, 65535, &p->port);
 }
 
+int config_probe_deny_at(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
+{
+    char fp[CONFIG_PATH_LEN];
+    const cJSON *v = config_json_field(o, path, "deny_at", fp);
+    if (!v)
+        return 0;
+    if (!cJSON_IsString(v) || (strcmp(v->valuestring, "l7") != 0 && strcmp(v->valuestring, "l3") != 0))
+        return config_json_fail(cx, fp, "must be l3 (the default: a dropped or rejected connection) or l7");
+    p->deny_at_l7 = strcmp(v->valuestring, "l7") == 0;
+    if (p->deny_at_l7 && p->expect != EXPECT_DENY)
+        return config_json_fail(cx, fp, "l7 needs expect: deny");
+    return 0;
+}
+
 int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path, config_probe_t *p)
 {
     char fp[CONFIG_PATH_LEN];
@@ -214,6 +228,8 @@ int config_probe_attempts(const config_t *cfg, const config_probe_t *p)
 
 outcome_mask_t config_probe_deny_outcomes(const config_t *cfg, const config_probe_t *p)
 {
+    if (p->deny_at_l7) /* only the proxy's own refusal proves the L7 deny */
+        return OUTCOME_BIT(OUTCOME_L7_DENIED);
     return p->has_deny_outcomes ? p->deny_outcomes : cfg->deny_outcomes;
 }
 

@@ -117,7 +117,8 @@ static void dns_abort(probe_attempt_t *a)
              a->timeout_ms);
 }
 
-static const char *const dns_keys[] = {"query", "type", "server", "expect_rcode", "answers_within", NULL};
+static const char *const dns_keys[] = {"query",          "type",    "server", "expect_rcode",
+                                       "answers_within", "deny_at", NULL};
 
 static int dns_parse(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p)
 {
@@ -161,6 +162,10 @@ static int dns_parse(struct config_ctx *cx, const cJSON *o, const char *path, co
     if ((v = config_json_field(o, path, "answers_within", fp)) &&
         config_json_cidrs(cx, v, fp, &p->answers_within) != 0)
         return -1;
+    /* c-ares reports a REFUSED answer (Cilium's DNS proxy) as "no server answered". */
+    if (config_json_field(o, path, "deny_at", fp))
+        return config_json_fail(cx, fp,
+                                "is for http and https probes: a dns probe cannot tell REFUSED apart");
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "converge.h"
 #include "labels.h"
 #include "log.h"
+#include "policy_explain.h"
 #include "probe.h"
 #include "report.h"
 #include "session.h"
@@ -41,7 +42,21 @@ int cmd_run(const cli_opts_t *o)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if ((st = session_emit(o, text)) != ZT_OK || (st = session_push(o, &s, &rep, text)) != ZT_OK)
+    if ((st = session_emit(o, text)) != ZT_OK)
+        goto failed;
+    /* The report stays on stdout as usual; the decision goes beside it, to stderr. */
+    if (o->explain) {
+        char *ex = policy_explain_render(s.objects, s.cfg, s.choice.role, s.objects_ns,
+                                         s.own.n ? &s.own : NULL, s.probes[0], o->format == FMT_JSON);
+        if (!ex) {
+            log_error("out of memory");
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        fputs(ex, stderr);
+        free(ex);
+    }
+    if ((st = session_push(o, &s, &rep, text)) != ZT_OK)
         goto failed;
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
     goto done;

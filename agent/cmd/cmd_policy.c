@@ -12,6 +12,7 @@
 #include "log.h"
 #include "policy_load.h"
 #include "policy_check.h"
+#include "policy_explain.h"
 #include "policy_plan.h"
 #include "session.h"
 
@@ -26,6 +27,38 @@ static char *cmd_policy_append(char *a, char *b)
     free(a);
     free(b);
     return s;
+}
+
+/* --explain ROLE/PROBE: the one probe's whole decision; exit as the probe's check would. */
+static int cmd_policy_check_explain(const cli_opts_t *o, const config_t *cfg, k8s_model_t *m)
+{
+    const config_role_t *role;
+    const config_probe_t *p;
+    char err[1024];
+    size_t ns;
+    if (policy_explain_find(cfg, NULL, o->explain, &role, &p, err, sizeof(err)) != 0) {
+        log_error("policy check %s", err);
+        return EXIT_USAGE;
+    }
+    zt_status_t st = policy_role_namespace(m, role, o->namespace, &ns, err, sizeof(err));
+    if (st == ZT_OK && k8s_model_finish(m) != 0)
+        st = ZT_ERR_NOMEM;
+    if (st != ZT_OK) {
+        log_error("%s", st == ZT_ERR_INPUT ? err : "out of memory");
+        return cmd_exit_code(st);
+    }
+    policy_intent_t in;
+    policy_check_probe(m, cfg, role, ns, p, &in);
+    char *text = policy_explain_render(m, cfg, role, ns, NULL, p, o->format != FMT_TEXT);
+    if (!text) {
+        log_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    fputs(text, stdout);
+    free(text);
+    netpol_verdict_t want = p->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY;
+    return in.intended == want || (in.intended == NETPOL_UNKNOWN && !o->strict) ? EXIT_ALL_PASSED
+                                                                                : EXIT_PROBE_FAILED;
 }
 
 /* The config before the objects: with -c - and -f -, stdin is one stream, config first. */
@@ -50,6 +83,10 @@ static int cmd_policy_check(const cli_opts_t *o)
     int rc;
     if ((st = policy_load(o->files, o->n_files, o->namespace, &m)) != ZT_OK) {
         rc = cmd_exit_code(st);
+        goto done;
+    }
+    if (o->explain) {
+        rc = cmd_policy_check_explain(o, cfg, m);
         goto done;
     }
     st = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
@@ -143,6 +180,10 @@ int cmd_policy(const cli_opts_t *o)
     bool check = strcmp(o->args[0], "check") == 0;
     if (!check && o->strict) {
         log_error("policy plan: --strict applies to policy check only");
+        return EXIT_USAGE;
+    }
+    if (!check && o->explain) {
+        log_error("policy plan: --explain applies to policy check only");
         return EXIT_USAGE;
     }
     if (check && o->role_label) {

@@ -26,7 +26,7 @@ enum {
     OPT_EVERY,
     OPT_STARTUP
 };
-enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI, OPT_EXPLAIN };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -50,6 +50,7 @@ static const struct option cli_longopts[] = {
     {"strict", no_argument, NULL, OPT_STRICT},
     {"policies", required_argument, NULL, OPT_POLICIES},
     {"cni", required_argument, NULL, OPT_CNI},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -63,13 +64,14 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {'c',          OPT_ROLE,   'o',       OPT_OUT,  OPT_ONLY,      OPT_TIMEOUT,
-                                OPT_CONC,     OPT_CA,     'v',       OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT,
-                                OPT_POLICIES, OPT_STABLE, OPT_EVERY, 0};
+static const int run_flags[] = {
+    'c',      OPT_ROLE,      'o',      OPT_OUT,      OPT_ONLY,   OPT_TIMEOUT, OPT_CONC,    OPT_CA, 'v',
+    OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, OPT_STABLE, OPT_EVERY,   OPT_EXPLAIN, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
 static const int merge_flags[] = {'o', 0};
-static const int policy_flags[] = {'c', 'f', 'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT, OPT_CNI, 0};
+static const int policy_flags[] = {'c',     'f',         'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT,
+                                   OPT_CNI, OPT_EXPLAIN, 0};
 static const int watch_flags[] = {'c',          OPT_ROLE,    'o',          OPT_OUT,   OPT_ONLY, OPT_TIMEOUT,
                                   OPT_CONC,     OPT_CA,      OPT_INTERVAL, 'v',       OPT_PUSH, OPT_PUSH_FILE,
                                   OPT_POLICIES, OPT_STARTUP, OPT_STABLE,   OPT_EVERY, 0};
@@ -79,7 +81,7 @@ static const cli_cmd_t cli_cmds[] = {
      "ztprobe run [-c FILE] [--role NAME] [-o json|text|junit|prometheus] [--out FILE]\n"
      "            [--only NAME[,NAME...]] [--timeout-ms N] [--concurrency N] [--ca-file PEM] [-v]\n"
      "            [--push URL | --push-url-file FILE] [--wait DURATION [--stable N] [--every DURATION]]\n"
-     "            [--policies FILE[,FILE...]]",
+     "            [--policies FILE[,FILE...]] [--explain NAME]",
      "Runs the role's probe matrix once, all probes at once, and prints the report.\n"
      "Exit 0: every probe passed; 1: a probe failed or was inconclusive; 2: usage or config\n"
      "error; 3: internal error.\n\n"
@@ -108,7 +110,9 @@ static const cli_cmd_t cli_cmds[] = {
      "  --every DURATION    with --wait: rounds start this far apart (100ms..the wait; default 1s)\n"
      "  --policies FILES    Kubernetes objects (comma-separated; - is stdin, after the config's\n"
      "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
-     "                      result gains what the NetworkPolicies intend, hints speak from it\n"},
+     "                      result gains what the NetworkPolicies intend, hints speak from it\n"
+     "  --explain NAME      with --policies: run only probe NAME and write the whole decision of\n"
+     "                      the policies for it to stderr (json with -o json, else text)\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT]\n"
      "              [--startup DURATION [--stable N] [--every DURATION]] [run's flags]",
@@ -139,7 +143,7 @@ static const cli_cmd_t cli_cmds[] = {
      "Lists the probes of a role (all roles when no role is given or found).\n"},
     {"policy", policy_flags,
      "ztprobe policy check -c CONFIG -f OBJECTS... [--namespace NS] [-o json|text] [--strict]\n"
-     "                     [--cni NAME[@VERSION]]\n"
+     "                     [--cni NAME[@VERSION]] [--explain ROLE/PROBE]\n"
      "  ztprobe policy plan -f OBJECTS... [--namespace NS] [--role-label KEY] [-o json|yaml]\n"
      "                     [--cni NAME[@VERSION]]",
      "Reads Kubernetes objects (-f, repeatable; YAML, JSON or a List, as kubectl and kustomize write\n"
@@ -162,6 +166,8 @@ static const cli_cmd_t cli_cmds[] = {
      "  --cni NAME[@VER]    the dataplane's known deviations that apply (vpc-cni, cilium,\n"
      "                      calico; vpc-cni's VERSION is the network policy agent's): check\n"
      "                      reports them, plan adds the probes that catch a leak\n"
+     "  --explain ROLE/PROBE  check: only this probe, with the whole decision: every policy\n"
+     "                      selecting either end, each rule's peers and ports, the answer\n"
      "  -o FMT              check: json (default) or text; plan: json (default) or yaml\n"},
     {"version", NULL, "ztprobe version", "Prints the agent and library versions.\n"},
     {"help", NULL, "ztprobe help [COMMAND]", "Shows help for a command.\n"},
@@ -336,6 +342,7 @@ zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_STRICT: o->strict = true; break;
         case OPT_POLICIES: o->policies = optarg; break;
         case OPT_CNI: o->cni = optarg; break;
+        case OPT_EXPLAIN: o->explain = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command, NULL); return ZT_DONE;
         default: return ZT_ERR_INPUT;

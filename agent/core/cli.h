@@ -47,6 +47,7 @@ typedef struct {
     bool strict;            /* --strict (policy check) */
     const char *policies;   /* --policies FILE[,FILE...] (run, watch) */
     const char *cni;        /* --cni NAME[@VERSION] (policy) */
+    const char *explain;    /* --explain ROLE/PROBE (policy check), NAME (run) */
     char **args;            /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;

@@ -62,6 +62,7 @@ typedef struct {
     char *body_contains; /* NULL: no body check */
     char *ca_file;       /* NULL: defaults.ca_file */
     bool follow_redirects;
+    bool deny_at_l7; /* http, https, dns: deny_at "l7": only an L7 proxy's refusal denies */
 
     /* postgres */
     char *user;

@@ -85,5 +85,7 @@ void config_probe_clear(config_probe_t *p);
 int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p);
 /* "host" and "port" (1..65535), both required: a whole parser for kinds that need no more. */
 int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
+/* deny_at: "l3" (default) | "l7" (http, https, dns; needs expect: deny). */
+int config_probe_deny_at(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
 
 #endif

@@ -21,6 +21,7 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
     [OUTCOME_AUTH_FAILED] = "auth_failed",
     [OUTCOME_QUERY_FAILED] = "query_failed",
     [OUTCOME_ERROR] = "error",
+    [OUTCOME_L7_DENIED] = "l7_denied",
 };
 
 const char *outcome_name(outcome_t o)

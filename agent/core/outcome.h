@@ -24,6 +24,7 @@ typedef enum {
     OUTCOME_AUTH_FAILED,
     OUTCOME_QUERY_FAILED,
     OUTCOME_ERROR,
+    OUTCOME_L7_DENIED, /* an L7 proxy's own refusal (deny_at: l7): Envoy's 403, DNS REFUSED */
     OUTCOME_COUNT
 } outcome_t;
 

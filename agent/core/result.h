@@ -17,7 +17,7 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_MAX_ADDRS 16
 #define RESULT_ADDR_LEN IP_ADDR_TEXT_LEN
 #define RESULT_DETAIL_LEN 256
-#define RESULT_HINT_LEN 384
+#define RESULT_HINT_LEN 512
 #define RESULT_TARGET_LEN 320
 /* Hints cut a host at HINT_HOST_MAX (80) bytes with "...", so a longer host only needs to stay
  * longer than that: 95 bytes keep every hint byte-identical (hint.c checks). */

@@ -113,6 +113,7 @@ void k8s_model_destroy(k8s_model_t *m)
         k8s_pod_t *p = &m->pods[i];
         free(p->owner);
         free(p->name);
+        free(p->service_account);
         labels_free(&p->labels);
         for (size_t j = 0; j < p->n_ports; j++)
             free(p->ports[j].name);
@@ -144,6 +145,13 @@ void k8s_model_destroy(k8s_model_t *m)
         free(p->egress);
     }
     free(m->policies);
+    cal_model_free(&m->calico);
+    cil_model_free(&m->cilium);
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        free(m->endpoints[i].service);
+        free(m->endpoints[i].addrs);
+    }
+    free(m->endpoints);
     for (size_t i = 0; i < m->n_foreign; i++) {
         free(m->foreign[i].kind);
         free(m->foreign[i].ns);
@@ -289,7 +297,7 @@ int k8s_model_finish(k8s_model_t *m)
             m->n_by_ip++;
         }
     qsort_r(pairs, m->n_by_ip, 2 * sizeof(size_t), k8s_ip_cmp, m);
-    return 0;
+    return cal_model_finish(&m->calico);
 }
 
 void k8s_model_set_default_namespace(k8s_model_t *m, const char *ns)

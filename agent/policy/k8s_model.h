@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calico_model.h"
+#include "cilium_model.h"
 #include "cidr.h"
 #include "ipaddr.h"
 #include "labels.h"
@@ -51,6 +53,7 @@ typedef struct {
     size_t n_ports;
     ip_addr_t *ips; /* status.podIP / podIPs, Pods only */
     size_t n_ips;
+    char *service_account; /* spec.serviceAccountName, NULL: "default" */
 } k8s_pod_t;
 
 typedef struct {
@@ -72,6 +75,15 @@ typedef struct {
     bool has_cluster_ip;
     ip_addr_t cluster_ip;
 } k8s_service_t;
+
+/* The addresses of an Endpoints object or EndpointSlice: a Service's endpoints (for Services
+ * without a selector, and the API server's default/kubernetes). */
+typedef struct {
+    size_t ns;
+    char *service;
+    ip_addr_t *addrs;
+    size_t n_addrs;
+} k8s_endpoints_t;
 
 typedef struct {
     cidr_t cidr;
@@ -158,6 +170,10 @@ typedef struct {
     char default_ns[64]; /* namespace of objects without one ("" = "default"), as -n */
     size_t *by_ip;       /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
+    cal_model_t calico;         /* Calico policies, tiers, ServiceAccounts */
+    cil_model_t cilium;         /* CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy */
+    k8s_endpoints_t *endpoints; /* Endpoints, EndpointSlices */
+    size_t n_endpoints, cap_endpoints;
     anp_set_t anp; /* admin tiers (anp_model.h) */
 } k8s_model_t;
 

@@ -99,6 +99,10 @@ static int k8s_read_pod_body(k8s_rctx_t *cx, const cJSON *obj, const char *path,
     const cJSON *spec = k8s_get(obj, "spec");
     if (spec && k8s_read_containers(cx, spec, p, pod) != 0)
         return cx->rc;
+    const cJSON *sa = k8s_get(spec, "serviceAccountName");
+    k8s_rpath(p, path, "spec.serviceAccountName");
+    if (sa && !cJSON_IsNull(sa) && (!cJSON_IsString(sa) || !(pod->service_account = strdup(sa->valuestring))))
+        return cJSON_IsString(sa) ? k8s_room(cx) : k8s_rfail(cx, p, "must be a string");
     const cJSON *hn = k8s_get(spec, "hostNetwork");
     k8s_rpath(p, path, "spec.hostNetwork");
     if (hn && !cJSON_IsNull(hn) && !cJSON_IsBool(hn))
@@ -303,13 +307,15 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     bool known = strcmp(cx->kind, "Namespace") == 0 || strcmp(cx->kind, "Service") == 0 ||
         strcmp(cx->kind, "Pod") == 0 || config_json_in_list(cx->kind, k8s_workloads) ||
         (strcmp(cx->kind, "NetworkPolicy") == 0 && strcmp(apis, "networking.k8s.io/v1") == 0);
+    bool calico = k8s_read_is_calico(cx->kind, apis), cilium = k8s_read_is_cilium(cx->kind, apis);
+    bool eps = k8s_read_is_endpoints(cx->kind, apis);
     if (k8s_read_is_anp(cx->kind, apis))
         return k8s_read_anp(cx, obj, path, apis);
     if (strcmp(cx->kind, "Node") == 0 && strcmp(apis, "v1") == 0)
         return k8s_read_node(cx, obj, path);
-    if (k8s_read_is_foreign(cx->kind, apis))
+    if (!calico && !cilium && k8s_read_is_foreign(cx->kind, apis))
         return k8s_read_foreign(cx, k8s_read_anp_version(cx->kind));
-    if (!known)
+    if (!known && !calico && !cilium && !eps)
         return k8s_model_count_skipped(cx->m, cx->kind) == 0 ? 0 : k8s_room(cx);
     k8s_rpath(p, path, "metadata.name");
     if (!cx->name || !*cx->name)
@@ -323,6 +329,12 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     }
     if (!cx->ns)
         cx->ns = cx->m->default_ns[0] ? cx->m->default_ns : "default";
+    if (calico)
+        return k8s_read_calico(cx, obj, path, apis);
+    if (cilium)
+        return k8s_read_cilium(cx, obj, path);
+    if (eps)
+        return k8s_read_endpoints(cx, obj, path);
     if (strcmp(cx->kind, "NetworkPolicy") == 0)
         return k8s_read_policy(cx, obj, path, apis);
     if (strcmp(cx->kind, "Service") == 0)

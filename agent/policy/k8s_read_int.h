@@ -82,4 +82,17 @@ int k8s_read_node(k8s_rctx_t *cx, const cJSON *obj, const char *path);
 /* Why a policy kind is not read: for the admin kinds of another version, the versions read. */
 const char *k8s_read_anp_version(const char *kind);
 
+/* Calico's policy kinds, Tier and ServiceAccount (k8s_read_calico.c). */
+bool k8s_read_is_calico(const char *kind, const char *api);
+int k8s_read_calico(k8s_rctx_t *cx, const cJSON *obj, const char *path, const char *api);
+
+/* CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (k8s_read_cilium*.c). */
+bool k8s_read_is_cilium(const char *kind, const char *api);
+int k8s_read_cilium(k8s_rctx_t *cx, const cJSON *obj, const char *path);
+int k8s_read_cilium_toports(k8s_rctx_t *cx, const cJSON *v, const char *path, bool deny, cil_rule_t *out);
+
+/* Endpoints and EndpointSlices (k8s_read_endpoints.c). */
+bool k8s_read_is_endpoints(const char *kind, const char *api);
+int k8s_read_endpoints(k8s_rctx_t *cx, const cJSON *obj, const char *path);
+
 #endif

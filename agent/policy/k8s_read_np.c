@@ -13,7 +13,8 @@ bool k8s_read_is_foreign(const char *kind, const char *api)
 {
     if (strcmp(kind, "NetworkPolicy") == 0)
         return strcmp(api, "networking.k8s.io/v1") != 0; /* Calico's, Antrea's, ... */
-    return strstr(kind, "NetworkPolicy") != NULL || strcmp(kind, "GlobalNetworkSet") == 0;
+    return strstr(kind, "NetworkPolicy") != NULL || strcmp(kind, "GlobalNetworkSet") == 0 ||
+        strcmp(kind, "NetworkSet") == 0; /* Calico rule selectors may pick their nets */
 }
 
 int k8s_read_foreign(k8s_rctx_t *cx, const char *why)

@@ -3,6 +3,8 @@
 #include "netpol.h"
 
 #include "anp_eval.h"
+#include "calico_eval.h"
+#include "cilium_eval.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +26,7 @@ void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e)
     e->is_pod = true;
     e->ns = p->ns;
     e->labels = &p->labels;
+    e->service_account = p->service_account;
     e->ports = p->ports;
     e->n_ports = p->n_ports;
     e->pod_id = pod + 1;
@@ -235,7 +238,11 @@ static const struct {
     tier_stage_fn fn;
 } np_stages[] = {
     {TIER_STAGE_ADMIN, anp_stage_admin},
-    {TIER_STAGE_NAMESPACED, netpol_stage_namespaced},
+    {TIER_STAGE_CNI_PRE, cilium_stage_deny},
+    {TIER_STAGE_CNI_PRE, calico_stage_pre},
+    {TIER_STAGE_NAMESPACED, calico_stage_namespaced}, /* netpol_stage_namespaced without Calico */
+    {TIER_STAGE_NAMESPACED, cilium_stage_allow},
+    {TIER_STAGE_BASELINE, calico_stage_post}, /* Calico's tiers after the default one */
     {TIER_STAGE_BASELINE, anp_stage_baseline},
 };
 

@@ -36,20 +36,22 @@ typedef enum { NETPOL_INGRESS, NETPOL_EGRESS } netpol_dir_t;
  * outside the cluster (one address is a /32 or /128 block). */
 typedef struct {
     bool is_pod;
-    size_t ns;                /* pod: index into the model's namespaces */
-    const labels_t *labels;   /* pod: its labels */
-    const k8s_cport_t *ports; /* pod: container ports, for named ports */
+    size_t ns;                   /* pod: index into the model's namespaces */
+    const labels_t *labels;      /* pod: its labels */
+    const char *service_account; /* pod: spec.serviceAccountName (NULL: "default") */
+    const k8s_cport_t *ports;    /* pod: container ports, for named ports */
     size_t n_ports;
     bool has_addr; /* pod: addr is its IP */
     ip_addr_t addr;
-    cidr_t range;      /* outside: the block the address lies in */
-    bool unknown;      /* not a pod, not a range: somewhere the objects do not show
+    cidr_t range;           /* outside: the block the address lies in */
+    bool unknown;           /* not a pod, not a range: somewhere the objects do not show
                                 * (a DNS server not in them): only a rule open to every peer
                                 * matches it for sure, any other peer perhaps */
-    const char *host;  /* the name the probe connects to (domainNames peers), else NULL */
-    size_t pod_id;     /* pod: 1 + its index in the model's pods, 0 when described by hand */
-    bool host_network; /* pod: spec.hostNetwork (its address is its node's) */
-    bool via_service;  /* destination: reached through a Service (not its own pod IP) */
+    const char *host;       /* the name the probe connects to (domainNames peers), else NULL */
+    size_t pod_id;          /* pod: 1 + its index in the model's pods, 0 when described by hand */
+    bool host_network;      /* pod: spec.hostNetwork (its address is its node's) */
+    bool via_service;       /* destination: reached through a Service (not its own pod IP) */
+    const k8s_l7_req_t *l7; /* what an http(s) or dns probe asks, for L7 rules, else NULL */
 } netpol_endpoint_t;
 
 /* A rule: policies[policy], its ingress or egress list, entry rule (0-based). */
@@ -85,6 +87,7 @@ typedef struct {
     size_t foreign_idx; /* index into the model's foreign objects */
     tier_step_t chain[TIER_CHAIN_MAX];
     size_t n_chain;
+    cal_step_t calico; /* when the objects hold Calico policies: what Calico decided */
 } netpol_side_t;
 
 /* The question every stage evaluator (tier_stage_fn) answers: one direction, judged at pod

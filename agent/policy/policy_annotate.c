@@ -4,6 +4,8 @@
  * the CNI does not enforce, or a policy outside the objects allows it. */
 #include "policy_annotate.h"
 
+#include "calico_eval.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,31 @@ static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size
     snprintf(buf, len, "%.200s %s rule %zu", pol, r->dir == NETPOL_EGRESS ? "egress" : "ingress", r->rule);
 }
 
+/* Who denies: "govtech/default-deny-all selects the pod for egress, and none of its egress
+ * rules allows it" (the first policy selecting the pod on the denying side). */
+static void pa_denier(const k8s_model_t *m, const policy_intent_t *in, char *buf, size_t len)
+{
+    netpol_answer_t a;
+    snprintf(buf, len, "no rule allows it");
+    if (!in->have_pair)
+        return;
+    netpol_query(m, &in->src, &in->dst, in->port, in->proto, &a);
+    bool eg = a.egress.verdict == NETPOL_DENY;
+    const netpol_side_t *s = eg ? &a.egress : &a.ingress;
+    if (s->verdict != NETPOL_DENY || s->n_selecting == 0)
+        return;
+    char pol[300];
+    const char *d = eg ? "egress" : "ingress";
+    netpol_policy_name(m, s->first_selecting, pol, sizeof(pol));
+    if (s->n_selecting == 1)
+        snprintf(buf, len, "%.200s selects the %s pod for %s and none of its %s rules allows it", pol,
+                 eg ? "source" : "destination", d, d);
+    else
+        snprintf(buf, len,
+                 "%zu policies, %.200s first, select the %s pod for %s and none of their rules allows it",
+                 s->n_selecting, pol, eg ? "source" : "destination", d);
+}
+
 /* The admin or baseline step that decided the answer (the denying side's on a deny), in
  * words; false when the NetworkPolicies or the default decided. */
 static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_stage_t *stage)
@@ -30,8 +57,10 @@ static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_
         if (n == 0 || (in->intended == NETPOL_DENY && v != NETPOL_DENY))
             continue;
         const tier_step_t *last = &c[n - 1];
-        if (last->stage == TIER_STAGE_NAMESPACED || last->stage == TIER_STAGE_DEFAULT)
-            continue;
+        if (last->stage == TIER_STAGE_NAMESPACED || last->stage == TIER_STAGE_DEFAULT ||
+            last->stage == TIER_STAGE_CNI_PRE ||
+            (last->kind && (strncmp(last->kind, "Calico", 6) == 0 || strncmp(last->kind, "Cilium", 6) == 0)))
+            continue; /* a CNI's own step: the CNI sentence says it */
         policy_step_text(last, eg, buf, len);
         *stage = last->stage;
         return true;
@@ -42,7 +71,7 @@ static bool pa_tier_step(const policy_intent_t *in, char *buf, size_t len, tier_
 bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8s_model_t *m,
                           const char *role, const char *ns, char *buf, size_t len)
 {
-    char rule[260] = "";
+    char rule[320] = "";
     tier_stage_t stage;
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
         return false;
@@ -51,6 +80,41 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
+    if (in->cni && in->n_cal_by > 0) {
+        char pol[300];
+        calico_policy_name(m, in->cal_by[0].policy, pol, sizeof(pol));
+        snprintf(rule, sizeof(rule), "Calico %.200s %s rule %zu", pol,
+                 in->cal_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cal_by[0].rule);
+    }
+    if (in->cni && in->n_cil_by > 0) {
+        const cil_policy_t *cp = &m->cilium.policies[in->cil_by[0].policy];
+        snprintf(rule, sizeof(rule), "%s %s%s%.150s %s rule %zu", cp->kind,
+                 cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name,
+                 in->cil_by[0].dir == NETPOL_EGRESS ? "egress" : "ingress", in->cil_by[0].rule);
+    }
+    bool by = in->n_by > 0 || (in->cni && (in->n_cal_by > 0 || in->n_cil_by > 0));
+    if (in->cni && in->intended == NETPOL_DENY && r->expect == EXPECT_DENY &&
+        r->outcome == OUTCOME_HTTP_STATUS && strstr(in->reason, "at L7")) {
+        /* The proxy answered, as the policies intend; the probe took its 403 for the server's. */
+        snprintf(buf, len,
+                 "The policies deny this request at L7 (%.300s): if the answer was the proxy's 403 "
+                 "\"Access denied\", write deny_at: l7 on the probe so that it passes on it.",
+                 in->reason);
+        return true;
+    }
+    if (in->cni && in->intended == NETPOL_DENY) {
+        /* A CNI's policies decided: the reason names the steps (policy, tier or order, rule). */
+        if (r->expect == EXPECT_ALLOW)
+            snprintf(buf, len, "The policies deny this path: %.300s; allow it there, or expect deny.",
+                     in->reason);
+        else
+            snprintf(
+                buf, len,
+                "The policies deny this path (%.300s), yet it connected: the CNI does not enforce them, or "
+                "a policy outside the objects read allows it (role %.60s).",
+                in->reason, role);
+        return true;
+    }
     bool tiered = pa_tier_step(in, rule, sizeof(rule), &stage);
     if (tiered && r->expect == EXPECT_ALLOW && in->intended == NETPOL_DENY) {
         if (stage == TIER_STAGE_BASELINE)
@@ -71,7 +135,13 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         snprintf(buf, len,
                  "The policies allow this path (%s), so this is not a policy effect: check the server, "
                  "the Service's endpoints (kubectl get endpoints -n %.60s) and DNS.",
-                 in->n_by ? rule : "no policy isolates it", ns);
+                 by ? rule : "no policy isolates it", ns);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW && probe_kind_queries_dns(r->kind) && in->intended == NETPOL_DENY &&
+        in->mismatch.set) {
+        snprintf(buf, len, "The policies deny DNS from this pod: %s. Allow UDP and TCP 53 to kube-dns.",
+                 in->mismatch.sentence);
         return true;
     }
     if (r->expect == EXPECT_ALLOW && probe_kind_queries_dns(r->kind) && in->intended == NETPOL_DENY) {
@@ -79,6 +149,10 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
                  "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
                  "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",
                  in->egress == NETPOL_DENY ? "egress" : "ingress", ns);
+        return true;
+    }
+    if (r->expect == EXPECT_ALLOW && in->mismatch.set) {
+        snprintf(buf, len, "The policies deny this path: %s.", in->mismatch.sentence);
         return true;
     }
     if (r->expect == EXPECT_ALLOW) {
@@ -103,20 +177,23 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
         return true;
     }
     if (in->intended == NETPOL_DENY) {
+        if (!tiered) /* else rule already names the admin or baseline step */
+            pa_denier(m, in, rule, sizeof(rule));
         snprintf(
             buf, len,
-            "The policies deny this path, yet it connected: the CNI does not enforce NetworkPolicy, or a "
-            "policy outside the objects read allows it (role %.60s).",
-            role);
+            "The policies deny this path (%s), yet it connected: the CNI does not enforce NetworkPolicy "
+            "(the EKS VPC CNI add-on needs enableNetworkPolicy: \"true\"), or a policy outside the objects "
+            "read allows it (role %.60s).",
+            rule, role);
         return true;
     }
     snprintf(buf, len, "The policies allow this path (%s): the matrix's expect: deny contradicts them.",
-             in->n_by ? rule : "no policy isolates it");
+             by ? rule : "no policy isolates it");
     return true;
 }
 
 int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role,
-                    size_t ns, const config_probe_t *const *probes)
+                    size_t ns, const labels_t *own, const config_probe_t *const *probes)
 {
     result_policy_t *pol = calloc(rep->n_results ? rep->n_results : 1, sizeof(*pol));
     if (!pol)
@@ -126,7 +203,7 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
     for (size_t i = 0; i < rep->n_results; i++) {
         policy_intent_t in;
         result_t *r = &rep->results[i];
-        policy_check_probe(m, cfg, role, ns, probes[i], &in);
+        policy_check_probe_as(m, cfg, role, ns, own, probes[i], &in);
         snprintf(pol[i].intended, sizeof(pol[i].intended), "%s", netpol_verdict_name(in.intended));
         snprintf(pol[i].reason, sizeof(pol[i].reason), "%s", in.reason);
         for (size_t k = 0; k < in.n_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
@@ -134,6 +211,22 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
             netpol_policy_name(m, in.by[k].policy, ref->policy, sizeof(ref->policy));
             ref->egress = in.by[k].dir == NETPOL_EGRESS;
             ref->rule = (int)in.by[k].rule;
+        }
+        for (size_t k = 0; k < in.n_cal_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            char name[300];
+            calico_policy_name(m, in.cal_by[k].policy, name, sizeof(name));
+            snprintf(ref->policy, sizeof(ref->policy), "Calico %.240s", name);
+            ref->egress = in.cal_by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.cal_by[k].rule;
+        }
+        for (size_t k = 0; k < in.n_cil_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
+            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+            const cil_policy_t *cp = &m->cilium.policies[in.cil_by[k].policy];
+            snprintf(ref->policy, sizeof(ref->policy), "%s %s%s%.150s", cp->kind,
+                     cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name);
+            ref->egress = in.cil_by[k].dir == NETPOL_EGRESS;
+            ref->rule = (int)in.cil_by[k].rule;
         }
         char hint[RESULT_HINT_LEN];
         if (policy_annotate_hint(r, &in, m, role->name, m->namespaces[ns].name, hint, sizeof(hint)))
@@ -155,7 +248,7 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
         memset(d, 0, sizeof(*d));
         snprintf(d->code, sizeof(d->code), "matrix_contradicts_policies");
         snprintf(d->message, sizeof(d->message),
-                 "%zu probe%s expect what the NetworkPolicies do not intend: %.380s; fix "
+                 "%zu probe%s expect what the policies do not intend: %.380s; fix "
                  "the matrix or the policies (ztprobe policy check)",
                  contra, contra == 1 ? "" : "s", list);
     }

@@ -21,6 +21,6 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
  * adds matrix_contradicts_policies when some expect disagrees with the policies. Returns 0,
  * or -1 when out of memory (rep unchanged). */
 int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, const config_role_t *role,
-                    size_t ns, const config_probe_t *const *probes);
+                    size_t ns, const labels_t *own, const config_probe_t *const *probes);
 
 #endif

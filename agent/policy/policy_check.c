@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cni_cover.h"
+#include "policy_explain.h"
 #include "policy_coverage.h"
 #include "policy_steps.h"
 #include "result.h"
@@ -41,7 +43,9 @@ static cJSON *pc_side(const k8s_model_t *m, netpol_verdict_t v, bool isolated, c
     else
         cJSON_AddBoolToObject(o, "allowed", v == NETPOL_ALLOW);
     cJSON_AddBoolToObject(o, "isolated", isolated);
-    cJSON_AddItemToObject(o, "by", pc_refs(m, in->by, in->n_by, dir));
+    cJSON *by = pc_refs(m, in->by, in->n_by, dir);
+    cni_cover_by(m, in, dir, by);
+    cJSON_AddItemToObject(o, "by", by);
     cJSON_AddItemToObject(o, "chain",
                           policy_steps_json(eg ? in->egress_chain : in->ingress_chain,
                                             eg ? in->n_egress_chain : in->n_ingress_chain));
@@ -71,6 +75,7 @@ static cJSON *pc_probe_json(const k8s_model_t *m, const config_role_t *role, con
     cJSON_AddItemToObject(o, "egress", pc_side(m, in->egress, in->egress_isolated, in, NETPOL_EGRESS));
     cJSON_AddItemToObject(o, "ingress", pc_side(m, in->ingress, in->ingress_isolated, in, NETPOL_INGRESS));
     cJSON_AddStringToObject(o, "reason", in->reason);
+    cJSON_AddItemToObject(o, "mismatch", policy_explain_mismatch_json(m, &in->mismatch));
     return o;
 }
 

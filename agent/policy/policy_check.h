@@ -10,6 +10,7 @@
 #include "config.h"
 #include "k8s_model.h"
 #include "netpol.h"
+#include "netpol_explain.h"
 #include "status.h"
 
 #define POLICY_REASON_LEN 900 /* = RESULT_POLICY_REASON_LEN: run --policies carries it whole */
@@ -23,6 +24,10 @@ typedef struct {
     bool egress_isolated, ingress_isolated;
     netpol_ref_t by[POLICY_BY_MAX]; /* rules that allow it (both sides) */
     size_t n_by;
+    netpol_ref_t cal_by[POLICY_BY_MAX]; /* Calico rules that allow it (policy: a Calico index) */
+    size_t n_cal_by;
+    netpol_ref_t cil_by[POLICY_BY_MAX]; /* Cilium allow rules that allow it (a Cilium index) */
+    size_t n_cil_by;
     netpol_near_t near; /* on a deny: the nearest rule, for hints */
     netpol_ref_t nearest;
     tier_step_t egress_chain[TIER_CHAIN_MAX]; /* the tier chain of the answer the reason describes */
@@ -31,6 +36,14 @@ typedef struct {
     size_t n_ingress_chain;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
+    bool cni;                /* a CNI's policies (Calico, Cilium) decided: the reason names the steps */
+    npx_mismatch_t mismatch; /* on a deny: the one part of a rule to change, if any */
+    /* The decisive query (the first that denies, else the first asked), for --explain: the
+     * endpoints point into the model and the config, valid while they live. */
+    bool have_pair;
+    netpol_endpoint_t src, dst;
+    int port;
+    k8s_proto_t proto;
 } policy_intent_t;
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods
@@ -42,6 +55,12 @@ zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, con
 /* The intent for one probe of a role placed in namespace ns. */
 void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
                         const config_probe_t *p, policy_intent_t *out);
+
+/* The same, asked from a pod whose own labels are known (run --policies with the Downward API
+ * labels file): the source is the role's workloads whose labels it carries, else a pod with
+ * exactly its labels, so a relabelled pod is judged as it is labelled. own NULL: as above. */
+void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                           const labels_t *own, const config_probe_t *p, policy_intent_t *out);
 
 /* The whole check as the "ztprobe/policy-check/v1" report. Returns 0; -1 (err: a role's
  * namespace cannot be placed); ZT_ERR_NOMEM OOM. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "anp_eval.h"
+#include "cni_cover.h"
 #include "netpol.h"
 
 typedef struct {
@@ -25,6 +26,7 @@ struct pcov {
     size_t n, cap;
     size_t *np_off, *anp_off;  /* per policy and direction: 1 + where its rules start (0: none) */
     bool *isolated, *has_deny; /* per role */
+    cni_cover_t cni;           /* a CNI's own allow rules (cni_cover.h) */
 };
 
 /* Does any pod of the role (or its virtual pod) fall under the selector(s)? sel_ns: the
@@ -102,6 +104,8 @@ pcov_t *pcov_create(const k8s_model_t *m, const config_t *cfg, const size_t *rol
                 goto oom;
         }
     }
+    if (cni_cover_collect(m, cfg, role_ns, c->isolated, &c->cni) != 0)
+        goto oom;
     return c;
 oom:
     pcov_free(c);
@@ -134,6 +138,7 @@ void pcov_probe(pcov_t *c, size_t r, const config_probe_t *p, const policy_inten
     pcov_mark_steps(c, in->ingress_chain, in->n_ingress_chain, false, p, in);
     if (p->expect != EXPECT_ALLOW || in->intended != NETPOL_ALLOW)
         return;
+    cni_cover_mark(&c->cni, in);
     for (size_t k = 0; k < in->n_by; k++) {
         size_t off = c->np_off[2 * in->by[k].policy + (in->by[k].dir == NETPOL_EGRESS)];
         if (off)
@@ -219,10 +224,17 @@ cJSON *pcov_json(const pcov_t *c)
         }
         cJSON_AddStringToObject(o, "reason", why);
     }
+    size_t n = c->n;
+    if (cni_cover_report(c->m, c->cfg, &c->cni, unc, &n, &ex) != 0) {
+        cJSON_Delete(cov);
+        cJSON_Delete(unc);
+        cJSON_Delete(nodeny);
+        return NULL;
+    }
     for (size_t r = 0; r < c->cfg->n_roles; r++)
         if (c->isolated[r] && !c->has_deny[r])
             cJSON_AddItemToArray(nodeny, cJSON_CreateString(c->cfg->roles[r].name));
-    cJSON_AddNumberToObject(cov, "rules", (double)c->n);
+    cJSON_AddNumberToObject(cov, "rules", (double)n);
     cJSON_AddNumberToObject(cov, "exercised", (double)ex);
     cJSON_AddItemToObject(cov, "uncovered", unc);
     cJSON_AddItemToObject(cov, "roles_without_deny_probe", nodeny);
@@ -238,5 +250,6 @@ void pcov_free(pcov_t *c)
     free(c->anp_off);
     free(c->isolated);
     free(c->has_deny);
+    cni_cover_free(&c->cni);
     free(c);
 }

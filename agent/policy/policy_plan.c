@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "anp_eval.h"
+#include "cni_plan.h"
 #include "config.h"
 #include "policy_check.h"
 #include "probe.h"
@@ -238,6 +239,17 @@ static bool plan_selects_role(const plan_t *pl, const k8s_service_t *s, const la
     return false;
 }
 
+typedef struct {
+    plan_t *pl;
+    const char *role;
+} plan_cni_t;
+
+static void plan_cni_todo(void *ctx, const char *what, const char *why)
+{
+    plan_cni_t *c = ctx;
+    plan_todo(c->pl, c->role, what, why);
+}
+
 static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
 {
     config_role_t role = {.name = (char *)name, .selector = *sel};
@@ -323,6 +335,8 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
         }
     }
     plan_admin(pl, &role, probes);
+    plan_cni_t cni = {pl, name};
+    cni_plan_todos(pl->m, pl->ns, sel, plan_cni_todo, &cni);
     if (cJSON_GetArraySize(probes) == 0) {
         plan_todo(pl, name, "no probe", "nothing the objects show could be probed from this role");
         cJSON_Delete(r);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "policy_check.h"
+#include "policy_l7.h"
+#include "policy_reason.h"
 #include "policy_steps.h"
 #include "probe.h"
 #include "result.h"
@@ -64,6 +66,31 @@ zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, con
     return k8s_model_namespace(m, name, ns) == 0 ? ZT_OK : ZT_ERR_NOMEM;
 }
 
+static void pt_add_cal_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
+{
+    const cal_step_t *c = &s->calico;
+    if (c->by != CAL_BY_RULE || c->verdict != CAL_V_ALLOW)
+        return;
+    for (size_t j = 0; j < o->n_cal_by; j++)
+        if (o->cal_by[j].policy == c->policy && o->cal_by[j].dir == dir && o->cal_by[j].rule == c->rule)
+            return;
+    if (o->n_cal_by < POLICY_BY_MAX)
+        o->cal_by[o->n_cal_by++] = (netpol_ref_t){c->policy, dir, c->rule};
+}
+
+/* The Cilium allow rule that decided a side (the chain's final step), for coverage. */
+static void pt_add_cil_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
+{
+    const tier_step_t *st = s->n_chain ? &s->chain[s->n_chain - 1] : NULL;
+    if (!st || st->action != TIER_ALLOW || !st->kind || strncmp(st->kind, "Cilium", 6) != 0 || !st->has_rule)
+        return;
+    for (size_t j = 0; j < o->n_cil_by; j++)
+        if (o->cil_by[j].policy == st->policy && o->cil_by[j].dir == dir && o->cil_by[j].rule == st->rule)
+            return;
+    if (o->n_cil_by < POLICY_BY_MAX)
+        o->cil_by[o->n_cil_by++] = (netpol_ref_t){st->policy, dir, st->rule};
+}
+
 static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
 {
     for (size_t i = 0; i < s->n_by; i++) {
@@ -117,6 +144,34 @@ static bool pt_cluster_name(const char *host)
 }
 
 /* Destinations of a Service port: its selected pods on the targetPort. */
+/* A Service without a selector: the addresses of its Endpoints / EndpointSlices, each a pod
+ * of the objects or an address outside them, on the targetPort (else the port). */
+static size_t pt_endpoints_dsts(const k8s_model_t *m, const k8s_service_t *s, const k8s_svc_port_t *sp,
+                                pt_dst_t *d, char *why, size_t wl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_endpoints; i++) {
+        const k8s_endpoints_t *e = &m->endpoints[i];
+        if (e->ns != s->ns || strcmp(e->service, s->name) != 0)
+            continue;
+        for (size_t k = 0; k < e->n_addrs && n < PT_MAX_DST; k++, n++) {
+            long pod = k8s_model_find_pod_ip(m, &e->addrs[k]);
+            memset(&d[n], 0, sizeof(d[n]));
+            if (pod >= 0) {
+                netpol_endpoint_pod(m, (size_t)pod, &d[n].ep);
+            } else {
+                cidr_t c = {.net = e->addrs[k], .prefix = e->addrs[k].family == AF_INET ? 32u : 128u};
+                netpol_endpoint_range(&c, &d[n].ep);
+            }
+            d[n].port = sp->target_port ? sp->target_port : sp->port;
+        }
+    }
+    if (n == 0)
+        snprintf(why, wl, "Service %s/%s has no selector and no Endpoints or EndpointSlice in the objects",
+                 m->namespaces[s->ns].name, s->name);
+    return n;
+}
+
 static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
                               pt_dst_t *d, char *why, size_t wl)
 {
@@ -129,11 +184,8 @@ static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int 
                  k8s_proto_name(proto), port);
         return 0;
     }
-    if (!s->has_selector) {
-        snprintf(why, wl, "Service %s/%s has no selector (its endpoints are not in the objects)",
-                 m->namespaces[s->ns].name, s->name);
-        return 0;
-    }
+    if (!s->has_selector)
+        return pt_endpoints_dsts(m, s, sp, d, why, wl);
     size_t n = 0;
     const k8s_namespace_t *sns = &m->namespaces[s->ns];
     for (size_t k = 0; k < sns->n_pods && n < PT_MAX_DST; k++) {
@@ -252,7 +304,42 @@ static k8s_proto_t pt_proto(const config_probe_t *p)
     }
 }
 
+/* The one part to change, on the side that denies (egress first, as a packet meets it). */
+static void pt_mismatch(const k8s_model_t *m, const config_role_t *role, const netpol_answer_t *a,
+                        policy_intent_t *o)
+{
+    char me[120];
+    snprintf(me, sizeof(me), "role %.60s's pod", role->name);
+    const char *target = o->dst.is_pod ? "the target's pod" : "the target";
+    const netpol_side_t *den = a->egress.verdict == NETPOL_DENY ? &a->egress : &a->ingress;
+    /* Only when the NetworkPolicies decided: an admin or baseline deny is told by its chain. */
+    if (den->n_chain == 0 || den->chain[den->n_chain - 1].stage != TIER_STAGE_NAMESPACED)
+        return;
+    if (a->egress.verdict == NETPOL_DENY)
+        netpol_explain_mismatch(m, &a->egress, NETPOL_EGRESS, &o->src, &o->dst, &o->dst, o->port, o->proto,
+                                me, target, &o->mismatch);
+    else
+        netpol_explain_mismatch(m, &a->ingress, NETPOL_INGRESS, &o->dst, &o->src, &o->dst, o->port, o->proto,
+                                target, me, &o->mismatch);
+}
+
 /* The reason when an admin or baseline policy takes part: each side's chain that does. */
+/* An admin or baseline policy (ClusterNetworkPolicy, AdminNetworkPolicy) took part: the
+ * tier sentence says it, CNI steps included. */
+static bool pt_admin_step(const netpol_answer_t *a)
+{
+    const netpol_side_t *sides[2] = {&a->egress, &a->ingress};
+    for (int i = 0; i < 2; i++)
+        for (size_t k = 0; k < sides[i]->n_chain; k++) {
+            const tier_step_t *st = &sides[i]->chain[k];
+            bool cni = st->kind &&
+                (strncmp(st->kind, "Calico", 6) == 0 || strncmp(st->kind, "Cilium", 6) == 0);
+            if ((st->stage == TIER_STAGE_ADMIN || st->stage == TIER_STAGE_BASELINE) && !cni)
+                return true;
+        }
+    return false;
+}
+
 static bool pt_tiered(const netpol_answer_t *last, policy_intent_t *o)
 {
     const netpol_side_t *sides[2] = {&last->egress, &last->ingress};
@@ -281,7 +368,7 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
                         const netpol_answer_t *last, k8s_proto_t proto, int port, policy_intent_t *o,
                         const char *why)
 {
-    char pol[300], near[300] = "";
+    char pol[300], near[420] = "";
     if (why) {
         snprintf(o->reason, sizeof(o->reason), "%s", why);
         return;
@@ -291,6 +378,11 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         o->n_egress_chain = last->egress.n_chain;
         memcpy(o->ingress_chain, last->ingress.chain, sizeof(o->ingress_chain));
         o->n_ingress_chain = last->ingress.n_chain;
+    }
+    if (last && !pt_admin_step(last) && !(last->egress.foreign || last->ingress.foreign) &&
+        policy_reason_cni(m, last, o->reason, sizeof(o->reason))) {
+        o->cni = true; /* a CNI's own policies decided: their steps, named */
+        return;
     }
     if (last && !(o->intended == NETPOL_UNKNOWN && (last->egress.foreign || last->ingress.foreign)) &&
         (o->intended != NETPOL_UNKNOWN || last->verdict == NETPOL_UNKNOWN) && pt_tiered(last, o))
@@ -325,7 +417,9 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         return;
     }
     netpol_policy_name(m, s->first_selecting, pol, sizeof(pol));
-    if (o->near != NETPOL_NEAR_NONE) {
+    if (o->mismatch.set) {
+        snprintf(near, sizeof(near), "; %s", o->mismatch.sentence);
+    } else if (o->near != NETPOL_NEAR_NONE) {
         char np[300];
         netpol_policy_name(m, o->nearest.policy, np, sizeof(np));
         snprintf(near, sizeof(near), "; nearest: %.200s %s rule %zu (%s)", np,
@@ -338,22 +432,30 @@ static void pt_sentence(const k8s_model_t *m, const config_role_t *role, const c
         snprintf(pol, sizeof(pol), "the %zu policies selecting %s", s->n_selecting,
                  eg ? "the role" : "the target");
     if (eg)
-        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.140s", pol,
+        snprintf(o->reason, sizeof(o->reason), "no egress rule of %.100s allows %s %d to %.80s%.420s", pol,
                  k8s_proto_name(proto), port, target, near);
     else
-        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.140s",
+        snprintf(o->reason, sizeof(o->reason), "no ingress rule of %.100s allows %s %d from role %.60s%.420s",
                  pol, k8s_proto_name(proto), port, role->name, near);
 }
 
+/* The pod's own labels (own, when known) decide which of the role's pods it is: the workloads
+ * whose labels it carries (a template's labels plus pod-template-hash), else a pod carrying
+ * exactly its labels; without them, the pods the role's selector matches. */
+static bool pt_is_source(const config_role_t *role, const labels_t *own, const labels_t *pod)
+{
+    return own ? pod->n > 0 && labels_match(pod, own) : labels_match(&role->selector, pod);
+}
+
 static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
-                     const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
+                     const labels_t *own, const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
 {
     pt_dst_t d[PT_MAX_DST];
     size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
     char why[POLICY_REASON_LEN] = "";
     memset(o, 0, sizeof(*o));
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
-        if (labels_match(&role->selector, &m->pods[m->namespaces[ns].pods[k]].labels))
+        if (pt_is_source(role, own, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
     if (probe_kind_queries_dns(p->kind)) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
@@ -399,11 +501,19 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         pt_sentence(m, role, p, NULL, proto, p->port, o, why);
         return;
     }
+    /* What the probe names and asks: FQDN rules match the name, L7 rules the request. */
+    policy_l7_t l7;
+    bool asks = policy_l7_request(p, &l7);
+    bool named = !probe_kind_queries_dns(p->kind) && p->host && !ip_addr_parse(p->host, &(ip_addr_t){0});
+    for (size_t j = 0; j < nd; j++) {
+        d[j].ep.host = named ? p->host : NULL;
+        d[j].ep.l7 = asks ? &l7.req : NULL;
+    }
     netpol_endpoint_t virt;
     memset(&virt, 0, sizeof(virt));
     virt.is_pod = true;
     virt.ns = ns;
-    virt.labels = &role->selector;
+    virt.labels = own ? own : &role->selector;
     netpol_answer_t a, last;
     bool first = true, have_last = false;
     for (size_t i = 0; i < (nsrc ? nsrc : 1); i++) {
@@ -420,13 +530,25 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
             o->egress_isolated |= a.egress.isolated;
             o->ingress_isolated |= a.ingress.isolated;
             first = false;
-            if (a.verdict == NETPOL_ALLOW) {
+            /* A direction that allows names its rules, whatever the other one says. */
+            if (a.egress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.egress);
+            if (a.ingress.verdict == NETPOL_ALLOW)
                 pt_add_by(o, &a.ingress);
+            if (a.verdict == NETPOL_ALLOW) { /* the CNI rules that allowed the whole path */
+                pt_add_cal_by(o, &a.egress, NETPOL_EGRESS);
+                pt_add_cal_by(o, &a.ingress, NETPOL_INGRESS);
+                pt_add_cil_by(o, &a.egress, NETPOL_EGRESS);
+                pt_add_cil_by(o, &a.ingress, NETPOL_INGRESS);
             }
-            if (!have_last || a.verdict != NETPOL_ALLOW) {
+            if (!have_last || (a.verdict != NETPOL_ALLOW && last.verdict == NETPOL_ALLOW)) {
                 last = a;
                 have_last = true;
+                o->have_pair = true;
+                o->src = s;
+                o->dst = d[j].ep;
+                o->port = d[j].port;
+                o->proto = proto;
             }
             const netpol_side_t *den = a.egress.verdict == NETPOL_DENY ? &a.egress : &a.ingress;
             if (a.verdict == NETPOL_DENY && o->near == NETPOL_NEAR_NONE && den->near != NETPOL_NEAR_NONE) {
@@ -437,6 +559,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     }
     if (o->intended == NETPOL_DENY && last.verdict == NETPOL_DENY) {
         o->egress = last.egress.verdict == NETPOL_DENY ? NETPOL_DENY : o->egress;
+        pt_mismatch(m, role, &last, o);
     }
     pt_sentence(m, role, p, &last, proto, d[0].port, o, NULL);
 }
@@ -444,12 +567,18 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
 void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
                         const config_probe_t *p, policy_intent_t *o)
 {
-    pt_probe(m, cfg, role, ns, p, pt_proto(p), o);
+    policy_check_probe_as(m, cfg, role, ns, NULL, p, o);
+}
+
+void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
+                           const labels_t *own, const config_probe_t *p, policy_intent_t *o)
+{
+    pt_probe(m, cfg, role, ns, own, p, pt_proto(p), o);
     if (!probe_kind_queries_dns(p->kind) || o->intended != NETPOL_ALLOW)
         return;
     /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
     policy_intent_t tcp;
-    pt_probe(m, cfg, role, ns, p, K8S_TCP, &tcp);
+    pt_probe(m, cfg, role, ns, own, p, K8S_TCP, &tcp);
     if (tcp.intended == NETPOL_DENY) {
         size_t l = strlen(o->reason);
         snprintf(o->reason + l, sizeof(o->reason) - l,

@@ -74,11 +74,20 @@ int merge_add(merge_t *m, const report_t *r, const char *source)
         return -1;
     report_t copy = *r;
     copy.results = NULL;
+    copy.policy = NULL;
     if (r->n_results > 0) {
         copy.results = malloc(r->n_results * sizeof(*r->results));
         if (copy.results == NULL)
             return -1;
         memcpy(copy.results, r->results, r->n_results * sizeof(*r->results));
+    }
+    if (r->n_results > 0 && r->policy) { /* run --policies: one per result, owned like them */
+        copy.policy = malloc(r->n_results * sizeof(*r->policy));
+        if (copy.policy == NULL) {
+            free(copy.results);
+            return -1;
+        }
+        memcpy(copy.policy, r->policy, r->n_results * sizeof(*r->policy));
     }
     merge_fill(m, s, &copy, source);
     return 0;
@@ -91,6 +100,7 @@ int merge_add_take(merge_t *m, report_t *r, const char *source)
         return -1;
     merge_fill(m, s, r, source);
     r->results = NULL;
+    r->policy = NULL;
     r->n_results = 0;
     return 0;
 }

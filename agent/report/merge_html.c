@@ -128,7 +128,7 @@ static const char *html_vclass(verdict_t v)
 
 /* One probe in a cell: verdict word (the colour repeats it), name, expectation, kind and
  * outcome, the exact target, detail and hint. */
-static void html_probe(strbuf_t *b, const result_t *r, bool disagrees)
+static void html_probe(strbuf_t *b, const result_t *r, const result_policy_t *pol, bool disagrees)
 {
     const char *v = html_vclass(r->verdict);
     char oc[RESULT_OUTCOME_TEXT_LEN]; /* family all: "timeout (v4) / ok (v6)", no markup */
@@ -146,6 +146,17 @@ static void html_probe(strbuf_t *b, const result_t *r, bool disagrees)
     if (r->hint[0]) {
         strbuf_puts(b, "<div class=\"hint\"><b>Hint:</b> ");
         html_text(b, r->hint, sizeof(r->hint));
+        strbuf_puts(b, "</div>");
+    }
+    /* With --policies, a probe that did not pass carries why the policies allow or deny it:
+     * the field of the rule to change, when one part of a rule is off. */
+    if (pol && r->verdict != VERDICT_PASS && pol->intended[0]) {
+        strbuf_puts(b, "<div class=\"policy\"><b>Policies:</b> ");
+        html_text(b, pol->intended, sizeof(pol->intended));
+        if (pol->reason[0]) {
+            strbuf_puts(b, ": ");
+            html_text(b, pol->reason, sizeof(pol->reason));
+        }
         strbuf_puts(b, "</div>");
     }
     if (disagrees)
@@ -174,7 +185,8 @@ static void html_row(strbuf_t *b, const merge_t *m, size_t i, const html_cols_t 
             if (!any)
                 strbuf_puts(b, "<td>");
             any = true;
-            html_probe(b, r, merge_row_disagrees(m, s->rep.role, r->name));
+            html_probe(b, r, s->rep.policy ? &s->rep.policy[k] : NULL,
+                       merge_row_disagrees(m, s->rep.role, r->name));
         }
         strbuf_puts(b, any ? "</td>\n" : "<td class=\"none\">&mdash;</td>\n");
     }
@@ -226,8 +238,8 @@ static const char html_style[] =
     ".v-inconclusive.probe{background:#fff5dc;border-color:#7a4f00}"
     ".v-inconclusive .verdict{background:#7a4f00}\n"
     ".count.v-fail{color:#a61b1b}\n"
-    ".meta,.target,.detail,.hint{font-size:.8em}.target{color:#333;word-break:break-all}\n"
-    ".detail{white-space:pre-wrap;word-break:break-word}.hint{margin-top:2px}\n"
+    ".meta,.target,.detail,.hint,.policy{font-size:.8em}.target{color:#333;word-break:break-all}\n"
+    ".detail{white-space:pre-wrap;word-break:break-word}.hint,.policy{margin-top:2px}\n"
     "ul{margin:.2em 0;padding-left:1.4em}code{font-size:.95em}\n";
 
 /* A titled list whose items the caller writes; an empty one says "none". */

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "json_scan.h"
 #include "redact.h"
+#include "report_policy.h"
 #include "report_time.h"
 #include "strbuf.h"
 #include "verdict.h"
@@ -307,6 +308,15 @@ static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_
         if (it == NULL)
             return -1;
         int rc = parse_result(c, it, &r->results[r->n_results], r->waited);
+        /* run --policies puts "policy" on every result, or on none. */
+        const cJSON *pol = cJSON_GetObjectItemCaseSensitive(it, "policy");
+        char why[160];
+        if (rc == 0 && pol && i == 0 && !(r->policy = calloc(n, sizeof(*r->policy))))
+            rc = perr(c, "policy", "out of memory");
+        else if (rc == 0 && (pol != NULL) != (r->policy != NULL))
+            rc = perr(c, "policy", "on some results only (run --policies puts it on all)");
+        else if (rc == 0 && pol && report_policy_parse(pol, &r->policy[r->n_results], why, sizeof(why)) < 0)
+            rc = perr(c, "policy", "%s", why);
         cJSON_Delete(it);
         if (rc < 0)
             return -1;
@@ -477,6 +487,7 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
         goto done;
     *out = r;
     r.results = NULL;
+    r.policy = NULL; /* both are out's now */
     rc = 0;
 done:
     cJSON_Delete(root);

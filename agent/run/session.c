@@ -19,6 +19,7 @@
 #include "output.h"
 #include "probe.h"
 #include "policy_annotate.h"
+#include "policy_explain.h"
 #include "policy_load.h"
 #include "push.h"
 #include "report.h"
@@ -84,7 +85,7 @@ zt_status_t session_load_config(const cli_opts_t *o, config_t **cfg)
 
 /* Labels are optional input: when they cannot be read, the reason goes into labels_err and
  * only matters if a role must be chosen by them. */
-static zt_status_t choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice)
+static zt_status_t choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice, labels_t *own)
 {
     const char *path = getenv("ZTPROBE_LABELS_FILE");
     if (!path || !*path)
@@ -94,11 +95,12 @@ static zt_status_t choose_role(const cli_opts_t *o, const config_t *cfg, role_ch
     bool have = labels_load_file(path, &labels, lerr, sizeof(lerr)) == 0;
     int rc = role_select(cfg, o->role, getenv("ZTPROBE_ROLE"), have ? &labels : NULL, lerr, choice, err,
                          sizeof(err));
-    labels_free(&labels);
     if (rc != 0) {
+        labels_free(&labels);
         log_error("%s", err);
         return ZT_ERR_INPUT;
     }
+    *own = labels; /* --policies judges the pod as it is labelled */
     return 0;
 }
 
@@ -124,6 +126,20 @@ static zt_status_t select_probes(const cli_opts_t *o, const config_role_t *role,
     if (!*out) {
         log_error("out of memory");
         return ZT_ERR_INTERNAL;
+    }
+    if (o->explain) { /* one probe, whose decision the policies explain after the run */
+        const config_role_t *r;
+        char err[1024];
+        if (o->only) {
+            log_error("run: give --only or --explain, not both");
+            return ZT_ERR_INPUT;
+        }
+        if (policy_explain_find(NULL, role, o->explain, &r, &(*out)[0], err, sizeof(err)) != 0) {
+            log_error("run %s", err);
+            return ZT_ERR_INPUT;
+        }
+        *n = 1;
+        return 0;
     }
     if (o->only) {
         char *copy = strdup(o->only), *save = NULL;
@@ -286,6 +302,7 @@ void session_close(session_t *s)
     via_free(s->via);
     config_free(s->cfg);
     k8s_model_destroy(s->objects);
+    labels_free(&s->own);
     memset(s, 0, sizeof(*s));
 }
 
@@ -293,7 +310,8 @@ zt_status_t session_open(const cli_opts_t *o, session_t *s)
 {
     zt_status_t rc;
     memset(s, 0, sizeof(*s));
-    if ((rc = session_load_config(o, &s->cfg)) != 0 || (rc = choose_role(o, s->cfg, &s->choice)) != 0 ||
+    if ((rc = session_load_config(o, &s->cfg)) != 0 ||
+        (rc = choose_role(o, s->cfg, &s->choice, &s->own)) != 0 ||
         (rc = select_probes(o, s->choice.role, &s->probes, &s->n_probes)) != 0) {
         session_close(s);
         return rc;
@@ -301,6 +319,11 @@ zt_status_t session_open(const cli_opts_t *o, session_t *s)
     if ((rc = session_objects(o, s)) != 0 || (rc = session_via(s)) != 0) {
         session_close(s);
         return rc;
+    }
+    if (o->explain && !s->objects) {
+        log_error("run --explain %s: needs the objects: --policies FILES (or $ZTPROBE_POLICIES)", o->explain);
+        session_close(s);
+        return ZT_ERR_INPUT;
     }
     s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
     if (s->capped)
@@ -390,7 +413,7 @@ zt_status_t session_diagnose(const session_t *s, report_t *rep)
     /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */
     free(rep->policy);
     rep->policy = NULL;
-    if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns,
+    if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns, s->own.n ? &s->own : NULL,
                         (const config_probe_t *const *)s->probes) != 0) {
         log_error("out of memory");
         return ZT_ERR_INTERNAL;

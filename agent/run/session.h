@@ -24,6 +24,7 @@ typedef struct {
     k8s_model_t *objects; /* --policies / $ZTPROBE_POLICIES, else NULL */
     size_t objects_ns;    /* the role's namespace in objects */
     struct via *via;      /* the pod paths of "via": ["pods"] probes (via.c), else NULL */
+    labels_t own;         /* the pod's labels (labels file), for --policies; none: n == 0 */
 } session_t;
 
 /* Loads the config file of o and applies the flags that override its defaults (--timeout-ms,

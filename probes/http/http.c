@@ -287,7 +287,7 @@ static void http_start(probe_attempt_t *a)
         snprintf(err, sizeof err, h == NULL ? "http: no libcurl multi handle" : "out of memory");
         goto fail;
     }
-    x->keep_body = a->probe->body_contains != NULL;
+    x->keep_body = a->probe->body_contains != NULL || a->probe->deny_at_l7; /* Envoy's body decides */
     x->easy = curl_easy_init();
     if (x->easy == NULL) {
         snprintf(err, sizeof err, "curl_easy_init failed");

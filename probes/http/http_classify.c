@@ -146,6 +146,14 @@ bool http_classify_same_origin(const char *a, const char *b)
     return strcasecmp(sa, sb) == 0 && strcasecmp(ha, hb) == 0 && strcmp(pa, pb) == 0;
 }
 
+bool http_classify_l7_refusal(long code, const char *body, size_t len)
+{
+    static const char envoy[] = "Access denied"; /* Envoy's local reply for an RBAC/L7 deny */
+    while (len > 0 && body && (body[len - 1] == '\n' || body[len - 1] == '\r' || body[len - 1] == ' '))
+        len--;
+    return code == 403 && body && len == sizeof(envoy) - 1 && memcmp(body, envoy, len) == 0;
+}
+
 /* The transfer completed (or our own body cap stopped it): judge status, then body. */
 static outcome_t judge_answer(const config_probe_t *p, const http_facts_t *f, char *detail, size_t len)
 {
@@ -154,6 +162,10 @@ static outcome_t judge_answer(const config_probe_t *p, const http_facts_t *f, ch
     if (f->http_code <= 0) {
         snprintf(detail, len, "no HTTP status line in the answer");
         return OUTCOME_PROTOCOL_ERROR;
+    }
+    if (p->deny_at_l7 && http_classify_l7_refusal(f->http_code, f->body, f->body_len)) {
+        snprintf(detail, len, "HTTP 403 \"Access denied\": the L7 proxy refused the request");
+        return OUTCOME_L7_DENIED;
     }
     if (!http_classify_status_ok(p, f->http_code)) {
         expected_codes(p, exp, sizeof exp);

@@ -59,6 +59,10 @@ bool http_classify_same_origin(const char *a, const char *b);
 bool http_classify_body_ok(const config_probe_t *p, const char *body, size_t len);
 
 /* Classifies a transfer that libcurl finished (the reference, "Outcomes"); writes a bounded detail. */
+/* True for an L7 proxy's own refusal: HTTP 403 whose body is exactly Envoy's "Access denied"
+ * (trailing CR/LF aside). Any other 403 is the server's own answer. */
+bool http_classify_l7_refusal(long code, const char *body, size_t len);
+
 outcome_t http_classify_done(const config_probe_t *p, const http_facts_t *f, char *detail, size_t len);
 
 /* Classifies a transfer that the deadline (budget_ms) stopped, by how far it got. */

@@ -11,9 +11,9 @@
 #include "http_int.h"
 
 const char *const http_config_keys[] = {"url",           "method",           "headers", "status",
-                                        "body_contains", "follow_redirects", NULL};
-const char *const https_config_keys[] = {"url",           "method",           "headers", "status",
-                                         "body_contains", "follow_redirects", "ca_file", NULL};
+                                        "body_contains", "follow_redirects", "deny_at", NULL};
+const char *const https_config_keys[] = {
+    "url", "method", "headers", "status", "body_contains", "follow_redirects", "ca_file", "deny_at", NULL};
 
 /* Parses the url with libcurl's own parser (the one that will fetch it), checks the scheme
  * against the kind and derives host and port. The url is never echoed: it may hold a token. */
@@ -145,6 +145,8 @@ int http_config_parse(struct config_ctx *cx, const cJSON *o, const char *path, c
         return -1;
     if ((v = config_json_field(o, path, "follow_redirects", fp)) &&
         config_json_bool(cx, v, fp, &p->follow_redirects) != 0)
+        return -1;
+    if (config_probe_deny_at(cx, o, path, p) != 0)
         return -1;
     return config_json_default_str(cx, &p->method, "GET");
 }

@@ -49,7 +49,7 @@ sh "$ROOT/tests/servers/mkca.sh" "$T/pki" || setup_failed "mkca.sh"
 sh "$ROOT/tests/hostile/mkexpired.sh" "$T/pki" || setup_failed "mkexpired.sh"
 
 # Loopback servers, started together, then waited for.
-for m in healthy status silent reset garbage trickle endless big redirect; do srv "$m" "$m"; done
+for m in healthy status silent reset garbage trickle endless big redirect l7; do srv "$m" "$m"; done
 SRV_BIND=::1 srv healthy6 healthy
 srv echo echo-any
 srv noconn echo-any --bind 127.0.0.1,127.0.0.2 --conn-log "$T/noconn.conns"
@@ -79,10 +79,11 @@ if want netns && ! netns_up; then
     setup_failed "network namespaces"
     GROUPS_WANTED=${GROUPS_WANTED//netns/}
 fi
-wait_ports healthy healthy6 status silent reset garbage trickle endless big redirect echo noconn \
+wait_ports healthy healthy6 status silent reset garbage trickle endless big redirect l7 echo noconn \
     pg-silent tls-stall dns-drop tls-good tls-wrong tls-alpn tls-12 tls-expired || setup_failed "loopback servers"
 
 want http && cases_http
+want http && cases_l7
 want tls && cases_tls
 want pg && cases_pg
 want dns && cases_dns

@@ -3,7 +3,9 @@
 
 One lab is brought up; each scenario re-renders the node's rules with np2nft.py (modified
 policies, inventory or deny action: never hand-written rules), runs the agent in a pod's
-namespace, and asserts verdict, outcome, diagnoses and hint keywords of its JSON report.
+namespace, and asserts verdict, outcome, diagnoses and hint keywords of its JSON report; for
+the seed's four faults also what `run --policies` and `policy check` on the lab's objects say
+(the field of the policy to change, the CNI setting).
 The lab is torn down on exit, failure, Ctrl-C or SIGTERM.
 
 Usage: scenarios.py BIN [--only NAME[,NAME...]]
@@ -20,9 +22,50 @@ import tempfile
 import time
 
 from scenario_lib import (CONFIG, CONNECTED, GOVTECH, Failed, Lab, check, diag_codes, expect,
-                          literal, load_policies, policy, probes_of, variant_config)
+                          literal, load_policies, policy, probes_of, results, variant_config)
+import agree
 import scenarios_dual
 import topology
+import yaml
+
+# ---------------------------------------------------------------- the policies' explanation
+
+def lab_objects(lab, docs, relabel=None):
+    """The lab as Kubernetes objects (pods as labelled, their Services, kube-dns) and DOCS, in
+    a file for --policies and policy check."""
+    path = os.path.join(lab.tmp, "objects-%d.yaml" % time.monotonic_ns())
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump_all(agree.objects(relabel) + docs, handle, sort_keys=False)
+    return path
+
+
+def explains(lab, role, docs, probe, sentence, relabel=None, labels=None):
+    """The seed's fault, explained: `run --policies` in ROLE's pod puts SENTENCE (the field to
+    change) in PROBE's hint and policy reason, and `policy check` on the same objects in its
+    reason and mismatch. Returns the run's result."""
+    objs = lab_objects(lab, docs, relabel)
+    _, rep, err = lab.run(role, labels=labels, args=("--policies", objs))
+    r = results(rep)[probe]
+    check(r.get("policy", {}).get("intended") == "deny", "%s: policy %r (%s)" % (probe, r.get("policy"), err[-200:]))
+    check(sentence in (r.get("hint") or ""), "%s: hint %r lacks %r" % (probe, r.get("hint"), sentence))
+    check(sentence in r["policy"]["reason"], "%s: policy reason %r lacks %r" % (probe, r["policy"]["reason"], sentence))
+    with open(CONFIG, encoding="utf-8") as handle:
+        cfg = json.load(handle)
+    for name, rl in (relabel or {}).items():
+        cfg["roles"][name]["selector"] = rl
+    for ro in cfg["roles"].values():
+        ro["namespace"] = "govtech"
+    cfg_path = os.path.join(lab.tmp, "check-%d.json" % time.monotonic_ns())
+    with open(cfg_path, "w", encoding="utf-8") as handle:
+        json.dump(cfg, handle)
+    chk = subprocess.run([lab.bin, "policy", "check", "-c", cfg_path, "-f", objs], capture_output=True, text=True)
+    check(chk.returncode == 1, "policy check: exit %d: %s" % (chk.returncode, chk.stderr[-300:]))
+    p = next(x for x in json.loads(chk.stdout)["probes"] if x["role"] == role and x["name"] == probe)
+    mm = p.get("mismatch") or {}
+    check(sentence in p["reason"] and sentence == mm.get("sentence", "")[-len(sentence):],
+          "policy check %s/%s: reason %r mismatch %r" % (role, probe, p["reason"], mm))
+    return r
+
 
 # ---------------------------------------------------------------- scenarios
 
@@ -66,6 +109,12 @@ def sc_dns_blocked(lab):
             expect(rep, p["name"], "inconclusive", "dns_timeout", ("port 53",))
     rc, rep, _ = lab.run("frontend")  # the other roles keep their DNS
     check(rc == 0 and not diag_codes(rep), "frontend: exit %d %s" % (rc, diag_codes(rep)))
+    # With the objects: the policy that would allow DNS and the selector that leaves it out.
+    r = explains(lab, "backend", docs, "cluster-dns",
+                 "govtech/allow-dns-egress egress rule 0 would allow this, but the policy does not select "
+                 "role backend's pod: spec.podSelector.matchExpressions[0] is NotIn (backend); role "
+                 "backend's pod carries app=backend")
+    check(r["hint"].startswith("The policies deny DNS from this pod: "), "cluster-dns hint %r" % r["hint"])
 
 
 def sc_labels_changed(lab):
@@ -85,6 +134,17 @@ def sc_labels_changed(lab):
             expect(rep, p["name"], "pass", "timeout")  # default deny still holds
     rc, rep, _ = lab.run("frontend")
     expect(rep, "backend-health", "fail", "timeout", ("labels",))
+    # With the objects as labelled: frontend's egress rule and the label that differs.
+    explains(lab, "frontend", load_policies(), "backend-health",
+             "govtech/frontend-network-policy egress rule 0 would allow this but for its podSelector: "
+             "spec.egress[0].to[0].podSelector.matchLabels.app is backend; the target's pod carries "
+             "app=backend-v2", relabel=agree.RELABEL)
+    # From the relabelled pod itself (judged by its own labels file): the policy that no longer
+    # selects it.
+    explains(lab, "backend", load_policies(), "postgres",
+             "govtech/backend-network-policy egress rule 0 would allow this, but the policy does not select "
+             "role backend's pod: spec.podSelector.matchLabels.app is backend; role backend's pod carries "
+             "app=backend-v2", relabel=agree.RELABEL, labels=labels)
 
 
 def sc_wrong_port(lab):
@@ -97,6 +157,10 @@ def sc_wrong_port(lab):
     check(rc == 1, "exit %d" % rc)
     expect(rep, "backend-health", "fail", "timeout", ("port 3000", "networkpolicy"))
     check(not diag_codes(rep), "diagnoses %s" % diag_codes(rep))
+    # With the objects: the field and the two numbers.
+    explains(lab, "frontend", docs, "backend-health",
+             "govtech/backend-network-policy ingress rule 0 would allow this but for its port: "
+             "spec.ingress[0].ports[0].port is 3001; the probe connects to 3000")
 
 
 def sc_no_enforcement(lab):
@@ -110,6 +174,15 @@ def sc_no_enforcement(lab):
             expect(rep, p["name"], "fail", CONNECTED, ("does not enforce networkpolicy",))
         for p in probes_of(role, "allow"):
             expect(rep, p["name"], "pass", "ok")
+    # With the objects: the policies deny what connected; the hint names the policy that
+    # decides and the CNI setting to change.
+    _, rep, _ = lab.run("postgres", args=("--policies", lab_objects(lab, load_policies())))
+    for p in probes_of("postgres", "deny"):
+        if p["kind"] == "udp":
+            continue  # an unanswered datagram proves nothing either way
+        r = expect(rep, p["name"], "fail", CONNECTED, ('enableNetworkPolicy: "true"',))
+        named = "selects the source pod for egress" in r["hint"] or "select the source pod for egress" in r["hint"]
+        check(r["policy"]["intended"] == "deny" and named, "%s: hint %r" % (p["name"], r["hint"]))
 
 
 def sc_metadata(lab):

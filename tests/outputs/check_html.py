@@ -9,7 +9,9 @@
       the DOM Chromium built (--dump-dom): one matrix table with a caption, column headers
       with scope="col", one row per report with a scope="row" header naming role and pod, and
       for every result of every report one probe entry in that row whose text has the probe's
-      name, its verdict word, expectation and outcome; no script element, no on* attribute
+      name, its verdict word, expectation and outcome, and (reports of run --policies) for a
+      probe that did not pass one "Policies: INTENDED: REASON" line, for the others none; no
+      script element, no on* attribute
   text DOM.html STRING...
       each STRING (JSON-encoded) occurs in the DOM's text, i.e. was shown, not parsed as markup
   png PNG W H COLOUR...
@@ -172,6 +174,14 @@ def check_dom(path, reports):
                     fail("%s/%s: %r not in %r" % (rep["role"], res["name"], want, txt))
             if res.get("hint") and "Hint:" not in txt:
                 fail("%s/%s: hint not shown" % (rep["role"], res["name"]))
+            # run --policies: a probe that did not pass shows what the policies intend and why.
+            pol, shown = res.get("policy"), [d.text() for d in p.find("div", "policy")]
+            if pol and res["verdict"] != "pass":
+                want = "Policies: %s%s" % (pol["intended"], ": " + pol["reason"] if pol.get("reason") else "")
+                if shown != [want]:
+                    fail("%s/%s: policy line %r, want [%r]" % (rep["role"], res["name"], shown, want))
+            elif shown:
+                fail("%s/%s: a policy line %r where none belongs" % (rep["role"], res["name"], shown))
 
 
 def check_text(path, strings):

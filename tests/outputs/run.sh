@@ -283,6 +283,47 @@ else
     notok "hostile html: rendered" "chromium failed"
 fi
 
+# run --policies: a cell that did not pass shows why the policies deny it, the field to change.
+# The objects put the "web" server at 127.0.0.1; the backend's policy admits port 1 only.
+cat >"$T/objs.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: backend-5c4b, namespace: govtech, labels: {app: backend}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: govtech, labels: {app: web}}
+status: {podIP: 127.0.0.1}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: backend-egress, namespace: govtech}
+spec:
+  podSelector: {matchLabels: {app: backend}}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 1}]}]
+EOF
+zt bp backend-5c4b govtech run -c "$T/c.json" --role backend --policies "$T/objs.yaml"
+rc_is bp 1 "policies: the backend report made with --policies (an open deny: exit 1)"
+cp "$T/bp.out" "$T/bp.json"
+zt htmlp - - merge -o html "$T/fe.json" "$T/bp.json"
+rc_is htmlp 1 "policies html: merged (exit 1)"
+cp "$T/htmlp.out" "$ART/policies.html"
+check "policies html: the open deny's cell says why the policies deny it, naming the field" \
+    $PY "$HCHK" text "$T/htmlp.out" "\"Policies: deny: no egress rule of govtech/backend-egress allows TCP $WEB to 127.0.0.1:$WEB; govtech/backend-egress egress rule 0 would allow this but for its port: spec.egress[0].ports[0].port is 1; the probe connects to $WEB\""
+check "policies html: every cell that did not pass has its policy line, the passed none" \
+    $PY "$HCHK" dom "$T/htmlp.out" "$T/fe.json" "$T/bp.json"
+edit "$T/bp.json" "$T/bp-other.json" "r['results'][1]['policy']['reason'] = 'something else'"
+check "policies html: the check notices a policy line that is not the report's (control)" fails \
+    $PY "$HCHK" dom "$T/htmlp.out" "$T/fe.json" "$T/bp-other.json"
+if command -v chromium >/dev/null &&
+    bash "$HERE/render.sh" "$T/htmlp.out" "$ART/policies.png" 1280,900 >"$T/htmlp.dom" 2>/dev/null; then
+    check "policies html: the browser's DOM has the policy lines" \
+        $PY "$HCHK" dom "$T/htmlp.dom" "$T/fe.json" "$T/bp.json"
+else
+    notok "policies html: rendered" "chromium failed"
+fi
+
 zt runh - - run -c "$T/c.json" --role frontend -o html
 rc_is runh 2 "run -o html is a usage error (a namespace format)"
 

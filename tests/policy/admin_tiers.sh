@@ -46,6 +46,18 @@ check "-o json: egress.chain holds the steps (stage, action, kind, name, priorit
 grep -q "cluster-dns .*passed by admin ClusterNetworkPolicy govtech-pass-cluster-dns (priority 20) egress rule pass-dns, then allowed by govtech/allow-dns-egress egress rule 0" "$T/cl.txt"
 check "-o text: the reason column shows the chain" status_ok $?
 
+# --explain walks the stages: the admin Pass, then the NetworkPolicy rule.
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -f manifests/cluster/cluster-network-policies.yaml \
+    --explain frontend/cluster-dns -o text >"$T/clx.txt" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && grep -qx "    chain: passed by admin ClusterNetworkPolicy govtech-pass-cluster-dns (priority 20) egress rule pass-dns, then allowed by govtech/allow-dns-egress egress rule 0" "$T/clx.txt"
+check "--explain with admin policies: the direction's chain shows the admin Pass, then the NetworkPolicy rule" status_ok $? \
+    "rc $rc: $(cat "$T/clx.txt" "$T/e")"
+"$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" -f manifests/cluster/cluster-network-policies.yaml \
+    --explain frontend/cluster-dns >"$T/clx.json" 2>/dev/null
+[ "$(json "$T/clx.json" "[(s['stage'], s['action']) for s in d['directions'][0]['chain']]")" = "[('admin', 'pass'), ('namespaced', 'allow')]" ]
+check "--explain -o json with admin policies: egress chain admin pass, namespaced allow" status_ok $? "$(head -c 400 "$T/clx.json")"
+
 # The metadata address: denied by the admin tier before any NetworkPolicy.
 cat >"$T/imds.json" <<'EOF'
 {"version": 1, "roles": {"backend": {"selector": {"app": "backend"}, "namespace": "govtech", "probes": [

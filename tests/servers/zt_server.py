@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import serverlib  # noqa: E402
 
 HTTP_MODES = ("healthy", "status", "silent", "reset", "garbage", "trickle", "endless",
-              "big", "redirect")
+              "big", "redirect", "l7")
 RAW_MODES = ("tls-stall", "pg-silent", "echo-any", "udp-drop")
 MODES = HTTP_MODES + RAW_MODES
 
@@ -155,6 +155,19 @@ def serve_http(mode, conn):
             send_all(conn, response(404, "Not Found", "not found"))
     elif mode == "status":
         send_all(conn, response(404, "Not Found", "not found"))
+    elif mode == "l7":
+        # As Cilium's Envoy answers a request no L7 rule allows (/envoy), and servers' own
+        # answers: another 403 (/forbidden, /denied-html), and a 200 (anything else).
+        route = path.split("?", 1)[0]
+        if route == "/envoy":
+            send_all(conn, response(403, "Forbidden", "Access denied\r\n",
+                                    ("Content-Type: text/plain", "Server: envoy")))
+        elif route == "/forbidden":
+            send_all(conn, response(403, "Forbidden", "forbidden"))
+        elif route == "/denied-html":
+            send_all(conn, response(403, "Forbidden", "<h1>Access denied</h1>"))
+        else:
+            send_all(conn, response(200, "OK", "ok"))
     elif mode == "redirect":
         send_all(conn, response(302, "Found", "", ("Location: %s" % path,)))
     elif mode == "garbage":

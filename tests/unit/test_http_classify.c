@@ -146,6 +146,40 @@ static void test_ok_and_status(void **state)
     assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_PROTOCOL_ERROR);
 }
 
+/* deny_at l7: only a 403 whose body is Envoy's "Access denied" is the proxy's refusal. */
+static void test_l7_refusal(void **state)
+{
+    (void)state;
+    char d[RESULT_DETAIL_LEN];
+    static const struct {
+        long code;
+        const char *body;
+        outcome_t want;
+    } cases[] = {
+        {403, "Access denied\r\n", OUTCOME_L7_DENIED},
+        {403, "Access denied", OUTCOME_L7_DENIED},
+        {403, "Access denied!", OUTCOME_HTTP_STATUS},
+        {403, "<h1>Access denied</h1>", OUTCOME_HTTP_STATUS},
+        {403, "forbidden", OUTCOME_HTTP_STATUS},
+        {401, "Access denied", OUTCOME_HTTP_STATUS},
+        {200, "Access denied", OUTCOME_OK},
+    };
+    config_probe_t p = probe_http();
+    p.deny_at_l7 = true;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        http_facts_t f = answered(cases[i].code, strlen(cases[i].body));
+        f.body = cases[i].body;
+        f.body_len = strlen(cases[i].body);
+        assert_int_equal(http_classify_done(&p, &f, d, sizeof d), cases[i].want);
+    }
+    /* Without deny_at l7 Envoy's 403 is an answer like any other. */
+    p.deny_at_l7 = false;
+    http_facts_t f = answered(403, 13);
+    f.body = "Access denied";
+    f.body_len = 13;
+    assert_int_equal(http_classify_done(&p, &f, d, sizeof d), OUTCOME_HTTP_STATUS);
+}
+
 static void test_body_mismatch_and_cap(void **state)
 {
     (void)state;
@@ -379,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_tls_errors),          cmocka_unit_test(test_protocol_errors),
         cmocka_unit_test(test_other_codes),         cmocka_unit_test(test_detail_is_bounded_and_clean),
         cmocka_unit_test(test_abort_by_phase),      cmocka_unit_test(test_timings),
+        cmocka_unit_test(test_l7_refusal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,6 +130,43 @@ static void test_html_escapes(void **state)
     merge_destroy(m);
 }
 
+/* A report of run --policies: a probe that did not pass shows what the policies intend and
+ * why (escaped), a passed one does not; without --policies no such line. */
+static void test_html_policy_explains(void **state)
+{
+    (void)state;
+    sample_t o;
+    sample_report(&o);
+    sample_policies(&o);
+    snprintf(o.policy[1].reason, sizeof(o.policy[1].reason),
+             "no egress rule allows it; govtech/x egress rule 0 would allow this but for its podSelector: "
+             "spec.egress[0].to[0].podSelector.matchLabels.app is <api>; the target's pod carries app=web");
+    merge_t *m = merge_create();
+    assert_non_null(m);
+    assert_int_equal(merge_add(m, &o.r, "r.json"), 0);
+    char *h = merge_render_html(m, 1795669201.0);
+    assert_non_null(h);
+    const char *want =
+        "<div class=\"policy\"><b>Policies:</b> deny: no egress rule allows it; govtech/x egress rule 0 "
+        "would allow this but for its podSelector: spec.egress[0].to[0].podSelector.matchLabels.app is "
+        "&lt;api&gt;; the target&#39;s pod carries app=web</div>";
+    if (!strstr(h, want))
+        fail_msg("no policy line in\n%s", h);
+    /* The passed probe (result 0) and the inconclusive DNS probe: one more line, the unknown. */
+    assert_non_null(strstr(h, "<b>Policies:</b> unknown: no kube-dns objects given"));
+    assert_null(strstr(h, "<b>Policies:</b> allow"));
+    free(h);
+    merge_destroy(m);
+
+    o.r.policy = NULL;
+    m = merge_create();
+    assert_int_equal(merge_add(m, &o.r, "r.json"), 0);
+    h = merge_render_html(m, 1795669201.0);
+    assert_null(strstr(h, "class=\"policy\""));
+    free(h);
+    merge_destroy(m);
+}
+
 /* Columns are the hosts the probes reach: a URL's host (after any userinfo, an IPv6 literal in
  * brackets), a host:port's host, "DNS" and the server for dns probes. */
 static void test_html_columns(void **state)
@@ -166,13 +203,10 @@ static void test_html_columns(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_name_kept_when_valid),
-        cmocka_unit_test(test_name_shortened_with_hash),
-        cmocka_unit_test(test_name_rewritten_with_hash),
-        cmocka_unit_test(test_policyreport_escapes),
-        cmocka_unit_test(test_policyreport_bad_namespace),
-        cmocka_unit_test(test_html_escapes),
-        cmocka_unit_test(test_html_columns),
+        cmocka_unit_test(test_name_kept_when_valid),       cmocka_unit_test(test_name_shortened_with_hash),
+        cmocka_unit_test(test_name_rewritten_with_hash),   cmocka_unit_test(test_policyreport_escapes),
+        cmocka_unit_test(test_policyreport_bad_namespace), cmocka_unit_test(test_html_escapes),
+        cmocka_unit_test(test_html_policy_explains),       cmocka_unit_test(test_html_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,9 +148,13 @@ static const eval_case_t EVAL[] = {
      "metadata: {name: p, namespace: app}\nspec: {podSelector: {}}\n---\n" NP
      "metadata: {name: q, namespace: app}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
-    {"Calico policy in the namespace: unknown",
+    {"Calico policy with no rules in the namespace: its tier denies ingress",
      "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
      "metadata: {name: c, namespace: app}\nspec: {}\n",
+     "cli", "web", NULL, 8080, K8S_TCP, NETPOL_DENY, NETPOL_NEAR_NONE},
+    {"Calico policy with a field not evaluated: unknown",
+     "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\n"
+     "metadata: {name: c, namespace: app}\nspec: {ingress: [{action: Allow, http: {methods: [GET]}}]}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
     {"AdminNetworkPolicy of a version not read (cluster-wide): unknown",
      "apiVersion: policy.networking.k8s.io/v1alpha9\n"
@@ -160,9 +164,9 @@ static const eval_case_t EVAL[] = {
      NP "metadata: {name: p, namespace: app}\nspec:\n"
         "  podSelector: {}\n  ingress: [{from: [{podSelector: {}}], action: Deny}]\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_UNKNOWN, NETPOL_NEAR_NONE},
-    {"Cilium policy elsewhere does not touch this path",
+    {"Cilium policy set aside elsewhere does not touch this path",
      "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-     "metadata: {name: c, namespace: kube-system}\nspec: {}\n",
+     "metadata: {name: c, namespace: kube-system}\nspec: {endpointSelector: {}, egress: [{toServices: [{}]}]}\n",
      "cli", "web", NULL, 8080, K8S_TCP, NETPOL_ALLOW, NETPOL_NEAR_NONE},
 };
 

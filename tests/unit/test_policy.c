@@ -98,9 +98,19 @@ static void test_check(void **state)
     const cJSON *db = probe(rep, "web", "db");
     assert_string_equal(str(db, "intended"), "deny");
     assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(db, "agrees")));
-    /* The DNS rule is open to every peer, on port 53 only: the same peer on other ports. */
-    if (!strstr(str(db, "reason"), "nearest: shop/dns egress rule 0 (same peer, other ports)"))
+    /* The DNS rule is open to every peer, on port 53 only: the same peer on other ports, so
+     * its port is the part named (before shop/api's rule, which would allow but selects api). */
+    if (!strstr(str(db, "reason"),
+                "shop/dns egress rule 0 would allow this but for its port: "
+                "spec.egress[0].ports[0].port is 53; the probe connects to 5432"))
         fail_msg("reason: %s", str(db, "reason"));
+    const cJSON *mm = cJSON_GetObjectItemCaseSensitive(db, "mismatch");
+    assert_string_equal(str(mm, "policy"), "shop/dns");
+    assert_string_equal(str(mm, "field"), "spec.egress[0].ports[0].port");
+    assert_string_equal(str(mm, "wanted"), "53");
+    assert_string_equal(str(mm, "found"), "5432");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(mm, "port")->valueint, 0);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(mm, "peer")));
     assert_string_equal(str(probe(rep, "web", "dns"), "intended"), "allow");
     assert_string_equal(str(probe(rep, "web", "out"), "intended"), "deny");
     const cJSON *sum = cJSON_GetObjectItemCaseSensitive(rep, "summary");

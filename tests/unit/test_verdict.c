@@ -18,12 +18,15 @@
 
 /* Expected verdicts, one attempt, written out by hand from the reference (not computed). */
 static const verdict_t deny_default[OUTCOME_COUNT] = {
-    [OUTCOME_OK] = F,           [OUTCOME_DNS_NXDOMAIN] = I,  [OUTCOME_DNS_NODATA] = I,
-    [OUTCOME_DNS_TIMEOUT] = I,  [OUTCOME_DNS_ERROR] = I,     [OUTCOME_CIDR_MISMATCH] = I,
-    [OUTCOME_TIMEOUT] = P,      [OUTCOME_REFUSED] = I,       [OUTCOME_UNREACHABLE] = P,
-    [OUTCOME_TLS_ERROR] = F,    [OUTCOME_APP_TIMEOUT] = F,   [OUTCOME_PROTOCOL_ERROR] = F,
-    [OUTCOME_HTTP_STATUS] = F,  [OUTCOME_BODY_MISMATCH] = F, [OUTCOME_AUTH_FAILED] = F,
-    [OUTCOME_QUERY_FAILED] = F, [OUTCOME_ERROR] = I,
+    [OUTCOME_OK] = F,          [OUTCOME_DNS_NXDOMAIN] = I,
+    [OUTCOME_DNS_NODATA] = I,  [OUTCOME_DNS_TIMEOUT] = I,
+    [OUTCOME_DNS_ERROR] = I,   [OUTCOME_CIDR_MISMATCH] = I,
+    [OUTCOME_TIMEOUT] = P,     [OUTCOME_REFUSED] = I,
+    [OUTCOME_UNREACHABLE] = P, [OUTCOME_TLS_ERROR] = F,
+    [OUTCOME_APP_TIMEOUT] = F, [OUTCOME_PROTOCOL_ERROR] = F,
+    [OUTCOME_HTTP_STATUS] = F, [OUTCOME_BODY_MISMATCH] = F,
+    [OUTCOME_AUTH_FAILED] = F, [OUTCOME_QUERY_FAILED] = F,
+    [OUTCOME_ERROR] = I,       [OUTCOME_L7_DENIED] = I, /* only with deny_at: l7 */
 };
 
 /* A dns deny probe: an answer fails, no answer / a reject passes. Outcomes of connected
@@ -34,7 +37,7 @@ static const verdict_t dns_deny_default[OUTCOME_COUNT] = {
     [OUTCOME_TIMEOUT] = P,      [OUTCOME_REFUSED] = P,       [OUTCOME_UNREACHABLE] = P,
     [OUTCOME_TLS_ERROR] = I,    [OUTCOME_APP_TIMEOUT] = I,   [OUTCOME_PROTOCOL_ERROR] = I,
     [OUTCOME_HTTP_STATUS] = I,  [OUTCOME_BODY_MISMATCH] = I, [OUTCOME_AUTH_FAILED] = I,
-    [OUTCOME_QUERY_FAILED] = I, [OUTCOME_ERROR] = I,
+    [OUTCOME_QUERY_FAILED] = I, [OUTCOME_ERROR] = I,         [OUTCOME_L7_DENIED] = I,
 };
 
 static const probe_kind_t conn_kinds[] = {KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES};
@@ -77,6 +80,30 @@ static void test_deny_table(void **state)
             if (v != want)
                 fail_msg("refused listed, outcome %s: got %s", outcome_name((outcome_t)o), verdict_name(v));
         }
+    }
+}
+
+/* deny_at l7: the deny set is l7_denied alone (config_probe_deny_outcomes): the proxy's
+ * refusal passes, any answer fails, no answer proves nothing. */
+static void test_deny_at_l7(void **state)
+{
+    (void)state;
+    static const struct {
+        outcome_t o;
+        verdict_t want;
+    } cases[] = {{OUTCOME_L7_DENIED, P}, {OUTCOME_HTTP_STATUS, F}, {OUTCOME_OK, F},
+                 {OUTCOME_TIMEOUT, I},   {OUTCOME_REFUSED, I},     {OUTCOME_UNREACHABLE, I}};
+    config_probe_t p;
+    memset(&p, 0, sizeof(p));
+    p.kind = KIND_HTTP;
+    p.expect = EXPECT_DENY;
+    p.deny_at_l7 = true;
+    outcome_mask_t m = config_probe_deny_outcomes(NULL, &p);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t dec;
+        verdict_t v = judge1(KIND_HTTP, EXPECT_DENY, m, cases[i].o, &dec);
+        if (v != cases[i].want)
+            fail_msg("deny_at l7, %s: got %s", outcome_name(cases[i].o), verdict_name(v));
     }
 }
 
@@ -364,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_allow_table),
         cmocka_unit_test(test_deny_table),
         cmocka_unit_test(test_dns_deny_table),
+        cmocka_unit_test(test_deny_at_l7),
         cmocka_unit_test(test_listed_overrides),
         cmocka_unit_test(test_attempts),
         cmocka_unit_test(test_names),

@@ -1,0 +1,28 @@
+/* cilium_eval.h: what Cilium's policies (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy)
+ * intend for one direction, as two stages of the tier chain (policy_tier.h):
+ *  - cni-pre: the deny rules (ingressDeny / egressDeny) of the policies selecting the pod,
+ *    which win over every allow, Cilium's and NetworkPolicies' alike;
+ *  - namespaced: the allow rules, a union with the NetworkPolicies' allows; the direction is
+ *    default-deny once a selecting policy has a non-empty list for it (enableDefaultDeny not
+ *    false), so `ingress: [{}]` denies everything. L7 http rules decide an http probe's
+ *    request (Envoy answers 403 "Access denied"), dns rules a dns probe's name (REFUSED).
+ * Pure: no I/O. */
+#ifndef ZT_CILIUM_EVAL_H
+#define ZT_CILIUM_EVAL_H
+
+#include "k8s_model.h"
+#include "netpol.h"
+#include "policy_tier.h"
+
+tier_action_t cilium_stage_deny(const tier_query_t *q, tier_step_t *step);
+tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step);
+
+/* True when the Cilium policy selects the pod (endpointSelector, its namespace). */
+bool cilium_policy_selects(const k8s_model_t *m, size_t policy, const netpol_endpoint_t *pod);
+
+/* True when an FQDN pattern (Cilium's matchPattern: `*` is any run of name characters within
+ * one label, `*` alone any name) or name (matchName) matches host (case-insensitive, a
+ * trailing dot ignored). */
+bool cilium_fqdn_match(const char *pattern, bool is_pattern, const char *host);
+
+#endif
