@@ -83,8 +83,15 @@ unit: $(UNIT_BIN)
 
 # The whole suite: unit tests plain and under ASan+UBSan, then the integration tests against
 # real servers and the lab scenarios, both with the sanitized agent.
+# SUITES="unit-plain policy ...": only those (the names: bash tests/run_all.sh --list).
 test: deps
-	@bash tests/run_all.sh
+	@bash tests/run_all.sh $(SUITES)
+
+# The fast tier, for every edit: the unit tests (plain), the style and the docs checks. No root,
+# no network namespaces, no package installs; under 2 minutes here, about 30 s once built.
+.PHONY: check
+check:
+	@bash tests/run_all.sh unit-plain style docs
 
 # These install the packages first, then build in a fresh make, since the compiler flags come
 # from pkg-config and cannot be known before the -dev packages are there.
@@ -138,6 +145,6 @@ clean:
 	rm -rf build ztprobe
 
 help:
-	@echo "targets: all (./ztprobe) deps test unit integration lab demo bench fuzz image image-test install clean"
+	@echo "targets: all (./ztprobe) deps check test [SUITES=...] unit integration lab demo bench fuzz image image-test install clean"
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:=.d)

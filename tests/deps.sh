@@ -10,7 +10,7 @@ libyaml-dev"
 LAB="postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
 python3 python3-yaml curl procps psmisc"
 TEST="libcmocka-dev valgrind jq prometheus libxml2-utils clang libclang-rt-14-dev time binutils
-podman debootstrap strace
+podman debootstrap strace busybox
 python3-jsonschema chromium prometheus-pushgateway clang-format"
 case "${1:-test}" in
 build) PKGS=$BUILD ;;

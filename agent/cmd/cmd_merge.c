@@ -1,5 +1,6 @@
 /* cmd_merge.c: `ztprobe merge REPORT.json...`: the namespace-wide matrix a post-deploy smoke
  * test judges, from the reports of every role pod. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,34 @@ static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
     return buf;
 }
 
+/* A DNS-1123 label, as namespace names are. */
+static bool merge_namespace_ok(const char *ns)
+{
+    size_t n = strlen(ns);
+    if (n == 0 || n > 63 || ns[0] == '-' || ns[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((ns[i] >= 'a' && ns[i] <= 'z') || (ns[i] >= '0' && ns[i] <= '9') || ns[i] == '-'))
+            return false;
+    return true;
+}
+
+/* --namespace NS: a report is of a pod in NS, whatever it was handed; one that names no
+ * namespace is taken as NS's, so that its PolicyReport lands there too. A pod can write any
+ * report, and `merge -o policyreport | kubectl apply -f -` would write into the namespace it
+ * claims (kube-system) with the operator's rights. Returns 0, or -1 with the reason in err. */
+static int merge_claim_namespace(report_t *rep, const char *ns, char *err, size_t errlen)
+{
+    if (rep->pod_namespace[0] == '\0') {
+        snprintf(rep->pod_namespace, sizeof(rep->pod_namespace), "%s", ns);
+        return 0;
+    }
+    if (strcmp(rep->pod_namespace, ns) == 0)
+        return 0;
+    snprintf(err, errlen, "pod.namespace is %.63s, not %.63s (--namespace): refused", rep->pod_namespace, ns);
+    return -1;
+}
+
 /* The wall clock, for the time a page or a PolicyReport says it was made. */
 static double merge_now(void)
 {
@@ -51,6 +80,10 @@ int cmd_merge(const cli_opts_t *o)
     }
     if (o->format == FMT_PROMETHEUS) {
         log_error("merge: -o prometheus is per pod; use 'ztprobe run -o prometheus'");
+        return EXIT_USAGE;
+    }
+    if (o->namespace && !merge_namespace_ok(o->namespace)) {
+        log_error("merge: --namespace %.80s is not a namespace name (1..63 of a-z, 0-9, '-')", o->namespace);
         return EXIT_USAGE;
     }
     merge_t *m = merge_create();
@@ -73,6 +106,10 @@ int cmd_merge(const cli_opts_t *o)
          * memory is the largest input plus what the results take, never a copy of either. */
         int prc = buf ? report_parse_json(buf, len, &rep, err, sizeof(err)) : -1;
         free(buf);
+        if (prc == 0 && o->namespace && merge_claim_namespace(&rep, o->namespace, err, sizeof(err)) != 0) {
+            report_free(&rep);
+            prc = -1;
+        }
         if (prc == 0) {
             if (merge_add_take(m, &rep, path) < 0) {
                 report_free(&rep);

@@ -9,6 +9,7 @@
 #include "cmd_exit.h"
 #include "cni_check.h"
 #include "config.h"
+#include "json_print.h"
 #include "log.h"
 #include "policy_load.h"
 #include "policy_check.h"
@@ -97,7 +98,8 @@ static int cmd_policy_check(const cli_opts_t *o)
         rc = cmd_exit_code(st);
         goto done;
     }
-    text = o->format == FMT_TEXT ? policy_check_text(rep) : cJSON_Print(rep);
+    /* JSON through the one escaper: names and reasons come from someone else's objects. */
+    text = o->format == FMT_TEXT ? policy_check_text(rep) : json_print_take(rep, true);
     if (text && o->format == FMT_TEXT && o->cni)
         text = cmd_policy_append(text, cni_check_text(rep));
     if (!text) {
@@ -106,8 +108,6 @@ static int cmd_policy_check(const cli_opts_t *o)
         goto done;
     }
     fputs(text, stdout);
-    if (o->format != FMT_TEXT)
-        fputc('\n', stdout);
     rc = policy_check_status(rep, o->strict) ? EXIT_PROBE_FAILED : EXIT_ALL_PASSED;
 done:
     free(text);

@@ -69,7 +69,7 @@ static const int run_flags[] = {
     OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, OPT_STABLE, OPT_EVERY,   OPT_EXPLAIN, 0};
 static const int validate_flags[] = {'c', 'v', 0};
 static const int list_flags[] = {'c', OPT_ROLE, 0};
-static const int merge_flags[] = {'o', 0};
+static const int merge_flags[] = {'o', OPT_NAMESPACE, 0};
 static const int policy_flags[] = {'c',     'f',         'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT,
                                    OPT_CNI, OPT_EXPLAIN, 0};
 static const int watch_flags[] = {'c',          OPT_ROLE,    'o',          OPT_OUT,   OPT_ONLY, OPT_TIMEOUT,
@@ -128,14 +128,18 @@ static const cli_cmd_t cli_cmds[] = {
      "                      enforced (converged_after_ms; -o prometheus:\n"
      "                      ztprobe_probe_startup_unprotected_seconds)\n"
      "  --stable N, --every DURATION  as run --wait's, for the --startup rounds\n"},
-    {"merge", merge_flags, "ztprobe merge [-o text|json|junit|policyreport|html] REPORT.json...",
+    {"merge", merge_flags,
+     "ztprobe merge [-o text|json|junit|policyreport|html] [--namespace NS] REPORT.json...",
      "Reads the JSON reports of several pods and prints one namespace-wide matrix (source role and\n"
      "pod x probe -> verdict and outcome), and the pods of one role that disagree. Exit 0: every\n"
      "probe passed on every pod and no pods disagree; 1: otherwise; 2: no report given, or a file\n"
      "that cannot be read or is not a ztprobe report (it is still listed as missing).\n"
      "  -o policyreport     Kubernetes PolicyReports (wgpolicyk8s.io/v1alpha2), one per namespace,\n"
      "                      as multi-document YAML for 'kubectl apply -f -'\n"
-     "  -o html             one self-contained page: roles by targets, verdict per probe\n"},
+     "  -o html             one self-contained page: roles by targets, verdict per probe\n"
+     "  --namespace NS      every report must be of a pod in NS: a report naming another\n"
+     "                      namespace is refused (listed as missing, exit 2), so a PolicyReport\n"
+     "                      lands in NS only; a report naming none is taken as NS's\n"},
     {"validate", validate_flags, "ztprobe validate [-c FILE]",
      "Parses and validates the config; prints a summary. Exit 0 valid, 2 invalid (the message\n"
      "names the JSON path).\n"},

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cni_check.h"
+#include "json_print.h"
 #include "strbuf.h"
 
 static const char *ct_str(const cJSON *o, const char *k)
@@ -51,11 +52,9 @@ char *cni_check_text(const cJSON *rep)
         {
             const cJSON *p = cJSON_GetObjectItemCaseSensitive(x, "probe");
             if (p) {
-                char *s = cJSON_PrintUnformatted(p);
                 strbuf_printf(&b, "    catch: %s: add ", ct_str(x, "role"));
-                strbuf_puts(&b, s ? s : "?");
+                json_print(&b, p, -1); /* escaped: the probe's host comes from the objects */
                 strbuf_puts(&b, " (policy plan --cni adds it)\n");
-                free(s);
             } else if (cJSON_GetObjectItemCaseSensitive(x, "existing")) {
                 strbuf_printf(&b, "    catch: %s/%s (in the matrix)\n", ct_str(x, "role"),
                               ct_str(x, "existing"));

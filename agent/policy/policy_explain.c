@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "json_print.h"
 #include "policy_steps.h"
 #include "result.h"
 #include "strbuf.h"
@@ -365,18 +366,9 @@ char *policy_explain_render(const k8s_model_t *m, const config_t *cfg, const con
     policy_intent_t in;
     policy_check_probe_as(m, cfg, role, ns, own, p, &in);
     cJSON *ex = policy_explain_json(m, role, ns, p, &in);
-    char *text = !ex ? NULL : json ? cJSON_Print(ex) : policy_explain_text(ex);
+    /* JSON through the one escaper: names come from someone else's objects. */
+    char *text = !ex ? NULL : json ? json_print_take(ex, true) : policy_explain_text(ex);
     cJSON_Delete(ex);
-    if (text && json) {
-        size_t n = strlen(text);
-        char *t = realloc(text, n + 2);
-        if (!t) {
-            free(text);
-            return NULL;
-        }
-        memcpy(t + n, "\n", 2);
-        text = t;
-    }
     return text;
 }
 

@@ -130,14 +130,23 @@ size_t strbuf_term_seq(const unsigned char *s, size_t n, bool *safe)
     return l;
 }
 
-/* The one walk for the terminal: what strbuf_put_safe appends and how wide it is. */
-static size_t strbuf_term_walk(strbuf_t *b, const char *s, size_t max)
+/* U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: printable for a terminal, line
+ * breaks for YAML 1.1 (NEL, the other one, is C1 and unsafe already). */
+static bool strbuf_is_line_sep(const unsigned char *s, size_t l)
+{
+    return l == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9);
+}
+
+/* The one walk for the terminal: what strbuf_put_safe appends and how wide it is; one_line
+ * also replaces the line separators. */
+static size_t strbuf_term_walk(strbuf_t *b, const char *s, size_t max, bool one_line)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strnlen(s, max), cols = 0;
     bool safe;
     for (size_t i = 0; i < n;) {
         size_t l = strbuf_term_seq(p + i, n - i, &safe);
+        safe = safe && !(one_line && strbuf_is_line_sep(p + i, l));
         if (b != NULL)
             strbuf_putn(b, safe ? s + i : "?", safe ? l : 1);
         cols++;
@@ -148,12 +157,17 @@ static size_t strbuf_term_walk(strbuf_t *b, const char *s, size_t max)
 
 size_t strbuf_utf8_width(const char *s, size_t max)
 {
-    return strbuf_term_walk(NULL, s, max);
+    return strbuf_term_walk(NULL, s, max, false);
 }
 
 size_t strbuf_put_safe(strbuf_t *b, const char *s, size_t max)
 {
-    return strbuf_term_walk(b, s, max);
+    return strbuf_term_walk(b, s, max, false);
+}
+
+size_t strbuf_put_line(strbuf_t *b, const char *s, size_t max)
+{
+    return strbuf_term_walk(b, s, max, true);
 }
 
 size_t strbuf_term_clean(char *s, size_t n)
@@ -207,8 +221,10 @@ void strbuf_json_str(strbuf_t *b, const char *s, size_t max)
             if (l == 0) {
                 strbuf_puts(b, "\\ufffd");
                 i++;
-            } else if (cp >= 0x80 && cp <= 0x9f) {
-                /* C1 controls stay escaped, so a report shown with cat is terminal-safe. */
+            } else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+                /* C1 controls stay escaped, so a report shown with cat is terminal-safe; the
+                 * line and paragraph separators too, which YAML 1.1 (a JSON string in YAML
+                 * is a double-quoted scalar) and JavaScript read as line breaks. */
                 strbuf_printf(b, "\\u%04x", (unsigned)cp);
                 i += l;
             } else {

@@ -58,6 +58,11 @@ size_t strbuf_utf8_width(const char *s, size_t max);
  * Returns the columns appended. */
 size_t strbuf_put_safe(strbuf_t *b, const char *s, size_t max);
 
+/* As strbuf_put_safe, and U+2028 and U+2029 become '?' too: s stays on one line for any
+ * reader, YAML 1.1 included (a `#` comment holding an object's name). Newline, CR and NEL are
+ * controls, replaced already. */
+size_t strbuf_put_line(strbuf_t *b, const char *s, size_t max);
+
 /* The same filter in place on the n bytes of s (for log lines); returns the new length and
  * writes a NUL there when it shrank. */
 size_t strbuf_term_clean(char *s, size_t n);
@@ -66,8 +71,9 @@ size_t strbuf_term_clean(char *s, size_t n);
 void strbuf_pad(strbuf_t *b, size_t used, size_t width);
 
 /* Appends s (at most max bytes) as a quoted JSON string: quote and backslash escaped, \n \r
- * \t by name, other control bytes, DEL and C1 controls as \u00XX, bytes that are not UTF-8 as \ufffd,
- * so the document stays valid JSON whatever the bytes. */
+ * \t by name, other control bytes, DEL and C1 controls as \u00XX, U+2028 and U+2029 as \u2028
+ * and \u2029 (line breaks to YAML 1.1 and JavaScript), bytes that are not UTF-8 as \ufffd, so
+ * the document stays valid JSON whatever the bytes, and one line wherever it is embedded. */
 void strbuf_json_str(strbuf_t *b, const char *s, size_t max);
 
 #endif

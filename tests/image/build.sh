@@ -100,6 +100,7 @@ t0=$(date +%s)
 if [ ! -s "$BASE_TAR" ] || [ "${ZT_REBASE:-0}" = 1 ]; then
     make_base
 fi
+zt_phase "base ready"
 # Re-imported from the tarball when missing (a fresh store), so the tag always names this base.
 if ! zt_podman image exists "$ZT_BASE"; then
     echo "== podman import $BASE_TAR as $ZT_BASE"
@@ -114,7 +115,9 @@ for tags in "--target build -t localhost/ztprobe-build:cache" "-t $ZT_IMAGE -t l
     zt_podman build --isolation chroot --pull=never --layers=true $tags \
         -f "$CONTEXT/Dockerfile" "$CONTEXT" >>"$TMP/build.log" 2>&1 ||
         { tail -40 "$TMP/build.log" >&2; die "podman build failed (log above)"; }
+    zt_phase "podman build $tags"
 done
+zt_phase "built"
 # Drop the superseded images of earlier builds: vfs keeps a full copy of every layer.
 zt_podman image prune -f >/dev/null 2>&1 || true
 

@@ -16,3 +16,6 @@ zt_podman() {
     podman --root "$ZT_IMG_DIR/storage" --runroot "$ZT_IMG_DIR/run" --storage-driver vfs \
         --cgroup-manager cgroupfs --events-backend file "$@"
 }
+
+# zt_phase WHAT: a "# [Ns] WHAT" line, seconds since the script started (where the time goes).
+zt_phase() { echo "# [${SECONDS}s] $*"; }

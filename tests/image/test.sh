@@ -35,6 +35,7 @@ TMP=$T
 MNT=
 LAB_UP=0
 BG=()
+declare -A SUITE_PID=() # the host suites run against the image (below), by name
 
 # because WHY CMD...: for check, when CMD's own output says nothing: WHY is the reason.
 because() {
@@ -67,6 +68,8 @@ descendant() {
 image_cleanup() {
     local p
     for p in "${BG[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    # A host suite still running (Ctrl-C): TERM, so that its own trap tears down its servers.
+    for p in "${SUITE_PID[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     [ $LAB_UP -eq 1 ] && bash "$LAB" down "$PREFIX" >/dev/null 2>&1
     [ -n "$MNT" ] && zt_podman image unmount "$ZT_IMAGE" >/dev/null 2>&1
 }
@@ -135,6 +138,7 @@ in_pod() {
 }
 
 # ---------------------------------------------------------------- static checks, no network
+zt_phase "static checks"
 vols frontend - >/dev/null
 # The image has no shell to run `id` in: the uid, groups and capabilities are read from
 # /proc/PID/status of the image's own ztprobe, started as a pod would start it and held
@@ -188,6 +192,7 @@ check "the root filesystem is read-only in the test harness (even for root)" bec
     grep -q "Read-only file system" <<<"$out"
 
 # ---------------------------------------------------------------- the lab
+zt_phase "lab up"
 if ! bash "$LAB" up "$PREFIX" >"$TMP/lab.log" 2>&1; then
     notok "lab up ($PREFIX)" "$(tail -5 "$TMP/lab.log")"
     zt_finish
@@ -264,6 +269,7 @@ sys.exit(1)
 EOF
 }
 
+zt_phase "the roles' runs"
 # 1. frontend: the image's own entrypoint and command, nothing added (`docker run IMAGE`).
 vols frontend fe >/dev/null
 rc=0
@@ -302,6 +308,7 @@ check "docs/cluster.md 'ztprobe merge -o text frontend.json backend.json postgre
     because "exit $rc; $(head -5 "$TMP/merge.txt")" \
     all [ $rc -eq 0 ] -- grep -q backend "$TMP/merge.txt" -- grep -q postgres "$TMP/merge.txt"
 
+zt_phase "the sidecar's watch"
 # 3. the frontend sidecar's `watch` from manifests/: a report on the emptyDir, SIGTERM -> exit 0.
 mapfile -t sargs < <(manifest_args Deployment frontend)
 v=$(vols frontend fe)
@@ -331,6 +338,7 @@ check "sidecar logs one JSON line per run" because "$(head -2 "$TMP/watch.err")"
     "$PY" -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]; sys.exit(0 if l else 1)' "$TMP/watch.err"
 mem_ok "frontend sidecar"
 
+zt_phase "docs/cluster.md's commands"
 # 4. docs/cluster.md's verification commands, inside the image: `kubectl exec ... -c ztprobe --
 #    ztprobe run -o text`, and `kubectl debug` (no volumes: config on stdin, role by flag).
 vols backend be >/dev/null
@@ -354,11 +362,22 @@ mkdir -p "$sv/config" "$sv/podinfo"
 ln -s /tmp "$sv/tmp"
 ln -s /etc/resolv.conf "$sv/resolv.conf"
 ln -s /etc/hosts "$sv/hosts"
-host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line prefixed NAME
-    local name=$1 user=$2 log=$TMP/suite-$1.log rc=0 p q
-    shift 2
+# host_suite_start NAME USER SCRIPT ARGS...: the suite SCRIPT in the background, the image's
+# ztprobe as its binary (ARGS: the suite's own, after it), its output in $TMP/suite-NAME.log;
+# host_suite_tally NAME: waits for it, then counts its cases here, each line prefixed NAME.
+# The two suites run together: their cases wait on their own servers' silences and timeouts,
+# on loopback servers of their own, and are timed each against its own deadline.
+host_suite_start() {
+    local name=$1 user=$2 script=$3
+    shift 3
     ZT_IMAGE_ROOT=$MNT ZT_IMAGE_VOLS=$sv ZT_IMAGE_USER=$user \
-        bash "$@" "$HERE/inimage.sh" "${SUITE_ARGS[@]}" >"$log" 2>&1 || rc=$?
+        bash "$script" "$HERE/inimage.sh" "$@" >"$TMP/suite-$name.log" 2>&1 &
+    SUITE_PID[$name]=$!
+}
+host_suite_tally() {
+    local name=$1 log=$TMP/suite-$1.log rc=0 p q
+    wait "${SUITE_PID[$name]}" || rc=$?
+    unset "SUITE_PID[$name]" # ended: its pid is no longer ours to signal
     grep -E '^(not )?ok - ' "$log" | sed -E "s/^((not )?ok - )/\1$name (image): /"
     p=$(grep -c '^ok - ' "$log")
     q=$(grep -c '^not ok - ' "$log")
@@ -368,10 +387,12 @@ host_suite() { # NAME USER SCRIPT ARGS...: its cases counted here, each line pre
         notok "$name suite against the image ran" "exit $rc: $(tail -3 "$log" | tr '\n' ' ')"
     fi
 }
-SUITE_ARGS=(tls pg dns)
-host_suite integration 0:0 "$ZT_REPO/tests/integration/run.sh"
-SUITE_ARGS=()
-host_suite hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
+zt_phase "integration tls pg dns and hostile against the image"
+host_suite_start integration 0:0 "$ZT_REPO/tests/integration/run.sh" tls pg dns
+host_suite_start hostile 65532:65532 "$ZT_REPO/tests/hostile/run.sh"
+host_suite_tally integration
+host_suite_tally hostile
+zt_phase "host suites done"
 
 # Nothing was written into the image's root filesystem.
 changed=$(find "$MNT" -xdev -newer "$TMP/stamp" 2>/dev/null | head -5 | tr '\n' ' ')

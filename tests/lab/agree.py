@@ -166,12 +166,12 @@ def variant(lab, tally, name, tmp, policies, deny="drop", relabel=None, config=C
     compared = unknown = ab = bc = skipped = 0
     hosts = lab_hosts()  # a probe to an address nothing answers on proves no opening
     bad = []
-    for role in cfg["roles"]:
-        if role not in scenarios.SHORT:
-            continue
-        labels = lab.labels_file(role, ["%s:%s" % (role, ",".join("%s=%s" % kv for kv in relabel[role].items()))]) \
-            if relabel and role in relabel else None
-        _, rep, _ = lab.run(role, config=cfg_path, labels=labels, args=("--policies", objs_path))
+    roles = [role for role in cfg["roles"] if role in scenarios.SHORT]
+    labels = {role: lab.labels_file(role, ["%s:%s" % (role, ",".join("%s=%s" % kv for kv in relabel[role].items()))])
+              for role in roles if relabel and role in relabel}
+    runs = lab.run_roles(roles, config=cfg_path, labels=labels, args=("--policies", objs_path))
+    for role in roles:
+        rep = runs[role][1]
         res = {r["name"]: r for r in rep["results"]}
         own = next(p["ip"] for p in topology.PODS if p["name"] == role)
         for probe in cfg["roles"][role]["probes"]:

@@ -95,8 +95,8 @@ class Lab:
             handle.write(out)
         return path
 
-    def run(self, role, config=CONFIG, labels=None, args=()):
-        """Runs the agent in ROLE's pod; returns (exit code, report, stderr)."""
+    def _agent(self, role, config=CONFIG, labels=None, args=(), command="run"):
+        """The command line and environment of one agent COMMAND (run, watch) in ROLE's pod."""
         with open(os.path.join(self.state, "pg", "password"), encoding="utf-8") as handle:
             password = handle.read()
         env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": password, "POD_NAME": role + "-lab",
@@ -105,30 +105,48 @@ class Lab:
         for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # sanitized agent runs
             if key in os.environ:
                 env[key] = os.environ[key]
-        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, "run", "-c", config,
+        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, command, "-c", config,
                "--role", role, "-o", "json"] + list(args)
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        return cmd, env
+
+    def run(self, role, config=CONFIG, labels=None, args=()):
+        """Runs the agent in ROLE's pod; returns (exit code, report, stderr)."""
+        return self.run_roles([role], config, {role: labels} if labels else None, args)[role]
+
+    def run_roles(self, roles, config=CONFIG, labels=None, args=()):
+        """Runs the agent in each of ROLES' pods at once (each pod is its own namespace, and a
+        run mostly waits for its probes' timeouts: together they take as long as the slowest);
+        LABELS maps a role to its labels file. Returns {role: (exit code, report, stderr)}."""
+        procs = {}
         try:
-            report = json.loads(proc.stdout)
-        except ValueError:
-            raise Failed("%s: no JSON report (exit %d): %s" % (role, proc.returncode,
-                                                             proc.stderr.strip()[-300:]))
-        check(report.get("schema") == "ztprobe/report/v1", "schema %r" % report.get("schema"))
-        return proc.returncode, report, proc.stderr
+            for role in roles:
+                cmd, env = self._agent(role, config, (labels or {}).get(role), args)
+                procs[role] = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
+                                               stderr=subprocess.PIPE, text=True)
+            done = {}
+            for role, proc in procs.items():
+                try:
+                    out, err = proc.communicate(timeout=60)
+                except subprocess.TimeoutExpired:
+                    raise Failed("%s: no report within 60 s" % role)
+                try:
+                    report = json.loads(out)
+                except ValueError:
+                    raise Failed("%s: no JSON report (exit %d): %s" % (role, proc.returncode,
+                                                                     err.strip()[-300:]))
+                check(report.get("schema") == "ztprobe/report/v1", "schema %r" % report.get("schema"))
+                done[role] = (proc.returncode, report, err)
+            return done
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
 
     def start(self, role, args=(), command="run"):
         """Starts the agent in ROLE's pod in the background (as run() runs it; COMMAND: run or
         watch); returns the Popen, its output in text mode."""
-        with open(os.path.join(self.state, "pg", "password"), encoding="utf-8") as handle:
-            password = handle.read()
-        env = {"PATH": "/usr/bin:/bin", "PGPASSWORD": password, "POD_NAME": role + "-lab",
-               "POD_NAMESPACE": "govtech",
-               "ZTPROBE_LABELS_FILE": os.path.join(self.state, "labels", role)}
-        for key in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-            if key in os.environ:
-                env[key] = os.environ[key]
-        cmd = ["ip", "netns", "exec", self.ns(SHORT[role]), self.bin, command, "-c", CONFIG,
-               "--role", role, "-o", "json"] + list(args)
+        cmd, env = self._agent(role, args=args, command=command)
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
         self.bg.append(proc)

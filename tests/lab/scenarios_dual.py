@@ -167,8 +167,9 @@ def sc_dns_anywhere(lab):
     rule = policy(docs, "allow-dns-egress")["spec"]["egress"][0]
     del rule["to"]
     lab.apply(policies=docs)
+    runs = lab.run_roles(("frontend", "postgres"))
     for role in ("frontend", "postgres"):
-        rc, rep, _ = lab.run(role)
+        rc, rep, _ = runs[role]
         check(rc == 1, "%s: exit %d" % (role, rc))
         expect(rep, "no-outside-dns", "fail", "ok", ("no `to`", "k8s-app: kube-dns"))
         expect_addresses(rep, "no-outside-dns", {RESOLVER["ip"]: "ok", RESOLVER["ip6"]: "ok"})

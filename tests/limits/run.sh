@@ -117,19 +117,20 @@ check "config from an endless FIFO refused: exit $RC in $MS ms" status_ok $? "ex
 grep -q "$T/fifo.json: larger than the 4194304-byte limit" "$T/fifo.err"
 check "endless FIFO: the message names the file and the cap" status_ok $? "stderr: $(head -c 300 "$T/fifo.err")"
 mkfifo "$T/idle.json"
-ZT_HARD_TIMEOUT=20 runm fifo-idle validate -c "$T/idle.json"
-[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
-    grep -q "$T/idle.json: cannot read: no data and no end of input for 10 s" "$T/fifo-idle.err"
-check "config from a FIFO nobody writes: exit $RC after $MS ms (10 s deadline), no hang" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
+# The three 10 s deadlines below (no writer, a silent writer, a silent stdin) are idle waits of
+# their own: they run together, and are checked in turn. bg_stat NAME CMD...: CMD in the
+# background, its "RC MS RSS_KB" kept in $T/NAME.stat; stat_of NAME sets RC, MS and RSS_KB.
+bg_stat() { local n=$1; shift; ( "$@"; echo "$RC $MS ${RSS_KB:-0}" >"$T/$n.stat" ) & }
+stat_of() { read -r RC MS RSS_KB <"$T/$1.stat" 2>/dev/null || RC=x MS=x RSS_KB=0; }
+ZT_HARD_TIMEOUT=20 bg_stat fifo-idle runm fifo-idle validate -c "$T/idle.json"
+IDLE1=$!
 # A writer that opens the FIFO and stays silent (a stuck process substitution).
 mkfifo "$T/silent.json"
 ( exec 3>"$T/silent.json"; sleep 30 ) &
 SILENT=$!
 zt_track "$SILENT"
-ZT_HARD_TIMEOUT=20 runm fifo-silent validate -c "$T/silent.json"
-kill "$SILENT" 2>/dev/null
-[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] && grep -q "$T/silent.json: cannot read: no data" "$T/fifo-silent.err"
-check "config FIFO with a silent writer: exit $RC after $MS ms, names the file" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-silent.err")"
+ZT_HARD_TIMEOUT=20 bg_stat fifo-silent runm fifo-silent validate -c "$T/silent.json"
+IDLE2=$!
 # validate_stdin NAME FIFO: `validate -c -` with stdin from FIFO, at most 20 s; sets RC and MS,
 # output in $T/NAME.out and $T/NAME.err.
 validate_stdin() {
@@ -142,10 +143,20 @@ validate_stdin() {
 # stdin left open and silent (kubectl exec -i with nothing sent): the same, for -c -.
 mkfifo "$T/stdin.fifo"
 sleep 30 >"$T/stdin.fifo" &
-SILENT=$!
-zt_track "$SILENT"
-validate_stdin stdin-silent "$T/stdin.fifo"
-kill "$SILENT" 2>/dev/null
+SILENT2=$!
+zt_track "$SILENT2"
+bg_stat stdin-silent validate_stdin stdin-silent "$T/stdin.fifo"
+IDLE3=$!
+wait "$IDLE1" "$IDLE2" "$IDLE3"
+kill "$SILENT" "$SILENT2" 2>/dev/null
+stat_of fifo-idle
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
+    grep -q "$T/idle.json: cannot read: no data and no end of input for 10 s" "$T/fifo-idle.err"
+check "config from a FIFO nobody writes: exit $RC after $MS ms (10 s deadline), no hang" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-idle.err")"
+stat_of fifo-silent
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] && grep -q "$T/silent.json: cannot read: no data" "$T/fifo-silent.err"
+check "config FIFO with a silent writer: exit $RC after $MS ms, names the file" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/fifo-silent.err")"
+stat_of stdin-silent
 [ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && [ "$MS" -lt 15000 ] &&
     grep -q -- "-: cannot read: no data and no end of input for 10 s" "$T/stdin-silent.err"
 check "-c - on a silent pipe: exit $RC after $MS ms (stdin from a silent sleep), no hang" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/stdin-silent.err")"

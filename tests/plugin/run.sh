@@ -60,6 +60,21 @@ plug() {
         sh "$PLUGIN" "$@" >"$T/$name.out" 2>"$T/$name.err"
     echo $? >"$T/$name.rc"
 }
+# plug_ahead NAME [VAR=VALUE...] -- ARGS...: plug in the background, at most 3 at once: each
+# run mostly waits for its probes' timeouts, role after role, and the runs are independent (a
+# state folder each, the lab read only). plug_wait: until every one has ended; the checks come
+# after it, in the order the runs were started.
+PLUG_PIDS=()
+plug_ahead() {
+    while [ "$(jobs -rp | wc -l)" -ge 3 ]; do wait -n; done
+    plug "$@" &
+    PLUG_PIDS+=($!)
+}
+plug_wait() {
+    local p
+    for p in "${PLUG_PIDS[@]}"; do wait "$p"; done
+    PLUG_PIDS=()
+}
 # err_has NAME LABEL STRING...: the run's stderr has every STRING.
 err_has() { local n=$1 l=$2; shift 2; check "$l" err_has_all "$n" "$@"; }
 err_has_all() {
@@ -81,12 +96,13 @@ sys.exit(0 if ok else 1)' "$T/state-$1/calls.jsonl" "$2"
 }
 # alive PID: running, not a zombie waiting for init to reap it.
 alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
-# no_leftover NAME: every process the stand-in started as an ephemeral container has ended
-# (within 2 s of the plugin's exit: the container's last write and its exit are not one step).
-no_leftover() { check "$2" none_left "$1"; }
+# no_leftover NAME LABEL [TENTHS]: every process the stand-in started as an ephemeral container
+# has ended (within TENTHS tenths of a second, default 20: the container's last write and its
+# exit are not one step).
+no_leftover() { check "$2" none_left "$1" "${3:-20}"; }
 none_left() {
     local f pid left="" i
-    for i in $(seq 20); do
+    for i in $(seq "$2"); do
         left=""
         for f in "$T/state-$1"/ephemeral/*/*.json; do
             [ -e "$f" ] || continue
@@ -104,7 +120,11 @@ none_left() {
 # The matrix's size, from the config itself (it grows as probes are added).
 NPROBES=$($PY -c 'import json,sys; print(sum(len(r["probes"]) for r in json.load(open(sys.argv[1]))["roles"].values()))' "$CONFIG")
 
-plug pass -- run -n govtech -c "$CONFIG" --image registry.example.com/govtech/ztprobe:0.1.0
+plug_ahead pass -- run -n govtech -c "$CONFIG" --image registry.example.com/govtech/ztprobe:0.1.0
+for fmt in json policyreport html junit; do
+    plug_ahead "fmt-$fmt" ZT_STANDIN_CONFIG="$CONFIG" -- run -n govtech -o "$fmt" --image ztprobe:test
+done
+plug_wait
 rc_is pass 0 "run: every role passes, exit 0 (merge's)"
 if grep -q "$NPROBES probe results: $NPROBES passed, 0 failed, 0 inconclusive; 0 disagreements: OK" "$T/pass.out" &&
     grep -q "frontend-7d9f4" "$T/pass.out" && grep -q "postgres-7d9f4" "$T/pass.out"; then
@@ -127,7 +147,6 @@ calls pass 'all("--field-selector=status.phase=Running" in c for c in calls if c
 no_leftover pass "run: no ephemeral container left running"
 
 for fmt in json policyreport html junit; do
-    plug "fmt-$fmt" ZT_STANDIN_CONFIG="$CONFIG" -- run -n govtech -o "$fmt" --image ztprobe:test
     rc_is "fmt-$fmt" 0 "run -o $fmt (config from the ConfigMap): exit 0"
 done
 if $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; sys.exit(0 if s["reports"]==3 and s["ok"] else 1)' "$T/fmt-json.out"; then
@@ -159,47 +178,6 @@ bash "$ROOT/tests/lab/lab.sh" apply "$PREFIX" >>"$T/lab.log" 2>&1
 
 # ---- failure modes -----------------------------------------------------------------------
 
-plug nopod ZT_STANDIN_NOPOD=postgres -- run -n govtech -c "$CONFIG" --image ztprobe:test
-rc_is nopod 2 "no running pod for a role: merge's exit 2"
-err_has nopod "no running pod: named, with the selector and the command to look" \
-    "role postgres: no running pod in namespace govtech matches app=postgres (kubectl get pods -n govtech -l app=postgres)" \
-    "namespace govtech: NOT OK (1 role(s) without a report; exit 2)"
-if grep -q "postgres.no-running-pod" "$T/nopod.out" && grep -q "frontend-7d9f4" "$T/nopod.out"; then
-    ok "no running pod: the other roles' matrix still printed, the role listed as missing"
-else
-    notok "no running pod: the others still printed" "$(tail -8 "$T/nopod.out")"
-fi
-
-plug forbid ZT_STANDIN_FORBID=exec -- run -n govtech -c "$CONFIG" --image ztprobe:test
-rc_is forbid 2 "exec forbidden (RBAC): merge's exit 2"
-err_has forbid "exec forbidden: says so and what permission is missing" \
-    "role backend: exec into pod backend-7d9f4 is forbidden (RBAC): it needs create on pods/exec in govtech"
-
-plug forbid-debug ZT_STANDIN_FORBID=debug -- run -n govtech -c "$CONFIG" --image ztprobe:test
-rc_is forbid-debug 2 "ephemeral containers forbidden (RBAC): exit 2"
-err_has forbid-debug "ephemeral containers forbidden: says so" \
-    "role frontend: adding an ephemeral container to pod frontend-7d9f4 is forbidden (RBAC): it needs patch on pods/ephemeralcontainers in govtech"
-
-plug pull -- run -n govtech -c "$CONFIG" --image registry.example.com/unpullable/ztprobe:0.1.0
-rc_is pull 2 "image cannot be pulled: exit 2"
-err_has pull "image cannot be pulled: named, with the reason" \
-    "role frontend: image registry.example.com/unpullable/ztprobe:0.1.0 cannot be pulled into pod frontend-7d9f4 (ImagePullBackOff)"
-no_leftover pull "image cannot be pulled: nothing left running"
-
-# An ephemeral container that outlasts --timeout: the role is reported, and the container (one
-# run, never a watch) ends on its own within its probes' timeouts.
-plug slow -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 0
-rc_is slow 2 "an ephemeral container past --timeout: exit 2"
-err_has slow "past --timeout: says it runs once and ends on its own" \
-    "did not finish within 0s (it runs once and ends on its own)"
-sleep 3
-no_leftover slow "past --timeout: the ephemeral containers ended by themselves"
-
-plug noimage -- run -n govtech -c "$CONFIG"
-rc_is noimage 2 "no sidecar and no --image: exit 2"
-err_has noimage "no sidecar and no --image: says to give --image" \
-    "role frontend: pod frontend-7d9f4 has no ztprobe sidecar: give --image"
-
 # A role with its own namespace is looked for there, not in -n's. The lab's pod "outsider" of
 # namespace default carries app=frontend too: found in govtech, the role would run in the
 # frontend pod instead, and its report would say so.
@@ -211,7 +189,57 @@ c["roles"]["outsider"] = {"namespace": "default", "selector": {"app": "frontend"
      "port": 5432, "expect": "deny", "timeout_ms": 1000}]}
 json.dump(c, open(sys.argv[2], "w"))
 PYEOF
-plug other-ns -- run -n govtech -c "$T/other-ns.json" --image ztprobe:test -o json
+plug_ahead nopod ZT_STANDIN_NOPOD=postgres -- run -n govtech -c "$CONFIG" --image ztprobe:test
+plug_ahead forbid ZT_STANDIN_FORBID=exec -- run -n govtech -c "$CONFIG" --image ztprobe:test
+plug_ahead forbid-debug ZT_STANDIN_FORBID=debug -- run -n govtech -c "$CONFIG" --image ztprobe:test
+plug_ahead pull -- run -n govtech -c "$CONFIG" --image registry.example.com/unpullable/ztprobe:0.1.0
+plug_ahead noimage -- run -n govtech -c "$CONFIG"
+plug_ahead other-ns -- run -n govtech -c "$T/other-ns.json" --image ztprobe:test -o json
+plug_ahead noconfig -- run -n govtech
+plug_ahead wait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 20s -o json
+plug_ahead policies -- run -n govtech -c "$CONFIG" --image ztprobe:test --policies "$ROOT/manifests/network-policies.yaml" -o json
+plug_ahead badwait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 5q
+plug_ahead usage1 -- run -c "$CONFIG"
+plug_ahead usage2 -- run -n govtech -o yaml
+plug_wait
+
+rc_is nopod 2 "no running pod for a role: merge's exit 2"
+err_has nopod "no running pod: named, with the selector and the command to look" \
+    "role postgres: no running pod in namespace govtech matches app=postgres (kubectl get pods -n govtech -l app=postgres)" \
+    "namespace govtech: NOT OK (1 role(s) without a report; exit 2)"
+if grep -q "postgres.no-running-pod" "$T/nopod.out" && grep -q "frontend-7d9f4" "$T/nopod.out"; then
+    ok "no running pod: the other roles' matrix still printed, the role listed as missing"
+else
+    notok "no running pod: the others still printed" "$(tail -8 "$T/nopod.out")"
+fi
+
+rc_is forbid 2 "exec forbidden (RBAC): merge's exit 2"
+err_has forbid "exec forbidden: says so and what permission is missing" \
+    "role backend: exec into pod backend-7d9f4 is forbidden (RBAC): it needs create on pods/exec in govtech"
+
+rc_is forbid-debug 2 "ephemeral containers forbidden (RBAC): exit 2"
+err_has forbid-debug "ephemeral containers forbidden: says so" \
+    "role frontend: adding an ephemeral container to pod frontend-7d9f4 is forbidden (RBAC): it needs patch on pods/ephemeralcontainers in govtech"
+
+rc_is pull 2 "image cannot be pulled: exit 2"
+err_has pull "image cannot be pulled: named, with the reason" \
+    "role frontend: image registry.example.com/unpullable/ztprobe:0.1.0 cannot be pulled into pod frontend-7d9f4 (ImagePullBackOff)"
+no_leftover pull "image cannot be pulled: nothing left running"
+
+# An ephemeral container that outlasts --timeout: the role is reported, and the container (one
+# run, never a watch) ends on its own within its probes' timeouts.
+plug slow -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 0
+rc_is slow 2 "an ephemeral container past --timeout: exit 2"
+err_has slow "past --timeout: says it runs once and ends on its own" \
+    "did not finish within 0s (it runs once and ends on its own)"
+# Within 5 s (the lab's longest probe timeout is 3 s), looked at every 0.1 s.
+no_leftover slow "past --timeout: the ephemeral containers ended by themselves" 50
+
+rc_is noimage 2 "no sidecar and no --image: exit 2"
+err_has noimage "no sidecar and no --image: says to give --image" \
+    "role frontend: pod frontend-7d9f4 has no ztprobe sidecar: give --image"
+
+# A role with its own namespace (other-ns.json, above) is looked for there, not in -n's.
 rc_is other-ns 0 "a role in another namespace: every role passes, exit 0"
 calls other-ns 'any(c[:2] == ["get", "pods"] and c[c.index("-n") + 1] == "default" and "app=frontend" in c for c in calls) and any(c[0] == "debug" and c[c.index("-n") + 1] == "default" and "outsider-7d9f4" in c and "--env=POD_NAMESPACE=default" in c for c in calls)' \
     "a role in another namespace: its pod is listed and run in that namespace"
@@ -225,12 +253,10 @@ else
     notok "a role in another namespace: its pod" "$(head -c 400 "$T/other-ns.out")"
 fi
 
-plug noconfig -- run -n govtech
 rc_is noconfig 2 "no -c and no ConfigMap: exit 2"
 err_has noconfig "no -c and no ConfigMap: says so" "no ConfigMap ztprobe-config"
 
 # --wait and --policies go to the agent's run; an agent without them says so (exit 2).
-plug wait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 20s -o json
 if "$BIN" help run 2>/dev/null | grep -q -- '--wait'; then
     rc_is wait 0 "--wait: passed to run, exit 0"
 else
@@ -239,7 +265,6 @@ else
 fi
 calls wait 'all(c[-2:] == ["--wait", "20s"] for c in calls if c[0] in ("exec", "debug"))' \
     "--wait: every in-pod run gets --wait 20s"
-plug policies -- run -n govtech -c "$CONFIG" --image ztprobe:test --policies "$ROOT/manifests/network-policies.yaml" -o json
 if "$BIN" help run 2>/dev/null | grep -q -- '--policies'; then
     rc_is policies 0 "--policies: the objects reach the agent, exit 0"
 else
@@ -250,7 +275,6 @@ calls policies 'all(" --policies - " in " ".join(c) and "default-deny-all" not i
 
 # The agent's messages come back on kubectl's stderr: shown tagged with the role; a run that
 # prints no report leaves the role without one (exit 2).
-plug badwait -- run -n govtech -c "$CONFIG" --image ztprobe:test --wait 5q
 rc_is badwait 2 "the agent refuses its flags: no report, exit 2"
 err_has badwait "the agent's own message, tagged per role, for exec and debug alike" \
     "  backend: ztprobe: " "  frontend: ztprobe: " "role backend: ztprobe in pod backend-7d9f4 printed no report"
@@ -271,9 +295,108 @@ for verb in "exec -i -n govtech backend-7d9f4 -c ztprobe" \
     fi
 done
 
-plug usage1 -- run -c "$CONFIG"
+# ---- untrusted pods and configs (issue 18) ------------------------------------------------
+
+# A pod's stderr reaches the operator's terminal: escape sequences (clipboard, title, clear
+# screen, CSI raw and as UTF-8, conceal, CR) and a fake verdict, then 200 KiB of chatter, from
+# the sidecar (exec) and an ephemeral container (debug). Shown filtered, at most 64 KiB per role.
+# evil_relay NAME AWK: the checks on run NAME's stderr (the filter ran with AWK).
+evil_relay() {
+    local name=$1 awk=$2
+    rc_is "$name" 0 "a pod writing escape sequences on stderr ($awk): its report still counts, exit 0"
+    if $PY - "$T/$name.err" <<'PYEOF'
+import sys
+b = open(sys.argv[1], "rb").read()
+t = b.decode("utf-8", "surrogateescape")
+bad = [c for c in t if (c < " " and c not in "\t\n") or "\x7f" <= c <= "\x9f" or "\udc80" <= c <= "\udcff"]
+sys.exit(1 if bad else 0)
+PYEOF
+    then
+        ok "a pod's stderr ($awk): no C0 (but tab, newline), DEL, C1 (raw or UTF-8) or stray byte reaches the terminal"
+    else
+        notok "a pod's stderr is filtered ($awk)" "$(LC_ALL=C grep -a -m2 'evil\|csi' "$T/$name.err" | od -c | head -6)"
+    fi
+    err_has "$name" "a pod's stderr ($awk): shown, tagged, controls as '?', UTF-8 and tab kept" \
+        "  backend: ?]52;c;ZXZpbC1jbGlwYm9hcmQ=??]0;evil-title??[2J?[H?31m raw-csi ??32m utf8-csi ?[8m concealed?namespace govtech: OK?? $(printf '\303\251t\303\251 \342\202\254\tkept')" \
+        "  frontend: ?]52;c;" "  backend: [... cut: at most 65536 bytes shown]"
+    if [ "$(grep -c '^  backend: chatter' "$T/$name.err")" -lt 1500 ] && [ "$(wc -c <"$T/$name.err")" -lt 250000 ] &&
+        [ "$(tail -1 "$T/$name.err")" = "kubectl-ztprobe: namespace govtech: OK (every probe passed)" ]; then
+        ok "a pod's stderr ($awk): at most 64 KiB shown per role (of 200 KiB; two roles, under 250 kB in all), the real verdict last"
+    else
+        notok "a pod's stderr is capped ($awk)" "$(grep -c '^  backend: chatter' "$T/$name.err") lines, $(wc -c <"$T/$name.err") bytes; last: $(tail -1 "$T/$name.err")"
+    fi
+}
+plug evil-stderr ZT_STANDIN_EVIL=backend=stderr,frontend=stderr -- run -n govtech -c "$CONFIG" --image ztprobe:test
+evil_relay evil-stderr "$(readlink -f "$(command -v awk)")"
+# The same filter under another awk (BusyBox's, as on a minimal operator image): the script is
+# POSIX awk on bytes, so it must give the same answer.
+if command -v busybox >/dev/null && busybox awk 'BEGIN { exit 0 }'; then
+    mkdir -p "$T/bbawk"
+    ln -sf "$(command -v busybox)" "$T/bbawk/awk"
+    plug evil-stderr-bb PATH="$T/bbawk:$T/bin:$PATH" ZT_STANDIN_EVIL=backend=stderr,frontend=stderr -- run -n govtech -c "$CONFIG" --image ztprobe:test
+    evil_relay evil-stderr-bb "busybox awk"
+else
+    notok "the filter under busybox awk" "no busybox with awk (tests/deps.sh installs it)"
+fi
+
+# A config from the namespace's ConfigMap is written by whoever can edit that ConfigMap: a role in
+# another namespace is refused (nothing is run there) unless --allow-other-namespaces.
+plug cm-other-ns ZT_STANDIN_CONFIG="$T/other-ns.json" -- run -n govtech --image ztprobe:test -o json
+rc_is cm-other-ns 2 "a ConfigMap naming a role in another namespace: refused, exit 2"
+err_has cm-other-ns "a role in another namespace from the ConfigMap: named, with the flag" \
+    "role outsider: the config from ConfigMap ztprobe-config in govtech puts this role in namespace default: refused" \
+    "--allow-other-namespaces"
+calls cm-other-ns 'not any("default" in c for c in calls) and sum(1 for c in calls if c[0] in ("exec", "debug")) == 3' \
+    "a role in another namespace from the ConfigMap: no call in that namespace, the others run"
+plug cm-other-ns-allowed ZT_STANDIN_CONFIG="$T/other-ns.json" -- run -n govtech --image ztprobe:test -o json --allow-other-namespaces
+rc_is cm-other-ns-allowed 0 "--allow-other-namespaces: the ConfigMap's role in another namespace runs there, exit 0"
+calls cm-other-ns-allowed 'any(c[0] == "debug" and c[c.index("-n") + 1] == "default" for c in calls)' \
+    "--allow-other-namespaces: the debug call goes to that namespace"
+if sh "$PLUGIN" help | grep -q -- '--allow-other-namespaces'; then
+    ok "help names --allow-other-namespaces"
+else
+    notok "help names --allow-other-namespaces" "$(sh "$PLUGIN" help | head -5)"
+fi
+
+# The sidecar path: --timeout stops a run that never ends, as for ephemeral containers.
+t0=$(date +%s)
+plug exec-silent ZT_STANDIN_EVIL=backend=silent -- run -n govtech -c "$CONFIG" --image ztprobe:test --timeout 3
+t1=$(date +%s)
+rc_is exec-silent 2 "a sidecar run that never ends: exit 2"
+err_has exec-silent "a sidecar run past --timeout: says so" \
+    "role backend: kubectl exec into pod backend-7d9f4 did not finish within 3s (--timeout)"
+if [ $((t1 - t0)) -lt 60 ]; then ok "a sidecar run past --timeout 3: the plugin ended in $((t1 - t0)) s"; else notok "--timeout on exec" "took $((t1 - t0)) s"; fi
+
+# Output past 16 MiB (the report cap) is not read: the pod gets EPIPE, the role no report.
+plug flood ZT_STANDIN_EVIL=backend=flood,frontend=flood -- run -n govtech -c "$CONFIG" --image ztprobe:test
+rc_is flood 2 "a pod printing 20 MiB: exit 2"
+err_has flood "a pod printing 20 MiB: named, the cap said" \
+    "role backend: ztprobe in pod backend-7d9f4 printed more than 16777216 bytes (16 MiB, a report's cap)" \
+    "role frontend: ztprobe in pod frontend-7d9f4 printed more than 16777216 bytes"
+if [ -e "$T/state-flood/flood-backend-7d9f4.broken" ] && [ -e "$T/state-flood/flood-frontend-7d9f4.broken" ]; then
+    ok "a pod printing 20 MiB: the plugin stopped reading at the cap (the pod's write failed, exec and debug)"
+else
+    notok "the plugin stops reading at the cap" "$(ls "$T/state-flood")"
+fi
+
+# A report that claims another namespace than its pod's: refused, and no PolicyReport for it.
+plug claim ZT_STANDIN_EVIL=backend=claim-ns,frontend=claim-ns -- run -n govtech -c "$CONFIG" --image ztprobe:test -o policyreport
+rc_is claim 2 "reports claiming kube-system: exit 2"
+err_has claim "reports claiming kube-system: refused, the pod and the namespaces named" \
+    "role backend: the report from pod backend-7d9f4 (namespace govtech) is refused: " \
+    "pod.namespace is kube-system, not govtech (--namespace): refused" \
+    "role frontend: the report from pod frontend-7d9f4 (namespace govtech) is refused: "
+if [ "$($PY -c 'import sys, yaml; print(" ".join(sorted(str((d.get("metadata") or {}).get("namespace")) for d in yaml.safe_load_all(open(sys.argv[1])) if d)))' "$T/claim.out")" = govtech ] &&
+    ! grep -q 'kube-system' "$T/claim.out"; then
+    ok "reports claiming kube-system: the one PolicyReport is govtech's, kube-system appears nowhere"
+else
+    notok "reports claiming kube-system: no PolicyReport there" "$(grep -n 'namespace' "$T/claim.out" | head -5)"
+fi
+
+plug badns -- run -n 'govtech;x' -c "$CONFIG"
+rc_is badns 2 "usage: -n that is not a namespace name is exit 2"
+
 rc_is usage1 2 "usage: no -n is exit 2"
-plug usage2 -- run -n govtech -o yaml
 rc_is usage2 2 "usage: an unknown -o is exit 2"
 
 # ---- make install, and the real kubectl finding the plugin ---------------------------------

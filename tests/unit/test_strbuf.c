@@ -330,6 +330,30 @@ static void test_c1_terminal(void **state)
     assert_take(&b, "\"a\\u009bb\xc2\xa0\"");
 }
 
+/* One line for any reader (issue 18, item 8): a `# comment` in YAML ends at a newline, CR,
+ * NEL, U+2028 or U+2029; strbuf_put_line turns each into '?', strbuf_json_str escapes them. */
+static void test_one_line(void **state)
+{
+    (void)state;
+    strbuf_t b = {0};
+    static const char in[] = "a\nb\rc\xc2\x85"
+                             "d\xe2\x80\xa8"
+                             "e\xe2\x80\xa9"
+                             "f\xe2\x80\xaf"
+                             "g";
+    strbuf_put_line(&b, in, SIZE_MAX);
+    assert_take(&b, "a?b?c?d?e?f\xe2\x80\xafg"); /* U+202F (a space) stays */
+    strbuf_put_safe(&b,
+                    "d\xe2\x80\xa8"
+                    "e",
+                    SIZE_MAX);
+    assert_take(&b,
+                "d\xe2\x80\xa8"
+                "e"); /* printable for a terminal */
+    strbuf_json_str(&b, in, SIZE_MAX);
+    assert_take(&b, "\"a\\nb\\rc\\u0085d\\u2028e\\u2029f\xe2\x80\xafg\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_width_safe_pad),
         cmocka_unit_test(test_json_str),
         cmocka_unit_test(test_c1_terminal),
+        cmocka_unit_test(test_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
