@@ -111,6 +111,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench/run.sh ./ztprobe
 	@bash tests/bench/udp_family.sh ./ztprobe
+	@python3 tests/bench/reader_bench.py ./ztprobe --out tests/bench/results/reader.md
 
 # `policy check` at 200 policies x 2,000 pods x 2,000 probes, one core (no lab, no network).
 bench-policy: all

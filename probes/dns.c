@@ -1,5 +1,5 @@
 /* dns.c: the dns probe: one lookup through the run's resolver (or the probe's own server),
- * judged on the answer's rcode and addresses. A blocked DNS path shows as dns_timeout (drop)
+ * judged on the answer's rcode and addresses; with deny_at: l7, one query whose rcode decides. A blocked DNS path shows as dns_timeout (drop)
  * or refused (reject), which is what an expect: deny dns probe wants to see. */
 #include <ares.h>
 #include <netinet/in.h>
@@ -87,6 +87,47 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
     }
 }
 
+/* deny_at: l7: the answer's rcode decides. REFUSED is what Cilium's DNS proxy answers for a
+ * name its L7 DNS rule does not allow (the query went no further); any other rcode means a
+ * resolver answered, so the path was open; no answer at all proves nothing (the verdict for
+ * anything but l7_denied is then inconclusive, see config_probe_deny_outcomes). */
+static void dns_on_rcode(void *ud, const resolve_answer_t *ans)
+{
+    probe_attempt_t *a = ud;
+    const config_probe_t *p = a->probe;
+    const char *name = dns_name(p);
+    const char *type = p->qtype == 28 ? "AAAA" : "A";
+    dns_state_t *st = a->priv;
+    if (st)
+        st->req = NULL;
+    dns_free(a);
+    a->dns_ms = probe_elapsed_ms(a);
+    a->n_answers = 0;
+    for (size_t i = 0; i < ans->n; i++)
+        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
+    if (ans->status != ARES_SUCCESS) {
+        probe_finish(a, resolver_dns_probe_outcome(ans->status, false),
+                     "%s %s: %s (no answer, so no DNS proxy refusal)", name, type, ans->error);
+        return;
+    }
+    switch (ans->rcode) {
+    case 5:
+        probe_finish(a, OUTCOME_L7_DENIED,
+                     "%s %s: REFUSED, as a DNS proxy answers for a name its L7 rule denies", name, type);
+        return;
+    case 0:
+        probe_finish(a, ans->n ? OUTCOME_OK : OUTCOME_DNS_NODATA, "%s %s: NOERROR, %zu address(es)%s%s", name,
+                     type, ans->n, ans->n ? ", first " : "", ans->n ? ans->text[0] : "");
+        return;
+    case 3:
+        probe_finish(a, OUTCOME_DNS_NXDOMAIN, "%s %s: NXDOMAIN (a resolver answered)", name, type);
+        return;
+    default:
+        probe_finish(a, OUTCOME_DNS_ERROR, "%s %s: rcode %d (a resolver answered)", name, type, ans->rcode);
+        return;
+    }
+}
+
 static void dns_start(probe_attempt_t *a)
 {
     char err[256] = "";
@@ -102,8 +143,11 @@ static void dns_start(probe_attempt_t *a)
         return;
     }
     a->priv = st;
+    if (p->deny_at_l7) /* also for the deadline's dns_timeout: the hint says why it is no pass */
+        a->facts |= RESULT_FACT_DNS_L7;
     int family = p->qtype == 28 ? AF_INET6 : AF_INET;
-    resolve_req_t *req = resolver_lookup(r, dns_name(p), family, dns_on_answer, a);
+    resolve_req_t *req = p->deny_at_l7 ? resolver_query_rcode(r, dns_name(p), p->qtype, dns_on_rcode, a)
+                                       : resolver_lookup(r, dns_name(p), family, dns_on_answer, a);
     /* NULL: the answer already came (synchronously) and a->priv is gone. */
     if (req && a->priv)
         st->req = req;
@@ -162,10 +206,12 @@ static int dns_parse(struct config_ctx *cx, const cJSON *o, const char *path, co
     if ((v = config_json_field(o, path, "answers_within", fp)) &&
         config_json_cidrs(cx, v, fp, &p->answers_within) != 0)
         return -1;
-    /* c-ares reports a REFUSED answer (Cilium's DNS proxy) as "no server answered". */
-    if (config_json_field(o, path, "deny_at", fp))
-        return config_json_fail(cx, fp,
-                                "is for http and https probes: a dns probe cannot tell REFUSED apart");
+    /* l7: pass only on REFUSED, Cilium's DNS proxy refusing a name its rule denies. */
+    if (config_probe_deny_at(cx, o, path, p) != 0)
+        return -1;
+    if (p->deny_at_l7 && (p->expect_nxdomain || p->answers_within.n) &&
+        config_json_field(o, path, "deny_at", fp))
+        return config_json_fail(cx, fp, "l7 takes no expect_rcode or answers_within: only REFUSED passes");
     return 0;
 }
 
@@ -181,6 +227,20 @@ static void dns_target(const config_probe_t *p, char *buf, size_t len)
  * and any answer breaks a deny. */
 static bool dns_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t len)
 {
+    if (r->expect == EXPECT_DENY && (r->facts & RESULT_FACT_DNS_L7)) {
+        if (r->verdict == VERDICT_FAIL)
+            HINT("A DNS server answered for %s (%s) where an L7 DNS rule should have it refused "
+                 "(REFUSED from Cilium's DNS proxy): the name matches the rule's matchName or "
+                 "matchPattern, or no rules.dns applies to this pod's port 53 egress; run "
+                 "`kubectl get ciliumnetworkpolicies %s -o yaml`.",
+                 p->host, outcome_name(r->outcome), p->ns);
+        else
+            HINT("No answer from the DNS server for %s (%s): deny_at l7 passes only on the DNS "
+                 "proxy's REFUSED, and silence or a reject is an L3 drop or a missing server; "
+                 "check that DNS egress is allowed to the server with a rules.dns rule.",
+                 p->host, outcome_name(r->outcome));
+        return true;
+    }
     if (r->expect == EXPECT_DENY && r->verdict == VERDICT_FAIL) {
         HINT("The DNS server answered for %s (%s) though DNS egress should be blocked: no "
              "policy blocks port 53 from this pod (check its labels against the podSelector), "

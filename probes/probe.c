@@ -111,6 +111,10 @@ bool probe_denied(const probe_ops_t *ops, outcome_mask_t deny, outcome_t o)
 {
     if (probe_breaks_deny(ops, deny, o))
         return false;
+    /* deny_at: l7: only the proxy's own refusal denies; a kind's closed outcomes (a dns
+     * probe's silence or ICMP reject) would be an L3 deny, which the probe says it is not. */
+    if (deny == OUTCOME_BIT(OUTCOME_L7_DENIED))
+        return o == OUTCOME_L7_DENIED;
     return in_mask(deny, o) || (ops && in_mask(ops->closed, o));
 }
 

@@ -23,10 +23,12 @@
 typedef struct lookup lookup_t;
 
 struct resolve_req {
-    lookup_t *lk;
+    lookup_t *lk; /* NULL: a query of resolver_query_rcode, never shared */
     resolve_cb cb;
     void *ud;
     bool cancelled;
+    bool starting; /* raw queries: inside ares_send, which may answer at once */
+    bool completed;
     resolve_req_t *next; /* the lookup's waiters */
 };
 
@@ -49,6 +51,8 @@ struct resolver {
     loop_timer_t timer;
     bool destroying;
     unsigned long tcp_opened; /* TCP sockets c-ares opened: only after a truncated answer */
+    char *servers;            /* as given to resolver_create, for the raw channel */
+    resolver_t *raw;          /* same servers, ARES_FLAG_NOCHECKRESP: made on first use */
     lookup_t *inflight[RESOLVE_BUCKETS];
 };
 
@@ -121,7 +125,8 @@ static int resolver_on_socket(ares_socket_t fd, int type, void *data)
     return ARES_SUCCESS;
 }
 
-resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char *err, size_t errlen)
+static resolver_t *resolver_create_flags(loop_t *loop, const char *servers, bool search, int flags, char *err,
+                                         size_t errlen)
 {
     resolver_t *r = calloc(1, sizeof(*r));
     if (!r) {
@@ -140,6 +145,10 @@ resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char
      * every second instead; the attempt's own deadline ends the lookup as dns_timeout. */
     o.timeout = 1000;
     o.tries = 4;
+    if (flags) {
+        mask |= ARES_OPT_FLAGS;
+        o.flags = flags;
+    }
     if (!search) {
         mask |= ARES_OPT_DOMAINS | ARES_OPT_NDOTS;
         o.domains = NULL;
@@ -161,8 +170,19 @@ resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char
             free(r);
             return NULL;
         }
+        if (!(r->servers = strdup(servers))) {
+            snprintf(err, errlen, "out of memory");
+            ares_destroy(r->channel);
+            free(r);
+            return NULL;
+        }
     }
     return r;
+}
+
+resolver_t *resolver_create(loop_t *loop, const char *servers, bool search, char *err, size_t errlen)
+{
+    return resolver_create_flags(loop, servers, search, 0, err, errlen);
 }
 
 void resolver_destroy(resolver_t *r)
@@ -173,6 +193,8 @@ void resolver_destroy(resolver_t *r)
     loop_timer_stop(r->loop, &r->timer);
     /* Runs every pending callback with ARES_EDESTRUCTION: they free their requests. */
     ares_destroy(r->channel);
+    resolver_destroy(r->raw);
+    free(r->servers);
     free(r);
 }
 
@@ -208,6 +230,7 @@ static void lookup_free(lookup_t *lk)
 static void answer_fill(resolve_answer_t *ans, int status, const struct ares_addrinfo *res)
 {
     memset(ans, 0, sizeof(*ans));
+    ans->rcode = -1;
     ans->status = status;
     ans->error = ares_strerror(status);
     for (const struct ares_addrinfo_node *n = res ? res->nodes : NULL; n && ans->n < RESULT_MAX_ADDRS;
@@ -316,6 +339,120 @@ resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, reso
         return NULL;
     }
     resolver_rearm(r);
+    return w;
+}
+
+int resolver_header_parse(const unsigned char *buf, size_t len, int *rcode, unsigned *ancount)
+{
+    /* The 12-byte header: id, flags (QR is the top bit of byte 2, RCODE the low nibble of
+     * byte 3), qdcount, ancount. Nothing past it is read. */
+    if (!buf || len < 12 || !(buf[2] & 0x80))
+        return -1;
+    *rcode = buf[3] & 0x0f;
+    *ancount = (unsigned)buf[6] << 8 | buf[7];
+    return 0;
+}
+
+/* The addresses of a NOERROR answer, for the result's "addresses"; c-ares bounds the parse
+ * (naddrttls) and rejects a malformed answer (then no address is listed, the rcode stands). */
+static void raw_addrs(resolve_answer_t *ans, const unsigned char *abuf, int alen, int qtype)
+{
+    int n = RESULT_MAX_ADDRS;
+    if (qtype == 28) {
+        struct ares_addr6ttl t6[RESULT_MAX_ADDRS];
+        if (ares_parse_aaaa_reply(abuf, alen, NULL, t6, &n) != ARES_SUCCESS)
+            return;
+        for (int i = 0; i < n; i++) {
+            ans->addrs[ans->n].family = AF_INET6;
+            memcpy(ans->addrs[ans->n].bytes, &t6[i].ip6addr, 16);
+            ip_addr_format(&ans->addrs[ans->n], ans->text[ans->n]);
+            ans->n++;
+        }
+        return;
+    }
+    struct ares_addrttl t4[RESULT_MAX_ADDRS];
+    if (ares_parse_a_reply(abuf, alen, NULL, t4, &n) != ARES_SUCCESS)
+        return;
+    for (int i = 0; i < n; i++) {
+        ans->addrs[ans->n].family = AF_INET;
+        memcpy(ans->addrs[ans->n].bytes, &t4[i].ipaddr, 4);
+        ip_addr_format(&ans->addrs[ans->n], ans->text[ans->n]);
+        ans->n++;
+    }
+}
+
+typedef struct {
+    resolve_req_t *w;
+    resolver_t *r;
+    int qtype;
+} raw_query_t;
+
+static void resolver_on_raw(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)timeouts;
+    raw_query_t *q = arg;
+    resolve_req_t *w = q->w;
+    if (!q->r->destroying && !w->cancelled) {
+        resolve_answer_t ans;
+        answer_fill(&ans, status, NULL);
+        ans.status = status; /* answer_fill's ENODATA is for lookups: here the rcode tells */
+        ans.error = ares_strerror(status);
+        unsigned an = 0;
+        if (status == ARES_SUCCESS && alen > 0 &&
+            resolver_header_parse(abuf, (size_t)alen, &ans.rcode, &an) != 0) {
+            ans.status = ARES_EBADRESP;
+            ans.error = ares_strerror(ARES_EBADRESP);
+        } else if (status == ARES_SUCCESS && ans.rcode == 0 && an > 0) {
+            raw_addrs(&ans, abuf, alen, q->qtype);
+        }
+        w->cancelled = true;
+        w->cb(w->ud, &ans);
+    }
+    if (w->starting) {
+        w->completed = true; /* resolver_query_rcode frees it */
+    } else {
+        free(w);
+    }
+    free(q);
+}
+
+resolve_req_t *resolver_query_rcode(resolver_t *r, const char *name, int qtype, resolve_cb cb, void *ud)
+{
+    char err[256];
+    int st = ARES_ENOMEM;
+    unsigned char *qbuf = NULL;
+    int qlen = 0;
+    resolve_req_t *w = calloc(1, sizeof(*w));
+    raw_query_t *q = calloc(1, sizeof(*q));
+    /* c-ares 1.18 turns a REFUSED (and SERVFAIL, NOTIMP) answer into "Could not contact DNS
+     * servers" unless the channel has ARES_FLAG_NOCHECKRESP, which the lookups must not have
+     * (they should move on to the next server): hence a second channel, made on first use. */
+    if (w && q && !r->raw)
+        r->raw = resolver_create_flags(r->loop, r->servers, false, ARES_FLAG_NOCHECKRESP, err, sizeof(err));
+    if (w && q && r->raw)
+        st = ares_create_query(name, 1 /* C_IN */, qtype, 0, 1, &qbuf, &qlen, 0);
+    if (st != ARES_SUCCESS) {
+        resolve_answer_t ans;
+        answer_fill(&ans, st, NULL);
+        free(w);
+        free(q);
+        cb(ud, &ans);
+        return NULL;
+    }
+    w->cb = cb;
+    w->ud = ud;
+    q->w = w;
+    q->r = r->raw;
+    q->qtype = qtype;
+    w->starting = true;
+    ares_send(r->raw->channel, qbuf, qlen, resolver_on_raw, q); /* sets its own query id */
+    ares_free_string(qbuf);
+    w->starting = false;
+    if (w->completed) {
+        free(w);
+        return NULL;
+    }
+    resolver_rearm(r->raw);
     return w;
 }
 

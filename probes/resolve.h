@@ -18,6 +18,8 @@ typedef struct resolve_req resolve_req_t;
 typedef struct {
     int status;        /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT... */
     const char *error; /* ares_strerror(status) */
+    int rcode;         /* resolver_query_rcode: the answer header's RCODE (0 NOERROR, 3
+                        * NXDOMAIN, 5 REFUSED...) when status is ARES_SUCCESS; else -1 */
     bool tcp_fallback; /* c-ares opened a TCP connection during this lookup: a server
                                   * answered over UDP, truncated (TC), so it is reachable */
     size_t n;
@@ -41,6 +43,17 @@ void resolver_destroy(resolver_t *r); /* cancels outstanding requests silently *
  * c-ares answers at once (hosts file, bad name) or memory ran out (status ARES_ENOMEM); the
  * return value is then NULL. Otherwise returns the handle for resolver_cancel. */
 resolve_req_t *resolver_lookup(resolver_t *r, const char *name, int family, resolve_cb cb, void *ud);
+
+/* Sends one query of qtype (1 A, 28 AAAA) for name as written (no search list) and reports
+ * the answer's rcode whatever it is (status ARES_SUCCESS, rcode set, the addresses of a
+ * NOERROR answer), or a failure to get one (ARES_ETIMEOUT, ARES_ECONNREFUSED...). For a deny
+ * decided by a DNS proxy (Cilium answers REFUSED), which the lookups above cannot see. The
+ * callback contract is resolver_lookup's. */
+resolve_req_t *resolver_query_rcode(resolver_t *r, const char *name, int qtype, resolve_cb cb, void *ud);
+
+/* Reads a DNS answer's header (12 bytes, nothing past them): the rcode and the answer count.
+ * Returns 0, or -1 when it is shorter or not a response (QR clear). Pure. */
+int resolver_header_parse(const unsigned char *buf, size_t len, int *rcode, unsigned *ancount);
 
 /* The callback of req will not run; its memory is released when c-ares lets go of it. */
 void resolver_cancel(resolve_req_t *req);

@@ -18,12 +18,14 @@
 
 #define MERGE_MAX_REPORT_BYTES (16u * 1024u * 1024u)
 
-/* Reads a whole report of at most MERGE_MAX_REPORT_BYTES: a regular file, or stdin as "-". */
+/* Reads a whole report of at most MERGE_MAX_REPORT_BYTES: a regular file, or stdin as "-",
+ * which may be a pipe: read under the same deadlines as `-c -` (10 s without data, 60 s in
+ * all), so a silent writer ends in exit 2, never a hang. */
 static char *merge_read(const char *path, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL, ferr[512] = "";
     if (strcmp(path, "-") == 0)
-        fileio_read_fd_capped(STDIN_FILENO, path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
+        fileio_read_stream_capped(path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
     else
         fileio_read_capped(path, MERGE_MAX_REPORT_BYTES, &buf, len, ferr, sizeof(ferr));
     /* The caller names the file itself: keep only the reason. */

@@ -1,9 +1,11 @@
 /* cmd_policy.c: `ztprobe policy check|plan`: reads the objects, warns about what it cannot
  * judge, runs the pure check or plan, prints the result. */
 #include <cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd_exit.h"
@@ -16,6 +18,49 @@
 #include "policy_explain.h"
 #include "policy_plan.h"
 #include "session.h"
+
+#define CMD_POLICY_TIME_LIMIT_S 120
+
+static char cmd_policy_late[256];
+static size_t cmd_policy_late_len;
+
+/* SIGALRM: the whole command ran past its time limit. Only write() and _exit() here. */
+static void cmd_policy_timeout(int sig)
+{
+    (void)sig;
+    ssize_t w = write(STDERR_FILENO, cmd_policy_late, cmd_policy_late_len);
+    (void)w;
+    _exit(EXIT_USAGE);
+}
+
+/* An overall time limit (wall clock, reading included): objects are input from others, and
+ * whatever they hold, the command ends with exit 2 and a message instead of running on.
+ * $ZTPROBE_POLICY_TIME_LIMIT (1..3600 s) changes it. Returns 0, or -1 for a bad value. */
+static int cmd_policy_time_limit(const char *what)
+{
+    long limit = CMD_POLICY_TIME_LIMIT_S;
+    const char *env = getenv("ZTPROBE_POLICY_TIME_LIMIT");
+    if (env && *env) {
+        char *end;
+        limit = strtol(env, &end, 10);
+        if (*end || limit < 1 || limit > 3600) {
+            log_error("ZTPROBE_POLICY_TIME_LIMIT: whole seconds 1..3600, got \"%s\"", env);
+            return -1;
+        }
+    }
+    int n = snprintf(cmd_policy_late, sizeof(cmd_policy_late),
+                     "ztprobe: policy %s: not done within its %ld s time limit "
+                     "(ZTPROBE_POLICY_TIME_LIMIT): the objects are too many or too large, or the "
+                     "input too slow; nothing was decided\n",
+                     what, limit);
+    cmd_policy_late_len = n > 0 && (size_t)n < sizeof(cmd_policy_late) ? (size_t)n
+                                                                       : sizeof(cmd_policy_late) - 1;
+    struct sigaction sa = {.sa_handler = cmd_policy_timeout};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm((unsigned)limit);
+    return 0;
+}
 
 /* a + b (both malloc'd, both freed); NULL on OOM. */
 static char *cmd_policy_append(char *a, char *b)
@@ -194,5 +239,7 @@ int cmd_policy(const cli_opts_t *o)
         log_error("policy %s: -f FILE is required (the Kubernetes objects to read)", o->args[0]);
         return EXIT_USAGE;
     }
+    if (cmd_policy_time_limit(check ? "check" : "plan") != 0)
+        return EXIT_USAGE;
     return check ? cmd_policy_check(o) : cmd_policy_plan(o);
 }

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cmd_exit.h"
+#include "fileio.h"
 #include "log.h"
 #include "probe.h"
 
@@ -36,6 +37,10 @@ int main(int argc, char **argv)
     if (rc != ZT_OK)
         return cmd_exit_code(rc); /* ZT_DONE: --help was printed, exit 0 */
     log_set_verbose(o.verbose);
+    if (o.stdin_end && fileio_set_stdin_end(o.stdin_end) != 0) {
+        log_error("--stdin-end: must be 16..64 letters and digits");
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(&o);
     if (strcmp(cmd, "merge") == 0)

@@ -26,7 +26,7 @@ enum {
     OPT_EVERY,
     OPT_STARTUP
 };
-enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI, OPT_EXPLAIN };
+enum { OPT_NAMESPACE = 512, OPT_ROLE_LABEL, OPT_STRICT, OPT_POLICIES, OPT_CNI, OPT_EXPLAIN, OPT_STDIN_END };
 
 static const struct option cli_longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -51,6 +51,7 @@ static const struct option cli_longopts[] = {
     {"policies", required_argument, NULL, OPT_POLICIES},
     {"cni", required_argument, NULL, OPT_CNI},
     {"explain", required_argument, NULL, OPT_EXPLAIN},
+    {"stdin-end", required_argument, NULL, OPT_STDIN_END},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -64,14 +65,14 @@ typedef struct {
     const char *text;
 } cli_cmd_t;
 
-static const int run_flags[] = {
-    'c',      OPT_ROLE,      'o',      OPT_OUT,      OPT_ONLY,   OPT_TIMEOUT, OPT_CONC,    OPT_CA, 'v',
-    OPT_PUSH, OPT_PUSH_FILE, OPT_WAIT, OPT_POLICIES, OPT_STABLE, OPT_EVERY,   OPT_EXPLAIN, 0};
-static const int validate_flags[] = {'c', 'v', 0};
-static const int list_flags[] = {'c', OPT_ROLE, 0};
+static const int run_flags[] = {'c',          OPT_ROLE,   'o',       OPT_OUT,     OPT_ONLY,      OPT_TIMEOUT,
+                                OPT_CONC,     OPT_CA,     'v',       OPT_PUSH,    OPT_PUSH_FILE, OPT_WAIT,
+                                OPT_POLICIES, OPT_STABLE, OPT_EVERY, OPT_EXPLAIN, OPT_STDIN_END, 0};
+static const int validate_flags[] = {'c', 'v', OPT_STDIN_END, 0};
+static const int list_flags[] = {'c', OPT_ROLE, OPT_STDIN_END, 0};
 static const int merge_flags[] = {'o', OPT_NAMESPACE, 0};
-static const int policy_flags[] = {'c',     'f',         'o', OPT_NAMESPACE, OPT_ROLE_LABEL, OPT_STRICT,
-                                   OPT_CNI, OPT_EXPLAIN, 0};
+static const int policy_flags[] = {'c',        'f',     'o',         OPT_NAMESPACE, OPT_ROLE_LABEL,
+                                   OPT_STRICT, OPT_CNI, OPT_EXPLAIN, OPT_STDIN_END, 0};
 static const int watch_flags[] = {'c',          OPT_ROLE,    'o',          OPT_OUT,   OPT_ONLY, OPT_TIMEOUT,
                                   OPT_CONC,     OPT_CA,      OPT_INTERVAL, 'v',       OPT_PUSH, OPT_PUSH_FILE,
                                   OPT_POLICIES, OPT_STARTUP, OPT_STABLE,   OPT_EVERY, 0};
@@ -112,7 +113,12 @@ static const cli_cmd_t cli_cmds[] = {
      "                      document with -c -; default $ZTPROBE_POLICIES): each\n"
      "                      result gains what the NetworkPolicies intend, hints speak from it\n"
      "  --explain NAME      with --policies: run only probe NAME and write the whole decision of\n"
-     "                      the policies for it to stderr (json with -o json, else text)\n"},
+     "                      the policies for it to stderr (json with -o json, else text)\n"
+     "  --stdin-end TOKEN   stdin never closes (kubectl debug -i): it ends at the line\n"
+     "                      '# ztprobe end of input TOKEN' (16..64 letters and digits), which the\n"
+     "                      kubectl plugin sends; without it, or with more after it, exit 2.\n"
+     "                      Without this flag stdin is read to its end (also validate, list,\n"
+     "                      policy)\n"},
     {"watch", watch_flags,
      "ztprobe watch [-c FILE] [--role NAME] --interval DURATION [--out FILE] [-o FORMAT]\n"
      "              [--startup DURATION [--stable N] [--every DURATION]] [run's flags]",
@@ -347,6 +353,7 @@ zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_POLICIES: o->policies = optarg; break;
         case OPT_CNI: o->cni = optarg; break;
         case OPT_EXPLAIN: o->explain = optarg; break;
+        case OPT_STDIN_END: o->stdin_end = optarg; break;
         case 'v': o->verbose++; break;
         case 'h': cli_help(o->command, NULL); return ZT_DONE;
         default: return ZT_ERR_INPUT;

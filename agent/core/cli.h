@@ -48,6 +48,7 @@ typedef struct {
     const char *policies;   /* --policies FILE[,FILE...] (run, watch) */
     const char *cni;        /* --cni NAME[@VERSION] (policy) */
     const char *explain;    /* --explain ROLE/PROBE (policy check), NAME (run) */
+    const char *stdin_end;  /* --stdin-end TOKEN: stdin ends at the plugin's marker line */
     char **args;            /* positional arguments after the options (merge, policy) */
     int n_args;
 } cli_opts_t;

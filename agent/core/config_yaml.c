@@ -29,7 +29,21 @@ struct yaml_build {
     size_t depth;
     int documents;
     bool stream; /* every document into one array (k8s objects), not exactly one */
+    /* config_yaml_stream_each: each document (and each element of its top-level "items") is
+     * handed over when complete and freed; used estimates the live tree against budget. */
+    config_yaml_doc_fn each;
+    void *ud;
+    size_t budget, used, item_mark;
+    cJSON *items; /* the top-level mapping's "items" sequence, streamed element by element */
+    long n_items;
 };
+
+/* What a node costs in memory: the cJSON struct and a string (key or value), each with the
+ * allocator's overhead. An estimate that tracks the real heap within a few percent. */
+static size_t yb_cost(size_t str_len)
+{
+    return 80 + (str_len ? ((str_len + 16) & ~(size_t)15) + 16 : 0);
+}
 
 /* The scalar types a value can resolve to. */
 typedef enum { YS_STR, YS_NULL, YS_BOOL, YS_INT, YS_FLOAT } yaml_stype_t;
@@ -226,7 +240,18 @@ static int yb_scalar(struct yaml_build *b, const yaml_event_t *ev, cJSON **node)
     case YS_FLOAT: *node = cJSON_CreateNumber(num); break;
     default: *node = cJSON_CreateString(s); break;
     }
-    return *node ? 0 : yb_oom(b);
+    if (*node == NULL)
+        return yb_oom(b);
+    b->used += yb_cost(got == YS_STR ? n : 0);
+    if (b->budget && b->used > b->budget) {
+        cJSON_Delete(*node);
+        *node = NULL;
+        return yb_fail(b, ev->start_mark,
+                       "this document takes more than %zu MB in memory as a tree (the cap for an input "
+                       "of this size): too large or too dense",
+                       b->budget >> 20);
+    }
+    return 0;
 }
 
 /* The tag of a collection: none, "!", or the one that names its own kind. */
@@ -254,6 +279,7 @@ static int yb_key(struct yaml_build *b, const yaml_event_t *ev)
     if (!is_str)
         return yb_fail(b, ev->start_mark, "mapping keys must be strings (quote this one)");
     b->key[b->depth - 1] = strdup((const char *)ev->data.scalar.value);
+    b->used += yb_cost(ev->data.scalar.length) - yb_cost(0);
     return b->key[b->depth - 1] ? 0 : yb_oom(b);
 }
 
@@ -261,6 +287,15 @@ static int yb_key(struct yaml_build *b, const yaml_event_t *ev)
 static int yb_attach(struct yaml_build *b, cJSON *node)
 {
     bool ok;
+    if (b->depth == 0 && b->each) {
+        b->root = node;
+        return 0;
+    }
+    if (b->each && b->depth == 1 && cJSON_IsObject(b->stack[0]) && cJSON_IsArray(node) && !b->items &&
+        strcmp(b->key[0], "items") == 0)
+        b->items = node;
+    if (b->each && b->depth == 2 && b->stack[1] == b->items)
+        b->item_mark = b->used - yb_cost(0); /* this element is handed over alone */
     if (b->depth == 0 && b->stream) {
         if (!cJSON_AddItemToArray(b->root, node)) {
             cJSON_Delete(node);
@@ -287,6 +322,35 @@ static int yb_attach(struct yaml_build *b, cJSON *node)
     return 0;
 }
 
+/* config_yaml_stream_each: the element of the top-level "items" just completed goes to the
+ * callback and is freed, so a List costs one item's tree, not the whole. */
+static int yb_hand_item(struct yaml_build *b)
+{
+    cJSON *e = b->items->child ? b->items->child->prev : NULL;
+    if (!e)
+        return 0;
+    cJSON_DetachItemViaPointer(b->items, e);
+    int rc = b->each(b->ud, e, b->documents, b->n_items++);
+    cJSON_Delete(e);
+    b->used = b->item_mark;
+    if (rc != 0 && b->rc == 0)
+        b->rc = rc; /* the callback wrote its own message */
+    return b->rc;
+}
+
+/* config_yaml_stream_each: the document just ended goes to the callback and is freed. */
+static int yb_hand_document(struct yaml_build *b)
+{
+    int rc = b->each(b->ud, b->root, b->documents, -1);
+    cJSON_Delete(b->root);
+    b->root = b->items = NULL;
+    b->n_items = 0;
+    b->used = 0;
+    if (rc != 0 && b->rc == 0)
+        b->rc = rc;
+    return b->rc;
+}
+
 /* One node event: a key, a scalar value, or a collection opened. */
 static int yb_node(struct yaml_build *b, const yaml_event_t *ev)
 {
@@ -299,9 +363,9 @@ static int yb_node(struct yaml_build *b, const yaml_event_t *ev)
     if (b->depth > 0 && cJSON_IsObject(b->stack[b->depth - 1]) && !b->key[b->depth - 1])
         return yb_key(b, ev);
     if (ev->type == YAML_SCALAR_EVENT) {
-        if (yb_scalar(b, ev, &node) != 0)
+        if (yb_scalar(b, ev, &node) != 0 || yb_attach(b, node) != 0)
             return b->rc;
-        return yb_attach(b, node);
+        return b->items && b->depth == 2 && b->stack[1] == b->items ? yb_hand_item(b) : 0;
     }
     if (yb_collection_tag(b, ev) != 0)
         return b->rc;
@@ -310,6 +374,7 @@ static int yb_node(struct yaml_build *b, const yaml_event_t *ev)
     node = ev->type == YAML_MAPPING_START_EVENT ? cJSON_CreateObject() : cJSON_CreateArray();
     if (!node)
         return yb_oom(b);
+    b->used += yb_cost(0);
     if (yb_attach(b, node) != 0)
         return b->rc;
     b->stack[b->depth] = node;
@@ -322,8 +387,8 @@ static int yb_node(struct yaml_build *b, const yaml_event_t *ev)
 static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
 {
     switch (ev->type) {
-    case YAML_STREAM_START_EVENT:
-    case YAML_DOCUMENT_END_EVENT: return 0;
+    case YAML_STREAM_START_EVENT: return 0;
+    case YAML_DOCUMENT_END_EVENT: return b->each ? yb_hand_document(b) : 0;
     case YAML_STREAM_END_EVENT: *done = true; return 0;
     case YAML_DOCUMENT_START_EVENT:
         if (++b->documents > 1 && !b->stream)
@@ -343,13 +408,13 @@ static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
             free(b->key[b->depth]);
             b->key[b->depth] = NULL;
         }
-        return 0;
+        return b->items && b->depth == 2 && b->stack[1] == b->items ? yb_hand_item(b) : 0;
     default: return 0;
     }
 }
 
 static zt_status_t config_yaml_build(const char *text, size_t len, bool stream, cJSON **out, char *err,
-                                     size_t errlen)
+                                     size_t errlen, struct yaml_build *opts)
 {
     struct yaml_build *b = NULL;
     yaml_parser_t ps;
@@ -369,7 +434,10 @@ static zt_status_t config_yaml_build(const char *text, size_t len, bool stream, 
     b->err = err;
     b->errlen = errlen;
     b->stream = stream;
-    if (stream && !(b->root = cJSON_CreateArray())) {
+    b->each = opts ? opts->each : NULL;
+    b->ud = opts ? opts->ud : NULL;
+    b->budget = opts ? opts->budget : 0;
+    if (stream && !b->each && !(b->root = cJSON_CreateArray())) {
         yb_oom(b);
         goto done;
     }
@@ -388,7 +456,7 @@ static zt_status_t config_yaml_build(const char *text, size_t len, bool stream, 
         yb_event(b, &ev, &done);
         yaml_event_delete(&ev);
     }
-    if (b->rc == 0 && !b->root) {
+    if (b->rc == 0 && !b->root && !b->each) {
         snprintf(err, errlen, "empty config (expected a YAML mapping with version: 1)");
         b->rc = ZT_ERR_INPUT;
     }
@@ -411,10 +479,18 @@ done:
 
 zt_status_t config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
 {
-    return config_yaml_build(text, len, false, out, err, errlen);
+    return config_yaml_build(text, len, false, out, err, errlen, NULL);
 }
 
 zt_status_t config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
 {
-    return config_yaml_build(text, len, true, out, err, errlen);
+    return config_yaml_build(text, len, true, out, err, errlen, NULL);
+}
+
+int config_yaml_stream_each(const char *text, size_t len, size_t budget, config_yaml_doc_fn fn, void *ud,
+                            char *err, size_t errlen)
+{
+    struct yaml_build opts = {.each = fn, .ud = ud, .budget = budget};
+    cJSON *none = NULL;
+    return config_yaml_build(text, len, true, &none, err, errlen, &opts);
 }

@@ -31,4 +31,17 @@ zt_status_t config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char
  * null). An empty stream is an empty array. Same errors and return values otherwise. */
 zt_status_t config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
 
+/* A complete node of config_yaml_stream_each: item -1 is a document (node NULL when empty),
+ * item >= 0 an element of that document's top-level "items" sequence (a List), handed over as
+ * soon as it is complete and removed from the document. The node is freed after the call.
+ * Returns 0 to go on, or the value to stop with (the callback wrote its own message). */
+typedef int (*config_yaml_doc_fn)(void *ud, cJSON *node, int doc, long item);
+
+/* The stream of documents as config_yaml_stream_to_cjson reads it, one document (or List item)
+ * at a time: only one tree is alive. budget (0: none) caps the estimated memory of that tree:
+ * past it, -1 "line L, column C: this document takes more than N MB ...". Same errors and
+ * return values otherwise, or what fn returned. */
+int config_yaml_stream_each(const char *text, size_t len, size_t budget, config_yaml_doc_fn fn, void *ud,
+                            char *err, size_t errlen);
+
 #endif

@@ -20,6 +20,7 @@ void labels_free(labels_t *l)
     free(l->items);
     l->items = NULL;
     l->n = 0;
+    l->sorted = false;
 }
 
 /* Takes ownership of key and value (frees them on failure). */
@@ -28,12 +29,18 @@ static int labels_add_owned(labels_t *l, char *key, char *value)
     label_t *items = NULL;
     if (!key || !value)
         goto fail;
-    items = realloc(l->items, (l->n + 1) * sizeof(*items));
-    if (!items)
-        goto fail;
-    l->items = items;
+    /* Room doubles when n reaches a power of two: amortised O(1) without a capacity field (a
+     * pod may carry tens of thousands of labels). */
+    if ((l->n & (l->n - 1)) == 0) {
+        items = realloc(l->items, (l->n ? l->n * 2 : 1) * sizeof(*items));
+        if (!items)
+            goto fail;
+        l->items = items;
+    }
     l->items[l->n].key = key;
     l->items[l->n].value = value;
+    /* Appending in key order (a Downward API file, a sorted mapping) keeps the set sorted. */
+    l->sorted = l->n == 0 || (l->sorted && strcmp(l->items[l->n - 1].key, key) < 0);
     l->n++;
     return 0;
 fail:
@@ -42,15 +49,53 @@ fail:
     return -1;
 }
 
+int labels_add_take(labels_t *l, char *key, char *value)
+{
+    return labels_add_owned(l, key, value);
+}
+
 int labels_add(labels_t *l, const char *key, const char *value)
 {
     return labels_add_owned(l, strdup(key), strdup(value));
+}
+
+static int labels_cmp(const void *a, const void *b)
+{
+    const label_t *x = a, *y = b;
+    return strcmp(x->key, y->key);
+}
+
+const char *labels_sort(labels_t *l)
+{
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof(*l->items), labels_cmp);
+    for (size_t i = 1; i < l->n; i++)
+        if (strcmp(l->items[i - 1].key, l->items[i].key) == 0) {
+            l->sorted = false;
+            return l->items[i].key;
+        }
+    l->sorted = true;
+    return NULL;
 }
 
 const char *labels_get(const labels_t *l, const char *key)
 {
     if (!l)
         return NULL;
+    if (l->sorted) {
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(l->items[mid].key, key);
+            if (c == 0)
+                return l->items[mid].value;
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL;
+    }
     for (size_t i = 0; i < l->n; i++) {
         if (strcmp(l->items[i].key, key) == 0)
             return l->items[i].value;
@@ -275,6 +320,7 @@ zt_status_t labels_parse(const char *text, size_t len, labels_t *out, char *err,
     int lineno = 0;
     out->items = NULL;
     out->n = 0;
+    out->sorted = false;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -308,6 +354,7 @@ zt_status_t labels_load_file(const char *path, labels_t *out, char *err, size_t 
 
     out->items = NULL;
     out->n = 0;
+    out->sorted = false;
     zt_status_t rc = fileio_read_capped(path, LABELS_MAX_BYTES, &buf, &have, err, errlen);
     if (rc != ZT_OK)
         return rc;

@@ -20,6 +20,10 @@ typedef struct {
 typedef struct {
     label_t *items;
     size_t n;
+    /* items are in strictly ascending key order: labels_get is a binary search. Kept by
+     * labels_add and labels_sort; false (a linear search) is always safe. A pod may carry tens
+     * of thousands of labels, and selectors are matched against them per policy. */
+    bool sorted;
 } labels_t;
 
 /* Parses the Downward API format: one `key="value"` per line, the value quoted and escaped
@@ -32,6 +36,10 @@ zt_status_t labels_parse(const char *text, size_t len, labels_t *out, char *err,
  * (status.h); err says why, starting with the path. */
 zt_status_t labels_load_file(const char *path, labels_t *out, char *err, size_t errlen);
 
+/* Sorts l by key. Returns the first key present twice, or NULL (then
+ * l->sorted is set). */
+const char *labels_sort(labels_t *l);
+
 /* The value for key, or NULL. */
 const char *labels_get(const labels_t *l, const char *key);
 
@@ -43,6 +51,9 @@ void labels_format(const labels_t *l, char *buf, size_t len);
 
 /* Appends a copy of key/value. Returns 0 or -1 on OOM. */
 int labels_add(labels_t *l, const char *key, const char *value);
+
+/* Appends key/value, taking them (malloc'd; freed on failure). Returns 0 or -1 on OOM. */
+int labels_add_take(labels_t *l, char *key, char *value);
 
 void labels_free(labels_t *l);
 

@@ -28,6 +28,7 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_FACT_NOT_NXDOMAIN 1u  /* dns: expected NXDOMAIN, got an answer */
 #define RESULT_FACT_PASSWORD_ENV 2u  /* postgres: the password variable could not be read */
 #define RESULT_FACT_PASSWORD_FILE 4u /* postgres: the password file could not be read */
+#define RESULT_FACT_DNS_L7 8u        /* dns: deny_at l7, the rcode was asked for */
 
 /* One address of a family: all probe. */
 typedef struct {

@@ -43,7 +43,7 @@ static void ce_pod(const k8s_model_t *m, const netpol_endpoint_t *e, ce_pod_t *p
     p->implied[0] = (label_t){"projectcalico.org/namespace", m->namespaces[e->ns].name};
     p->implied[1] = (label_t){"projectcalico.org/orchestrator", "k8s"};
     p->implied[2] = (label_t){"projectcalico.org/serviceaccount", (char *)p->sa};
-    p->implied_set = (labels_t){p->implied, 3};
+    p->implied_set = (labels_t){p->implied, 3, false};
     p->sets[0] = e->labels;
     p->sets[1] = &p->implied_set;
 }
@@ -52,7 +52,7 @@ static void ce_pod(const k8s_model_t *m, const netpol_endpoint_t *e, ce_pod_t *p
 static bool ce_ns_match(const k8s_model_t *m, const calsel_t *s, size_t ns)
 {
     label_t name = {"projectcalico.org/name", m->namespaces[ns].name};
-    labels_t implied = {&name, 1};
+    labels_t implied = {&name, 1, false};
     const labels_t *sets[] = {&m->namespaces[ns].labels, &implied};
     return calsel_match(s, sets, 2);
 }
@@ -62,7 +62,7 @@ static bool ce_sa_match(const k8s_model_t *m, const calsel_t *s, size_t ns, cons
 {
     const cal_sa_t *obj = cal_model_sa(&m->calico, ns, sa);
     label_t name = {"projectcalico.org/name", (char *)sa};
-    labels_t implied = {&name, 1};
+    labels_t implied = {&name, 1, false};
     const labels_t *sets[] = {obj ? &obj->labels : &implied, &implied};
     return calsel_match(s, sets, 2);
 }
@@ -453,4 +453,60 @@ void calico_step_text(const k8s_model_t *m, netpol_dir_t dir, const cal_step_t *
     snprintf(buf, len, "%s%s by %.200s %s rule %zu (%s)", pass,
              s->verdict == CAL_V_ALLOW ? "allowed" : "denied", name, d, s->rule,
              cal_action_name(r[s->rule].action));
+}
+
+/* The first part of an entity (source or destination, ports aside) that does not hold e. */
+static void ce_entity_why(const k8s_model_t *m, const cal_policy_t *pol, const cal_entity_t *en,
+                          const netpol_endpoint_t *e, char *why, size_t len)
+{
+    if (en->n_nets && ce_nets(en->nets, en->n_nets, e) == CM_NONE)
+        snprintf(why, len, "nets: the address is outside them");
+    else if (en->n_not_nets && ce_nets(en->not_nets, en->n_not_nets, e) == CM_ALL)
+        snprintf(why, len, "notNets: the address is inside them");
+    else if ((en->selector || en->ns_selector || en->has_sa) && !e->is_pod)
+        snprintf(why, len, "selectors pick pods; this end is outside the cluster");
+    else if (en->ns_selector && !ce_ns_match(m, en->ns_selector, e->ns))
+        snprintf(why, len, "namespaceSelector %.80s: namespace %.60s does not match",
+                 calsel_text(en->ns_selector), m->namespaces[e->ns].name);
+    else if ((en->selector || en->has_sa) && !en->ns_selector && !pol->global && e->ns != pol->ns)
+        snprintf(why, len, "a namespaced policy's selectors stay in namespace %.60s; the pod is in %.60s",
+                 m->namespaces[pol->ns].name, m->namespaces[e->ns].name);
+    else if (en->selector && !ce_selected(m, pol, en, en->selector, false, e))
+        snprintf(why, len, "selector %.120s: the pod's labels do not match", calsel_text(en->selector));
+    else if (en->has_sa)
+        snprintf(why, len, "serviceAccounts: the pod's service account does not match");
+    else
+        snprintf(why, len, "notSelector %.120s matches the pod",
+                 en->not_selector ? calsel_text(en->not_selector) : "");
+}
+
+void calico_rule_match(const tier_query_t *q, size_t policy, size_t rule, calico_rule_match_t *out)
+{
+    const k8s_model_t *m = q->m;
+    const cal_policy_t *pol = &m->calico.policies[policy];
+    const cal_rule_t *r = q->dir == NETPOL_INGRESS ? &pol->ingress[rule] : &pol->egress[rule];
+    const netpol_endpoint_t *src = q->dir == NETPOL_EGRESS ? q->self : q->other;
+    const netpol_endpoint_t *dst = q->dst;
+    int pn = ce_proto_number(q->proto);
+    memset(out, 0, sizeof(*out));
+    out->action = r->action;
+    out->protocol = !((r->protocol && r->protocol != pn) || (r->not_protocol && r->not_protocol == pn));
+    out->source = (int)ce_entity(m, pol, &r->src, src, false, dst, q->port, q->proto);
+    if (out->source == CM_NONE)
+        ce_entity_why(m, pol, &r->src, src, out->source_why, sizeof(out->source_why));
+    else if (out->source == CM_PART)
+        snprintf(out->source_why, sizeof(out->source_why), "matches only part of the source (or its port)");
+    cal_entity_t en = r->dst;
+    en.n_ports = en.n_not_ports = 0;
+    out->destination = (int)ce_entity(m, pol, &en, dst, true, dst, q->port, q->proto);
+    if (out->destination == CM_NONE)
+        ce_entity_why(m, pol, &en, dst, out->destination_why, sizeof(out->destination_why));
+    else if (out->destination == CM_PART)
+        snprintf(out->destination_why, sizeof(out->destination_why), "matches only part of the destination");
+    out->ports = (!r->dst.n_ports || ce_port_in(r->dst.ports, r->dst.n_ports, dst, q->port, q->proto)) &&
+        (!r->dst.n_not_ports || !ce_port_in(r->dst.not_ports, r->dst.n_not_ports, dst, q->port, q->proto));
+    if (!out->ports)
+        snprintf(out->ports_why, sizeof(out->ports_why), "destination %s: port %d is %s",
+                 r->dst.n_ports ? "ports" : "notPorts", q->port, r->dst.n_ports ? "not listed" : "listed");
+    out->matches = out->protocol && out->ports ? (int)ce_rule(m, pol, r, src, dst, q->port, q->proto) : 0;
 }

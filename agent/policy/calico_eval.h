@@ -33,4 +33,16 @@ bool calico_policy_applies(const k8s_model_t *m, size_t policy, netpol_dir_t dir
 /* The policy's name as Calico users write it: "ns/name" for a namespaced one, else "name". */
 void calico_policy_name(const k8s_model_t *m, size_t policy, char *buf, size_t len);
 
+/* One rule of a policy for q's direction, for --explain: its action; whether the protocol, the
+ * source, the destination (ports aside) and the destination ports match (0 no, 1 in part, 2
+ * in full for the ends), with what did not; matches: the whole rule, as the walk takes it. */
+typedef struct {
+    cal_action_t action;
+    bool protocol, ports;
+    int source, destination, matches;
+    char source_why[200], destination_why[200], ports_why[80];
+} calico_rule_match_t;
+
+void calico_rule_match(const tier_query_t *q, size_t policy, size_t rule, calico_rule_match_t *out);
+
 #endif

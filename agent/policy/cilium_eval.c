@@ -431,3 +431,53 @@ tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step)
              in ? "ingress" : "egress");
     return TIER_DENY;
 }
+
+/* Why a rule's L3 part does not hold the far end, by the kind of peer it lists. */
+static void ce_peer_why(const cil_policy_t *p, const cil_rule_t *r, const netpol_endpoint_t *e,
+                        bool fqdn_blind, char *why, size_t len)
+{
+    if (fqdn_blind)
+        snprintf(why, len, "toFQDNs: no rules.dns rule on the pod's egress, so no name is ever learnt");
+    else if (!r->has_endpoints && !r->has_cidr && !r->has_entities && !r->has_fqdn && !r->has_toports)
+        snprintf(why, len, "an empty rule matches nothing");
+    else if (r->has_endpoints && !e->is_pod)
+        snprintf(why, len, "endpoints: selects pods; the other end is outside the cluster");
+    else if (r->has_endpoints)
+        snprintf(why, len, "endpoints: no selector matches the pod's labels%s",
+                 p->clusterwide ? "" : " (without a namespace key, in the policy's namespace only)");
+    else if ((r->has_cidr || r->has_fqdn) && e->is_pod)
+        snprintf(why, len, "%s: never matches a pod", r->has_cidr ? "CIDR" : "toFQDNs");
+    else if (r->has_cidr)
+        snprintf(why, len, "CIDR: the address is outside the CIDRs (or in an except)");
+    else if (r->has_entities)
+        snprintf(why, len, "entities: none of them is the other end");
+    else
+        snprintf(why, len, "toFQDNs: no matchName or matchPattern matches %.100s",
+                 e->host ? e->host : "(no name)");
+}
+
+void cilium_rule_match(const tier_query_t *q, size_t policy, int list, size_t rule, cilium_rule_match_t *out)
+{
+    const cil_policy_t *p = &q->m->cilium.policies[policy];
+    const cil_rule_t *r = &p->rules[list][rule];
+    bool any;
+    memset(out, 0, sizeof(*out));
+    const cil_toports_t *tp = ce_toports(r, q, &any);
+    out->ports = tp || any;
+    if (!out->ports)
+        snprintf(out->ports_why, sizeof(out->ports_why), "%s",
+                 r->icmp_only ? "icmps only: never TCP, UDP or SCTP" : "toPorts: the port is not listed");
+    cm_t v = ce_peer(q->m, p, r, q->other);
+    bool blind = (list == CIL_INGRESS || list == CIL_EGRESS) && v != CM_NONE && r->has_fqdn &&
+        !ce_dns_visible(q->m, q->self);
+    out->peer = blind ? 0 : (int)v;
+    if (out->peer == 0)
+        ce_peer_why(p, r, q->other, blind, out->peer_why, sizeof(out->peer_why));
+    else if (v == CM_PART)
+        snprintf(out->peer_why, sizeof(out->peer_why), "matches only part of the other end");
+    out->l7 = TIER_ALLOW;
+    if (tp && (list == CIL_INGRESS || list == CIL_EGRESS)) {
+        out->l7 = ce_l7(tp, q, out->l7_why, sizeof(out->l7_why));
+        out->has_l7 = tp->has_http || tp->has_dns;
+    }
+}

@@ -25,4 +25,18 @@ bool cilium_policy_selects(const k8s_model_t *m, size_t policy, const netpol_end
  * trailing dot ignored). */
 bool cilium_fqdn_match(const char *pattern, bool is_pattern, const char *host);
 
+/* One rule against the query, for --explain: whether its peer part holds the far end (0 no,
+ * 1 in part, 2 in full; an FQDN rule without a DNS proxy rule never does), whether the port is
+ * in its toPorts (or none is listed), and what its L7 rules say (allow without any). The
+ * why fields say what did not match, or the L7 note. list: CIL_INGRESS.. of cilium_model.h. */
+typedef struct {
+    int peer;
+    bool ports;
+    bool has_l7;
+    tier_action_t l7;
+    char peer_why[160], ports_why[80], l7_why[TIER_WHY_LEN];
+} cilium_rule_match_t;
+
+void cilium_rule_match(const tier_query_t *q, size_t policy, int list, size_t rule, cilium_rule_match_t *out);
+
 #endif

@@ -108,6 +108,7 @@ void k8s_model_destroy(k8s_model_t *m)
         free(m->namespaces[i].pods);
     }
     free(m->namespaces);
+    free(m->ns_slot);
     free(m->by_ip);
     for (size_t i = 0; i < m->n_pods; i++) {
         k8s_pod_t *p = &m->pods[i];
@@ -165,12 +166,46 @@ void k8s_model_destroy(k8s_model_t *m)
     free(m);
 }
 
+static size_t k8s_hash(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The slot of name in the namespace table: its entry, or the empty slot where it goes. */
+static size_t k8s_ns_slot(const k8s_model_t *m, const char *name)
+{
+    size_t h = k8s_hash(name) & (m->ns_nslot - 1);
+    while (m->ns_slot[h] != 0 && strcmp(m->namespaces[m->ns_slot[h] - 1].name, name) != 0)
+        h = (h + 1) & (m->ns_nslot - 1);
+    return h;
+}
+
+/* Makes room for one more namespace in the table (rebuilt at twice the size when half full). */
+static int k8s_ns_reserve(k8s_model_t *m)
+{
+    if (2 * (m->n_namespaces + 1) <= m->ns_nslot)
+        return 0;
+    size_t n = m->ns_nslot ? m->ns_nslot * 2 : 64;
+    size_t *slot = calloc(n, sizeof(*slot));
+    if (!slot)
+        return -1;
+    free(m->ns_slot);
+    m->ns_slot = slot;
+    m->ns_nslot = n;
+    for (size_t i = 0; i < m->n_namespaces; i++)
+        m->ns_slot[k8s_ns_slot(m, m->namespaces[i].name)] = i + 1;
+    return 0;
+}
+
 long k8s_model_find_namespace(const k8s_model_t *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_namespaces; i++)
-        if (strcmp(m->namespaces[i].name, name) == 0)
-            return (long)i;
-    return -1;
+    if (m->ns_nslot == 0)
+        return -1;
+    size_t h = k8s_ns_slot(m, name);
+    return m->ns_slot[h] ? (long)m->ns_slot[h] - 1 : -1;
 }
 
 int k8s_model_namespace(k8s_model_t *m, const char *name, size_t *idx)
@@ -180,6 +215,8 @@ int k8s_model_namespace(k8s_model_t *m, const char *name, size_t *idx)
         *idx = (size_t)f;
         return 0;
     }
+    if (k8s_ns_reserve(m) != 0)
+        return -1;
     k8s_namespace_t *ns = k8s_grow((void **)&m->namespaces, &m->n_namespaces, &m->cap_namespaces,
                                    sizeof(*ns));
     if (!ns)
@@ -188,6 +225,7 @@ int k8s_model_namespace(k8s_model_t *m, const char *name, size_t *idx)
     /* The API server adds this label to every namespace (Kubernetes 1.21+). */
     if (!(ns->name = strdup(name)) || labels_add(&ns->labels, K8S_NS_LABEL, name) != 0)
         return -1;
+    m->ns_slot[k8s_ns_slot(m, name)] = *idx + 1;
     return 0;
 }
 
@@ -223,11 +261,17 @@ anp_node_t *k8s_model_add_node(k8s_model_t *m)
 
 int k8s_model_count_skipped(k8s_model_t *m, const char *kind)
 {
-    for (size_t i = 0; i < m->n_skipped; i++) {
-        if (strcmp(m->skipped[i].kind, kind) == 0) {
-            m->skipped[i].count++;
-            return 0;
+    /* A file can name a million kinds: counted one by one only up to the cap. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < m->n_skipped; i++) {
+            if (strcmp(m->skipped[i].kind, kind) == 0) {
+                m->skipped[i].count++;
+                return 0;
+            }
         }
+        if (m->n_skipped < K8S_SKIPPED_KINDS_MAX)
+            break;
+        kind = "(other kinds)";
     }
     k8s_skipped_t *s = k8s_grow((void **)&m->skipped, &m->n_skipped, &m->cap_skipped, sizeof(*s));
     if (!s || !(s->kind = strdup(kind)))

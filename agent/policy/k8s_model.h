@@ -170,6 +170,10 @@ typedef struct {
     char default_ns[64]; /* namespace of objects without one ("" = "default"), as -n */
     size_t *by_ip;       /* pairs (pod, which IP) sorted by IP: every IP of every pod */
     size_t n_by_ip;
+    /* Namespaces by name (open addressing, index + 1, 0 empty; at most half full): every
+     * object looks its namespace up, and a file can name 50,000 of them. */
+    size_t *ns_slot;
+    size_t ns_nslot;
     cal_model_t calico;         /* Calico policies, tiers, ServiceAccounts */
     cil_model_t cilium;         /* CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy */
     k8s_endpoints_t *endpoints; /* Endpoints, EndpointSlices */
@@ -195,6 +199,9 @@ k8s_policy_t *k8s_model_add_policy(k8s_model_t *m);
 k8s_foreign_t *k8s_model_add_foreign(k8s_model_t *m);
 anp_policy_t *k8s_model_add_anp(k8s_model_t *m);
 anp_node_t *k8s_model_add_node(k8s_model_t *m);
+/* Counts an object of a kind the reader skips; past K8S_SKIPPED_KINDS_MAX distinct kinds,
+ * under "(other kinds)". Returns 0 or -1 on OOM. */
+#define K8S_SKIPPED_KINDS_MAX 64
 int k8s_model_count_skipped(k8s_model_t *m, const char *kind);
 
 /* Indexes policies and pods by namespace and pods by IP; call once all objects are in (and

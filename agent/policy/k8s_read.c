@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "config_json.h"
-#include "config_yaml.h"
 #include "fileio.h"
 #include "k8s_read_int.h"
 
@@ -45,10 +44,12 @@ static int k8s_read_containers(k8s_rctx_t *cx, const cJSON *spec, const char *pa
         for (const cJSON *cp = ports->child; cp; cp = cp->next, j++) {
             k8s_rindex(s, r, j);
             char f[K8S_PATH_LEN];
-            k8s_cport_t *np = realloc(pod->ports, (pod->n_ports + 1) * sizeof(*np));
-            if (!np)
-                return k8s_room(cx);
-            pod->ports = np;
+            if ((pod->n_ports & (pod->n_ports - 1)) == 0) { /* doubles at powers of two */
+                k8s_cport_t *np = realloc(pod->ports, (pod->n_ports ? pod->n_ports * 2 : 1) * sizeof(*np));
+                if (!np)
+                    return k8s_room(cx);
+                pod->ports = np;
+            }
             k8s_cport_t *port = &pod->ports[pod->n_ports++];
             memset(port, 0, sizeof(*port));
             k8s_rpath(f, s, "containerPort");
@@ -93,7 +94,8 @@ static int k8s_read_pod_body(k8s_rctx_t *cx, const cJSON *obj, const char *path,
 {
     char p[K8S_PATH_LEN];
     k8s_rpath(p, path, "metadata.labels");
-    if (k8s_rlabels(cx, k8s_get(k8s_get(obj, "metadata"), "labels"), p, &pod->labels) != 0)
+    if (k8s_rlabels(cx, k8s_get(k8s_get(obj, "metadata"), "labels"), p, &pod->labels) != 0 ||
+        k8s_rannotations(cx, k8s_get(obj, "metadata"), path) != 0)
         return cx->rc;
     k8s_rpath(p, path, "spec");
     const cJSON *spec = k8s_get(obj, "spec");
@@ -133,6 +135,8 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     k8s_rpath(p, path, "status.podIPs");
     if (ips && !cJSON_IsNull(ips) && !cJSON_IsArray(ips))
         return k8s_rfail(cx, p, "must be a list of {ip: ADDRESS}");
+    if (n > 2)
+        return k8s_rfail(cx, p, "%zu addresses: the API server allows at most 2, one per family", n);
     size_t i = 0;
     for (const cJSON *c = ips ? ips->child : NULL; c; c = c->next, i++) {
         ip_addr_t a;
@@ -142,8 +146,14 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         if (!cJSON_IsString(v) || !ip_addr_parse(v->valuestring, &a))
             return k8s_rfail(cx, q, "must be an IP address");
         bool seen = false;
-        for (size_t j = 0; j < pod->n_ips; j++)
-            seen = seen || ip_addr_equal(&pod->ips[j], &a);
+        for (size_t j = 0; j < pod->n_ips; j++) {
+            bool same = ip_addr_equal(&pod->ips[j], &a);
+            /* podIP is podIPs[0]: the same address again is fine, another of its family not. */
+            if (pod->ips[j].family == a.family && !same && (j > 0 || i > 0))
+                return k8s_rfail(cx, q,
+                                 "a second address of one family (the API server allows one per family)");
+            seen = seen || same;
+        }
         if (!seen)
             pod->ips[pod->n_ips++] = a;
     }
@@ -243,29 +253,43 @@ static int k8s_read_namespace(k8s_rctx_t *cx, const cJSON *obj, const char *path
     cx->m->namespaces[ns].declared = true;
     k8s_rpath(p, path, "metadata.labels");
     labels_t l = {0};
-    if (k8s_rlabels(cx, k8s_get(k8s_get(obj, "metadata"), "labels"), p, &l) != 0) {
+    if (k8s_rlabels(cx, k8s_get(k8s_get(obj, "metadata"), "labels"), p, &l) != 0 ||
+        k8s_rannotations(cx, k8s_get(obj, "metadata"), path) != 0) {
         labels_free(&l);
         return cx->rc;
     }
+    /* The labels the namespace has (sorted: the implied one, or an earlier declaration's) are
+     * looked up by binary search, the new ones appended and the whole sorted once. */
+    labels_t *have = &cx->m->namespaces[ns].labels;
+    if (!have->sorted && labels_sort(have) != NULL) {
+        labels_free(&l);
+        return k8s_rfail(cx, p, "a label key twice");
+    }
+    labels_t old = *have;
+    int rc = 0;
     for (size_t i = 0; i < l.n; i++) {
+        char *key = l.items[i].key, *value = l.items[i].value;
+        l.items[i].key = l.items[i].value = NULL; /* moved, not copied */
         /* The API server overwrites the implied label with the name; keep it true. */
-        if (strcmp(l.items[i].key, K8S_NS_LABEL) == 0 ||
-            labels_get(&cx->m->namespaces[ns].labels, l.items[i].key))
+        if (rc != 0 || strcmp(key, K8S_NS_LABEL) == 0 || labels_get(&old, key)) {
+            free(key);
+            free(value);
             continue;
-        if (labels_add(&cx->m->namespaces[ns].labels, l.items[i].key, l.items[i].value) != 0) {
-            labels_free(&l);
-            return k8s_room(cx);
         }
+        if (labels_add_take(have, key, value) != 0)
+            rc = k8s_room(cx);
+        old.items = have->items; /* the set may have moved */
     }
     labels_free(&l);
-    return 0;
+    labels_sort(have);
+    return rc;
 }
 
 static const char *const k8s_workloads[] = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
                                             "Job",        "CronJob",     NULL};
 
 /* One object (a document, or an item of a List). */
-static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
+int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
 {
     char p[K8S_PATH_LEN];
     cx->kind = cx->ns = cx->name = NULL;
@@ -329,6 +353,8 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     }
     if (!cx->ns)
         cx->ns = cx->m->default_ns[0] ? cx->m->default_ns : "default";
+    if (k8s_rannotations(cx, md, path) != 0)
+        return cx->rc;
     if (calico)
         return k8s_read_calico(cx, obj, path, apis);
     if (cilium)
@@ -342,51 +368,6 @@ static int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     if (strcmp(cx->kind, "Pod") == 0)
         return k8s_read_pod(cx, obj, path);
     return k8s_read_workload(cx, obj, path);
-}
-
-zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
-                          size_t errlen)
-{
-    cJSON *docs = NULL;
-    size_t i = 0;
-    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-        i++;
-    if (i < len && (text[i] == '{' || text[i] == '[')) {
-        /* JSON, as kubectl -o json writes it: one object (maybe a List), or an array. */
-        const char *end = NULL;
-        cJSON *one = cJSON_ParseWithLengthOpts(text, len, &end, false);
-        if (!one) {
-            int line, col;
-            size_t off = end && end >= text ? (size_t)(end - text) : 0;
-            config_json_line_col(text, off < len ? off : len, &line, &col);
-            snprintf(err, errlen, "%s: invalid JSON at line %d, column %d", file, line, col);
-            return ZT_ERR_INPUT;
-        }
-        if (cJSON_IsArray(one)) {
-            docs = one;
-        } else if (!(docs = cJSON_CreateArray()) || !cJSON_AddItemToArray(docs, one)) {
-            cJSON_Delete(one);
-            cJSON_Delete(docs);
-            snprintf(err, errlen, "out of memory");
-            return ZT_ERR_NOMEM;
-        }
-    } else {
-        char yerr[256];
-        int rc = config_yaml_stream_to_cjson(text, len, &docs, yerr, sizeof(yerr));
-        if (rc != 0) {
-            snprintf(err, errlen, "%s: %s", file, yerr);
-            return rc;
-        }
-    }
-    k8s_rctx_t cx = {.m = m, .file = file, .err = err, .errlen = errlen};
-    for (const cJSON *d = docs->child; d && cx.rc == 0; d = d->next) {
-        cx.doc++;
-        if (cJSON_IsNull(d))
-            continue; /* an empty document, e.g. after a trailing --- */
-        k8s_read_object(&cx, d, "");
-    }
-    cJSON_Delete(docs);
-    return cx.rc;
 }
 
 zt_status_t k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)

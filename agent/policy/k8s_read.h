@@ -10,6 +10,8 @@
 #include "status.h"
 
 #define K8S_READ_MAX_BYTES (64u * 1024u * 1024u) /* larger files are refused, not read */
+/* One document's (or List item's) tree may take 6 times the input plus this much. */
+#define K8S_READ_TREE_BASE (6u * 1024u * 1024u)
 
 /* Adds the objects in text (len bytes) to m. file names the input in messages. Kinds read:
  * Namespace, NetworkPolicy (networking.k8s.io/v1), Service, Pod, and the pod templates of

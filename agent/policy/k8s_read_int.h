@@ -20,8 +20,12 @@ typedef struct {
     const char *name;
     char *err;
     size_t errlen;
-    zt_status_t rc; /* first failure: ZT_ERR_INPUT malformed, ZT_ERR_NOMEM OOM */
+    zt_status_t rc;      /* first failure: ZT_ERR_INPUT malformed, ZT_ERR_NOMEM OOM */
+    bool items_streamed; /* the document's items were read one by one (k8s_read_stream.c) */
 } k8s_rctx_t;
+
+/* One object: a document, or an item of a List (path "items[i]"); a List reads its items. */
+int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path);
 
 /* Records "FILE: document N (Kind ns/name): path: reason" and returns cx->rc (-1). */
 int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -31,8 +35,20 @@ int k8s_room(k8s_rctx_t *cx);
 void k8s_rpath(char *dst, const char *parent, const char *key);
 void k8s_rindex(char *dst, const char *parent, size_t i);
 
-/* A map of string values into l (absent: nothing). */
+/* Refuses a mapping anywhere under item with a key twice ("path.key: duplicate key"): cJSON
+ * and libyaml keep both and the reader would see the first, kubectl the last. */
+int k8s_rdups(k8s_rctx_t *cx, const cJSON *item, const char *path);
+/* The API server's cap on metadata.annotations: keys and values, 256 KiB in all. */
+#define K8S_ANNOTATIONS_MAX (256u * 1024u)
+
+/* A label key ([PREFIX/]NAME) and value as the API server validates them. */
+bool k8s_label_key_ok(const char *key);
+bool k8s_label_value_ok(const char *v);
+/* A map of label values into l (absent: nothing), keys and values checked as the API server
+ * does, then sorted. The strings move out of the tree (read the map once). */
 int k8s_rlabels(k8s_rctx_t *cx, const cJSON *obj, const char *path, labels_t *l);
+/* metadata.annotations under path (md: the metadata): strings, K8S_ANNOTATIONS_MAX in all. */
+int k8s_rannotations(k8s_rctx_t *cx, const cJSON *md, const char *path);
 /* "TCP" | "UDP" | "SCTP"; absent: TCP. */
 int k8s_rproto(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_proto_t *out);
 /* An integer lo..hi. */

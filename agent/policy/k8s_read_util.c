@@ -67,6 +67,48 @@ void k8s_rindex(char *dst, const char *parent, size_t i)
     config_json_index(dst, K8S_PATH_LEN, tmp, i);
 }
 
+/* [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])? of 1..63 bytes: a label name, or a non-empty value. */
+static bool k8s_label_name_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && ((i == 0 || i == n - 1) || (c != '-' && c != '_' && c != '.')))
+            return false;
+    }
+    return true;
+}
+
+/* A DNS-1123 subdomain: dot-separated [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 253 bytes. */
+static bool k8s_subdomain_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        bool edge = i == 0 || i == n - 1 || s[i - 1] == '.' || s[i + 1] == '.';
+        if (!alnum && (edge || (c != '-' && c != '.')))
+            return false;
+    }
+    return true;
+}
+
+bool k8s_label_key_ok(const char *key)
+{
+    const char *slash = strchr(key, '/');
+    if (!slash)
+        return k8s_label_name_ok(key, strlen(key));
+    return k8s_subdomain_ok(key, (size_t)(slash - key)) && k8s_label_name_ok(slash + 1, strlen(slash + 1));
+}
+
+bool k8s_label_value_ok(const char *v)
+{
+    return !*v || k8s_label_name_ok(v, strlen(v));
+}
+
 int k8s_rlabels(k8s_rctx_t *cx, const cJSON *obj, const char *path, labels_t *l)
 {
     char p[K8S_PATH_LEN];
@@ -78,9 +120,50 @@ int k8s_rlabels(k8s_rctx_t *cx, const cJSON *obj, const char *path, labels_t *l)
         k8s_rpath(p, path, c->string);
         if (!cJSON_IsString(c))
             return k8s_rfail(cx, p, "must be a string (quote it)");
-        if (labels_add(l, c->string, c->valuestring) != 0)
+        /* As the API server validates them: what it would refuse must not pass the check. */
+        if (!k8s_label_key_ok(c->string))
+            return k8s_rfail(cx, p,
+                             "not a valid label key ([PREFIX/]NAME: NAME 1..63 of A-Z, a-z, 0-9, '-', '_', "
+                             "'.', alphanumeric at both ends; PREFIX a DNS subdomain of at most 253)");
+        if (!k8s_label_value_ok(c->valuestring))
+            return k8s_rfail(cx, p,
+                             "not a valid label value (empty, or 1..63 of A-Z, a-z, 0-9, '-', '_', '.', "
+                             "alphanumeric at both ends)");
+        /* The strings move from the tree into the set (it is read once and freed after): a
+         * map of 80,000 labels is not held twice. cJSON_Delete skips NULL strings. */
+        cJSON *own = (cJSON *)c;
+        char *key = own->string, *value = own->valuestring;
+        own->string = own->valuestring = NULL;
+        if (labels_add_take(l, key, value) != 0)
             return k8s_room(cx);
     }
+    /* Sorted once: selectors are matched against pods by binary search. */
+    if (labels_sort(l) != NULL)
+        return k8s_rfail(cx, path, "a label key twice");
+    return 0;
+}
+
+int k8s_rannotations(k8s_rctx_t *cx, const cJSON *md, const char *path)
+{
+    char p[K8S_PATH_LEN];
+    const cJSON *a = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md, "annotations") : NULL;
+    k8s_rpath(p, path, "metadata.annotations");
+    if (!a || cJSON_IsNull(a))
+        return 0;
+    if (!cJSON_IsObject(a))
+        return k8s_rfail(cx, p, "must be a map of key: value");
+    size_t total = 0;
+    for (const cJSON *c = a->child; c; c = c->next) {
+        if (!cJSON_IsString(c)) {
+            char q[K8S_PATH_LEN];
+            k8s_rpath(q, p, c->string);
+            return k8s_rfail(cx, q, "must be a string (quote it)");
+        }
+        total += strlen(c->string) + strlen(c->valuestring);
+    }
+    if (total > K8S_ANNOTATIONS_MAX)
+        return k8s_rfail(cx, p, "%zu bytes in all, more than the API server's %u", total,
+                         K8S_ANNOTATIONS_MAX);
     return 0;
 }
 
@@ -125,4 +208,69 @@ bool k8s_port_name_ok(const char *s)
             return false;
     }
     return letter;
+}
+
+static int k8s_key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The key that appears twice among obj's members, or NULL. Sorted, not pairwise: a mapping of
+ * 100,000 labels costs n log n, not n^2. */
+static const char *k8s_dup_key(k8s_rctx_t *cx, const cJSON *obj)
+{
+    size_t n = 0, i = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        n++;
+    if (n < 2)
+        return NULL;
+    if (n <= 8) { /* a typical mapping: no allocation */
+        for (const cJSON *c = obj->child; c; c = c->next)
+            for (const cJSON *d = c->next; d; d = d->next)
+                if (strcmp(c->string, d->string) == 0)
+                    return c->string;
+        return NULL;
+    }
+    const char **keys = malloc(n * sizeof(*keys));
+    if (!keys) {
+        k8s_room(cx);
+        return NULL;
+    }
+    for (const cJSON *c = obj->child; c; c = c->next)
+        keys[i++] = c->string;
+    qsort(keys, n, sizeof(*keys), k8s_key_cmp);
+    const char *dup = NULL;
+    for (i = 1; i < n && !dup; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0)
+            dup = keys[i];
+    free(keys);
+    return dup;
+}
+
+int k8s_rdups(k8s_rctx_t *cx, const cJSON *item, const char *path)
+{
+    char p[K8S_PATH_LEN];
+    if (cJSON_IsObject(item)) {
+        const char *dup = k8s_dup_key(cx, item);
+        if (cx->rc != 0)
+            return cx->rc;
+        if (dup) {
+            k8s_rpath(p, path, dup);
+            return k8s_rfail(cx, p,
+                             "duplicate key (kubectl keeps the last one, this check would read the "
+                             "first: remove one)");
+        }
+    }
+    size_t i = 0;
+    for (const cJSON *c = item->child; c; c = c->next, i++) {
+        if (!cJSON_IsObject(c) && !cJSON_IsArray(c))
+            continue;
+        if (cJSON_IsObject(item))
+            k8s_rpath(p, path, c->string);
+        else
+            k8s_rindex(p, path, i);
+        if (k8s_rdups(cx, c, p) != 0)
+            return cx->rc;
+    }
+    return 0;
 }

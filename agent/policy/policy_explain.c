@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cni_explain.h"
 #include "json_print.h"
 #include "policy_steps.h"
 #include "result.h"
@@ -126,7 +127,7 @@ static cJSON *px_rule(const npx_rule_t *r)
 }
 
 /* One direction judged at self: the chain's steps, then every NetworkPolicy of its namespace
- * for the direction. */
+ * for the direction, then the Cilium and Calico policies of the pod (cni_explain.c). */
 static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_t *s,
                       const netpol_endpoint_t *self, const netpol_endpoint_t *other,
                       const netpol_endpoint_t *dst, int port, k8s_proto_t proto)
@@ -151,6 +152,9 @@ static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_
     cJSON_AddItemToObject(o, "policies", pols);
     if (!self->is_pod)
         return o;
+    netpol_side_t scratch = *s; /* the query's side is written by the walk, never read here */
+    tier_query_t q = {m, dir, self, other, dst, port, proto, &scratch};
+    cni_explain_json(&q, o);
     const k8s_namespace_t *ns = &m->namespaces[self->ns];
     npx_rule_t *r = malloc(sizeof(*r));
     if (!r) {
@@ -323,8 +327,12 @@ char *policy_explain_text(const cJSON *ex)
             strbuf_puts(&b, "no policy side (not a pod)\n");
             continue;
         }
+        /* A CNI's deny stage can decide before its allow stage marks the pod isolated. */
+        bool cni = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "cilium")) +
+                cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "calico")) >
+            0;
         strbuf_printf(&b, "%s%s\n", px_s(d, "verdict"),
-                      px_b(d, "isolated") ? "" : " (no policy selects the pod for this direction)");
+                      px_b(d, "isolated") || cni ? "" : " (no policy selects the pod for this direction)");
         const cJSON *p;
         if (px_s(d, "chain_text")[0]) {
             strbuf_puts(&b, "    chain: ");
@@ -353,6 +361,7 @@ char *policy_explain_text(const cJSON *ex)
                 px_text_items(&b, r, "ports", "port", "every_port");
             }
         }
+        cni_explain_text(&b, d);
     }
     strbuf_printf(&b, "  answer: %s (expect %s)\n  reason: ", px_s(ex, "intended"), px_s(ex, "expect"));
     px_put(&b, px_s(ex, "reason"));

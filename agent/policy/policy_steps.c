@@ -24,14 +24,19 @@ void policy_step_text(const tier_step_t *s, bool egress, char *buf, size_t len)
         snprintf(buf, len, "allowed by default (no policy decides)");
         return;
     }
-    if (s->has_rule && s->rule_name)
+    /* A Cilium step's rule_name is the list its index is in (ingress, egressDeny, ...). */
+    bool cni = s->kind && (strncmp(s->kind, "Cilium", 6) == 0 || strncmp(s->kind, "Calico", 6) == 0);
+    if (s->has_rule && s->rule_name && cni)
+        snprintf(rule, sizeof(rule), " %.20s rule %zu", s->rule_name, s->rule);
+    else if (s->has_rule && s->rule_name)
         snprintf(rule, sizeof(rule), " %s rule %.100s", dir, s->rule_name);
     else if (s->has_rule)
         snprintf(rule, sizeof(rule), " %s rule %zu", dir, s->rule);
     else if (s->action == TIER_DENY)
         snprintf(rule, sizeof(rule), " (selects the pod; no %s rule allows)", dir);
     if (s->has_priority)
-        snprintf(prio, sizeof(prio), " (priority %ld)", s->priority);
+        snprintf(prio, sizeof(prio), " (%s %ld)",
+                 s->kind && strncmp(s->kind, "Calico", 6) == 0 ? "order" : "priority", s->priority);
     if (s->why[0])
         snprintf(note, sizeof(note), " [%s]", s->why);
     const char *verb = ps_verb(s->action);
@@ -39,7 +44,10 @@ void policy_step_text(const tier_step_t *s, bool egress, char *buf, size_t len)
         verb = "denied for part of the addresses by";
     else if (s->action == TIER_UNKNOWN && s->partial == TIER_ALLOW)
         verb = "allowed for part of the addresses by";
-    if (s->stage == TIER_STAGE_NAMESPACED && s->ns)
+    if (s->stage == TIER_STAGE_NAMESPACED && s->ns && cni)
+        snprintf(buf, len, "%s %s %.100s/%.100s%s%s%s", verb, s->kind, s->ns, s->name ? s->name : "?", prio,
+                 rule, note);
+    else if (s->stage == TIER_STAGE_NAMESPACED && s->ns)
         snprintf(buf, len, "%s %.100s/%.100s%s%s", verb, s->ns, s->name ? s->name : "?", rule, note);
     else
         snprintf(buf, len, "%s %s %s %.100s%s%s%s", verb, tier_stage_name(s->stage),

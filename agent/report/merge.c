@@ -23,8 +23,10 @@ void merge_destroy(merge_t *m)
 {
     if (m == NULL)
         return;
-    for (size_t i = 0; i < m->n; i++)
+    for (size_t i = 0; i < m->n; i++) {
         report_free(&m->src[i].rep);
+        free(m->src[i].by_name);
+    }
     free(m->src);
     free(m);
 }
@@ -50,9 +52,34 @@ static bool same_row(const merge_src_t *a, const char *role, const char *pod)
 }
 
 /* Fills the next slot with r, whose results the merge now owns. */
-static void merge_fill(merge_t *m, merge_src_t *s, const report_t *r, const char *source)
+static int merge_by_name_cmp(const void *a, const void *b)
+{
+    const result_t *x = *(const result_t *const *)a, *y = *(const result_t *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* The index of r's results by name (merge_src_t.by_name): NULL with *ok false on OOM. */
+static const result_t **merge_index(const report_t *r, bool *ok)
+{
+    *ok = true;
+    if (r->n_results == 0)
+        return NULL;
+    const result_t **ix = malloc(r->n_results * sizeof(*ix));
+    if (ix == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t k = 0; k < r->n_results; k++)
+        ix[k] = &r->results[k];
+    qsort(ix, r->n_results, sizeof(*ix), merge_by_name_cmp);
+    return ix;
+}
+
+static void merge_fill(merge_t *m, merge_src_t *s, const report_t *r, const char *source, const result_t **ix)
 {
     s->rep = *r;
+    s->by_name = ix;
     snprintf(s->source, sizeof(s->source), "%s", source ? source : "");
     const char *label = r->pod_name[0] ? r->pod_name : s->source[0] ? s->source : "?";
     snprintf(s->pod, sizeof(s->pod), "%s", label);
@@ -89,7 +116,14 @@ int merge_add(merge_t *m, const report_t *r, const char *source)
         }
         memcpy(copy.policy, r->policy, r->n_results * sizeof(*r->policy));
     }
-    merge_fill(m, s, &copy, source);
+    bool ok;
+    const result_t **ix = merge_index(&copy, &ok);
+    if (!ok) {
+        free(copy.results);
+        free(copy.policy);
+        return -1;
+    }
+    merge_fill(m, s, &copy, source, ix);
     return 0;
 }
 
@@ -98,7 +132,11 @@ int merge_add_take(merge_t *m, report_t *r, const char *source)
     merge_src_t *s = merge_slot(m);
     if (s == NULL)
         return -1;
-    merge_fill(m, s, r, source);
+    bool ok;
+    const result_t **ix = merge_index(r, &ok);
+    if (!ok)
+        return -1;
+    merge_fill(m, s, r, source, ix);
     r->results = NULL;
     r->policy = NULL;
     r->n_results = 0;
@@ -143,22 +181,29 @@ bool merge_in_role(const merge_t *m, size_t i, const char *role)
     return !m->src[i].missing && strcmp(m->src[i].rep.role, role) == 0;
 }
 
-const result_t *merge_find_result(const report_t *r, const char *name)
+const result_t *merge_find(const merge_t *m, size_t i, const char *name)
 {
-    for (size_t k = 0; k < r->n_results; k++)
-        if (strcmp(r->results[k].name, name) == 0)
-            return &r->results[k];
-    return NULL;
+    const merge_src_t *s = &m->src[i];
+    size_t lo = 0, hi = s->missing || s->by_name == NULL ? 0 : s->rep.n_results;
+    while (lo < hi) { /* the first whose name is not below name */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(s->by_name[mid]->name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->rep.n_results && s->by_name != NULL && strcmp(s->by_name[lo]->name, name) == 0
+        ? s->by_name[lo]
+        : NULL;
 }
 
-/* True when result k of source i is the first occurrence of its name in the role. */
 static bool first_of_probe(const merge_t *m, size_t i, size_t k)
 {
     const char *role = m->src[i].rep.role, *name = m->src[i].rep.results[k].name;
     for (size_t j = 0; j < i; j++)
-        if (merge_in_role(m, j, role) && merge_find_result(&m->src[j].rep, name) != NULL)
+        if (merge_in_role(m, j, role) && merge_find(m, j, name) != NULL)
             return false;
-    return merge_find_result(&m->src[i].rep, name) == &m->src[i].rep.results[k];
+    return merge_find(m, i, name) == &m->src[i].rep.results[k];
 }
 
 void merge_each_row(const merge_t *m, const char *role, merge_row_fn fn, void *ud)
@@ -174,7 +219,7 @@ void merge_each_row(const merge_t *m, const char *role, merge_row_fn fn, void *u
 
 int merge_cell_state(const merge_t *m, size_t i, const char *name)
 {
-    const result_t *r = merge_find_result(&m->src[i].rep, name);
+    const result_t *r = merge_find(m, i, name);
     return r ? (int)r->verdict : -1;
 }
 

@@ -93,32 +93,78 @@ static void html_column(const result_t *r, char *out, size_t len)
 
 typedef char html_col_t[RESULT_TARGET_LEN];
 
+/* The distinct columns in the order first seen, found through a hash table, and each result's
+ * column, computed once: a page costs results (plus rows x columns cells), not rows x columns
+ * x results. */
 typedef struct {
     html_col_t *cols;
     size_t n;
+    size_t *slot;    /* open addressing: column index + 1, 0 empty */
+    size_t nslot;    /* a power of two, at least twice the results */
+    size_t **col_of; /* per source, per result: its column */
 } html_cols_t;
 
-/* The distinct columns, in the order first seen. -1 on OOM. */
+static size_t html_hash(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static void html_cols_free(html_cols_t *c, size_t n_src)
+{
+    for (size_t i = 0; c->col_of && i < n_src; i++)
+        free(c->col_of[i]);
+    free(c->col_of);
+    free(c->slot);
+    free(c->cols);
+}
+
+/* -1 on OOM. */
 static int html_collect(const merge_t *m, html_cols_t *c)
 {
     size_t cap = 0;
     for (size_t i = 0; i < m->n; i++)
         cap += m->src[i].missing ? 0 : m->src[i].rep.n_results;
+    c->nslot = 16;
+    while (c->nslot < 2 * cap)
+        c->nslot *= 2;
     c->cols = calloc(cap ? cap : 1, sizeof(*c->cols));
-    if (c->cols == NULL)
+    c->slot = calloc(c->nslot, sizeof(*c->slot));
+    c->col_of = calloc(m->n ? m->n : 1, sizeof(*c->col_of));
+    if (c->cols == NULL || c->slot == NULL || c->col_of == NULL)
         return -1;
     for (size_t i = 0; i < m->n; i++) {
-        for (size_t k = 0; !m->src[i].missing && k < m->src[i].rep.n_results; k++) {
+        size_t nr = m->src[i].missing ? 0 : m->src[i].rep.n_results;
+        if (nr > 0 && (c->col_of[i] = malloc(nr * sizeof(**c->col_of))) == NULL)
+            return -1;
+        for (size_t k = 0; k < nr; k++) {
             html_col_t col;
             html_column(&m->src[i].rep.results[k], col, sizeof(col));
-            size_t j = 0;
-            while (j < c->n && strcmp(c->cols[j], col) != 0)
-                j++;
-            if (j == c->n)
+            size_t h = html_hash(col) & (c->nslot - 1);
+            while (c->slot[h] != 0 && strcmp(c->cols[c->slot[h] - 1], col) != 0)
+                h = (h + 1) & (c->nslot - 1);
+            if (c->slot[h] == 0) {
                 memcpy(c->cols[c->n++], col, sizeof(col));
+                c->slot[h] = c->n;
+            }
+            c->col_of[i][k] = c->slot[h] - 1;
         }
     }
     return 0;
+}
+
+typedef struct {
+    size_t col, k;
+} html_cell_t;
+
+static int html_cell_cmp(const void *a, const void *b)
+{
+    const html_cell_t *x = a, *y = b;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
 }
 
 static const char *html_vclass(verdict_t v)
@@ -164,33 +210,42 @@ static void html_probe(strbuf_t *b, const result_t *r, const result_policy_t *po
     strbuf_puts(b, "</div>");
 }
 
-static void html_row(strbuf_t *b, const merge_t *m, size_t i, const html_cols_t *c)
+/* -1 on OOM. */
+static int html_row(strbuf_t *b, const merge_t *m, size_t i, const html_cols_t *c)
 {
     const merge_src_t *s = &m->src[i];
     summary_t sm = report_summary(&s->rep);
+    /* The row's results in column order (report order within a column). */
+    html_cell_t *cells = NULL;
+    if (s->rep.n_results > 0) {
+        if ((cells = malloc(s->rep.n_results * sizeof(*cells))) == NULL)
+            return -1;
+        for (size_t k = 0; k < s->rep.n_results; k++)
+            cells[k] = (html_cell_t){.col = c->col_of[i][k], .k = k};
+        qsort(cells, s->rep.n_results, sizeof(*cells), html_cell_cmp);
+    }
     strbuf_puts(b, "<tr><th scope=\"row\">");
     html_el(b, "span", "role", s->rep.role, sizeof(s->rep.role));
     strbuf_puts(b, "<span class=\"pod\">pod ");
     html_text(b, s->pod, sizeof(s->pod));
     strbuf_printf(b, "</span><span class=\"count v-%s\">%d of %d passed</span></th>\n",
                   sm.ok ? "pass" : "fail", sm.passed, sm.total);
+    size_t at = 0;
     for (size_t j = 0; j < c->n; j++) {
         bool any = false;
-        for (size_t k = 0; k < s->rep.n_results; k++) {
-            const result_t *r = &s->rep.results[k];
-            html_col_t col;
-            html_column(r, col, sizeof(col));
-            if (strcmp(col, c->cols[j]) != 0)
-                continue;
+        for (; at < s->rep.n_results && cells[at].col == j; at++) {
+            const result_t *r = &s->rep.results[cells[at].k];
             if (!any)
                 strbuf_puts(b, "<td>");
             any = true;
-            html_probe(b, r, s->rep.policy ? &s->rep.policy[k] : NULL,
+            html_probe(b, r, s->rep.policy ? &s->rep.policy[cells[at].k] : NULL,
                        merge_row_disagrees(m, s->rep.role, r->name));
         }
         strbuf_puts(b, any ? "</td>\n" : "<td class=\"none\">&mdash;</td>\n");
     }
     strbuf_puts(b, "</tr>\n");
+    free(cells);
+    return 0;
 }
 
 /* The namespaces of the reports, for the title: "govtech", "a, b", or "namespace unknown". */
@@ -292,8 +347,10 @@ static void html_notes(strbuf_t *b, const merge_t *m)
 char *merge_render_html(const merge_t *m, double now)
 {
     html_cols_t c = {0};
-    if (html_collect(m, &c) < 0)
+    if (html_collect(m, &c) < 0) {
+        html_cols_free(&c, m->n);
         return NULL;
+    }
     merge_totals_t t = merge_totals(m);
     size_t nd = merge_disagreements(m);
     bool ok = merge_ok(m);
@@ -345,12 +402,16 @@ char *merge_render_html(const merge_t *m, double now)
         strbuf_puts(&b, "</th>");
     }
     strbuf_puts(&b, "</tr></thead>\n<tbody>\n");
-    for (size_t i = 0; i < m->n; i++)
-        if (!m->src[i].missing)
-            html_row(&b, m, i, &c);
+    bool oom = false;
+    for (size_t i = 0; i < m->n && !oom; i++)
+        oom = !m->src[i].missing && html_row(&b, m, i, &c) < 0;
     strbuf_puts(&b, "</tbody>\n</table>\n");
     html_notes(&b, m);
     strbuf_puts(&b, "</main>\n</body>\n</html>\n");
-    free(c.cols);
+    html_cols_free(&c, m->n);
+    if (oom) {
+        strbuf_free(&b);
+        return NULL;
+    }
     return strbuf_take(&b);
 }

@@ -17,6 +17,9 @@ typedef struct {
     char source[MERGE_LABEL_LEN];
     char reason[MERGE_LABEL_LEN];
     bool missing; /* could not be read: only source and reason are set */
+    /* The results sorted by name (equal names in report order): a lookup by name is a binary
+     * search, so rendering a matrix costs rows x results x log, not rows x results^2. */
+    const result_t **by_name;
 } merge_src_t;
 
 struct merge {
@@ -30,8 +33,8 @@ bool merge_first_of_role(const merge_t *m, size_t i);
 /* True when source i is a report (not missing) of role. */
 bool merge_in_role(const merge_t *m, size_t i, const char *role);
 
-/* The first result named name in report r, or NULL. */
-const result_t *merge_find_result(const report_t *r, const char *name);
+/* The first result named name in the report of source i, or NULL (missing sources have none). */
+const result_t *merge_find(const merge_t *m, size_t i, const char *name);
 
 /* Called for every probe row of role; first is the result seen first for that probe (it gives
  * name, kind, expect). */

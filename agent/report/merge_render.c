@@ -35,7 +35,7 @@ static void text_end_line(strbuf_t *b)
 
 static void cell_text(const merge_t *m, size_t i, const char *name, char *buf, size_t len)
 {
-    const result_t *r = merge_find_result(&m->src[i].rep, name);
+    const result_t *r = merge_find(m, i, name);
     static const char *const vname[] = {"pass", "FAIL", "inconcl."};
     char oc[RESULT_OUTCOME_TEXT_LEN];
     if (r == NULL) {
@@ -221,7 +221,7 @@ static void json_matrix_row(const merge_t *m, const char *role, const result_t *
 {
     json_ctx_t *c = ud;
     for (size_t i = 0; i < m->n; i++) {
-        const result_t *r = merge_in_role(m, i, role) ? merge_find_result(&m->src[i].rep, first->name) : NULL;
+        const result_t *r = merge_in_role(m, i, role) ? merge_find(m, i, first->name) : NULL;
         if (r == NULL)
             continue;
         json_item(c);
@@ -250,7 +250,7 @@ static void json_disagreement(const merge_t *m, const char *role, const result_t
     for (size_t i = 0; i < m->n; i++) {
         if (!merge_in_role(m, i, role))
             continue;
-        const result_t *r = merge_find_result(&m->src[i].rep, first->name);
+        const result_t *r = merge_find(m, i, first->name);
         json_field(c->b, any ? ", " : " ", m->src[i].pod);
         json_field(c->b, ": ", r ? verdict_name(r->verdict) : "missing");
         any = true;

@@ -31,50 +31,53 @@ static struct {
     size_t rest_len;
 } fileio_stdin;
 
-/* Where a stdin stream that may never reach its end is complete: `kubectl debug -i` keeps
- * the container's stdin open after the client's input ends (no stdinOnce), so EOF never
- * comes. The input ends at a line "..." (YAML's document end marker) or, when one JSON
- * document is expected, at the brace that closes it. Scanned as bytes arrive. */
+/* Where a stdin stream that never closes is complete. `kubectl debug -i` keeps the
+ * container's stdin open after the client's input ends (no stdinOnce), so EOF never comes:
+ * the plugin gives `--stdin-end TOKEN` (random, per run) and ends its input with the line
+ * FILEIO_END_PREFIX TOKEN. Nothing else can send that line, so no input can end itself early:
+ * a file or a pipe that closes is read to its end, whatever lines it holds. */
+#define FILEIO_END_PREFIX "# ztprobe end of input "
+#define FILEIO_END_MAX 128 /* the whole marker line */
+/* After the marker, a stream that is still open is waited on this long for more bytes or its
+ * end: bytes that follow the marker (other than blanks) refuse the input. */
+#define FILEIO_END_GRACE_MS 100
+
+static char fileio_end_line[FILEIO_END_MAX]; /* "" unless fileio_set_stdin_end was called */
+
 typedef struct {
-    size_t pos;  /* bytes scanned */
-    size_t line; /* where the current line starts */
-    int depth;   /* JSON: open braces and brackets */
-    bool json_ok, decided, json, in_str, esc;
+    size_t line;  /* where the current (not yet complete) line starts */
+    size_t found; /* where the marker line starts; SIZE_MAX until seen */
+    size_t after; /* where the bytes after the marker line start */
 } fileio_end_t;
 
-/* The length of the complete input, or SIZE_MAX while it is not complete. */
-static size_t fileio_end_scan(fileio_end_t *e, const char *b, size_t have)
+/* Scans the complete lines of b[e->line..have) for the marker line ("\r\n" ends a line too);
+ * at_eof: the last line counts without its newline. True once the marker is found. */
+static bool fileio_end_scan(fileio_end_t *e, const char *b, size_t have, bool at_eof)
 {
-    for (; e->pos < have; e->pos++) {
-        char c = b[e->pos];
-        if (!e->decided && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-            e->decided = true;
-            e->json = e->json_ok && c == '{';
+    size_t mlen = strlen(fileio_end_line);
+    while (e->found == SIZE_MAX && e->line < have) {
+        const char *nl = memchr(b + e->line, '\n', have - e->line);
+        if (!nl && !at_eof)
+            break;
+        size_t end = nl ? (size_t)(nl - b) : have, n = end - e->line;
+        if (n > 0 && b[e->line + n - 1] == '\r')
+            n--;
+        if (n == mlen && memcmp(b + e->line, fileio_end_line, mlen) == 0) {
+            e->found = e->line;
+            e->after = nl ? end + 1 : have;
         }
-        if (e->json) {
-            if (e->in_str) {
-                if (e->esc)
-                    e->esc = false;
-                else if (c == '\\')
-                    e->esc = true;
-                else if (c == '"')
-                    e->in_str = false;
-            } else if (c == '"') {
-                e->in_str = true;
-            } else if (c == '{' || c == '[') {
-                e->depth++;
-            } else if ((c == '}' || c == ']') && --e->depth == 0) {
-                return e->pos + 1;
-            }
-        }
-        if (c == '\n') {
-            size_t n = e->pos - e->line;
-            if ((n == 3 || (n == 4 && b[e->line + 3] == '\r')) && memcmp(b + e->line, "...", 3) == 0)
-                return e->line;
-            e->line = e->pos + 1;
-        }
+        e->line = nl ? end + 1 : have;
     }
-    return SIZE_MAX;
+    return e->found != SIZE_MAX;
+}
+
+/* True when b[from..to) holds only blanks (space, tab, CR, LF). */
+static bool fileio_blank(const char *b, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r' && b[i] != '\n')
+            return false;
+    return true;
 }
 
 static const char *fileio_type_name(mode_t m)
@@ -94,7 +97,9 @@ static const char *fileio_type_name(mode_t m)
  * the old block is wiped before it is freed, so a secret leaves no copy in the heap. */
 static int fileio_grow(char **buf, size_t *cap, size_t have, size_t want)
 {
-    size_t ncap = *cap ? *cap : FILEIO_FIRST_CHUNK;
+    /* The first block is the size asked for (a regular file's size is known: a 2.3 MB file
+     * takes 2.3 MB, not the 4 MB of the next power of two); later ones double. */
+    size_t ncap = *cap ? *cap : (want > FILEIO_FIRST_CHUNK ? want : FILEIO_FIRST_CHUNK);
     while (ncap < want)
         ncap = ncap > SIZE_MAX / 2 ? want : ncap * 2;
     char *nb = malloc(ncap + 1);
@@ -138,14 +143,16 @@ static int fileio_wait(int fd, int64_t idle_until, int64_t total_until)
 
 /* Reads to EOF, at most max bytes; one byte past max proves the input is too large (a pipe
  * or a /proc file has no trustworthy st_size). hint sizes the first allocation. timed: a
- * pipe, FIFO or socket, read under the deadlines (poll before every read). end: stop where
- * the input is complete (fileio_end_scan), EOF or not. */
+ * pipe, FIFO or socket, read under the deadlines (poll before every read). end: the input
+ * must hold the marker line (fileio_set_stdin_end) with only blanks after it; a timed stream
+ * still open FILEIO_END_GRACE_MS after it ends there, since it may never close. */
 static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bool timed, fileio_end_t *end,
                            char **out, size_t *len, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t cap = 0, have = 0;
     zt_status_t rc = ZT_ERR_INPUT;
+    bool grace = false; /* the marker was read from a timed stream: waiting for more or its end */
     int64_t start = fileio_now_ms(), idle_until = start + fileio_idle_ms;
     int64_t total_until = start + fileio_total_ms;
     size_t first = hint < max ? hint + 1 : max + 1;
@@ -159,6 +166,8 @@ static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bo
             room = max + 1 - have;
         if (timed) {
             int w = fileio_wait(fd, idle_until, total_until);
+            if (w == 0 && grace)
+                break; /* still open and silent after the marker: the input is complete */
             if (w == 0) {
                 if (idle_until <= total_until)
                     snprintf(err, errlen,
@@ -190,17 +199,36 @@ static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bo
             snprintf(err, errlen, "%s: larger than the %zu-byte limit", name, max);
             goto fail;
         }
-        size_t stop = end ? fileio_end_scan(end, buf, have) : SIZE_MAX;
-        if (stop != SIZE_MAX) {
-            explicit_bzero(buf + stop, have - stop);
-            have = stop;
-            break;
+        if (end && fileio_end_scan(end, buf, have, false)) {
+            if (!fileio_blank(buf, end->after, have))
+                goto trailing;
+            if (timed) {
+                grace = true;
+                idle_until = fileio_now_ms() + FILEIO_END_GRACE_MS;
+            }
         }
+    }
+    if (end) {
+        if (!fileio_end_scan(end, buf, have, true)) {
+            snprintf(err, errlen,
+                     "%s: cannot read: the input ended without its end line (--stdin-end was given: "
+                     "cut short?)",
+                     name);
+            goto fail;
+        }
+        if (!fileio_blank(buf, end->after, have))
+            goto trailing;
+        explicit_bzero(buf + end->found, have - end->found);
+        have = end->found;
     }
     buf[have] = '\0';
     *out = buf;
     *len = have;
     return ZT_OK;
+trailing:
+    snprintf(err, errlen, "%s: cannot read: bytes after the end line of the input (--stdin-end): refused",
+             name);
+    goto fail;
 oom:
     snprintf(err, errlen, "%s: out of memory", name);
     rc = ZT_ERR_NOMEM;
@@ -255,8 +283,9 @@ static int fileio_stream_fd(int fd, const char *name, bool is_stdin, size_t max,
                             char *err, size_t errlen)
 {
     struct stat st;
-    /* stdin, a pipe or a file, ends where its input says (fileio_end_scan), the same way. */
-    fileio_end_t end = {.json_ok = !fileio_stdin.split};
+    /* stdin ends at the plugin's marker line when one was set (fileio_set_stdin_end). */
+    fileio_end_t end = {.found = SIZE_MAX};
+    fileio_end_t *endp = is_stdin && fileio_end_line[0] ? &end : NULL;
     if (fstat(fd, &st) != 0) {
         snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
         return ZT_ERR_INPUT;
@@ -267,12 +296,10 @@ static int fileio_stream_fd(int fd, const char *name, bool is_stdin, size_t max,
                      max);
             return ZT_ERR_INPUT;
         }
-        return fileio_read_all(fd, name, max, (size_t)st.st_size, false, is_stdin ? &end : NULL, buf, len,
-                               err, errlen);
+        return fileio_read_all(fd, name, max, (size_t)st.st_size, false, endp, buf, len, err, errlen);
     }
     if (S_ISFIFO(st.st_mode) || (is_stdin && S_ISSOCK(st.st_mode)))
-        return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, true, is_stdin ? &end : NULL, buf, len, err,
-                               errlen);
+        return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, true, endp, buf, len, err, errlen);
     snprintf(err, errlen, "%s: cannot read: %s%s", name, fileio_type_name(st.st_mode),
              S_ISCHR(st.st_mode) && isatty(fd) ? " (a terminal: give the input on a pipe or a file)" : "");
     return ZT_ERR_INPUT;
@@ -316,7 +343,7 @@ static int fileio_stdin_part(size_t max, char **buf, size_t *len, char *err, siz
     if (fileio_stdin.taken) {
         if (!fileio_stdin.rest) {
             snprintf(err, errlen,
-                     "-: stdin was already read (give '-' to -c and --policies at most once each)");
+                     "-: stdin was already read (give '-' once: to -c, --policies, -f or merge)");
             return ZT_ERR_INPUT;
         }
         if (fileio_stdin.rest_len > max) {
@@ -369,7 +396,7 @@ zt_status_t fileio_read_stream_capped(const char *path, size_t max, char **buf, 
             return fileio_stdin_part(max, buf, len, err, errlen);
         if (fileio_stdin.taken) {
             snprintf(err, errlen,
-                     "-: stdin was already read (give '-' to -c and --policies at most once each)");
+                     "-: stdin was already read (give '-' once: to -c, --policies, -f or merge)");
             return ZT_ERR_INPUT;
         }
         fileio_stdin.taken = true;
@@ -390,4 +417,14 @@ void fileio_set_deadlines(int idle_ms, int total_ms)
 {
     fileio_idle_ms = idle_ms;
     fileio_total_ms = total_ms;
+}
+
+int fileio_set_stdin_end(const char *token)
+{
+    size_t n = strlen(token);
+    if (n < 16 || n > 64 ||
+        strspn(token, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
+        return -1;
+    snprintf(fileio_end_line, sizeof(fileio_end_line), "%s%s", FILEIO_END_PREFIX, token);
+    return 0;
 }

@@ -33,7 +33,8 @@ zt_status_t fileio_read_fd_capped(int fd, const char *name, size_t max, char **b
  * and under two deadlines: 10 s without data or end of input, 60 s in all, so a FIFO whose
  * writer stays silent ends in an error naming the file instead of a hang. A device (a
  * terminal, /dev/zero) or a folder is refused at once. Stdin is read once: a second "-"
- * fails, unless fileio_stdin_split was called. Same return convention. */
+ * fails, unless fileio_stdin_split was called. Stdin is read to its end, whatever lines it
+ * holds, unless fileio_set_stdin_end was called. Same return convention. */
 zt_status_t fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
                                       size_t errlen);
 
@@ -41,6 +42,12 @@ zt_status_t fileio_read_stream_capped(const char *path, size_t max, char **buf, 
  * whole (at most max bytes) and returns its first YAML document (the config; JSON is one),
  * the second read returns the documents after it. */
 void fileio_stdin_split(size_t max);
+
+/* `--stdin-end TOKEN`: stdin, which may never close (`kubectl debug -i`), must end with the
+ * line "# ztprobe end of input TOKEN"; a stream still open 100 ms after that line ends there.
+ * Input without the line, or with anything but blanks after it, is refused. TOKEN is 16..64
+ * letters and digits (the plugin's random one). Returns 0, or -1 for a malformed TOKEN. */
+int fileio_set_stdin_end(const char *token);
 
 /* The two deadlines of fileio_read_stream_capped, in ms (tests shorten them). */
 void fileio_set_deadlines(int idle_ms, int total_ms);

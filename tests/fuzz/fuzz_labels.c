@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strlen(buf) >= sizeof(buf))
             abort();
         labels_format(&l, buf, 8); /* truncation path */
-        labels_t copy = {NULL, 0};
+        labels_t copy = {NULL, 0, false};
         for (size_t i = 0; i < l.n; i++)
             if (labels_add(&copy, l.items[i].key, l.items[i].value) != 0)
                 break;

@@ -21,6 +21,10 @@ Modes:
   malformed-loop  UDP and TCP: one answer whose owner name is a compression pointer to itself
   malformed-junk  UDP and TCP: the query's id, then random bytes
   many            UDP: TC bit set; TCP: --records A records (default 4000), 127.x.y.z
+  cilium-proxy    UDP and TCP: as Cilium's DNS proxy under an L7 DNS rule: a name whose first
+                  label is "refused" gets rcode REFUSED (the rule denies it), "nx" NXDOMAIN,
+                  "servfail" SERVFAIL, any other name NOERROR with 127.0.0.1 for A (no
+                  records for other types)
 The port (UDP and TCP share it) goes to --port-file, written atomically.
 """
 
@@ -38,7 +42,11 @@ import serverlib  # noqa: E402
 
 MODES = ("silent", "tc-tcp-silent", "tc-tcp-answer", "tc-tcp-reset", "tc-tcp-refused",
          "tc-tcp-dropped", "malformed-short",
-         "malformed-count", "malformed-loop", "malformed-junk", "many")
+         "malformed-count", "malformed-loop", "malformed-junk", "many", "cilium-proxy")
+
+RCODE_NXDOMAIN = 3
+RCODE_SERVFAIL = 2
+RCODE_REFUSED = 5
 
 
 def parse_query(q):
@@ -98,7 +106,19 @@ def answer(mode, q, tcp, records):
         return header(qid, QR_AA_RD_RA, 1, 1) + question + rr
     if mode == "malformed-junk":
         return struct.pack("!H", qid) + bytes(random.getrandbits(8) for _ in range(300))
+    if mode == "cilium-proxy":
+        return proxy_answer(qid, question)
     return None
+
+
+def proxy_answer(qid, question):
+    first = question[1:1 + question[0]].lower() if question[0] else b""
+    rcode = {b"refused": RCODE_REFUSED, b"nx": RCODE_NXDOMAIN,
+             b"servfail": RCODE_SERVFAIL}.get(first, 0)
+    qtype = struct.unpack("!H", question[-4:-2])[0]
+    if rcode or qtype != 1:
+        return header(qid, QR_AA_RD_RA | rcode, 1, 0) + question
+    return header(qid, QR_AA_RD_RA, 1, 1) + question + a_record(bytes([127, 0, 0, 1]))
 
 
 def log_query(path, proto):

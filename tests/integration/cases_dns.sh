@@ -123,4 +123,61 @@ PYEOF
         summary.passed=500 'results.*.timings_ms.dns!=null'
     expect_between "500 probes to one name share their lookups (A queries seen by the server)" \
         "$((after - before))" 1 5
+
+    cases_dns_l7
+}
+
+# deny_at: l7 on dns probes, against a server that answers as Cilium's DNS proxy under an L7
+# DNS rule: REFUSED for refused.*, NXDOMAIN for nx.*, SERVFAIL for servfail.*, else 127.0.0.1.
+cases_dns_l7() {
+    local X SILENT UDPCLOSED
+    if ! dns_srv dns-proxy cilium-proxy --query-log "$T/dns-proxy.queries"; then
+        setup_failed "DNS proxy stand-in (tests/hostile/dns_server.py --mode cilium-proxy)"
+        return
+    fi
+    X=127.0.0.1:$(port dns-proxy); SILENT=127.0.0.1:$(port dns-drop); UDPCLOSED=127.0.0.1:$CLOSED_UDP_PORT
+    cat >"$T/dns-l7.json" <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 1000 },
+  "dns": { "servers": ["$X"], "search": false },
+  "roles": { "r": { "selector": { "app": "r" }, "probes": [
+    { "name": "refused", "kind": "dns", "query": "refused.example.test", "expect": "deny", "deny_at": "l7" },
+    { "name": "refused-aaaa", "kind": "dns", "query": "refused.example.test", "type": "AAAA",
+      "expect": "deny", "deny_at": "l7" },
+    { "name": "answered", "kind": "dns", "query": "api.example.test", "expect": "deny", "deny_at": "l7" },
+    { "name": "nodata", "kind": "dns", "query": "api.example.test", "type": "AAAA", "expect": "deny",
+      "deny_at": "l7" },
+    { "name": "nxdomain", "kind": "dns", "query": "nx.example.test", "expect": "deny", "deny_at": "l7" },
+    { "name": "servfail", "kind": "dns", "query": "servfail.example.test", "expect": "deny", "deny_at": "l7" },
+    { "name": "silent", "kind": "dns", "query": "refused.example.test", "server": "$SILENT",
+      "expect": "deny", "deny_at": "l7" },
+    { "name": "closed", "kind": "dns", "query": "refused.example.test", "server": "$UDPCLOSED",
+      "expect": "deny", "deny_at": "l7" },
+    { "name": "plain-deny-refused", "kind": "dns", "query": "refused.example.test", "expect": "deny" },
+    { "name": "plain-allow-refused", "kind": "dns", "query": "refused.example.test", "expect": "allow" },
+    { "name": "plain-allow-answered", "kind": "dns", "query": "api.example.test", "expect": "allow" }
+  ] } }
+}
+EOF
+    runz dns-l7 1 run -c "$T/dns-l7.json" --role r
+    chk "dns deny_at l7: REFUSED (the DNS proxy) -> l7_denied, pass" dns-l7 refused verdict=pass \
+        outcome=l7_denied 'detail~REFUSED' hint=null
+    chk "dns deny_at l7: REFUSED for AAAA -> l7_denied, pass" dns-l7 refused-aaaa verdict=pass outcome=l7_denied
+    chk "dns deny_at l7: NOERROR with a record -> fail with the address" dns-l7 answered verdict=fail \
+        outcome=ok addresses^127.0.0.1 'hint~rules.dns'
+    chk "dns deny_at l7: NOERROR without records -> fail" dns-l7 nodata verdict=fail outcome=dns_nodata
+    chk "dns deny_at l7: NXDOMAIN (a resolver answered) -> fail" dns-l7 nxdomain verdict=fail \
+        outcome=dns_nxdomain
+    chk "dns deny_at l7: SERVFAIL -> fail" dns-l7 servfail verdict=fail outcome=dns_error 'detail~rcode 2'
+    chk "dns deny_at l7: silence is no refusal -> inconclusive" dns-l7 silent verdict=inconclusive \
+        outcome=dns_timeout 'hint~REFUSED'
+    chk "dns deny_at l7: port closed (ICMP) -> inconclusive" dns-l7 closed verdict=inconclusive \
+        'outcome@refused|unreachable'
+    # Plain dns probes keep their behaviour: c-ares reads a REFUSED answer as "no server".
+    chk "plain dns deny, REFUSED -> refused, pass (unchanged)" dns-l7 plain-deny-refused verdict=pass \
+        outcome=refused
+    chk "plain dns allow, REFUSED -> refused, fail (unchanged)" dns-l7 plain-allow-refused verdict=fail \
+        outcome=refused
+    chk "plain dns allow, answered -> ok (unchanged)" dns-l7 plain-allow-answered verdict=pass outcome=ok
 }

@@ -39,13 +39,15 @@ EOF2
     chk "without deny_at, Envoy's 403 is an answer: the deny fails" l7 envoy-without-deny-at verdict=fail \
         outcome=http_status
     chk "expect allow: Envoy's 403 fails the allow" l7 envoy-allow verdict=fail outcome=http_status
-    # The key is checked: l7 needs expect deny; dns probes do not take it.
+    # The key is checked: l7 needs expect deny; on a dns probe only REFUSED passes, so no
+    # expect_rcode beside it.
     sed 's/"expect": "allow" }/"expect": "allow", "deny_at": "l7" }/' "$T/l7.json" >"$T/l7-bad.json"
     runz l7bad 2 validate -c "$T/l7-bad.json"
     grep -q 'deny_at: l7 needs expect: deny' "$T/r/l7bad.err"
     check "deny_at l7 on an allow probe: exit 2 naming the path" status_ok $? "$(head -c 300 "$T/r/l7bad.err")"
-    printf '{"version": 1, "roles": {"w": {"selector": {"a": "b"}, "probes": [{"name": "d", "kind": "dns", "query": "x.test", "expect": "deny", "deny_at": "l7"}]}}}' >"$T/l7dns.json"
+    printf '{"version": 1, "roles": {"w": {"selector": {"a": "b"}, "probes": [{"name": "d", "kind": "dns", "query": "x.test", "expect": "deny", "deny_at": "l7", "expect_rcode": "nxdomain"}]}}}' >"$T/l7dns.json"
     runz l7dns 2 validate -c "$T/l7dns.json"
-    grep -q 'deny_at: is for http and https probes' "$T/r/l7dns.err"
-    check "deny_at on a dns probe: exit 2 naming the path" status_ok $? "$(head -c 300 "$T/r/l7dns.err")"
+    grep -q 'probes\[0\].deny_at: l7 takes no expect_rcode or answers_within' "$T/r/l7dns.err"
+    check "deny_at l7 with expect_rcode on a dns probe: exit 2 naming the path" status_ok $? \
+        "$(head -c 300 "$T/r/l7dns.err")"
 }

@@ -10,6 +10,13 @@
 #    config on a pipe (-c -, /dev/stdin, <(...)) is read, and `-c - --policies -` too.
 #  - merge memory: hostile 16 MiB reports (many results, a huge array, a huge result, many
 #    keys) and a legitimate 10,000-result one cost at most 8x their size.
+#  - stdin: --stdin-end TOKEN ends an open stream at the plugin's line, refuses bytes after it
+#    and input without it; without the flag a line "..." ends nothing.
+#  - objects.sh (issue 18): stdin read to its end (a policy after "..." counts), duplicate keys,
+#    the reader's cost on hostile inputs (tests/bench/reader_bench.py) in bounded memory, the API
+#    server's caps (labels, annotations, podIPs), the time limit of policy check.
+#  - merge.sh (issue 18): merge -o html|text|json of three 10,000-result reports, merge - on a
+#    silent pipe.
 #  - SIGTERM during --out: no temporary file left; the folder fsynced after the rename.
 #  - SIGPIPE never kills the agent: `ztprobe run | head -c1`, a reader that is already gone,
 #    and -v logs into a closed pipe while --out is still written; watch keeps writing --out
@@ -170,19 +177,55 @@ check "labels file /dev/zero: exit $RC in $MS ms, RSS $((RSS_KB / 1024)) MB" sta
 ZTPROBE_LABELS_FILE=$T/idle.json ZT_HARD_TIMEOUT=10 runm labelsfifo run -c "$T/sel.json"
 [ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q 'FIFO' "$T/labelsfifo.err"
 check "labels file that is a FIFO nobody writes: exit $RC in $MS ms, says FIFO" status_ok $? "exit $RC (124 = hung), $MS ms; $(head -c 200 "$T/labelsfifo.err")"
-# stdin that is never closed (kubectl debug -i): a JSON config ends at its closing brace, a
-# YAML one at a line "...", at once, not at the 10 s deadline.
-mkfifo "$T/stdin-open.fifo"
-for kind in json yaml; do
-    if [ $kind = json ]; then src=$T/sel.json; else src=$T/sel.yaml; printf 'version: 1\nroles:\n  a:\n    selector: {app: a}\n    probes: [{name: t, kind: tcp, host: 127.0.0.1, port: %s, expect: allow}]\n...\n' "$OPEN" >"$src"; fi
-    (cat "$src"; exec sleep 30) >"$T/stdin-open.fifo" &
+# stdin that is never closed (kubectl debug -i): with --stdin-end TOKEN the input ends at the
+# line "# ztprobe end of input TOKEN" (the plugin sends it), at once, not at the 10 s deadline;
+# bytes after it are refused, and so is a stream that ends without it. Without the flag a line
+# "..." or a closing brace no longer ends stdin: the open stream hits the idle deadline.
+TOK=0123456789abcdef0123456789abcdef
+# validate_open NAME SRC [FLAGS...]: `validate -c - FLAGS` with stdin SRC then kept open 30 s.
+validate_open() {
+    local name=$1 src=$2 st0
+    shift 2
+    rm -f "$T/$name.fifo"
+    mkfifo "$T/$name.fifo"
+    (cat "$src"; exec sleep 30) >"$T/$name.fifo" &
     HOLD=$!
     zt_track "$HOLD"
-    validate_stdin stdin-open "$T/stdin-open.fifo"
+    st0=$(date +%s%N)
+    timeout -k 2 20 "$ZT" validate -c - "$@" <"$T/$name.fifo" >"$T/$name.out" 2>"$T/$name.err"
+    RC=$?
+    MS=$((($(date +%s%N) - st0) / 1000000))
     kill "$HOLD" 2>/dev/null
+}
+printf 'version: 1\nroles:\n  a:\n    selector: {app: a}\n    probes: [{name: t, kind: tcp, host: 127.0.0.1, port: %s, expect: allow}]\n' "$OPEN" >"$T/sel.yaml"
+for kind in json yaml; do
+    { cat "$T/sel.$kind"; echo; echo "# ztprobe end of input $TOK"; } >"$T/open-$kind.in"
+    validate_open open-$kind "$T/open-$kind.in" --stdin-end "$TOK"
     [ "$RC" -eq 0 ] && [ "$MS" -lt 5000 ]
-    check "-c - with stdin left open, $kind config: read in $MS ms (exit $RC)" status_ok $? "exit $RC, $MS ms; $(head -c 200 "$T/stdin-open.err")"
+    check "-c - --stdin-end with stdin left open, $kind config: read in $MS ms (exit $RC)" status_ok $? "exit $RC, $MS ms; $(head -c 200 "$T/open-$kind.err")"
 done
+{ cat "$T/sel.yaml"; echo "# ztprobe end of input $TOK"; echo 'roles: {}'; } >"$T/open-trail.in"
+validate_open open-trail "$T/open-trail.in" --stdin-end "$TOK"
+[ "$RC" -eq 2 ] && [ "$MS" -lt 5000 ] && grep -q -- '-: cannot read: bytes after the end line' "$T/open-trail.err"
+check "--stdin-end: bytes after the end line (stream left open): exit $RC in $MS ms" status_ok $? "exit $RC, $MS ms; $(head -c 200 "$T/open-trail.err")"
+{ cat "$T/sel.yaml"; echo "# ztprobe end of input $TOK"; echo 'x: 1'; } |
+    timeout 20 "$ZT" validate -c - --stdin-end "$TOK" >"$T/pipe-trail.out" 2>"$T/pipe-trail.err"
+RC=$?
+[ "$RC" -eq 2 ] && grep -q 'bytes after the end line' "$T/pipe-trail.err"
+check "--stdin-end: bytes after the end line (a pipe that closes): exit $RC" status_ok $? "exit $RC; $(head -c 200 "$T/pipe-trail.err")"
+{ cat "$T/sel.yaml"; echo "# ztprobe end of input ${TOK}0"; } >"$T/other-tok.yaml"
+timeout 20 "$ZT" validate -c - --stdin-end "$TOK" <"$T/other-tok.yaml" >"$T/notok.out" 2>"$T/notok.err"
+RC=$?
+[ "$RC" -eq 2 ] && grep -q 'ended without its end line' "$T/notok.err"
+check "--stdin-end: a file without the end line (another token): exit $RC" status_ok $? "exit $RC; $(head -c 200 "$T/notok.err")"
+timeout 20 "$ZT" validate -c - --stdin-end short <"$T/sel.yaml" >"$T/badtok.out" 2>"$T/badtok.err"
+RC=$?
+[ "$RC" -eq 2 ] && grep -q -- '--stdin-end: must be 16..64 letters and digits' "$T/badtok.err"
+check "--stdin-end with a malformed token: exit $RC" status_ok $? "exit $RC; $(head -c 200 "$T/badtok.err")"
+{ cat "$T/sel.yaml"; echo '...'; } >"$T/dots.yaml"
+ZT_HARD_TIMEOUT=20 validate_open open-dots "$T/dots.yaml"
+[ "$RC" -eq 2 ] && [ "$MS" -ge 9000 ] && grep -q 'no data and no end of input' "$T/open-dots.err"
+check "without --stdin-end a line '...' does not end an open stdin (exit $RC after $MS ms)" status_ok $? "exit $RC, $MS ms; $(head -c 200 "$T/open-dots.err")"
 
 # A config on a pipe is read: -c -, -c /dev/stdin, -c <(...); and -c - --policies - as one
 # YAML stream, the config first (a JSON document), the objects after ---.
@@ -213,6 +256,10 @@ OBJS
 RC=$?
 jq -e '.results[0].name == "t"' "$T/both.out" >/dev/null 2>&1 && grep -q "deny-all" "$T/both.out"
 check "-c - --policies -: one stream, the config then the objects (exit $RC; the policy is named)" status_ok $? "exit $RC; $(head -c 300 "$T/both.err")"
+
+# The object reader under hostile input (issue 18).
+. "$(dirname "${BASH_SOURCE[0]}")/objects.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/merge.sh"
 
 # A password file that is a FIFO: the probe ends with the reason, the loop does not hang on it.
 cat >"$T/pwfifo.json" <<EOF

@@ -77,7 +77,9 @@ check "policy check -f FOLDER: exit 2, says to give its files or render the kust
 
 # -c - -f -: one stream on stdin, the config first, the objects after `---`: the same answer
 # as from files (kubectl exec -i ... -- ztprobe policy check -c - -f -, with no volume).
-{ cat config/govtech.json; echo '---'; cat "$T/govtech.yaml" "$DNS"; } |
+# (A document break between the two files: concatenated, the last object of one and the first
+# of the other would be one mapping with duplicate keys, which the reader refuses.)
+{ cat config/govtech.json; echo '---'; cat "$T/govtech.yaml"; echo '---'; cat "$DNS"; } |
     "$Z" policy check -c - -f - >"$T/stdin.json" 2>"$T/stdin.err"
 rc=$?
 [ $rc -eq 0 ] && [ "$(json "$T/stdin.json" "d['summary']")" = "$(json "$T/g.json" "d['summary']")" ]
@@ -182,6 +184,8 @@ check "--explain -o text: per direction every policy, each rule's peers and port
 "$Z" policy check -c config/govtech.json -f "$T/fault-wrong-port.yaml" -f "$DNS" --explain backend/postgres >"$T/x.json" 2>"$T/e"
 [ "$(json "$T/x.json" "(d['schema'], d['answer'], [(x['direction'], x['verdict'], x['chain'][0]['stage'], x['chain'][0]['action']) for x in d['directions']], [r['ports'][0] for x in d['directions'] for p in x['policies'] if p['policy'] == 'govtech/postgres-network-policy' for r in p.get('rules', [])], d['mismatch']['field'])")" = "('ztprobe/policy-explain/v1', 'deny', [('egress', 'allow', 'namespaced', 'allow'), ('ingress', 'deny', 'namespaced', 'deny')], [{'port': 0, 'matched': False, 'part': 'port', 'field': 'spec.ingress[0].ports[0].port', 'key': 'port', 'wanted': '5433', 'found': '5432'}], 'spec.ingress[0].ports[0].port')" ]
 check "--explain -o json: schema, per-direction verdict and chain, the failing port, the mismatch" status_ok $? "$(head -c 600 "$T/x.json")"
+[ "$(json "$T/x.json" "[k for x in d['directions'] for k in ('cilium', 'calico') if k in x]")" = "[]" ]
+check "--explain without Cilium or Calico objects: no cilium or calico lists" status_ok $?
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" --explain backend/nope >/dev/null 2>"$T/e"
 rc=$?
 [ $rc -eq 2 ] && grep -q "role backend has no probe nope; its probes: postgres, secretsmanager, s3, " "$T/e"
@@ -359,6 +363,43 @@ EOF2
     -f "$CAL/tutorial-step3.yaml" >"$T/cal-u.json" 2>/dev/null
 [ "$(json "$T/cal-u.json" "[(u['policy'], u['direction'], u['rule']) for u in d['coverage']['uncovered']]")" = "[('Calico NetworkPolicy advanced-policy-demo/allow-busybox-egress', 'egress', 0)]" ]
 check "Calico: an Allow rule no allow probe uses is listed as uncovered" status_ok $? "$(json "$T/cal-u.json" "d['coverage']")"
+# --explain on a path Calico's policies decide: every Calico policy applying to the pod, in
+# Calico's order, with tier and order; each rule's action and which part did not match.
+cat >"$T/cal-x.yaml" <<'EOF2'
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: wrong, namespace: advanced-policy-demo}
+spec:
+  order: 50
+  selector: app == 'nginx'
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source: {selector: run == 'other'}
+    destination: {ports: [8080]}
+  - action: Log
+  - action: Deny
+    protocol: UDP
+EOF2
+calx="-f $CAL/tutorial-objects.yaml -f $DNS -f $CAL/tutorial-step2.yaml -f $CAL/tutorial-step3.yaml -f $T/cal-x.yaml"
+# shellcheck disable=SC2086
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" $calx --explain access/nginx >"$T/calx.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 1 ] && [ "$(json "$T/calx.json" "[(p['policy'], p['kind'], p['tier'], p['order'], [(r['rule'], r['action'], r['protocol_matched'], r['source'], r.get('source_why'), r['destination'], r['ports_matched'], r.get('ports_why'), r['matches'], r['decides']) for r in p['rules']]) for p in d['directions'][1]['calico']]")" = "[('advanced-policy-demo/wrong', 'NetworkPolicy', 'default', 50, [(0, 'Allow', True, 'none', \"selector run == 'other': the pod's labels do not match\", 'all', False, 'destination ports: port 80 is not listed', 'none', False), (1, 'Log', True, 'all', None, 'all', True, None, 'all', False), (2, 'Deny', False, 'all', None, 'all', True, None, 'none', False)]), ('default-deny', 'GlobalNetworkPolicy', 'default', None, [])]" ] &&
+    [ "$(json "$T/calx.json" "[(s['stage'], s['action'], s['name']) for s in d['directions'][1]['chain']]")" = "[('namespaced', 'deny', 'default-deny')]" ]
+check "--explain, Calico: policies in order with tier and order, each rule's action and failing part, the tier's end decided" status_ok $? "rc $rc: $(head -c 1500 "$T/calx.json") $(cat "$T/e")"
+# shellcheck disable=SC2086
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" $calx --explain access/nginx -o text >"$T/calx.txt" 2>"$T/e"
+grep -qF "Calico NetworkPolicy advanced-policy-demo/wrong (tier default, order 50) applies to the pod" "$T/calx.txt" &&
+    grep -qF "rule 0 (Allow): no match; source does not match (selector run == 'other': the pod's labels do not match); destination matches; port does not match (destination ports: port 80 is not listed)" "$T/calx.txt" &&
+    grep -qF "rule 1 (Log): matches (Log: the walk goes on)" "$T/calx.txt" &&
+    grep -qF "rule 2 (Deny): no match; protocol does not match" "$T/calx.txt"
+check "--explain -o text, Calico: each rule with its action and what did not match" status_ok $? "$(cat "$T/calx.txt")"
+# The allowing rule of step 4 decides; NetworkPolicy-only answers carry no CNI lists.
+# shellcheck disable=SC2086
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" $objs --explain access/nginx >"$T/calx4.json" 2>/dev/null
+[ "$(json "$T/calx4.json" "[(p['policy'], [(r['action'], r['matches'], r['decides']) for r in p['rules']]) for p in d['directions'][1]['calico']]")" = "[('advanced-policy-demo/allow-nginx-ingress', [('Allow', 'all', True)]), ('default-deny', [])]" ]
+check "--explain, Calico: the Allow rule that matches decides" status_ok $? "$(head -c 900 "$T/calx4.json")"
 # Bad input: a selector that does not parse names its column; a field not evaluated is a
 # warning naming it, and the answers it touches are unknown.
 printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec:\n  selector: "app == web"\n' >"$T/cal-bad.yaml"
@@ -430,6 +471,32 @@ for c in "allow allow|" "allow deny|deny-l4-80" "deny deny|deny-l3" "deny deny|d
     check "Cilium deny.rst table, column $col ($want for :81 :80): agrees" status_ok $? \
         "rc $rc: $(json "$T/deny$col.json" "[(p['name'], p['intended'], p['reason']) for p in d['probes']]")"
 done
+
+# --explain on a path Cilium's policies decide: every Cilium policy of the pod for the
+# direction, each rule with its list, action, peer, ports and L7 verdict, and the chain's step.
+"$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-l7-policy.yaml" \
+    --explain tiefighter/exhaust-port >"$T/cx.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && [ "$(json "$T/cx.json" "(d['answer'], 'cilium' in d['directions'][0], d['directions'][0]['cilium'], [(p['policy'], p['kind'], p['default_deny'], [(r['list'], r['rule'], r['action'], r['peer'], r['ports_matched'], r['l7'], r['result'], 'REFUSED' in r.get('l7_why', '') or '403' in r.get('l7_why', '')) for r in p['rules']]) for p in d['directions'][1]['cilium']], d['directions'][1]['chain'][0]['kind'])")" = "('deny', True, [], [('default/rule1', 'CiliumNetworkPolicy', True, [('ingress', 0, 'allow', 'all', True, 'deny', 'denies at L7', True)])], 'CiliumNetworkPolicy')" ]
+check "--explain, Cilium L7: the policy, its rule (allow list) whose peer and port match and whose L7 rules deny" status_ok $? "rc $rc: $(head -c 900 "$T/cx.json") $(cat "$T/e")"
+"$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-l7-policy.yaml" \
+    --explain xwing/land >"$T/cx2.json" 2>"$T/e"
+[ "$(json "$T/cx2.json" "[(r['peer'], r['peer_why'], r['ports_matched'], r['result']) for p in d['directions'][1]['cilium'] for r in p['rules']]")" = "[('none', \"endpoints: no selector matches the pod's labels (without a namespace key, in the policy's namespace only)\", True, 'no match')]" ]
+check "--explain, Cilium: a rule whose peer does not match says why (fromEndpoints vs the pod's labels)" status_ok $? "$(head -c 900 "$T/cx2.json")"
+"$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-l7-policy.yaml" \
+    --explain xwing/land -o text >"$T/cx2.txt" 2>"$T/e"
+grep -qF "CiliumNetworkPolicy default/rule1 selects the pod (default deny)" "$T/cx2.txt" &&
+    grep -qF "ingress rule 0 (allow): no match; peer does not match (endpoints: no selector matches the pod's labels" "$T/cx2.txt" &&
+    grep -qF "chain: denied by CiliumNetworkPolicy default/rule1 (selects the pod; no ingress rule allows)" "$T/cx2.txt"
+check "--explain -o text, Cilium: the policy, the rule and what did not match, the chain's step" status_ok $? "$(cat "$T/cx2.txt")"
+# deny.rst's fourth column: deny rules win over the allows; both are listed, the deny decided
+# in the cni-pre stage; the allow rule on another port says so.
+mk deny deny >"$T/denyx.yaml"
+# shellcheck disable=SC2086
+"$Z" policy check -c "$T/denyx.yaml" -f "$CIL/deny-table.yaml" $allows -f "$CIL/deny-table-deny-l4-80.yaml" \
+    -f "$CIL/deny-table-deny-l3.yaml" --explain client/p80 >"$T/cx3.json" 2>"$T/e"
+[ "$(json "$T/cx3.json" "([(p['policy'], r['list'], r['result'], r.get('ports_why')) for p in d['directions'][1]['cilium'] for r in p['rules']], [(s['stage'], s['action'], s['name']) for s in d['directions'][1]['chain']])")" = "([('default/allow-l7', 'ingress', 'allows', None), ('default/allow-l4-80', 'ingress', 'allows', None), ('default/allow-l4-81', 'ingress', 'no match', 'toPorts: the port is not listed'), ('default/allow-l3', 'ingress', 'allows', None), ('default/deny-l4-80', 'ingressDeny', 'denies', None), ('default/deny-l3', 'ingressDeny', 'denies', None)], [('cni-pre', 'deny', 'deny-l4-80')])" ]
+check "--explain, Cilium deny table: every allow and deny rule with its result, the cni-pre deny decided" status_ok $? "$(head -c 1200 "$T/cx3.json")"
 
 # The govtech backend's internet egress the CNI way (issue 23), instead of the rendered
 # NetworkPolicy's ipBlock rule: Cilium toFQDNs + egressDeny of private ranges, and Calico's

@@ -390,6 +390,52 @@ static void test_chain_stages(void **state)
     k8s_model_destroy(m);
 }
 
+/* calico_rule_match (--explain): each part of a rule and what did not match. */
+static void test_rule_match(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    int rc;
+    k8s_model_t *m = load(
+        CNP
+        "metadata: {name: p, namespace: shop}\nspec:\n  selector: app == 'db'\n  ingress:\n"
+        "  - {action: Allow, protocol: TCP, source: {namespaceSelector: team == 'ops'}}\n"
+        "  - {action: Deny, protocol: TCP, source: {nets: [10.0.1.0/24]}, destination: {notPorts: [5432]}}\n"
+        "  - {action: Pass, protocol: UDP}\n"
+        "  - {action: Allow, protocol: TCP, source: {selector: app == 'web'}, destination: {ports: [5432]}}\n",
+        err, sizeof(err), &rc);
+    if (rc != 0)
+        fail_msg("%s", err);
+    netpol_endpoint_t web, db;
+    netpol_endpoint_pod(m, pod(m, "web"), &web);
+    netpol_endpoint_pod(m, pod(m, "db"), &db);
+    netpol_side_t side;
+    memset(&side, 0, sizeof(side));
+    tier_query_t q = {m, NETPOL_INGRESS, &db, &web, &db, 5432, K8S_TCP, &side};
+    calico_rule_match_t x;
+    calico_rule_match(&q, 0, 0, &x);
+    assert_int_equal(x.action, CAL_ALLOW);
+    assert_true(x.protocol);
+    assert_int_equal(x.source, 0);
+    assert_non_null(strstr(x.source_why, "namespaceSelector team == 'ops': namespace shop does not match"));
+    assert_int_equal(x.matches, 0);
+    calico_rule_match(&q, 0, 1, &x);
+    assert_int_equal(x.source, 0);
+    assert_string_equal(x.source_why, "nets: the address is outside them");
+    assert_false(x.ports);
+    assert_string_equal(x.ports_why, "destination notPorts: port 5432 is listed");
+    calico_rule_match(&q, 0, 2, &x);
+    assert_int_equal(x.action, CAL_PASS);
+    assert_false(x.protocol);
+    calico_rule_match(&q, 0, 3, &x);
+    assert_int_equal(x.matches, 2);
+    assert_int_equal(x.source, 2);
+    assert_int_equal(x.destination, 2);
+    assert_true(x.ports);
+    assert_string_equal(x.source_why, "");
+    k8s_model_destroy(m);
+}
+
 static void test_read_errors(void **state)
 {
     (void)state;
@@ -460,10 +506,9 @@ static void test_foreign_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_eval_table),
-        cmocka_unit_test(test_chain_stages),
-        cmocka_unit_test(test_read_errors),
-        cmocka_unit_test(test_foreign_fields),
+        cmocka_unit_test(test_eval_table),  cmocka_unit_test(test_chain_stages),
+        cmocka_unit_test(test_read_errors), cmocka_unit_test(test_foreign_fields),
+        cmocka_unit_test(test_rule_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -362,6 +362,49 @@ static void test_chain_stages(void **state)
     k8s_model_destroy(m);
 }
 
+/* cilium_rule_match (--explain): each rule's peer, ports and L7 part with the reason. */
+static void test_rule_match(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    int rc;
+    k8s_model_t *m = load(
+        WEBPOL "  egress:\n  - toCIDR: [10.0.0.0/8]\n  - toFQDNs: [{matchName: api.example.com}]\n"
+               "  - toEndpoints: [{matchLabels: {app: db}}]\n    toPorts: [{ports: [{port: '5433'}]}]\n"
+               "  egressDeny: [{toEntities: [world]}]\n",
+        err, sizeof(err), &rc);
+    assert_int_equal(rc, 0);
+    netpol_endpoint_t web, db, out;
+    netpol_endpoint_pod(m, pod(m, "web"), &web);
+    netpol_endpoint_pod(m, pod(m, "db"), &db);
+    cidr_t r;
+    assert_int_equal(cidr_parse("203.0.113.7/32", &r, err, sizeof(err)), 0);
+    netpol_endpoint_range(&r, &out);
+    out.host = "api.example.com";
+    netpol_side_t side;
+    memset(&side, 0, sizeof(side));
+    tier_query_t q = {m, NETPOL_EGRESS, &web, &db, &db, 5432, K8S_TCP, &side};
+    cilium_rule_match_t x;
+    cilium_rule_match(&q, 0, CIL_EGRESS, 0, &x); /* toCIDR never matches a pod */
+    assert_int_equal(x.peer, 0);
+    assert_true(x.ports);
+    assert_string_equal(x.peer_why, "CIDR: never matches a pod");
+    cilium_rule_match(&q, 0, CIL_EGRESS, 2, &x); /* the peer matches, the port does not */
+    assert_int_equal(x.peer, 2);
+    assert_false(x.ports);
+    assert_string_equal(x.ports_why, "toPorts: the port is not listed");
+    q.other = q.dst = &out;
+    q.port = 443;
+    cilium_rule_match(&q, 0, CIL_EGRESS, 1, &x); /* toFQDNs without a DNS proxy rule */
+    assert_int_equal(x.peer, 0);
+    assert_non_null(strstr(x.peer_why, "no rules.dns rule"));
+    cilium_rule_match(&q, 0, CIL_EGRESS_DENY, 0, &x); /* world: the outside address */
+    assert_int_equal(x.peer, 2);
+    assert_true(x.ports);
+    assert_false(x.has_l7);
+    k8s_model_destroy(m);
+}
+
 static void test_fqdn_patterns(void **state)
 {
     (void)state;
@@ -458,7 +501,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eval_table),     cmocka_unit_test(test_chain_stages),
         cmocka_unit_test(test_fqdn_patterns),  cmocka_unit_test(test_read_errors),
-        cmocka_unit_test(test_foreign_fields),
+        cmocka_unit_test(test_foreign_fields), cmocka_unit_test(test_rule_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -299,7 +299,7 @@ static void test_stream(void **state)
 /* Reads "-" in a child whose stdin is a pipe holding input and left open (as kubectl debug -i
  * leaves the container's stdin), split or not; the parts read, NUL-separated, into out.
  * Returns the milliseconds the reads took, or -1 when one failed. */
-static long stdin_child(const char *input, bool split, char *out, size_t outlen)
+static long stdin_child(const char *input, bool split, const char *token, char *out, size_t outlen)
 {
     int in[2], res[2];
     assert_int_equal(pipe(in), 0);
@@ -312,6 +312,9 @@ static long stdin_child(const char *input, bool split, char *out, size_t outlen)
         dup2(in[0], STDIN_FILENO);
         if (split)
             fileio_stdin_split(1000);
+        if (token && fileio_set_stdin_end(token) != 0)
+            _exit(2);
+        fileio_set_deadlines(1500, 5000);
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         char *buf = NULL, err[256];
@@ -346,22 +349,67 @@ static long stdin_child(const char *input, bool split, char *out, size_t outlen)
     return ms;
 }
 
-/* stdin that is never closed ends where the input says: a JSON document's closing brace, or
- * a line "..." (also after the objects of -c - --policies -), well before the idle deadline. */
+#define TOK "0123456789abcdefABCDEF"
+#define END_LINE "# ztprobe end of input " TOK "\n"
+
+/* stdin that is never closed ends at the plugin's marker line (--stdin-end TOKEN), well before
+ * the idle deadline, also after the objects of -c - --policies -; nothing else ends it: a line
+ * "...", a closing brace, or a marker with another token wait for the deadline and fail. */
 static void test_stdin_end(void **state)
 {
     (void)state;
     char out[512];
-    long ms = stdin_child("{\"version\": 1, \"s\": \"}\\\"{\"}\n", false, out, sizeof(out));
-    assert_true(ms >= 0 && ms < 2000);
-    assert_string_equal(out, "{\"version\": 1, \"s\": \"}\\\"{\"}");
-    ms = stdin_child("version: 1\nroles: {}\n...\n", false, out, sizeof(out));
-    assert_true(ms >= 0 && ms < 2000);
-    assert_string_equal(out, "version: 1\nroles: {}\n");
-    ms = stdin_child("{\"version\": 1}\n---\nkind: Pod\n...\n", true, out, sizeof(out));
-    assert_true(ms >= 0 && ms < 2000);
+    long ms = stdin_child("{\"version\": 1, \"s\": \"}\\\"{\"}\n" END_LINE, false, TOK, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 1000);
+    assert_string_equal(out, "{\"version\": 1, \"s\": \"}\\\"{\"}\n");
+    ms = stdin_child("version: 1\nroles: {}\n...\n" END_LINE "\n  \n", false, TOK, out, sizeof(out));
+    assert_true(ms >= 0 && ms < 1000);
+    assert_string_equal(out, "version: 1\nroles: {}\n...\n");
+    ms = stdin_child("{\"version\": 1}\n---\nkind: Pod\n...\n---\nkind: Service\n" END_LINE, true, TOK, out,
+                     sizeof(out));
+    assert_true(ms >= 0 && ms < 1000);
     assert_string_equal(out, "{\"version\": 1}\n");
-    assert_string_equal(out + strlen(out) + 1, "---\nkind: Pod\n");
+    assert_string_equal(out + strlen(out) + 1, "---\nkind: Pod\n...\n---\nkind: Service\n");
+    /* No flag: "..." and a closing brace end nothing (the idle deadline does). */
+    assert_int_equal(stdin_child("version: 1\nroles: {}\n...\n", false, NULL, out, sizeof(out)), -1);
+    assert_int_equal(stdin_child("{\"version\": 1}\n", false, NULL, out, sizeof(out)), -1);
+    /* Another token, or bytes after the marker: refused. */
+    assert_int_equal(stdin_child("version: 1\n# ztprobe end of input 0123456789abcdefABCDEX\n", false, TOK,
+                                 out, sizeof(out)),
+                     -1);
+    assert_int_equal(stdin_child("version: 1\n" END_LINE "kind: Pod\n", false, TOK, out, sizeof(out)), -1);
+    assert_int_equal(fileio_set_stdin_end("short"), -1);
+    assert_int_equal(fileio_set_stdin_end("0123456789abcdef-"), -1);
+}
+
+/* stdin from a regular file or a pipe that closes is read to its end: a line "..." hides
+ * nothing. With a marker, the whole file is checked: bytes after the marker are refused. */
+static void test_stdin_file(void **state)
+{
+    (void)state;
+    static const char in[] = "kind: Pod\n...\n---\nkind: NetworkPolicy\n";
+    char path[] = "/tmp/zt-fileio-stdin-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, in, sizeof(in) - 1), (ssize_t)(sizeof(in) - 1));
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    unlink(path);
+    /* In a child: stdin is read once per process. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fd, STDIN_FILENO);
+        char *buf = NULL, err[256];
+        size_t len = 0;
+        if (fileio_read_stream_capped("-", 1000, &buf, &len, err, sizeof(err)) != ZT_OK)
+            _exit(1);
+        _exit(strcmp(buf, in) == 0 ? 0 : 3);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(fd);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* -c - --policies -: stdin read once, the first document (after its optional ---) to the
@@ -403,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_fd),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stdin_end),
+        cmocka_unit_test(test_stdin_file),
         cmocka_unit_test(test_stdin_split),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -79,7 +79,7 @@ static void test_escapes(void **state)
     assert_string_equal(labels_get(&l, "empty"), "");
     /* Control bytes are not printed raw. */
     char buf[64];
-    labels_t one = {&l.items[2], 1};
+    labels_t one = {&l.items[2], 1, false};
     labels_format(&one, buf, sizeof(buf));
     assert_string_equal(buf, "ctl=???????");
     labels_free(&l);
@@ -148,7 +148,7 @@ static void test_match(void **state)
 {
     (void)state;
     labels_t pod = parse_ok("app=\"backend\"\ntier=\"api\"");
-    labels_t sel = {NULL, 0};
+    labels_t sel = {NULL, 0, false};
     assert_true(labels_match(&sel, &pod)); /* empty selector: everything */
     assert_true(labels_match(NULL, &pod));
     assert_int_equal(labels_add(&sel, "app", "backend"), 0);
@@ -160,7 +160,7 @@ static void test_match(void **state)
     labels_free(&sel);
     assert_int_equal(labels_add(&sel, "app", "frontend"), 0);
     assert_false(labels_match(&sel, &pod)); /* value differs */
-    labels_t none = {NULL, 0};
+    labels_t none = {NULL, 0, false};
     assert_false(labels_match(&sel, &none));
     labels_free(&sel);
     labels_free(&pod);
@@ -235,9 +235,40 @@ static void test_load_file_too_big(void **state)
     free(big);
 }
 
+/* Sorted sets are searched by halves: every key found, absent ones not, a duplicate named. */
+static void test_sorted(void **state)
+{
+    (void)state;
+    labels_t l = {0};
+    char k[16];
+    for (int i = 999; i >= 0; i--) {
+        snprintf(k, sizeof(k), "k%03d", i);
+        assert_int_equal(labels_add(&l, k, k + 1), 0);
+    }
+    assert_false(l.sorted); /* added in descending order */
+    assert_null(labels_sort(&l));
+    assert_true(l.sorted);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof(k), "k%03d", i);
+        assert_string_equal(labels_get(&l, k), k + 1);
+    }
+    assert_null(labels_get(&l, "k1000"));
+    assert_null(labels_get(&l, ""));
+    assert_int_equal(labels_add(&l, "z", "1"), 0); /* appended in order: still sorted */
+    assert_true(l.sorted);
+    assert_int_equal(labels_add(&l, "a", "1"), 0);
+    assert_false(l.sorted);
+    assert_string_equal(labels_get(&l, "a"), "1");
+    assert_int_equal(labels_add(&l, "k500", "x"), 0);
+    assert_string_equal(labels_sort(&l), "k500");
+    assert_false(l.sorted);
+    labels_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sorted),
         cmocka_unit_test(test_kubelet_file),
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_blank_lines_and_crlf),

@@ -74,10 +74,33 @@ static void test_every_status(void **state)
     }
 }
 
+/* The header of an answer: the rcode (REFUSED is Cilium's DNS proxy refusing a name) and
+ * the answer count; anything shorter than a header or not a response is rejected. */
+static void test_header_parse(void **state)
+{
+    (void)state;
+    /* id 0x1234, QR AA RD RA, rcode 5, qd 1, an 0 */
+    unsigned char refused[12] = {0x12, 0x34, 0x85, 0x85, 0, 1, 0, 0, 0, 0, 0, 0};
+    unsigned char noerror[12] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0x01, 0x02, 0, 0, 0, 0};
+    unsigned char query[12] = {0x12, 0x34, 0x01, 0x05, 0, 1, 0, 0, 0, 0, 0, 0};
+    int rc = -1;
+    unsigned an = 99;
+    assert_int_equal(resolver_header_parse(refused, sizeof(refused), &rc, &an), 0);
+    assert_int_equal(rc, 5);
+    assert_int_equal(an, 0);
+    assert_int_equal(resolver_header_parse(noerror, sizeof(noerror), &rc, &an), 0);
+    assert_int_equal(rc, 0);
+    assert_int_equal(an, 258);
+    assert_int_equal(resolver_header_parse(query, sizeof(query), &rc, &an), -1);
+    assert_int_equal(resolver_header_parse(refused, 11, &rc, &an), -1);
+    assert_int_equal(resolver_header_parse(NULL, 12, &rc, &an), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_status),
+        cmocka_unit_test(test_header_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

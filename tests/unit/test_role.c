@@ -110,7 +110,7 @@ static void test_no_match(void **state)
                         "--role or set ZTPROBE_ROLE, or fix the pod's labels or the "
                         "roles' selectors");
     labels_free(&l);
-    labels_t none = {NULL, 0};
+    labels_t none = {NULL, 0, false};
     assert_int_equal(role_select(cfg, NULL, NULL, &none, NULL, &rc, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "no role matches the pod's labels (none); roles tried: "));
     config_free(cfg);

@@ -107,6 +107,31 @@ static void test_deny_at_l7(void **state)
     }
 }
 
+/* deny_at l7 on a dns probe: REFUSED (l7_denied) passes; every answer of a resolver fails;
+ * silence and the ICMP reject, which pass a plain dns deny, prove nothing here. */
+static void test_dns_deny_at_l7(void **state)
+{
+    (void)state;
+    static const struct {
+        outcome_t o;
+        verdict_t want;
+    } cases[] = {{OUTCOME_L7_DENIED, P},  {OUTCOME_OK, F},          {OUTCOME_DNS_NXDOMAIN, F},
+                 {OUTCOME_DNS_NODATA, F}, {OUTCOME_DNS_ERROR, F},   {OUTCOME_DNS_TIMEOUT, I},
+                 {OUTCOME_REFUSED, I},    {OUTCOME_UNREACHABLE, I}, {OUTCOME_ERROR, I}};
+    config_probe_t p;
+    memset(&p, 0, sizeof(p));
+    p.kind = KIND_DNS;
+    p.expect = EXPECT_DENY;
+    p.deny_at_l7 = true;
+    outcome_mask_t m = config_probe_deny_outcomes(NULL, &p);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t dec;
+        verdict_t v = judge1(KIND_DNS, EXPECT_DENY, m, cases[i].o, &dec);
+        if (v != cases[i].want)
+            fail_msg("dns deny_at l7, %s: got %s", outcome_name(cases[i].o), verdict_name(v));
+    }
+}
+
 static void test_dns_deny_table(void **state)
 {
     (void)state;
@@ -392,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_deny_table),
         cmocka_unit_test(test_dns_deny_table),
         cmocka_unit_test(test_deny_at_l7),
+        cmocka_unit_test(test_dns_deny_at_l7),
         cmocka_unit_test(test_listed_overrides),
         cmocka_unit_test(test_attempts),
         cmocka_unit_test(test_names),

@@ -1,0 +1,267 @@
+/* cni_explain.c: Cilium's and Calico's rules in `--explain`. The evaluators answer with the
+ * one step that decided (the chain); this module asks them about every rule of every policy of
+ * the pod for the direction (cilium_rule_match, calico_rule_match), so that a person sees
+ * which rule nearly matched and which part of it did not. */
+#include "cni_explain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "calico_eval.h"
+#include "cilium_eval.h"
+
+#define CX_POLICIES_MAX 256 /* policies listed per CNI and direction */
+
+static const char *cx_match(int v)
+{
+    return v == 2 ? "all" : v == 1 ? "part" : "none";
+}
+
+static void cx_why(cJSON *o, const char *k, const char *why)
+{
+    if (why[0])
+        cJSON_AddStringToObject(o, k, why);
+}
+
+static cJSON *cx_cilium_rule(const tier_query_t *q, size_t pi, int list, size_t r)
+{
+    static const char *const lists[] = {"ingress", "ingressDeny", "egress", "egressDeny"};
+    bool deny = list == CIL_INGRESS_DENY || list == CIL_EGRESS_DENY;
+    cilium_rule_match_t x;
+    cilium_rule_match(q, pi, list, r, &x);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "list", lists[list]);
+    cJSON_AddNumberToObject(o, "rule", (double)r);
+    cJSON_AddStringToObject(o, "action", deny ? "deny" : "allow");
+    cJSON_AddStringToObject(o, "peer", cx_match(x.peer));
+    cx_why(o, "peer_why", x.peer_why);
+    cJSON_AddBoolToObject(o, "ports_matched", x.ports);
+    cx_why(o, "ports_why", x.ports_why);
+    if (x.has_l7) {
+        cJSON_AddStringToObject(o, "l7", tier_action_name(x.l7));
+        cx_why(o, "l7_why", x.l7_why);
+    } else {
+        cJSON_AddNullToObject(o, "l7");
+    }
+    const char *res = "no match";
+    if (x.peer == 1 && x.ports)
+        res = "unknown";
+    else if (x.peer == 2 && x.ports)
+        res = deny               ? "denies"
+            : x.l7 == TIER_ALLOW ? "allows"
+            : x.l7 == TIER_DENY  ? "denies at L7"
+                                 : "unknown";
+    cJSON_AddStringToObject(o, "result", res);
+    return o;
+}
+
+static void cx_cilium(const tier_query_t *q, cJSON *arr)
+{
+    const k8s_model_t *m = q->m;
+    bool in = q->dir == NETPOL_INGRESS;
+    int lists[2] = {in ? CIL_INGRESS_DENY : CIL_EGRESS_DENY, in ? CIL_INGRESS : CIL_EGRESS};
+    size_t listed = 0;
+    for (size_t pi = 0; pi < m->cilium.n_policies && listed < CX_POLICIES_MAX; pi++) {
+        const cil_policy_t *p = &m->cilium.policies[pi];
+        if (p->n_rules[lists[0]] + p->n_rules[lists[1]] == 0 || !cilium_policy_selects(m, pi, q->self))
+            continue;
+        cJSON *po = cJSON_CreateObject();
+        if (!po)
+            return;
+        cJSON_AddItemToArray(arr, po);
+        listed++;
+        char name[300];
+        snprintf(name, sizeof(name), "%s%s%s", p->clusterwide ? "" : m->namespaces[p->ns].name,
+                 p->clusterwide ? "" : "/", p->name);
+        cJSON_AddStringToObject(po, "policy", name);
+        cJSON_AddStringToObject(po, "kind", p->kind);
+        cJSON_AddBoolToObject(po, "default_deny", in ? p->default_deny_ingress : p->default_deny_egress);
+        cJSON *rules = cJSON_AddArrayToObject(po, "rules");
+        for (int l = 0; l < 2 && rules; l++)
+            for (size_t r = 0; r < p->n_rules[lists[l]]; r++)
+                cJSON_AddItemToArray(rules, cx_cilium_rule(q, pi, lists[l], r));
+    }
+}
+
+static cJSON *cx_calico_rule(const tier_query_t *q, size_t pi, size_t r, bool *decided)
+{
+    static const char *const actions[] = {"Allow", "Deny", "Pass", "Log"};
+    calico_rule_match_t x;
+    calico_rule_match(q, pi, r, &x);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "rule", (double)r);
+    cJSON_AddStringToObject(o, "action", actions[x.action]);
+    cJSON_AddBoolToObject(o, "protocol_matched", x.protocol);
+    cJSON_AddStringToObject(o, "source", cx_match(x.source));
+    cx_why(o, "source_why", x.source_why);
+    cJSON_AddStringToObject(o, "destination", cx_match(x.destination));
+    cx_why(o, "destination_why", x.destination_why);
+    cJSON_AddBoolToObject(o, "ports_matched", x.ports);
+    cx_why(o, "ports_why", x.ports_why);
+    cJSON_AddStringToObject(o, "matches", cx_match(x.matches));
+    /* Calico: the first rule of the policy that matches and is not Log ends the policy. */
+    bool decides = !*decided && x.matches != 0 && x.action != CAL_LOG;
+    cJSON_AddBoolToObject(o, "decides", decides);
+    *decided = *decided || decides;
+    return o;
+}
+
+static void cx_calico(const tier_query_t *q, cJSON *arr)
+{
+    const k8s_model_t *m = q->m;
+    const cal_model_t *c = &m->calico;
+    size_t listed = 0;
+    for (size_t k = 0; k < c->n_sorted && listed < CX_POLICIES_MAX; k++) {
+        size_t pi = c->sorted[k];
+        if (pi == CAL_K8S_MARK || !calico_policy_applies(m, pi, q->dir, q->self))
+            continue;
+        const cal_policy_t *p = &c->policies[pi];
+        cJSON *po = cJSON_CreateObject();
+        if (!po)
+            return;
+        cJSON_AddItemToArray(arr, po);
+        listed++;
+        char name[300];
+        calico_policy_name(m, pi, name, sizeof(name));
+        cJSON_AddStringToObject(po, "policy", name);
+        cJSON_AddStringToObject(po, "kind", p->kind);
+        cJSON_AddStringToObject(po, "tier", p->tier ? p->tier : "default");
+        if (p->has_order)
+            cJSON_AddNumberToObject(po, "order", p->order);
+        else
+            cJSON_AddNullToObject(po, "order");
+        cJSON *rules = cJSON_AddArrayToObject(po, "rules");
+        size_t n = q->dir == NETPOL_INGRESS ? p->n_ingress : p->n_egress;
+        bool decided = false;
+        for (size_t r = 0; r < n && rules; r++)
+            cJSON_AddItemToArray(rules, cx_calico_rule(q, pi, r, &decided));
+    }
+}
+
+void cni_explain_json(const tier_query_t *q, cJSON *o)
+{
+    if (!q->self->is_pod)
+        return;
+    if (q->m->cilium.n_policies) {
+        cJSON *a = cJSON_AddArrayToObject(o, "cilium");
+        if (a)
+            cx_cilium(q, a);
+    }
+    if (q->m->calico.n_policies) {
+        cJSON *a = cJSON_AddArrayToObject(o, "calico");
+        if (a)
+            cx_calico(q, a);
+    }
+}
+
+static const char *cx_s(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static bool cx_b(const cJSON *o, const char *k)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static double cx_n(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Object text (names, selectors) through the one terminal filter. */
+static void cx_put(strbuf_t *b, const char *s)
+{
+    strbuf_put_safe(b, s, SIZE_MAX);
+}
+
+/* "; peer part none (why)": one part of a rule. */
+static void cx_part(strbuf_t *b, const char *what, const char *match, const char *why)
+{
+    strbuf_printf(b, "; %s %s", what,
+                  strcmp(match, "all") == 0        ? "matches"
+                      : strcmp(match, "part") == 0 ? "matches in part"
+                                                   : "does not match");
+    if (why[0]) {
+        strbuf_puts(b, " (");
+        cx_put(b, why);
+        strbuf_puts(b, ")");
+    }
+}
+
+static void cx_text_cilium(strbuf_t *b, const cJSON *arr)
+{
+    const cJSON *p, *r;
+    cJSON_ArrayForEach(p, arr)
+    {
+        strbuf_puts(b, "    ");
+        cx_put(b, cx_s(p, "kind"));
+        strbuf_puts(b, " ");
+        cx_put(b, cx_s(p, "policy"));
+        strbuf_printf(b, " selects the pod%s\n", cx_b(p, "default_deny") ? " (default deny)" : "");
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(p, "rules"))
+        {
+            strbuf_printf(b, "      %s rule %.0f (%s): %s", cx_s(r, "list"), cx_n(r, "rule"),
+                          cx_s(r, "action"), cx_s(r, "result"));
+            cx_part(b, "peer", cx_s(r, "peer"), cx_s(r, "peer_why"));
+            cx_part(b, "port", cx_b(r, "ports_matched") ? "all" : "none", cx_s(r, "ports_why"));
+            if (cx_s(r, "l7")[0]) {
+                strbuf_printf(b, "; L7 %s", cx_s(r, "l7"));
+                if (cx_s(r, "l7_why")[0]) {
+                    strbuf_puts(b, " (");
+                    cx_put(b, cx_s(r, "l7_why"));
+                    strbuf_puts(b, ")");
+                }
+            }
+            strbuf_puts(b, "\n");
+        }
+    }
+}
+
+static void cx_text_calico(strbuf_t *b, const cJSON *arr)
+{
+    const cJSON *p, *r;
+    cJSON_ArrayForEach(p, arr)
+    {
+        strbuf_puts(b, "    Calico ");
+        cx_put(b, cx_s(p, "kind"));
+        strbuf_puts(b, " ");
+        cx_put(b, cx_s(p, "policy"));
+        strbuf_puts(b, " (tier ");
+        cx_put(b, cx_s(p, "tier"));
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "order")))
+            strbuf_printf(b, ", order %g", cx_n(p, "order"));
+        else
+            strbuf_puts(b, ", no order");
+        strbuf_printf(b, ") applies to the pod%s\n",
+                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "rules"))
+                          ? ""
+                          : "; no rule for this direction: the tier's end unless a policy before decides");
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(p, "rules"))
+        {
+            strbuf_printf(b, "      rule %.0f (%s): %s", cx_n(r, "rule"), cx_s(r, "action"),
+                          cx_b(r, "decides")                            ? "decides"
+                              : strcmp(cx_s(r, "matches"), "none") == 0 ? "no match"
+                              : strcmp(cx_s(r, "action"), "Log") == 0   ? "matches (Log: the walk goes on)"
+                                                                        : "matches, after the deciding rule");
+            if (!cx_b(r, "protocol_matched"))
+                strbuf_puts(b, "; protocol does not match");
+            cx_part(b, "source", cx_s(r, "source"), cx_s(r, "source_why"));
+            cx_part(b, "destination", cx_s(r, "destination"), cx_s(r, "destination_why"));
+            cx_part(b, "port", cx_b(r, "ports_matched") ? "all" : "none", cx_s(r, "ports_why"));
+            strbuf_puts(b, "\n");
+        }
+    }
+}
+
+void cni_explain_text(strbuf_t *b, const cJSON *d)
+{
+    cx_text_cilium(b, cJSON_GetObjectItemCaseSensitive(d, "cilium"));
+    cx_text_calico(b, cJSON_GetObjectItemCaseSensitive(d, "calico"));
+}
