@@ -3,7 +3,7 @@
 
 CC       ?= cc
 VERSION  := 0.1.0
-PKGS     := libcurl libpq libcares libcjson yaml-0.1
+PKGS     := libcurl libpq libcares libcjson yaml-0.1 openssl
 SANITIZE ?=
 
 # STATIC_DEPS=PREFIX: link libcurl, libpq, c-ares, cJSON, libyaml and OpenSSL statically from
@@ -34,7 +34,7 @@ CPPFLAGS += -D_GNU_SOURCE -DZT_VERSION='"$(VERSION)"' $(addprefix -I,$(LAYERS))
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDFLAGS  += $(if $(SANITIZE),-fsanitize=$(SANITIZE))
 ifeq ($(STATIC_DEPS),)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lpq -lcares -lcjson -lyaml)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lpq -lcares -lcjson -lyaml -lssl -lcrypto)
 else
 CPPFLAGS := -I$(STATIC_DEPS)/include -I$(STATIC_DEPS)/include/cjson $(CPPFLAGS)
 LDLIBS   += -L$(STATIC_DEPS)/lib -Wl,-Bstatic -lcurl -lpq -lpgcommon_shlib -lpgport_shlib \

@@ -43,7 +43,7 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
     a->dns_ms = probe_elapsed_ms(a);
     a->n_answers = 0;
     for (size_t i = 0; i < ans->n; i++)
-        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->addrs[i].text);
+        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
 
     switch (ans->status) {
     case ARES_SUCCESS:
@@ -54,14 +54,14 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
             return;
         }
         for (size_t i = 0; i < ans->n; i++) {
-            if (p->answers_within.n && !cidr_list_contains_str(&p->answers_within, ans->addrs[i].text)) {
+            if (p->answers_within.n && !cidr_list_contains_ip(&p->answers_within, &ans->addrs[i])) {
                 probe_finish(a, OUTCOME_CIDR_MISMATCH, "%s %s: %s is outside answers_within", name, type,
-                             ans->addrs[i].text);
+                             ans->text[i]);
                 return;
             }
         }
         probe_finish(a, OUTCOME_OK, "%s %s: %zu address(es), first %s", name, type, ans->n,
-                     ans->n ? ans->addrs[0].text : "-");
+                     ans->n ? ans->text[0] : "-");
         return;
     case ARES_ENOTFOUND:
         if (p->expect_nxdomain)
@@ -104,7 +104,7 @@ static void dns_on_rcode(void *ud, const resolve_answer_t *ans)
     a->dns_ms = probe_elapsed_ms(a);
     a->n_answers = 0;
     for (size_t i = 0; i < ans->n; i++)
-        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->addrs[i].text);
+        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
     if (ans->status != ARES_SUCCESS) {
         probe_finish(a, resolver_dns_probe_outcome(ans->status, false),
                      "%s %s: %s (no answer, so no DNS proxy refusal)", name, type, ans->error);
@@ -117,7 +117,7 @@ static void dns_on_rcode(void *ud, const resolve_answer_t *ans)
         return;
     case 0:
         probe_finish(a, ans->n ? OUTCOME_OK : OUTCOME_DNS_NODATA, "%s %s: NOERROR, %zu address(es)%s%s", name,
-                     type, ans->n, ans->n ? ", first " : "", ans->n ? ans->addrs[0].text : "");
+                     type, ans->n, ans->n ? ", first " : "", ans->n ? ans->text[0] : "");
         return;
     case 3:
         probe_finish(a, OUTCOME_DNS_NXDOMAIN, "%s %s: NXDOMAIN (a resolver answered)", name, type);
@@ -279,6 +279,7 @@ const probe_ops_t dns_probe_ops = {
     .name = "dns",
     .resolves = false,
     .queries_dns = true,
+    .transport = PROBE_TRANSPORT_UDP,
     .env_kind = KIND_DNS,
     /* A server that answered at all (even "no such name") proves port 53 open. */
     .open = OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_DNS_NXDOMAIN) | OUTCOME_BIT(OUTCOME_DNS_NODATA) |

@@ -9,22 +9,61 @@
 #include <string.h>
 #include <unistd.h>
 
-extern const probe_ops_t tcp_probe_ops;
-extern const probe_ops_t http_probe_ops;
-extern const probe_ops_t https_probe_ops;
-extern const probe_ops_t pg_probe_ops;
-extern const probe_ops_t dns_probe_ops;
-extern const probe_ops_t udp_probe_ops;
+#define PROBE_KIND_EXTERN(id, ops) extern const probe_ops_t ops;
+PROBE_KIND_TABLE(PROBE_KIND_EXTERN)
+#undef PROBE_KIND_EXTERN
 
-/* The kind table: adding a kind is its file, its KIND_ value and one row here. */
-const probe_ops_t *const probe_kinds[KIND_COUNT] = {
-    [KIND_TCP] = &tcp_probe_ops,     [KIND_HTTP] = &http_probe_ops, [KIND_HTTPS] = &https_probe_ops,
-    [KIND_POSTGRES] = &pg_probe_ops, [KIND_DNS] = &dns_probe_ops,   [KIND_UDP] = &udp_probe_ops,
-};
+/* The kind table (kind_table.h's rows), indexed by probe_kind_t. */
+#define PROBE_KIND_ROW(id, ops) [KIND_##id] = &ops,
+const probe_ops_t *const probe_kinds[KIND_COUNT] = {PROBE_KIND_TABLE(PROBE_KIND_ROW)};
+#undef PROBE_KIND_ROW
 
 const probe_ops_t *probe_ops_for(probe_kind_t kind)
 {
     return (unsigned)kind < KIND_COUNT ? probe_kinds[kind] : NULL;
+}
+
+size_t probe_kinds_warn(const config_probe_t *const *probes, size_t n, const char *role)
+{
+    size_t warned = 0;
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (probe_kinds[k]->warn)
+            warned += probe_kinds[k]->warn(probes, n, role);
+    return warned;
+}
+
+int probe_kinds_begin(const config_probe_t *const *probes, size_t n, char *err, size_t errlen)
+{
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (probe_kinds[k]->begin && probe_kinds[k]->begin(probes, n, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+void probe_kinds_end(void)
+{
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (probe_kinds[k]->end)
+            probe_kinds[k]->end();
+}
+
+void probe_kinds_diagnose(const config_probe_t *const *probes, size_t n, report_t *rep)
+{
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (probe_kinds[k]->diagnose)
+            probe_kinds[k]->diagnose(probes, n, rep);
+}
+
+probe_transport_t probe_kind_transport(probe_kind_t kind)
+{
+    const probe_ops_t *ops = probe_ops_for(kind);
+    return ops ? ops->transport : PROBE_TRANSPORT_TCP;
+}
+
+bool probe_kind_queries_dns(probe_kind_t kind)
+{
+    const probe_ops_t *ops = probe_ops_for(kind);
+    return ops && ops->queries_dns;
 }
 
 int probe_kind_parse(const char *name, probe_kind_t *out)

@@ -99,6 +99,9 @@ void hint_generic(const result_t *r, const hint_parts_t *p, char *buf, size_t le
  * more precise than the generic hints of hint.c (which run when it returns false). */
 typedef bool (*probe_hint_fn)(const result_t *r, const hint_parts_t *parts, char *buf, size_t len);
 
+/* The transport a kind's packets use: what a NetworkPolicy port rule must name for them. */
+typedef enum { PROBE_TRANSPORT_TCP, PROBE_TRANSPORT_UDP, PROBE_TRANSPORT_SCTP } probe_transport_t;
+
 typedef struct probe_ops {
     const char *name; /* the config's "kind" */
     /* The runner resolves host (family, resolved_within) and hands start() an address.
@@ -107,6 +110,9 @@ typedef struct probe_ops {
     /* The kind's transport is DNS itself: no answer means DNS egress is blocked (hints, the
      * dns_blocked diagnosis), and its deny probes say nothing about policy enforcement. */
     bool queries_dns;
+    probe_transport_t transport;
+    /* The port a url target means without one (http 80, https 443); 0: the kind has no url. */
+    int default_port;
     probe_kind_t env_kind; /* the env slot it shares (https uses http's) */
     /* Deny judgement: outcomes that prove the path open (a deny fails on them), outcomes that
      * count as denied besides deny_outcomes, and whether deny_outcomes may list an open
@@ -123,6 +129,17 @@ typedef struct probe_ops {
     /* Optional: per-run state in env->kind_env[env_kind]. Returns 0, or -1 with err. */
     int (*env_init)(probe_env_t *env, char *err, size_t errlen);
     void (*env_cleanup)(probe_env_t *env);
+    /* Optional session hooks, each called with every selected probe of every kind (a hook
+     * skips the probes of other kinds): warn writes config warnings to stderr and returns how
+     * many (validate, run); begin prepares the process before any attempt (the postgres
+     * passwords captured, libpq's environment removed), -1 with err on failure (any other
+     * value is success); end undoes it (at
+     * the end of the session, also when begin never ran); diagnose appends the kind's
+     * report-wide diagnoses about the config (result_diag_add). */
+    size_t (*warn)(const config_probe_t *const *probes, size_t n, const char *role);
+    int (*begin)(const config_probe_t *const *probes, size_t n, char *err, size_t errlen);
+    void (*end)(void);
+    void (*diagnose)(const config_probe_t *const *probes, size_t n, report_t *rep);
     /* Starts the attempt. May call probe_finish() synchronously (e.g. socket() failed). */
     void (*start)(probe_attempt_t *a);
     /* The deadline passed: stop all I/O, free priv, and set a->outcome/detail (timeout when
@@ -130,18 +147,24 @@ typedef struct probe_ops {
     void (*abort)(probe_attempt_t *a);
 } probe_ops_t;
 
-/* The outcomes that prove a TCP connection was established. */
-#define PROBE_TCP_OPEN \
-    (OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_APP_TIMEOUT) | OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR) | \
-     OUTCOME_BIT(OUTCOME_TLS_ERROR) | OUTCOME_BIT(OUTCOME_HTTP_STATUS) | \
-     OUTCOME_BIT(OUTCOME_BODY_MISMATCH) | OUTCOME_BIT(OUTCOME_AUTH_FAILED) | \
-     OUTCOME_BIT(OUTCOME_QUERY_FAILED))
-
 /* The kind table, indexed by probe_kind_t (probe.c). */
 extern const probe_ops_t *const probe_kinds[KIND_COUNT];
 
 /* The ops of kind, or NULL when out of range. */
 const probe_ops_t *probe_ops_for(probe_kind_t kind);
+
+/* The session hooks of every kind of the table, in table order (probe_ops_t.warn, begin,
+ * end, diagnose). begin stops at the first error. */
+size_t probe_kinds_warn(const config_probe_t *const *probes, size_t n, const char *role);
+int probe_kinds_begin(const config_probe_t *const *probes, size_t n, char *err, size_t errlen);
+void probe_kinds_end(void);
+void probe_kinds_diagnose(const config_probe_t *const *probes, size_t n, report_t *rep);
+
+/* The transport of kind (tcp for a kind out of range). */
+probe_transport_t probe_kind_transport(probe_kind_t kind);
+
+/* Does the kind query DNS as its transport (probe_ops_t.queries_dns)? false out of range. */
+bool probe_kind_queries_dns(probe_kind_t kind);
 
 /* Looks a kind up by its config name; returns 0 and sets *out, or -1. */
 int probe_kind_parse(const char *name, probe_kind_t *out);

@@ -235,7 +235,8 @@ static void answer_fill(resolve_answer_t *ans, int status, const struct ares_add
     ans->error = ares_strerror(status);
     for (const struct ares_addrinfo_node *n = res ? res->nodes : NULL; n && ans->n < RESULT_MAX_ADDRS;
          n = n->ai_next) {
-        resolve_addr_t *a = &ans->addrs[ans->n];
+        ip_addr_t *a = &ans->addrs[ans->n];
+        memset(a, 0, sizeof(*a)); /* a duplicate's slot is reused */
         const void *src;
         if (n->ai_family == AF_INET) {
             src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
@@ -246,12 +247,12 @@ static void answer_fill(resolve_answer_t *ans, int status, const struct ares_add
         } else {
             continue;
         }
-        a->family = n->ai_family;
-        inet_ntop(n->ai_family, src, a->text, sizeof(a->text));
+        a->family = (uint8_t)n->ai_family;
+        ip_addr_format(a, ans->text[ans->n]);
         /* c-ares may list the same address twice (one per socktype). */
         bool dup = false;
         for (size_t i = 0; i < ans->n; i++)
-            dup |= strcmp(ans->addrs[i].text, a->text) == 0;
+            dup |= ip_addr_equal(&ans->addrs[i], a);
         if (!dup)
             ans->n++;
     }
@@ -364,7 +365,7 @@ static void raw_addrs(resolve_answer_t *ans, const unsigned char *abuf, int alen
         for (int i = 0; i < n; i++) {
             ans->addrs[ans->n].family = AF_INET6;
             memcpy(ans->addrs[ans->n].bytes, &t6[i].ip6addr, 16);
-            inet_ntop(AF_INET6, &t6[i].ip6addr, ans->addrs[ans->n].text, RESULT_ADDR_LEN);
+            ip_addr_format(&ans->addrs[ans->n], ans->text[ans->n]);
             ans->n++;
         }
         return;
@@ -375,7 +376,7 @@ static void raw_addrs(resolve_answer_t *ans, const unsigned char *abuf, int alen
     for (int i = 0; i < n; i++) {
         ans->addrs[ans->n].family = AF_INET;
         memcpy(ans->addrs[ans->n].bytes, &t4[i].ipaddr, 4);
-        inet_ntop(AF_INET, &t4[i].ipaddr, ans->addrs[ans->n].text, RESULT_ADDR_LEN);
+        ip_addr_format(&ans->addrs[ans->n], ans->text[ans->n]);
         ans->n++;
     }
 }

@@ -7,18 +7,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ipaddr.h"
 #include "loop.h"
 #include "outcome.h"
 #include "result.h"
 
 typedef struct resolver resolver_t;
 typedef struct resolve_req resolve_req_t;
-
-typedef struct {
-    int family; /* AF_INET / AF_INET6 */
-    unsigned char bytes[16];
-    char text[RESULT_ADDR_LEN];
-} resolve_addr_t;
 
 typedef struct {
     int status;        /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT... */
@@ -28,7 +23,8 @@ typedef struct {
     bool tcp_fallback; /* c-ares opened a TCP connection during this lookup: a server
                                   * answered over UDP, truncated (TC), so it is reachable */
     size_t n;
-    resolve_addr_t addrs[RESULT_MAX_ADDRS];
+    ip_addr_t addrs[RESULT_MAX_ADDRS];
+    char text[RESULT_MAX_ADDRS][RESULT_ADDR_LEN]; /* addrs[i] as text (ip_addr_format) */
 } resolve_answer_t;
 
 typedef void (*resolve_cb)(void *ud, const resolve_answer_t *ans);

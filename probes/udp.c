@@ -316,6 +316,7 @@ static bool udp_hint(const result_t *r, const hint_parts_t *p, char *buf, size_t
 
 const probe_ops_t udp_probe_ops = {
     .name = "udp",
+    .transport = PROBE_TRANSPORT_UDP,
     .resolves = true,
     .env_kind = KIND_UDP,
     .open = OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_BODY_MISMATCH), /* a reply came back */

@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "config.h"
 #include "converge.h"
 #include "labels.h"
 #include "log.h"
-#include "pg_secret.h"
 #include "policy_explain.h"
+#include "probe.h"
 #include "report.h"
 #include "session.h"
 
@@ -23,9 +24,10 @@ int cmd_run(const cli_opts_t *o)
     report_t rep;
     memset(&rep, 0, sizeof(rep));
     char *text = NULL;
-    int rc = session_open(o, &s);
-    if (rc != 0)
-        return rc;
+    zt_status_t st = session_open(o, &s);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
+    int rc = EXIT_INTERNAL;
     char err[512];
     if (o->wait_ms > 0 &&
         converge_check_wait(s.cfg, s.probes, s.n_probes, o->wait_ms, o->wait, err, sizeof(err)) < 0) {
@@ -33,15 +35,15 @@ int cmd_run(const cli_opts_t *o)
         rc = EXIT_USAGE;
         goto done;
     }
-    if ((rc = o->wait_ms > 0 ? session_wait_run(&s, o, &rep) : session_run(&s, o, NULL, &rep)) != 0)
-        goto done;
+    if ((st = o->wait_ms > 0 ? session_wait_run(&s, o, &rep) : session_run(&s, o, NULL, &rep)) != ZT_OK)
+        goto failed;
     if (!(text = session_render(o, &rep))) {
         log_error("out of memory rendering the report");
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if ((rc = session_emit(o, text)) != 0)
-        goto done;
+    if ((st = session_emit(o, text)) != ZT_OK)
+        goto failed;
     /* The report stays on stdout as usual; the decision goes beside it, to stderr. */
     if (o->explain) {
         char *ex = policy_explain_render(s.objects, s.cfg, s.choice.role, s.objects_ns,
@@ -54,9 +56,12 @@ int cmd_run(const cli_opts_t *o)
         fputs(ex, stderr);
         free(ex);
     }
-    if ((rc = session_push(o, &s, &rep, text)) != 0)
-        goto done;
+    if ((st = session_push(o, &s, &rep, text)) != ZT_OK)
+        goto failed;
     rc = report_summary(&rep).ok ? EXIT_ALL_PASSED : EXIT_PROBE_FAILED;
+    goto done;
+failed:
+    rc = cmd_exit_code(st);
 done:
     free(text);
     report_free(&rep);
@@ -67,15 +72,15 @@ done:
 int cmd_validate(const cli_opts_t *o)
 {
     config_t *cfg = NULL;
-    int rc = session_load_config(o, &cfg);
-    if (rc != 0)
-        return rc;
+    zt_status_t st = session_load_config(o, &cfg);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
     size_t probes = 0;
     for (size_t i = 0; i < cfg->n_roles; i++) {
         probes += cfg->roles[i].n_probes;
         for (size_t j = 0; j < cfg->roles[i].n_probes; j++) {
             const config_probe_t *p = &cfg->roles[i].probes[j];
-            pg_secret_warn(&p, 1, cfg->roles[i].name);
+            probe_kinds_warn(&p, 1, cfg->roles[i].name);
         }
     }
     printf("%s: valid (%zu role%s, %zu probe%s)\n", o->config_path, cfg->n_roles,
@@ -105,9 +110,9 @@ static void list_role(const config_t *cfg, const config_role_t *r)
 int cmd_list(const cli_opts_t *o)
 {
     config_t *cfg = NULL;
-    int rc = session_load_config(o, &cfg);
-    if (rc != 0)
-        return rc;
+    zt_status_t st = session_load_config(o, &cfg);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
     const char *want = o->role ? o->role : getenv("ZTPROBE_ROLE");
     if (want && *want) {
         const config_role_t *r = config_find_role(cfg, want);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "fileio.h"
 #include "log.h"
 #include "merge.h"

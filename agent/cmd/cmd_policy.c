@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "cni_check.h"
 #include "config.h"
 #include "json_print.h"
@@ -85,10 +86,12 @@ static int cmd_policy_check_explain(const cli_opts_t *o, const config_t *cfg, k8
         log_error("policy check %s", err);
         return EXIT_USAGE;
     }
-    int rc = policy_role_namespace(m, role, o->namespace, &ns, err, sizeof(err));
-    if (rc != 0 || k8s_model_finish(m) != 0) {
-        log_error("%s", rc == -1 ? err : "out of memory");
-        return rc == -1 ? EXIT_USAGE : EXIT_INTERNAL;
+    zt_status_t st = policy_role_namespace(m, role, o->namespace, &ns, err, sizeof(err));
+    if (st == ZT_OK && k8s_model_finish(m) != 0)
+        st = ZT_ERR_NOMEM;
+    if (st != ZT_OK) {
+        log_error("%s", st == ZT_ERR_INPUT ? err : "out of memory");
+        return cmd_exit_code(st);
     }
     policy_intent_t in;
     policy_check_probe(m, cfg, role, ns, p, &in);
@@ -120,22 +123,24 @@ static int cmd_policy_check(const cli_opts_t *o)
         log_error("%s", err);
         return EXIT_USAGE;
     }
-    int rc = session_load_config(o, &cfg);
-    if (rc != 0)
-        return rc;
-    rc = policy_load(o->files, o->n_files, o->namespace, &m);
-    if (rc != 0)
+    zt_status_t st = session_load_config(o, &cfg);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
+    int rc;
+    if ((st = policy_load(o->files, o->n_files, o->namespace, &m)) != ZT_OK) {
+        rc = cmd_exit_code(st);
         goto done;
+    }
     if (o->explain) {
         rc = cmd_policy_check_explain(o, cfg, m);
         goto done;
     }
-    int prc = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
-    if (prc == 0 && o->cni) /* the dataplane's known deviations: docs/cni.md */
-        prc = cni_check_annotate(m, cfg, o->namespace, &cni, rep, err, sizeof(err));
-    if (prc != 0) {
+    st = policy_check_run(m, cfg, o->namespace, &rep, err, sizeof(err));
+    if (st == ZT_OK && o->cni) /* the dataplane's known deviations: docs/cni.md */
+        st = cni_check_annotate(m, cfg, o->namespace, &cni, rep, err, sizeof(err));
+    if (st != ZT_OK) {
         log_error("%s", err);
-        rc = prc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        rc = cmd_exit_code(st);
         goto done;
     }
     /* JSON through the one escaper: names and reasons come from someone else's objects. */
@@ -158,20 +163,20 @@ done:
 }
 
 /* The plan's JSON text with the catch probes of the deviations added, re-rendered. */
-static int cmd_policy_plan_cni(k8s_model_t *m, const cli_opts_t *o, const cni_sel_t *cni, char **text,
-                               char *err, size_t errlen)
+static zt_status_t cmd_policy_plan_cni(k8s_model_t *m, const cli_opts_t *o, const cni_sel_t *cni, char **text,
+                                       char *err, size_t errlen)
 {
     cJSON *root = cJSON_Parse(*text);
     free(*text);
     *text = NULL;
     if (!root) {
         snprintf(err, errlen, "out of memory");
-        return -2;
+        return ZT_ERR_NOMEM;
     }
-    int rc = cni_plan_add(m, root, o->namespace, cni, err, errlen);
-    if (rc == 0 && !(*text = policy_plan_render(root, o->format == FMT_YAML))) {
+    zt_status_t rc = cni_plan_add(m, root, o->namespace, cni, err, errlen);
+    if (rc == ZT_OK && !(*text = policy_plan_render(root, o->format == FMT_YAML))) {
         snprintf(err, errlen, "out of memory");
-        rc = -2;
+        rc = ZT_ERR_NOMEM;
     }
     cJSON_Delete(root);
     return rc;
@@ -190,17 +195,17 @@ static int cmd_policy_plan(const cli_opts_t *o)
         log_error("%s", err);
         return EXIT_USAGE;
     }
-    int rc = policy_load(o->files, o->n_files, o->namespace, &m);
-    if (rc != 0)
-        return rc;
-    rc = policy_plan_run(m, o->namespace, o->role_label, o->cni ? false : o->format == FMT_YAML, &text, err,
+    zt_status_t st = policy_load(o->files, o->n_files, o->namespace, &m);
+    if (st != ZT_OK)
+        return cmd_exit_code(st);
+    st = policy_plan_run(m, o->namespace, o->role_label, o->cni ? false : o->format == FMT_YAML, &text, err,
                          sizeof(err));
-    if (rc == 0 && o->cni) /* the probes that catch the dataplane's leaks: docs/cni.md */
-        rc = cmd_policy_plan_cni(m, o, &cni, &text, err, sizeof(err));
+    if (st == ZT_OK && o->cni) /* the probes that catch the dataplane's leaks: docs/cni.md */
+        st = cmd_policy_plan_cni(m, o, &cni, &text, err, sizeof(err));
     k8s_model_destroy(m);
-    if (rc != 0) {
+    if (st != ZT_OK) {
         log_error("%s", err);
-        return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        return cmd_exit_code(st);
     }
     fputs(text, stdout);
     free(text);

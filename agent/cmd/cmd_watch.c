@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "history.h"
 #include "log.h"
 #include "loop.h"
@@ -45,7 +46,7 @@ int watch_parse_interval(const char *s, long *ms)
 }
 
 /* The one JSON line per run: enough for a log pipeline to alert on, no report body. */
-static void watch_log_run(const report_t *rep, long run, int rc, const history_t *hist, size_t flips)
+static void watch_log_run(const report_t *rep, long run, zt_status_t rc, const history_t *hist, size_t flips)
 {
     summary_t s = report_summary(rep);
     cJSON *o = cJSON_CreateObject();
@@ -58,7 +59,7 @@ static void watch_log_run(const report_t *rep, long run, int rc, const history_t
     cJSON_AddStringToObject(o, "event", "run");
     cJSON_AddNumberToObject(o, "run", (double)run);
     cJSON_AddStringToObject(o, "role", rep->role);
-    cJSON_AddBoolToObject(o, "ok", s.ok && rc == 0);
+    cJSON_AddBoolToObject(o, "ok", s.ok && rc == ZT_OK);
     cJSON_AddNumberToObject(o, "total", s.total);
     cJSON_AddNumberToObject(o, "passed", s.passed);
     cJSON_AddNumberToObject(o, "failed", s.failed);
@@ -97,9 +98,9 @@ int cmd_watch(const cli_opts_t *o)
     stop_begin(NULL);
 
     session_t s;
-    int rc = session_open(o, &s);
-    if (rc != 0)
-        return rc; /* a bad config at start is the user's to fix now, not to retry */
+    zt_status_t rc = session_open(o, &s);
+    if (rc != ZT_OK)
+        return cmd_exit_code(rc); /* a bad config at start is the user's to fix now, not to retry */
     history_t hist;
     if (history_init(&hist, s.n_probes) < 0) {
         log_error("out of memory");
@@ -109,11 +110,12 @@ int cmd_watch(const cli_opts_t *o)
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     watch_startup_t startup = {0};
     if (o->startup_ms > 0 &&
-        ((rc = watch_startup_check(&s, o)) != 0 || (rc = watch_startup_run(&s, o, t0, &startup)) != 0)) {
+        ((rc = watch_startup_check(&s, o)) != ZT_OK ||
+         (rc = watch_startup_run(&s, o, t0, &startup)) != ZT_OK)) {
         watch_startup_free(&startup);
         history_free(&hist);
         session_close(&s);
-        return rc;
+        return cmd_exit_code(rc);
     }
     long run = 0;
     while (!stop_requested) {
@@ -127,12 +129,12 @@ int cmd_watch(const cli_opts_t *o)
             break;
         }
         size_t flips = 0;
-        if (rc == 0) {
+        if (rc == ZT_OK) {
             watch_startup_apply(&startup, &rep); /* --startup's figures ride on every report */
             flips = history_update(&hist, &rep);
             char *text = session_render(o, &rep);
-            rc = text ? session_emit(o, text) : EXIT_INTERNAL;
-            if (rc == 0)
+            rc = text ? session_emit(o, text) : ZT_ERR_NOMEM;
+            if (rc == ZT_OK)
                 rc = session_push(o, &s, &rep, text); /* logged; the next run tries again */
             free(text);
         }

@@ -3,29 +3,39 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_exit.h"
 #include "fileio.h"
 #include "log.h"
+#include "probe.h"
+
+/* The overview's list of kinds comes from the kind table (the core cannot read it). */
+static zt_status_t main_help(const char *command)
+{
+    char kinds[256];
+    probe_kind_list(kinds, sizeof(kinds));
+    return cli_help(command, kinds);
+}
 
 int main(int argc, char **argv)
 {
     /* A closed stdout pipe (`ztprobe run | head`) must not kill the agent mid-run. */
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
-        cli_help(NULL);
+        main_help(NULL);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
-        return cli_help(NULL);
+        return cmd_exit_code(main_help(NULL));
     if (strcmp(cmd, "help") == 0)
-        return cli_help(argc > 2 ? argv[2] : NULL);
+        return cmd_exit_code(main_help(argc > 2 ? argv[2] : NULL));
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
         return cmd_version();
 
     cli_opts_t o;
-    int rc = cli_parse(argc, argv, &o);
-    if (rc != 0)
-        return rc == -1 ? 0 : rc; /* -1: --help was printed */
+    zt_status_t rc = cli_parse(argc, argv, &o);
+    if (rc != ZT_OK)
+        return cmd_exit_code(rc); /* ZT_DONE: --help was printed, exit 0 */
     log_set_verbose(o.verbose);
     if (o.stdin_end && fileio_set_stdin_end(o.stdin_end) != 0) {
         log_error("--stdin-end: must be 16..64 letters and digits");

@@ -191,20 +191,21 @@ static const cli_cmd_t *cli_find(const char *name)
     return NULL;
 }
 
-int cli_help(const char *command)
+zt_status_t cli_help(const char *command, const char *kinds)
 {
     if (command) {
         const cli_cmd_t *c = cli_find(command);
         if (!c) {
             log_error("no help for unknown command \"%s\"; see 'ztprobe help'", command);
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
         printf("Usage: %s\n\n%s", c->usage, c->text);
         return 0;
     }
     printf("ztprobe: in-pod NetworkPolicy probe agent: runs a matrix of expected-allow and\n"
-           "expected-deny probes (http, https, tcp, postgres, dns, udp) at once and reports verdicts.\n\n"
-           "Usage:\n");
+           "expected-deny probes%s%s%s at once and reports verdicts.\n\n"
+           "Usage:\n",
+           kinds ? " (" : "", kinds ? kinds : "", kinds ? ")" : "");
     for (size_t i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
         printf("  %s\n", cli_cmds[i].usage);
     printf("\nRun 'ztprobe help COMMAND' for a command's flags. Reports go to stdout,\n"
@@ -243,14 +244,14 @@ static int cli_int(const char *flag, const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-int cli_parse(int argc, char **argv, cli_opts_t *o)
+zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o)
 {
     memset(o, 0, sizeof(*o));
     o->command = argv[1];
     const cli_cmd_t *c = cli_find(o->command);
     if (!c) {
         log_error("unknown command \"%s\"; see 'ztprobe help'", o->command);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     int sub_argc = argc - 1;
     char **sub_argv = argv + 1;
@@ -261,16 +262,16 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         if (ch == '?') {
             log_error("%s: unknown flag \"%s\"; see 'ztprobe help %s'", o->command, sub_argv[optind - 1],
                       o->command);
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
         if (ch == ':') {
             log_error("%s: flag \"%s\" needs a value", o->command, sub_argv[optind - 1]);
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
         if (!cli_allows(c, ch)) {
             log_error("%s: flag --%s does not apply to this command; see 'ztprobe help %s'", o->command,
                       cli_flag_name(ch), o->command);
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
         switch (ch) {
         case 'c': o->config_path = optarg; break;
@@ -295,23 +296,23 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
                 log_error(
                     "-o %s describes a namespace: write JSON reports, then 'ztprobe merge -o %s REPORT.json...'",
                     optarg, optarg);
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             } else {
                 log_error("-o: unknown format \"%s\" (%s)", optarg,
                           strcmp(o->command, "merge") == 0 ? "text, json, junit, policyreport or html"
                                                            : "json, text, junit or prometheus");
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             }
             break;
         case OPT_OUT: o->out = optarg; break;
         case OPT_ONLY: o->only = optarg; break;
         case OPT_TIMEOUT:
             if (cli_int("timeout-ms", optarg, 1, 300000, &o->timeout_ms) < 0)
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             break;
         case OPT_CONC:
             if (cli_int("concurrency", optarg, 1, 10000, &o->concurrency) < 0)
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             break;
         case OPT_CA: o->ca_file = optarg; break;
         case OPT_INTERVAL: o->interval = optarg; break;
@@ -321,28 +322,28 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
             o->wait = optarg;
             if (watch_parse_interval(optarg, &o->wait_ms) < 0) {
                 log_error("--wait: must be a duration like 30s, 5m or 1h, got \"%s\"", optarg);
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             }
             break;
         case OPT_STABLE:
             if (cli_int("stable", optarg, 1, CLI_STABLE_MAX, &o->stable) < 0)
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             break;
         case OPT_EVERY:
             if (cli_wait_every(optarg, &o->every_ms) < 0)
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             break;
         case OPT_STARTUP:
             o->startup = optarg;
             if (watch_parse_interval(optarg, &o->startup_ms) < 0) {
                 log_error("--startup: must be a duration like 10s or 1m, got \"%s\"", optarg);
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             }
             break;
         case 'f':
             if (o->n_files >= CLI_FILES_MAX) {
                 log_error("-f: at most %d files", CLI_FILES_MAX);
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             }
             o->files[o->n_files++] = optarg;
             break;
@@ -354,21 +355,21 @@ int cli_parse(int argc, char **argv, cli_opts_t *o)
         case OPT_EXPLAIN: o->explain = optarg; break;
         case OPT_STDIN_END: o->stdin_end = optarg; break;
         case 'v': o->verbose++; break;
-        case 'h': cli_help(o->command); return -1;
-        default: return EXIT_USAGE;
+        case 'h': cli_help(o->command, NULL); return ZT_DONE;
+        default: return ZT_ERR_INPUT;
         }
     }
     o->args = sub_argv + optind;
     o->n_args = sub_argc - optind;
     if (o->n_args > 0 && strcmp(o->command, "merge") != 0 && strcmp(o->command, "policy") != 0) {
         log_error("%s: unexpected argument \"%s\"", o->command, o->args[0]);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     if (cli_wait_check(o) < 0)
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     if (o->push && o->push_url_file) {
         log_error("%s: give --push or --push-url-file, not both", o->command);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     /* The environment can hold a credential from a Secret without showing it in argv. */
     const char *env_push = getenv("ZTPROBE_PUSH_URL");

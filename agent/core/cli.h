@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "status.h"
+
 /* FMT_POLICYREPORT and FMT_HTML describe a namespace: merge only; FMT_YAML: policy plan only. */
 typedef enum {
     FMT_JSON,
@@ -51,19 +53,16 @@ typedef struct {
     int n_args;
 } cli_opts_t;
 
-#define EXIT_ALL_PASSED 0
-#define EXIT_PROBE_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_INTERNAL 3
+/* Parses argv[2..] for the command argv[1]. Returns ZT_OK, ZT_DONE when --help was printed,
+ * or ZT_ERR_INPUT after printing the problem (naming the flag) to stderr. */
+zt_status_t cli_parse(int argc, char **argv, cli_opts_t *o);
 
-/* Parses argv[2..] for the command argv[1]. Returns 0, or EXIT_USAGE after printing the
- * problem (naming the flag) to stderr. */
-int cli_parse(int argc, char **argv, cli_opts_t *o);
+/* Prints the help of a command (or the overview for NULL) to stdout; kinds is the overview's
+ * list of probe kinds ("tcp, http, ..." from the kind table; NULL: none). Returns ZT_OK, or
+ * ZT_ERR_INPUT for an unknown command. */
+zt_status_t cli_help(const char *command, const char *kinds);
 
-/* Prints the help of a command (or the overview for NULL) to stdout. Returns 0, or
- * EXIT_USAGE for an unknown command. */
-int cli_help(const char *command);
-
+/* The commands (agent/cmd): each returns the process exit code (cmd_exit.h). */
 int cmd_run(const cli_opts_t *o);
 int cmd_validate(const cli_opts_t *o);
 int cmd_list(const cli_opts_t *o);

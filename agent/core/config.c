@@ -270,8 +270,8 @@ static int config_json_tree(struct config_ctx *cx, const char *text, size_t len,
     return cx->rc;
 }
 
-int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
-                      size_t errlen)
+zt_status_t config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
+                              size_t errlen)
 {
     struct config_ctx cx = {err, errlen, 0, false};
     cJSON *root = NULL;
@@ -283,7 +283,7 @@ int config_parse_text(const char *text, size_t len, config_format_t fmt, config_
         err[0] = '\0';
     if (len > CONFIG_MAX_BYTES) {
         snprintf(err, errlen, "config larger than %u bytes", CONFIG_MAX_BYTES);
-        cx.rc = -1;
+        cx.rc = ZT_ERR_INPUT;
         goto done;
     }
     if (!text) {
@@ -294,7 +294,7 @@ int config_parse_text(const char *text, size_t len, config_format_t fmt, config_
     if (nul) {
         config_json_line_col(text, (size_t)(nul - text), &line, &col);
         snprintf(err, errlen, "line %d, column %d: NUL byte in the config", line, col);
-        cx.rc = -1;
+        cx.rc = ZT_ERR_INPUT;
         goto done;
     }
     size_t ws = 0; /* text need not be terminated: count within len */
@@ -306,7 +306,7 @@ int config_parse_text(const char *text, size_t len, config_format_t fmt, config_
     if (ws == len) {
         snprintf(err, errlen, "empty config (expected a %s)",
                  cx.yaml ? "YAML mapping with version: 1" : "JSON object with \"version\": 1");
-        cx.rc = -1;
+        cx.rc = ZT_ERR_INPUT;
         goto done;
     }
     if (cx.yaml)
@@ -338,7 +338,7 @@ done:
     return cx.rc;
 }
 
-int config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen)
+zt_status_t config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen)
 {
     return config_parse_text(text, len, CONFIG_FORMAT_JSON, out, err, errlen);
 }
@@ -355,7 +355,7 @@ static config_format_t config_format_of(const char *path)
     return CONFIG_FORMAT_AUTO;
 }
 
-int config_load_file(const char *path, config_t **out, char *err, size_t errlen)
+zt_status_t config_load_file(const char *path, config_t **out, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t have = 0;

@@ -7,8 +7,10 @@
 #include <stddef.h>
 
 #include "cidr.h"
+#include "kind_table.h"
 #include "labels.h"
 #include "outcome.h"
+#include "status.h"
 
 #define CONFIG_MAX_BYTES (4u * 1024u * 1024u) /* larger files are refused, not read */
 #define CONFIG_TIMEOUT_MIN_MS 1
@@ -16,7 +18,10 @@
 #define CONFIG_ATTEMPTS_MAX 10
 #define CONFIG_CONCURRENCY_MAX 10000
 
-typedef enum { KIND_TCP, KIND_HTTP, KIND_HTTPS, KIND_POSTGRES, KIND_DNS, KIND_UDP, KIND_COUNT } probe_kind_t;
+/* One value per row of the kind table (kind_table.h), in its order. */
+#define CONFIG_KIND_ENUM(id, ops) KIND_##id,
+typedef enum { PROBE_KIND_TABLE(CONFIG_KIND_ENUM) KIND_COUNT } probe_kind_t;
+#undef CONFIG_KIND_ENUM
 typedef enum { EXPECT_ALLOW, EXPECT_DENY } expect_t;
 /* Which resolved addresses a probe connects to: any (the first, IPv4 preferred), one family,
  * or all of them at once. */
@@ -101,14 +106,14 @@ typedef struct {
     size_t n_roles;
 } config_t;
 
-/* Parses and validates a config text. Returns ZT_OK (0) and a config in *out, ZT_ERR_INPUT
- * on a config error (err holds "json.path: reason"), ZT_ERR_NOMEM when out of memory: the
- * convention of fileio.h. */
-int config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
+/* Parses and validates a config text. Returns ZT_OK and a config in *out, ZT_ERR_INPUT
+ * on a config error (err holds "json.path: reason"), ZT_ERR_NOMEM when out of memory
+ * (status.h). */
+zt_status_t config_parse(const char *text, size_t len, config_t **out, char *err, size_t errlen);
 
 /* Reads (fileio_read_stream_capped: a regular file, a pipe or FIFO under deadlines, or stdin
  * as "-"; at most CONFIG_MAX_BYTES) and parses a file; errors are prefixed with the path. Same return values as config_parse. */
-int config_load_file(const char *path, config_t **out, char *err, size_t errlen);
+zt_status_t config_load_file(const char *path, config_t **out, char *err, size_t errlen);
 
 void config_free(config_t *cfg);
 

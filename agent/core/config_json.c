@@ -2,6 +2,7 @@
  * duplicate-key check, and the typed readers and value checks that config.c (top level) and
  * config_probe.c (one probe) apply to the cJSON tree, whether it came from JSON or YAML. */
 #include "config_json.h"
+#include "ipaddr.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -14,7 +15,7 @@ int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, .
 {
     if (cx->rc != 0)
         return cx->rc; /* the first error wins */
-    cx->rc = -1;
+    cx->rc = ZT_ERR_INPUT;
     if (cx->errlen == 0)
         return -1;
     int n = snprintf(cx->err, cx->errlen, "%s: ", path[0] ? path : "(top level)");
@@ -30,7 +31,7 @@ int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, .
 int config_json_oom(struct config_ctx *cx)
 {
     if (cx->rc == 0) {
-        cx->rc = -2;
+        cx->rc = ZT_ERR_NOMEM;
         snprintf(cx->err, cx->errlen, "out of memory");
     }
     return cx->rc;
@@ -183,8 +184,8 @@ bool config_json_name_ok(const char *s)
  * server is where names get resolved. */
 bool config_json_server_ok(const char *s)
 {
-    char host[INET6_ADDRSTRLEN + 2];
-    unsigned char a[16];
+    char host[IP_ADDR_TEXT_LEN + 2];
+    ip_addr_t a;
     const char *port = NULL;
     size_t n = strlen(s);
     if (n == 0 || n >= sizeof(host) + 6)
@@ -195,14 +196,14 @@ bool config_json_server_ok(const char *s)
             return false;
         memcpy(host, s + 1, (size_t)(rb - s - 1));
         host[rb - s - 1] = '\0';
-        if (inet_pton(AF_INET6, host, a) != 1)
+        if (!ip_addr_parse(host, &a) || a.family != AF_INET6)
             return false;
         if (rb[1] == '\0')
             return true;
         if (rb[1] != ':')
             return false;
         port = rb + 2;
-    } else if (inet_pton(AF_INET6, s, a) == 1) {
+    } else if (ip_addr_parse(s, &a) && a.family == AF_INET6) {
         return n < sizeof(host);
     } else {
         const char *colon = strchr(s, ':');
@@ -211,7 +212,7 @@ bool config_json_server_ok(const char *s)
             return false;
         memcpy(host, s, hl);
         host[hl] = '\0';
-        if (inet_pton(AF_INET, host, a) != 1)
+        if (!ip_addr_parse(host, &a) || a.family != AF_INET)
             return false;
         if (!colon)
             return true;
@@ -309,13 +310,10 @@ bool config_json_dns_name_ok(const char *s)
 
 bool config_json_ip_literal(const char *s, int *family)
 {
-    unsigned char a[16];
-    if (inet_pton(AF_INET, s, a) == 1)
-        *family = AF_INET;
-    else if (inet_pton(AF_INET6, s, a) == 1)
-        *family = AF_INET6;
-    else
+    ip_addr_t a;
+    if (!ip_addr_parse(s, &a))
         return false;
+    *family = a.family;
     return true;
 }
 

@@ -17,11 +17,11 @@
 #define CONFIG_HOST_MAX 253
 #define CONFIG_TEXT_MAX 65536 /* url, body_contains, query, header values */
 
-/* Parse state: the caller's error buffer and the first failure (-1 config, -2 OOM). */
+/* Parse state: the caller's error buffer and the first failure (ZT_ERR_INPUT, ZT_ERR_NOMEM). */
 struct config_ctx {
     char *err;
     size_t errlen;
-    int rc;
+    zt_status_t rc;
     bool yaml; /* the text was YAML: only the top-level type message names the syntax */
 };
 
@@ -34,8 +34,8 @@ typedef enum { CONFIG_FORMAT_JSON, CONFIG_FORMAT_YAML, CONFIG_FORMAT_AUTO } conf
  * config_parse_text(..., CONFIG_FORMAT_JSON, ...) and config_load_file picks the format from
  * the file name: .yaml/.yml YAML, .json JSON, anything else AUTO). Same return values and
  * the same "json.path: reason" messages for both syntaxes. */
-int config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
-                      size_t errlen);
+zt_status_t config_parse_text(const char *text, size_t len, config_format_t fmt, config_t **out, char *err,
+                              size_t errlen);
 
 /* Records the first error ("path: reason"; path "" reads "(top level)") and returns cx->rc. */
 int config_json_fail(struct config_ctx *cx, const char *path, const char *fmt, ...)
@@ -81,11 +81,10 @@ int config_probe_parse(struct config_ctx *cx, const cJSON *obj, const char *path
 void config_probe_clear(config_probe_t *p);
 
 /* Readers the kinds' parsers (probe_ops_t.parse) share, in config_probe.c: a "host" (name or
- * IP literal; "[v6]" stored bare), and the http/https keys. */
+ * IP literal; "[v6]" stored bare), and "host" plus "port". */
 int config_probe_host(struct config_ctx *cx, const cJSON *v, const char *fp, config_probe_t *p);
 /* "host" and "port" (1..65535), both required: a whole parser for kinds that need no more. */
 int config_probe_host_port(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
-int config_probe_http(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
 /* deny_at: "l3" (default) | "l7" (http, https, dns; needs expect: deny). */
 int config_probe_deny_at(struct config_ctx *cx, const cJSON *o, const char *path, config_probe_t *p);
 

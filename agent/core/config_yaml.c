@@ -53,7 +53,7 @@ __attribute__((format(printf, 3, 4))) static int yb_fail(struct yaml_build *b, y
 {
     if (b->rc != 0)
         return b->rc;
-    b->rc = -1;
+    b->rc = ZT_ERR_INPUT;
     if (b->errlen == 0)
         return -1;
     int n = snprintf(b->err, b->errlen, "line %zu, column %zu: ", mark.line + 1, mark.column + 1);
@@ -69,7 +69,7 @@ __attribute__((format(printf, 3, 4))) static int yb_fail(struct yaml_build *b, y
 static int yb_oom(struct yaml_build *b)
 {
     if (b->rc == 0) {
-        b->rc = -2;
+        b->rc = ZT_ERR_NOMEM;
         snprintf(b->err, b->errlen, "out of memory");
     }
     return b->rc;
@@ -413,13 +413,13 @@ static int yb_event(struct yaml_build *b, const yaml_event_t *ev, bool *done)
     }
 }
 
-static int config_yaml_build(const char *text, size_t len, bool stream, cJSON **out, char *err, size_t errlen,
-                             struct yaml_build *opts)
+static zt_status_t config_yaml_build(const char *text, size_t len, bool stream, cJSON **out, char *err,
+                                     size_t errlen, struct yaml_build *opts)
 {
     struct yaml_build *b = NULL;
     yaml_parser_t ps;
     bool ps_ready = false, done = false;
-    int rc = -2;
+    zt_status_t rc = ZT_ERR_NOMEM;
 
     *out = NULL;
     if (errlen)
@@ -458,7 +458,7 @@ static int config_yaml_build(const char *text, size_t len, bool stream, cJSON **
     }
     if (b->rc == 0 && !b->root && !b->each) {
         snprintf(err, errlen, "empty config (expected a YAML mapping with version: 1)");
-        b->rc = -1;
+        b->rc = ZT_ERR_INPUT;
     }
     rc = b->rc;
     if (rc == 0) {
@@ -477,12 +477,12 @@ done:
     return rc;
 }
 
-int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
+zt_status_t config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
 {
     return config_yaml_build(text, len, false, out, err, errlen, NULL);
 }
 
-int config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
+zt_status_t config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen)
 {
     return config_yaml_build(text, len, true, out, err, errlen, NULL);
 }

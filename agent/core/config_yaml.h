@@ -6,6 +6,8 @@
 #include <cJSON.h>
 #include <stddef.h>
 
+#include "status.h"
+
 #define CONFIG_YAML_DEPTH_MAX 64 /* nested mappings/sequences; a valid config uses 6 */
 
 /* Parses the one YAML document in text (len bytes; no terminator needed) into a new tree in
@@ -20,14 +22,14 @@
  * !!int, !!float, !!bool, !!null, !!seq, !!map (and the non-specific "!"), more than one
  * document, mapping keys that are not strings (collections, or plain 1/true/null: quote
  * them), NUL characters in strings, nesting deeper than CONFIG_YAML_DEPTH_MAX.
- * Returns 0; -1 with the reason in err; -2 when out of memory. A stream with no document
+ * Returns ZT_OK; ZT_ERR_INPUT with the reason in err; ZT_ERR_NOMEM when out of memory. A stream with no document
  * (only comments) is -1 "empty config ...". The caller frees *out with cJSON_Delete. */
-int config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
+zt_status_t config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
 
 /* The same for a stream of documents (`---` separated, as kubectl and kustomize write
  * objects): *out is an array with one node per document, in order (an empty document is a
  * null). An empty stream is an empty array. Same errors and return values otherwise. */
-int config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
+zt_status_t config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
 
 /* A complete node of config_yaml_stream_each: item -1 is a document (node NULL when empty),
  * item >= 0 an element of that document's top-level "items" sequence (a List), handed over as

@@ -314,7 +314,7 @@ static const char *labels_parse_line(const char *s, const char *end, labels_t *o
     return NULL;
 }
 
-int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t errlen)
+zt_status_t labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t errlen)
 {
     const char *p = text, *end = text + len;
     int lineno = 0;
@@ -332,13 +332,13 @@ int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t 
             if (memchr(p, '\0', (size_t)(le - p))) {
                 snprintf(err, errlen, "line %d: NUL byte", lineno);
                 labels_free(out);
-                return -1;
+                return ZT_ERR_INPUT;
             }
             const char *why = labels_parse_line(q, le, out);
             if (why) {
                 snprintf(err, errlen, "line %d: %s", lineno, why);
                 labels_free(out);
-                return -1; /* also on OOM: the message says so */
+                return ZT_ERR_INPUT; /* also on OOM: the message says so */
             }
         }
         p = nl ? nl + 1 : end;
@@ -346,7 +346,7 @@ int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t 
     return 0;
 }
 
-int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen)
+zt_status_t labels_load_file(const char *path, labels_t *out, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t have = 0;
@@ -355,7 +355,7 @@ int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen)
     out->items = NULL;
     out->n = 0;
     out->sorted = false;
-    int rc = fileio_read_capped(path, LABELS_MAX_BYTES, &buf, &have, err, errlen);
+    zt_status_t rc = fileio_read_capped(path, LABELS_MAX_BYTES, &buf, &have, err, errlen);
     if (rc != ZT_OK)
         return rc;
     rc = labels_parse(buf, have, out, perr, sizeof(perr));

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "status.h"
+
 /* A pod has at most a few dozen labels of <= 63+253 bytes; anything near this is not a
  * Downward API file. */
 #define LABELS_MAX_BYTES (256u * 1024u)
@@ -26,13 +28,13 @@ typedef struct {
 
 /* Parses the Downward API format: one `key="value"` per line, the value quoted and escaped
  * as Go's strconv.Quote writes it (\" \\ \n \t \xNN \uNNNN ...). Blank lines are skipped.
- * Returns 0, or -1 with "line N: reason" in err (out is left empty). */
-int labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t errlen);
+ * Returns ZT_OK, or ZT_ERR_INPUT with "line N: reason" in err (out is left empty). */
+zt_status_t labels_parse(const char *text, size_t len, labels_t *out, char *err, size_t errlen);
 
 /* Reads (fileio_read_capped: a regular file of at most LABELS_MAX_BYTES) and parses a labels
- * file. Returns ZT_OK, ZT_ERR_INPUT when it cannot be read or parsed, ZT_ERR_NOMEM (the
- * convention of fileio.h); err says why, starting with the path. */
-int labels_load_file(const char *path, labels_t *out, char *err, size_t errlen);
+ * file. Returns ZT_OK, ZT_ERR_INPUT when it cannot be read or parsed, ZT_ERR_NOMEM
+ * (status.h); err says why, starting with the path. */
+zt_status_t labels_load_file(const char *path, labels_t *out, char *err, size_t errlen);
 
 /* Sorts l by key. Returns the first key present twice, or NULL (then
  * l->sorted is set). */

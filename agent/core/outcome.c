@@ -44,17 +44,7 @@ int outcome_parse(const char *name, outcome_t *out)
 
 bool outcome_connected(outcome_t o)
 {
-    switch (o) {
-    case OUTCOME_OK:
-    case OUTCOME_APP_TIMEOUT:
-    case OUTCOME_PROTOCOL_ERROR:
-    case OUTCOME_TLS_ERROR:
-    case OUTCOME_HTTP_STATUS:
-    case OUTCOME_BODY_MISMATCH:
-    case OUTCOME_AUTH_FAILED:
-    case OUTCOME_QUERY_FAILED: return true;
-    default: return false;
-    }
+    return (unsigned)o < OUTCOME_COUNT && (OUTCOME_CONNECTED & OUTCOME_BIT(o)) != 0;
 }
 
 bool outcome_is_dns(outcome_t o)

@@ -31,6 +31,13 @@ typedef enum {
 /* A set of outcomes, one bit each (deny_outcomes). */
 typedef uint32_t outcome_mask_t;
 #define OUTCOME_BIT(o) ((outcome_mask_t)1u << (unsigned)(o))
+/* The outcomes that prove a connection was established (the path is open): the one list,
+ * read by outcome_connected and by the kinds' probe_ops_t.open. */
+#define OUTCOME_CONNECTED \
+    (OUTCOME_BIT(OUTCOME_OK) | OUTCOME_BIT(OUTCOME_APP_TIMEOUT) | OUTCOME_BIT(OUTCOME_PROTOCOL_ERROR) | \
+     OUTCOME_BIT(OUTCOME_TLS_ERROR) | OUTCOME_BIT(OUTCOME_HTTP_STATUS) | \
+     OUTCOME_BIT(OUTCOME_BODY_MISMATCH) | OUTCOME_BIT(OUTCOME_AUTH_FAILED) | \
+     OUTCOME_BIT(OUTCOME_QUERY_FAILED))
 #define OUTCOME_DEFAULT_DENY (OUTCOME_BIT(OUTCOME_TIMEOUT) | OUTCOME_BIT(OUTCOME_UNREACHABLE))
 
 /* The name of an outcome ("dns_timeout"); "error" for out-of-range values. */
@@ -39,7 +46,7 @@ const char *outcome_name(outcome_t o);
 /* Parses an outcome name; returns 0 and sets *out, or -1 when the name is unknown. */
 int outcome_parse(const char *name, outcome_t *out);
 
-/* True when the outcome proves that a TCP connection was established (the path is open). */
+/* True when the outcome is in OUTCOME_CONNECTED. */
 bool outcome_connected(outcome_t o);
 
 /* True for the outcomes of the name-resolution phase (dns_*). */

@@ -9,12 +9,13 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ipaddr.h"
 #include "outcome.h"
 
 typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 
 #define RESULT_MAX_ADDRS 16
-#define RESULT_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
+#define RESULT_ADDR_LEN IP_ADDR_TEXT_LEN
 #define RESULT_DETAIL_LEN 256
 #define RESULT_HINT_LEN 512
 #define RESULT_TARGET_LEN 320
@@ -29,22 +30,11 @@ typedef enum { VERDICT_PASS, VERDICT_FAIL, VERDICT_INCONCLUSIVE } verdict_t;
 #define RESULT_FACT_PASSWORD_FILE 4u /* postgres: the password file could not be read */
 #define RESULT_FACT_DNS_L7 8u        /* dns: deny_at l7, the rcode was asked for */
 
-/* An IP address in binary form: 17 bytes where its text took 46 (merge keeps every result of
- * every report in memory). Rendered with result_ip_format, always inet_ntop's canonical text. */
-#define RESULT_IP_NONE 0
-#define RESULT_IP_V4 4
-#define RESULT_IP_V6 6
-
-typedef struct {
-    uint8_t family;    /* RESULT_IP_* */
-    uint8_t bytes[16]; /* network order; 4 used for v4 */
-} result_ip_t;
-
 /* One address of a family: all probe. */
 typedef struct {
     double duration_ms;
     outcome_t outcome;
-    result_ip_t address;
+    ip_addr_t address;
 } result_addr_t;
 
 typedef struct {
@@ -58,7 +48,7 @@ typedef struct {
     char hint[RESULT_HINT_LEN]; /* empty: null (passed probes carry no hint) */
     int attempts;               /* attempts made */
     double duration_ms;         /* whole probe, all attempts */
-    result_ip_t addrs[RESULT_MAX_ADDRS];
+    ip_addr_t addrs[RESULT_MAX_ADDRS];
     size_t n_addrs;
     /* family: all: every address probed, with its own outcome (the report's addresses are
      * then objects); n_addr_results 0 otherwise. */
@@ -136,12 +126,9 @@ typedef struct {
 /* Counts verdicts. */
 summary_t report_summary(const report_t *r);
 
-/* result_ip.c. Parses an IPv4 or IPv6 literal (inet_pton; nothing else: no names, no zone,
- * no brackets). Returns true and fills *ip, or false (then *ip is RESULT_IP_NONE). */
-bool result_ip_parse(const char *text, result_ip_t *ip);
-/* Writes the canonical text (inet_ntop) of ip into buf; "" for RESULT_IP_NONE. Returns buf. */
-const char *result_ip_format(const result_ip_t *ip, char buf[RESULT_ADDR_LEN]);
-/* True for an IPv6 address. */
-bool result_ip_is_v6(const result_ip_t *ip);
+/* result_diag.c. Appends diagnosis CODE with a formatted message to r->diags; past DIAG_MAX the
+ * rest are dropped. The judge's and the kinds' diagnoses (probe_ops_t.diagnose) share it. */
+void result_diag_add(report_t *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

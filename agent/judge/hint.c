@@ -66,20 +66,18 @@ static void split_host_port(hint_parts_t *p, const char *s, size_t n, const char
     snprintf(p->endpoint, sizeof(p->endpoint), "%.88s%s%.7s", p->host, p->port[0] ? ":" : "", p->port);
 }
 
-static void parse_url(hint_parts_t *p, const char *t, const hint_limits_t *lim)
+/* A url target: the scheme as written, the port the kind gives a url without one
+ * (probe_ops_t.default_port). */
+static void parse_url(hint_parts_t *p, const char *t, int default_port, const hint_limits_t *lim)
 {
-    const char *defport = "80";
-    const char *scheme = "";
+    char defport[8] = "", scheme[9] = "";
     const char *auth = strstr(t, "://");
+    if (default_port > 0 && default_port <= 65535)
+        snprintf(defport, sizeof(defport), "%d", default_port & 0xffff);
     if (auth != NULL) {
         auth += 3;
-        if (strncmp(t, "https://", 8) == 0) {
-            defport = "443";
-            scheme = "https://";
-        } else if (strncmp(t, "http://", 7) == 0) {
-            defport = "80";
-            scheme = "http://";
-        }
+        if ((size_t)(auth - t) < sizeof(scheme))
+            copy_cut(scheme, sizeof(scheme), t, (size_t)(auth - t), sizeof(scheme) - 1);
     } else {
         auth = t;
     }
@@ -114,6 +112,7 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
     char name[96], role[96];
     const char *ns = ctx != NULL ? ctx->namespace_ : NULL;
     const char *ro = ctx != NULL ? ctx->role : NULL;
+    const probe_ops_t *ops = probe_ops_for(r->kind);
 
     memset(p, 0, sizeof(*p));
     if (ns == NULL || ns[0] == '\0')
@@ -130,7 +129,7 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
 
     /* The url of a url target (its path is worth naming), else host:port. */
     if (strstr(r->target, "://") != NULL)
-        parse_url(p, r->target, lim);
+        parse_url(p, r->target, ops ? ops->default_port : 0, lim);
     else if (!r->host[0] && strpbrk(r->target, " /@") != NULL)
         parse_dns(p, r->target, lim); /* "name A @server", read back from a report */
     else if (!r->host[0])
@@ -223,30 +222,6 @@ static void hint_allow(const result_t *r, const hint_parts_t *p, char *buf, size
              "`kubectl get svc %s`.",
              p->endpoint, p->port, p->ns);
         break;
-    case OUTCOME_HTTP_STATUS:
-        HINT("The application at %s answered with an unexpected HTTP status, so the network "
-             "path is open and the application check failed: see the detail, the "
-             "application's logs, or `curl -sv %s` from this pod.",
-             p->url, p->url);
-        break;
-    case OUTCOME_BODY_MISMATCH:
-        HINT("The application at %s answered without the expected body text, so the network "
-             "path is open and the application check failed: see its logs or `curl -s %s` "
-             "from this pod.",
-             p->url, p->url);
-        break;
-    case OUTCOME_AUTH_FAILED:
-        HINT("PostgreSQL at %s rejected the login, so the network path is open: check the "
-             "pg_hba.conf entry for this pod's address and user, and the password secret the "
-             "probe reads.",
-             p->endpoint);
-        break;
-    case OUTCOME_QUERY_FAILED:
-        HINT("PostgreSQL at %s accepted the login but the query failed, so path and "
-             "credentials work: check the database name, the user's privileges and the query "
-             "with psql.",
-             p->endpoint);
-        break;
     case OUTCOME_ERROR:
         HINT("The probe failed with an internal error: see the detail and rerun with %s.", p->rerun);
         break;
@@ -301,14 +276,14 @@ static bool hint_families(const result_t *r, const hint_parts_t *p, char *buf, s
     char bad_a[2][RESULT_ADDR_LEN] = {"", ""};
     for (size_t i = 0; i < r->n_addr_results && i < RESULT_MAX_ADDRS; i++) {
         const result_addr_t *a = &r->addr_results[i];
-        int f = result_ip_is_v6(&a->address);
+        int f = ip_addr_is_v6(&a->address);
         bool broke = r->expect == EXPECT_DENY ? probe_breaks_deny(ops, 0, a->outcome)
                                               : a->outcome != OUTCOME_OK;
         seen[f] = true;
         if (broke && !bad[f]) {
             bad[f] = true;
             bad_o[f] = a->outcome;
-            result_ip_format(&a->address, bad_a[f]);
+            ip_addr_format(&a->address, bad_a[f]);
         }
     }
     if (!seen[0] || !seen[1] || bad[0] == bad[1])

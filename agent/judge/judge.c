@@ -74,12 +74,12 @@ static void record(result_t *r, probe_attempt_t *const *addrs, size_t n, size_t 
     r->n_addrs = 0;
     memset(r->addrs, 0, sizeof(r->addrs));
     for (size_t i = 0; i < a->n_answers && i < RESULT_MAX_ADDRS; i++)
-        if (result_ip_parse(a->answers[i], &r->addrs[r->n_addrs]))
+        if (ip_addr_parse(a->answers[i], &r->addrs[r->n_addrs]))
             r->n_addrs++;
     r->n_addr_results = 0;
     for (size_t i = 0; per_address && i < n && r->n_addr_results < RESULT_MAX_ADDRS; i++) {
         result_addr_t *ra = &r->addr_results[r->n_addr_results];
-        if (!result_ip_parse(addrs[i]->addr_str, &ra->address))
+        if (!ip_addr_parse(addrs[i]->addr_str, &ra->address))
             continue; /* no address (""): nothing to show */
         ra->outcome = addrs[i]->outcome;
         ra->duration_ms = addrs[i]->duration_ms;

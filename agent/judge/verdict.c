@@ -118,21 +118,6 @@ bool verdict_settled(probe_kind_t kind, expect_t expect, outcome_mask_t deny, co
 
 /* ---- diagnoses ---------------------------------------------------------------------- */
 
-/* Appends diagnosis CODE with a formatted message; past DIAG_MAX the rest are dropped. */
-__attribute__((format(printf, 3, 4))) static void diag_add(report_t *r, const char *code, const char *fmt,
-                                                           ...)
-{
-    if (r->n_diags >= DIAG_MAX)
-        return;
-    diagnosis_t *d = &r->diags[r->n_diags++];
-    memset(d, 0, sizeof(*d));
-    snprintf(d->code, sizeof(d->code), "%s", code);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->message, sizeof(d->message), fmt, ap);
-    va_end(ap);
-}
-
 static const char *nonempty(const char *s, const char *fallback)
 {
     return (s != NULL && s[0] != '\0') ? s : fallback;
@@ -165,12 +150,12 @@ static void diag_dns_blocked(report_t *r, const char *nsflag)
     }
     if (hits == 0)
         return;
-    diag_add(r, "dns_blocked",
-             "DNS servers unreachable from this pod (%zu probe%s got no DNS answer, e.g. %.100s): "
-             "allow UDP and TCP 53 egress to kube-dns (namespace kube-system, "
-             "k8s-app=kube-dns) in this pod's NetworkPolicy; check with "
-             "`kubectl describe networkpolicy %.64s`.",
-             hits, hits == 1 ? "" : "s", first, nsflag);
+    result_diag_add(r, "dns_blocked",
+                    "DNS servers unreachable from this pod (%zu probe%s got no DNS answer, e.g. %.100s): "
+                    "allow UDP and TCP 53 egress to kube-dns (namespace kube-system, "
+                    "k8s-app=kube-dns) in this pod's NetworkPolicy; check with "
+                    "`kubectl describe networkpolicy %.64s`.",
+                    hits, hits == 1 ? "" : "s", first, nsflag);
 }
 
 static void diag_policy_not_enforced(report_t *r, const char *role, const char *nsflag)
@@ -187,12 +172,12 @@ static void diag_policy_not_enforced(report_t *r, const char *role, const char *
     }
     if (deny == 0 || connected != deny)
         return;
-    diag_add(r, "policy_not_enforced",
-             "every expected-deny probe of role %.64s connected (%zu of %zu): no default-deny "
-             "policy selects this pod, or the CNI does not enforce NetworkPolicy; run "
-             "`kubectl get networkpolicies %.64s` and `kubectl get pods %.64s --show-labels`, and "
-             "check that the cluster's CNI supports NetworkPolicy.",
-             role, connected, deny, nsflag, nsflag);
+    result_diag_add(r, "policy_not_enforced",
+                    "every expected-deny probe of role %.64s connected (%zu of %zu): no default-deny "
+                    "policy selects this pod, or the CNI does not enforce NetworkPolicy; run "
+                    "`kubectl get networkpolicies %.64s` and `kubectl get pods %.64s --show-labels`, and "
+                    "check that the cluster's CNI supports NetworkPolicy.",
+                    role, connected, deny, nsflag, nsflag);
 }
 
 static void diag_labels(report_t *r, const diag_ctx_t *ctx, const char *role)
@@ -200,35 +185,21 @@ static void diag_labels(report_t *r, const diag_ctx_t *ctx, const char *role)
     /* Without the labels file there is no evidence either way: say nothing. */
     if (!ctx->role_forced || !ctx->labels_known || ctx->labels_match)
         return;
-    diag_add(r, "role_labels_mismatch",
-             "role %.100s was forced by --role or $ZTPROBE_ROLE, but the pod's labels (%.100s) "
-             "do not match its selector (%.100s), so this pod is not governed by the policies "
-             "the role assumes: fix the pod's labels or drop --role.",
-             role, nonempty(ctx->labels_seen, "none"), nonempty(ctx->selector, "none"));
+    result_diag_add(r, "role_labels_mismatch",
+                    "role %.100s was forced by --role or $ZTPROBE_ROLE, but the pod's labels (%.100s) "
+                    "do not match its selector (%.100s), so this pod is not governed by the policies "
+                    "the role assumes: fix the pod's labels or drop --role.",
+                    role, nonempty(ctx->labels_seen, "none"), nonempty(ctx->selector, "none"));
 }
 
 static void diag_concurrency(report_t *r, const diag_ctx_t *ctx)
 {
     if (ctx->concurrency_cap <= 0)
         return;
-    diag_add(r, "concurrency_capped",
-             "concurrency lowered to %d by the open-files limit: raise ulimit -n to run more "
-             "probes at once.",
-             ctx->concurrency_cap);
-}
-
-/* The config's choice, not a network finding: reported every run so it is not forgotten. */
-static void diag_unverified(report_t *r, const diag_ctx_t *ctx)
-{
-    if (ctx->n_unverified == 0)
-        return;
-    diag_add(r, "password_to_unverified_server",
-             "probe%s %.200s send%s the PostgreSQL password with an sslmode weaker than "
-             "verify-full, so a server that is not the intended one (a spoofed address, a "
-             "man in the middle) can receive it: remove sslmode (verify-full is the default "
-             "with a password) and name the server's CA in sslrootcert.",
-             ctx->n_unverified == 1 ? "" : "s", nonempty(ctx->unverified, "?"),
-             ctx->n_unverified == 1 ? "s" : "");
+    result_diag_add(r, "concurrency_capped",
+                    "concurrency lowered to %d by the open-files limit: raise ulimit -n to run more "
+                    "probes at once.",
+                    ctx->concurrency_cap);
 }
 
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
@@ -248,5 +219,4 @@ void verdict_diagnose(report_t *r, const diag_ctx_t *ctx)
     diag_policy_not_enforced(r, role, nsflag);
     diag_labels(r, ctx, role);
     diag_concurrency(r, ctx);
-    diag_unverified(r, ctx);
 }

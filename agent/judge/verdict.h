@@ -45,13 +45,12 @@ typedef struct {
     const char *labels_seen; /* "app=frontend,tier=web" */
     const char *selector;    /* the role's selector, same format */
     const char *role;
-    int concurrency_cap;    /* >0: concurrency was lowered to this by the fd limit */
-    size_t n_unverified;    /* probes sending a password with sslmode < verify-full */
-    const char *unverified; /* their names, "a, b" */
+    int concurrency_cap; /* >0: concurrency was lowered to this by the fd limit */
 } diag_ctx_t;
 
 /* Computes the report-wide diagnoses (dns_blocked, policy_not_enforced, role_labels_mismatch,
- * password_to_unverified_server) plus concurrency_capped, into r->diags / r->n_diags. */
+ * concurrency_capped) into r->diags / r->n_diags; the kinds add theirs after
+ * (probe_ops_t.diagnose). */
 void verdict_diagnose(report_t *r, const diag_ctx_t *ctx);
 
 #endif

@@ -34,7 +34,7 @@ const char *anp_action_name(anp_api_t api, anp_action_t a)
 
 static bool am_inside(const cidr_t *a, const cidr_t *b)
 {
-    return a->family == b->family && a->prefix >= b->prefix && cidr_contains(b, a->family, a->addr);
+    return a->net.family == b->net.family && a->prefix >= b->prefix && cidr_contains(b, &a->net);
 }
 
 /* Blocks no pod address lies in (loopback, link-local): a pod whose IP the objects do not give
@@ -57,7 +57,7 @@ static am_t am_net(const cidr_t *net, const netpol_endpoint_t *e)
 {
     if (e->is_pod) {
         if (e->has_addr)
-            return cidr_contains(net, e->addr.family, e->addr.addr) ? AM_ALL : AM_NONE;
+            return cidr_contains(net, &e->addr) ? AM_ALL : AM_NONE;
         return am_never_pod(net) ? AM_NONE : AM_PART;
     }
     if (am_inside(&e->range, net))
@@ -77,14 +77,14 @@ static am_t am_nodes(const k8s_model_t *m, const k8s_selector_t *sel, const netp
         const anp_node_t *n = &m->anp.nodes[i];
         bool sel_ok = k8s_selector_matches(sel, &n->labels);
         for (size_t j = 0; j < n->n_addrs; j++) {
-            const k8s_addr_t *a = &n->addrs[j];
+            const ip_addr_t *a = &n->addrs[j];
             if (e->is_pod) {
-                if (a->family == e->addr.family && memcmp(a->addr, e->addr.addr, 16) == 0) {
+                if (a->family == e->addr.family && memcmp(a->bytes, e->addr.bytes, 16) == 0) {
                     known = true;
                     if (sel_ok)
                         return AM_ALL;
                 }
-            } else if (cidr_contains(&e->range, a->family, a->addr)) {
+            } else if (cidr_contains(&e->range, a)) {
                 bool one = e->range.prefix == (a->family == AF_INET ? 32 : 128);
                 known = known || one;
                 if (sel_ok)

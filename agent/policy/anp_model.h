@@ -72,7 +72,7 @@ typedef struct {
 typedef struct {
     char *name;
     labels_t labels;
-    k8s_addr_t *addrs; /* status.addresses that are IP addresses */
+    ip_addr_t *addrs; /* status.addresses that are IP addresses */
     size_t n_addrs;
 } anp_node_t;
 

@@ -69,7 +69,7 @@ static bool ce_sa_match(const k8s_model_t *m, const calsel_t *s, size_t ns, cons
 
 static bool ce_inside(const cidr_t *a, const cidr_t *b)
 {
-    return a->family == b->family && a->prefix >= b->prefix && cidr_contains(b, a->family, a->addr);
+    return a->net.family == b->net.family && a->prefix >= b->prefix && cidr_contains(b, &a->net);
 }
 
 /* Whether the endpoint lies in one of the nets. A pod whose address the objects do not give
@@ -81,7 +81,7 @@ static cm_t ce_nets(const cidr_t *nets, size_t n, const netpol_endpoint_t *e)
     cm_t best = CM_NONE;
     for (size_t i = 0; i < n && best != CM_ALL; i++) {
         if (e->is_pod) {
-            if (e->has_addr && cidr_contains(&nets[i], e->addr.family, e->addr.addr))
+            if (e->has_addr && cidr_contains(&nets[i], &e->addr))
                 best = CM_ALL;
         } else if (ce_inside(&e->range, &nets[i])) {
             best = CM_ALL;
@@ -179,7 +179,7 @@ static int ce_family(const netpol_endpoint_t *a, const netpol_endpoint_t *b)
         if (e[i]->is_pod && e[i]->has_addr)
             return e[i]->addr.family;
         if (!e[i]->is_pod && !e[i]->unknown)
-            return e[i]->range.family;
+            return e[i]->range.net.family;
     }
     return 0;
 }

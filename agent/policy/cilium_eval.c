@@ -68,7 +68,7 @@ bool cilium_policy_selects(const k8s_model_t *m, size_t policy, const netpol_end
 
 static bool ce_inside(const cidr_t *a, const cidr_t *b)
 {
-    return a->family == b->family && a->prefix >= b->prefix && cidr_contains(b, a->family, a->addr);
+    return a->net.family == b->net.family && a->prefix >= b->prefix && cidr_contains(b, &a->net);
 }
 
 /* CIDR rules match addresses outside the cluster only, never a pod (or node). */
@@ -103,11 +103,11 @@ static cm_t ce_apiserver(const k8s_model_t *m, const netpol_endpoint_t *e)
             continue;
         known = true;
         for (size_t k = 0; k < ep->n_addrs; k++) {
-            const k8s_addr_t *a = &ep->addrs[k];
+            const ip_addr_t *a = &ep->addrs[k];
             if (e->is_pod && e->has_addr && a->family == e->addr.family &&
-                memcmp(a->addr, e->addr.addr, 16) == 0)
+                memcmp(a->bytes, e->addr.bytes, 16) == 0)
                 return CM_ALL;
-            if (!e->is_pod && cidr_contains(&e->range, a->family, a->addr)) {
+            if (!e->is_pod && cidr_contains(&e->range, a)) {
                 if (e->range.prefix == (a->family == AF_INET ? 32u : 128u))
                     return CM_ALL;
                 part = true; /* a block with the API server in it, and more */
@@ -127,7 +127,7 @@ static cm_t ce_entities(const k8s_model_t *m, unsigned ent, const netpol_endpoin
         return CM_ALL;
     if (e->is_pod)
         return (ent & CIL_ENT_CLUSTER) ? CM_ALL : CM_NONE;
-    int fam = e->range.family;
+    int fam = e->range.net.family;
     if ((ent & CIL_ENT_WORLD) || ((ent & CIL_ENT_WORLD_V4) && fam == AF_INET) ||
         ((ent & CIL_ENT_WORLD_V6) && fam == AF_INET6))
         return CM_ALL;

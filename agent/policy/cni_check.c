@@ -18,6 +18,7 @@
 #include "cni_patch.h"
 #include "netpol.h"
 #include "policy_check.h"
+#include "probe.h"
 
 #define CC_CATCH_MAX 32 /* new catch probes per deviation */
 
@@ -83,13 +84,12 @@ static bool cc_selects(const k8s_model_t *m, const k8s_policy_t *pol, const conf
 /* The first address of a range (network + 1 unless the range is one or two addresses). */
 static void cc_first_addr(const cidr_t *c, char *buf, size_t len)
 {
-    uint8_t a[16];
-    memcpy(a, c->addr, 16);
-    unsigned bits = c->family == AF_INET ? 32 : 128;
+    ip_addr_t a = c->net;
+    char text[IP_ADDR_TEXT_LEN];
+    unsigned bits = a.family == AF_INET ? 32 : 128;
     if (c->prefix + 1 < bits)
-        a[bits / 8 - 1] |= 1;
-    if (!inet_ntop(c->family, a, buf, (socklen_t)len))
-        snprintf(buf, len, "?");
+        a.bytes[bits / 8 - 1] |= 1;
+    snprintf(buf, len, "%s", ip_addr_format(&a, text)[0] ? text : "?");
 }
 
 static void cc_probe_init(config_probe_t *p, char *name, char *host, int port)
@@ -130,8 +130,8 @@ static const config_probe_t *cc_same_probe(const config_role_t *role, const char
 {
     for (size_t i = 0; i < role->n_probes; i++) {
         const config_probe_t *p = &role->probes[i];
-        if (p->expect == EXPECT_DENY && p->kind != KIND_DNS && p->host && strcmp(p->host, host) == 0 &&
-            p->port == port)
+        if (p->expect == EXPECT_DENY && !probe_kind_queries_dns(p->kind) && p->host &&
+            strcmp(p->host, host) == 0 && p->port == port)
             return p;
     }
     return NULL;
@@ -285,11 +285,11 @@ static void cc_free(cc_t *c)
 }
 
 /* The deviations that apply, as a JSON array in *out. */
-static int cc_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, const cni_sel_t *sel, cJSON **out,
-                  char *err, size_t errlen)
+static zt_status_t cc_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, const cni_sel_t *sel,
+                          cJSON **out, char *err, size_t errlen)
 {
     cc_t c = {.m = m, .cfg = cfg};
-    int rc = -2;
+    zt_status_t rc = ZT_ERR_NOMEM;
     cJSON *devs = cJSON_CreateArray();
     c.ns = calloc(cfg->n_roles + 1, sizeof(*c.ns));
     c.base = calloc(cfg->n_roles + 1, sizeof(*c.base));
@@ -299,7 +299,7 @@ static int cc_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cons
     for (size_t r = 0; r < cfg->n_roles; r++)
         if ((rc = policy_role_namespace(m, &cfg->roles[r], ns_flag, &c.ns[r], err, errlen)) != 0)
             goto done;
-    rc = -2;
+    rc = ZT_ERR_NOMEM;
     if (k8s_model_finish(m) != 0)
         goto done;
     for (size_t r = 0; r < cfg->n_roles; r++) {
@@ -336,24 +336,24 @@ static int cc_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cons
     }
     *out = devs;
     devs = NULL;
-    rc = 0;
+    rc = ZT_OK;
 done:
     cJSON_Delete(devs);
     cc_free(&c);
     return rc;
 }
 
-int cni_check_annotate(k8s_model_t *m, const config_t *cfg, const char *ns_flag, const cni_sel_t *sel,
-                       cJSON *rep, char *err, size_t errlen)
+zt_status_t cni_check_annotate(k8s_model_t *m, const config_t *cfg, const char *ns_flag, const cni_sel_t *sel,
+                               cJSON *rep, char *err, size_t errlen)
 {
     cJSON *devs = NULL;
-    int rc = cc_run(m, cfg, ns_flag, sel, &devs, err, errlen);
+    zt_status_t rc = cc_run(m, cfg, ns_flag, sel, &devs, err, errlen);
     if (rc != 0)
         return rc;
     cJSON *o = cJSON_CreateObject();
     if (!o) {
         cJSON_Delete(devs);
-        return -2;
+        return ZT_ERR_NOMEM;
     }
     cJSON_AddStringToObject(o, "profile", sel->profile->name);
     cJSON_AddStringToObject(o, "component", sel->profile->component);
@@ -367,19 +367,19 @@ int cni_check_annotate(k8s_model_t *m, const config_t *cfg, const char *ns_flag,
     return 0;
 }
 
-int cni_plan_add(k8s_model_t *m, cJSON *plan, const char *ns_flag, const cni_sel_t *sel, char *err,
-                 size_t errlen)
+zt_status_t cni_plan_add(k8s_model_t *m, cJSON *plan, const char *ns_flag, const cni_sel_t *sel, char *err,
+                         size_t errlen)
 {
     char *text = cJSON_PrintUnformatted(plan);
     config_t *cfg = NULL;
     cJSON *devs = NULL;
     if (!text)
-        return -2;
-    int prc = config_parse(text, strlen(text), &cfg, err, errlen);
+        return ZT_ERR_NOMEM;
+    zt_status_t prc = config_parse(text, strlen(text), &cfg, err, errlen);
     free(text);
-    if (prc != 0)
-        return prc == -1 ? -1 : -2;
-    int rc = cc_run(m, cfg, ns_flag, sel, &devs, err, errlen);
+    if (prc != ZT_OK)
+        return prc;
+    zt_status_t rc = cc_run(m, cfg, ns_flag, sel, &devs, err, errlen);
     config_free(cfg);
     if (rc != 0)
         return rc;

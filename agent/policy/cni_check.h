@@ -12,17 +12,17 @@
 #include "k8s_model.h"
 
 /* Adds the member "cni" to a policy check report: profile, version, table date and the
- * deviations that apply (see docs/cni.md). ns_flag: --namespace. Returns 0, -1 (err: a role's
- * namespace cannot be placed), -2 OOM. The model is changed while it runs and restored. */
-int cni_check_annotate(k8s_model_t *m, const config_t *cfg, const char *ns_flag, const cni_sel_t *sel,
-                       cJSON *rep, char *err, size_t errlen);
+ * deviations that apply (see docs/cni.md). ns_flag: --namespace. Returns ZT_OK, ZT_ERR_INPUT
+ * (err: a role's namespace cannot be placed), ZT_ERR_NOMEM. The model is changed while it runs and restored. */
+zt_status_t cni_check_annotate(k8s_model_t *m, const config_t *cfg, const char *ns_flag, const cni_sel_t *sel,
+                               cJSON *rep, char *err, size_t errlen);
 
 /* The "cni" member of a report as text for -o text (malloc'd, "" without it; NULL on OOM). */
 char *cni_check_text(const cJSON *rep);
 
 /* policy plan --cni: adds every catch probe of the deviations that apply to the planned
- * config (a "ztprobe/config" JSON tree, its roles' probes arrays). Returns 0, -1, -2 as above. */
-int cni_plan_add(k8s_model_t *m, cJSON *plan, const char *ns_flag, const cni_sel_t *sel, char *err,
-                 size_t errlen);
+ * config (a "ztprobe/config" JSON tree, its roles' probes arrays). Returns as above. */
+zt_status_t cni_plan_add(k8s_model_t *m, cJSON *plan, const char *ns_flag, const cni_sel_t *sel, char *err,
+                         size_t errlen);
 
 #endif

@@ -16,7 +16,8 @@ struct cni_swap {
 
 static bool cp_cidr_eq(const cidr_t *a, const cidr_t *b)
 {
-    return a->family == b->family && a->prefix == b->prefix && memcmp(a->addr, b->addr, 16) == 0;
+    return a->net.family == b->net.family && a->prefix == b->prefix &&
+        memcmp(a->net.bytes, b->net.bytes, 16) == 0;
 }
 
 static struct cni_swap *cp_log(cni_patch_t *p)
@@ -289,7 +290,7 @@ static int cp_not_pods(k8s_model_t *m, cni_patch_t *p)
                     size_t add = 0;
                     for (size_t q = 0; q < m->n_pods; q++)
                         for (size_t a = 0; a < m->pods[q].n_ips; a++)
-                            add += cidr_contains(&ib->cidr, m->pods[q].ips[a].family, m->pods[q].ips[a].addr);
+                            add += cidr_contains(&ib->cidr, &m->pods[q].ips[a]);
                     if (add == 0)
                         continue;
                     cidr_t *ex = malloc((ib->n_except + add) * sizeof(*ex));
@@ -300,13 +301,12 @@ static int cp_not_pods(k8s_model_t *m, cni_patch_t *p)
                     size_t ne = ib->n_except;
                     for (size_t q = 0; q < m->n_pods; q++)
                         for (size_t a = 0; a < m->pods[q].n_ips; a++) {
-                            const k8s_addr_t *ip = &m->pods[q].ips[a];
-                            if (!cidr_contains(&ib->cidr, ip->family, ip->addr))
+                            const ip_addr_t *ip = &m->pods[q].ips[a];
+                            if (!cidr_contains(&ib->cidr, ip))
                                 continue;
                             cidr_t *c = &ex[ne++];
                             memset(c, 0, sizeof(*c));
-                            c->family = ip->family;
-                            memcpy(c->addr, ip->addr, 16);
+                            c->net = *ip;
                             c->prefix = ip->family == AF_INET ? 32 : 128;
                         }
                     cp_touch(p, pi, (netpol_dir_t)d, ri);

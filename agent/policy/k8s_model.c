@@ -1,7 +1,6 @@
 /* k8s_model.c: storage for the objects, selector matching and small formatters. */
 #include "k8s_model.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,11 +294,11 @@ static int k8s_push(size_t **arr, size_t *n, size_t v)
     return 0;
 }
 
-static int k8s_addr_cmp(const k8s_addr_t *a, const k8s_addr_t *b)
+static int k8s_addr_cmp(const ip_addr_t *a, const ip_addr_t *b)
 {
     if (a->family != b->family)
         return a->family < b->family ? -1 : 1;
-    return memcmp(a->addr, b->addr, sizeof(a->addr));
+    return memcmp(a->bytes, b->bytes, sizeof(a->bytes));
 }
 
 static int k8s_ip_cmp(const void *x, const void *y, void *model)
@@ -350,7 +349,7 @@ void k8s_model_set_default_namespace(k8s_model_t *m, const char *ns)
     snprintf(m->default_ns, sizeof(m->default_ns), "%s", ns ? ns : "");
 }
 
-long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a)
+long k8s_model_find_pod_ip(const k8s_model_t *m, const ip_addr_t *a)
 {
     size_t lo = 0, hi = m->n_by_ip;
     while (lo < hi) {
@@ -405,20 +404,6 @@ bool k8s_selector_matches(const k8s_selector_t *s, const labels_t *l)
         }
     }
     return true;
-}
-
-bool k8s_addr_parse(const char *text, k8s_addr_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET, text, out->addr) == 1) {
-        out->family = AF_INET;
-        return true;
-    }
-    if (inet_pton(AF_INET6, text, out->addr) == 1) {
-        out->family = AF_INET6;
-        return true;
-    }
-    return false;
 }
 
 const char *k8s_proto_name(k8s_proto_t p)

@@ -11,6 +11,7 @@
 #include "calico_model.h"
 #include "cilium_model.h"
 #include "cidr.h"
+#include "ipaddr.h"
 #include "labels.h"
 
 #define K8S_NS_LABEL "kubernetes.io/metadata.name" /* implied on every namespace */
@@ -35,11 +36,6 @@ typedef struct {
 } k8s_selector_t;
 
 typedef struct {
-    int family; /* AF_INET or AF_INET6 */
-    uint8_t addr[16];
-} k8s_addr_t;
-
-typedef struct {
     char *name; /* NULL when unnamed */
     int port;
     k8s_proto_t proto;
@@ -55,7 +51,7 @@ typedef struct {
     labels_t labels;
     k8s_cport_t *ports;
     size_t n_ports;
-    k8s_addr_t *ips; /* status.podIP / podIPs, Pods only */
+    ip_addr_t *ips; /* status.podIP / podIPs, Pods only */
     size_t n_ips;
     char *service_account; /* spec.serviceAccountName, NULL: "default" */
 } k8s_pod_t;
@@ -77,7 +73,7 @@ typedef struct {
     k8s_svc_port_t *ports;
     size_t n_ports;
     bool has_cluster_ip;
-    k8s_addr_t cluster_ip;
+    ip_addr_t cluster_ip;
 } k8s_service_t;
 
 /* The addresses of an Endpoints object or EndpointSlice: a Service's endpoints (for Services
@@ -85,7 +81,7 @@ typedef struct {
 typedef struct {
     size_t ns;
     char *service;
-    k8s_addr_t *addrs;
+    ip_addr_t *addrs;
     size_t n_addrs;
 } k8s_endpoints_t;
 
@@ -217,14 +213,12 @@ int k8s_model_finish(k8s_model_t *m);
 void k8s_model_set_default_namespace(k8s_model_t *m, const char *ns);
 
 /* The pod with this IP, or -1. */
-long k8s_model_find_pod_ip(const k8s_model_t *m, const k8s_addr_t *a);
+long k8s_model_find_pod_ip(const k8s_model_t *m, const ip_addr_t *a);
 
 /* A Service by name in a namespace, or NULL. */
 const k8s_service_t *k8s_model_find_service(const k8s_model_t *m, size_t ns, const char *name);
 
 bool k8s_selector_matches(const k8s_selector_t *s, const labels_t *l);
-
-bool k8s_addr_parse(const char *text, k8s_addr_t *out);
 
 const char *k8s_proto_name(k8s_proto_t p);
 

@@ -128,7 +128,7 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         return k8s_room(cx);
     if (ip && !cJSON_IsNull(ip)) {
         k8s_rpath(p, path, "status.podIP");
-        if (!cJSON_IsString(ip) || !k8s_addr_parse(ip->valuestring, &pod->ips[0]))
+        if (!cJSON_IsString(ip) || !ip_addr_parse(ip->valuestring, &pod->ips[0]))
             return k8s_rfail(cx, p, "must be an IP address");
         pod->n_ips = 1;
     }
@@ -139,15 +139,15 @@ static int k8s_read_pod(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         return k8s_rfail(cx, p, "%zu addresses: the API server allows at most 2, one per family", n);
     size_t i = 0;
     for (const cJSON *c = ips ? ips->child : NULL; c; c = c->next, i++) {
-        k8s_addr_t a;
+        ip_addr_t a;
         k8s_rindex(q, p, i);
         k8s_rpath(q, q, "ip");
         const cJSON *v = k8s_get(c, "ip");
-        if (!cJSON_IsString(v) || !k8s_addr_parse(v->valuestring, &a))
+        if (!cJSON_IsString(v) || !ip_addr_parse(v->valuestring, &a))
             return k8s_rfail(cx, q, "must be an IP address");
         bool seen = false;
         for (size_t j = 0; j < pod->n_ips; j++) {
-            bool same = pod->ips[j].family == a.family && memcmp(pod->ips[j].addr, a.addr, 16) == 0;
+            bool same = ip_addr_equal(&pod->ips[j], &a);
             /* podIP is podIPs[0]: the same address again is fine, another of its family not. */
             if (pod->ips[j].family == a.family && !same && (j > 0 || i > 0))
                 return k8s_rfail(cx, q,
@@ -202,7 +202,7 @@ static int k8s_read_service(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         if (!cJSON_IsString(cip))
             return k8s_rfail(cx, p, "must be a string");
         if (*cip->valuestring && strcmp(cip->valuestring, "None") != 0) {
-            if (!k8s_addr_parse(cip->valuestring, &svc->cluster_ip))
+            if (!ip_addr_parse(cip->valuestring, &svc->cluster_ip))
                 return k8s_rfail(cx, p, "must be an IP address, \"None\" or empty");
             svc->has_cluster_ip = true;
         }
@@ -370,7 +370,7 @@ int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     return k8s_read_workload(cx, obj, path);
 }
 
-int k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)
+zt_status_t k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen)
 {
     char *buf = NULL;
     size_t n = 0;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "k8s_model.h"
+#include "status.h"
 
 #define K8S_READ_MAX_BYTES (64u * 1024u * 1024u) /* larger files are refused, not read */
 /* One document's (or List item's) tree may take 6 times the input plus this much. */
@@ -20,13 +21,14 @@
  * metadata.namespace are in the model's default namespace (k8s_model_set_default_namespace),
  * else "default", where `kubectl apply -f` would put them.
  * Returns 0; -1 on a malformed object, with
- * "FILE: document N (Kind ns/name): path: reason" in err (N counts from 1); -2 on OOM.
+ * "FILE: document N (Kind ns/name): path: reason" in err (N counts from 1); ZT_ERR_NOMEM on OOM.
  * Call k8s_model_finish once every file is in. */
-int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err, size_t errlen);
+zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
+                          size_t errlen);
 
 /* Reads a file (fileio_read_stream_capped: at most K8S_READ_MAX_BYTES; "-" is stdin, a pipe
  * or FIFO is read under deadlines) and adds its objects. Same returns, and -1 with
  * "FILE: reason" when it cannot be read. */
-int k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen);
+zt_status_t k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen);
 
 #endif

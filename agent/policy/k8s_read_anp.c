@@ -204,7 +204,7 @@ int k8s_read_node(k8s_rctx_t *cx, const cJSON *obj, const char *path)
     int cnt = k8s_anp_list(cx, as, p, 0, 64, "addresses");
     if (cnt < 0)
         return cx->rc;
-    if (cnt > 0 && !(n->addrs = calloc((size_t)cnt, sizeof(k8s_addr_t))))
+    if (cnt > 0 && !(n->addrs = calloc((size_t)cnt, sizeof(ip_addr_t))))
         return k8s_room(cx);
     size_t i = 0;
     for (const cJSON *c = cnt > 0 ? as->child : NULL; c; c = c->next, i++) {
@@ -214,7 +214,7 @@ int k8s_read_node(k8s_rctx_t *cx, const cJSON *obj, const char *path)
         if (!cJSON_IsString(a))
             return k8s_rfail(cx, q, "required: a string");
         /* Hostname and DNS entries are names, not addresses: only IPs are matched. */
-        if (k8s_addr_parse(a->valuestring, &n->addrs[n->n_addrs]))
+        if (ip_addr_parse(a->valuestring, &n->addrs[n->n_addrs]))
             n->n_addrs++;
     }
     return 0;

@@ -250,8 +250,8 @@ static int cl_cidrs(k8s_rctx_t *cx, const cJSON *r, const char *path, bool ingre
             cidr_t *x = &cc->except[cc->n_except];
             if (!cJSON_IsString(e) || cidr_parse_masked(e->valuestring, x, err, sizeof(err)))
                 return k8s_rfail(cx, g, "must be a CIDR");
-            if (x->family != cc->cidr.family || x->prefix < cc->cidr.prefix ||
-                !cidr_contains(&cc->cidr, x->family, x->addr))
+            if (x->net.family != cc->cidr.net.family || x->prefix < cc->cidr.prefix ||
+                !cidr_contains(&cc->cidr, &x->net))
                 return k8s_rfail(cx, g, "must lie inside cidr");
             cc->n_except++;
         }

@@ -41,12 +41,12 @@ static k8s_endpoints_t *ep_add(k8s_rctx_t *cx, const char *service)
 
 static int ep_addr(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_endpoints_t *e)
 {
-    k8s_addr_t a;
-    if (!cJSON_IsString(v) || !k8s_addr_parse(v->valuestring, &a))
+    ip_addr_t a;
+    if (!cJSON_IsString(v) || !ip_addr_parse(v->valuestring, &a))
         return k8s_rfail(cx, path, "must be an IP address");
     if (e->n_addrs >= EP_MAX_ADDRS)
         return k8s_rfail(cx, path, "more than %d addresses", EP_MAX_ADDRS);
-    k8s_addr_t *na = realloc(e->addrs, (e->n_addrs + 1) * sizeof(*na));
+    ip_addr_t *na = realloc(e->addrs, (e->n_addrs + 1) * sizeof(*na));
     if (!na)
         return k8s_room(cx);
     e->addrs = na;

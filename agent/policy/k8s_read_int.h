@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "k8s_model.h"
+#include "status.h"
 
 #define K8S_PATH_LEN 256
 
@@ -19,7 +20,7 @@ typedef struct {
     const char *name;
     char *err;
     size_t errlen;
-    int rc;              /* first failure: -1 malformed, -2 OOM */
+    zt_status_t rc;      /* first failure: ZT_ERR_INPUT malformed, ZT_ERR_NOMEM OOM */
     bool items_streamed; /* the document's items were read one by one (k8s_read_stream.c) */
 } k8s_rctx_t;
 

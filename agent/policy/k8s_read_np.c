@@ -207,8 +207,8 @@ static int np_ipblock(k8s_rctx_t *cx, const cJSON *v, const char *path, k8s_ipbl
         k8s_rindex(q, p, i);
         if (!cJSON_IsString(e) || cidr_parse_masked(e->valuestring, x, why, sizeof(why)) != 0)
             return k8s_rfail(cx, q, "%s", cJSON_IsString(e) ? why : "must be a CIDR block");
-        if (x->family != ib->cidr.family || x->prefix <= ib->cidr.prefix ||
-            !cidr_contains(&ib->cidr, x->family, x->addr))
+        if (x->net.family != ib->cidr.net.family || x->prefix <= ib->cidr.prefix ||
+            !cidr_contains(&ib->cidr, &x->net))
             return k8s_rfail(cx, q, "must lie strictly inside cidr");
     }
     return 0;

@@ -159,7 +159,8 @@ static int k8s_json_object(k8s_rctx_t *cx, const char *text, size_t len, size_t 
     return rc;
 }
 
-int k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err, size_t errlen)
+zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
+                          size_t errlen)
 {
     k8s_rctx_t cx = {.m = m, .file = file, .err = err, .errlen = errlen};
     size_t i = 0;

@@ -11,7 +11,7 @@ int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
 {
     if (cx->rc != 0)
         return cx->rc;
-    cx->rc = -1;
+    cx->rc = ZT_ERR_INPUT;
     char what[300] = "";
     if (cx->kind) {
         snprintf(what, sizeof(what), " (%s %s%s%s)", cx->kind, cx->ns ? cx->ns : "", cx->ns ? "/" : "",
@@ -31,7 +31,7 @@ int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
 int k8s_room(k8s_rctx_t *cx)
 {
     if (cx->rc == 0) {
-        cx->rc = -2;
+        cx->rc = ZT_ERR_NOMEM;
         snprintf(cx->err, cx->errlen, "out of memory");
     }
     return cx->rc;

@@ -58,7 +58,7 @@ void netpol_policy_name(const k8s_model_t *m, size_t policy, char *buf, size_t l
 /* True when block a lies inside block b. */
 static bool np_cidr_inside(const cidr_t *a, const cidr_t *b)
 {
-    return a->family == b->family && a->prefix >= b->prefix && cidr_contains(b, a->family, a->addr);
+    return a->net.family == b->net.family && a->prefix >= b->prefix && cidr_contains(b, &a->net);
 }
 
 static bool np_cidr_overlap(const cidr_t *a, const cidr_t *b)
@@ -69,10 +69,10 @@ static bool np_cidr_overlap(const cidr_t *a, const cidr_t *b)
 static np_match_t np_ipblock(const k8s_ipblock_t *ib, const netpol_endpoint_t *e)
 {
     if (e->is_pod) {
-        if (!e->has_addr || !cidr_contains(&ib->cidr, e->addr.family, e->addr.addr))
+        if (!e->has_addr || !cidr_contains(&ib->cidr, &e->addr))
             return NP_NONE;
         for (size_t i = 0; i < ib->n_except; i++)
-            if (cidr_contains(&ib->except[i], e->addr.family, e->addr.addr))
+            if (cidr_contains(&ib->except[i], &e->addr))
                 return NP_NONE;
         return NP_ALL;
     }

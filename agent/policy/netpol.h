@@ -42,7 +42,7 @@ typedef struct {
     const k8s_cport_t *ports;    /* pod: container ports, for named ports */
     size_t n_ports;
     bool has_addr; /* pod: addr is its IP */
-    k8s_addr_t addr;
+    ip_addr_t addr;
     cidr_t range;           /* outside: the block the address lies in */
     bool unknown;           /* not a pod, not a range: somewhere the objects do not show
                                 * (a DNS server not in them): only a rule open to every peer

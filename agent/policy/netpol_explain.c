@@ -53,17 +53,19 @@ static void npx_set(npx_part_t *p, npx_why_t why, const char *field, const char 
 
 static void npx_cidr_text(const cidr_t *c, char *buf, size_t len)
 {
-    char a[INET6_ADDRSTRLEN] = "?";
-    inet_ntop(c->family, c->addr, a, sizeof(a));
+    char a[IP_ADDR_TEXT_LEN];
+    if (!ip_addr_format(&c->net, a)[0])
+        snprintf(a, sizeof(a), "?");
     npx_fmt(buf, len, "%s/%d", a, (int)c->prefix);
 }
 
 static void npx_endpoint_addr(const netpol_endpoint_t *e, char *buf, size_t len)
 {
-    char a[INET6_ADDRSTRLEN] = "?";
-    if (e->is_pod && e->has_addr)
-        inet_ntop(e->addr.family, e->addr.addr, a, sizeof(a));
-    else if (!e->is_pod && !e->unknown) {
+    char a[IP_ADDR_TEXT_LEN] = "?";
+    if (e->is_pod && e->has_addr) {
+        if (!ip_addr_format(&e->addr, a)[0])
+            snprintf(a, sizeof(a), "?");
+    } else if (!e->is_pod && !e->unknown) {
         npx_cidr_text(&e->range, buf, len);
         return;
     }
@@ -134,16 +136,16 @@ static int npx_peer(const k8s_model_t *m, size_t policy_ns, const k8s_peer_t *pe
         npx_fmt(f, sizeof(f), "%.100s.ipBlock.cidr", base);
         npx_cidr_text(&ib->cidr, c, sizeof(c));
         if (e->is_pod) {
-            if (!e->has_addr || !cidr_contains(&ib->cidr, e->addr.family, e->addr.addr)) {
+            if (!e->has_addr || !cidr_contains(&ib->cidr, &e->addr)) {
                 npx_set(p, NPX_IPBLOCK, f, "cidr", c, e->has_addr ? a : "no IP in the objects");
                 return 3;
             }
         } else {
-            bool inside = e->range.family == ib->cidr.family && e->range.prefix >= ib->cidr.prefix &&
-                cidr_contains(&ib->cidr, e->range.family, e->range.addr);
+            bool inside = e->range.net.family == ib->cidr.net.family && e->range.prefix >= ib->cidr.prefix &&
+                cidr_contains(&ib->cidr, &e->range.net);
             bool overlap = inside ||
-                (e->range.family == ib->cidr.family && ib->cidr.prefix >= e->range.prefix &&
-                 cidr_contains(&e->range, ib->cidr.family, ib->cidr.addr));
+                (e->range.net.family == ib->cidr.net.family && ib->cidr.prefix >= e->range.prefix &&
+                 cidr_contains(&e->range, &ib->cidr.net));
             if (!overlap) {
                 npx_set(p, NPX_IPBLOCK, f, "cidr", c, a);
                 return 1;
@@ -155,11 +157,11 @@ static int npx_peer(const k8s_model_t *m, size_t policy_ns, const k8s_peer_t *pe
         }
         for (size_t i = 0; i < ib->n_except; i++) {
             const cidr_t *x = &ib->except[i];
-            bool hit = e->is_pod ? cidr_contains(x, e->addr.family, e->addr.addr)
-                                 : x->family == e->range.family && e->range.prefix >= x->prefix &&
-                    cidr_contains(x, e->range.family, e->range.addr);
-            bool part = !e->is_pod && !hit && x->family == e->range.family && x->prefix >= e->range.prefix &&
-                cidr_contains(&e->range, x->family, x->addr);
+            bool hit = e->is_pod ? cidr_contains(x, &e->addr)
+                                 : x->net.family == e->range.net.family && e->range.prefix >= x->prefix &&
+                    cidr_contains(x, &e->range.net);
+            bool part = !e->is_pod && !hit && x->net.family == e->range.net.family &&
+                x->prefix >= e->range.prefix && cidr_contains(&e->range, &x->net);
             if (hit || part) {
                 npx_fmt(f, sizeof(f), "%.100s.ipBlock.except[%zu]", base, i);
                 npx_cidr_text(x, c, sizeof(c));

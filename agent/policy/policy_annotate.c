@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "policy_steps.h"
+#include "probe.h"
 
 static void pa_rule(const k8s_model_t *m, const netpol_ref_t *r, char *buf, size_t len)
 {
@@ -75,7 +76,7 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
     if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
         return false;
     /* A name that did not resolve never tried the path: the DNS hint says more. */
-    if (r->kind != KIND_DNS && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
+    if (!probe_kind_queries_dns(r->kind) && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));
@@ -137,12 +138,13 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
                  by ? rule : "no policy isolates it", ns);
         return true;
     }
-    if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY && in->mismatch.set) {
+    if (r->expect == EXPECT_ALLOW && probe_kind_queries_dns(r->kind) && in->intended == NETPOL_DENY &&
+        in->mismatch.set) {
         snprintf(buf, len, "The policies deny DNS from this pod: %s. Allow UDP and TCP 53 to kube-dns.",
                  in->mismatch.sentence);
         return true;
     }
-    if (r->expect == EXPECT_ALLOW && r->kind == KIND_DNS && in->intended == NETPOL_DENY) {
+    if (r->expect == EXPECT_ALLOW && probe_kind_queries_dns(r->kind) && in->intended == NETPOL_DENY) {
         snprintf(buf, len,
                  "The policies deny DNS from this pod: no %s rule allows UDP 53 to the cluster DNS; allow "
                  "UDP and TCP 53 to kube-dns (kubectl describe networkpolicy -n %.60s).",

@@ -89,13 +89,13 @@ static cJSON *pc_summary(size_t total, size_t agree, size_t disagree, size_t unk
     return sum;
 }
 
-int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
-                     size_t errlen)
+zt_status_t policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
+                             size_t errlen)
 {
     size_t *role_ns = calloc(cfg->n_roles + 1, sizeof(*role_ns));
     pcov_t *cov = NULL;
     cJSON *rep = cJSON_CreateObject(), *probes = cJSON_CreateArray();
-    int rc = -2;
+    zt_status_t rc = ZT_ERR_NOMEM;
     size_t total = 0, agree = 0, disagree = 0, unknown = 0;
     *out = NULL;
     if (!role_ns || !rep || !probes)
@@ -103,7 +103,7 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     for (size_t r = 0; r < cfg->n_roles; r++)
         if ((rc = policy_role_namespace(m, &cfg->roles[r], ns_flag, &role_ns[r], err, errlen)) != 0)
             goto done;
-    rc = -2;
+    rc = ZT_ERR_NOMEM;
     if (k8s_model_finish(m) != 0 || !(cov = pcov_create(m, cfg, role_ns)))
         goto done;
     for (size_t r = 0; r < cfg->n_roles; r++) {
@@ -139,9 +139,9 @@ int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, c
     cJSON_AddItemToObject(rep, "coverage", cj);
     *out = rep;
     rep = NULL;
-    rc = 0;
+    rc = ZT_OK;
 done:
-    if (rc == -2)
+    if (rc == ZT_ERR_NOMEM)
         snprintf(err, errlen, "out of memory");
     cJSON_Delete(rep);
     cJSON_Delete(probes);

@@ -11,6 +11,7 @@
 #include "k8s_model.h"
 #include "netpol.h"
 #include "netpol_explain.h"
+#include "status.h"
 
 #define POLICY_REASON_LEN 900 /* = RESULT_POLICY_REASON_LEN: run --policies carries it whole */
 #define POLICY_BY_MAX 16
@@ -47,9 +48,9 @@ typedef struct {
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods
  * (Pods, workload templates) match the role's selector. Returns 0 with its index (created in
- * the model when absent), -1 with the reason in err, -2 on OOM. */
-int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
-                          char *err, size_t errlen);
+ * the model when absent), ZT_ERR_INPUT with the reason in err, ZT_ERR_NOMEM on OOM. */
+zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
+                                  char *err, size_t errlen);
 
 /* The intent for one probe of a role placed in namespace ns. */
 void policy_check_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
@@ -62,9 +63,9 @@ void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const conf
                            const labels_t *own, const config_probe_t *p, policy_intent_t *out);
 
 /* The whole check as the "ztprobe/policy-check/v1" report. Returns 0; -1 (err: a role's
- * namespace cannot be placed); -2 OOM. */
-int policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
-                     size_t errlen);
+ * namespace cannot be placed); ZT_ERR_NOMEM OOM. */
+zt_status_t policy_check_run(k8s_model_t *m, const config_t *cfg, const char *ns_flag, cJSON **out, char *err,
+                             size_t errlen);
 
 /* The report as a table a person reads (malloc'd; NULL on OOM). */
 char *policy_check_text(const cJSON *report);

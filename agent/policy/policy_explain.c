@@ -77,8 +77,9 @@ static cJSON *px_endpoint(const k8s_model_t *m, const netpol_endpoint_t *e)
         return o;
     }
     if (!e->is_pod) {
-        char a[INET6_ADDRSTRLEN] = "?";
-        inet_ntop(e->range.family, e->range.addr, a, sizeof(a));
+        char a[IP_ADDR_TEXT_LEN];
+        if (!ip_addr_format(&e->range.net, a)[0])
+            snprintf(a, sizeof(a), "?");
         snprintf(buf, sizeof(buf), "%s/%d", a, (int)e->range.prefix);
         cJSON_AddStringToObject(o, "where", "outside the cluster");
         cJSON_AddStringToObject(o, "range", buf);
@@ -89,8 +90,9 @@ static cJSON *px_endpoint(const k8s_model_t *m, const netpol_endpoint_t *e)
     labels_format(e->labels, buf, sizeof(buf));
     cJSON_AddStringToObject(o, "labels", buf);
     if (e->has_addr) {
-        char a[INET6_ADDRSTRLEN] = "?";
-        inet_ntop(e->addr.family, e->addr.addr, a, sizeof(a));
+        char a[IP_ADDR_TEXT_LEN];
+        if (!ip_addr_format(&e->addr, a)[0])
+            snprintf(a, sizeof(a), "?");
         cJSON_AddStringToObject(o, "address", a);
     }
     return o;

@@ -7,16 +7,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "probe.h"
+
 bool policy_l7_request(const config_probe_t *p, policy_l7_t *b)
 {
     memset(b, 0, sizeof(*b));
-    if (p->kind == KIND_DNS) {
+    if (probe_kind_queries_dns(p->kind)) {
         b->req.dns_query = p->host;
         return p->host != NULL;
     }
-    if ((p->kind != KIND_HTTP && p->kind != KIND_HTTPS) || !p->url)
+    if (!p->url) /* the url kinds (http, https) */
         return false;
-    b->req.https = p->kind == KIND_HTTPS;
+    b->req.https = strncasecmp(p->url, "https:", 6) == 0;
     b->req.method = p->method ? p->method : "GET";
     const char *rest = strstr(p->url, "://");
     rest = rest ? rest + 3 : p->url;

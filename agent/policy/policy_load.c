@@ -10,28 +10,28 @@
 #include "k8s_read.h"
 #include "log.h"
 
-int policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out)
+zt_status_t policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out)
 {
     char err[1024];
     *out = NULL;
     k8s_model_t *m = k8s_model_create();
     if (!m) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     k8s_model_set_default_namespace(m, default_ns);
     for (int i = 0; i < n_files; i++) {
-        int rc = k8s_read_file(m, files[i], err, sizeof(err));
+        zt_status_t rc = k8s_read_file(m, files[i], err, sizeof(err));
         if (rc != 0) {
             log_error("%s", err);
             k8s_model_destroy(m);
-            return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+            return rc == ZT_ERR_NOMEM ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
         }
     }
     if (k8s_model_finish(m) != 0) {
         log_error("out of memory");
         k8s_model_destroy(m);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     for (size_t i = 0; i < m->n_foreign; i++) {
         const k8s_foreign_t *f = &m->foreign[i];

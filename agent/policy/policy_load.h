@@ -4,11 +4,12 @@
 #define ZT_POLICY_LOAD_H
 
 #include "k8s_model.h"
+#include "status.h"
 
 /* Reads the files (Kubernetes objects) into a new model (*out), finished; objects without a
  * namespace land in default_ns (NULL: "default"), as with `kubectl apply -n`. Warns on stderr
- * about policy kinds it cannot judge. Returns 0, or EXIT_USAGE / EXIT_INTERNAL after logging
+ * about policy kinds it cannot judge. Returns ZT_OK, or ZT_ERR_INPUT / ZT_ERR_INTERNAL after logging
  * why (the message names file, document, object and path). */
-int policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out);
+zt_status_t policy_load(const char *const *files, int n_files, const char *default_ns, k8s_model_t **out);
 
 #endif

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "json_print.h"
 #include "policy_check.h"
+#include "probe.h"
 #include "strbuf.h"
 
 typedef struct {
@@ -82,10 +83,10 @@ static void plan_probe(plan_t *pl, const config_role_t *role, cJSON *probes, con
     cJSON_AddItemToArray(probes, o);
     cJSON_AddStringToObject(o, "name", nm);
     cJSON_AddStringToObject(o, "kind", config_kind_name(p->kind));
-    if (p->kind == KIND_HTTP) {
+    if (p->url) { /* the planner's http probes */
         cJSON_AddStringToObject(o, "url", p->url);
         cJSON_AddStringToObject(o, "status", "any");
-    } else if (p->kind == KIND_DNS) {
+    } else if (probe_kind_queries_dns(p->kind)) {
         cJSON_AddStringToObject(o, "query", p->host);
     } else {
         cJSON_AddStringToObject(o, "host", p->host);
@@ -172,9 +173,9 @@ static void plan_admin(plan_t *pl, const config_role_t *role, cJSON *probes)
                 if (pe->kind == ANP_PEER_NETWORKS && deny) {
                     for (size_t q = 0; q < pe->n_nets; q++) {
                         cidr_t x = pe->nets[q];
-                        if (x.prefix < (x.family == AF_INET ? 32 : 128))
-                            x.addr[x.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
-                        inet_ntop(x.family, x.addr, host, sizeof(host));
+                        if (x.prefix < (x.net.family == AF_INET ? 32 : 128))
+                            x.net.bytes[x.net.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
+                        ip_addr_format(&x.net, host);
                         snprintf(nm, sizeof(nm), "%.60s-%s", rn[0] ? rn : p->name, host);
                         config_probe_t c = {.kind = kind, .host = host, .port = port};
                         if (!plan_has(probes, host, port))
@@ -283,8 +284,10 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
             snprintf(url, sizeof(url), "http://%s:%d/", host, sp->port);
             snprintf(nm, sizeof(nm), "%s-%d", s->name, sp->port);
             snprintf(what, sizeof(what), "%s:%d", host, sp->port);
-            config_probe_t p = {
-                .kind = plan_http(sp) ? KIND_HTTP : KIND_TCP, .host = host, .port = sp->port, .url = url};
+            config_probe_t p = {.kind = plan_http(sp) ? KIND_HTTP : KIND_TCP,
+                                .host = host,
+                                .port = sp->port,
+                                .url = plan_http(sp) ? url : NULL};
             plan_probe(pl, &role, probes, &p, nm, !local, what);
         }
     }
@@ -322,9 +325,9 @@ static void plan_role(plan_t *pl, const char *name, const labels_t *sel)
                           "with resolved_within");
                 for (size_t e = 0; e < ib->n_except; e++) {
                     cidr_t x = ib->except[e];
-                    x.addr[x.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
+                    x.net.bytes[x.net.family == AF_INET ? 3 : 15] |= 1; /* the block's first host */
                     char ip[64], nm[100];
-                    inet_ntop(x.family, x.addr, ip, sizeof(ip));
+                    ip_addr_format(&x.net, ip);
                     snprintf(nm, sizeof(nm), "except-%s-%d", ip, port);
                     config_probe_t p = {.kind = KIND_TCP, .host = ip, .port = port};
                     plan_probe(pl, &role, probes, &p, nm, true, nm);
@@ -404,14 +407,14 @@ char *policy_plan_render(cJSON *root, bool yaml)
     return strbuf_take(&b);
 }
 
-int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out, char *err,
-                    size_t errlen)
+zt_status_t policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool yaml, char **out,
+                            char *err, size_t errlen)
 {
     plan_t pl = {.m = m};
     *out = NULL;
     if (ns) {
         if (k8s_model_namespace(m, ns, &pl.ns) != 0 || k8s_model_finish(m) != 0)
-            return -2;
+            return ZT_ERR_NOMEM;
     } else {
         long found = -1;
         for (size_t i = 0; i < m->n_pods; i++) {
@@ -420,13 +423,13 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
                          "policy plan: workloads in several namespaces (%s, %s): pick one with "
                          "--namespace",
                          m->namespaces[found].name, m->namespaces[m->pods[i].ns].name);
-                return -1;
+                return ZT_ERR_INPUT;
             }
             found = (long)m->pods[i].ns;
         }
         if (found < 0) {
             snprintf(err, errlen, "policy plan: no Pod or workload in the objects: nothing to plan");
-            return -1;
+            return ZT_ERR_INPUT;
         }
         pl.ns = (size_t)found;
     }
@@ -438,7 +441,7 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
         cJSON_Delete(root);
         cJSON_Delete(pl.roles);
         cJSON_Delete(pl.todo);
-        return -2;
+        return ZT_ERR_NOMEM;
     }
     cJSON_AddNumberToObject(root, "version", 1);
     for (size_t i = 0; i < m->n_pods; i++) {
@@ -463,14 +466,14 @@ int policy_plan_run(k8s_model_t *m, const char *ns, const char *role_label, bool
                  m->namespaces[pl.ns].name);
         cJSON_Delete(root);
         cJSON_Delete(pl.todo);
-        return -1;
+        return ZT_ERR_INPUT;
     }
     cJSON_AddItemToObject(root, "todo", pl.todo);
     *out = policy_plan_render(root, yaml);
     cJSON_Delete(root);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
-        return -2;
+        return ZT_ERR_NOMEM;
     }
     return 0;
 }

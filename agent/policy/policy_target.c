@@ -3,16 +3,15 @@
  * labels); the target is a Service's pods on the targetPort, a pod or Service by IP, an
  * outside address, or an outside name (its resolved_within blocks, else anywhere). Every
  * (source pod, target) pair is asked; they must all agree, else the answer is unknown. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "policy_check.h"
 #include "policy_l7.h"
 #include "policy_reason.h"
 #include "policy_steps.h"
+#include "probe.h"
 #include "result.h"
 
 #define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
@@ -24,8 +23,8 @@ typedef struct {
     labels_t *virt; /* labels of a virtual pod (owned here) */
 } pt_dst_t;
 
-int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
-                          char *err, size_t errlen)
+zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
+                                  char *err, size_t errlen)
 {
     const char *name = role->namespace ? role->namespace : ns_flag;
     if (!name) {
@@ -59,12 +58,12 @@ int policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char 
                          "roles.%s: ambiguous namespace: workloads matching %s are in %s; set "
                          "roles.%s.namespace or --namespace",
                          role->name, *sel ? sel : "{}", seen, role->name);
-            return -1;
+            return ZT_ERR_INPUT;
         }
         *ns = (size_t)found;
-        return 0;
+        return ZT_OK;
     }
-    return k8s_model_namespace(m, name, ns) == 0 ? 0 : -2;
+    return k8s_model_namespace(m, name, ns) == 0 ? ZT_OK : ZT_ERR_NOMEM;
 }
 
 static void pt_add_cal_by(policy_intent_t *o, const netpol_side_t *s, netpol_dir_t dir)
@@ -161,9 +160,7 @@ static size_t pt_endpoints_dsts(const k8s_model_t *m, const k8s_service_t *s, co
             if (pod >= 0) {
                 netpol_endpoint_pod(m, (size_t)pod, &d[n].ep);
             } else {
-                cidr_t c = {.family = e->addrs[k].family,
-                            .prefix = e->addrs[k].family == AF_INET ? 32u : 128u};
-                memcpy(c.addr, e->addrs[k].addr, sizeof(c.addr));
+                cidr_t c = {.net = e->addrs[k], .prefix = e->addrs[k].family == AF_INET ? 32u : 128u};
                 netpol_endpoint_range(&c, &d[n].ep);
             }
             d[n].port = sp->target_port ? sp->target_port : sp->port;
@@ -240,8 +237,8 @@ static bool pt_range(const char *text, netpol_endpoint_t *e)
 static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_proto_t proto, pt_dst_t *d,
                          char *why, size_t wl)
 {
-    k8s_addr_t a;
-    if (!k8s_addr_parse(ip, &a))
+    ip_addr_t a;
+    if (!ip_addr_parse(ip, &a))
         return 0;
     long pod = k8s_model_find_pod_ip(m, &a);
     if (pod >= 0) {
@@ -252,8 +249,7 @@ static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_pro
     }
     for (size_t i = 0; i < m->n_services; i++) {
         const k8s_service_t *s = &m->services[i];
-        if (s->has_cluster_ip && s->cluster_ip.family == a.family &&
-            memcmp(s->cluster_ip.addr, a.addr, 16) == 0)
+        if (s->has_cluster_ip && ip_addr_equal(&s->cluster_ip, &a))
             return pt_service_dsts(m, s, port, proto, d, why, wl);
     }
     memset(&d[0], 0, sizeof(d[0]));
@@ -276,10 +272,11 @@ static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const confi
             *end = '\0';
         else if (strchr(ip, ':') == strrchr(ip, ':') && strchr(ip, ':'))
             *strchr(ip, ':') = '\0'; /* a.b.c.d:port */
-        k8s_addr_t a;
-        if (k8s_addr_parse(ip, &a)) {
+        ip_addr_t a;
+        if (ip_addr_parse(ip, &a)) {
             for (size_t i = 0; i < m->n_services; i++)
-                if (m->services[i].has_cluster_ip && memcmp(m->services[i].cluster_ip.addr, a.addr, 16) == 0)
+                if (m->services[i].has_cluster_ip &&
+                    memcmp(m->services[i].cluster_ip.bytes, a.bytes, 16) == 0)
                     return pt_service_dsts(m, &m->services[i], 53, proto, d, why, wl);
             if (k8s_model_find_pod_ip(m, &a) >= 0)
                 return pt_ip_dsts(m, ip, 53, proto, d, why, wl);
@@ -300,7 +297,11 @@ static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const confi
 
 static k8s_proto_t pt_proto(const config_probe_t *p)
 {
-    return p->kind == KIND_DNS || strcmp(config_kind_name(p->kind), "udp") == 0 ? K8S_UDP : K8S_TCP;
+    switch (probe_kind_transport(p->kind)) {
+    case PROBE_TRANSPORT_UDP: return K8S_UDP;
+    case PROBE_TRANSPORT_SCTP: return K8S_SCTP;
+    default: return K8S_TCP;
+    }
 }
 
 /* The one part to change, on the side that denies (egress first, as a packet meets it). */
@@ -456,9 +457,9 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
         if (pt_is_source(role, own, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
-    if (p->kind == KIND_DNS) {
+    if (probe_kind_queries_dns(p->kind)) {
         nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
-    } else if (k8s_addr_parse(p->host, &(k8s_addr_t){0})) {
+    } else if (ip_addr_parse(p->host, &(ip_addr_t){0})) {
         nd = pt_ip_dsts(m, p->host, p->port, proto, d, why, sizeof(why));
     } else {
         const k8s_service_t *s = pt_service(m, ns, p->host);
@@ -481,14 +482,15 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         }
     }
     /* The name the probe connects to: what domainNames peers match. */
-    for (size_t j = 0; p->kind != KIND_DNS && !k8s_addr_parse(p->host, &(k8s_addr_t){0}) && j < nd; j++)
+    for (size_t j = 0; !probe_kind_queries_dns(p->kind) && !ip_addr_parse(p->host, &(ip_addr_t){0}) && j < nd;
+         j++)
         d[j].ep.host = p->host;
-    if (p->kind == KIND_DNS && nd == 1 && d[0].ep.unknown)
+    if (probe_kind_queries_dns(p->kind) && nd == 1 && d[0].ep.unknown)
         o->cause =
             "the cluster DNS is not in the objects (add the kube-dns Service and its pods): only a rule "
             "open to every peer on port 53 could decide";
     else if (nd > 0 && !d[0].ep.is_pod && !d[0].ep.unknown && p->resolved_within.n == 0 &&
-             !k8s_addr_parse(p->host, &(k8s_addr_t){0}))
+             !ip_addr_parse(p->host, &(ip_addr_t){0}))
         o->cause =
             "an outside name with no resolved_within may resolve anywhere, and an ipBlock allows only part "
             "of that: give the probe resolved_within";
@@ -502,7 +504,7 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
     /* What the probe names and asks: FQDN rules match the name, L7 rules the request. */
     policy_l7_t l7;
     bool asks = policy_l7_request(p, &l7);
-    bool named = p->kind != KIND_DNS && p->host && !k8s_addr_parse(p->host, &(k8s_addr_t){0});
+    bool named = !probe_kind_queries_dns(p->kind) && p->host && !ip_addr_parse(p->host, &(ip_addr_t){0});
     for (size_t j = 0; j < nd; j++) {
         d[j].ep.host = named ? p->host : NULL;
         d[j].ep.l7 = asks ? &l7.req : NULL;
@@ -572,7 +574,7 @@ void policy_check_probe_as(const k8s_model_t *m, const config_t *cfg, const conf
                            const labels_t *own, const config_probe_t *p, policy_intent_t *o)
 {
     pt_probe(m, cfg, role, ns, own, p, pt_proto(p), o);
-    if (p->kind != KIND_DNS || o->intended != NETPOL_ALLOW)
+    if (!probe_kind_queries_dns(p->kind) || o->intended != NETPOL_ALLOW)
         return;
     /* The probe asks over UDP, which decides; DNS needs TCP 53 too for large answers. */
     policy_intent_t tcp;

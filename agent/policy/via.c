@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "probe.h"
+
 struct via {
     config_probe_t *probes; /* derived */
     size_t n;
@@ -78,7 +80,7 @@ static const char *via_url_path(const char *url)
 static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_probe_t *p, via_t *v,
                     char *err, size_t errlen)
 {
-    k8s_proto_t proto = p->kind == KIND_UDP ? K8S_UDP : K8S_TCP;
+    k8s_proto_t proto = probe_kind_transport(p->kind) == PROBE_TRANSPORT_UDP ? K8S_UDP : K8S_TCP;
     const k8s_svc_port_t *sp = NULL;
     for (size_t i = 0; i < s->n_ports; i++)
         if (s->ports[i].port == p->port && s->ports[i].proto == proto)
@@ -102,9 +104,9 @@ static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_p
                 tp = pod->ports[j].port;
         if (tp == 0)
             continue; /* the named port is not on this pod: no endpoint there */
-        char ip[INET6_ADDRSTRLEN];
-        const k8s_addr_t *a = &pod->ips[0];
-        if (!inet_ntop(a->family, a->addr, ip, sizeof(ip)))
+        char ip[IP_ADDR_TEXT_LEN];
+        const ip_addr_t *a = &pod->ips[0];
+        if (!ip_addr_format(a, ip)[0])
             continue;
         config_probe_t *d = &v->probes[v->n];
         *d = *p;
@@ -116,14 +118,14 @@ static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_p
         d->family = FAMILY_ANY;
         cidr_list_t none = {0};
         d->resolved_within = none; /* the pod's own address: the name's ranges do not apply */
-        if (p->kind == KIND_HTTP || p->kind == KIND_HTTPS) {
+        if (p->url) {              /* a url kind, named after its scheme */
             bool v6 = a->family == AF_INET6;
-            char hostpart[INET6_ADDRSTRLEN + 2];
+            char hostpart[IP_ADDR_TEXT_LEN + 2];
             snprintf(hostpart, sizeof(hostpart), v6 ? "[%s]" : "%s", ip);
-            d->url = via_printf(v, "%s://%s:%d%s", p->kind == KIND_HTTPS ? "https" : "http", hostpart, tp,
+            d->url = via_printf(v, "%s://%s:%d%s", config_kind_name(p->kind), hostpart, tp,
                                 via_url_path(p->url));
         }
-        if (!d->name || !d->host || ((p->kind == KIND_HTTP || p->kind == KIND_HTTPS) && !d->url))
+        if (!d->name || !d->host || (p->url && !d->url))
             return -2;
         v->n++;
         added++;

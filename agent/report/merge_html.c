@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "merge_int.h"
+#include "probe.h"
 #include "report.h"
 #include "strbuf.h"
 #include "verdict.h"
@@ -62,7 +63,7 @@ static void html_el(strbuf_t *b, const char *tag, const char *cls, const char *s
 static void html_column(const result_t *r, char *out, size_t len)
 {
     const char *t = r->target;
-    if (r->kind == KIND_DNS) {
+    if (probe_kind_queries_dns(r->kind)) {
         const char *at = strstr(t, " @");
         snprintf(out, len, "DNS%s%s", at ? " " : "", at ? at + 1 : "");
         return;

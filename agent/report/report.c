@@ -42,7 +42,7 @@ void report_outcome_text(const result_t *res, char *buf, size_t len)
     for (size_t i = 0; i < nr; i++) {
         const result_addr_t *a = &res->addr_results[i];
         int n = snprintf(buf + used, len - used, "%s%s (%s)", i ? " / " : "", outcome_name(a->outcome),
-                         result_ip_is_v6(&a->address) ? "v6" : "v4");
+                         ip_addr_is_v6(&a->address) ? "v6" : "v4");
         if (n < 0 || (size_t)n >= len - used)
             return;
         used += (size_t)n;
@@ -179,7 +179,7 @@ static void render_result(strbuf_t *b, const result_t *res, bool waited, const r
     char ip[RESULT_ADDR_LEN];
     for (size_t i = 0; i < nr; i++) {
         strbuf_puts(b, i > 0 ? ",\n        { \"address\": " : "\n        { \"address\": ");
-        strbuf_json_str(b, result_ip_format(&res->addr_results[i].address, ip), RESULT_ADDR_LEN);
+        strbuf_json_str(b, ip_addr_format(&res->addr_results[i].address, ip), RESULT_ADDR_LEN);
         strbuf_puts(b, ", \"outcome\": ");
         strbuf_json_str(b, outcome_name(res->addr_results[i].outcome), 32);
         strbuf_puts(b, ", \"duration_ms\": ");
@@ -189,7 +189,7 @@ static void render_result(strbuf_t *b, const result_t *res, bool waited, const r
     for (size_t i = 0; nr == 0 && i < na; i++) {
         if (i > 0)
             strbuf_puts(b, ", ");
-        strbuf_json_str(b, result_ip_format(&res->addrs[i], ip), RESULT_ADDR_LEN);
+        strbuf_json_str(b, ip_addr_format(&res->addrs[i], ip), RESULT_ADDR_LEN);
     }
     strbuf_puts(b, "],\n      \"timings_ms\": { \"dns\": ");
     json_ms(b, res->dns_ms, true);

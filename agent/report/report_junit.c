@@ -132,7 +132,7 @@ static void jb_result_body(strbuf_t *b, const result_t *res)
     char ip[RESULT_ADDR_LEN];
     for (size_t i = 0; i < na; i++) {
         strbuf_puts(b, i == 0 ? "\naddresses: " : ", ");
-        jb_xml(b, result_ip_format(&res->addrs[i], ip), RESULT_ADDR_LEN, false);
+        jb_xml(b, ip_addr_format(&res->addrs[i], ip), RESULT_ADDR_LEN, false);
     }
     strbuf_puts(b, "\n");
 }

@@ -206,10 +206,10 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
         const cJSON *ad = objects ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
         /* Only what the agent itself writes: IP literals, so a parsed report renders and
          * parses back the same (merge reads reports from other pods). */
-        /* Kept in binary: a non-canonical IPv6 text reads back canonical (result_ip.c). */
-        result_ip_t ip;
+        /* Kept in binary: a non-canonical IPv6 text reads back canonical (ipaddr.c). */
+        ip_addr_t ip;
         if (!cJSON_IsString(ad) || strlen(ad->valuestring) >= RESULT_ADDR_LEN ||
-            !result_ip_parse(ad->valuestring, &ip))
+            !ip_addr_parse(ad->valuestring, &ip))
             return perr(c, "addresses",
                         objects ? "entries must be objects with an address string"
                                 : "entries must be address strings");

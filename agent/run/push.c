@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "curl_safe.h"
 #include "log.h"
 #include "redact.h"
 #include "strbuf.h"
@@ -145,66 +146,45 @@ static int append_part(CURL *h, char *url, size_t cap, const char *label, const 
     return n < 0 || (size_t)n >= cap - len ? -1 : 0;
 }
 
-int push_prometheus(const char *url, const char *job, const char *instance, const char *body, long timeout_ms,
-                    const char *ca_file, char *err, size_t errlen)
+/* The checks that need no libcurl: a URL and a job, no query or fragment, room for the path.
+ * Returns the URL's length without trailing slashes, or -1 with msg set. */
+static long push_check(const char *url, const char *job, const char *safe, char *msg, size_t msglen)
 {
-    char safe[512], full[PUSH_URL_MAX], cerr[CURL_ERROR_SIZE] = "";
-    char msg[1024] = "";
-    answer_t answer = {.len = 0};
-    struct curl_slist *hdrs = NULL, *h2 = NULL;
-    CURL *h = NULL;
-    bool global = false;
-    int rc = -1;
-
-    if (err != NULL && errlen > 0)
-        err[0] = '\0';
-    if (url == NULL || url[0] == '\0') {
-        snprintf(msg, sizeof(msg), "push: no Pushgateway URL");
-        goto done;
-    }
-    push_safe_url(url, safe, sizeof(safe));
     if (job == NULL || job[0] == '\0') {
-        snprintf(msg, sizeof(msg), "push %s: the job name must not be empty", safe);
-        goto done;
+        snprintf(msg, msglen, "push %s: the job name must not be empty", safe);
+        return -1;
     }
     if (strpbrk(url, "?#") != NULL) {
-        snprintf(msg, sizeof(msg), "push %s: the URL must not carry a query or fragment", safe);
-        goto done;
+        snprintf(msg, msglen, "push %s: the URL must not carry a query or fragment", safe);
+        return -1;
     }
     size_t base = strlen(url);
     while (base > 0 && url[base - 1] == '/') /* "http://gw:9091/" is common */
         base--;
-    if (base + 16 >= sizeof(full)) {
-        snprintf(msg, sizeof(msg), "push %s: URL too long", safe);
-        goto done;
+    if (base + 16 >= PUSH_URL_MAX) {
+        snprintf(msg, msglen, "push %s: URL too long", safe);
+        return -1;
     }
-    /* The libcurl counter makes this pair safe next to the runner's own. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(msg, sizeof(msg), "push %s: curl_global_init failed", safe);
-        goto done;
-    }
-    global = true;
-    if ((h = curl_easy_init()) == NULL) {
-        snprintf(msg, sizeof(msg), "push %s: curl_easy_init failed", safe);
-        goto done;
-    }
-    snprintf(full, sizeof(full), "%.*s/metrics", (int)base, url);
-    if (append_part(h, full, sizeof(full), "job", job) < 0 ||
-        (instance != NULL && instance[0] != '\0' &&
-         append_part(h, full, sizeof(full), "instance", instance) < 0)) {
-        snprintf(msg, sizeof(msg), "push %s: URL too long", safe);
-        goto done;
-    }
-    push_safe_url(full, safe, sizeof(safe));
+    return (long)base;
+}
 
-    if ((h2 = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4")) == NULL)
-        goto oom;
-    hdrs = h2;
-    /* No "Expect: 100-continue" round trip for a body over 1 kB. */
-    if ((h2 = curl_slist_append(hdrs, "Expect:")) == NULL)
-        goto oom;
-    hdrs = h2;
+/* URL/metrics/job/JOB[/instance/INSTANCE] into full (PUSH_URL_MAX bytes); -1: too long. */
+static int push_full_url(CURL *h, const char *url, long base, const char *job, const char *instance,
+                         char *full)
+{
+    snprintf(full, PUSH_URL_MAX, "%.*s/metrics", (int)base, url);
+    if (append_part(h, full, PUSH_URL_MAX, "job", job) < 0)
+        return -1;
+    if (instance != NULL && instance[0] != '\0' &&
+        append_part(h, full, PUSH_URL_MAX, "instance", instance) < 0)
+        return -1;
+    return 0;
+}
 
+/* The options of the one PUT; returns the first failure. */
+static CURLcode push_setopts(CURL *h, const char *full, char *cerr, struct curl_slist *hdrs, answer_t *answer,
+                             const char *body, long timeout_ms, const char *ca_file)
+{
     long t = timeout_ms > 0 ? timeout_ms : PUSH_DEFAULT_TIMEOUT_MS;
     size_t blen = body ? strlen(body) : 0;
     CURLcode c = CURLE_OK;
@@ -215,57 +195,113 @@ int push_prometheus(const char *url, const char *job, const char *instance, cons
     } while (0)
     PUSH_SET(CURLOPT_URL, full);
     PUSH_SET(CURLOPT_ERRORBUFFER, cerr);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    PUSH_SET(CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
     /* Like the probes: never a proxy from the environment. A proxy would see the basic-auth
      * credentials of an http:// URL, and it is not the path the pod's policies allow. */
-    PUSH_SET(CURLOPT_PROXY, "");
-    PUSH_SET(CURLOPT_NOPROXY, "*");
+    if (c == CURLE_OK)
+        c = curl_safe_setopts(h, "http,https");
     PUSH_SET(CURLOPT_CUSTOMREQUEST, "PUT");
     PUSH_SET(CURLOPT_POSTFIELDS, body ? body : "");
     PUSH_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
     PUSH_SET(CURLOPT_HTTPHEADER, hdrs);
     PUSH_SET(CURLOPT_WRITEFUNCTION, on_body);
-    PUSH_SET(CURLOPT_WRITEDATA, &answer);
+    PUSH_SET(CURLOPT_WRITEDATA, answer);
     PUSH_SET(CURLOPT_TIMEOUT_MS, t);
     PUSH_SET(CURLOPT_CONNECTTIMEOUT_MS, t);
-    PUSH_SET(CURLOPT_NOSIGNAL, 1L);
-    PUSH_SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    PUSH_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (ca_file != NULL && ca_file[0] != '\0')
         PUSH_SET(CURLOPT_CAINFO, ca_file);
     PUSH_SET(CURLOPT_USERAGENT, "ztprobe");
 #undef PUSH_SET
-    if (c != CURLE_OK) {
-        snprintf(msg, sizeof(msg), "push %s: curl_easy_setopt: %s", safe, curl_easy_strerror(c));
-        goto done;
+    return c;
+}
+
+/* Content-Type, and no "Expect: 100-continue" round trip for a body over 1 kB. NULL: out of
+ * memory. */
+static struct curl_slist *push_headers(void)
+{
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4");
+    if (hdrs == NULL)
+        return NULL;
+    struct curl_slist *h2 = curl_slist_append(hdrs, "Expect:");
+    if (h2 == NULL) {
+        curl_slist_free_all(hdrs);
+        return NULL;
     }
+    return h2;
+}
+
+/* Performs the PUT; 0 on a 2xx answer, else -1 with msg. */
+static int push_perform(CURL *h, const char *url, const char *safe, const char *cerr, answer_t *answer,
+                        char *msg, size_t msglen)
+{
     if (push_plain_basic(url))
         log_error("push %s: warning: the URL's user:password go over plain http, readable on the "
                   "way; use https",
                   safe);
-
-    c = curl_easy_perform(h);
+    CURLcode c = curl_easy_perform(h);
     if (c != CURLE_OK) {
-        snprintf(msg, sizeof(msg), "push %s: %s", safe, cerr[0] ? cerr : curl_easy_strerror(c));
-        goto done;
+        snprintf(msg, msglen, "push %s: %s", safe, cerr[0] ? cerr : curl_easy_strerror(c));
+        return -1;
     }
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299) {
         /* The gateway says why in its first line ("pushed metrics are invalid ..."). */
-        size_t line = strcspn(answer.buf, "\r\n");
-        answer.buf[line] = '\0';
-        strbuf_term_clean(answer.buf, line);
-        snprintf(msg, sizeof(msg), "push %s: HTTP %ld%s%.200s", safe, status, answer.buf[0] ? ": " : "",
-                 answer.buf);
+        size_t line = strcspn(answer->buf, "\r\n");
+        answer->buf[line] = '\0';
+        strbuf_term_clean(answer->buf, line);
+        snprintf(msg, msglen, "push %s: HTTP %ld%s%.200s", safe, status, answer->buf[0] ? ": " : "",
+                 answer->buf);
+        return -1;
+    }
+    return 0;
+}
+
+int push_prometheus(const char *url, const char *job, const char *instance, const char *body, long timeout_ms,
+                    const char *ca_file, char *err, size_t errlen)
+{
+    char safe[512], full[PUSH_URL_MAX], cerr[CURL_ERROR_SIZE] = "";
+    char msg[1024] = "";
+    answer_t answer = {.len = 0};
+    struct curl_slist *hdrs = NULL;
+    CURL *h = NULL;
+    bool global = false;
+    int rc = -1;
+    long base;
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (url == NULL || url[0] == '\0') {
+        snprintf(msg, sizeof(msg), "push: no Pushgateway URL");
         goto done;
     }
-    rc = 0;
-    goto done;
-oom:
-    snprintf(msg, sizeof(msg), "push %s: out of memory", safe);
+    push_safe_url(url, safe, sizeof(safe));
+    if ((base = push_check(url, job, safe, msg, sizeof(msg))) < 0)
+        goto done;
+    /* The libcurl counter makes this pair safe next to the runner's own. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(msg, sizeof(msg), "push %s: curl_global_init failed", safe);
+        goto done;
+    }
+    global = true;
+    if ((h = curl_easy_init()) == NULL) {
+        snprintf(msg, sizeof(msg), "push %s: curl_easy_init failed", safe);
+        goto done;
+    }
+    if (push_full_url(h, url, base, job, instance, full) < 0) {
+        snprintf(msg, sizeof(msg), "push %s: URL too long", safe);
+        goto done;
+    }
+    push_safe_url(full, safe, sizeof(safe));
+    if ((hdrs = push_headers()) == NULL) {
+        snprintf(msg, sizeof(msg), "push %s: out of memory", safe);
+        goto done;
+    }
+    CURLcode c = push_setopts(h, full, cerr, hdrs, &answer, body, timeout_ms, ca_file);
+    if (c != CURLE_OK) {
+        snprintf(msg, sizeof(msg), "push %s: curl_easy_setopt: %s", safe, curl_easy_strerror(c));
+        goto done;
+    }
+    rc = push_perform(h, url, safe, cerr, &answer, msg, sizeof(msg));
 done:
     if (url != NULL)
         scrub_userinfo(msg, sizeof(msg), url);

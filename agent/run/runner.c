@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipaddr.h"
 #include "log.h"
 #include "loop.h"
 #include "resolve.h"
@@ -184,18 +185,18 @@ static bool addr_within(const cidr_list_t *l, const resolve_answer_t *ans, const
     if (l->n == 0)
         return true;
     for (size_t i = 0; i < ans->n; i++) {
-        if (!cidr_list_contains_str(l, ans->addrs[i].text)) {
-            *bad = ans->addrs[i].text;
+        if (!cidr_list_contains_ip(l, &ans->addrs[i])) {
+            *bad = ans->text[i];
             return false;
         }
     }
     return true;
 }
 
-static void set_addr(probe_attempt_t *a, int port, const resolve_addr_t *ad)
+static void set_addr(probe_attempt_t *a, int port, const ip_addr_t *ad)
 {
     a->family = ad->family;
-    snprintf(a->addr_str, sizeof(a->addr_str), "%s", ad->text);
+    ip_addr_format(ad, a->addr_str);
     memset(&a->addr, 0, sizeof(a->addr));
     if (ad->family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *)&a->addr;
@@ -214,7 +215,7 @@ static void set_addr(probe_attempt_t *a, int port, const resolve_addr_t *ad)
 
 /* Starts the transfer on each chosen address at once (family: all), each a copy of the first
  * attempt. Every copy exists before any starts: a start may finish synchronously. */
-static void start_transfers(probe_run_t *pr, const resolve_addr_t *const *ads, size_t n)
+static void start_transfers(probe_run_t *pr, const ip_addr_t *const *ads, size_t n)
 {
     probe_attempt_t *a0 = pr->subs[0];
     probe_attempt_t *run[RESULT_MAX_ADDRS];
@@ -244,16 +245,16 @@ static bool family_ok(probe_family_t f, int af)
 
 /* family any: one address, IPv4 first as curl's happy eyeballs would try it (clusters are mostly
  * IPv4); ipv4/ipv6: the first of that family; all: every distinct address. */
-static size_t pick_addrs(probe_family_t f, const resolve_answer_t *ans, const resolve_addr_t **out)
+static size_t pick_addrs(probe_family_t f, const resolve_answer_t *ans, const ip_addr_t **out)
 {
     size_t n = 0;
     for (size_t i = 0; i < ans->n; i++) {
-        const resolve_addr_t *ad = &ans->addrs[i];
+        const ip_addr_t *ad = &ans->addrs[i];
         if (!family_ok(f, ad->family))
             continue;
         bool dup = false;
         for (size_t j = 0; j < n; j++)
-            dup |= strcmp(out[j]->text, ad->text) == 0;
+            dup |= ip_addr_equal(out[j], ad);
         if (dup)
             continue;
         if (f == FAMILY_ANY && ad->family == AF_INET && n == 1 && out[0]->family != AF_INET)
@@ -276,7 +277,7 @@ static void resolved(probe_run_t *pr, const resolve_answer_t *ans)
     probe_attempt_t *a = pr->subs[0];
     a->n_answers = 0;
     for (size_t i = 0; i < ans->n; i++)
-        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->addrs[i].text);
+        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
     if (ans->status != 0) {
         probe_finish(a, resolver_outcome(ans->status), "lookup %s: %s", pr->p->host, ans->error);
         return;
@@ -287,7 +288,7 @@ static void resolved(probe_run_t *pr, const resolve_answer_t *ans)
                      pr->p->host, bad);
         return;
     }
-    const resolve_addr_t *pick[RESULT_MAX_ADDRS];
+    const ip_addr_t *pick[RESULT_MAX_ADDRS];
     size_t n = pick_addrs(pr->p->family, ans, pick);
     if (n == 0) {
         probe_finish(a, OUTCOME_DNS_NODATA, "%s has no %s address (family %s)", pr->p->host,
@@ -305,19 +306,6 @@ static void on_resolved(void *ud, const resolve_answer_t *ans)
         return;
     pr->subs[0]->dns_ms = probe_elapsed_ms(pr->subs[0]);
     resolved(pr, ans);
-}
-
-static bool parse_literal(const char *host, resolve_addr_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET, host, out->bytes) == 1)
-        out->family = AF_INET;
-    else if (inet_pton(AF_INET6, host, out->bytes) == 1)
-        out->family = AF_INET6;
-    else
-        return false;
-    inet_ntop(out->family, out->bytes, out->text, sizeof(out->text));
-    return true;
 }
 
 static void run_attempt(probe_run_t *pr)
@@ -350,10 +338,11 @@ static void run_attempt(probe_run_t *pr)
         pr->ops->start(a);
         return;
     }
-    resolve_addr_t lit;
-    if (parse_literal(pr->p->host, &lit)) {
+    ip_addr_t lit;
+    if (ip_addr_parse(pr->p->host, &lit)) {
         resolve_answer_t ans = {.status = 0, .error = "", .n = 1};
         ans.addrs[0] = lit;
+        ip_addr_format(&lit, ans.text[0]);
         resolved(pr, &ans);
         return;
     }

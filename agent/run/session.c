@@ -17,8 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "output.h"
-#include "pg_classify.h"
-#include "pg_secret.h"
+#include "probe.h"
 #include "policy_annotate.h"
 #include "policy_explain.h"
 #include "policy_load.h"
@@ -52,18 +51,18 @@ static void session_split_stdin(const cli_opts_t *o)
         fileio_stdin_split((size_t)CONFIG_MAX_BYTES + K8S_READ_MAX_BYTES);
 }
 
-int session_load_config(const cli_opts_t *o, config_t **cfg)
+zt_status_t session_load_config(const cli_opts_t *o, config_t **cfg)
 {
     char err[1024];
     session_split_stdin(o);
-    int rc = config_load_file(o->config_path, cfg, err, sizeof(err));
+    zt_status_t rc = config_load_file(o->config_path, cfg, err, sizeof(err));
     if (rc == ZT_ERR_NOMEM) {
         log_error("%s", err);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     if (rc != 0) {
         log_error("%s", err);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     /* Flags override the config's defaults (not a probe's own values). */
     if (o->timeout_ms)
@@ -76,7 +75,7 @@ int session_load_config(const cli_opts_t *o, config_t **cfg)
             log_error("out of memory");
             config_free(*cfg);
             *cfg = NULL;
-            return EXIT_INTERNAL;
+            return ZT_ERR_INTERNAL;
         }
         free((*cfg)->ca_file);
         (*cfg)->ca_file = ca;
@@ -86,7 +85,7 @@ int session_load_config(const cli_opts_t *o, config_t **cfg)
 
 /* Labels are optional input: when they cannot be read, the reason goes into labels_err and
  * only matters if a role must be chosen by them. */
-static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice, labels_t *own)
+static zt_status_t choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *choice, labels_t *own)
 {
     const char *path = getenv("ZTPROBE_LABELS_FILE");
     if (!path || !*path)
@@ -99,7 +98,7 @@ static int choose_role(const cli_opts_t *o, const config_t *cfg, role_choice_t *
     if (rc != 0) {
         labels_free(&labels);
         log_error("%s", err);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     *own = labels; /* --policies judges the pod as it is labelled */
     return 0;
@@ -119,25 +118,25 @@ static bool name_in_list(const char *list, const char *name)
 }
 
 /* --only: every listed name must exist in the role, so a typo is an error, not an empty run. */
-static int select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out,
-                         size_t *n)
+static zt_status_t select_probes(const cli_opts_t *o, const config_role_t *role, const config_probe_t ***out,
+                                 size_t *n)
 {
     *n = 0;
     *out = calloc(role->n_probes ? role->n_probes : 1, sizeof(**out));
     if (!*out) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     if (o->explain) { /* one probe, whose decision the policies explain after the run */
         const config_role_t *r;
         char err[1024];
         if (o->only) {
             log_error("run: give --only or --explain, not both");
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
         if (policy_explain_find(NULL, role, o->explain, &r, &(*out)[0], err, sizeof(err)) != 0) {
             log_error("run %s", err);
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
         *n = 1;
         return 0;
@@ -146,7 +145,7 @@ static int select_probes(const cli_opts_t *o, const config_role_t *role, const c
         char *copy = strdup(o->only), *save = NULL;
         if (!copy) {
             log_error("out of memory");
-            return EXIT_INTERNAL;
+            return ZT_ERR_INTERNAL;
         }
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             bool found = false;
@@ -156,7 +155,7 @@ static int select_probes(const cli_opts_t *o, const config_role_t *role, const c
                 log_error("--only: role \"%s\" has no probe named \"%s\"; see 'ztprobe list --role %s'",
                           role->name, t, role->name);
                 free(copy);
-                return EXIT_USAGE;
+                return ZT_ERR_INPUT;
             }
         }
         free(copy);
@@ -208,17 +207,17 @@ char *session_render(const cli_opts_t *o, const report_t *r)
     }
 }
 
-int session_emit(const cli_opts_t *o, const char *text)
+zt_status_t session_emit(const cli_opts_t *o, const char *text)
 {
     char err[512];
     if (o->out) {
         if (output_write_atomic(o->out, text, strlen(text), err, sizeof(err)) < 0) {
             log_error("--out %s", err);
-            return EXIT_INTERNAL;
+            return ZT_ERR_INTERNAL;
         }
     } else if (output_stdout(text, strlen(text)) < 0) {
         log_error("writing the report to stdout failed");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     return 0;
 }
@@ -242,7 +241,7 @@ static int libs_init(char *err, size_t errlen)
 
 /* --policies / $ZTPROBE_POLICIES: the objects, and the role's namespace among them (its
  * "namespace", else $POD_NAMESPACE, else the one its selector's workloads are in). */
-static int session_objects(const cli_opts_t *o, session_t *s)
+static zt_status_t session_objects(const cli_opts_t *o, session_t *s)
 {
     const char *list = o->policies ? o->policies : getenv("ZTPROBE_POLICIES");
     const char *files[CLI_FILES_MAX];
@@ -252,7 +251,7 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     char *copy = strdup(list), *save = NULL, err[1024];
     if (!copy) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     for (char *t = strtok_r(copy, ",", &save); t && n < CLI_FILES_MAX; t = strtok_r(NULL, ",", &save))
         files[n++] = t;
@@ -261,19 +260,19 @@ static int session_objects(const cli_opts_t *o, session_t *s)
     free(copy);
     if (rc != 0)
         return rc;
-    int nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL, &s->objects_ns, err,
-                                    sizeof(err));
+    zt_status_t nrc = policy_role_namespace(s->objects, s->choice.role, pns && *pns ? pns : NULL,
+                                            &s->objects_ns, err, sizeof(err));
     if (nrc == 0 && k8s_model_finish(s->objects) != 0)
-        nrc = -2;
+        nrc = ZT_ERR_NOMEM;
     if (nrc != 0) {
-        log_error("--policies: %s", nrc == -2 ? "out of memory" : err);
-        return nrc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        log_error("--policies: %s", nrc == ZT_ERR_NOMEM ? "out of memory" : err);
+        return nrc == ZT_ERR_NOMEM ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
     }
     return 0;
 }
 
 /* "via": ["pods"]: the probes' pod paths from the objects, one probe each (via.c). */
-static int session_via(session_t *s)
+static zt_status_t session_via(session_t *s)
 {
     const config_probe_t **list = NULL;
     size_t n = 0;
@@ -282,7 +281,7 @@ static int session_via(session_t *s)
                         sizeof(err));
     if (rc != 0) {
         log_error("%s", rc == -2 ? "out of memory" : err);
-        return rc == -2 ? EXIT_INTERNAL : EXIT_USAGE;
+        return rc == -2 ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
     }
     free(s->probes);
     s->probes = list;
@@ -298,7 +297,7 @@ void session_close(session_t *s)
         resolver_global_cleanup();
         curl_global_cleanup();
     }
-    pg_secret_end();
+    probe_kinds_end();
     free(s->probes);
     via_free(s->via);
     config_free(s->cfg);
@@ -307,9 +306,9 @@ void session_close(session_t *s)
     memset(s, 0, sizeof(*s));
 }
 
-int session_open(const cli_opts_t *o, session_t *s)
+zt_status_t session_open(const cli_opts_t *o, session_t *s)
 {
-    int rc;
+    zt_status_t rc;
     memset(s, 0, sizeof(*s));
     if ((rc = session_load_config(o, &s->cfg)) != 0 ||
         (rc = choose_role(o, s->cfg, &s->choice, &s->own)) != 0 ||
@@ -324,31 +323,32 @@ int session_open(const cli_opts_t *o, session_t *s)
     if (o->explain && !s->objects) {
         log_error("run --explain %s: needs the objects: --policies FILES (or $ZTPROBE_POLICIES)", o->explain);
         session_close(s);
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     }
     s->concurrency = concurrency_cap(s->cfg->concurrency, &s->capped);
     if (s->capped)
         log_error("concurrency lowered from %d to %d by the open-files limit (ulimit -n)",
                   s->cfg->concurrency, s->capped);
-    pg_secret_warn(s->probes, s->n_probes, s->choice.role->name);
-    /* Before libpq ever runs: the passwords captured, PG* gone from the environment. */
+    probe_kinds_warn(s->probes, s->n_probes, s->choice.role->name);
+    /* Before any attempt (libpq's): the kinds' preparation (the postgres passwords captured,
+     * PG* gone from the environment). */
     char err[512];
-    if (pg_secret_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
+    if (probe_kinds_begin(s->probes, s->n_probes, err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     /* Once per session, not per run: watch runs the matrix thousands of times. */
     if (libs_init(err, sizeof(err)) < 0) {
         log_error("%s", err);
         session_close(s);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     s->libs_ready = true;
     return 0;
 }
 
-int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep)
+zt_status_t session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *stop, report_t *rep)
 {
     char err[512];
     memset(rep, 0, sizeof(*rep));
@@ -359,7 +359,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     rep->results = calloc(s->n_probes ? s->n_probes : 1, sizeof(*rep->results));
     if (!rep->results) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     rep->n_results = s->n_probes;
     struct timespec ts;
@@ -369,7 +369,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     judge_t *j = judge_create(s->cfg, s->probes, s->n_probes, rep->results);
     if (!j) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     runner_opts_t ro = {
         .cfg = s->cfg,
@@ -387,7 +387,7 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     if (runrc < 0) {
         judge_destroy(j);
         log_error("%s", err);
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
     judge_finish(j, &hc);
@@ -395,10 +395,8 @@ int session_run(const session_t *s, const cli_opts_t *o, volatile sig_atomic_t *
     return session_diagnose(s, rep);
 }
 
-int session_diagnose(const session_t *s, report_t *rep)
+zt_status_t session_diagnose(const session_t *s, report_t *rep)
 {
-    char unverified[256];
-    size_t n_unverified = pg_classify_unverified_list(s->probes, s->n_probes, unverified, sizeof(unverified));
     diag_ctx_t dc = {
         .role_forced = s->choice.source != ROLE_FROM_LABELS,
         .labels_known = s->choice.labels_known,
@@ -407,10 +405,9 @@ int session_diagnose(const session_t *s, report_t *rep)
         .selector = s->choice.selector,
         .role = s->choice.role->name,
         .concurrency_cap = s->capped,
-        .n_unverified = n_unverified,
-        .unverified = unverified,
     };
     verdict_diagnose(rep, &dc);
+    probe_kinds_diagnose(s->probes, s->n_probes, rep);
     if (!s->objects)
         return 0;
     /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */
@@ -419,7 +416,7 @@ int session_diagnose(const session_t *s, report_t *rep)
     if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns, s->own.n ? &s->own : NULL,
                         (const config_probe_t *const *)s->probes) != 0) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     return 0;
 }
@@ -445,13 +442,13 @@ static char *session_push_url_from_file(const char *path)
     return url;
 }
 
-int session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)
+zt_status_t session_push(const cli_opts_t *o, const session_t *s, const report_t *rep, const char *rendered)
 {
     if (!o->push && !o->push_url_file)
         return 0;
     char *from_file = NULL;
     if (o->push_url_file && !(from_file = session_push_url_from_file(o->push_url_file)))
-        return EXIT_USAGE;
+        return ZT_ERR_INPUT;
     const char *url = from_file ? from_file : o->push;
     char err[512], host[256] = "";
     /* With -o prometheus the exposition is already rendered: push the same bytes. */
@@ -475,5 +472,5 @@ done:
         explicit_bzero(from_file, strlen(from_file));
         free(from_file);
     }
-    return rc < 0 ? EXIT_INTERNAL : 0;
+    return rc < 0 ? ZT_ERR_INTERNAL : ZT_OK;
 }

@@ -15,16 +15,16 @@
 /* The flag whose rounds these are, in log lines: run --wait or watch --startup. */
 #define SW_TAG(o) ((o)->wait_ms > 0 ? "--wait" : "--startup")
 
-/* One round of the pending probes idx[0..k): their results replace those of rep. Returns 0,
- * 1 when a signal abandoned the round (rep unchanged), or EXIT_INTERNAL. */
-static int wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, const size_t *idx, size_t k,
-                      report_t *rep)
+/* One round of the pending probes idx[0..k): their results replace those of rep. Returns ZT_OK,
+ * ZT_DONE when a signal abandoned the round (rep unchanged), or ZT_ERR_INTERNAL. */
+static zt_status_t wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, const size_t *idx,
+                              size_t k, report_t *rep)
 {
     session_t sub = *s;
     const config_probe_t **probes = calloc(k ? k : 1, sizeof(*probes));
     if (!probes) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
     for (size_t j = 0; j < k; j++)
         probes[j] = s->probes[idx[j]];
@@ -32,9 +32,9 @@ static int wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, c
     sub.n_probes = k;
     report_t round;
     double started = loop_mono_ms();
-    int rc = session_run(&sub, o, &stop_requested, &round);
+    zt_status_t rc = session_run(&sub, o, &stop_requested, &round);
     if (rc == 0 && stop_requested) {
-        rc = 1; /* abandoned mid-round: its "abandoned" outcomes would hide the last real ones */
+        rc = ZT_DONE; /* abandoned mid-round: its "abandoned" outcomes would hide the last real ones */
     } else if (rc == 0) {
         for (size_t j = 0; j < k; j++)
             rep->results[idx[j]] = round.results[j];
@@ -50,21 +50,21 @@ static int wait_round(const session_t *s, const cli_opts_t *o, converge_t *cv, c
     return rc;
 }
 
-int session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
+zt_status_t session_wait_run(const session_t *s, const cli_opts_t *o, report_t *rep)
 {
     /* t0 < 0: measured from the first round's start, so a probe that passes there has 0 */
     return session_wait_from(s, o, (double)o->wait_ms, o->stable, (double)o->every_ms, -1.0, rep);
 }
 
-int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable, double every_ms,
-                      double t0, report_t *rep)
+zt_status_t session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, int stable,
+                              double every_ms, double t0, report_t *rep)
 {
     stop_saved_t saved;
     stop_begin(&saved); /* a Job's pod gets SIGTERM at its deadline */
 
     converge_t cv;
     size_t *idx = NULL;
-    int rc = EXIT_INTERNAL;
+    zt_status_t rc = ZT_ERR_INTERNAL;
     double first = loop_mono_ms(); /* the first round's start */
     if (t0 < 0)
         t0 = first;
@@ -87,8 +87,8 @@ int session_wait_from(const session_t *s, const cli_opts_t *o, double wait_ms, i
         stop_sleep_until(next);
         if (stop_requested)
             break;
-        int r = wait_round(s, o, &cv, idx, k, rep);
-        if (r == EXIT_INTERNAL) {
+        zt_status_t r = wait_round(s, o, &cv, idx, k, rep);
+        if (r == ZT_ERR_INTERNAL) {
             rc = r;
             goto done;
         }

@@ -13,7 +13,7 @@
 #include "report.h"
 #include "stop.h"
 
-int watch_startup_check(const session_t *s, const cli_opts_t *o)
+zt_status_t watch_startup_check(const session_t *s, const cli_opts_t *o)
 {
     for (size_t i = 0; i < s->n_probes; i++) {
         int t = config_probe_timeout_ms(s->cfg, s->probes[i]);
@@ -21,7 +21,7 @@ int watch_startup_check(const session_t *s, const cli_opts_t *o)
             log_error(
                 "--startup %s is shorter than the probe timeout of %d ms (probe \"%s\"): one round must fit",
                 o->startup, t, s->probes[i]->name);
-            return EXIT_USAGE;
+            return ZT_ERR_INPUT;
         }
     }
     return 0;
@@ -59,7 +59,7 @@ static void ws_log(const report_t *rep, const watch_startup_t *ws, double took_m
     cJSON_Delete(o);
 }
 
-int watch_startup_run(const session_t *s, const cli_opts_t *o, double t0, watch_startup_t *ws)
+zt_status_t watch_startup_run(const session_t *s, const cli_opts_t *o, double t0, watch_startup_t *ws)
 {
     report_t rep;
     ws->on = false;
@@ -67,10 +67,11 @@ int watch_startup_run(const session_t *s, const cli_opts_t *o, double t0, watch_
     ws->all_ms = -1.0;
     if (!(ws->ms = malloc((ws->n ? ws->n : 1) * sizeof(*ws->ms)))) {
         log_error("out of memory");
-        return EXIT_INTERNAL;
+        return ZT_ERR_INTERNAL;
     }
-    int rc = session_wait_from(s, o, (double)o->startup_ms, o->stable ? o->stable : WATCH_STARTUP_STABLE,
-                               (double)(o->every_ms ? o->every_ms : WATCH_STARTUP_EVERY_MS), t0, &rep);
+    zt_status_t rc = session_wait_from(
+        s, o, (double)o->startup_ms, o->stable ? o->stable : WATCH_STARTUP_STABLE,
+        (double)(o->every_ms ? o->every_ms : WATCH_STARTUP_EVERY_MS), t0, &rep);
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < ws->n; i++)

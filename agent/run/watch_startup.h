@@ -19,13 +19,14 @@ typedef struct {
     bool on;       /* --startup was given and its rounds ran */
 } watch_startup_t;
 
-/* --startup must hold one round of the slowest probe. Returns 0, or EXIT_USAGE after logging. */
-int watch_startup_check(const session_t *s, const cli_opts_t *o);
+/* --startup must hold one round of the slowest probe. Returns ZT_OK, or ZT_ERR_INPUT after
+ * logging. */
+zt_status_t watch_startup_check(const session_t *s, const cli_opts_t *o);
 
 /* Runs the startup rounds (t0: the monotonic start of the process), writes and pushes their
- * report as the watch's first, logs one "startup" line. Returns 0, or an exit code. A signal
- * ends it early, keeping what was measured. */
-int watch_startup_run(const session_t *s, const cli_opts_t *o, double t0, watch_startup_t *ws);
+ * report as the watch's first, logs one "startup" line. Returns ZT_OK, or ZT_ERR_INTERNAL after
+ * logging. A signal ends it early, keeping what was measured. */
+zt_status_t watch_startup_run(const session_t *s, const cli_opts_t *o, double t0, watch_startup_t *ws);
 
 /* Copies the startup figures into a later report of the watch. */
 void watch_startup_apply(const watch_startup_t *ws, report_t *rep);

@@ -2,7 +2,6 @@
  * membership tests for resolved_within / answers_within. */
 #include "cidr.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,15 +50,11 @@ static int cidr_parse_impl(const char *text, cidr_t *out, bool strict, char *err
     char *slash = strchr(buf, '/');
     if (slash)
         *slash = '\0';
-    if (inet_pton(AF_INET, buf, c.addr) == 1) {
-        c.family = AF_INET;
-    } else if (inet_pton(AF_INET6, buf, c.addr) == 1) {
-        c.family = AF_INET6;
-    } else {
+    if (!ip_addr_parse(buf, &c.net)) {
         snprintf(err, errlen, "not a CIDR block (expected a.b.c.d/n or x:y::/n)");
         return -1;
     }
-    unsigned max = c.family == AF_INET ? 32u : 128u;
+    unsigned max = c.net.family == AF_INET ? 32u : 128u;
     c.prefix = max;
     if (slash) {
         /* Digits only, at most three: strtoul alone would take "+8", " 8" or "8x". */
@@ -79,7 +74,7 @@ static int cidr_parse_impl(const char *text, cidr_t *out, bool strict, char *err
         }
         c.prefix = v;
     }
-    if (cidr_mask_host_bits(c.addr, cidr_addr_len(c.family), c.prefix) && strict) {
+    if (cidr_mask_host_bits(c.net.bytes, cidr_addr_len(c.net.family), c.prefix) && strict) {
         char net[CIDR_TEXT_MAX];
         cidr_format(&c, net, sizeof(net));
         snprintf(err, errlen, "host bits set below the prefix (did you mean %s?)", net);
@@ -99,51 +94,50 @@ int cidr_parse_masked(const char *text, cidr_t *out, char *err, size_t errlen)
     return cidr_parse_impl(text, out, false, err, errlen);
 }
 
-bool cidr_contains(const cidr_t *c, int family, const void *addr)
+bool cidr_contains(const cidr_t *c, const ip_addr_t *ip)
 {
     uint8_t a[16];
-    if (family == AF_INET6 && c->family == AF_INET) {
+    int family = ip->family;
+    if (family == AF_INET6 && c->net.family == AF_INET) {
         /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address. */
         struct in6_addr a6;
-        memcpy(&a6, addr, sizeof(a6));
+        memcpy(&a6, ip->bytes, sizeof(a6));
         if (!IN6_IS_ADDR_V4MAPPED(&a6))
             return false;
-        memcpy(a, (const uint8_t *)addr + 12, 4);
+        memcpy(a, ip->bytes + 12, 4);
         family = AF_INET;
-    } else if (family != c->family) {
+    } else if (family != c->net.family) {
         return false;
     } else {
-        memcpy(a, addr, cidr_addr_len(family));
+        memcpy(a, ip->bytes, cidr_addr_len(family));
     }
     cidr_mask_host_bits(a, cidr_addr_len(family), c->prefix);
-    return memcmp(a, c->addr, cidr_addr_len(family)) == 0;
+    return memcmp(a, c->net.bytes, cidr_addr_len(family)) == 0;
 }
 
-bool cidr_list_contains_str(const cidr_list_t *l, const char *addr)
+bool cidr_list_contains_ip(const cidr_list_t *l, const ip_addr_t *a)
 {
-    uint8_t a[16];
-    int family;
-    if (!l || !addr)
-        return false;
-    if (inet_pton(AF_INET, addr, a) == 1)
-        family = AF_INET;
-    else if (inet_pton(AF_INET6, addr, a) == 1)
-        family = AF_INET6;
-    else
+    if (!l || !a)
         return false;
     for (size_t i = 0; i < l->n; i++) {
-        if (cidr_contains(&l->items[i], family, a))
+        if (cidr_contains(&l->items[i], a))
             return true;
     }
     return false;
 }
 
+bool cidr_list_contains_str(const cidr_list_t *l, const char *addr)
+{
+    ip_addr_t a;
+    return ip_addr_parse(addr, &a) && cidr_list_contains_ip(l, &a);
+}
+
 void cidr_format(const cidr_t *c, char *buf, size_t len)
 {
-    char a[INET6_ADDRSTRLEN];
+    char a[IP_ADDR_TEXT_LEN];
     if (len == 0)
         return;
-    if (!inet_ntop(c->family, c->addr, a, sizeof(a))) {
+    if (!ip_addr_format(&c->net, a)[0]) {
         snprintf(buf, len, "?");
         return;
     }

@@ -7,10 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipaddr.h"
+
 typedef struct {
-    int family;       /* AF_INET or AF_INET6 */
-    uint8_t addr[16]; /* network address, host bits cleared */
-    unsigned prefix;  /* 0..32 or 0..128 */
+    ip_addr_t net;   /* the network address, host bits cleared */
+    unsigned prefix; /* 0..32 or 0..128 */
 } cidr_t;
 
 typedef struct {
@@ -27,10 +28,14 @@ int cidr_parse(const char *text, cidr_t *out, char *err, size_t errlen);
  * accepts an ipBlock such as 10.10.0.1/4 and means 0.0.0.0/4. */
 int cidr_parse_masked(const char *text, cidr_t *out, char *err, size_t errlen);
 
-/* True when the address (family + 4 or 16 bytes) lies inside the block. */
-bool cidr_contains(const cidr_t *c, int family, const void *addr);
+/* True when the address lies inside the block (an IPv4-mapped IPv6 address counts as its IPv4
+ * address). */
+bool cidr_contains(const cidr_t *c, const ip_addr_t *a);
 
-/* True when the textual address (as inet_pton takes it) lies inside one block of the list. */
+/* True when the address lies inside one block of the list. */
+bool cidr_list_contains_ip(const cidr_list_t *l, const ip_addr_t *a);
+
+/* The same for a textual address (as ip_addr_parse takes it); false when it is not one. */
 bool cidr_list_contains_str(const cidr_list_t *l, const char *addr);
 
 /* Renders "a.b.c.d/n" into buf. */

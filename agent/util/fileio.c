@@ -151,7 +151,7 @@ static int fileio_read_all(int fd, const char *name, size_t max, size_t hint, bo
 {
     char *buf = NULL;
     size_t cap = 0, have = 0;
-    int rc = ZT_ERR_INPUT;
+    zt_status_t rc = ZT_ERR_INPUT;
     bool grace = false; /* the marker was read from a timed stream: waiting for more or its end */
     int64_t start = fileio_now_ms(), idle_until = start + fileio_idle_ms;
     int64_t total_until = start + fileio_total_ms;
@@ -240,18 +240,19 @@ fail:
     return rc;
 }
 
-int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
-                          size_t errlen)
+zt_status_t fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
+                                  size_t errlen)
 {
     *buf = NULL;
     *len = 0;
     return fileio_read_all(fd, name, max, FILEIO_FIRST_CHUNK, false, NULL, buf, len, err, errlen);
 }
 
-int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err, size_t errlen)
+zt_status_t fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
+                               size_t errlen)
 {
     struct stat st;
-    int rc = ZT_ERR_INPUT;
+    zt_status_t rc = ZT_ERR_INPUT;
     *buf = NULL;
     *len = 0;
     /* O_NONBLOCK: opening a FIFO with no writer would block here; the fstat below refuses it. */
@@ -385,7 +386,8 @@ static int fileio_stdin_part(size_t max, char **buf, size_t *len, char *err, siz
     return ZT_OK;
 }
 
-int fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *len, char *err, size_t errlen)
+zt_status_t fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
+                                      size_t errlen)
 {
     *buf = NULL;
     *len = 0;

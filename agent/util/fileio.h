@@ -1,21 +1,16 @@
 /* fileio.h: the one way ztprobe reads a file it is given (config, labels file, password file,
  * merge input): a regular file once links are followed, read whole up to a cap, never hanging
- * on a FIFO or a device. It also defines the return codes every file loader shares. */
+ * on a FIFO or a device. */
 #ifndef ZT_FILEIO_H
 #define ZT_FILEIO_H
 
 #include <stddef.h>
 
-/* The return convention of fileio_* and of every loader built on it (config_load_file,
- * labels_load_file, report files in merge):
- *   ZT_OK         success;
- *   ZT_ERR_INPUT  the input is unusable: it cannot be opened or read, is not a regular file,
- *                 is over its cap, or does not parse; err says which, starting with the path.
- *                 It is the user's to fix (exit 2);
- *   ZT_ERR_NOMEM  out of memory (exit 3). */
-#define ZT_OK 0
-#define ZT_ERR_INPUT (-1)
-#define ZT_ERR_NOMEM (-2)
+#include "status.h"
+
+/* fileio_* and every loader built on them (config_load_file, labels_load_file, report files in
+ * merge) return ZT_OK, ZT_ERR_INPUT (err says why, starting with the path) or ZT_ERR_NOMEM
+ * (status.h). */
 
 /* Reads the file at path whole. It is opened O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_NOCTTY and
  * links are followed (Kubernetes mounts ConfigMaps and Secrets as symlinks), then anything
@@ -24,12 +19,13 @@
  * is malloc'd and NUL-terminated, *len its length; the caller frees it (after explicit_bzero
  * when it held a secret: a buffer outgrown while reading is wiped before it is freed). On an
  * error *buf is NULL and err holds "PATH: reason" (never any of the file's content). */
-int fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err, size_t errlen);
+zt_status_t fileio_read_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
+                               size_t errlen);
 
 /* The same for an already open descriptor of any type (stdin given as "-"); name is used in
  * messages. The descriptor is not closed. */
-int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
-                          size_t errlen);
+zt_status_t fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size_t *len, char *err,
+                                  size_t errlen);
 
 /* The reader of the config and of Kubernetes objects, which may come on a pipe (`-c -`,
  * `-c /dev/stdin`, `-c <(...)`, `kubectl exec -i`). path "-" is stdin. A regular file is read
@@ -39,8 +35,8 @@ int fileio_read_fd_capped(int fd, const char *name, size_t max, char **buf, size
  * terminal, /dev/zero) or a folder is refused at once. Stdin is read once: a second "-"
  * fails, unless fileio_stdin_split was called. Stdin is read to its end, whatever lines it
  * holds, unless fileio_set_stdin_end was called. Same return convention. */
-int fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
-                              size_t errlen);
+zt_status_t fileio_read_stream_capped(const char *path, size_t max, char **buf, size_t *len, char *err,
+                                      size_t errlen);
 
 /* Makes "-" one stream for two readers (`-c - --policies -`): the first read of "-" takes stdin
  * whole (at most max bytes) and returns its first YAML document (the config; JSON is one),

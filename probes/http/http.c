@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config_json.h"
+#include "curl_safe.h"
 #include "http_classify.h"
 #include "http_int.h"
 #include "log.h"
@@ -231,15 +232,11 @@ static CURLcode http_setup(http_xfer_t *x)
     HTTP_SET(CURLOPT_PRIVATE, x);
     HTTP_SET(CURLOPT_ERRORBUFFER, x->errbuf);
     HTTP_SET(CURLOPT_URL, p->url);
-    HTTP_SET(CURLOPT_PROTOCOLS_STR, proto);
-    HTTP_SET(CURLOPT_REDIR_PROTOCOLS_STR, proto);
-    HTTP_SET(CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_safe_setopts(e, proto); /* protocols, no proxy, verified TLS */
     /* A probe reads a status line, headers and at most a 64 KiB prefix: libcurl's 16 KiB
      * default receive buffer per transfer is most of a probe's memory when thousands run. */
     HTTP_SET(CURLOPT_BUFFERSIZE, 4096L);
-    /* The probe tests the direct path: never a proxy, whatever the environment says. */
-    HTTP_SET(CURLOPT_PROXY, "");
-    HTTP_SET(CURLOPT_NOPROXY, "*");
     HTTP_SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     /* Each attempt is its own connection, so each one tests the path again. */
     HTTP_SET(CURLOPT_FORBID_REUSE, 1L);
@@ -263,9 +260,6 @@ static CURLcode http_setup(http_xfer_t *x)
         HTTP_SET(CURLOPT_CUSTOMREQUEST, method);
     /* Redirects are never libcurl's to follow: http_follow takes same-origin ones only. */
     HTTP_SET(CURLOPT_FOLLOWLOCATION, 0L);
-    /* TLS is always verified; there is no switch to turn it off (the reference, "Config"). */
-    HTTP_SET(CURLOPT_SSL_VERIFYPEER, 1L);
-    HTTP_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (p->kind == KIND_HTTPS) {
         HTTP_SET(CURLOPT_CAINFO, config_probe_ca_file(a->env->cfg, p));
         HTTP_SET(CURLOPT_CAPATH, (char *)NULL);
@@ -342,11 +336,6 @@ static void http_abort(probe_attempt_t *a)
     http_release(h, x);
 }
 
-static const char *const http_keys[] = {"url",           "method",           "headers", "status",
-                                        "body_contains", "follow_redirects", "deny_at", NULL};
-static const char *const https_keys[] = {
-    "url", "method", "headers", "status", "body_contains", "follow_redirects", "ca_file", "deny_at", NULL};
-
 /* Reports, list and logs show the URL without userinfo, query and fragment. */
 static void http_target(const config_probe_t *p, char *buf, size_t len)
 {
@@ -354,13 +343,13 @@ static void http_target(const config_probe_t *p, char *buf, size_t len)
 }
 
 /* https shares http's code and its multi handle; only the name and the keys differ. */
-#define HTTP_OPS(kind_name, kind_keys) \
+#define HTTP_OPS(kind_name, kind_keys, port) \
     { \
-        .name = kind_name, .resolves = true, .env_kind = KIND_HTTP, .open = PROBE_TCP_OPEN, \
-        .keys = kind_keys, .parse = config_probe_http, .target = http_target, \
-        .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup, .start = http_start, \
-        .abort = http_abort, \
+        .name = kind_name, .resolves = true, .default_port = port, .env_kind = KIND_HTTP, \
+        .open = OUTCOME_CONNECTED, .keys = kind_keys, .parse = http_config_parse, .target = http_target, \
+        .hint = http_hint, .env_init = http_multi_env_init, .env_cleanup = http_multi_env_cleanup, \
+        .start = http_start, .abort = http_abort, \
     }
 
-const probe_ops_t http_probe_ops = HTTP_OPS("http", http_keys);
-const probe_ops_t https_probe_ops = HTTP_OPS("https", https_keys);
+const probe_ops_t http_probe_ops = HTTP_OPS("http", http_config_keys, 80);
+const probe_ops_t https_probe_ops = HTTP_OPS("https", https_config_keys, 443);

@@ -1,6 +1,7 @@
 /* http_classify.c: libcurl's result of an http/https transfer -> outcome, detail, timings.
  * Pure: only libcurl's header (for the CURLE_* codes), no library call. */
 #include "http_classify.h"
+#include "ipaddr.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -44,10 +45,10 @@ static void clean_line(const char *in, char *out, size_t len)
 int http_classify_resolve_entry(const char *host, int port, int family, const char *addr, char *buf,
                                 size_t len)
 {
-    unsigned char bin[sizeof(struct in6_addr)];
+    ip_addr_t literal;
     int w;
 
-    if (inet_pton(AF_INET, host, bin) == 1 || inet_pton(AF_INET6, host, bin) == 1)
+    if (ip_addr_parse(host, &literal))
         return 0;
     w = snprintf(buf, len, family == AF_INET6 ? "%s:%d:[%s]" : "%s:%d:%s", host, port, addr);
     return (w < 0 || (size_t)w >= len) ? -1 : 1;

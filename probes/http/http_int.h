@@ -19,6 +19,17 @@
 #define HTTP_MAX_REDIRS 5L
 
 typedef struct http_xfer http_xfer_t;
+struct config_ctx;
+struct cJSON;
+struct hint_parts;
+
+/* The kinds' config keys and parser (http_config.c). */
+extern const char *const http_config_keys[];
+extern const char *const https_config_keys[];
+int http_config_parse(struct config_ctx *cx, const struct cJSON *o, const char *path, config_probe_t *p);
+
+/* The kinds' own hints (http_hint.c): an allow answered by the application, but not as wanted. */
+bool http_hint(const result_t *r, const struct hint_parts *p, char *buf, size_t len);
 
 /* Per run (env->kind_env[KIND_HTTP]). */
 typedef struct {

@@ -25,4 +25,7 @@ int pg_config_parse(struct config_ctx *cx, const struct cJSON *o, const char *pa
 struct hint_parts;
 bool pg_hint(const result_t *r, const struct hint_parts *parts, char *buf, size_t len);
 
+/* The diagnosis password_to_unverified_server (pg_hint.c, probe_ops_t.diagnose). */
+void pg_diagnose(const config_probe_t *const *probes, size_t n, report_t *rep);
+
 #endif

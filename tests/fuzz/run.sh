@@ -26,10 +26,10 @@ TARGETS=("$@")
 [[ $SECS =~ ^[0-9]+$ ]] || { echo "usage: tests/fuzz/run.sh SECONDS [TARGET...]" >&2; exit 2; }
 command -v "$CC" >/dev/null || { notok "build" "$CC not installed (apt-get install clang)"; zt_finish; }
 
-PKGS="libcurl libpq libcares libcjson yaml-0.1"
+PKGS="libcurl libpq libcares libcjson yaml-0.1 openssl"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -DZT_VERSION=\"0.0.0-fuzz\" \
 $(find agent probes -type d -printf "-I%p ") $(pkg-config --cflags $PKGS 2>/dev/null)"
-LIBS=$(pkg-config --libs $PKGS 2>/dev/null || echo "-lcurl -lpq -lcares -lcjson -lyaml")
+LIBS=$(pkg-config --libs $PKGS 2>/dev/null || echo "-lcurl -lpq -lcares -lcjson -lyaml -lssl -lcrypto")
 SAN="address,undefined"
 
 # The project's sources, instrumented for coverage (fuzzer-no-link), into one archive: the

@@ -98,6 +98,16 @@ hcase https-expired-cert 1500 tls_error "\"kind\": \"https\", \"url\": \"https:/
     '.detail | test("expired")' "detail names the expired certificate"
 hcase https-expired-cert-ip 1500 tls_error "\"kind\": \"https\", $(url https expired), \"expect\": \"allow\""
 hcase https-not-tls 1500 "tls_error|protocol_error" "\"kind\": \"https\", $(url https tls-garbage), \"expect\": \"allow\""
+# The tls kind (a handshake and nothing after it) against the same peers: bounded by the
+# deadline, and every peer that accepted counts as connected.
+tlsp() { echo "\"kind\": \"tls\", \"host\": \"127.0.0.1\", \"port\": $(port "$1"), \"expect\": \"allow\""; }
+hcase tls-kind-stall 1000 app_timeout "$(tlsp tls-stall)"
+hcase tls-kind-not-tls 1500 "tls_error|protocol_error" "$(tlsp tls-garbage)"
+hcase tls-kind-ssh-banner 1500 protocol_error "$(tlsp banner)"
+hcase tls-kind-reset-on-accept 1500 protocol_error "$(tlsp rst-on-accept)"
+hcase tls-kind-close-on-accept 1500 protocol_error "$(tlsp close-on-accept)"
+hcase tls-kind-expired 1500 tls_error "\"kind\": \"tls\", \"host\": \"localhost\", \"port\": $(port expired), \"expect\": \"allow\", \"ca_file\": \"$T/pki/ca.pem\"" \
+    '.detail | test("expired")' "detail names the expired certificate"
 
 # --- PostgreSQL
 hcase pg-http-service 1500 protocol_error "$(pgp healthy)"

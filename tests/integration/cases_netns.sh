@@ -63,7 +63,9 @@ cases_netns() {
     { "name": "icmp-http-deny", "kind": "http", "url": "http://$B:83/", "expect": "deny" },
     { "name": "icmp-allow", "kind": "tcp", "host": "$B", "port": 83, "expect": "allow" },
     { "name": "pg-drop-deny", "kind": "postgres", "host": "$B", "port": 81, "user": "u", "dbname": "d",
-      "expect": "deny" }
+      "expect": "deny" },
+    { "name": "tls-drop-deny", "kind": "tls", "host": "$B", "port": 81, "expect": "deny" },
+    { "name": "tls-icmp-allow", "kind": "tls", "host": "$B", "port": 83, "expect": "allow" }
   ] } }
 }
 EOF
@@ -88,6 +90,10 @@ EOF
     chk "netns icmp admin-prohibited, allow -> unreachable fail" netns icmp-allow verdict=fail \
         outcome=unreachable hint!=null
     chk "netns drop, postgres deny -> timeout pass" netns pg-drop-deny verdict=pass outcome=timeout
+    chk "netns drop, tls deny -> timeout pass" netns tls-drop-deny verdict=pass outcome=timeout \
+        timings_ms.connect=null timings_ms.tls=null
+    chk "netns icmp admin-prohibited, tls allow -> unreachable fail" netns tls-icmp-allow verdict=fail \
+        outcome=unreachable
 
     # 20 probes into the drop, timeout 1000 ms each: run together they take ~1 s, not 20 s;
     # with --concurrency 10 they take two rounds.

@@ -65,4 +65,72 @@ EOF
     chk "https --ca-file flag supplies the CA" tls-cafile via-flag verdict=pass outcome=ok
     runz tls-cafile-none 1 run -c "$T/tls-cafile.json" --role web
     chk "https same probe without --ca-file -> tls_error" tls-cafile-none via-flag outcome=tls_error
+    cases_tls_kind
+}
+
+# The tls kind: a handshake with full verification and nothing after it, against the same
+# servers plus ALPN, TLS 1.2-only and expired-certificate ones.
+cases_tls_kind() {
+    local G W ST H A V X E
+    G=$(port tls-good); W=$(port tls-wrong); ST=$(port tls-stall); H=$(port healthy)
+    A=$(port tls-alpn); V=$(port tls-12); X=$(port tls-expired); E=$(port echo)
+    cat >"$T/tlskind.json" <<EOF
+{
+  "version": 1,
+  "defaults": { "timeout_ms": 1000, "ca_file": "$T/pki/ca.pem" },
+  "dns": { "servers": ["127.0.0.1:$DNS_PORT"], "search": false },
+  "roles": { "db": { "selector": { "app": "db" }, "probes": [
+    { "name": "good", "kind": "tls", "host": "svc.test", "port": $G, "expect": "allow" },
+    { "name": "good-ip", "kind": "tls", "host": "127.0.0.1", "port": $G, "expect": "allow" },
+    { "name": "wrong-name", "kind": "tls", "host": "svc.test", "port": $W, "expect": "allow" },
+    { "name": "unknown-ca", "kind": "tls", "host": "svc.test", "port": $G, "expect": "allow",
+      "ca_file": "$T/pki/other-ca.pem" },
+    { "name": "expired", "kind": "tls", "host": "localhost", "port": $X, "expect": "allow" },
+    { "name": "alpn-match", "kind": "tls", "host": "svc.test", "port": $A, "expect": "allow",
+      "alpn": ["postgresql", "kafka"] },
+    { "name": "alpn-mismatch", "kind": "tls", "host": "svc.test", "port": $A, "expect": "allow",
+      "alpn": ["postgresql"] },
+    { "name": "alpn-unsupported", "kind": "tls", "host": "svc.test", "port": $G, "expect": "allow",
+      "alpn": ["h2"] },
+    { "name": "v12-default", "kind": "tls", "host": "svc.test", "port": $V, "expect": "allow" },
+    { "name": "v13-refused", "kind": "tls", "host": "svc.test", "port": $V, "expect": "allow",
+      "min_version": "1.3" },
+    { "name": "v13-ok", "kind": "tls", "host": "svc.test", "port": $G, "expect": "allow",
+      "min_version": "1.3" },
+    { "name": "plain-http", "kind": "tls", "host": "svc.test", "port": $H, "expect": "allow" },
+    { "name": "plain-echo", "kind": "tls", "host": "svc.test", "port": $E, "expect": "allow" },
+    { "name": "stall", "kind": "tls", "host": "svc.test", "port": $ST, "expect": "allow" },
+    { "name": "refused", "kind": "tls", "host": "svc.test", "port": $CLOSED_PORT, "expect": "allow" },
+    { "name": "deny-verified", "kind": "tls", "host": "svc.test", "port": $G, "expect": "deny" },
+    { "name": "deny-unverified", "kind": "tls", "host": "svc.test", "port": $W, "expect": "deny" },
+    { "name": "deny-refused", "kind": "tls", "host": "svc.test", "port": $CLOSED_PORT, "expect": "deny" }
+  ] } }
+}
+EOF
+    runz tlskind 1 run -c "$T/tlskind.json" --role db
+    chk "tls trusted CA, name -> ok, timings" tlskind good verdict=pass outcome=ok kind=tls \
+        target=svc.test:$G timings_ms.connect!=null timings_ms.tls!=null 'detail~certificate verified'
+    chk "tls trusted CA, IP SAN -> ok" tlskind good-ip verdict=pass outcome=ok
+    chk "tls certificate for another name -> tls_error" tlskind wrong-name verdict=fail outcome=tls_error \
+        'detail~hostname mismatch' hint!=null
+    chk "tls unknown CA -> tls_error" tlskind unknown-ca verdict=fail outcome=tls_error 'detail~local issuer'
+    chk "tls expired certificate -> tls_error" tlskind expired verdict=fail outcome=tls_error 'detail~expired'
+    chk "tls ALPN offered, one selected -> ok" tlskind alpn-match verdict=pass outcome=ok 'detail~ALPN kafka'
+    chk "tls ALPN none in common -> tls_error" tlskind alpn-mismatch verdict=fail outcome=tls_error \
+        'detail~no ALPN'
+    chk "tls ALPN ignored by the server -> tls_error" tlskind alpn-unsupported verdict=fail outcome=tls_error
+    chk "tls TLS 1.2 server, default minimum -> ok" tlskind v12-default verdict=pass outcome=ok 'detail~TLSv1.2'
+    chk "tls min_version 1.3 to a TLS 1.2 server -> tls_error" tlskind v13-refused verdict=fail \
+        outcome=tls_error 'detail~protocol version'
+    chk "tls min_version 1.3 -> ok over TLS 1.3" tlskind v13-ok verdict=pass outcome=ok 'detail~TLSv1.3'
+    chk "tls to a plain HTTP server -> protocol_error" tlskind plain-http verdict=fail outcome=protocol_error
+    chk "tls to a TCP echo (no TLS) -> connected, not ok" tlskind plain-echo verdict=fail \
+        'outcome@protocol_error|tls_error|app_timeout'
+    chk "tls handshake stall -> app_timeout" tlskind stall verdict=fail outcome=app_timeout \
+        timings_ms.connect!=null 'duration_ms<2500'
+    chk "tls nothing listening -> refused" tlskind refused verdict=fail outcome=refused
+    chk "tls deny, verified handshake -> fail" tlskind deny-verified verdict=fail outcome=ok
+    chk "tls deny, handshake rejected -> fail (connected)" tlskind deny-unverified verdict=fail \
+        outcome=tls_error
+    chk "tls deny, refused -> inconclusive" tlskind deny-refused verdict=inconclusive outcome=refused
 }

@@ -46,6 +46,7 @@ setup_failed() { # a fixture that did not start is a failed case, never a silent
 
 t_start=$(date +%s)
 sh "$ROOT/tests/servers/mkca.sh" "$T/pki" || setup_failed "mkca.sh"
+sh "$ROOT/tests/hostile/mkexpired.sh" "$T/pki" || setup_failed "mkexpired.sh"
 
 # Loopback servers, started together, then waited for.
 for m in healthy status silent reset garbage trickle endless big redirect l7; do srv "$m" "$m"; done
@@ -57,6 +58,9 @@ srv tls-stall tls-stall
 srv dns-drop udp-drop
 srv tls-good healthy --tls-cert "$T/pki/server.pem" --tls-key "$T/pki/server.key"
 srv tls-wrong healthy --tls-cert "$T/pki/wrong.pem" --tls-key "$T/pki/wrong.key"
+srv tls-alpn healthy --tls-cert "$T/pki/server.pem" --tls-key "$T/pki/server.key" --tls-alpn kafka,h2
+srv tls-12 healthy --tls-cert "$T/pki/server.pem" --tls-key "$T/pki/server.key" --tls-max 1.2
+srv tls-expired healthy --tls-cert "$T/pki/expired.pem" --tls-key "$T/pki/expired.key"
 CLOSED_PORT=$(free_port)
 CLOSED_UDP_PORT=$($PY -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_dnsmasq || setup_failed "dnsmasq"
@@ -76,7 +80,7 @@ if want netns && ! netns_up; then
     GROUPS_WANTED=${GROUPS_WANTED//netns/}
 fi
 wait_ports healthy healthy6 status silent reset garbage trickle endless big redirect l7 echo noconn \
-    pg-silent tls-stall dns-drop tls-good tls-wrong || setup_failed "loopback servers"
+    pg-silent tls-stall dns-drop tls-good tls-wrong tls-alpn tls-12 tls-expired || setup_failed "loopback servers"
 
 want http && cases_http
 want http && cases_l7

@@ -6,7 +6,8 @@ reset, a stream that never ends, ...), so a test can assert the outcome the agen
 Stdlib only. One thread per connection; the accept loop never blocks on a client.
 
 Usage: zt_server.py --mode MODE --bind ADDR[,ADDR...] [--port 0] [--port-file F]
-                    [--tls-cert C --tls-key K] [--max-seconds 300] [--conn-log F]
+                    [--tls-cert C --tls-key K [--tls-alpn ID,...] [--tls-max 1.2|1.3]]
+                    [--max-seconds 300] [--conn-log F]
 
 Modes: healthy (GET /health 200 {"status":"healthy"}, else 404), status (404), silent,
 reset (RST after the request), garbage, trickle (1 byte/s), endless (chunked), big (100 MB),
@@ -252,6 +253,8 @@ def main():
     ap.add_argument("--mode", required=True, choices=MODES)
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--tls-alpn", help="comma-separated ALPN ids the TLS server selects from")
+    ap.add_argument("--tls-max", choices=("1.2", "1.3"), help="highest TLS version the server speaks")
     ap.add_argument("--conn-log", help="append one line per accepted connection to this file")
     args = ap.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -269,6 +272,10 @@ def main():
     if args.tls_cert and args.mode in HTTP_MODES:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_alpn:
+            ctx.set_alpn_protocols(args.tls_alpn.split(","))
+        if args.tls_max:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2 if args.tls_max == "1.2" else ssl.TLSVersion.TLSv1_3
 
     udp = args.mode == "udp-drop"
     socks, port = serverlib.bind_all(args.bind, args.port, udp)

@@ -79,8 +79,8 @@ static inline void sample_report(sample_t *s)
     snprintf(a->target, sizeof(a->target), "postgres-service:5432");
     snprintf(a->detail, sizeof(a->detail), "PostgreSQL 15.20 on x86_64-pc-linux-gnu");
     a->duration_ms = 8.06;
-    result_ip_parse("10.96.12.7", &a->addrs[0]);
-    result_ip_parse("fd00::7", &a->addrs[1]);
+    ip_addr_parse("10.96.12.7", &a->addrs[0]);
+    ip_addr_parse("fd00::7", &a->addrs[1]);
     a->n_addrs = 2;
     a->dns_ms = 0.94;
     a->connect_ms = 0.4;
@@ -96,7 +96,7 @@ static inline void sample_report(sample_t *s)
     snprintf(b->hint, sizeof(b->hint), "The path is open: check the policy & labels.");
     b->attempts = 3;
     b->duration_ms = 30.0;
-    result_ip_parse("192.0.2.7", &b->addrs[0]);
+    ip_addr_parse("192.0.2.7", &b->addrs[0]);
     b->n_addrs = 1;
     b->dns_ms = 1.0;
     b->connect_ms = 2.0;
@@ -121,8 +121,8 @@ static inline result_t *sample_family(sample_t *s)
     const outcome_t out[] = {OUTCOME_TIMEOUT, OUTCOME_OK};
     const double ms[] = {1000.5, 0.7};
     for (size_t i = 0; i < 2; i++) {
-        result_ip_parse(addr[i], &f->addrs[i]);
-        result_ip_parse(addr[i], &f->addr_results[i].address);
+        ip_addr_parse(addr[i], &f->addrs[i]);
+        ip_addr_parse(addr[i], &f->addr_results[i].address);
         f->addr_results[i].outcome = out[i];
         f->addr_results[i].duration_ms = ms[i];
     }

@@ -34,10 +34,10 @@ static void test_parse_v4(void **state)
     (void)state;
     cidr_t c = parse_ok("10.0.0.0/8");
     char buf[64];
-    assert_int_equal(c.family, AF_INET);
+    assert_int_equal(c.net.family, AF_INET);
     assert_int_equal(c.prefix, 8);
-    assert_int_equal(c.addr[0], 10);
-    assert_int_equal(c.addr[1], 0);
+    assert_int_equal(c.net.bytes[0], 10);
+    assert_int_equal(c.net.bytes[1], 0);
     cidr_format(&c, buf, sizeof(buf));
     assert_string_equal(buf, "10.0.0.0/8");
     c = parse_ok("52.46.128.0/19");
@@ -50,12 +50,12 @@ static void test_parse_v6(void **state)
     (void)state;
     cidr_t c = parse_ok("2001:db8::/32");
     char buf[64];
-    assert_int_equal(c.family, AF_INET6);
+    assert_int_equal(c.net.family, AF_INET6);
     assert_int_equal(c.prefix, 32);
-    assert_int_equal(c.addr[0], 0x20);
-    assert_int_equal(c.addr[1], 0x01);
-    assert_int_equal(c.addr[2], 0x0d);
-    assert_int_equal(c.addr[3], 0xb8);
+    assert_int_equal(c.net.bytes[0], 0x20);
+    assert_int_equal(c.net.bytes[1], 0x01);
+    assert_int_equal(c.net.bytes[2], 0x0d);
+    assert_int_equal(c.net.bytes[3], 0xb8);
     cidr_format(&c, buf, sizeof(buf));
     assert_string_equal(buf, "2001:db8::/32");
 }
@@ -176,8 +176,13 @@ static void test_list(void **state)
     assert_false(cidr_list_contains_str(&l, NULL));
     cidr_list_t empty = {NULL, 0};
     assert_false(cidr_list_contains_str(&empty, "10.0.0.1"));
-    unsigned char a[4] = {10, 9, 8, 7};
-    assert_true(cidr_contains(&items[0], AF_INET, a));
+    ip_addr_t a = {.family = AF_INET, .bytes = {10, 9, 8, 7}};
+    assert_true(cidr_contains(&items[0], &a));
+    assert_true(cidr_list_contains_ip(&l, &a));
+    ip_addr_t mapped; /* ::ffff:10.9.8.7 is 10.9.8.7 */
+    assert_true(ip_addr_parse("::ffff:10.9.8.7", &mapped));
+    assert_true(cidr_contains(&items[0], &mapped));
+    assert_false(cidr_contains(&items[1], &a));
     cidr_list_free(NULL);
 }
 

@@ -87,10 +87,10 @@ static const char OBJS[] =
 static netpol_verdict_t ask(const k8s_model_t *m, const char *addr, int port)
 {
     netpol_endpoint_t src, dst;
-    k8s_addr_t a;
-    assert_true(k8s_addr_parse("10.0.5.4", &a));
+    ip_addr_t a;
+    assert_true(ip_addr_parse("10.0.5.4", &a));
     netpol_endpoint_pod(m, (size_t)k8s_model_find_pod_ip(m, &a), &src);
-    assert_true(k8s_addr_parse(addr, &a));
+    assert_true(ip_addr_parse(addr, &a));
     long pod = k8s_model_find_pod_ip(m, &a);
     if (pod >= 0) {
         netpol_endpoint_pod(m, (size_t)pod, &dst);

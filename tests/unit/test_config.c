@@ -182,8 +182,8 @@ static void test_duplicate_probe_names(void **state)
 static void test_kind_and_expect(void **state)
 {
     (void)state;
-    probe_err("'name':'x','kind':'sctp'", P "kind: must be one of tcp, http, https, postgres, dns, udp");
-    probe_err("'name':'x','kind':7", P "kind: must be one of tcp, http, https, postgres, dns, udp");
+    probe_err("'name':'x','kind':'sctp'", P "kind: must be one of tcp, http, https, postgres, dns, udp, tls");
+    probe_err("'name':'x','kind':7", P "kind: must be one of tcp, http, https, postgres, dns, udp, tls");
     probe_err("'name':'x'", P "kind: required");
     probe_err("'name':'t','kind':'tcp','host':'h','port':80,'expect':'block'",
               P "expect: must be allow or deny");

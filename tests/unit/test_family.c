@@ -90,7 +90,7 @@ static void test_judge_addresses(void **state)
     assert_int_equal(r.outcome, OUTCOME_OK);
     assert_int_equal(r.n_addr_results, 2);
     char ip[RESULT_ADDR_LEN];
-    assert_string_equal(result_ip_format(&r.addr_results[0].address, ip), "10.0.0.7");
+    assert_string_equal(ip_addr_format(&r.addr_results[0].address, ip), "10.0.0.7");
     assert_int_equal(r.addr_results[0].outcome, OUTCOME_TIMEOUT);
     assert_int_equal(r.addr_results[1].outcome, OUTCOME_OK);
     assert_string_equal(r.detail, "fd00::7: d-ok");
@@ -142,8 +142,8 @@ static void test_text_and_round_trip(void **state)
     res[0].verdict = VERDICT_FAIL;
     res[0].outcome = OUTCOME_OK;
     res[0].n_addrs = 2;
-    assert_true(result_ip_parse("10.0.0.7", &res[0].addrs[0]));
-    assert_true(result_ip_parse("fd00::7", &res[0].addrs[1]));
+    assert_true(ip_addr_parse("10.0.0.7", &res[0].addrs[0]));
+    assert_true(ip_addr_parse("fd00::7", &res[0].addrs[1]));
     res[0].n_addr_results = 2;
     res[0].addr_results[0] = (result_addr_t){
         .address = res[0].addrs[0], .outcome = OUTCOME_TIMEOUT, .duration_ms = 800.0};
@@ -151,7 +151,7 @@ static void test_text_and_round_trip(void **state)
         .address = res[0].addrs[1], .outcome = OUTCOME_OK, .duration_ms = 1.5};
     res[1].outcome = OUTCOME_TIMEOUT;
     res[1].n_addrs = 1;
-    assert_true(result_ip_parse("10.0.0.8", &res[1].addrs[0]));
+    assert_true(ip_addr_parse("10.0.0.8", &res[1].addrs[0]));
 
     char buf[RESULT_OUTCOME_TEXT_LEN];
     report_outcome_text(&res[0], buf, sizeof(buf));
@@ -250,23 +250,35 @@ static void test_address_text(void **state)
     static const char *const bad[] = {"",      "fe80::1%eth0", "[::1]",    "010.0.0.1",
                                       "1.2.3", "svc.test",     "1.2.3.4 ", "2001:db8::1::2"};
     char buf[RESULT_ADDR_LEN];
-    result_ip_t ip, ip2;
+    ip_addr_t ip, ip2;
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
-        assert_true(result_ip_parse(same[i], &ip));
-        assert_string_equal(result_ip_format(&ip, buf), same[i]);
-        assert_int_equal(result_ip_is_v6(&ip), strchr(same[i], ':') != NULL);
+        assert_true(ip_addr_parse(same[i], &ip));
+        assert_string_equal(ip_addr_format(&ip, buf), same[i]);
+        assert_int_equal(ip_addr_is_v6(&ip), strchr(same[i], ':') != NULL);
     }
     for (size_t i = 0; i < sizeof(canon) / sizeof(canon[0]); i++) {
-        assert_true(result_ip_parse(canon[i][0], &ip));
-        assert_string_equal(result_ip_format(&ip, buf), canon[i][1]);
-        assert_true(result_ip_parse(buf, &ip2));
+        assert_true(ip_addr_parse(canon[i][0], &ip));
+        assert_string_equal(ip_addr_format(&ip, buf), canon[i][1]);
+        assert_true(ip_addr_parse(buf, &ip2));
         assert_memory_equal(&ip, &ip2, sizeof(ip));
     }
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_false(result_ip_parse(bad[i], &ip));
-        assert_int_equal(ip.family, RESULT_IP_NONE);
-        assert_string_equal(result_ip_format(&ip, buf), "");
+        assert_false(ip_addr_parse(bad[i], &ip));
+        assert_int_equal(ip.family, IP_ADDR_NONE);
+        assert_string_equal(ip_addr_format(&ip, buf), "");
     }
+    /* One address type for results, answers, objects and CIDR blocks: length and equality. */
+    assert_false(ip_addr_parse(NULL, &ip));
+    assert_int_equal(ip_addr_len(&ip), 0);
+    assert_true(ip_addr_parse("10.0.0.7", &ip));
+    assert_int_equal(ip_addr_len(&ip), 4);
+    assert_true(ip_addr_parse("10.0.0.7", &ip2));
+    assert_true(ip_addr_equal(&ip, &ip2));
+    assert_true(ip_addr_parse("10.0.0.8", &ip2));
+    assert_false(ip_addr_equal(&ip, &ip2));
+    assert_true(ip_addr_parse("::ffff:10.0.0.7", &ip2)); /* another family: not equal */
+    assert_int_equal(ip_addr_len(&ip2), 16);
+    assert_false(ip_addr_equal(&ip, &ip2));
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include "pg_classify.h"
 #include "pg_secret.h"
 #include "postgres.h"
+#include "probe.h"
 #include "hint.h"
 #include "verdict.h"
 
@@ -175,23 +176,29 @@ static void test_scrub_only_pg(void **state)
     unsetenv("XPG");
 }
 
+/* The kind's diagnosis comes through the kind table's hook, after the shared ones. */
 static void test_diagnosis(void **state)
 {
     (void)state;
     report_t rep;
     memset(&rep, 0, sizeof(rep));
-    diag_ctx_t ctx = {.role = "backend", .n_unverified = 2, .unverified = "postgres, pg2"};
+    config_probe_t pg = probe("postgres", EXPECT_ALLOW, "PW", NULL, "require");
+    config_probe_t pg2 = probe("pg2", EXPECT_ALLOW, NULL, "/pw", "verify-ca");
+    config_probe_t ok = probe("ok", EXPECT_ALLOW, "PW", NULL, NULL);
+    ok.sslmode = (char *)"verify-full";
+    const config_probe_t *all[] = {&pg, &pg2, &ok};
+    diag_ctx_t ctx = {.role = "backend"};
     verdict_diagnose(&rep, &ctx);
+    probe_kinds_diagnose(all, 3, &rep);
     assert_int_equal(rep.n_diags, 1);
     assert_string_equal(rep.diags[0].code, "password_to_unverified_server");
     assert_non_null(strstr(rep.diags[0].message, "probes postgres, pg2 send the"));
     assert_non_null(strstr(rep.diags[0].message, "verify-full"));
-    ctx.n_unverified = 1;
-    ctx.unverified = "postgres";
     verdict_diagnose(&rep, &ctx);
+    probe_kinds_diagnose(all, 1, &rep);
     assert_non_null(strstr(rep.diags[0].message, "probe postgres sends the"));
-    ctx.n_unverified = 0;
     verdict_diagnose(&rep, &ctx);
+    probe_kinds_diagnose(&all[2], 1, &rep);
     assert_int_equal(rep.n_diags, 0);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh BIN: the agent under valgrind memcheck on real runs (issue 5, item 3). BIN is the plain
 # build (./ztprobe): valgrind and ASan do not mix.
-#  - run: one config with tcp, http, https (test CA), postgres (real PostgreSQL 15, password
+#  - run: one config with tcp, http, https and tls (test CA), postgres (real PostgreSQL 15, password
 #    via password_env) and dns probes (UDP truncated -> TCP fallback, 4,000 records), plus
 #    the failure paths (refused, silent server -> app_timeout, TLS stall, DNS timeout,
 #    redirect loop, 100 MB body), in json, text, junit and prometheus;
@@ -57,6 +57,11 @@ cat >"$T/cfg.json" <<EOF
     { "name": "https", "kind": "https", "url": "https://localhost:$(port tls)/health", "expect": "allow",
       "resolved_within": ["127.0.0.0/8"] },
     { "name": "https-by-ip", "kind": "https", "url": "https://127.0.0.1:$(port tls)/health", "expect": "allow" },
+    { "name": "tls-kind", "kind": "tls", "host": "localhost", "port": $(port tls), "alpn": ["h2", "http/1.1"],
+      "expect": "deny" },
+    { "name": "tls-kind-by-ip", "kind": "tls", "host": "127.0.0.1", "port": $(port tls), "expect": "allow" },
+    { "name": "tls-kind-stall", "kind": "tls", "host": "127.0.0.1", "port": $(port tls-stall), "timeout_ms": 1500,
+      "expect": "allow" },
     { "name": "postgres", "kind": "postgres", "host": "127.0.0.1", "port": $PGPORT, "user": "govtech_admin",
       "dbname": "govtech", "password_env": "ZT_VG_PW", "sslmode": "disable", "query": "SELECT version()",
       "timeout_ms": 30000, "expect": "allow" },
@@ -106,20 +111,21 @@ $(grep -m1 -A14 -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|[
 # DNS lookups get a run of their own: under memcheck, with an https probe in the same run,
 # the TCP-fallback lookups end in c-ares' ETIMEOUT (a valgrind artefact: not seen in the plain
 # or the ASan build, nor with the plain build stopped by SIGSTOP mid-lookup).
-NODNS=tcp,http,https,https-by-ip,postgres,refused,silent,tls-stall,redirect,big-body,pg-wrong-pw,udp-echo,udp-closed,udp-silent,family-all,family-v6-of-v4
+NODNS=tcp,http,https,https-by-ip,tls-kind,tls-kind-by-ip,tls-kind-stall,postgres,refused,silent,tls-stall,redirect,big-body,pg-wrong-pw,udp-echo,udp-closed,udp-silent,family-all,family-v6-of-v4
 vg run-json 1 run -c "$T/cfg.json" --role backend -v --only "$NODNS"
 vg run-dns 0 run -c "$T/cfg.json" --role backend -v --only tcp-by-name,dns-tcp-fallback,dns-many,dns-timeout
 verdict() { local v; v=$(jres "$T/run-json.out" "$1" .verdict); [ -n "$v" ] || v=$(jres "$T/run-dns.out" "$1" .verdict); echo "$v"; }
 outcome() { local v; v=$(jres "$T/run-json.out" "$1" .outcome); [ -n "$v" ] || v=$(jres "$T/run-dns.out" "$1" .outcome); echo "$v"; }
-for p in tcp tcp-by-name http https https-by-ip postgres dns-tcp-fallback dns-many refused \
+for p in tcp tcp-by-name http https https-by-ip tls-kind-by-ip postgres dns-tcp-fallback dns-many refused \
     udp-echo udp-silent family-all; do
     [ "$(verdict "$p")" = pass ]
     check "run under memcheck: $p passes (a real run, not an early exit)" status_ok $? "$(outcome "$p"): $(jres "$T/run-json.out" "$p" .detail)$(jres "$T/run-dns.out" "$p" .detail)"
 done
 [ "$(outcome tls-stall)" = app_timeout ] && [ "$(outcome dns-timeout)" = dns_timeout ] &&
+    [ "$(outcome tls-kind-stall)" = app_timeout ] && [ "$(outcome tls-kind)" = tls_error ] &&
     [ "$(outcome pg-wrong-pw)" = auth_failed ] && [ "$(outcome silent)" = app_timeout ]
-check "run under memcheck: failure paths taken (app_timeout, dns_timeout, auth_failed)" status_ok $? \
-    "tls-stall $(outcome tls-stall), dns-timeout $(outcome dns-timeout), pg-wrong-pw $(outcome pg-wrong-pw), silent $(outcome silent)"
+check "run under memcheck: failure paths taken (app_timeout, dns_timeout, auth_failed, tls_error)" status_ok $? \
+    "tls-stall $(outcome tls-stall), tls-kind-stall $(outcome tls-kind-stall), tls-kind $(outcome tls-kind), dns-timeout $(outcome dns-timeout), pg-wrong-pw $(outcome pg-wrong-pw), silent $(outcome silent)"
 for f in text junit prometheus; do
     vg "run-$f" 1 run -c "$T/cfg.json" --role backend -o "$f" --only tcp,http,https,postgres,refused,pg-wrong-pw
 done
