@@ -5,7 +5,7 @@
 #   lab    the policy lab's servers and tools (`make demo`, `make lab`)
 #   test   everything `make test`, `make fuzz` and `make image` use (the default)
 set -eu
-BUILD="build-essential pkg-config libcurl4-openssl-dev libpq-dev libc-ares-dev libcjson-dev
+BUILD="build-essential pkg-config libssl-dev libcurl4-openssl-dev libpq-dev libc-ares-dev libcjson-dev
 libyaml-dev"
 LAB="postgresql-15 postgresql-client-15 dnsmasq-base nftables iproute2 openssl ca-certificates
 python3 python3-yaml curl procps psmisc"

@@ -4,21 +4,11 @@
  * decide makes the answer unknown rather than a guess. */
 #include "calico_eval.h"
 
+#include "calico_match.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-
-typedef enum { CM_NONE = 0, CM_PART = 1, CM_ALL = 2 } cm_t;
-
-static cm_t cm_min(cm_t a, cm_t b)
-{
-    return a < b ? a : b;
-}
-
-static cm_t cm_not(cm_t a)
-{
-    return a == CM_ALL ? CM_NONE : a == CM_NONE ? CM_ALL : CM_PART;
-}
 
 void calico_policy_name(const k8s_model_t *m, size_t policy, char *buf, size_t len)
 {
@@ -27,181 +17,6 @@ void calico_policy_name(const k8s_model_t *m, size_t policy, char *buf, size_t l
         snprintf(buf, len, "%s", p->name);
     else
         snprintf(buf, len, "%s/%s", m->namespaces[p->ns].name, p->name);
-}
-
-/* Label sets of a pod as Calico sees it: its own labels, then the implied ones. */
-typedef struct {
-    label_t implied[3];
-    labels_t implied_set;
-    const labels_t *sets[2];
-    const char *sa;
-} ce_pod_t;
-
-static void ce_pod(const k8s_model_t *m, const netpol_endpoint_t *e, ce_pod_t *p)
-{
-    p->sa = e->service_account ? e->service_account : "default";
-    p->implied[0] = (label_t){"projectcalico.org/namespace", m->namespaces[e->ns].name};
-    p->implied[1] = (label_t){"projectcalico.org/orchestrator", "k8s"};
-    p->implied[2] = (label_t){"projectcalico.org/serviceaccount", (char *)p->sa};
-    p->implied_set = (labels_t){p->implied, 3, false};
-    p->sets[0] = e->labels;
-    p->sets[1] = &p->implied_set;
-}
-
-/* A namespace's labels plus projectcalico.org/name. */
-static bool ce_ns_match(const k8s_model_t *m, const calsel_t *s, size_t ns)
-{
-    label_t name = {"projectcalico.org/name", m->namespaces[ns].name};
-    labels_t implied = {&name, 1, false};
-    const labels_t *sets[] = {&m->namespaces[ns].labels, &implied};
-    return calsel_match(s, sets, 2);
-}
-
-/* A ServiceAccount's labels (when its object was read) plus projectcalico.org/name. */
-static bool ce_sa_match(const k8s_model_t *m, const calsel_t *s, size_t ns, const char *sa)
-{
-    const cal_sa_t *obj = cal_model_sa(&m->calico, ns, sa);
-    label_t name = {"projectcalico.org/name", (char *)sa};
-    labels_t implied = {&name, 1, false};
-    const labels_t *sets[] = {obj ? &obj->labels : &implied, &implied};
-    return calsel_match(s, sets, 2);
-}
-
-static bool ce_inside(const cidr_t *a, const cidr_t *b)
-{
-    return a->net.family == b->net.family && a->prefix >= b->prefix && cidr_contains(b, &a->net);
-}
-
-/* Whether the endpoint lies in one of the nets. A pod whose address the objects do not give
- * (a workload template) is taken as outside every net, as netpol.c takes it for ipBlock. */
-static cm_t ce_nets(const cidr_t *nets, size_t n, const netpol_endpoint_t *e)
-{
-    if (e->unknown)
-        return CM_PART;
-    cm_t best = CM_NONE;
-    for (size_t i = 0; i < n && best != CM_ALL; i++) {
-        if (e->is_pod) {
-            if (e->has_addr && cidr_contains(&nets[i], &e->addr))
-                best = CM_ALL;
-        } else if (ce_inside(&e->range, &nets[i])) {
-            best = CM_ALL;
-        } else if (ce_inside(&nets[i], &e->range)) {
-            best = CM_PART;
-        }
-    }
-    return best;
-}
-
-static bool ce_port_in(const cal_port_t *ports, size_t n, const netpol_endpoint_t *dst, int port,
-                       k8s_proto_t proto)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!ports[i].name) {
-            if (port >= ports[i].lo && port <= ports[i].hi)
-                return true;
-            continue;
-        }
-        for (size_t k = 0; dst->is_pod && k < dst->n_ports; k++) {
-            const k8s_cport_t *c = &dst->ports[k];
-            if (c->name && strcmp(c->name, ports[i].name) == 0 && c->proto == proto && c->port == port)
-                return true;
-        }
-    }
-    return false;
-}
-
-/* The selector part of an entity for a pod: namespace scope, selector, service accounts. */
-static bool ce_selected(const k8s_model_t *m, const cal_policy_t *pol, const cal_entity_t *en,
-                        const calsel_t *sel, bool with_sa, const netpol_endpoint_t *e)
-{
-    if (en->ns_selector) {
-        if (!ce_ns_match(m, en->ns_selector, e->ns))
-            return false;
-    } else if (!pol->global && e->ns != pol->ns) {
-        return false; /* a namespaced policy's selectors stay in its namespace */
-    }
-    ce_pod_t p;
-    ce_pod(m, e, &p);
-    if (sel && !calsel_match(sel, p.sets, 2))
-        return false;
-    if (!with_sa || !en->has_sa)
-        return true;
-    bool named = en->n_sa_names == 0;
-    for (size_t i = 0; i < en->n_sa_names && !named; i++)
-        named = strcmp(en->sa_names[i], p.sa) == 0;
-    return named && (!en->sa_selector || ce_sa_match(m, en->sa_selector, e->ns, p.sa));
-}
-
-static cm_t ce_entity(const k8s_model_t *m, const cal_policy_t *pol, const cal_entity_t *en,
-                      const netpol_endpoint_t *e, bool is_dst, const netpol_endpoint_t *dst, int port,
-                      k8s_proto_t proto)
-{
-    cm_t r = CM_ALL;
-    if (en->n_nets)
-        r = cm_min(r, ce_nets(en->nets, en->n_nets, e));
-    if (en->n_not_nets)
-        r = cm_min(r, cm_not(ce_nets(en->not_nets, en->n_not_nets, e)));
-    if (en->selector || en->ns_selector || en->has_sa) {
-        /* Selectors pick endpoints: never an address outside the cluster. */
-        if (e->unknown)
-            r = cm_min(r, CM_PART);
-        else if (!e->is_pod || !ce_selected(m, pol, en, en->selector, true, e))
-            return CM_NONE;
-    }
-    if (en->not_selector) {
-        if (e->unknown)
-            r = cm_min(r, CM_PART);
-        else if (e->is_pod && ce_selected(m, pol, en, en->not_selector, false, e))
-            return CM_NONE;
-    }
-    if (!is_dst) {
-        /* A source port is ephemeral: the prober cannot say which one it gets. */
-        if (en->n_ports || en->n_not_ports)
-            r = cm_min(r, CM_PART);
-        return r;
-    }
-    if (en->n_ports && !ce_port_in(en->ports, en->n_ports, dst, port, proto))
-        return CM_NONE;
-    if (en->n_not_ports && ce_port_in(en->not_ports, en->n_not_ports, dst, port, proto))
-        return CM_NONE;
-    return r;
-}
-
-static int ce_proto_number(k8s_proto_t p)
-{
-    return p == K8S_TCP ? 6 : p == K8S_UDP ? 17 : 132;
-}
-
-static int ce_family(const netpol_endpoint_t *a, const netpol_endpoint_t *b)
-{
-    const netpol_endpoint_t *e[] = {a, b};
-    for (size_t i = 0; i < 2; i++) {
-        if (e[i]->is_pod && e[i]->has_addr)
-            return e[i]->addr.family;
-        if (!e[i]->is_pod && !e[i]->unknown)
-            return e[i]->range.net.family;
-    }
-    return 0;
-}
-
-static cm_t ce_rule(const k8s_model_t *m, const cal_policy_t *pol, const cal_rule_t *r,
-                    const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port, k8s_proto_t proto)
-{
-    int pn = ce_proto_number(proto);
-    if ((r->protocol && r->protocol != pn) || (r->not_protocol && r->not_protocol == pn))
-        return CM_NONE;
-    cm_t v = CM_ALL;
-    if (r->ip_version) {
-        int fam = ce_family(src, dst);
-        if (!fam)
-            v = CM_PART;
-        else if (fam != (r->ip_version == 4 ? AF_INET : AF_INET6))
-            return CM_NONE;
-    }
-    v = cm_min(v, ce_entity(m, pol, &r->src, src, false, dst, port, proto));
-    if (v == CM_NONE)
-        return v;
-    return cm_min(v, ce_entity(m, pol, &r->dst, dst, true, dst, port, proto));
 }
 
 static bool ce_applies(const k8s_model_t *m, const cal_policy_t *pol, netpol_dir_t dir,
@@ -220,13 +35,13 @@ static bool ce_applies(const k8s_model_t *m, const cal_policy_t *pol, netpol_dir
         return false;
     if (!pol->global && self->ns != pol->ns)
         return false;
-    if (pol->ns_selector && !ce_ns_match(m, pol->ns_selector, self->ns))
+    if (pol->ns_selector && !calico_m_ns_match(m, pol->ns_selector, self->ns))
         return false;
-    ce_pod_t p;
-    ce_pod(m, self, &p);
+    calico_m_pod_t p;
+    calico_m_pod(m, self, &p);
     if (pol->selector && !calsel_match(pol->selector, p.sets, 2))
         return false;
-    return !pol->sa_selector || ce_sa_match(m, pol->sa_selector, self->ns, p.sa);
+    return !pol->sa_selector || calico_m_sa_match(m, pol->sa_selector, self->ns, p.sa);
 }
 
 static const char *ce_tier_of(const cal_model_t *c, size_t i)
@@ -342,11 +157,11 @@ static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_s
         size_t nr = q->dir == NETPOL_INGRESS ? pol->n_ingress : pol->n_egress;
         const cal_rule_t *rules = q->dir == NETPOL_INGRESS ? pol->ingress : pol->egress;
         for (size_t r = 0; r < nr && !skip; r++) {
-            cm_t v = ce_rule(m, pol, &rules[r], src, q->dst, q->port, q->proto);
-            if (v == CM_NONE || rules[r].action == CAL_LOG)
+            calico_m_t v = calico_m_rule(m, pol, &rules[r], src, q->dst, q->port, q->proto);
+            if (v == CALICO_M_NONE || rules[r].action == CAL_LOG)
                 continue;
-            if (v == CM_PART || rules[r].action != CAL_PASS) {
-                out->verdict = v == CM_PART        ? CAL_V_UNKNOWN
+            if (v == CALICO_M_PART || rules[r].action != CAL_PASS) {
+                out->verdict = v == CALICO_M_PART  ? CAL_V_UNKNOWN
                     : rules[r].action == CAL_ALLOW ? CAL_V_ALLOW
                                                    : CAL_V_DENY;
                 out->by = CAL_BY_RULE;
@@ -357,7 +172,7 @@ static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_s
                     "a rule matches only part of the target (its nets, an endpoint not in the objects, "
                     "or source ports)";
                 ce_step(m, i, true, r, step);
-                if (v == CM_PART)
+                if (v == CALICO_M_PART)
                     snprintf(step->why, sizeof(step->why), "%s", out->why);
                 q->side->n_by = 0; /* a Calico rule decided, not NetworkPolicy rules */
                 q->side->near = NETPOL_NEAR_NONE;
@@ -459,19 +274,19 @@ void calico_step_text(const k8s_model_t *m, netpol_dir_t dir, const cal_step_t *
 static void ce_entity_why(const k8s_model_t *m, const cal_policy_t *pol, const cal_entity_t *en,
                           const netpol_endpoint_t *e, char *why, size_t len)
 {
-    if (en->n_nets && ce_nets(en->nets, en->n_nets, e) == CM_NONE)
+    if (en->n_nets && calico_m_nets(en->nets, en->n_nets, e) == CALICO_M_NONE)
         snprintf(why, len, "nets: the address is outside them");
-    else if (en->n_not_nets && ce_nets(en->not_nets, en->n_not_nets, e) == CM_ALL)
+    else if (en->n_not_nets && calico_m_nets(en->not_nets, en->n_not_nets, e) == CALICO_M_ALL)
         snprintf(why, len, "notNets: the address is inside them");
     else if ((en->selector || en->ns_selector || en->has_sa) && !e->is_pod)
         snprintf(why, len, "selectors pick pods; this end is outside the cluster");
-    else if (en->ns_selector && !ce_ns_match(m, en->ns_selector, e->ns))
+    else if (en->ns_selector && !calico_m_ns_match(m, en->ns_selector, e->ns))
         snprintf(why, len, "namespaceSelector %.80s: namespace %.60s does not match",
                  calsel_text(en->ns_selector), m->namespaces[e->ns].name);
     else if ((en->selector || en->has_sa) && !en->ns_selector && !pol->global && e->ns != pol->ns)
         snprintf(why, len, "a namespaced policy's selectors stay in namespace %.60s; the pod is in %.60s",
                  m->namespaces[pol->ns].name, m->namespaces[e->ns].name);
-    else if (en->selector && !ce_selected(m, pol, en, en->selector, false, e))
+    else if (en->selector && !calico_m_selected(m, pol, en, en->selector, false, e))
         snprintf(why, len, "selector %.120s: the pod's labels do not match", calsel_text(en->selector));
     else if (en->has_sa)
         snprintf(why, len, "serviceAccounts: the pod's service account does not match");
@@ -487,26 +302,29 @@ void calico_rule_match(const tier_query_t *q, size_t policy, size_t rule, calico
     const cal_rule_t *r = q->dir == NETPOL_INGRESS ? &pol->ingress[rule] : &pol->egress[rule];
     const netpol_endpoint_t *src = q->dir == NETPOL_EGRESS ? q->self : q->other;
     const netpol_endpoint_t *dst = q->dst;
-    int pn = ce_proto_number(q->proto);
+    int pn = calico_m_proto_number(q->proto);
     memset(out, 0, sizeof(*out));
     out->action = r->action;
     out->protocol = !((r->protocol && r->protocol != pn) || (r->not_protocol && r->not_protocol == pn));
-    out->source = (int)ce_entity(m, pol, &r->src, src, false, dst, q->port, q->proto);
-    if (out->source == CM_NONE)
+    out->source = (int)calico_m_entity(m, pol, &r->src, src, false, dst, q->port, q->proto);
+    if (out->source == CALICO_M_NONE)
         ce_entity_why(m, pol, &r->src, src, out->source_why, sizeof(out->source_why));
-    else if (out->source == CM_PART)
+    else if (out->source == CALICO_M_PART)
         snprintf(out->source_why, sizeof(out->source_why), "matches only part of the source (or its port)");
     cal_entity_t en = r->dst;
     en.n_ports = en.n_not_ports = 0;
-    out->destination = (int)ce_entity(m, pol, &en, dst, true, dst, q->port, q->proto);
-    if (out->destination == CM_NONE)
+    out->destination = (int)calico_m_entity(m, pol, &en, dst, true, dst, q->port, q->proto);
+    if (out->destination == CALICO_M_NONE)
         ce_entity_why(m, pol, &en, dst, out->destination_why, sizeof(out->destination_why));
-    else if (out->destination == CM_PART)
+    else if (out->destination == CALICO_M_PART)
         snprintf(out->destination_why, sizeof(out->destination_why), "matches only part of the destination");
-    out->ports = (!r->dst.n_ports || ce_port_in(r->dst.ports, r->dst.n_ports, dst, q->port, q->proto)) &&
-        (!r->dst.n_not_ports || !ce_port_in(r->dst.not_ports, r->dst.n_not_ports, dst, q->port, q->proto));
+    out->ports = (!r->dst.n_ports ||
+                  calico_m_port_in(r->dst.ports, r->dst.n_ports, dst, q->port, q->proto)) &&
+        (!r->dst.n_not_ports ||
+         !calico_m_port_in(r->dst.not_ports, r->dst.n_not_ports, dst, q->port, q->proto));
     if (!out->ports)
         snprintf(out->ports_why, sizeof(out->ports_why), "destination %s: port %d is %s",
                  r->dst.n_ports ? "ports" : "notPorts", q->port, r->dst.n_ports ? "not listed" : "listed");
-    out->matches = out->protocol && out->ports ? (int)ce_rule(m, pol, r, src, dst, q->port, q->proto) : 0;
+    out->matches = out->protocol && out->ports ? (int)calico_m_rule(m, pol, r, src, dst, q->port, q->proto)
+                                               : 0;
 }

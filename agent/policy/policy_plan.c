@@ -191,7 +191,7 @@ static void plan_admin(plan_t *pl, const config_role_t *role, cJSON *probes)
                         char url[320];
                         snprintf(url, sizeof(url), "https://%s/", pe->domains[q]);
                         config_probe_t c = {
-                            .kind = KIND_HTTP, .host = pe->domains[q], .port = 443, .url = url};
+                            .kind = KIND_HTTPS, .host = pe->domains[q], .port = 443, .url = url};
                         plan_probe(pl, role, probes, &c, pe->domains[q], false, what);
                     }
                 } else if (pe->kind == ANP_PEER_PODS || pe->kind == ANP_PEER_NAMESPACES) {

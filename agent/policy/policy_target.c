@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "policy_check.h"
+#include "policy_dst.h"
 #include "policy_l7.h"
 #include "policy_reason.h"
 #include "policy_steps.h"
@@ -15,13 +16,6 @@
 #include "result.h"
 
 #define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
-#define PT_MAX_DST 64
-
-typedef struct {
-    netpol_endpoint_t ep;
-    int port;
-    labels_t *virt; /* labels of a virtual pod (owned here) */
-} pt_dst_t;
 
 zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
                                   char *err, size_t errlen)
@@ -107,192 +101,6 @@ static void pt_add_by(policy_intent_t *o, const netpol_side_t *s)
 static netpol_verdict_t pt_merge(netpol_verdict_t acc, netpol_verdict_t v, bool first)
 {
     return first ? v : acc == v ? acc : NETPOL_UNKNOWN;
-}
-
-/* A Service named by host ("svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.cluster.local"). */
-static const k8s_service_t *pt_service(const k8s_model_t *m, size_t role_ns, const char *host)
-{
-    char buf[256], *parts[6];
-    size_t n = 0;
-    snprintf(buf, sizeof(buf), "%s", host);
-    size_t l = strlen(buf);
-    if (l && buf[l - 1] == '.')
-        buf[l - 1] = '\0';
-    for (char *save = NULL, *t = strtok_r(buf, ".", &save); t && n < 6; t = strtok_r(NULL, ".", &save))
-        parts[n++] = t;
-    if (n == 0 || n > 5 || (n >= 3 && strcmp(parts[2], "svc") != 0) ||
-        (n == 5 && (strcmp(parts[3], "cluster") != 0 || strcmp(parts[4], "local") != 0)) || n == 4)
-        return NULL;
-    long ns = n == 1 ? (long)role_ns : k8s_model_find_namespace(m, parts[1]);
-    return ns < 0 ? NULL : k8s_model_find_service(m, (size_t)ns, parts[0]);
-}
-
-/* A name that can only be a cluster Service: one label (found through the pod's search
- * domains), or "svc.ns.svc[.cluster.local]". When its Service is not in the objects, the
- * objects cannot say where it leads (reading it as an outside name would judge pod and
- * ClusterIP addresses by ipBlocks: a confident wrong answer). */
-static bool pt_cluster_name(const char *host)
-{
-    const char *dot = strchr(host, '.');
-    if (!dot || strcmp(dot, ".") == 0)
-        return true;
-    const char *svc = strstr(host, ".svc");
-    if (!svc || svc == host)
-        return false;
-    return strcmp(svc, ".svc") == 0 || strcmp(svc, ".svc.") == 0 || strcmp(svc, ".svc.cluster.local") == 0 ||
-        strcmp(svc, ".svc.cluster.local.") == 0;
-}
-
-/* Destinations of a Service port: its selected pods on the targetPort. */
-/* A Service without a selector: the addresses of its Endpoints / EndpointSlices, each a pod
- * of the objects or an address outside them, on the targetPort (else the port). */
-static size_t pt_endpoints_dsts(const k8s_model_t *m, const k8s_service_t *s, const k8s_svc_port_t *sp,
-                                pt_dst_t *d, char *why, size_t wl)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < m->n_endpoints; i++) {
-        const k8s_endpoints_t *e = &m->endpoints[i];
-        if (e->ns != s->ns || strcmp(e->service, s->name) != 0)
-            continue;
-        for (size_t k = 0; k < e->n_addrs && n < PT_MAX_DST; k++, n++) {
-            long pod = k8s_model_find_pod_ip(m, &e->addrs[k]);
-            memset(&d[n], 0, sizeof(d[n]));
-            if (pod >= 0) {
-                netpol_endpoint_pod(m, (size_t)pod, &d[n].ep);
-            } else {
-                cidr_t c = {.net = e->addrs[k], .prefix = e->addrs[k].family == AF_INET ? 32u : 128u};
-                netpol_endpoint_range(&c, &d[n].ep);
-            }
-            d[n].port = sp->target_port ? sp->target_port : sp->port;
-        }
-    }
-    if (n == 0)
-        snprintf(why, wl, "Service %s/%s has no selector and no Endpoints or EndpointSlice in the objects",
-                 m->namespaces[s->ns].name, s->name);
-    return n;
-}
-
-static size_t pt_service_dsts(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
-                              pt_dst_t *d, char *why, size_t wl)
-{
-    const k8s_svc_port_t *sp = NULL;
-    for (size_t i = 0; i < s->n_ports; i++)
-        if (s->ports[i].port == port && s->ports[i].proto == proto)
-            sp = &s->ports[i];
-    if (!sp) {
-        snprintf(why, wl, "Service %s/%s has no %s port %d", m->namespaces[s->ns].name, s->name,
-                 k8s_proto_name(proto), port);
-        return 0;
-    }
-    if (!s->has_selector)
-        return pt_endpoints_dsts(m, s, sp, d, why, wl);
-    size_t n = 0;
-    const k8s_namespace_t *sns = &m->namespaces[s->ns];
-    for (size_t k = 0; k < sns->n_pods && n < PT_MAX_DST; k++) {
-        size_t i = sns->pods[k];
-        const k8s_pod_t *p = &m->pods[i];
-        if (!labels_match(&s->selector, &p->labels))
-            continue;
-        int tp = sp->target_port;
-        for (size_t j = 0; sp->target_name && j < p->n_ports; j++)
-            if (p->ports[j].name && strcmp(p->ports[j].name, sp->target_name) == 0 &&
-                p->ports[j].proto == proto)
-                tp = p->ports[j].port;
-        if (tp == 0)
-            continue; /* no such named port on this pod: no endpoint there */
-        netpol_endpoint_pod(m, i, &d[n].ep);
-        d[n].ep.via_service = true;
-        d[n].port = tp;
-        d[n].virt = NULL;
-        n++;
-    }
-    if (n == 0 && sp->target_name) {
-        snprintf(why, wl, "no pod of Service %s/%s has a container port named %s", m->namespaces[s->ns].name,
-                 s->name, sp->target_name);
-        return 0;
-    }
-    if (n == 0) { /* no workload in the objects: a pod with exactly the selector's labels */
-        memset(&d[0], 0, sizeof(d[0]));
-        d[0].ep.is_pod = true;
-        d[0].ep.ns = s->ns;
-        d[0].ep.labels = &s->selector;
-        d[0].ep.via_service = true;
-        d[0].port = sp->target_port;
-        n = 1;
-    }
-    return n;
-}
-
-static bool pt_range(const char *text, netpol_endpoint_t *e)
-{
-    cidr_t c;
-    char err[64];
-    if (cidr_parse_masked(text, &c, err, sizeof(err)) != 0)
-        return false;
-    netpol_endpoint_range(&c, e);
-    return true;
-}
-
-/* The destinations of an IP address: a pod, a Service's pods, or outside. */
-static size_t pt_ip_dsts(const k8s_model_t *m, const char *ip, int port, k8s_proto_t proto, pt_dst_t *d,
-                         char *why, size_t wl)
-{
-    ip_addr_t a;
-    if (!ip_addr_parse(ip, &a))
-        return 0;
-    long pod = k8s_model_find_pod_ip(m, &a);
-    if (pod >= 0) {
-        netpol_endpoint_pod(m, (size_t)pod, &d[0].ep);
-        d[0].ep.addr = a;
-        d[0].port = port;
-        return 1;
-    }
-    for (size_t i = 0; i < m->n_services; i++) {
-        const k8s_service_t *s = &m->services[i];
-        if (s->has_cluster_ip && ip_addr_equal(&s->cluster_ip, &a))
-            return pt_service_dsts(m, s, port, proto, d, why, wl);
-    }
-    memset(&d[0], 0, sizeof(d[0]));
-    pt_range(ip, &d[0].ep);
-    d[0].port = port;
-    return 1;
-}
-
-/* The cluster DNS: a server of the probe or the config given as an IP in the objects, else
- * the Service kube-dns (kube-system first), else unknown. */
-static size_t pt_dns_dsts(const k8s_model_t *m, const config_t *cfg, const config_probe_t *p,
-                          k8s_proto_t proto, pt_dst_t *d, char *why, size_t wl)
-{
-    const char *server = p->server ? p->server : cfg->n_dns_servers ? cfg->dns_servers[0] : NULL;
-    if (server) {
-        char ip[64];
-        snprintf(ip, sizeof(ip), "%s", server[0] == '[' ? server + 1 : server);
-        char *end = strchr(ip, ']');
-        if (end)
-            *end = '\0';
-        else if (strchr(ip, ':') == strrchr(ip, ':') && strchr(ip, ':'))
-            *strchr(ip, ':') = '\0'; /* a.b.c.d:port */
-        ip_addr_t a;
-        if (ip_addr_parse(ip, &a)) {
-            for (size_t i = 0; i < m->n_services; i++)
-                if (m->services[i].has_cluster_ip &&
-                    memcmp(m->services[i].cluster_ip.bytes, a.bytes, 16) == 0)
-                    return pt_service_dsts(m, &m->services[i], 53, proto, d, why, wl);
-            if (k8s_model_find_pod_ip(m, &a) >= 0)
-                return pt_ip_dsts(m, ip, 53, proto, d, why, wl);
-        }
-    }
-    const k8s_service_t *s = NULL;
-    for (size_t i = 0; i < m->n_services; i++)
-        if (strcmp(m->services[i].name, "kube-dns") == 0 &&
-            (!s || strcmp(m->namespaces[m->services[i].ns].name, "kube-system") == 0))
-            s = &m->services[i];
-    if (s)
-        return pt_service_dsts(m, s, 53, proto, d, why, wl);
-    memset(&d[0], 0, sizeof(d[0]));
-    d[0].ep.unknown = true;
-    d[0].port = 53;
-    return 1;
 }
 
 static k8s_proto_t pt_proto(const config_probe_t *p)
@@ -450,7 +258,7 @@ static bool pt_is_source(const config_role_t *role, const labels_t *own, const l
 static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_role_t *role, size_t ns,
                      const labels_t *own, const config_probe_t *p, k8s_proto_t proto, policy_intent_t *o)
 {
-    pt_dst_t d[PT_MAX_DST];
+    policy_dst_t d[POLICY_MAX_DST];
     size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
     char why[POLICY_REASON_LEN] = "";
     memset(o, 0, sizeof(*o));
@@ -458,25 +266,25 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         if (pt_is_source(role, own, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
     if (probe_kind_queries_dns(p->kind)) {
-        nd = pt_dns_dsts(m, cfg, p, proto, d, why, sizeof(why));
+        nd = policy_dst_dns(m, cfg, p, proto, d, why, sizeof(why));
     } else if (ip_addr_parse(p->host, &(ip_addr_t){0})) {
-        nd = pt_ip_dsts(m, p->host, p->port, proto, d, why, sizeof(why));
+        nd = policy_dst_ip(m, p->host, p->port, proto, d, why, sizeof(why));
     } else {
-        const k8s_service_t *s = pt_service(m, ns, p->host);
+        const k8s_service_t *s = policy_dst_find_service(m, ns, p->host);
         if (s) {
-            nd = pt_service_dsts(m, s, p->port, proto, d, why, sizeof(why));
-        } else if (pt_cluster_name(p->host)) {
+            nd = policy_dst_service(m, s, p->port, proto, d, why, sizeof(why));
+        } else if (policy_dst_cluster_name(p->host)) {
             snprintf(why, sizeof(why), "the Service %s is not in the objects (add it and its pods)", p->host);
         } else if (p->resolved_within.n > 0) {
-            for (size_t i = 0; i < p->resolved_within.n && nd < PT_MAX_DST; i++, nd++) {
+            for (size_t i = 0; i < p->resolved_within.n && nd < POLICY_MAX_DST; i++, nd++) {
                 memset(&d[nd], 0, sizeof(d[nd]));
                 netpol_endpoint_range(&p->resolved_within.items[i], &d[nd].ep);
                 d[nd].port = p->port;
             }
         } else { /* anywhere: every IPv4 and IPv6 address */
             memset(d, 0, 2 * sizeof(d[0]));
-            pt_range("0.0.0.0/0", &d[0].ep);
-            pt_range("::/0", &d[1].ep);
+            policy_dst_range("0.0.0.0/0", &d[0].ep);
+            policy_dst_range("::/0", &d[1].ep);
             d[0].port = d[1].port = p->port;
             nd = 2;
         }

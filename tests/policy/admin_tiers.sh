@@ -194,6 +194,26 @@ rc=$?
 [ $rc -eq 0 ] && [ "$(json "$T/apc.json" "(d['summary']['disagree'], d['summary']['unknown'], any(u.get('rule_name') == 'deny-imds' for u in d['coverage']['uncovered']))")" = "(0, 0, False)" ]
 check "plan: its own check agrees, and exercises the admin Deny rule" status_ok $? "rc $rc: $(json "$T/apc.json" "d['summary']") $(cat "$T/e")"
 
+# A domainNames Accept plans an https probe to the name (an http probe with an https URL would
+# not validate), and the plan validates.
+cat >"$T/dom.yaml" <<'EOF2'
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: allow-aws}
+spec:
+  tier: Admin
+  priority: 30
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: govtech}}}
+  egress:
+  - {name: secrets, action: Accept, to: [{domainNames: [secretsmanager.us-east-1.amazonaws.com]}]}
+EOF2
+"$Z" policy plan -f "$T/govtech.yaml" -f "$DNS" -f "$T/dom.yaml" --namespace govtech --role-label app -o json \
+    >"$T/dpl.json" 2>"$T/e" &&
+    [ "$(json "$T/dpl.json" "sorted(set((p['kind'], p.get('url')) for v in d['roles'].values() for p in v['probes'] if 'secretsmanager' in (p.get('url') or p.get('host') or '')))")" = \
+      "[('https', 'https://secretsmanager.us-east-1.amazonaws.com/')]" ] &&
+    "$Z" validate -c "$T/dpl.json" >/dev/null 2>>"$T/e"
+check "plan: a domainNames Accept gives an https probe to the name, and the plan validates" status_ok $? "$(cat "$T/e") $(json "$T/dpl.json" "d['roles']['backend']['probes']" 2>&1 | head -c 600)"
+
 # Hostile admin objects: each one exit 2 with its path, never a crash (the suite runs the
 # sanitized agent in make test).
 i=0

@@ -1,0 +1,45 @@
+/* policy_dst.h: a probe's destinations in the objects (a Service's pods or endpoints, a pod or
+ * Service by IP, an outside address, the cluster DNS), for policy_target.c. Pure. */
+#ifndef ZT_POLICY_DST_H
+#define ZT_POLICY_DST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "netpol.h"
+
+#define POLICY_MAX_DST 64 /* destinations asked per probe (pods of a Service, resolved_within) */
+
+/* One destination: an endpoint and the port the connection reaches it on (a Service's
+ * targetPort). */
+typedef struct {
+    netpol_endpoint_t ep;
+    int port;
+    labels_t *virt; /* labels of a virtual pod (owned by the caller) */
+} policy_dst_t;
+
+/* A Service named by host ("svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.cluster.local"), svc
+ * alone in role_ns; NULL when the objects have none. */
+const k8s_service_t *policy_dst_find_service(const k8s_model_t *m, size_t role_ns, const char *host);
+
+/* A name that can only be a cluster Service: one label, or "svc.ns.svc[.cluster.local]". */
+bool policy_dst_cluster_name(const char *host);
+
+/* An outside block ("0.0.0.0/0") as an endpoint; false when text is no CIDR. */
+bool policy_dst_range(const char *text, netpol_endpoint_t *e);
+
+/* Each returns how many destinations it wrote into d (at most POLICY_MAX_DST), 0 with why
+ * set when the objects cannot say. A Service's port: its selected pods on the targetPort (a
+ * pod with exactly the selector's labels when the objects hold none), or its endpoints. */
+size_t policy_dst_service(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
+                          policy_dst_t *d, char *why, size_t wl);
+/* An IP address: a pod, a Service's pods (by ClusterIP), or outside. */
+size_t policy_dst_ip(const k8s_model_t *m, const char *ip, int port, k8s_proto_t proto, policy_dst_t *d,
+                     char *why, size_t wl);
+/* The cluster DNS: the probe's or the config's server if the objects know its address, else
+ * the Service kube-dns (kube-system first), else an unknown endpoint. */
+size_t policy_dst_dns(const k8s_model_t *m, const config_t *cfg, const config_probe_t *p, k8s_proto_t proto,
+                      policy_dst_t *d, char *why, size_t wl);
+
+#endif
