@@ -113,7 +113,8 @@ bench: deps
 	@bash tests/bench/udp_family.sh ./ztprobe
 	@python3 tests/bench/reader_bench.py ./ztprobe --out tests/bench/results/reader.md
 
-# `policy check` at 200 policies x 2,000 pods x 2,000 probes, one core (no lab, no network).
+# `policy check` at 200 NetworkPolicies + 200 admin, Cilium or Calico policies x 2,000 pods x
+# 2,000 probes, one core (no lab, no network).
 bench-policy: all
 	@python3 tests/bench/policy_bench.py ./ztprobe
 

@@ -163,6 +163,39 @@ void probe_sock_fail(probe_attempt_t *a, outcome_t o, const char *what, int err)
     probe_finish(a, o, "%s: %s", what, strerror(err));
 }
 
+void probe_tcp_connect(probe_attempt_t *a, size_t size, loop_fd_cb on_event,
+                       void (*connected)(probe_attempt_t *a))
+{
+    int fd = probe_sock_open(a, size, SOCK_STREAM, IPPROTO_TCP);
+    if (fd < 0)
+        return;
+    if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) == 0) {
+        connected(a);
+        return;
+    }
+    int e = errno;
+    if (e != EINPROGRESS) {
+        /* A local filter (EPERM) or a missing route (ENETUNREACH) answers synchronously. */
+        probe_sock_fail(a, probe_outcome_from_errno(e), "connect", e);
+        return;
+    }
+    if (loop_watch(a->env->loop, fd, LOOP_WRITE, on_event, a) < 0)
+        probe_sock_fail(a, OUTCOME_ERROR, "epoll", errno);
+}
+
+bool probe_tcp_connect_done(probe_attempt_t *a, int fd)
+{
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+        soerr = errno;
+    if (soerr != 0) {
+        probe_sock_fail(a, probe_outcome_from_errno(soerr), "connect", soerr);
+        return false;
+    }
+    return true;
+}
+
 void probe_finish(probe_attempt_t *a, outcome_t o, const char *fmt, ...)
 {
     if (a->finished)

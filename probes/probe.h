@@ -197,6 +197,17 @@ void probe_sock_close(probe_attempt_t *a);
 /* probe_sock_close, then probe_finish(a, o, "what: strerror(err)"). */
 void probe_sock_fail(probe_attempt_t *a, outcome_t o, const char *what, int err);
 
+/* A non-blocking TCP connect to a->addr, for the kinds that speak TCP (tcp, tls): opens the
+ * socket (state of size bytes, as probe_sock_open), then either calls connected(a) at once
+ * (some local destinations), fails the attempt (a local filter's EPERM, ENETUNREACH), or
+ * watches the socket with on_event, which calls probe_tcp_connect_done. */
+void probe_tcp_connect(probe_attempt_t *a, size_t size, loop_fd_cb on_event,
+                       void (*connected)(probe_attempt_t *a));
+
+/* In on_event, once the socket is writable: true when the connect succeeded; else the attempt
+ * has been failed with the connect's error (SO_ERROR) and false is returned. */
+bool probe_tcp_connect_done(probe_attempt_t *a, int fd);
+
 /* Ends an attempt: sets outcome and detail (printf-style, may be NULL), then calls done.
  * Idempotent guard: a second call is ignored. */
 void probe_finish(probe_attempt_t *a, outcome_t o, const char *fmt, ...)

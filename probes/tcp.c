@@ -21,35 +21,13 @@ static void tcp_on_event(loop_t *loop, int fd, unsigned events, void *ud)
     (void)loop;
     (void)events;
     probe_attempt_t *a = ud;
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-        soerr = errno;
-    if (soerr != 0) {
-        probe_sock_fail(a, probe_outcome_from_errno(soerr), "connect", soerr);
-        return;
-    }
-    tcp_connected(a);
+    if (probe_tcp_connect_done(a, fd))
+        tcp_connected(a);
 }
 
 static void tcp_start(probe_attempt_t *a)
 {
-    int fd = probe_sock_open(a, sizeof(probe_sock_t), SOCK_STREAM, IPPROTO_TCP);
-    if (fd < 0)
-        return;
-    if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) == 0) {
-        /* Possible for some local destinations: connected at once. */
-        tcp_connected(a);
-        return;
-    }
-    int e = errno;
-    if (e != EINPROGRESS) {
-        /* A local filter (EPERM) or a missing route (ENETUNREACH) answers synchronously. */
-        probe_sock_fail(a, probe_outcome_from_errno(e), "connect", e);
-        return;
-    }
-    if (loop_watch(a->env->loop, fd, LOOP_WRITE, tcp_on_event, a) < 0)
-        probe_sock_fail(a, OUTCOME_ERROR, "epoll", errno);
+    probe_tcp_connect(a, sizeof(probe_sock_t), tcp_on_event, tcp_connected);
 }
 
 static void tcp_abort(probe_attempt_t *a)

@@ -354,33 +354,13 @@ static void tls_on_event(loop_t *loop, int fd, unsigned events, void *ud)
         tls_step(a);
         return;
     }
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-        soerr = errno;
-    if (soerr != 0) {
-        probe_sock_fail(a, probe_outcome_from_errno(soerr), "connect", soerr);
-        return;
-    }
-    tls_connected(a);
+    if (probe_tcp_connect_done(a, fd))
+        tls_connected(a);
 }
 
 static void tls_start(probe_attempt_t *a)
 {
-    int fd = probe_sock_open(a, sizeof(tls_state_t), SOCK_STREAM, IPPROTO_TCP);
-    if (fd < 0)
-        return;
-    if (connect(fd, (const struct sockaddr *)&a->addr, a->addrlen) == 0) {
-        tls_connected(a);
-        return;
-    }
-    int e = errno;
-    if (e != EINPROGRESS) {
-        probe_sock_fail(a, probe_outcome_from_errno(e), "connect", e);
-        return;
-    }
-    if (loop_watch(a->env->loop, fd, LOOP_WRITE, tls_on_event, a) < 0)
-        probe_sock_fail(a, OUTCOME_ERROR, "epoll", errno);
+    probe_tcp_connect(a, sizeof(tls_state_t), tls_on_event, tls_connected);
 }
 
 static void tls_abort(probe_attempt_t *a)
