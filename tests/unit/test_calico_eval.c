@@ -17,6 +17,7 @@
 #include "calico_eval.h"
 #include "k8s_read.h"
 #include "netpol.h"
+#include "netpol_test.h"
 
 /* shop (team=shop): web (app=web, sa web-sa, port http 8080, 10.0.0.1), db (app=db, 5432,
  * 10.0.0.2); ops (team=ops): mon (app=mon, 10.0.1.1). ServiceAccount shop/web-sa has
@@ -43,23 +44,7 @@ static const char BASE[] =
 
 static k8s_model_t *load(const char *policies, char *err, size_t errlen, int *rc)
 {
-    k8s_model_t *m = k8s_model_create();
-    assert_non_null(m);
-    *rc = k8s_read_text(m, "base.yaml", BASE, sizeof(BASE) - 1, err, errlen);
-    assert_int_equal(*rc, 0);
-    *rc = k8s_read_text(m, "policies.yaml", policies, strlen(policies), err, errlen);
-    if (*rc == 0)
-        assert_int_equal(k8s_model_finish(m), 0);
-    return m;
-}
-
-static size_t pod(const k8s_model_t *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_pods; i++)
-        if (strcmp(m->pods[i].name, name) == 0)
-            return i;
-    fail_msg("no pod %s", name);
-    return 0;
+    return nt_load(BASE, policies, err, errlen, rc);
 }
 
 typedef struct {
@@ -314,14 +299,7 @@ static void test_eval_table(void **state)
         if (rc != 0)
             fail_msg("%s: %s", c->what, err);
         netpol_endpoint_t s, d;
-        netpol_endpoint_pod(m, pod(m, c->from), &s);
-        if (c->to) {
-            netpol_endpoint_pod(m, pod(m, c->to), &d);
-        } else {
-            cidr_t r;
-            assert_int_equal(cidr_parse(c->outside, &r, err, sizeof(err)), 0);
-            netpol_endpoint_range(&r, &d);
-        }
+        nt_ends(m, c->from, c->to, c->outside, &s, &d);
         netpol_answer_t a;
         netpol_query(m, &s, &d, c->port, c->proto, &a);
         if (a.verdict != c->want)
@@ -361,9 +339,9 @@ static void test_chain_stages(void **state)
     if (rc != 0)
         fail_msg("%s", err);
     netpol_endpoint_t web, db, mon;
-    netpol_endpoint_pod(m, pod(m, "web"), &web);
-    netpol_endpoint_pod(m, pod(m, "db"), &db);
-    netpol_endpoint_pod(m, pod(m, "mon"), &mon);
+    netpol_endpoint_pod(m, nt_pod(m, "web"), &web);
+    netpol_endpoint_pod(m, nt_pod(m, "db"), &db);
+    netpol_endpoint_pod(m, nt_pod(m, "mon"), &mon);
     netpol_answer_t a;
     /* web: passed by early.pass (cni-pre), nothing in the default tier, denied by late. */
     netpol_query(m, &web, &db, 5432, K8S_TCP, &a);
@@ -407,8 +385,8 @@ static void test_rule_match(void **state)
     if (rc != 0)
         fail_msg("%s", err);
     netpol_endpoint_t web, db;
-    netpol_endpoint_pod(m, pod(m, "web"), &web);
-    netpol_endpoint_pod(m, pod(m, "db"), &db);
+    netpol_endpoint_pod(m, nt_pod(m, "web"), &web);
+    netpol_endpoint_pod(m, nt_pod(m, "db"), &db);
     netpol_side_t side;
     memset(&side, 0, sizeof(side));
     tier_query_t q = {m, NETPOL_INGRESS, &db, &web, &db, 5432, K8S_TCP, &side};

@@ -17,6 +17,7 @@
 #include "cilium_eval.h"
 #include "k8s_read.h"
 #include "netpol.h"
+#include "netpol_test.h"
 #include "policy_reason.h"
 
 /* shop (team=shop): web (app=web, sa web-sa, port http 8080, 10.0.0.1), db (app=db, 5432,
@@ -50,23 +51,7 @@ static const char BASE[] =
 
 static k8s_model_t *load(const char *policies, char *err, size_t errlen, int *rc)
 {
-    k8s_model_t *m = k8s_model_create();
-    assert_non_null(m);
-    *rc = k8s_read_text(m, "base.yaml", BASE, sizeof(BASE) - 1, err, errlen);
-    assert_int_equal(*rc, 0);
-    *rc = k8s_read_text(m, "policies.yaml", policies, strlen(policies), err, errlen);
-    if (*rc == 0)
-        assert_int_equal(k8s_model_finish(m), 0);
-    return m;
-}
-
-static size_t pod(const k8s_model_t *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_pods; i++)
-        if (strcmp(m->pods[i].name, name) == 0)
-            return i;
-    fail_msg("no pod %s", name);
-    return 0;
+    return nt_load(BASE, policies, err, errlen, rc);
 }
 
 typedef struct {
@@ -293,14 +278,7 @@ static void test_eval_table(void **state)
         if (rc != 0)
             fail_msg("%s: %s", c->what, err);
         netpol_endpoint_t s, d;
-        netpol_endpoint_pod(m, pod(m, c->from), &s);
-        if (c->to) {
-            netpol_endpoint_pod(m, pod(m, c->to), &d);
-        } else {
-            cidr_t r;
-            assert_int_equal(cidr_parse(c->outside, &r, err, sizeof(err)), 0);
-            netpol_endpoint_range(&r, &d);
-        }
+        nt_ends(m, c->from, c->to, c->outside, &s, &d);
         d.host = c->host;
         k8s_l7_req_t req;
         memset(&req, 0, sizeof(req));
@@ -345,8 +323,8 @@ static void test_chain_stages(void **state)
                           err, sizeof(err), &rc);
     assert_int_equal(rc, 0);
     netpol_endpoint_t web, db;
-    netpol_endpoint_pod(m, pod(m, "web"), &web);
-    netpol_endpoint_pod(m, pod(m, "db"), &db);
+    netpol_endpoint_pod(m, nt_pod(m, "web"), &web);
+    netpol_endpoint_pod(m, nt_pod(m, "db"), &db);
     netpol_answer_t a;
     netpol_query(m, &web, &db, 5432, K8S_TCP, &a);
     assert_int_equal(a.ingress.n_chain, 1);
@@ -354,7 +332,7 @@ static void test_chain_stages(void **state)
     assert_int_equal(a.ingress.chain[0].action, TIER_DENY);
     assert_string_equal(a.ingress.chain[0].rule_name, "ingressDeny");
     netpol_endpoint_t mon;
-    netpol_endpoint_pod(m, pod(m, "mon"), &mon);
+    netpol_endpoint_pod(m, nt_pod(m, "mon"), &mon);
     netpol_query(m, &mon, &db, 5432, K8S_TCP, &a);
     assert_int_equal(a.verdict, NETPOL_ALLOW);
     assert_int_equal(a.ingress.chain[a.ingress.n_chain - 1].stage, TIER_STAGE_NAMESPACED);
@@ -375,8 +353,8 @@ static void test_rule_match(void **state)
         err, sizeof(err), &rc);
     assert_int_equal(rc, 0);
     netpol_endpoint_t web, db, out;
-    netpol_endpoint_pod(m, pod(m, "web"), &web);
-    netpol_endpoint_pod(m, pod(m, "db"), &db);
+    netpol_endpoint_pod(m, nt_pod(m, "web"), &web);
+    netpol_endpoint_pod(m, nt_pod(m, "db"), &db);
     cidr_t r;
     assert_int_equal(cidr_parse("203.0.113.7/32", &r, err, sizeof(err)), 0);
     netpol_endpoint_range(&r, &out);

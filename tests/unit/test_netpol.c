@@ -13,6 +13,7 @@
 
 #include "k8s_read.h"
 #include "netpol.h"
+#include "netpol_test.h"
 
 /* Two namespaces: "app" (labels team=a) with pods web (app=web, port http 8080) and db
  * (app=db, tier=data, port 5432), "other" with pod cli (app=cli); pods carry IPs. */
@@ -30,23 +31,7 @@ static const char BASE[] =
 
 static k8s_model_t *load(const char *policies, char *err, size_t errlen, int *rc)
 {
-    k8s_model_t *m = k8s_model_create();
-    assert_non_null(m);
-    *rc = k8s_read_text(m, "base.yaml", BASE, sizeof(BASE) - 1, err, errlen);
-    assert_int_equal(*rc, 0);
-    *rc = k8s_read_text(m, "policies.yaml", policies, strlen(policies), err, errlen);
-    if (*rc == 0)
-        assert_int_equal(k8s_model_finish(m), 0);
-    return m;
-}
-
-static size_t pod(const k8s_model_t *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_pods; i++)
-        if (strcmp(m->pods[i].name, name) == 0)
-            return i;
-    fail_msg("no pod %s", name);
-    return 0;
+    return nt_load(BASE, policies, err, errlen, rc);
 }
 
 /* ---- evaluator cases ----------------------------------------------------------------- */
@@ -181,14 +166,7 @@ static void test_eval_table(void **state)
         if (rc != 0)
             fail_msg("%s: %s", c->what, err);
         netpol_endpoint_t s, d;
-        netpol_endpoint_pod(m, pod(m, c->from), &s);
-        if (c->to) {
-            netpol_endpoint_pod(m, pod(m, c->to), &d);
-        } else {
-            cidr_t r;
-            assert_int_equal(cidr_parse(c->outside, &r, err, sizeof(err)), 0);
-            netpol_endpoint_range(&r, &d);
-        }
+        nt_ends(m, c->from, c->to, c->outside, &s, &d);
         netpol_answer_t a;
         netpol_query(m, &s, &d, c->port, c->proto, &a);
         if (a.verdict != c->want)
@@ -267,8 +245,8 @@ static void test_chain(void **state)
            "  ingress: [{ports: [{port: http}]}]\n",
         err, sizeof(err), &rc);
     netpol_endpoint_t s, d;
-    netpol_endpoint_pod(m, pod(m, "cli"), &s);
-    netpol_endpoint_pod(m, pod(m, "web"), &d);
+    netpol_endpoint_pod(m, nt_pod(m, "cli"), &s);
+    netpol_endpoint_pod(m, nt_pod(m, "web"), &d);
     netpol_answer_t a;
     netpol_query(m, &s, &d, 8080, K8S_TCP, &a);
     assert_int_equal(a.verdict, NETPOL_ALLOW);
