@@ -123,26 +123,43 @@ static k8s_rule_t *cp_rules(k8s_policy_t *pol, netpol_dir_t dir, size_t *n)
     return dir == NETPOL_EGRESS ? pol->egress : pol->ingress;
 }
 
-/* ipBlock.except ignored: every except list emptied. */
-static int cp_except_ignored(k8s_model_t *m, cni_patch_t *p)
+/* One ipBlock peer of a NetworkPolicy rule, for the patches that change blocks. Returns 0, or
+ * -1 when out of memory. */
+typedef int (*cp_block_fn)(k8s_model_t *m, cni_patch_t *p, size_t pi, netpol_dir_t d, size_t ri,
+                           const k8s_rule_t *rule, k8s_ipblock_t *ib);
+
+/* Calls fn on every ipBlock peer of every rule of every NetworkPolicy, in order. */
+static int cp_each_block(k8s_model_t *m, cni_patch_t *p, cp_block_fn fn)
 {
     for (size_t pi = 0; pi < m->n_policies; pi++)
         for (int d = 0; d < 2; d++) {
             size_t n;
             k8s_rule_t *rules = cp_rules(&m->policies[pi], (netpol_dir_t)d, &n);
             for (size_t ri = 0; ri < n; ri++)
-                for (size_t k = 0; k < rules[ri].n_peers; k++) {
-                    k8s_ipblock_t *ib = &rules[ri].peers[k].ipblock;
-                    if (!rules[ri].peers[k].has_ipblock || ib->n_except == 0)
-                        continue;
-                    for (size_t e = 0; e < ib->n_except; e++)
-                        cp_range(p, pi, (netpol_dir_t)d, ri, &ib->except[e], cp_first_port(&rules[ri]));
-                    cp_touch(p, pi, (netpol_dir_t)d, ri);
-                    if (cp_set_except(p, ib, NULL, 0) < 0)
+                for (size_t k = 0; k < rules[ri].n_peers; k++)
+                    if (rules[ri].peers[k].has_ipblock &&
+                        fn(m, p, pi, (netpol_dir_t)d, ri, &rules[ri], &rules[ri].peers[k].ipblock) < 0)
                         return -1;
-                }
         }
     return 0;
+}
+
+/* ipBlock.except ignored: every except list emptied. */
+static int cp_except_ignored_block(k8s_model_t *m, cni_patch_t *p, size_t pi, netpol_dir_t d, size_t ri,
+                                   const k8s_rule_t *rule, k8s_ipblock_t *ib)
+{
+    (void)m;
+    if (ib->n_except == 0)
+        return 0;
+    for (size_t e = 0; e < ib->n_except; e++)
+        cp_range(p, pi, d, ri, &ib->except[e], cp_first_port(rule));
+    cp_touch(p, pi, d, ri);
+    return cp_set_except(p, ib, NULL, 0) < 0 ? -1 : 0;
+}
+
+static int cp_except_ignored(k8s_model_t *m, cni_patch_t *p)
+{
+    return cp_each_block(m, p, cp_except_ignored_block);
 }
 
 /* The rule of the same policy and direction, other than skip, with an ipBlock of exactly c
@@ -276,45 +293,39 @@ static int cp_same_cidr(k8s_model_t *m, cni_patch_t *p)
 }
 
 /* ipBlock never matches pods: every pod address inside a block becomes an except entry. */
+static int cp_not_pods_block(k8s_model_t *m, cni_patch_t *p, size_t pi, netpol_dir_t d, size_t ri,
+                             const k8s_rule_t *rule, k8s_ipblock_t *ib)
+{
+    (void)rule;
+    size_t add = 0;
+    for (size_t q = 0; q < m->n_pods; q++)
+        for (size_t a = 0; a < m->pods[q].n_ips; a++)
+            add += cidr_contains(&ib->cidr, &m->pods[q].ips[a]);
+    if (add == 0)
+        return 0;
+    cidr_t *ex = malloc((ib->n_except + add) * sizeof(*ex));
+    if (!ex)
+        return -1;
+    if (ib->n_except)
+        memcpy(ex, ib->except, ib->n_except * sizeof(*ex));
+    size_t ne = ib->n_except;
+    for (size_t q = 0; q < m->n_pods; q++)
+        for (size_t a = 0; a < m->pods[q].n_ips; a++) {
+            const ip_addr_t *ip = &m->pods[q].ips[a];
+            if (!cidr_contains(&ib->cidr, ip))
+                continue;
+            cidr_t *c = &ex[ne++];
+            memset(c, 0, sizeof(*c));
+            c->net = *ip;
+            c->prefix = ip->family == AF_INET ? 32 : 128;
+        }
+    cp_touch(p, pi, d, ri);
+    return cp_set_except(p, ib, ex, ne) < 0 ? -1 : 0;
+}
+
 static int cp_not_pods(k8s_model_t *m, cni_patch_t *p)
 {
-    for (size_t pi = 0; pi < m->n_policies; pi++)
-        for (int d = 0; d < 2; d++) {
-            size_t n;
-            k8s_rule_t *rules = cp_rules(&m->policies[pi], (netpol_dir_t)d, &n);
-            for (size_t ri = 0; ri < n; ri++)
-                for (size_t k = 0; k < rules[ri].n_peers; k++) {
-                    k8s_ipblock_t *ib = &rules[ri].peers[k].ipblock;
-                    if (!rules[ri].peers[k].has_ipblock)
-                        continue;
-                    size_t add = 0;
-                    for (size_t q = 0; q < m->n_pods; q++)
-                        for (size_t a = 0; a < m->pods[q].n_ips; a++)
-                            add += cidr_contains(&ib->cidr, &m->pods[q].ips[a]);
-                    if (add == 0)
-                        continue;
-                    cidr_t *ex = malloc((ib->n_except + add) * sizeof(*ex));
-                    if (!ex)
-                        return -1;
-                    if (ib->n_except)
-                        memcpy(ex, ib->except, ib->n_except * sizeof(*ex));
-                    size_t ne = ib->n_except;
-                    for (size_t q = 0; q < m->n_pods; q++)
-                        for (size_t a = 0; a < m->pods[q].n_ips; a++) {
-                            const ip_addr_t *ip = &m->pods[q].ips[a];
-                            if (!cidr_contains(&ib->cidr, ip))
-                                continue;
-                            cidr_t *c = &ex[ne++];
-                            memset(c, 0, sizeof(*c));
-                            c->net = *ip;
-                            c->prefix = ip->family == AF_INET ? 32 : 128;
-                        }
-                    cp_touch(p, pi, (netpol_dir_t)d, ri);
-                    if (cp_set_except(p, ib, ex, ne) < 0)
-                        return -1;
-                }
-        }
-    return 0;
+    return cp_each_block(m, p, cp_not_pods_block);
 }
 
 int cni_patch_apply(k8s_model_t *m, cni_construct_t c, cni_patch_t *p)

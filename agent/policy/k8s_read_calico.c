@@ -315,27 +315,15 @@ static int cr_types(k8s_rctx_t *cx, const cJSON *spec, const char *path, cal_pol
     char p[K8S_PATH_LEN];
     const cJSON *types = cr_get(spec, "types");
     k8s_rpath(p, path, "types");
-    if (!types || cJSON_IsNull(types) || (cJSON_IsArray(types) && cJSON_GetArraySize(types) == 0)) {
+    int rc = k8s_rdirections(cx, types, p, &pol->ingress_type, &pol->egress_type);
+    if (rc == 1) {
         /* Calico's default: Egress alone when there are only egress rules, else Ingress, and
          * Egress too when there are egress rules. */
         pol->egress_type = pol->n_egress > 0;
         pol->ingress_type = pol->n_ingress > 0 || pol->n_egress == 0;
         return 0;
     }
-    if (!cJSON_IsArray(types))
-        return k8s_rfail(cx, p, "must be a list of Ingress and/or Egress");
-    size_t i = 0;
-    for (const cJSON *t = types->child; t; t = t->next, i++) {
-        char q[K8S_PATH_LEN];
-        k8s_rindex(q, p, i);
-        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ingress") == 0)
-            pol->ingress_type = true;
-        else if (cJSON_IsString(t) && strcmp(t->valuestring, "Egress") == 0)
-            pol->egress_type = true;
-        else
-            return k8s_rfail(cx, q, "must be Ingress or Egress");
-    }
-    return 0;
+    return rc;
 }
 
 static int cr_policy(k8s_rctx_t *cx, const cJSON *obj, const char *path, bool global)

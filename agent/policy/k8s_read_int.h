@@ -35,6 +35,11 @@ int k8s_room(k8s_rctx_t *cx);
 void k8s_rpath(char *dst, const char *parent, const char *key);
 void k8s_rindex(char *dst, const char *parent, size_t i);
 
+/* A list of "Ingress" and/or "Egress" at path (NetworkPolicy policyTypes, Calico types): sets
+ * *ingress / *egress for each entry. Returns 1 when the list is absent, null or empty (the
+ * caller applies its API's default), 0 when read, or the failure of k8s_rfail. */
+int k8s_rdirections(k8s_rctx_t *cx, const cJSON *types, const char *path, bool *ingress, bool *egress);
+
 /* Refuses a mapping anywhere under item with a key twice ("path.key: duplicate key"): cJSON
  * and libyaml keep both and the reader would see the first, kubectl the last. */
 int k8s_rdups(k8s_rctx_t *cx, const cJSON *item, const char *path);

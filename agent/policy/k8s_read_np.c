@@ -348,24 +348,12 @@ int k8s_read_policy(k8s_rctx_t *cx, const cJSON *obj, const char *path, const ch
         return cx->rc;
     const cJSON *types = np_get(spec, "policyTypes");
     k8s_rpath(p, path, "spec.policyTypes");
-    if (!types || cJSON_IsNull(types) || (cJSON_IsArray(types) && cJSON_GetArraySize(types) == 0)) {
+    int rc = k8s_rdirections(cx, types, p, &pol->ingress_type, &pol->egress_type);
+    if (rc == 1) {
         /* The API server's default: Ingress, plus Egress when there are egress rules. */
         pol->ingress_type = true;
         pol->egress_type = pol->n_egress > 0;
         return 0;
     }
-    if (!cJSON_IsArray(types))
-        return k8s_rfail(cx, p, "must be a list of Ingress and/or Egress");
-    size_t i = 0;
-    for (const cJSON *t = types->child; t; t = t->next, i++) {
-        char q[K8S_PATH_LEN];
-        k8s_rindex(q, p, i);
-        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ingress") == 0)
-            pol->ingress_type = true;
-        else if (cJSON_IsString(t) && strcmp(t->valuestring, "Egress") == 0)
-            pol->egress_type = true;
-        else
-            return k8s_rfail(cx, q, "must be Ingress or Egress");
-    }
-    return 0;
+    return rc;
 }

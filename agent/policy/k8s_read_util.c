@@ -274,3 +274,23 @@ int k8s_rdups(k8s_rctx_t *cx, const cJSON *item, const char *path)
     }
     return 0;
 }
+
+int k8s_rdirections(k8s_rctx_t *cx, const cJSON *types, const char *path, bool *ingress, bool *egress)
+{
+    if (!types || cJSON_IsNull(types) || (cJSON_IsArray(types) && cJSON_GetArraySize(types) == 0))
+        return 1;
+    if (!cJSON_IsArray(types))
+        return k8s_rfail(cx, path, "must be a list of Ingress and/or Egress");
+    size_t i = 0;
+    for (const cJSON *t = types->child; t; t = t->next, i++) {
+        char q[K8S_PATH_LEN];
+        k8s_rindex(q, path, i);
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "Ingress") == 0)
+            *ingress = true;
+        else if (cJSON_IsString(t) && strcmp(t->valuestring, "Egress") == 0)
+            *egress = true;
+        else
+            return k8s_rfail(cx, q, "must be Ingress or Egress");
+    }
+    return 0;
+}
