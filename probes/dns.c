@@ -30,12 +30,10 @@ static void dns_free(probe_attempt_t *a)
     a->priv = NULL;
 }
 
-static void dns_on_answer(void *ud, const resolve_answer_t *ans)
+/* The resolver answered (the request is spent): the attempt's state goes, the lookup time
+ * and the addresses stay on the attempt. */
+static void dns_take(probe_attempt_t *a, const resolve_answer_t *ans)
 {
-    probe_attempt_t *a = ud;
-    const config_probe_t *p = a->probe;
-    const char *name = dns_name(p);
-    const char *type = p->qtype == 28 ? "AAAA" : "A";
     dns_state_t *st = a->priv;
     if (st)
         st->req = NULL;
@@ -44,6 +42,15 @@ static void dns_on_answer(void *ud, const resolve_answer_t *ans)
     a->n_answers = 0;
     for (size_t i = 0; i < ans->n; i++)
         snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
+}
+
+static void dns_on_answer(void *ud, const resolve_answer_t *ans)
+{
+    probe_attempt_t *a = ud;
+    const config_probe_t *p = a->probe;
+    const char *name = dns_name(p);
+    const char *type = p->qtype == 28 ? "AAAA" : "A";
+    dns_take(a, ans);
 
     switch (ans->status) {
     case ARES_SUCCESS:
@@ -97,14 +104,7 @@ static void dns_on_rcode(void *ud, const resolve_answer_t *ans)
     const config_probe_t *p = a->probe;
     const char *name = dns_name(p);
     const char *type = p->qtype == 28 ? "AAAA" : "A";
-    dns_state_t *st = a->priv;
-    if (st)
-        st->req = NULL;
-    dns_free(a);
-    a->dns_ms = probe_elapsed_ms(a);
-    a->n_answers = 0;
-    for (size_t i = 0; i < ans->n; i++)
-        snprintf(a->answers[a->n_answers++], RESULT_ADDR_LEN, "%s", ans->text[i]);
+    dns_take(a, ans);
     if (ans->status != ARES_SUCCESS) {
         probe_finish(a, resolver_dns_probe_outcome(ans->status, false),
                      "%s %s: %s (no answer, so no DNS proxy refusal)", name, type, ans->error);

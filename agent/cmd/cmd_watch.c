@@ -77,13 +77,7 @@ static void watch_log_run(const report_t *rep, long run, zt_status_t rc, const h
     cJSON *d = cJSON_AddArrayToObject(o, "diagnoses");
     for (size_t i = 0; i < rep->n_diags; i++)
         cJSON_AddItemToArray(d, cJSON_CreateString(rep->diags[i].code));
-    char *line = cJSON_PrintUnformatted(o);
-    if (line) {
-        fprintf(stderr, "%s\n", line);
-        fflush(stderr);
-    }
-    cJSON_free(line);
-    cJSON_Delete(o);
+    log_json_line(o);
 }
 
 int cmd_watch(const cli_opts_t *o)

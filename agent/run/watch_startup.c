@@ -50,13 +50,7 @@ static void ws_log(const report_t *rep, const watch_startup_t *ws, double took_m
     }
     cJSON_AddItemToObject(o, "unprotected_ms", un);
     cJSON_AddItemToObject(o, "reachable_after_ms", reach);
-    char *line = cJSON_PrintUnformatted(o);
-    if (line) {
-        fprintf(stderr, "%s\n", line);
-        fflush(stderr);
-    }
-    cJSON_free(line);
-    cJSON_Delete(o);
+    log_json_line(o);
 }
 
 zt_status_t watch_startup_run(const session_t *s, const cli_opts_t *o, double t0, watch_startup_t *ws)

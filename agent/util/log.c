@@ -2,6 +2,7 @@
  * processes (watch, several pods in one terminal) do not interleave mid-line. */
 #include "log.h"
 
+#include <cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -50,4 +51,15 @@ void log_verbose(const char *fmt, ...)
     va_start(ap, fmt);
     log_emit(fmt, ap);
     va_end(ap);
+}
+
+void log_json_line(cJSON *o)
+{
+    char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+    if (line) {
+        fprintf(stderr, "%s\n", line);
+        fflush(stderr);
+    }
+    cJSON_free(line);
+    cJSON_Delete(o);
 }
