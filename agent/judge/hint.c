@@ -128,12 +128,13 @@ static void parts_init(hint_parts_t *p, const result_t *r, const hint_ctx_t *ctx
     }
 
     /* The url of a url target (its path is worth naming), else host:port. */
-    if (strstr(r->target, "://") != NULL)
-        parse_url(p, r->target, ops ? ops->default_port : 0, lim);
-    else if (!r->host[0] && strpbrk(r->target, " /@") != NULL)
-        parse_dns(p, r->target, lim); /* "name A @server", read back from a report */
+    const char *target = result_text(r, RESULT_TARGET);
+    if (strstr(target, "://") != NULL)
+        parse_url(p, target, ops ? ops->default_port : 0, lim);
+    else if (!r->host[0] && strpbrk(target, " /@") != NULL)
+        parse_dns(p, target, lim); /* "name A @server", read back from a report */
     else if (!r->host[0])
-        split_host_port(p, r->target, strnlen(r->target, sizeof(r->target)), "", lim);
+        split_host_port(p, target, strlen(target), "", lim);
     if (r->host[0]) { /* the parsed target the session recorded wins */
         char port[8] = "";
         if (r->port > 0 && r->port <= 65535)

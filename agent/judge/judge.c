@@ -18,6 +18,7 @@ struct judge {
     result_t *results;
     judge_probe_t *jp;
     size_t n;
+    bool oom; /* a result's text or addresses could not be kept: judge_finish fails */
 };
 
 judge_t *judge_create(const config_t *cfg, const config_probe_t *const *probes, size_t n, result_t *results)
@@ -33,11 +34,13 @@ judge_t *judge_create(const config_t *cfg, const config_probe_t *const *probes, 
     for (size_t i = 0; i < n; i++) {
         const config_probe_t *p = probes[i];
         result_t *r = &results[i];
+        char target[RESULT_TARGET_LEN];
         memset(r, 0, sizeof(*r));
         snprintf(r->name, sizeof(r->name), "%s", p->name);
         r->kind = p->kind;
         r->expect = p->expect;
-        config_probe_target(p, r->target, sizeof(r->target));
+        config_probe_target(p, target, sizeof(target));
+        j->oom |= result_set_text(r, RESULT_TARGET, target) < 0;
         snprintf(r->host, sizeof(r->host), "%s", p->host ? p->host : "");
         r->port = p->port;
         r->outcome = OUTCOME_ERROR;
@@ -56,14 +59,15 @@ void judge_destroy(judge_t *j)
 }
 
 /* Copies what the report shows of the attempt the verdict rests on. */
-static void record(result_t *r, probe_attempt_t *const *addrs, size_t n, size_t worst, bool per_address)
+static bool record(result_t *r, probe_attempt_t *const *addrs, size_t n, size_t worst, bool per_address)
 {
     const probe_attempt_t *a = addrs[worst];
+    int rc;
     r->outcome = a->outcome;
     if (n > 1)
-        snprintf(r->detail, sizeof(r->detail), "%.46s: %.200s", a->addr_str, a->detail);
+        rc = result_printf(r, RESULT_DETAIL, "%.46s: %.200s", a->addr_str, a->detail);
     else
-        snprintf(r->detail, sizeof(r->detail), "%s", a->detail);
+        rc = result_set_text(r, RESULT_DETAIL, a->detail);
     r->facts = a->facts;
     r->dns_ms = a->dns_ms;
     r->connect_ms = a->connect_ms;
@@ -71,20 +75,24 @@ static void record(result_t *r, probe_attempt_t *const *addrs, size_t n, size_t 
     r->first_byte_ms = a->first_byte_ms;
     /* Answers and addresses are inet_ntop text (runner, dns): they parse, and render back
      * byte for byte. */
-    r->n_addrs = 0;
-    memset(r->addrs, 0, sizeof(r->addrs));
+    ip_addr_t ans[RESULT_MAX_ADDRS];
+    size_t na = 0;
     for (size_t i = 0; i < a->n_answers && i < RESULT_MAX_ADDRS; i++)
-        if (ip_addr_parse(a->answers[i], &r->addrs[r->n_addrs]))
-            r->n_addrs++;
-    r->n_addr_results = 0;
-    for (size_t i = 0; per_address && i < n && r->n_addr_results < RESULT_MAX_ADDRS; i++) {
-        result_addr_t *ra = &r->addr_results[r->n_addr_results];
+        if (ip_addr_parse(a->answers[i], &ans[na]))
+            na++;
+    result_addr_t per[RESULT_MAX_ADDRS];
+    size_t np = 0;
+    for (size_t i = 0; per_address && i < n && np < RESULT_MAX_ADDRS; i++) {
+        result_addr_t *ra = &per[np];
         if (!ip_addr_parse(addrs[i]->addr_str, &ra->address))
             continue; /* no address (""): nothing to show */
         ra->outcome = addrs[i]->outcome;
         ra->duration_ms = addrs[i]->duration_ms;
-        r->n_addr_results++;
+        np++;
     }
+    rc |= result_set_addrs(r, ans, na);
+    rc |= result_set_addr_results(r, per, np);
+    return rc == 0;
 }
 
 bool judge_attempt(void *ud, size_t idx, probe_attempt_t *const *addrs, size_t n)
@@ -101,8 +109,8 @@ bool judge_attempt(void *ud, size_t idx, probe_attempt_t *const *addrs, size_t n
     jp->outcomes[jp->n++] = per[worst];
     size_t decisive = 0;
     (void)verdict_judge(p->kind, p->expect, jp->deny, jp->outcomes, jp->n, &decisive);
-    if (decisive == jp->n - 1)
-        record(&j->results[idx], addrs, n, worst, p->family == FAMILY_ALL);
+    if (decisive == jp->n - 1 && !record(&j->results[idx], addrs, n, worst, p->family == FAMILY_ALL))
+        j->oom = true;
     return !verdict_settled(p->kind, p->expect, jp->deny, jp->outcomes, jp->n);
 }
 
@@ -113,7 +121,7 @@ void judge_probe_done(void *ud, size_t idx, int attempts, double duration_ms)
     j->results[idx].duration_ms = duration_ms;
 }
 
-void judge_finish(judge_t *j, const hint_ctx_t *hc)
+int judge_finish(judge_t *j, const hint_ctx_t *hc)
 {
     for (size_t i = 0; i < j->n; i++) {
         judge_probe_t *jp = &j->jp[i];
@@ -126,8 +134,10 @@ void judge_finish(judge_t *j, const hint_ctx_t *hc)
         }
         r->verdict = verdict_judge(p->kind, p->expect, jp->deny, jp->outcomes, jp->n, &decisive);
         r->outcome = jp->outcomes[decisive];
-        r->hint[0] = '\0';
+        char hint[RESULT_HINT_LEN] = "";
         if (r->verdict != VERDICT_PASS)
-            hint_write(r, hc, r->hint, sizeof(r->hint));
+            hint_write(r, hc, hint, sizeof(hint));
+        j->oom |= result_set_text(r, RESULT_HINT, hint) < 0;
     }
+    return j->oom ? -1 : 0;
 }

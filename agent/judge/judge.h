@@ -15,7 +15,8 @@
 typedef struct judge judge_t;
 
 /* results[0..n) are initialised (name, kind, expect, target, host, port; outcome error until
- * an attempt ends). NULL on OOM. */
+ * an attempt ends): they must own nothing yet (fresh memory), and own their texts and
+ * addresses afterwards (report_free). NULL on OOM. */
 judge_t *judge_create(const config_t *cfg, const config_probe_t *const *probes, size_t n, result_t *results);
 void judge_destroy(judge_t *j);
 
@@ -24,7 +25,8 @@ void judge_destroy(judge_t *j);
 bool judge_attempt(void *ud, size_t idx, probe_attempt_t *const *addrs, size_t n);
 void judge_probe_done(void *ud, size_t idx, int attempts, double duration_ms);
 
-/* Verdict, decisive outcome and hint of every result. */
-void judge_finish(judge_t *j, const hint_ctx_t *hc);
+/* Verdict, decisive outcome and hint of every result. -1 when a text or address list of a
+ * result could not be allocated during the run (the report would lack it), else 0. */
+int judge_finish(judge_t *j, const hint_ctx_t *hc);
 
 #endif

@@ -200,37 +200,37 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
         return -1;
     char list[DIAG_MESSAGE_LEN] = "";
     size_t off = 0, contra = 0;
-    for (size_t i = 0; i < rep->n_results; i++) {
+    int rc = 0;
+    /* Owned by rep from here, so report_free frees what is built even when a later one fails. */
+    rep->policy = pol;
+    for (size_t i = 0; i < rep->n_results && rc == 0; i++) {
         policy_intent_t in;
         result_t *r = &rep->results[i];
+        char name[RESULT_POLICY_NAME_LEN];
         policy_check_probe_as(m, cfg, role, ns, own, probes[i], &in);
         snprintf(pol[i].intended, sizeof(pol[i].intended), "%s", netpol_verdict_name(in.intended));
-        snprintf(pol[i].reason, sizeof(pol[i].reason), "%s", in.reason);
-        for (size_t k = 0; k < in.n_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
-            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
-            netpol_policy_name(m, in.by[k].policy, ref->policy, sizeof(ref->policy));
-            ref->egress = in.by[k].dir == NETPOL_EGRESS;
-            ref->rule = (int)in.by[k].rule;
+        rc |= result_policy_set_reason(&pol[i], in.reason);
+        for (size_t k = 0; k < in.n_by; k++) {
+            netpol_policy_name(m, in.by[k].policy, name, sizeof(name));
+            rc |= result_policy_add_by(&pol[i], name, in.by[k].dir == NETPOL_EGRESS, (int)in.by[k].rule);
         }
-        for (size_t k = 0; k < in.n_cal_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
-            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
-            char name[300];
-            calico_policy_name(m, in.cal_by[k].policy, name, sizeof(name));
-            snprintf(ref->policy, sizeof(ref->policy), "Calico %.240s", name);
-            ref->egress = in.cal_by[k].dir == NETPOL_EGRESS;
-            ref->rule = (int)in.cal_by[k].rule;
+        for (size_t k = 0; k < in.n_cal_by; k++) {
+            char cname[300];
+            calico_policy_name(m, in.cal_by[k].policy, cname, sizeof(cname));
+            snprintf(name, sizeof(name), "Calico %.240s", cname);
+            rc |= result_policy_add_by(&pol[i], name, in.cal_by[k].dir == NETPOL_EGRESS,
+                                       (int)in.cal_by[k].rule);
         }
-        for (size_t k = 0; k < in.n_cil_by && pol[i].n_by < RESULT_POLICY_BY_MAX; k++) {
-            result_policy_ref_t *ref = &pol[i].by[pol[i].n_by++];
+        for (size_t k = 0; k < in.n_cil_by; k++) {
             const cil_policy_t *cp = &m->cilium.policies[in.cil_by[k].policy];
-            snprintf(ref->policy, sizeof(ref->policy), "%s %s%s%.150s", cp->kind,
+            snprintf(name, sizeof(name), "%s %s%s%.150s", cp->kind,
                      cp->clusterwide ? "" : m->namespaces[cp->ns].name, cp->clusterwide ? "" : "/", cp->name);
-            ref->egress = in.cil_by[k].dir == NETPOL_EGRESS;
-            ref->rule = (int)in.cil_by[k].rule;
+            rc |= result_policy_add_by(&pol[i], name, in.cil_by[k].dir == NETPOL_EGRESS,
+                                       (int)in.cil_by[k].rule);
         }
         char hint[RESULT_HINT_LEN];
         if (policy_annotate_hint(r, &in, m, role->name, m->namespaces[ns].name, hint, sizeof(hint)))
-            snprintf(r->hint, sizeof(r->hint), "%s", hint);
+            rc |= result_set_text(r, RESULT_HINT, hint);
         netpol_verdict_t want = r->expect == EXPECT_ALLOW ? NETPOL_ALLOW : NETPOL_DENY;
         if (in.intended == NETPOL_UNKNOWN || in.intended == want)
             continue;
@@ -242,7 +242,8 @@ int policy_annotate(report_t *rep, const k8s_model_t *m, const config_t *cfg, co
             off += n > 0 ? (size_t)n : 0;
         }
     }
-    rep->policy = pol;
+    if (rc != 0)
+        return -1;
     if (contra > 0 && rep->n_diags < DIAG_MAX) {
         diagnosis_t *d = &rep->diags[rep->n_diags++];
         memset(d, 0, sizeof(*d));

@@ -99,28 +99,30 @@ int merge_add(merge_t *m, const report_t *r, const char *source)
     merge_src_t *s = merge_slot(m);
     if (s == NULL)
         return -1;
+    /* A deep copy: the results own their texts and addresses. */
     report_t copy = *r;
     copy.results = NULL;
     copy.policy = NULL;
-    if (r->n_results > 0) {
-        copy.results = malloc(r->n_results * sizeof(*r->results));
-        if (copy.results == NULL)
-            return -1;
-        memcpy(copy.results, r->results, r->n_results * sizeof(*r->results));
-    }
-    if (r->n_results > 0 && r->policy) { /* run --policies: one per result, owned like them */
-        copy.policy = malloc(r->n_results * sizeof(*r->policy));
-        if (copy.policy == NULL) {
-            free(copy.results);
-            return -1;
-        }
-        memcpy(copy.policy, r->policy, r->n_results * sizeof(*r->policy));
-    }
-    bool ok;
-    const result_t **ix = merge_index(&copy, &ok);
-    if (!ok) {
+    copy.n_results = 0;
+    if (r->n_results > 0 && (copy.results = calloc(r->n_results, sizeof(*r->results))) == NULL)
+        return -1;
+    if (r->n_results > 0 && r->policy && (copy.policy = calloc(r->n_results, sizeof(*r->policy))) == NULL) {
         free(copy.results);
-        free(copy.policy);
+        return -1;
+    }
+    for (; copy.n_results < r->n_results; copy.n_results++) {
+        size_t i = copy.n_results;
+        if (result_copy(&copy.results[i], &r->results[i]) < 0)
+            break;
+        if (copy.policy && result_policy_copy(&copy.policy[i], &r->policy[i]) < 0) {
+            result_clear(&copy.results[i]);
+            break;
+        }
+    }
+    bool ok = copy.n_results == r->n_results;
+    const result_t **ix = ok ? merge_index(&copy, &ok) : NULL;
+    if (!ok) {
+        report_free(&copy);
         return -1;
     }
     merge_fill(m, s, &copy, source, ix);

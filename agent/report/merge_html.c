@@ -62,7 +62,7 @@ static void html_el(strbuf_t *b, const char *tag, const char *cls, const char *s
  * server when one is named) for dns probes, which all test the path to a resolver. */
 static void html_column(const result_t *r, char *out, size_t len)
 {
-    const char *t = r->target;
+    const char *t = result_text(r, RESULT_TARGET);
     if (probe_kind_queries_dns(r->kind)) {
         const char *at = strstr(t, " @");
         snprintf(out, len, "DNS%s%s", at ? " " : "", at ? at + 1 : "");
@@ -186,12 +186,12 @@ static void html_probe(strbuf_t *b, const result_t *r, const result_policy_t *po
                   "&middot; %.1f&nbsp;ms</div>",
                   config_expect_name(r->expect), config_kind_name(r->kind), oc,
                   r->duration_ms >= 0 && r->duration_ms < 1e9 ? r->duration_ms : 0.0);
-    html_el(b, "div", "target", r->target, sizeof(r->target));
-    if (r->detail[0])
-        html_el(b, "div", "detail", r->detail, sizeof(r->detail));
-    if (r->hint[0]) {
+    html_el(b, "div", "target", result_text(r, RESULT_TARGET), RESULT_TARGET_LEN);
+    if (result_text(r, RESULT_DETAIL)[0])
+        html_el(b, "div", "detail", result_text(r, RESULT_DETAIL), RESULT_DETAIL_LEN);
+    if (result_text(r, RESULT_HINT)[0]) {
         strbuf_puts(b, "<div class=\"hint\"><b>Hint:</b> ");
-        html_text(b, r->hint, sizeof(r->hint));
+        html_text(b, result_text(r, RESULT_HINT), RESULT_HINT_LEN);
         strbuf_puts(b, "</div>");
     }
     /* With --policies, a probe that did not pass carries why the policies allow or deny it:
@@ -199,9 +199,9 @@ static void html_probe(strbuf_t *b, const result_t *r, const result_policy_t *po
     if (pol && r->verdict != VERDICT_PASS && pol->intended[0]) {
         strbuf_puts(b, "<div class=\"policy\"><b>Policies:</b> ");
         html_text(b, pol->intended, sizeof(pol->intended));
-        if (pol->reason[0]) {
+        if (result_policy_reason(pol)[0]) {
             strbuf_puts(b, ": ");
-            html_text(b, pol->reason, sizeof(pol->reason));
+            html_text(b, result_policy_reason(pol), RESULT_POLICY_REASON_LEN);
         }
         strbuf_puts(b, "</div>");
     }

@@ -154,11 +154,11 @@ static void pr_entry(strbuf_t *b, const merge_src_t *s, const result_t *r)
     yaml_kv(b, in, "category", "NetworkPolicy", SIZE_MAX);
     /* The hint says what to do; a passed probe has none, and says what was proven. */
     char msg[RESULT_HINT_LEN + RESULT_TARGET_LEN + 64];
-    if (r->hint[0])
-        snprintf(msg, sizeof(msg), "%s", r->hint);
+    if (result_text(r, RESULT_HINT)[0])
+        snprintf(msg, sizeof(msg), "%s", result_text(r, RESULT_HINT));
     else
-        snprintf(msg, sizeof(msg), "expect %s %s: %s", config_expect_name(r->expect), r->target,
-                 outcome_name(r->outcome));
+        snprintf(msg, sizeof(msg), "expect %s %s: %s", config_expect_name(r->expect),
+                 result_text(r, RESULT_TARGET), outcome_name(r->outcome));
     yaml_kv(b, in, "message", msg, sizeof(msg));
     double t = s->rep.started_at;
     long long sec = (isfinite(t) && t > 0 && t < 253402300800.0) ? (long long)t : 0;
@@ -181,11 +181,11 @@ static void pr_entry(strbuf_t *b, const merge_src_t *s, const result_t *r)
     yaml_kv(b, pi, "expect", config_expect_name(r->expect), SIZE_MAX);
     yaml_kv(b, pi, "verdict", verdict_name(r->verdict), SIZE_MAX);
     yaml_kv(b, pi, "outcome", outcome_name(r->outcome), SIZE_MAX);
-    yaml_kv(b, pi, "target", r->target, sizeof(r->target));
-    if (r->detail[0])
-        yaml_kv(b, pi, "detail", r->detail, sizeof(r->detail));
-    if (r->hint[0])
-        yaml_kv(b, pi, "hint", r->hint, sizeof(r->hint));
+    yaml_kv(b, pi, "target", result_text(r, RESULT_TARGET), RESULT_TARGET_LEN);
+    if (result_text(r, RESULT_DETAIL)[0])
+        yaml_kv(b, pi, "detail", result_text(r, RESULT_DETAIL), RESULT_DETAIL_LEN);
+    if (result_text(r, RESULT_HINT)[0])
+        yaml_kv(b, pi, "hint", result_text(r, RESULT_HINT), RESULT_HINT_LEN);
     char num[32];
     snprintf(num, sizeof(num), "%d", r->attempts);
     yaml_kv(b, pi, "attempts", num, SIZE_MAX);

@@ -49,14 +49,23 @@ void report_outcome_text(const result_t *res, char *buf, size_t len)
     }
 }
 
+void report_free_policy(report_t *r)
+{
+    for (size_t i = 0; r->policy && i < r->n_results; i++)
+        result_policy_clear(&r->policy[i]);
+    free(r->policy);
+    r->policy = NULL;
+}
+
 void report_free(report_t *r)
 {
     if (r == NULL)
         return;
+    report_free_policy(r);
+    for (size_t i = 0; r->results && i < r->n_results; i++)
+        result_clear(&r->results[i]);
     free(r->results);
-    free(r->policy);
     r->results = NULL;
-    r->policy = NULL;
     r->n_results = 0;
 }
 
@@ -137,12 +146,12 @@ static void render_policy(strbuf_t *b, const result_policy_t *p)
     strbuf_puts(b, ", \"by\": [");
     for (size_t i = 0; i < p->n_by && i < RESULT_POLICY_BY_MAX; i++) {
         strbuf_puts(b, i ? ", { \"policy\": " : "{ \"policy\": ");
-        strbuf_json_str(b, p->by[i].policy, sizeof(p->by[i].policy));
+        strbuf_json_str(b, p->by[i].policy, RESULT_POLICY_NAME_LEN);
         strbuf_printf(b, ", \"direction\": \"%s\", \"rule\": %d }", p->by[i].egress ? "egress" : "ingress",
                       p->by[i].rule);
     }
     strbuf_puts(b, "], \"reason\": ");
-    json_str_or_null(b, p->reason, sizeof(p->reason));
+    json_str_or_null(b, result_policy_reason(p), RESULT_POLICY_REASON_LEN);
     strbuf_puts(b, " }");
 }
 
@@ -153,7 +162,7 @@ static void render_result(strbuf_t *b, const result_t *res, bool waited, const r
     strbuf_puts(b, ",\n      \"kind\": ");
     strbuf_json_str(b, config_kind_name(res->kind), 16);
     strbuf_puts(b, ",\n      \"target\": ");
-    strbuf_json_str(b, res->target, sizeof(res->target));
+    strbuf_json_str(b, result_text(res, RESULT_TARGET), RESULT_TARGET_LEN);
     strbuf_puts(b, ",\n      \"expect\": ");
     strbuf_json_str(b, config_expect_name(res->expect), 16);
     strbuf_puts(b, ",\n      \"verdict\": ");
@@ -161,9 +170,9 @@ static void render_result(strbuf_t *b, const result_t *res, bool waited, const r
     strbuf_puts(b, ",\n      \"outcome\": ");
     strbuf_json_str(b, outcome_name(res->outcome), 32);
     strbuf_puts(b, ",\n      \"detail\": ");
-    json_str_or_null(b, res->detail, sizeof(res->detail));
+    json_str_or_null(b, result_text(res, RESULT_DETAIL), RESULT_DETAIL_LEN);
     strbuf_puts(b, ",\n      \"hint\": ");
-    json_str_or_null(b, res->hint, sizeof(res->hint));
+    json_str_or_null(b, result_text(res, RESULT_HINT), RESULT_HINT_LEN);
     if (pol)
         render_policy(b, pol);
     strbuf_printf(b, ",\n      \"attempts\": %d,\n      \"duration_ms\": ", res->attempts);

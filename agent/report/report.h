@@ -33,7 +33,10 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
  * address's, compactly ("timeout (v4) / ok (v6)"). */
 void report_outcome_text(const result_t *res, char *buf, size_t len);
 
-void report_free(report_t *r); /* frees results; r itself belongs to the caller */
+/* Frees the results (and what they own) and the policy answers; r itself belongs to the
+ * caller. report_free_policy frees the policy answers alone (re-annotating a report). */
+void report_free(report_t *r);
+void report_free_policy(report_t *r);
 /* Unix time at which the run ended: started_at plus the duration when it is known. */
 double report_ended_at(const report_t *r);
 

@@ -118,14 +118,14 @@ static void jb_result_body(strbuf_t *b, const result_t *res)
     report_outcome_text(res, oc, sizeof(oc)); /* family all: each address's */
     strbuf_puts(b, oc);
     strbuf_puts(b, "\ntarget: ");
-    jb_xml(b, res->target, sizeof(res->target), false);
-    if (res->detail[0] != '\0') {
+    jb_xml(b, result_text(res, RESULT_TARGET), RESULT_TARGET_LEN, false);
+    if (result_text(res, RESULT_DETAIL)[0] != '\0') {
         strbuf_puts(b, "\ndetail: ");
-        jb_xml(b, res->detail, sizeof(res->detail), false);
+        jb_xml(b, result_text(res, RESULT_DETAIL), RESULT_DETAIL_LEN, false);
     }
-    if (res->hint[0] != '\0') {
+    if (result_text(res, RESULT_HINT)[0] != '\0') {
         strbuf_puts(b, "\nhint: ");
-        jb_xml(b, res->hint, sizeof(res->hint), false);
+        jb_xml(b, result_text(res, RESULT_HINT), RESULT_HINT_LEN, false);
     }
     strbuf_printf(b, "\nattempts: %d", res->attempts);
     size_t na = res->n_addrs < RESULT_MAX_ADDRS ? res->n_addrs : RESULT_MAX_ADDRS;
@@ -157,8 +157,8 @@ static void jb_testcase(strbuf_t *b, const report_t *r, const result_t *res)
                                                     : "error";
     if (elem != NULL) {
         char message[RESULT_HINT_LEN + 48];
-        snprintf(message, sizeof(message), "%s%s%s", outcome_name(res->outcome), res->hint[0] ? ": " : "",
-                 res->hint);
+        snprintf(message, sizeof(message), "%s%s%s", outcome_name(res->outcome),
+                 result_text(res, RESULT_HINT)[0] ? ": " : "", result_text(res, RESULT_HINT));
         strbuf_printf(b, "      <%s", elem);
         jb_attr(b, "message", message, sizeof(message));
         jb_attr(b, "type", outcome_name(res->outcome), 32);

@@ -158,23 +158,26 @@ static int get_enum(pctx_t *c, const cJSON *obj, const char *key, int *out)
 static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
 {
     int kind = 0, expect = 0, verdict = 0, outcome = 0;
+    char target[RESULT_TARGET_LEN], detail[RESULT_DETAIL_LEN], hint[RESULT_HINT_LEN];
     if (!cJSON_IsObject(it))
         return perr(c, "", "must be an object");
     if (get_str(c, it, "name", F_REQUIRED, res->name, sizeof(res->name)) < 0 ||
         get_enum(c, it, "kind", &kind) < 0 ||
-        get_str(c, it, "target", F_TRUNCATE, res->target, sizeof(res->target)) < 0 ||
+        get_str(c, it, "target", F_TRUNCATE, target, sizeof(target)) < 0 ||
         get_enum(c, it, "expect", &expect) < 0 || get_enum(c, it, "verdict", &verdict) < 0 ||
         get_enum(c, it, "outcome", &outcome) < 0 ||
-        get_str(c, it, "detail", F_NULLABLE | F_TRUNCATE, res->detail, sizeof(res->detail)) < 0 ||
-        get_str(c, it, "hint", F_NULLABLE | F_TRUNCATE, res->hint, sizeof(res->hint)) < 0 ||
+        get_str(c, it, "detail", F_NULLABLE | F_TRUNCATE, detail, sizeof(detail)) < 0 ||
+        get_str(c, it, "hint", F_NULLABLE | F_TRUNCATE, hint, sizeof(hint)) < 0 ||
         get_int(c, it, "attempts", &res->attempts) < 0 ||
         get_ms(c, it, "duration_ms", false, &res->duration_ms) < 0)
         return -1;
     /* A report from elsewhere (an older agent, a hand) may carry a URL with a secret in it:
      * merge shows targets as the agent itself would. */
-    char shown[sizeof(res->target)];
-    redact_url(res->target, shown, sizeof(shown));
-    memcpy(res->target, shown, sizeof(shown));
+    char shown[RESULT_TARGET_LEN];
+    redact_url(target, shown, sizeof(shown));
+    if (result_set_text(res, RESULT_TARGET, shown) < 0 || result_set_text(res, RESULT_DETAIL, detail) < 0 ||
+        result_set_text(res, RESULT_HINT, hint) < 0)
+        return perr(c, "", "out of memory");
     /* Present exactly when the report says it waited (run --wait), so that a report renders
      * back as it was read. */
     res->converged_after_ms = -1.0;
@@ -194,12 +197,15 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
     if (!cJSON_IsArray(addrs))
         return perr(c, "addresses", "must be an array");
     const cJSON *a;
+    ip_addr_t ips[RESULT_MAX_ADDRS];
+    result_addr_t per[RESULT_MAX_ADDRS];
+    size_t n_ips = 0, n_per = 0;
     /* Strings, or (family: all) objects {"address", "outcome", "duration_ms"}: one shape per
      * list, as the agent writes it. */
     bool objects = cJSON_IsObject(addrs->child);
     cJSON_ArrayForEach(a, addrs)
     {
-        if (res->n_addrs >= RESULT_MAX_ADDRS)
+        if (n_ips >= RESULT_MAX_ADDRS)
             return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
         if (cJSON_IsObject(a) != objects)
             return perr(c, "addresses", "entries must all be address strings or all objects");
@@ -213,16 +219,18 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
             return perr(c, "addresses",
                         objects ? "entries must be objects with an address string"
                                 : "entries must be address strings");
-        res->addrs[res->n_addrs++] = ip;
+        ips[n_ips++] = ip;
         if (!objects)
             continue;
-        result_addr_t *ra = &res->addr_results[res->n_addr_results++];
+        result_addr_t *ra = &per[n_per++];
         int oc = 0;
         ra->address = ip;
         if (get_enum(c, a, "outcome", &oc) < 0 || get_ms(c, a, "duration_ms", false, &ra->duration_ms) < 0)
             return -1;
         ra->outcome = (outcome_t)oc;
     }
+    if (result_set_addrs(res, ips, n_ips) < 0 || result_set_addr_results(res, per, n_per) < 0)
+        return perr(c, "addresses", "out of memory");
 
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "timings_ms");
     if (!cJSON_IsObject(t))
@@ -318,8 +326,12 @@ static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_
         else if (rc == 0 && pol && report_policy_parse(pol, &r->policy[r->n_results], why, sizeof(why)) < 0)
             rc = perr(c, "policy", "%s", why);
         cJSON_Delete(it);
-        if (rc < 0)
+        if (rc < 0) { /* the slot is not counted yet: what it took is freed here */
+            result_clear(&r->results[r->n_results]);
+            if (r->policy)
+                result_policy_clear(&r->policy[r->n_results]);
             return -1;
+        }
         r->n_results++;
         json_scan_ws(text, end, &pos);
         if (pos < end && text[pos] == ',')

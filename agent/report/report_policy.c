@@ -41,9 +41,9 @@ int report_policy_parse(const cJSON *obj, result_policy_t *out, char *err, size_
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(b, "policy");
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(b, "direction");
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(b, "rule");
-        if (!cJSON_IsString(p) || !rp_fits(p->valuestring, sizeof(out->by[i].policy))) {
-            snprintf(err, errlen, "by[%zu].policy: must be a string of at most %zu bytes", i,
-                     sizeof(out->by[i].policy) - 1);
+        if (!cJSON_IsString(p) || !rp_fits(p->valuestring, RESULT_POLICY_NAME_LEN)) {
+            snprintf(err, errlen, "by[%zu].policy: must be a string of at most %d bytes", i,
+                     RESULT_POLICY_NAME_LEN - 1);
             return -1;
         }
         if (!cJSON_IsString(d) ||
@@ -56,22 +56,19 @@ int report_policy_parse(const cJSON *obj, result_policy_t *out, char *err, size_
             snprintf(err, errlen, "by[%zu].rule: must be an integer 0..1000000", i);
             return -1;
         }
-        snprintf(out->by[i].policy, sizeof(out->by[i].policy), "%s", p->valuestring);
-        out->by[i].egress = strcmp(d->valuestring, "egress") == 0;
-        out->by[i].rule = (int)r->valuedouble;
-        out->n_by++;
+        if (result_policy_add_by(out, p->valuestring, strcmp(d->valuestring, "egress") == 0,
+                                 (int)r->valuedouble) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
     }
     const cJSON *why = cJSON_GetObjectItemCaseSensitive(obj, "reason");
     if (cJSON_IsString(why)) {
         /* Cut on a character boundary: a UTF-8 sequence is never split. */
-        size_t n = strlen(why->valuestring), cap = sizeof(out->reason) - 1;
-        if (n > cap) {
-            n = cap;
-            while (n > 0 && ((unsigned char)why->valuestring[n] & 0xC0) == 0x80)
-                n--;
+        if (result_policy_set_reason(out, why->valuestring) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
         }
-        memcpy(out->reason, why->valuestring, n);
-        out->reason[n] = '\0';
     } else if (!cJSON_IsNull(why)) {
         snprintf(err, errlen, "reason: must be a string or null");
         return -1;

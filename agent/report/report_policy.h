@@ -12,7 +12,8 @@
 /* Reads {"intended": "allow"|"deny"|"unknown", "by": [{"policy", "direction", "rule"}],
  * "reason": string|null} into out (by: at most RESULT_POLICY_BY_MAX; strings too long for
  * their field are refused, the reason is cut). Returns 0, or -1 with the field and why in
- * err ("by[0].direction: must be ingress or egress"). */
+ * err ("by[0].direction: must be ingress or egress"). out owns what it read, also after an
+ * error: result_policy_clear frees it. */
 int report_policy_parse(const cJSON *obj, result_policy_t *out, char *err, size_t errlen);
 
 #endif

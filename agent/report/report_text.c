@@ -60,14 +60,14 @@ static void render_row(strbuf_t *b, const result_t *res, const size_t *w, bool c
     strbuf_puts(b, "\n");
     if (res->verdict == VERDICT_PASS)
         return;
-    if (res->detail[0] != '\0') {
+    if (result_text(res, RESULT_DETAIL)[0] != '\0') {
         strbuf_puts(b, "    detail: ");
-        strbuf_put_safe(b, res->detail, sizeof(res->detail));
+        strbuf_put_safe(b, result_text(res, RESULT_DETAIL), RESULT_DETAIL_LEN);
         strbuf_puts(b, "\n");
     }
-    if (res->hint[0] != '\0') {
+    if (result_text(res, RESULT_HINT)[0] != '\0') {
         strbuf_puts(b, "    hint: ");
-        strbuf_put_safe(b, res->hint, sizeof(res->hint));
+        strbuf_put_safe(b, result_text(res, RESULT_HINT), RESULT_HINT_LEN);
         strbuf_puts(b, "\n");
     }
 }

@@ -390,8 +390,12 @@ zt_status_t session_run(const session_t *s, const cli_opts_t *o, volatile sig_at
         return ZT_ERR_INTERNAL;
     }
     hint_ctx_t hc = {.role = s->choice.role->name, .namespace_ = ns && *ns ? ns : NULL};
-    judge_finish(j, &hc);
+    int jrc = judge_finish(j, &hc);
     judge_destroy(j);
+    if (jrc < 0) {
+        log_error("out of memory");
+        return ZT_ERR_INTERNAL;
+    }
     return session_diagnose(s, rep);
 }
 
@@ -411,8 +415,7 @@ zt_status_t session_diagnose(const session_t *s, report_t *rep)
     if (!s->objects)
         return 0;
     /* Again on the final results (run --wait): the judge's hints and diagnoses were rewritten. */
-    free(rep->policy);
-    rep->policy = NULL;
+    report_free_policy(rep);
     if (policy_annotate(rep, s->objects, s->cfg, s->choice.role, s->objects_ns, s->own.n ? &s->own : NULL,
                         (const config_probe_t *const *)s->probes) != 0) {
         log_error("out of memory");

@@ -36,12 +36,14 @@ static zt_status_t wait_round(const session_t *s, const cli_opts_t *o, converge_
     if (rc == 0 && stop_requested) {
         rc = ZT_DONE; /* abandoned mid-round: its "abandoned" outcomes would hide the last real ones */
     } else if (rc == 0) {
-        for (size_t j = 0; j < k; j++)
-            rep->results[idx[j]] = round.results[j];
         converge_record(cv, started, idx, round.results, k);
         size_t left = 0;
         for (size_t j = 0; j < k; j++)
             left += round.results[j].verdict != VERDICT_PASS;
+        /* Moved, not copied: the round's texts now belong to rep (report_free below frees
+         * only what is left in round). */
+        for (size_t j = 0; j < k; j++)
+            result_move(&rep->results[idx[j]], &round.results[j]);
         log_verbose("%s: round %d at %.0f ms: %zu of %zu probes still not passed", SW_TAG(o), cv->rounds,
                     started - cv->started_ms, left, k);
     }

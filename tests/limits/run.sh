@@ -9,7 +9,9 @@
 #    a FIFO or pipe whose writer stays silent ends in exit 2 after 10 s, never a hang; a
 #    config on a pipe (-c -, /dev/stdin, <(...)) is read, and `-c - --policies -` too.
 #  - merge memory: hostile 16 MiB reports (many results, a huge array, a huge result, many
-#    keys) and a legitimate 10,000-result one cost at most 8x their size.
+#    keys), 10,000 results of the smallest JSON the schema allows (with and without an empty
+#    policy object each: they cost 9.7x and 14.9x before result_t owned its texts) and a
+#    legitimate 10,000-result one cost at most 8x their size.
 #  - stdin: --stdin-end TOKEN ends an open stream at the plugin's line, refuses bytes after it
 #    and input without it; without the flag a line "..." ends nothing.
 #  - objects.sh (issue 18): stdin read to its end (a policy after "..." counts), duplicate keys,
@@ -388,7 +390,9 @@ check "watch --out killed by SIGTERM at 20 random points: no temporary file left
 # ---- merge memory (issue 11, item 10): a hostile 16 MiB report must not cost more than 8x its
 # size in memory (it cost 40x). Shapes: 70,000 minimal results; one array of 8 million zeros
 # under an unknown key; one result with 4 million addresses; 2 million unknown top-level keys;
-# and a legitimate 10,000-result report. Peak RSS minus the agent's floor (a tiny report) must
+# and a legitimate 10,000-result report. Issue 18: the most results a report may hold (10,000)
+# with the least JSON each (2.4 MB), bare and each with an empty policy object: the smallest
+# input for the most records, where a fixed-size record would show. Peak RSS minus the agent's floor (a tiny report) must
 # stay within 8x the input. ASan's quarantine keeps freed memory resident by design: kept
 # small here, so the sanitized agent measures what the plain one would.
 $PY - "$T" <<'PYEOF'
@@ -418,12 +422,15 @@ open(t + "/mem-keys.json", "w").write(doc([res0], keys))
 legit = [dict(res0, name="probe-%05d" % i, target="svc-%d.govtech.svc:5432" % i, detail="no answer to TCP SYN within 1000 ms") for i in range(10000)]
 open(t + "/mem-legit.json", "w").write(json.dumps(json.loads(doc(legit)), indent=2))
 open(t + "/mem-tiny.json", "w").write(doc([res0]))
+open(t + "/mem-min.json", "w").write(doc([dict(res0, name="p%d" % i) for i in range(10000)]))
+pol0 = {"intended": "deny", "by": [], "reason": None}
+open(t + "/mem-policy.json", "w").write(doc([dict(res0, name="p%d" % i, policy=pol0) for i in range(10000)]))
 PYEOF
 export ASAN_OPTIONS_SAVED=${ASAN_OPTIONS:-}
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
 runm mem-tiny merge -o text "$T/mem-tiny.json"
 FLOOR=$RSS_KB
-for shape in results junk addrs keys legit; do
+for shape in results junk addrs keys legit min policy; do
     f=$T/mem-$shape.json
     kb=$(($(stat -c %s "$f") / 1024))
     runm "mem-$shape" merge -o text "$f"
@@ -432,6 +439,8 @@ for shape in results junk addrs keys legit; do
 done
 [ "$(cat "$T/mem-legit.rc" 2>/dev/null || echo "$RC")" ] && grep -q '10000 probe results' "$T/mem-legit.out"
 check "merge of the legitimate 10,000-result report works" status_ok $? "$(tail -2 "$T/mem-legit.out")"
+grep -q '10000 probe results: 10000 passed' "$T/mem-min.out" && grep -q '10000 probe results: 10000 passed' "$T/mem-policy.out"
+check "merge reads both 10,000-result minimal reports whole" status_ok $? "$(tail -1 "$T/mem-min.out") / $(tail -1 "$T/mem-policy.out") / $(head -c 200 "$T/mem-policy.err")"
 grep -q 'more than 10000' "$T/mem-results.err" && grep -q 'larger than 65536 bytes' "$T/mem-addrs.err"
 check "merge says why a hostile report is refused (result count, piece size)" status_ok $? "$(head -c 200 "$T/mem-results.err") / $(head -c 200 "$T/mem-addrs.err")"
 export ASAN_OPTIONS=$ASAN_OPTIONS_SAVED

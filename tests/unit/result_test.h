@@ -1,9 +1,10 @@
 /* result_test.h: what the verdict, hint and diagnosis unit tests share: a result_t built from
- * its judged fields, and a realistic target for each kind. */
+ * its judged fields (it owns its target: result_clear), and a realistic target for each kind. */
 #ifndef ZT_RESULT_TEST_H
 #define ZT_RESULT_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "result.h"
@@ -14,7 +15,8 @@ __attribute__((unused)) static result_t mk(const char *name, probe_kind_t k, exp
     result_t r;
     memset(&r, 0, sizeof(r));
     snprintf(r.name, sizeof(r.name), "%s", name);
-    snprintf(r.target, sizeof(r.target), "%s", target);
+    if (result_set_text(&r, RESULT_TARGET, target) < 0)
+        abort();
     r.kind = k;
     r.expect = e;
     r.outcome = o;

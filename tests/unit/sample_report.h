@@ -1,5 +1,6 @@
 /* sample_report.h: the unit tests' one sample report, built in place (the results live in the
- * struct: nothing to free, and two samples never share storage).
+ * struct, so two samples never share storage; their texts and addresses are owned as in a real
+ * report: sample_free frees them, and the sanitizer build finds a test that forgets).
  *
  *   sample_init/sample_add: a report and its results one by one (merge and convergence tests
  *   build the matrices they need with these);
@@ -43,6 +44,32 @@ static inline void sample_init(sample_t *s, const char *role, const char *pod, c
     s->r.converged_after_ms = -1;
 }
 
+/* Frees what the results and policy answers own (the struct itself is the caller's). */
+static inline void sample_free(sample_t *s)
+{
+    for (size_t i = 0; i < SAMPLE_MAX; i++) {
+        result_clear(&s->res[i]);
+        result_policy_clear(&s->policy[i]);
+    }
+}
+
+static inline void sample_free_n(sample_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sample_free(&s[i]);
+}
+
+/* Sets the address list of x from text literals. */
+static inline void sample_addrs(result_t *x, const char *const *addr, size_t n)
+{
+    ip_addr_t a[RESULT_MAX_ADDRS];
+    for (size_t i = 0; i < n && i < RESULT_MAX_ADDRS; i++)
+        if (!ip_addr_parse(addr[i], &a[i]))
+            abort();
+    if (result_set_addrs(x, a, n) < 0)
+        abort();
+}
+
 /* Appends a result: one attempt, no phase timed (null), never converged. */
 static inline result_t *sample_add(sample_t *s, const char *name, probe_kind_t kind, expect_t e, verdict_t v,
                                    outcome_t o)
@@ -76,12 +103,10 @@ static inline void sample_report(sample_t *s)
     sample_init(s, "backend", "backend-7d9f", "govtech");
 
     result_t *a = sample_add(s, "postgres", KIND_POSTGRES, EXPECT_ALLOW, VERDICT_PASS, OUTCOME_OK);
-    snprintf(a->target, sizeof(a->target), "postgres-service:5432");
-    snprintf(a->detail, sizeof(a->detail), "PostgreSQL 15.20 on x86_64-pc-linux-gnu");
+    result_set_text(a, RESULT_TARGET, "postgres-service:5432");
+    result_set_text(a, RESULT_DETAIL, "PostgreSQL 15.20 on x86_64-pc-linux-gnu");
     a->duration_ms = 8.06;
-    ip_addr_parse("10.96.12.7", &a->addrs[0]);
-    ip_addr_parse("fd00::7", &a->addrs[1]);
-    a->n_addrs = 2;
+    sample_addrs(a, (const char *const[]){"10.96.12.7", "fd00::7"}, 2);
     a->dns_ms = 0.94;
     a->connect_ms = 0.4;
     a->first_byte_ms = 6.25; /* a half: rounds up */
@@ -91,21 +116,20 @@ static inline void sample_report(sample_t *s)
      * possible secret, and a report read back would differ). */
     result_t *b = sample_add(s, "no-plain-http-out", KIND_HTTP, EXPECT_DENY, VERDICT_FAIL,
                              OUTCOME_HTTP_STATUS);
-    snprintf(b->target, sizeof(b->target), "http://www.example.test/a&b=<2>");
-    snprintf(b->detail, sizeof(b->detail), "HTTP 301 \"moved\" ]]> 'q'\ttab\\");
-    snprintf(b->hint, sizeof(b->hint), "The path is open: check the policy & labels.");
+    result_set_text(b, RESULT_TARGET, "http://www.example.test/a&b=<2>");
+    result_set_text(b, RESULT_DETAIL, "HTTP 301 \"moved\" ]]> 'q'\ttab\\");
+    result_set_text(b, RESULT_HINT, "The path is open: check the policy & labels.");
     b->attempts = 3;
     b->duration_ms = 30.0;
-    ip_addr_parse("192.0.2.7", &b->addrs[0]);
-    b->n_addrs = 1;
+    sample_addrs(b, (const char *const[]){"192.0.2.7"}, 1);
     b->dns_ms = 1.0;
     b->connect_ms = 2.0;
     b->first_byte_ms = 3.0;
 
     result_t *c = sample_add(s, "cluster-dns", KIND_DNS, EXPECT_ALLOW, VERDICT_INCONCLUSIVE,
                              OUTCOME_DNS_TIMEOUT);
-    snprintf(c->target, sizeof(c->target), "backend-service/A@10.96.0.10");
-    snprintf(c->hint, sizeof(c->hint), "No DNS server answered.");
+    result_set_text(c, RESULT_TARGET, "backend-service/A@10.96.0.10");
+    result_set_text(c, RESULT_HINT, "No DNS server answered.");
     c->duration_ms = 3000;
 
     sample_diag(s, "dns_blocked", "allow UDP and TCP 53 to kube-dns");
@@ -115,18 +139,20 @@ static inline void sample_report(sample_t *s)
 static inline result_t *sample_family(sample_t *s)
 {
     result_t *f = sample_add(s, "api-dual", KIND_TCP, EXPECT_ALLOW, VERDICT_FAIL, OUTCOME_TIMEOUT);
-    snprintf(f->target, sizeof(f->target), "api.example.test:443");
+    result_set_text(f, RESULT_TARGET, "api.example.test:443");
     f->duration_ms = 1000.5;
     const char *addr[] = {"203.0.113.9", "2001:db8::9"};
     const outcome_t out[] = {OUTCOME_TIMEOUT, OUTCOME_OK};
     const double ms[] = {1000.5, 0.7};
+    result_addr_t per[2];
     for (size_t i = 0; i < 2; i++) {
-        ip_addr_parse(addr[i], &f->addrs[i]);
-        ip_addr_parse(addr[i], &f->addr_results[i].address);
-        f->addr_results[i].outcome = out[i];
-        f->addr_results[i].duration_ms = ms[i];
+        ip_addr_parse(addr[i], &per[i].address);
+        per[i].outcome = out[i];
+        per[i].duration_ms = ms[i];
     }
-    f->n_addrs = f->n_addr_results = 2;
+    sample_addrs(f, addr, 2);
+    if (result_set_addr_results(f, per, 2) < 0)
+        abort();
     return f;
 }
 
@@ -137,19 +163,16 @@ static inline void sample_policies(sample_t *s)
     s->r.policy = s->policy;
     for (size_t i = 0; i < s->r.n_results; i++) {
         result_policy_t *p = &s->policy[i];
-        memset(p, 0, sizeof(*p));
+        result_policy_clear(p);
         if (s->res[i].kind == KIND_DNS) {
             snprintf(p->intended, sizeof(p->intended), "unknown");
-            snprintf(p->reason, sizeof(p->reason), "no kube-dns objects given");
+            result_policy_set_reason(p, "no kube-dns objects given");
         } else if (s->res[i].expect == EXPECT_DENY) {
             snprintf(p->intended, sizeof(p->intended), "deny");
-            snprintf(p->reason, sizeof(p->reason), "no egress rule allows it");
+            result_policy_set_reason(p, "no egress rule allows it");
         } else {
             snprintf(p->intended, sizeof(p->intended), "allow");
-            snprintf(p->by[0].policy, sizeof(p->by[0].policy), "govtech/backend-egress");
-            p->by[0].egress = true;
-            p->by[0].rule = (int)i;
-            p->n_by = 1;
+            result_policy_add_by(p, "govtech/backend-egress", true, (int)i);
         }
     }
 }

@@ -78,6 +78,7 @@ static void test_bookkeeping(void **state)
     converge_free(&c);
     converge_free(&c); /* twice is harmless */
     converge_free(NULL);
+    sample_free(&sm);
 }
 
 static void test_never_converged(void **state)
@@ -108,6 +109,8 @@ static void test_never_converged(void **state)
     assert_true(e.converged_after_ms == 0);
     assert_true(converge_next_round(&c, 0, 100) < 0);
     converge_free(&c);
+    sample_free(&sm);
+    sample_free(&sme);
 }
 
 /* Rounds: at most once a second, never before now, none that could end after the wait. */
@@ -197,6 +200,7 @@ static void test_json_absent_without_wait(void **state)
     cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "results"), 0);
     assert_null(cJSON_GetObjectItemCaseSensitive(first, "converged_after_ms"));
     cJSON_Delete(root);
+    sample_free(&sm);
 }
 
 static void test_json_round_trip(void **state)
@@ -249,6 +253,7 @@ static void test_json_round_trip(void **state)
     assert_true(back.converged_after_ms == 3008.2);
     report_free(&back);
     free(j1);
+    sample_free(&sm);
 }
 
 /* Renders r, replaces from by to, expects a rejection mentioning want. */
@@ -298,6 +303,7 @@ static void test_json_rejects(void **state)
     expect_reject(&r, "\"converged_after_ms\": 2000,\n  \"summary\"",
                   "\"converged_after_ms\": \"2s\",\n  \"summary\"",
                   "converged_after_ms: must be a number >= 0 or null");
+    sample_free(&sm);
 }
 
 static void test_text_line(void **state)
@@ -327,6 +333,7 @@ static void test_text_line(void **state)
     t = report_render_text(&r, false);
     assert_non_null(strstr(t, "not converged: 1 probe never passed while waiting (no-direct-db)\n"));
     free(t);
+    sample_free(&sm);
 }
 
 /* --stable 3: a probe converges at its third consecutive pass, with the time of the first of
@@ -406,6 +413,7 @@ static void test_perf_histogram(void **state)
     text = report_render_prometheus(&sm.r, 1);
     assert_null(strstr(text, "policy_enforcement_latency"));
     free(text);
+    sample_free(&sm);
 }
 
 int main(void)

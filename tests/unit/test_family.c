@@ -50,8 +50,10 @@ static probe_attempt_t mk_attempt(const char *addr, outcome_t o, double ms)
     return a;
 }
 
+/* r: zeroed, or the result of an earlier run_judge (freed here); result_clear when done. */
 static void run_judge(expect_t expect, probe_family_t fam, const outcome_t *oc, size_t n, result_t *r)
 {
+    result_clear(r);
     config_t cfg;
     config_probe_t p;
     memset(&cfg, 0, sizeof(cfg));
@@ -76,14 +78,14 @@ static void run_judge(expect_t expect, probe_family_t fam, const outcome_t *oc, 
     (void)judge_attempt(j, 0, ap, n);
     judge_probe_done(j, 0, 1, 12.5);
     hint_ctx_t hc = {.role = "r", .namespace_ = "ns"};
-    judge_finish(j, &hc);
+    assert_int_equal(judge_finish(j, &hc), 0);
     judge_destroy(j);
 }
 
 static void test_judge_addresses(void **state)
 {
     (void)state;
-    result_t r;
+    result_t r = {0};
     outcome_t v4_denied_v6_open[] = {OUTCOME_TIMEOUT, OUTCOME_OK};
     run_judge(EXPECT_DENY, FAMILY_ALL, v4_denied_v6_open, 2, &r);
     assert_int_equal(r.verdict, VERDICT_FAIL);
@@ -93,21 +95,21 @@ static void test_judge_addresses(void **state)
     assert_string_equal(ip_addr_format(&r.addr_results[0].address, ip), "10.0.0.7");
     assert_int_equal(r.addr_results[0].outcome, OUTCOME_TIMEOUT);
     assert_int_equal(r.addr_results[1].outcome, OUTCOME_OK);
-    assert_string_equal(r.detail, "fd00::7: d-ok");
+    assert_string_equal(result_text(&r, RESULT_DETAIL), "fd00::7: d-ok");
     /* The hint names the family that held and the one that did not, and the usual cause. */
-    assert_non_null(strstr(r.hint, "held over IPv4 but not over IPv6"));
-    assert_non_null(strstr(r.hint, "except"));
+    assert_non_null(strstr(result_text(&r, RESULT_HINT), "held over IPv4 but not over IPv6"));
+    assert_non_null(strstr(result_text(&r, RESULT_HINT), "except"));
 
     outcome_t both_denied[] = {OUTCOME_TIMEOUT, OUTCOME_UNREACHABLE};
     run_judge(EXPECT_DENY, FAMILY_ALL, both_denied, 2, &r);
     assert_int_equal(r.verdict, VERDICT_PASS);
-    assert_string_equal(r.hint, "");
+    assert_string_equal(result_text(&r, RESULT_HINT), "");
 
     outcome_t allow_v6_fails[] = {OUTCOME_OK, OUTCOME_TIMEOUT};
     run_judge(EXPECT_ALLOW, FAMILY_ALL, allow_v6_fails, 2, &r);
     assert_int_equal(r.verdict, VERDICT_FAIL);
     assert_int_equal(r.outcome, OUTCOME_TIMEOUT);
-    assert_non_null(strstr(r.hint, "over IPv4 but not over IPv6"));
+    assert_non_null(strstr(result_text(&r, RESULT_HINT), "over IPv4 but not over IPv6"));
 
     outcome_t all_ok[] = {OUTCOME_OK, OUTCOME_OK};
     run_judge(EXPECT_ALLOW, FAMILY_ALL, all_ok, 2, &r);
@@ -119,6 +121,7 @@ static void test_judge_addresses(void **state)
     assert_int_equal(r.verdict, VERDICT_PASS);
     assert_int_equal(r.n_addr_results, 0);
     assert_int_equal(r.attempts, 1);
+    result_clear(&r);
 }
 
 static void test_text_and_round_trip(void **state)
@@ -133,7 +136,7 @@ static void test_text_and_round_trip(void **state)
     rep.n_results = 2;
     for (int i = 0; i < 2; i++) {
         snprintf(res[i].name, sizeof(res[i].name), "p%d", i);
-        snprintf(res[i].target, sizeof(res[i].target), "svc.test:80");
+        result_printf(&res[i], RESULT_TARGET, "svc.test:80");
         res[i].kind = KIND_UDP;
         res[i].expect = EXPECT_DENY;
         res[i].dns_ms = res[i].connect_ms = res[i].tls_ms = res[i].first_byte_ms = -1;
@@ -141,17 +144,16 @@ static void test_text_and_round_trip(void **state)
     }
     res[0].verdict = VERDICT_FAIL;
     res[0].outcome = OUTCOME_OK;
-    res[0].n_addrs = 2;
-    assert_true(ip_addr_parse("10.0.0.7", &res[0].addrs[0]));
-    assert_true(ip_addr_parse("fd00::7", &res[0].addrs[1]));
-    res[0].n_addr_results = 2;
-    res[0].addr_results[0] = (result_addr_t){
-        .address = res[0].addrs[0], .outcome = OUTCOME_TIMEOUT, .duration_ms = 800.0};
-    res[0].addr_results[1] = (result_addr_t){
-        .address = res[0].addrs[1], .outcome = OUTCOME_OK, .duration_ms = 1.5};
+    ip_addr_t a[3];
+    assert_true(ip_addr_parse("10.0.0.7", &a[0]));
+    assert_true(ip_addr_parse("fd00::7", &a[1]));
+    assert_true(ip_addr_parse("10.0.0.8", &a[2]));
+    assert_int_equal(result_set_addrs(&res[0], a, 2), 0);
+    const result_addr_t per[2] = {{.address = a[0], .outcome = OUTCOME_TIMEOUT, .duration_ms = 800.0},
+                                  {.address = a[1], .outcome = OUTCOME_OK, .duration_ms = 1.5}};
+    assert_int_equal(result_set_addr_results(&res[0], per, 2), 0);
     res[1].outcome = OUTCOME_TIMEOUT;
-    res[1].n_addrs = 1;
-    assert_true(ip_addr_parse("10.0.0.8", &res[1].addrs[0]));
+    assert_int_equal(result_set_addrs(&res[1], &a[2], 1), 0);
 
     char buf[RESULT_OUTCOME_TEXT_LEN];
     report_outcome_text(&res[0], buf, sizeof(buf));
@@ -231,6 +233,8 @@ static void test_text_and_round_trip(void **state)
     free(r2);
     free(nc);
     free(json);
+    result_clear(&res[0]);
+    result_clear(&res[1]);
 }
 
 /* Addresses are kept in binary: the agent's own (inet_ntop) text renders back byte for byte,

@@ -59,6 +59,7 @@ static void test_hint_every_outcome(void **state)
                         hint_write(&r, &big, hintbuf, sizeof(hintbuf));
                         h = hintbuf;
                     }
+                    result_clear(&r); /* h is hintbuf, not r's */
                     size_t n = strlen(h);
                     if (v == VERDICT_PASS) {
                         assert_int_equal(n, 0);
@@ -82,6 +83,7 @@ static void expect_words(probe_kind_t k, expect_t e, outcome_t o, const char *w1
     if (strstr(h, w1) == NULL || (w2 != NULL && strstr(h, w2) == NULL))
         fail_msg("%s/%s: hint lacks \"%s\"/\"%s\": %s", outcome_name(o), e == EXPECT_DENY ? "deny" : "allow",
                  w1, w2 ? w2 : "", h);
+    result_clear(&r);
 }
 
 static void test_hint_keywords(void **state)
@@ -130,8 +132,10 @@ static void test_hint_udp_deny_port(void **state)
     const char *h = hint_of(&r, "govtech");
     assert_null(strstr(h, "kube-dns"));
     assert_non_null(strstr(h, "podSelector"));
+    result_clear(&r);
     r = mk("no-dns", KIND_UDP, EXPECT_DENY, "dns.google:53", OUTCOME_OK, VERDICT_FAIL);
     assert_non_null(strstr(hint_of(&r, "govtech"), "kube-dns"));
+    result_clear(&r);
 }
 
 /* A dns probe expecting NXDOMAIN that got an answer is not a server error: the hint says so,
@@ -145,8 +149,9 @@ static void test_hint_unexpected_answer(void **state)
     assert_non_null(strstr(h, "expects NXDOMAIN"));
     assert_null(strstr(h, "SERVFAIL"));
     r.facts = 0;
-    snprintf(r.detail, sizeof(r.detail), "old-service A: expected NXDOMAIN, got 1 address(es)");
+    result_printf(&r, RESULT_DETAIL, "old-service A: expected NXDOMAIN, got 1 address(es)");
     assert_non_null(strstr(hint_of(&r, "govtech"), "SERVFAIL"));
+    result_clear(&r);
 }
 
 /* The judge keeps RESULT_HOST_LEN - 1 bytes of a host: the hint cuts it shorter still (with
@@ -167,6 +172,7 @@ static void test_hint_long_host(void **state)
     assert_null(strstr(h, full + sizeof(full) - 1 - 78)); /* 78 a's: never the whole host */
     r.host[RESULT_HOST_LEN - 2] = '\0';                   /* one byte shorter: still longer than any cut */
     assert_string_equal(hint_of(&r, "govtech"), h);
+    result_clear(&r);
 }
 
 /* A postgres password the probe could not read: the hint comes from the fact postgres.c
@@ -175,12 +181,13 @@ static void test_hint_pg_password_facts(void **state)
 {
     (void)state;
     result_t r = mk("pg", KIND_POSTGRES, EXPECT_ALLOW, "db:5432", OUTCOME_ERROR, VERDICT_FAIL);
-    snprintf(r.detail, sizeof(r.detail), "password_env PGPW is not set");
+    result_printf(&r, RESULT_DETAIL, "password_env PGPW is not set");
     assert_non_null(strstr(hint_of(&r, "ns"), "internal error"));
     r.facts = RESULT_FACT_PASSWORD_ENV;
     assert_non_null(strstr(hint_of(&r, "ns"), "secretKeyRef"));
     r.facts = RESULT_FACT_PASSWORD_FILE;
     assert_non_null(strstr(hint_of(&r, "ns"), "mount the Secret"));
+    result_clear(&r);
 }
 
 static void test_hint_namespace_and_secrets(void **state)
@@ -199,6 +206,7 @@ static void test_hint_namespace_and_secrets(void **state)
 
     /* userinfo and query strings of a URL never reach a hint. */
     for (int o = 0; o < OUTCOME_COUNT; o++) {
+        result_clear(&r);
         r = mk("p", KIND_HTTP, EXPECT_ALLOW, "http://bob:s3cret@api.example:8080/x?token=T0K", (outcome_t)o,
                o == OUTCOME_OK ? VERDICT_PASS : VERDICT_FAIL);
         const char *h = hint_of(&r, "ns");
@@ -211,11 +219,14 @@ static void test_hint_namespace_and_secrets(void **state)
             assert_non_null(strstr(h, "http://api.example:8080/x"));
     }
     /* dns targets in both spellings name the query alone. */
+    result_clear(&r);
     r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal AAAA @10.96.0.10", OUTCOME_DNS_NXDOMAIN, VERDICT_FAIL);
     assert_non_null(strstr(hint_of(&r, "ns"), "The name api.internal does not exist"));
+    result_clear(&r);
     r = mk("p", KIND_DNS, EXPECT_ALLOW, "api.internal/A@10.96.0.10", OUTCOME_DNS_NXDOMAIN, VERDICT_FAIL);
     assert_non_null(strstr(hint_of(&r, "ns"), "The name api.internal does not exist"));
     /* IPv6 literal targets. */
+    result_clear(&r);
     r = mk("p", KIND_TCP, EXPECT_ALLOW, "[fd00::1]:5432", OUTCOME_TIMEOUT, VERDICT_FAIL);
     assert_non_null(strstr(hint_of(&r, "ns"), "port 5432"));
     /* Tiny buffers are cut, terminated, never overrun. */
@@ -224,6 +235,7 @@ static void test_hint_namespace_and_secrets(void **state)
     hint_write(&r, NULL, small, sizeof(small));
     assert_int_equal(strlen(small), 7);
     hint_write(&r, NULL, small, 0); /* no write at all */
+    result_clear(&r);
 }
 
 int main(void)

@@ -197,6 +197,7 @@ static void test_structure(void **state)
                            "value=\"allow UDP and TCP 53 to kube-dns\"/>"));
     assert_non_null(strstr(x, "diagnosis dns_blocked: allow UDP and TCP 53 to kube-dns\n"));
     free(x);
+    sample_free(&sm);
 }
 
 static void test_several_reports_and_no_pod(void **state)
@@ -232,6 +233,7 @@ static void test_several_reports_and_no_pod(void **state)
     assert_wellformed(x);
     assert_non_null(strstr(x, "tests=\"0\" failures=\"0\" errors=\"0\" time=\"0.000\""));
     free(x);
+    sample_free_n(sm, 2);
 }
 
 /* Whatever bytes a server banner or a hand-edited report carries, the XML stays valid. */
@@ -243,10 +245,10 @@ static void test_hostile_bytes(void **state)
     report_t r = sm.r;
     snprintf(r.role, sizeof(r.role), "ro\"le<&>\x01");
     snprintf(sm.res[1].name, sizeof(sm.res[1].name), "n\ta\nm\re");
-    snprintf(sm.res[1].detail, sizeof(sm.res[1].detail),
-             "nul\x02 esc\x1b[31m del\x7f bad\xff\xfe utf8 \xc3\xa9 cut\xe2\x82 "
-             "nonchar\xef\xbf\xbe surrogate\xed\xa0\x80 overlong\xc0\xaf end");
-    snprintf(sm.res[1].hint, sizeof(sm.res[1].hint), "hint\x0c with \"quotes\" & \x1f");
+    result_printf(&sm.res[1], RESULT_DETAIL,
+                  "nul\x02 esc\x1b[31m del\x7f bad\xff\xfe utf8 \xc3\xa9 cut\xe2\x82 "
+                  "nonchar\xef\xbf\xbe surrogate\xed\xa0\x80 overlong\xc0\xaf end");
+    result_printf(&sm.res[1], RESULT_HINT, "hint\x0c with \"quotes\" & \x1f");
     char *x = report_render_junit(&r, 1);
     assert_non_null(x);
     assert_wellformed(x);
@@ -260,6 +262,7 @@ static void test_hostile_bytes(void **state)
     assert_null(strstr(x, "\xef\xbf\xbe"));
     assert_non_null(strstr(x, "message=\"http_status: hint with &quot;quotes&quot; &amp; \""));
     free(x);
+    sample_free(&sm);
 }
 
 /* The checker itself must reject what is broken, or the tests above prove nothing. */

@@ -62,6 +62,7 @@ static void test_all_pass_is_ok(void **state)
     assert_null(strstr(txt, "disagreements ("));
     free(txt);
     merge_destroy(m);
+    sample_free_n(t, 3);
 }
 
 static void test_failed_or_inconclusive_not_ok(void **state)
@@ -94,6 +95,7 @@ static void test_failed_or_inconclusive_not_ok(void **state)
     assert_non_null(strstr(txt, "no-plain-http-out  FAIL ok"));
     free(txt);
     merge_destroy(m);
+    sample_free_n(t, 3);
 }
 
 static void test_disagreement_names_pods(void **state)
@@ -139,6 +141,9 @@ static void test_disagreement_names_pods(void **state)
     cJSON_Delete(root);
     free(js);
     merge_destroy(m);
+    sample_free(&a);
+    sample_free(&b);
+    sample_free(&c);
 }
 
 static void test_absent_probe_disagrees(void **state)
@@ -169,6 +174,8 @@ static void test_absent_probe_disagrees(void **state)
     cJSON_Delete(root);
     free(js);
     merge_destroy(m);
+    sample_free(&a);
+    sample_free(&b);
 }
 
 static void test_missing_report_not_ok(void **state)
@@ -203,6 +210,7 @@ static void test_missing_report_not_ok(void **state)
     free(txt);
     merge_destroy(m);
     merge_destroy(NULL);
+    sample_free_n(t, 3);
 }
 
 static void test_row_labels(void **state)
@@ -245,6 +253,8 @@ static void test_row_labels(void **state)
     cJSON_Delete(root);
     free(js);
     merge_destroy(m);
+    sample_free(&a);
+    sample_free(&b);
 }
 
 /* True when s is valid UTF-8. */
@@ -312,6 +322,7 @@ static void test_json_shape(void **state)
     cJSON_Delete(root);
     free(js);
     merge_destroy(m);
+    sample_free_n(t, 3);
 }
 
 int main(void)

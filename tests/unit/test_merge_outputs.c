@@ -75,9 +75,9 @@ static merge_t *one(sample_t *o, const char *ns, const char *s)
     o->r.started_at = 1795669200.5;
     o->r.duration_ms = 0;
     result_t *x = sample_add(o, "probe", KIND_TCP, EXPECT_DENY, VERDICT_INCONCLUSIVE, OUTCOME_REFUSED);
-    snprintf(x->target, sizeof(x->target), "%s", s);
-    snprintf(x->detail, sizeof(x->detail), "%s", s);
-    snprintf(x->hint, sizeof(x->hint), "%s", s);
+    result_printf(x, RESULT_TARGET, "%s", s);
+    result_printf(x, RESULT_DETAIL, "%s", s);
+    result_printf(x, RESULT_HINT, "%s", s);
     merge_t *m = merge_create();
     assert_non_null(m);
     assert_int_equal(merge_add(m, &o->r, "r.json"), 0);
@@ -101,6 +101,7 @@ static void test_policyreport_escapes(void **state)
     assert_non_null(strstr(y, "ztprobe/generated-at: \"2026-11-"));
     free(y);
     merge_destroy(m);
+    sample_free(&o);
 }
 
 static void test_policyreport_bad_namespace(void **state)
@@ -112,6 +113,7 @@ static void test_policyreport_bad_namespace(void **state)
     assert_null(merge_render_policyreport(m, 0, err, sizeof(err)));
     assert_non_null(strstr(err, "r.json: pod.namespace \"Gov_Tech\" is not a Kubernetes namespace"));
     merge_destroy(m);
+    sample_free(&o);
 }
 
 static void test_html_escapes(void **state)
@@ -128,6 +130,7 @@ static void test_html_escapes(void **state)
     assert_non_null(strstr(h, "</style>\n</head>\n<body>"));
     free(h);
     merge_destroy(m);
+    sample_free(&o);
 }
 
 /* A report of run --policies: a probe that did not pass shows what the policies intend and
@@ -138,9 +141,10 @@ static void test_html_policy_explains(void **state)
     sample_t o;
     sample_report(&o);
     sample_policies(&o);
-    snprintf(o.policy[1].reason, sizeof(o.policy[1].reason),
-             "no egress rule allows it; govtech/x egress rule 0 would allow this but for its podSelector: "
-             "spec.egress[0].to[0].podSelector.matchLabels.app is <api>; the target's pod carries app=web");
+    result_policy_set_reason(
+        &o.policy[1],
+        "no egress rule allows it; govtech/x egress rule 0 would allow this but for its podSelector: "
+        "spec.egress[0].to[0].podSelector.matchLabels.app is <api>; the target's pod carries app=web");
     merge_t *m = merge_create();
     assert_non_null(m);
     assert_int_equal(merge_add(m, &o.r, "r.json"), 0);
@@ -165,6 +169,7 @@ static void test_html_policy_explains(void **state)
     assert_null(strstr(h, "class=\"policy\""));
     free(h);
     merge_destroy(m);
+    sample_free(&o);
 }
 
 /* Columns are the hosts the probes reach: a URL's host (after any userinfo, an IPv6 literal in
@@ -187,7 +192,7 @@ static void test_html_columns(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         o.res[0].kind = cases[i].kind;
-        snprintf(o.res[0].target, sizeof(o.res[0].target), "%s", cases[i].target);
+        result_printf(&o.res[0], RESULT_TARGET, "%s", cases[i].target);
         merge_destroy(m);
         m = merge_create();
         assert_int_equal(merge_add(m, &o.r, "r.json"), 0);
@@ -198,6 +203,7 @@ static void test_html_columns(void **state)
         free(h);
     }
     merge_destroy(m);
+    sample_free(&o);
 }
 
 int main(void)

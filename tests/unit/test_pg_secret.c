@@ -209,7 +209,7 @@ static void test_tls_hint(void **state)
     result_t r;
     memset(&r, 0, sizeof(r));
     snprintf(r.name, sizeof(r.name), "postgres");
-    snprintf(r.target, sizeof(r.target), "postgres-service:5432");
+    result_printf(&r, RESULT_TARGET, "postgres-service:5432");
     r.kind = KIND_POSTGRES;
     r.expect = EXPECT_ALLOW;
     r.verdict = VERDICT_FAIL;
@@ -220,9 +220,10 @@ static void test_tls_hint(void **state)
     assert_non_null(strstr(h, "sslrootcert"));
     assert_non_null(strstr(h, "-starttls postgres -connect postgres-service:5432"));
     r.kind = KIND_HTTPS;
-    snprintf(r.target, sizeof(r.target), "https://s3.amazonaws.com/");
+    result_printf(&r, RESULT_TARGET, "https://s3.amazonaws.com/");
     hint_write(&r, &ctx, h, sizeof(h));
     assert_null(strstr(h, "sslrootcert"));
+    result_clear(&r);
 }
 
 int main(void)

@@ -122,6 +122,7 @@ static void test_exposition(void **state)
     /* No timestamps on samples: every sample line has exactly one space after the labels. */
     assert_null(strstr(t, "} 1 1"));
     free(t);
+    sample_free(&sm);
 }
 
 static void test_escaping_and_empty(void **state)
@@ -153,6 +154,7 @@ static void test_escaping_and_empty(void **state)
     assert_non_null(t);
     assert_int_equal(check_grouping(t), 8); /* families with no samples are legal */
     free(t);
+    sample_free_n(sm, 2);
 }
 
 /* ---- push ----------------------------------------------------------------------------- */
@@ -261,6 +263,7 @@ static void test_push_put(void **state)
     assert_string_equal(jget(req, "path"), "/gw/metrics/job/zt%20probe/instance/pod%3F1");
     cJSON_Delete(req);
     free(body);
+    sample_free(&sm);
 }
 
 static void test_push_errors_hide_credentials(void **state)

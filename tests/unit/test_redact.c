@@ -72,7 +72,7 @@ static void test_parsed_target(void **state)
     if (report_parse_json(doc, sizeof(doc) - 1, &r, err, sizeof(err)) != 0)
         fail_msg("parse: %s", err);
     assert_int_equal(r.n_results, 1);
-    assert_string_equal(r.results[0].target, "http://svc:80/x");
+    assert_string_equal(result_text(&r.results[0], RESULT_TARGET), "http://svc:80/x");
     report_free(&r);
 }
 

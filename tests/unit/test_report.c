@@ -60,6 +60,7 @@ static void test_summary(void **state)
     s = report_summary(&r);
     assert_true(s.ok);
     assert_int_equal(s.total, 1);
+    sample_free(&sm);
 }
 
 static void test_render_json_fields(void **state)
@@ -144,6 +145,7 @@ static void test_render_json_fields(void **state)
     assert_true(cJSON_IsNull(get(ct, "first_byte")));
     cJSON_Delete(root);
     free(j);
+    sample_free(&sm);
 }
 
 static void test_render_edge_values(void **state)
@@ -173,7 +175,7 @@ static void test_render_edge_values(void **state)
     sample_t sm;
     sample_report(&sm);
     r = sm.r;
-    snprintf(sm.res[0].detail, sizeof(sm.res[0].detail), "bad\xff\xc3(\x1b[31m\x01 ok \xc3\xa9");
+    result_printf(&sm.res[0], RESULT_DETAIL, "bad\xff\xc3(\x1b[31m\x01 ok \xc3\xa9");
     j = report_render_json(&r, "0.1.0");
     assert_non_null(j);
     assert_null(strchr(j, '\x1b'));
@@ -183,6 +185,7 @@ static void test_render_edge_values(void **state)
     assert_str(a, "detail", "bad\xef\xbf\xbd\xef\xbf\xbd(\x1b[31m\x01 ok \xc3\xa9");
     cJSON_Delete(root);
     free(j);
+    sample_free(&sm);
 }
 
 static void test_round_trip(void **state)
@@ -211,8 +214,9 @@ static void test_round_trip(void **state)
     assert_int_equal(back.results[0].n_addrs, 2);
     assert_true(back.results[0].tls_ms < 0);
     assert_true(absdiff(back.results[0].dns_ms, 0.9) < 1e-9);
-    assert_string_equal(back.results[2].detail, "");
-    assert_string_equal(back.results[1].hint, "The path is open: check the policy & labels.");
+    assert_string_equal(result_text(&back.results[2], RESULT_DETAIL), "");
+    assert_string_equal(result_text(&back.results[1], RESULT_HINT),
+                        "The path is open: check the policy & labels.");
 
     char *j2 = report_render_json(&back, "0.1.0");
     assert_non_null(j2);
@@ -223,6 +227,7 @@ static void test_round_trip(void **state)
     report_free(NULL);
     free(j1);
     free(j2);
+    sample_free(&sm);
 }
 
 /* Renders the sample, applies one textual replacement, and expects a rejection whose reason
@@ -249,6 +254,7 @@ static void expect_reject(const char *from, const char *to, const char *want)
     assert_int_equal(out.n_results, 0);
     free(m);
     free(j);
+    sample_free(&sm);
 }
 
 static void test_parse_rejects(void **state)
@@ -322,7 +328,7 @@ static void test_parse_limits(void **state)
     assert_non_null(m);
     snprintf(m, n, "%.*s\"detail\": \"%s\"%s", (int)(at - j), j, longdetail, at + strlen(from));
     assert_int_equal(report_parse_json(m, strlen(m), &out, err, sizeof(err)), 0);
-    size_t dl = strlen(out.results[0].detail);
+    size_t dl = strlen(result_text(&out.results[0], RESULT_DETAIL));
     assert_true(dl <= RESULT_DETAIL_LEN - 1 && dl >= RESULT_DETAIL_LEN - 2);
     assert_int_equal(dl % 2, 0); /* no half character */
     report_free(&out);
@@ -335,6 +341,7 @@ static void test_parse_limits(void **state)
     snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs), "]");
     expect_reject("\"addresses\": [\"10.96.12.7\", \"fd00::7\"]", addrs, "more than 16");
     free(j);
+    sample_free(&sm);
 }
 
 /* Every truncation of a valid report, and every single-byte corruption, is rejected or parsed
@@ -369,6 +376,7 @@ static void test_parse_truncated_and_mangled(void **state)
         }
     }
     free(j);
+    sample_free(&sm);
 }
 
 /* The shared sample with what only some runs carry: a family: all probe (its addresses as
@@ -439,6 +447,7 @@ static void test_family_wait_policies(void **state)
     assert_str(get(cJSON_GetArrayItem(rs, 2), "policy"), "intended", "unknown");
     cJSON_Delete(root);
     free(j1);
+    sample_free(&sm);
 }
 
 /* A report of run --policies parses back with its policy objects (merge -o html shows them) and
@@ -450,9 +459,10 @@ static void test_policy_round_trip(void **state)
     char err[256] = "";
     sample_report(&sm);
     sample_policies(&sm);
-    snprintf(sm.policy[1].reason, sizeof(sm.policy[1].reason),
-             "no egress rule allows it; govtech/x egress rule 0 would allow this but for its port: "
-             "spec.egress[0].ports[0].port is 5433; the probe connects to 5432");
+    result_policy_set_reason(
+        &sm.policy[1],
+        "no egress rule allows it; govtech/x egress rule 0 would allow this but for its port: "
+        "spec.egress[0].ports[0].port is 5433; the probe connects to 5432");
     report_t r = sm.r, back;
     char *j1 = report_render_json(&r, "0.1.0");
     assert_non_null(j1);
@@ -483,8 +493,7 @@ static void test_policy_round_trip(void **state)
     assert_null(back.policy);
     free(j1);
 
-    sm.policy[1].by[0] = (result_policy_ref_t){"govtech/x", true, 2};
-    sm.policy[1].n_by = 1;
+    assert_int_equal(result_policy_add_by(&sm.policy[1], "govtech/x", true, 2), 0);
     r = sm.r;
     j1 = report_render_json(&r, "0.1.0");
     at = strstr(j1, "\"direction\": \"egress\", \"rule\": 2");
@@ -494,6 +503,7 @@ static void test_policy_round_trip(void **state)
     if (!strstr(err, "results[1].policy: by[0].direction: must be ingress or egress"))
         fail_msg("err: %s", err);
     free(j1);
+    sample_free(&sm);
 }
 
 int main(void)

@@ -19,7 +19,7 @@ static void test_text(void **state)
     sample_t sm;
     sample_report(&sm);
     /* A server's escape sequence in a detail is neutralised. */
-    snprintf(sm.res[1].detail, sizeof(sm.res[1].detail), "HTTP 301 \x1b[2Jclear");
+    result_printf(&sm.res[1], RESULT_DETAIL, "HTTP 301 \x1b[2Jclear");
     char *t = report_render_text(&sm.r, false);
     assert_non_null(t);
     assert_null(strchr(t, '\x1b'));
@@ -72,6 +72,7 @@ static void test_text(void **state)
     assert_non_null(strstr(t, "0 probes: 0 passed, 0 failed, 0 inconclusive"));
     assert_non_null(strstr(t, "role x, pod (unknown)\n"));
     free(t);
+    sample_free(&sm);
 }
 
 int main(void)

@@ -232,6 +232,8 @@ static report_t rep;
 
 static void rep_reset(void)
 {
+    for (size_t i = 0; i < rep.n_results; i++)
+        result_clear(&results[i]); /* mk's targets */
     memset(&rep, 0, sizeof(rep));
     memset(results, 0, sizeof(results));
     rep.results = results;
