@@ -235,19 +235,9 @@ static void answer_fill(resolve_answer_t *ans, int status, const struct ares_add
     ans->error = ares_strerror(status);
     for (const struct ares_addrinfo_node *n = res ? res->nodes : NULL; n && ans->n < RESULT_MAX_ADDRS;
          n = n->ai_next) {
-        ip_addr_t *a = &ans->addrs[ans->n];
-        memset(a, 0, sizeof(*a)); /* a duplicate's slot is reused */
-        const void *src;
-        if (n->ai_family == AF_INET) {
-            src = &((const struct sockaddr_in *)(const void *)n->ai_addr)->sin_addr;
-            memcpy(a->bytes, src, 4);
-        } else if (n->ai_family == AF_INET6) {
-            src = &((const struct sockaddr_in6 *)(const void *)n->ai_addr)->sin6_addr;
-            memcpy(a->bytes, src, 16);
-        } else {
+        ip_addr_t *a = &ans->addrs[ans->n]; /* a duplicate's slot is reused */
+        if (!ip_addr_from_sockaddr(n->ai_addr, a))
             continue;
-        }
-        a->family = (uint8_t)n->ai_family;
         ip_addr_format(a, ans->text[ans->n]);
         /* c-ares may list the same address twice (one per socktype). */
         bool dup = false;

@@ -5,7 +5,6 @@
  * timeout. A reply proves the path open. */
 #include "udp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <time.h> /* before linux/errqueue.h, which uses struct timespec */
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "config_json.h"
+#include "ipaddr.h"
 #include "probe.h"
 
 /* The kind's own config keys (config_probe_t.kind_data). */
@@ -127,13 +127,10 @@ static int udp_read_errqueue(probe_attempt_t *a, int fd, outcome_t *o)
         outcome_t out = udp_icmp_outcome(ee.ee_origin, ee.ee_type, ee.ee_code, &ignore);
         if (ignore)
             continue;
-        char who[RESULT_ADDR_LEN] = "?";
-        const struct sockaddr *off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
-        if (off->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)off)->sin_addr, who, sizeof(who));
-        else if (off->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)off)->sin6_addr, who,
-                      sizeof(who));
+        char who[IP_ADDR_TEXT_LEN] = "?";
+        ip_addr_t off;
+        if (ip_addr_from_sockaddr(SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)), &off))
+            ip_addr_format(&off, who);
         snprintf(a->detail, sizeof(a->detail), "ICMP%s type %u code %u from %s (%s)",
                  ee.ee_origin == SO_EE_ORIGIN_ICMP6 ? "v6" : "", ee.ee_type, ee.ee_code, who,
                  out == OUTCOME_REFUSED ? "port unreachable" : "unreachable");

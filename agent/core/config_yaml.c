@@ -22,7 +22,7 @@ struct yaml_build {
     size_t len;
     char *err;
     size_t errlen;
-    int rc;
+    zt_status_t rc; /* the first failure; nothing is parsed after it */
     cJSON *root;
     cJSON *stack[CONFIG_YAML_DEPTH_MAX];
     char *key[CONFIG_YAML_DEPTH_MAX]; /* NULL: the mapping's next scalar is a key */
@@ -55,7 +55,7 @@ __attribute__((format(printf, 3, 4))) static int yb_fail(struct yaml_build *b, y
         return b->rc;
     b->rc = ZT_ERR_INPUT;
     if (b->errlen == 0)
-        return -1;
+        return b->rc;
     int n = snprintf(b->err, b->errlen, "line %zu, column %zu: ", mark.line + 1, mark.column + 1);
     if (n >= 0 && (size_t)n < b->errlen) {
         va_list ap;
@@ -63,7 +63,7 @@ __attribute__((format(printf, 3, 4))) static int yb_fail(struct yaml_build *b, y
         vsnprintf(b->err + n, b->errlen - (size_t)n, fmt, ap);
         va_end(ap);
     }
-    return -1;
+    return b->rc;
 }
 
 static int yb_oom(struct yaml_build *b)
@@ -330,7 +330,7 @@ static int yb_hand_item(struct yaml_build *b)
     if (!e)
         return 0;
     cJSON_DetachItemViaPointer(b->items, e);
-    int rc = b->each(b->ud, e, b->documents, b->n_items++);
+    zt_status_t rc = b->each(b->ud, e, b->documents, b->n_items++);
     cJSON_Delete(e);
     b->used = b->item_mark;
     if (rc != 0 && b->rc == 0)
@@ -341,7 +341,7 @@ static int yb_hand_item(struct yaml_build *b)
 /* config_yaml_stream_each: the document just ended goes to the callback and is freed. */
 static int yb_hand_document(struct yaml_build *b)
 {
-    int rc = b->each(b->ud, b->root, b->documents, -1);
+    zt_status_t rc = b->each(b->ud, b->root, b->documents, -1);
     cJSON_Delete(b->root);
     b->root = b->items = NULL;
     b->n_items = 0;
@@ -487,8 +487,8 @@ zt_status_t config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **ou
     return config_yaml_build(text, len, true, out, err, errlen, NULL);
 }
 
-int config_yaml_stream_each(const char *text, size_t len, size_t budget, config_yaml_doc_fn fn, void *ud,
-                            char *err, size_t errlen)
+zt_status_t config_yaml_stream_each(const char *text, size_t len, size_t budget, config_yaml_doc_fn fn,
+                                    void *ud, char *err, size_t errlen)
 {
     struct yaml_build opts = {.each = fn, .ud = ud, .budget = budget};
     cJSON *none = NULL;

@@ -23,7 +23,7 @@
  * document, mapping keys that are not strings (collections, or plain 1/true/null: quote
  * them), NUL characters in strings, nesting deeper than CONFIG_YAML_DEPTH_MAX.
  * Returns ZT_OK; ZT_ERR_INPUT with the reason in err; ZT_ERR_NOMEM when out of memory. A stream with no document
- * (only comments) is -1 "empty config ...". The caller frees *out with cJSON_Delete. */
+ * (only comments) is ZT_ERR_INPUT "empty config ...". The caller frees *out with cJSON_Delete. */
 zt_status_t config_yaml_to_cjson(const char *text, size_t len, cJSON **out, char *err, size_t errlen);
 
 /* The same for a stream of documents (`---` separated, as kubectl and kustomize write
@@ -34,14 +34,14 @@ zt_status_t config_yaml_stream_to_cjson(const char *text, size_t len, cJSON **ou
 /* A complete node of config_yaml_stream_each: item -1 is a document (node NULL when empty),
  * item >= 0 an element of that document's top-level "items" sequence (a List), handed over as
  * soon as it is complete and removed from the document. The node is freed after the call.
- * Returns 0 to go on, or the value to stop with (the callback wrote its own message). */
-typedef int (*config_yaml_doc_fn)(void *ud, cJSON *node, int doc, long item);
+ * Returns ZT_OK to go on, or the status to stop with (the callback wrote its own message). */
+typedef zt_status_t (*config_yaml_doc_fn)(void *ud, cJSON *node, int doc, long item);
 
 /* The stream of documents as config_yaml_stream_to_cjson reads it, one document (or List item)
  * at a time: only one tree is alive. budget (0: none) caps the estimated memory of that tree:
- * past it, -1 "line L, column C: this document takes more than N MB ...". Same errors and
- * return values otherwise, or what fn returned. */
-int config_yaml_stream_each(const char *text, size_t len, size_t budget, config_yaml_doc_fn fn, void *ud,
-                            char *err, size_t errlen);
+ * past it, ZT_ERR_INPUT "line L, column C: this document takes more than N MB ...". Same errors
+ * and return values otherwise, or the status fn stopped with (fn wrote its own message). */
+zt_status_t config_yaml_stream_each(const char *text, size_t len, size_t budget, config_yaml_doc_fn fn,
+                                    void *ud, char *err, size_t errlen);
 
 #endif

@@ -47,7 +47,8 @@ typedef struct {
 } cni_sel_t;
 
 /* Parses NAME[@VERSION] ("vpc-cni@1.0.3", "cilium"). Returns 0, or -1 with a message listing
- * the known profiles (an unknown name) or the profile's versions (an unknown version). */
+ * the known profiles (an unknown name) or the profile's versions (an unknown version). Only
+ * success or failure, not a zt_status_t: every failure is the user's flag (EXIT_USAGE). */
 int cni_select(const char *spec, cni_sel_t *out, char *err, size_t errlen);
 
 /* Whether the deviation belongs to the chosen profile and applies to its version (no version

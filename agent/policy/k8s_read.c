@@ -383,7 +383,7 @@ zt_status_t k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t er
                  path, path);
         return ZT_ERR_INPUT;
     }
-    int rc = fileio_read_stream_capped(path, K8S_READ_MAX_BYTES, &buf, &n, err, errlen);
+    zt_status_t rc = fileio_read_stream_capped(path, K8S_READ_MAX_BYTES, &buf, &n, err, errlen);
     if (rc != ZT_OK)
         return rc;
     rc = k8s_read_text(m, path, buf, n, err, errlen);

@@ -20,14 +20,14 @@
  * become m->foreign; any other kind is counted in m->skipped. Objects without
  * metadata.namespace are in the model's default namespace (k8s_model_set_default_namespace),
  * else "default", where `kubectl apply -f` would put them.
- * Returns 0; -1 on a malformed object, with
+ * Returns ZT_OK; ZT_ERR_INPUT on a malformed object, with
  * "FILE: document N (Kind ns/name): path: reason" in err (N counts from 1); ZT_ERR_NOMEM on OOM.
  * Call k8s_model_finish once every file is in. */
 zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, size_t len, char *err,
                           size_t errlen);
 
 /* Reads a file (fileio_read_stream_capped: at most K8S_READ_MAX_BYTES; "-" is stdin, a pipe
- * or FIFO is read under deadlines) and adds its objects. Same returns, and -1 with
+ * or FIFO is read under deadlines) and adds its objects. Same returns, and ZT_ERR_INPUT with
  * "FILE: reason" when it cannot be read. */
 zt_status_t k8s_read_file(k8s_model_t *m, const char *path, char *err, size_t errlen);
 

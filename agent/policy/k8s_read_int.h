@@ -27,9 +27,12 @@ typedef struct {
 /* One object: a document, or an item of a List (path "items[i]"); a List reads its items. */
 int k8s_read_object(k8s_rctx_t *cx, const cJSON *obj, const char *path);
 
-/* Records "FILE: document N (Kind ns/name): path: reason" and returns cx->rc (-1). */
-int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int k8s_room(k8s_rctx_t *cx);
+/* Records "FILE: document N (Kind ns/name): path: reason" as ZT_ERR_INPUT, and returns cx->rc
+ * (an earlier failure is kept: only the first is reported). */
+zt_status_t k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Records "out of memory" as ZT_ERR_NOMEM unless a failure came first; returns cx->rc. */
+zt_status_t k8s_room(k8s_rctx_t *cx);
 
 /* "parent.key" / "parent[i]". */
 void k8s_rpath(char *dst, const char *parent, const char *key);

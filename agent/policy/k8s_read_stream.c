@@ -21,7 +21,7 @@ static size_t k8s_budget(size_t len)
 }
 
 /* One complete node: a document (item -1) or an element of its top-level items. */
-static int k8s_stream_node(void *ud, cJSON *node, int doc, long item)
+static zt_status_t k8s_stream_node(void *ud, cJSON *node, int doc, long item)
 {
     k8s_rctx_t *cx = ud;
     char p[K8S_PATH_LEN] = "";
@@ -37,7 +37,7 @@ static int k8s_stream_node(void *ud, cJSON *node, int doc, long item)
     bool streamed = cx->items_streamed;
     cx->items_streamed = false;
     if (!node || cJSON_IsNull(node))
-        return 0; /* an empty document, e.g. after a trailing --- */
+        return ZT_OK; /* an empty document, e.g. after a trailing --- */
     if (k8s_rdups(cx, node, "") != 0)
         return cx->rc;
     const cJSON *kind = cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, "kind") : NULL;
@@ -75,8 +75,8 @@ static size_t k8s_json_cost(const char *t, size_t off, size_t len)
 }
 
 /* Parses text[off, off+n) (a value json_scan checked) and hands it to k8s_stream_node. */
-static int k8s_json_piece(k8s_rctx_t *cx, const char *text, size_t len, size_t off, size_t n, int doc,
-                          long item)
+static zt_status_t k8s_json_piece(k8s_rctx_t *cx, const char *text, size_t len, size_t off, size_t n, int doc,
+                                  long item)
 {
     char p[K8S_PATH_LEN] = "";
     if (item >= 0)
@@ -93,24 +93,24 @@ static int k8s_json_piece(k8s_rctx_t *cx, const char *text, size_t len, size_t o
     cJSON *node = cJSON_ParseWithLengthOpts(text + off, n, NULL, false);
     if (!node)
         return k8s_room(cx); /* json_scan accepted it: only memory can fail */
-    int rc = k8s_stream_node(cx, node, doc, item);
+    zt_status_t rc = k8s_stream_node(cx, node, doc, item);
     cJSON_Delete(node);
     return rc;
 }
 
-static int k8s_json_syntax(k8s_rctx_t *cx, const char *text, size_t len, size_t pos)
+static zt_status_t k8s_json_syntax(k8s_rctx_t *cx, const char *text, size_t len, size_t pos)
 {
     int line, col;
     config_json_line_col(text, pos < len ? pos : len, &line, &col);
     snprintf(cx->err, cx->errlen, "%s: invalid JSON at line %d, column %d (or nested deeper than 64 levels)",
              cx->file, line, col);
-    cx->rc = -1;
-    return -1;
+    cx->rc = ZT_ERR_INPUT;
+    return cx->rc;
 }
 
 /* A top-level object: its "items" (when an array) one element at a time, then the object
  * with "items": [] in their place. */
-static int k8s_json_object(k8s_rctx_t *cx, const char *text, size_t len, size_t start, size_t end)
+static zt_status_t k8s_json_object(k8s_rctx_t *cx, const char *text, size_t len, size_t start, size_t end)
 {
     size_t pos = start + 1, ioff = 0, ilen = 0;
     json_scan_ws(text, end, &pos);
@@ -139,7 +139,7 @@ static int k8s_json_object(k8s_rctx_t *cx, const char *text, size_t len, size_t 
     for (json_scan_ws(text, ioff + ilen, &q); text[q] != ']'; i++) {
         size_t v = q;
         json_scan_value(text, ioff + ilen, &q);
-        if (k8s_json_piece(cx, text, len, v, q - v, 1, i) != 0)
+        if (k8s_json_piece(cx, text, len, v, q - v, 1, i) != ZT_OK)
             return cx->rc;
         json_scan_ws(text, ioff + ilen, &q);
         if (text[q] == ',')
@@ -154,7 +154,7 @@ static int k8s_json_object(k8s_rctx_t *cx, const char *text, size_t len, size_t 
     memcpy(rest, text + start, ioff - start);
     memcpy(rest + (ioff - start), "[]", 2);
     memcpy(rest + (ioff - start) + 2, text + ioff + ilen, end - ioff - ilen);
-    int rc = k8s_json_piece(cx, rest, len, 0, n, 1, -1);
+    zt_status_t rc = k8s_json_piece(cx, rest, len, 0, n, 1, -1);
     free(rest);
     return rc;
 }
@@ -182,7 +182,7 @@ zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, si
             size_t v = pos;
             if (json_scan_value(text, len, &pos) != 0)
                 return k8s_json_syntax(&cx, text, len, pos);
-            if (k8s_json_piece(&cx, text, len, v, pos - v, doc, -1) != 0)
+            if (k8s_json_piece(&cx, text, len, v, pos - v, doc, -1) != ZT_OK)
                 return cx.rc;
             json_scan_ws(text, len, &pos);
             if (pos < len && text[pos] == ',') {
@@ -198,11 +198,12 @@ zt_status_t k8s_read_text(k8s_model_t *m, const char *file, const char *text, si
             return k8s_json_syntax(&cx, text, len, pos);
         pos++;
         json_scan_ws(text, len, &pos);
-        return pos < len ? k8s_json_syntax(&cx, text, len, pos) : 0;
+        return pos < len ? k8s_json_syntax(&cx, text, len, pos) : ZT_OK;
     }
     char yerr[256] = "";
-    int rc = config_yaml_stream_each(text, len, k8s_budget(len), k8s_stream_node, &cx, yerr, sizeof(yerr));
-    if (rc != 0 && cx.rc == 0) { /* the YAML itself, not an object, failed */
+    zt_status_t rc = config_yaml_stream_each(text, len, k8s_budget(len), k8s_stream_node, &cx, yerr,
+                                             sizeof(yerr));
+    if (rc != ZT_OK && cx.rc == ZT_OK) { /* the YAML itself, not an object, failed */
         snprintf(err, errlen, "%s: %s", file, yerr);
         return rc;
     }

@@ -7,7 +7,7 @@
 #include "config_json.h"
 #include "k8s_read_int.h"
 
-int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
+zt_status_t k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
 {
     if (cx->rc != 0)
         return cx->rc;
@@ -28,7 +28,7 @@ int k8s_rfail(k8s_rctx_t *cx, const char *path, const char *fmt, ...)
     return cx->rc;
 }
 
-int k8s_room(k8s_rctx_t *cx)
+zt_status_t k8s_room(k8s_rctx_t *cx)
 {
     if (cx->rc == 0) {
         cx->rc = ZT_ERR_NOMEM;

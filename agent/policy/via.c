@@ -76,9 +76,10 @@ static const char *via_url_path(const char *url)
     return p ? p : "/";
 }
 
-/* Adds the pod paths of probe p (a Service port of s) to v. Returns 0, -1 (err), -2. */
-static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_probe_t *p, via_t *v,
-                    char *err, size_t errlen)
+/* Adds the pod paths of probe p (a Service port of s) to v. Returns ZT_OK, ZT_ERR_INPUT (err),
+ * ZT_ERR_NOMEM. */
+static zt_status_t via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_probe_t *p, via_t *v,
+                            char *err, size_t errlen)
 {
     k8s_proto_t proto = probe_kind_transport(p->kind) == PROBE_TRANSPORT_UDP ? K8S_UDP : K8S_TCP;
     const k8s_svc_port_t *sp = NULL;
@@ -89,7 +90,7 @@ static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_p
         snprintf(err, errlen, "probe \"%s\": via pods: Service %s/%s has %s", p->name,
                  m->namespaces[s->ns].name, s->name,
                  !sp ? "no such port" : "no selector (its endpoints are not in the objects)");
-        return -1;
+        return ZT_ERR_INPUT;
     }
     size_t added = 0;
     const k8s_namespace_t *sns = &m->namespaces[s->ns];
@@ -126,7 +127,7 @@ static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_p
                                 via_url_path(p->url));
         }
         if (!d->name || !d->host || (p->url && !d->url))
-            return -2;
+            return ZT_ERR_NOMEM;
         v->n++;
         added++;
     }
@@ -135,13 +136,13 @@ static int via_pods(const k8s_model_t *m, const k8s_service_t *s, const config_p
                  "probe \"%s\": via pods: no pod of Service %s/%s with an IP in the objects (Pod objects "
                  "with status.podIP, as `kubectl get pods -o yaml` writes them)",
                  p->name, m->namespaces[s->ns].name, s->name);
-        return -1;
+        return ZT_ERR_INPUT;
     }
-    return 0;
+    return ZT_OK;
 }
 
-int via_expand(const k8s_model_t *m, size_t ns, const config_probe_t *const *probes, size_t n,
-               const config_probe_t ***out, size_t *n_out, via_t **via, char *err, size_t errlen)
+zt_status_t via_expand(const k8s_model_t *m, size_t ns, const config_probe_t *const *probes, size_t n,
+                       const config_probe_t ***out, size_t *n_out, via_t **via, char *err, size_t errlen)
 {
     size_t pods = 0;
     *via = NULL;
@@ -152,7 +153,7 @@ int via_expand(const k8s_model_t *m, size_t ns, const config_probe_t *const *pro
     if (!list || (pods && (!v || !(v->probes = calloc(pods * VIA_PODS_MAX, sizeof(*v->probes)))))) {
         free(list);
         via_free(v);
-        return -2;
+        return ZT_ERR_NOMEM;
     }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -168,13 +169,13 @@ int via_expand(const k8s_model_t *m, size_t ns, const config_probe_t *const *pro
                        : "the objects (--policies or $ZTPROBE_POLICIES) to find the Service's pods");
             free(list);
             via_free(v);
-            return -1;
+            return ZT_ERR_INPUT;
         }
         if (!p->via_service_off)
             list[k++] = p;
         size_t first = v->n;
-        int rc = via_pods(m, s, p, v, err, errlen);
-        if (rc != 0) {
+        zt_status_t rc = via_pods(m, s, p, v, err, errlen);
+        if (rc != ZT_OK) {
             free(list);
             via_free(v);
             return rc;
@@ -185,7 +186,7 @@ int via_expand(const k8s_model_t *m, size_t ns, const config_probe_t *const *pro
     *out = list;
     *n_out = k;
     *via = v;
-    return 0;
+    return ZT_OK;
 }
 
 void via_free(via_t *v)

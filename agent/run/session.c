@@ -277,11 +277,11 @@ static zt_status_t session_via(session_t *s)
     const config_probe_t **list = NULL;
     size_t n = 0;
     char err[512];
-    int rc = via_expand(s->objects, s->objects_ns, s->probes, s->n_probes, &list, &n, &s->via, err,
-                        sizeof(err));
-    if (rc != 0) {
-        log_error("%s", rc == -2 ? "out of memory" : err);
-        return rc == -2 ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
+    zt_status_t rc = via_expand(s->objects, s->objects_ns, s->probes, s->n_probes, &list, &n, &s->via, err,
+                                sizeof(err));
+    if (rc != ZT_OK) {
+        log_error("%s", rc == ZT_ERR_NOMEM ? "out of memory" : err);
+        return rc == ZT_ERR_NOMEM ? ZT_ERR_INTERNAL : ZT_ERR_INPUT;
     }
     free(s->probes);
     s->probes = list;

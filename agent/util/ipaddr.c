@@ -4,6 +4,7 @@
 #include "ipaddr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -19,6 +20,19 @@ bool ip_addr_parse(const char *text, ip_addr_t *out)
     else
         memset(out, 0, sizeof(*out)); /* inet_pton may have written part of it */
     return out->family != IP_ADDR_NONE;
+}
+
+bool ip_addr_from_sockaddr(const struct sockaddr *sa, ip_addr_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (sa->sa_family == AF_INET)
+        memcpy(out->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else if (sa->sa_family == AF_INET6)
+        memcpy(out->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    else
+        return false;
+    out->family = (uint8_t)sa->sa_family;
+    return true;
 }
 
 const char *ip_addr_format(const ip_addr_t *ip, char buf[IP_ADDR_TEXT_LEN])

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sockaddr;
+
 #define IP_ADDR_NONE 0      /* family of an empty address */
 #define IP_ADDR_TEXT_LEN 46 /* INET6_ADDRSTRLEN: the longest text, NUL included */
 
@@ -20,6 +22,11 @@ typedef struct {
 /* Parses an IPv4 or IPv6 literal (inet_pton: no names, no zone, no brackets). Returns true and
  * fills *out, or false with *out empty (IP_ADDR_NONE). text may be NULL. */
 bool ip_addr_parse(const char *text, ip_addr_t *out);
+
+/* The address of a socket address (AF_INET or AF_INET6; the port is left out): an ICMP error's
+ * offender, a resolver's answer. Returns true and fills *out, or false with *out empty for
+ * another family (AF_UNSPEC: none known). */
+bool ip_addr_from_sockaddr(const struct sockaddr *sa, ip_addr_t *out);
 
 /* Writes the canonical text (inet_ntop) into buf; "" for an empty address. Returns buf. */
 const char *ip_addr_format(const ip_addr_t *ip, char buf[IP_ADDR_TEXT_LEN]);

@@ -7,9 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "hint.h"
 #include "judge.h"
@@ -285,6 +288,29 @@ static void test_address_text(void **state)
     assert_false(ip_addr_equal(&ip, &ip2));
 }
 
+/* A socket address (an ICMP error's offender, a resolver's answer) reads as its address, the
+ * port left out; a family with no address (AF_UNSPEC: the kernel knew no offender) is none. */
+static void test_address_from_sockaddr(void **state)
+{
+    (void)state;
+    char buf[IP_ADDR_TEXT_LEN];
+    ip_addr_t ip;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
+    assert_int_equal(inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr), 1);
+    assert_true(ip_addr_from_sockaddr((const struct sockaddr *)&sin, &ip));
+    assert_string_equal(ip_addr_format(&ip, buf), "192.0.2.7");
+    assert_int_equal(ip_addr_len(&ip), 4);
+    struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8::5", &sin6.sin6_addr), 1);
+    assert_true(ip_addr_from_sockaddr((const struct sockaddr *)&sin6, &ip));
+    assert_string_equal(ip_addr_format(&ip, buf), "2001:db8::5");
+    assert_true(ip_addr_is_v6(&ip));
+    struct sockaddr_storage none = {.ss_family = AF_UNSPEC};
+    assert_false(ip_addr_from_sockaddr((const struct sockaddr *)&none, &ip)); /* ip held 2001:db8::5 */
+    assert_int_equal(ip.family, IP_ADDR_NONE);
+    assert_string_equal(ip_addr_format(&ip, buf), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_judge_addresses),
         cmocka_unit_test(test_text_and_round_trip),
         cmocka_unit_test(test_address_text),
+        cmocka_unit_test(test_address_from_sockaddr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,9 +74,9 @@ static void test_expand(void **state)
     free(out);
     via_free(v);
 
-    assert_int_equal(via_expand(m, ns, &p[3], 1, &out, &n, &v, err, sizeof(err)), -1);
+    assert_int_equal(via_expand(m, ns, &p[3], 1, &out, &n, &v, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, "probe \"nosvc\": via pods needs a host that names a Service"));
-    assert_int_equal(via_expand(NULL, 0, &p[1], 1, &out, &n, &v, err, sizeof(err)), -1);
+    assert_int_equal(via_expand(NULL, 0, &p[1], 1, &out, &n, &v, err, sizeof(err)), ZT_ERR_INPUT);
     assert_non_null(strstr(err, "needs the objects"));
     assert_int_equal(via_expand(m, ns, p, 1, &out, &n, &v, err, sizeof(err)), 0); /* nothing to expand */
     assert_null(v);
