@@ -1,7 +1,8 @@
 /* policy_annotate.c: the seed's troubleshooting list, answered from the policies: a failed
  * allow the policies allow is not a policy effect; a failed allow they deny names the nearest
  * rule (wrong port? labels not matching?); a deny that connected although they deny it means
- * the CNI does not enforce, or a policy outside the objects allows it. */
+ * the CNI does not enforce, or a policy outside the objects allows it; a failed allow to a
+ * Service whose selector picks none of its namespace's pods names the selector. */
 #include "policy_annotate.h"
 
 #include "calico_eval.h"
@@ -73,10 +74,20 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
 {
     char rule[320] = "";
     tier_stage_t stage;
-    if (r->verdict != VERDICT_FAIL || in->intended == NETPOL_UNKNOWN)
+    if (r->verdict != VERDICT_FAIL)
         return false;
     /* A name that did not resolve never tried the path: the DNS hint says more. */
     if (!probe_kind_queries_dns(r->kind) && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
+        return false;
+    if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_UNKNOWN && in->unselected) {
+        /* Unknown to the policies, but a cause a run meets whatever they say. */
+        snprintf(buf, len,
+                 "%.360s: nothing answers behind the Service, whatever the policies say; fix the labels in "
+                 "the pod template or the Service's spec.selector.",
+                 in->reason);
+        return true;
+    }
+    if (in->intended == NETPOL_UNKNOWN)
         return false;
     if (in->n_by > 0)
         pa_rule(m, &in->by[0], rule, sizeof(rule));

@@ -36,6 +36,7 @@ typedef struct {
     size_t n_ingress_chain;
     char reason[POLICY_REASON_LEN]; /* one sentence */
     const char *cause;              /* why an answer is unknown, when known (static) */
+    bool unselected;                /* unknown: the Service selects no pod (no endpoints) */
     bool cni;                /* a CNI's policies (Calico, Cilium) decided: the reason names the steps */
     npx_mismatch_t mismatch; /* on a deny: the one part of a rule to change, if any */
     /* The decisive query (the first that denies, else the first asked), for --explain: the

@@ -42,11 +42,10 @@ bool policy_dst_cluster_name(const char *host)
         strcmp(svc, ".svc.cluster.local.") == 0;
 }
 
-/* Destinations of a Service port: its selected pods on the targetPort. */
 /* A Service without a selector: the addresses of its Endpoints / EndpointSlices, each a pod
  * of the objects or an address outside them, on the targetPort (else the port). */
 static size_t pd_endpoints(const k8s_model_t *m, const k8s_service_t *s, const k8s_svc_port_t *sp,
-                           policy_dst_t *d, char *why, size_t wl)
+                           policy_dst_t *d, policy_why_t *why)
 {
     size_t n = 0;
     for (size_t i = 0; i < m->n_endpoints; i++) {
@@ -66,32 +65,52 @@ static size_t pd_endpoints(const k8s_model_t *m, const k8s_service_t *s, const k
         }
     }
     if (n == 0)
-        snprintf(why, wl, "Service %s/%s has no selector and no Endpoints or EndpointSlice in the objects",
+        snprintf(why->text, sizeof(why->text),
+                 "Service %s/%s has no selector and no Endpoints or EndpointSlice in the objects",
                  m->namespaces[s->ns].name, s->name);
     return n;
 }
 
+/* The selector picks none of the namespace's pods: the Service has no endpoints, whatever
+ * its port (a pod relabelled out of it, or a selector that drifted). What to compare. */
+static void pd_unselected(const k8s_model_t *m, const k8s_service_t *s, policy_why_t *why)
+{
+    const k8s_namespace_t *sns = &m->namespaces[s->ns];
+    char sel[256];
+    labels_format(&s->selector, sel, sizeof(sel));
+    snprintf(
+        why->text, sizeof(why->text),
+        "Service %s/%s has no endpoints: its selector %s matches none of the %zu pod%s of %s in the "
+        "objects (a pod relabelled?): compare `kubectl get pods -n %s -l %s` with `kubectl get pods -n %s "
+        "--show-labels`",
+        sns->name, s->name, sel, sns->n_pods, sns->n_pods == 1 ? "" : "s", sns->name, sns->name, sel,
+        sns->name);
+    why->unselected = true;
+}
+
+/* Destinations of a Service port: its selected pods on the targetPort. */
 size_t policy_dst_service(const k8s_model_t *m, const k8s_service_t *s, int port, k8s_proto_t proto,
-                          policy_dst_t *d, char *why, size_t wl)
+                          policy_dst_t *d, policy_why_t *why)
 {
     const k8s_svc_port_t *sp = NULL;
     for (size_t i = 0; i < s->n_ports; i++)
         if (s->ports[i].port == port && s->ports[i].proto == proto)
             sp = &s->ports[i];
     if (!sp) {
-        snprintf(why, wl, "Service %s/%s has no %s port %d", m->namespaces[s->ns].name, s->name,
-                 k8s_proto_name(proto), port);
+        snprintf(why->text, sizeof(why->text), "Service %s/%s has no %s port %d", m->namespaces[s->ns].name,
+                 s->name, k8s_proto_name(proto), port);
         return 0;
     }
     if (!s->has_selector)
-        return pd_endpoints(m, s, sp, d, why, wl);
-    size_t n = 0;
+        return pd_endpoints(m, s, sp, d, why);
+    size_t n = 0, selected = 0;
     const k8s_namespace_t *sns = &m->namespaces[s->ns];
     for (size_t k = 0; k < sns->n_pods && n < POLICY_MAX_DST; k++) {
         size_t i = sns->pods[k];
         const k8s_pod_t *p = &m->pods[i];
         if (!labels_match(&s->selector, &p->labels))
             continue;
+        selected++;
         int tp = sp->target_port;
         for (size_t j = 0; sp->target_name && j < p->n_ports; j++)
             if (p->ports[j].name && strcmp(p->ports[j].name, sp->target_name) == 0 &&
@@ -105,21 +124,28 @@ size_t policy_dst_service(const k8s_model_t *m, const k8s_service_t *s, int port
         d[n].virt = NULL;
         n++;
     }
-    if (n == 0 && sp->target_name) {
-        snprintf(why, wl, "no pod of Service %s/%s has a container port named %s", m->namespaces[s->ns].name,
-                 s->name, sp->target_name);
+    if (n > 0)
+        return n;
+    /* Pods of the namespace in the objects, none selected: the fault the user hunts, which a
+     * stand-in pod carrying the selector's labels would hide (and judge as reachable). */
+    if (selected == 0 && sns->n_pods > 0) {
+        pd_unselected(m, s, why);
         return 0;
     }
-    if (n == 0) { /* no workload in the objects: a pod with exactly the selector's labels */
-        memset(&d[0], 0, sizeof(d[0]));
-        d[0].ep.is_pod = true;
-        d[0].ep.ns = s->ns;
-        d[0].ep.labels = &s->selector;
-        d[0].ep.via_service = true;
-        d[0].port = sp->target_port;
-        n = 1;
+    if (sp->target_name) { /* selected, or nothing to select: no container port to resolve it */
+        snprintf(why->text, sizeof(why->text), "no pod of Service %s/%s has a container port named %s",
+                 sns->name, s->name, sp->target_name);
+        return 0;
     }
-    return n;
+    /* No pod of the namespace in the objects (policies only): a pod with exactly the
+     * selector's labels stands for its workload. */
+    memset(&d[0], 0, sizeof(d[0]));
+    d[0].ep.is_pod = true;
+    d[0].ep.ns = s->ns;
+    d[0].ep.labels = &s->selector;
+    d[0].ep.via_service = true;
+    d[0].port = sp->target_port;
+    return 1;
 }
 
 bool policy_dst_range(const char *text, netpol_endpoint_t *e)
@@ -134,7 +160,7 @@ bool policy_dst_range(const char *text, netpol_endpoint_t *e)
 
 /* The destinations of an IP address: a pod, a Service's pods, or outside. */
 size_t policy_dst_ip(const k8s_model_t *m, const char *ip, int port, k8s_proto_t proto, policy_dst_t *d,
-                     char *why, size_t wl)
+                     policy_why_t *why)
 {
     ip_addr_t a;
     if (!ip_addr_parse(ip, &a))
@@ -149,7 +175,7 @@ size_t policy_dst_ip(const k8s_model_t *m, const char *ip, int port, k8s_proto_t
     for (size_t i = 0; i < m->n_services; i++) {
         const k8s_service_t *s = &m->services[i];
         if (s->has_cluster_ip && ip_addr_equal(&s->cluster_ip, &a))
-            return policy_dst_service(m, s, port, proto, d, why, wl);
+            return policy_dst_service(m, s, port, proto, d, why);
     }
     memset(&d[0], 0, sizeof(d[0]));
     policy_dst_range(ip, &d[0].ep);
@@ -160,7 +186,7 @@ size_t policy_dst_ip(const k8s_model_t *m, const char *ip, int port, k8s_proto_t
 /* The cluster DNS: a server of the probe or the config given as an IP in the objects, else
  * the Service kube-dns (kube-system first), else unknown. */
 size_t policy_dst_dns(const k8s_model_t *m, const config_t *cfg, const config_probe_t *p, k8s_proto_t proto,
-                      policy_dst_t *d, char *why, size_t wl)
+                      policy_dst_t *d, policy_why_t *why)
 {
     const char *server = p->server ? p->server : cfg->n_dns_servers ? cfg->dns_servers[0] : NULL;
     if (server) {
@@ -176,9 +202,9 @@ size_t policy_dst_dns(const k8s_model_t *m, const config_t *cfg, const config_pr
             for (size_t i = 0; i < m->n_services; i++)
                 if (m->services[i].has_cluster_ip &&
                     memcmp(m->services[i].cluster_ip.bytes, a.bytes, 16) == 0)
-                    return policy_dst_service(m, &m->services[i], 53, proto, d, why, wl);
+                    return policy_dst_service(m, &m->services[i], 53, proto, d, why);
             if (k8s_model_find_pod_ip(m, &a) >= 0)
-                return policy_dst_ip(m, ip, 53, proto, d, why, wl);
+                return policy_dst_ip(m, ip, 53, proto, d, why);
         }
     }
     const k8s_service_t *s = NULL;
@@ -187,7 +213,7 @@ size_t policy_dst_dns(const k8s_model_t *m, const config_t *cfg, const config_pr
             (!s || strcmp(m->namespaces[m->services[i].ns].name, "kube-system") == 0))
             s = &m->services[i];
     if (s)
-        return policy_dst_service(m, s, 53, proto, d, why, wl);
+        return policy_dst_service(m, s, 53, proto, d, why);
     memset(&d[0], 0, sizeof(d[0]));
     d[0].ep.unknown = true;
     d[0].port = 53;

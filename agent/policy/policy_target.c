@@ -15,6 +15,8 @@
 #include "probe.h"
 #include "result.h"
 
+_Static_assert(POLICY_WHY_LEN == POLICY_REASON_LEN, "a destination's why becomes the reason whole");
+
 #define PT_MAX_SRC 64 /* role pods asked (distinct templates; replicas are one entry) */
 
 zt_status_t policy_role_namespace(k8s_model_t *m, const config_role_t *role, const char *ns_flag, size_t *ns,
@@ -260,21 +262,22 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
 {
     policy_dst_t d[POLICY_MAX_DST];
     size_t nsrc = 0, src[PT_MAX_SRC], nd = 0;
-    char why[POLICY_REASON_LEN] = "";
+    policy_why_t why = {.text = "", .unselected = false};
     memset(o, 0, sizeof(*o));
     for (size_t k = 0; k < m->namespaces[ns].n_pods && nsrc < PT_MAX_SRC; k++)
         if (pt_is_source(role, own, &m->pods[m->namespaces[ns].pods[k]].labels))
             src[nsrc++] = m->namespaces[ns].pods[k];
     if (probe_kind_queries_dns(p->kind)) {
-        nd = policy_dst_dns(m, cfg, p, proto, d, why, sizeof(why));
+        nd = policy_dst_dns(m, cfg, p, proto, d, &why);
     } else if (ip_addr_parse(p->host, &(ip_addr_t){0})) {
-        nd = policy_dst_ip(m, p->host, p->port, proto, d, why, sizeof(why));
+        nd = policy_dst_ip(m, p->host, p->port, proto, d, &why);
     } else {
         const k8s_service_t *s = policy_dst_find_service(m, ns, p->host);
         if (s) {
-            nd = policy_dst_service(m, s, p->port, proto, d, why, sizeof(why));
+            nd = policy_dst_service(m, s, p->port, proto, d, &why);
         } else if (policy_dst_cluster_name(p->host)) {
-            snprintf(why, sizeof(why), "the Service %s is not in the objects (add it and its pods)", p->host);
+            snprintf(why.text, sizeof(why.text), "the Service %s is not in the objects (add it and its pods)",
+                     p->host);
         } else if (p->resolved_within.n > 0) {
             for (size_t i = 0; i < p->resolved_within.n && nd < POLICY_MAX_DST; i++, nd++) {
                 memset(&d[nd], 0, sizeof(d[nd]));
@@ -306,7 +309,8 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         o->cause = "an ipBlock allows only part of the target's addresses";
     if (nd == 0) {
         o->intended = o->egress = o->ingress = NETPOL_UNKNOWN;
-        pt_sentence(m, role, p, NULL, proto, p->port, o, why);
+        o->unselected = why.unselected;
+        pt_sentence(m, role, p, NULL, proto, p->port, o, why.text);
         return;
     }
     /* What the probe names and asks: FQDN rules match the name, L7 rules the request. */

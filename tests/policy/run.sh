@@ -140,7 +140,11 @@ for d in relabel:
         d["spec"]["selector"]["matchLabels"]["app"] = "backend-v2"
     if d["kind"] == "Service" and d["spec"].get("selector", {}).get("app") == "backend":
         d["spec"]["selector"]["app"] = "backend-v2"
-for name, ds in (("wrong-port", wrong), ("dns", dns), ("relabel", relabel)):
+orphan = copy.deepcopy(relabel)  # the same, the backend's Service left behind (no endpoints)
+for d in orphan:
+    if d["kind"] == "Service" and d["spec"].get("selector", {}).get("app") == "backend-v2":
+        d["spec"]["selector"]["app"] = "backend"
+for name, ds in (("wrong-port", wrong), ("dns", dns), ("relabel", relabel), ("orphan", orphan)):
     yaml.safe_dump_all(ds, open("%s/fault-%s.yaml" % (sys.argv[2], name), "w"))
 cfg = json.load(open(sys.argv[3]))
 cfg["roles"]["backend"]["selector"] = {"app": "backend-v2"}
@@ -164,6 +168,12 @@ check "fault DNS egress missing: mismatch names allow-dns-egress spec.podSelecto
 check "fault labels: frontend's egress rule names spec.egress[0].to[0].podSelector.matchLabels.app (backend; the pod has backend-v2)" status_ok $? "$(mm "$T/fl.json" frontend backend-health) $(cat "$T/e")"
 reason "$T/fl.json" backend postgres | grep -qF "govtech/backend-network-policy egress rule 0 would allow this, but the policy does not select role backend's pod: spec.podSelector.matchLabels.app is backend; role backend's pod carries app=backend-v2"
 check "fault labels: from the backend, the policy that no longer selects it and the label" status_ok $? "$(reason "$T/fl.json" backend postgres)"
+# The pods relabelled and their Service left selecting the old label: it has no endpoints, and
+# the reason names its selector (not a pod standing in with the selector's labels).
+"$Z" policy check -c "$T/relabel.json" -f "$T/fault-orphan.yaml" -f "$DNS" >"$T/fo.json" 2>"$T/e"
+[ "$(json "$T/fo.json" "[p['intended'] for p in d['probes'] if (p['role'], p['name']) == ('frontend', 'backend-health')][0]")" = unknown ] &&
+    reason "$T/fo.json" frontend backend-health | grep -qE '^Service govtech/backend-service has no endpoints: its selector app=backend(,[^ ]*)? matches none of the [0-9]+ pods of govtech in the objects .*`kubectl get pods -n govtech -l app=backend[^`]*` with `kubectl get pods -n govtech --show-labels`'
+check "fault Service left behind: unknown, the reason names its selector and what to compare" status_ok $? "$(reason "$T/fo.json" frontend backend-health) $(cat "$T/e")"
 # A CNI that does not enforce is seen only at run time (the lab); statically the policies deny,
 # and --explain names the policies that decide it.
 "$Z" policy check -c config/govtech.json -f "$T/govtech.yaml" -f "$DNS" --explain frontend/no-direct-db -o text >"$T/x.txt" 2>"$T/e"
@@ -601,6 +611,22 @@ check "run: \$ZTPROBE_POLICIES works as --policies" status_ok $?
 "$Z" run -c "$T/run.json" --role web --only db >"$T/r3.json" 2>/dev/null
 [ "$(json "$T/r3.json" "'policy' in d['results'][0]")" = False ]
 check "run without --policies: no policy key" status_ok $?
+# A Service whose selector picks none of the namespace's pods: the policies cannot judge the
+# path, but the hint names the selector (127.0.0.3:1 refuses: nothing listens there).
+cat >"$T/orphan.yaml" <<'EOF2'
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: app}
+spec: {selector: {app: api}, clusterIP: 127.0.0.3, ports: [{port: 1}]}
+EOF2
+cat >"$T/orphan.json" <<'EOF2'
+{"version": 1, "roles": {"web": {"selector": {"app": "web"}, "namespace": "app", "probes": [
+ {"name": "api", "kind": "tcp", "host": "127.0.0.3", "port": 1, "expect": "allow", "timeout_ms": 500}]}}}
+EOF2
+"$Z" run -c "$T/orphan.json" --role web --policies "$T/objs.yaml,$T/orphan.yaml" >"$T/ro.json" 2>"$T/e"
+[ "$(json "$T/ro.json" "d['results'][0]['policy']['intended']")" = unknown ] &&
+    json "$T/ro.json" "d['results'][0]['hint']" | grep -qF 'Service app/api has no endpoints: its selector app=api matches none of the 3 pods of app in the objects'
+check "run --policies: failed allow to a Service that selects no pod: the hint names its selector" status_ok $? "$(json "$T/ro.json" "d['results'][0]") $(cat "$T/e")"
 "$Z" run -c "$T/run.json" --role web --policies "$T/bad.yaml" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && grep -q "bad.yaml: document 2 (NetworkPolicy govtech/backend)" "$T/e"
 check "run --policies with a malformed object: exit 2 naming it" status_ok $? "$(cat "$T/e")"

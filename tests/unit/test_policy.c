@@ -1,5 +1,6 @@
-/* test_policy.c: policy check (intent per probe, coverage), the hints of run --policies,
- * and policy plan (its output parses as a config and agrees with its own check). */
+/* test_policy.c: policy check (intent per probe, coverage), a Service's destinations when its
+ * selector picks no pod, the hints of run --policies, and policy plan (its output parses as a
+ * config and agrees with its own check). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include "k8s_read.h"
 #include "policy_annotate.h"
 #include "policy_check.h"
+#include "policy_dst.h"
 #include "policy_plan.h"
 
 #define NP "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
@@ -132,6 +134,174 @@ static void test_check(void **state)
     k8s_model_destroy(m);
 }
 
+/* shop: api relabelled app=api-v2 (its Service still selects app=api, a named targetPort);
+ * no db pod left (its Service has a numbered port); web has no port named metrics. store
+ * holds a Service and no pod: a policies-only input. */
+static const char SVC_OBJS[] =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+    "spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, ports: [{name: http, "
+    "containerPort: 8080}]}]}}}\n"
+    "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\n"
+    "spec: {template: {metadata: {labels: {app: api-v2}}, spec: {containers: [{name: c, ports: [{name: http, "
+    "containerPort: 8080}]}]}}}\n"
+    "---\napiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+    "spec: {selector: {app: api, tier: be}, ports: [{port: 80, targetPort: http}]}\n"
+    "---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: shop}\n"
+    "spec: {selector: {app: db}, ports: [{port: 5432}]}\n"
+    "---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+    "spec: {selector: {app: web}, ports: [{port: 9090, targetPort: metrics}]}\n"
+    "---\napiVersion: v1\nkind: Service\nmetadata: {name: cache, namespace: store}\n"
+    "spec: {selector: {app: cache}, ports: [{port: 6379}]}\n"
+    "---\n" NP "metadata: {name: deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+
+static const char SVC_CFG[] =
+    "{\"version\": 1, \"roles\": {\"web\": {\"selector\": {\"app\": \"web\"}, \"probes\": [\n"
+    " {\"name\": \"api\", \"kind\": \"http\", \"url\": \"http://api/\", \"expect\": \"allow\"},\n"
+    " {\"name\": \"db\", \"kind\": \"tcp\", \"host\": \"db\", \"port\": 5432, \"expect\": \"allow\"},\n"
+    " {\"name\": \"cache\", \"kind\": \"tcp\", \"host\": \"cache.store\", \"port\": 6379, "
+    "\"expect\": \"deny\"}]}}}";
+
+static k8s_model_t *svc_model(void)
+{
+    char err[512] = "";
+    k8s_model_t *m = k8s_model_create();
+    if (k8s_read_text(m, "svc.yaml", SVC_OBJS, sizeof(SVC_OBJS) - 1, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(k8s_model_finish(m), 0);
+    return m;
+}
+
+static const k8s_service_t *svc(const k8s_model_t *m, const char *ns, const char *name)
+{
+    long i = k8s_model_find_namespace(m, ns);
+    assert_true(i >= 0);
+    const k8s_service_t *s = k8s_model_find_service(m, (size_t)i, name);
+    assert_non_null(s);
+    return s;
+}
+
+/* The selector's fault, not the port's: which labels, how many pods, what to compare. */
+static const char API_WHY[] =
+    "Service shop/api has no endpoints: its selector app=api,tier=be matches none of the 2 pods of shop in "
+    "the objects (a pod relabelled?): compare `kubectl get pods -n shop -l app=api,tier=be` with `kubectl "
+    "get pods -n shop --show-labels`";
+
+/* A named targetPort, its pods relabelled: the selector is named, not the port name. */
+static void test_service_named_unselected(void **state)
+{
+    (void)state;
+    k8s_model_t *m = svc_model();
+    policy_dst_t d[POLICY_MAX_DST];
+    policy_why_t why = {.text = ""};
+    assert_int_equal(policy_dst_service(m, svc(m, "shop", "api"), 80, K8S_TCP, d, &why), 0);
+    assert_string_equal(why.text, API_WHY);
+    assert_true(why.unselected);
+    k8s_model_destroy(m);
+}
+
+/* A numbered port, no pod selected though shop has pods: no destination (a stand-in pod
+ * carrying app=db would be judged as if the Service had endpoints). */
+static void test_service_unselected(void **state)
+{
+    (void)state;
+    k8s_model_t *m = svc_model();
+    policy_dst_t d[POLICY_MAX_DST];
+    policy_why_t why = {.text = ""};
+    assert_int_equal(policy_dst_service(m, svc(m, "shop", "db"), 5432, K8S_TCP, d, &why), 0);
+    if (!strstr(why.text,
+                "Service shop/db has no endpoints: its selector app=db matches none of the 2 pods of "
+                "shop in the objects"))
+        fail_msg("why: %s", why.text);
+    assert_true(why.unselected);
+    k8s_model_destroy(m);
+}
+
+/* store holds no pod (policies only): a pod with exactly the selector's labels stands in. */
+static void test_service_stand_in(void **state)
+{
+    (void)state;
+    k8s_model_t *m = svc_model();
+    policy_dst_t d[POLICY_MAX_DST];
+    policy_why_t why = {.text = ""};
+    const k8s_service_t *cache = svc(m, "store", "cache");
+    assert_int_equal(policy_dst_service(m, cache, 6379, K8S_TCP, d, &why), 1);
+    assert_true(d[0].ep.is_pod);
+    assert_ptr_equal(d[0].ep.labels, &cache->selector);
+    assert_int_equal(d[0].port, 6379);
+    assert_false(why.unselected);
+    k8s_model_destroy(m);
+}
+
+/* Pods selected, none with the port name: the container port is the fault. */
+static void test_service_no_named_port(void **state)
+{
+    (void)state;
+    k8s_model_t *m = svc_model();
+    policy_dst_t d[POLICY_MAX_DST];
+    policy_why_t why = {.text = ""};
+    assert_int_equal(policy_dst_service(m, svc(m, "shop", "web"), 9090, K8S_TCP, d, &why), 0);
+    assert_string_equal(why.text, "no pod of Service shop/web has a container port named metrics");
+    assert_false(why.unselected);
+    k8s_model_destroy(m);
+}
+
+/* The same through policy check: the reason in -o json and in the text table. */
+static void test_service_unselected_check(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    config_t *cfg = NULL;
+    assert_int_equal(config_parse(SVC_CFG, sizeof(SVC_CFG) - 1, &cfg, err, sizeof(err)), 0);
+    k8s_model_t *m = svc_model();
+    cJSON *rep = NULL;
+    assert_int_equal(policy_check_run(m, cfg, NULL, &rep, err, sizeof(err)), 0);
+    const cJSON *api = probe(rep, "web", "api");
+    assert_string_equal(str(api, "intended"), "unknown");
+    assert_string_equal(str(api, "reason"), API_WHY);
+    const cJSON *db = probe(rep, "web", "db");
+    assert_string_equal(str(db, "intended"), "unknown");
+    assert_non_null(strstr(str(db, "reason"), "its selector app=db matches none of the 2 pods of shop"));
+    /* store's stand-in pod: shop's deny policy does not reach it, nothing isolates the path. */
+    assert_string_equal(str(probe(rep, "web", "cache"), "intended"), "allow");
+    char *text = policy_check_text(rep);
+    assert_non_null(text);
+    if (!strstr(text, API_WHY))
+        fail_msg("text: %s", text);
+    free(text);
+    cJSON_Delete(rep);
+    config_free(cfg);
+    k8s_model_destroy(m);
+}
+
+/* A failed allow to such a Service: the hint of run --policies names the selector. */
+static void test_service_unselected_hint(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    config_t *cfg = NULL;
+    assert_int_equal(config_parse(SVC_CFG, sizeof(SVC_CFG) - 1, &cfg, err, sizeof(err)), 0);
+    k8s_model_t *m = svc_model();
+    policy_intent_t in;
+    policy_check_probe(m, cfg, &cfg->roles[0], (size_t)k8s_model_find_namespace(m, "shop"),
+                       &cfg->roles[0].probes[0], &in);
+    assert_true(in.unselected);
+    result_t r;
+    memset(&r, 0, sizeof(r));
+    r.expect = EXPECT_ALLOW;
+    r.verdict = VERDICT_FAIL;
+    r.outcome = OUTCOME_REFUSED;
+    r.kind = KIND_HTTP;
+    char buf[RESULT_HINT_LEN] = "";
+    assert_true(policy_annotate_hint(&r, &in, m, "web", "shop", buf, sizeof(buf)));
+    if (!strstr(buf, API_WHY) || !strstr(buf, "spec.selector"))
+        fail_msg("hint: %s", buf);
+    /* A name that never resolved keeps the DNS hint. */
+    r.outcome = OUTCOME_DNS_TIMEOUT;
+    assert_false(policy_annotate_hint(&r, &in, m, "web", "shop", buf, sizeof(buf)));
+    config_free(cfg);
+    k8s_model_destroy(m);
+}
+
 typedef struct {
     expect_t expect;
     verdict_t verdict;
@@ -225,6 +395,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_service_named_unselected),
+        cmocka_unit_test(test_service_unselected),
+        cmocka_unit_test(test_service_stand_in),
+        cmocka_unit_test(test_service_no_named_port),
+        cmocka_unit_test(test_service_unselected_check),
+        cmocka_unit_test(test_service_unselected_hint),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_plan),
     };
