@@ -11,6 +11,7 @@
 #include "k8s_model.h"
 #include "netpol.h"
 #include "netpol_explain.h"
+#include "policy_l7.h"
 #include "status.h"
 
 #define POLICY_REASON_LEN 900 /* = RESULT_POLICY_REASON_LEN: run --policies carries it whole */
@@ -39,12 +40,14 @@ typedef struct {
     bool unselected;                /* unknown: the Service selects no pod (no endpoints) */
     bool cni;                /* a CNI's policies (Calico, Cilium) decided: the reason names the steps */
     npx_mismatch_t mismatch; /* on a deny: the one part of a rule to change, if any */
-    /* The decisive query (the first that denies, else the first asked), for --explain: the
-     * endpoints point into the model and the config, valid while they live. */
+    /* The decisive query (the first that denies, else the first asked), for --explain and the
+     * hints' second look: the endpoints point into the model and the config, valid while they
+     * live, and dst.l7 into l7 below (so an intent is filled in place, never copied). */
     bool have_pair;
     netpol_endpoint_t src, dst;
     int port;
     k8s_proto_t proto;
+    policy_l7_t l7; /* what the probe asks at L7, which dst.l7 points to */
 } policy_intent_t;
 
 /* The namespace of a role: its "namespace", else ns_flag, else the one namespace whose pods

@@ -314,12 +314,13 @@ static void pt_probe(const k8s_model_t *m, const config_t *cfg, const config_rol
         return;
     }
     /* What the probe names and asks: FQDN rules match the name, L7 rules the request. */
-    policy_l7_t l7;
-    bool asks = policy_l7_request(p, &l7);
+    /* Kept in the intent, not on this stack: the decisive pair below is asked again after
+     * this returns (--explain, the hints), L7 rules and all. */
+    bool asks = policy_l7_request(p, &o->l7);
     bool named = !probe_kind_queries_dns(p->kind) && p->host && !ip_addr_parse(p->host, &(ip_addr_t){0});
     for (size_t j = 0; j < nd; j++) {
         d[j].ep.host = named ? p->host : NULL;
-        d[j].ep.l7 = asks ? &l7.req : NULL;
+        d[j].ep.l7 = asks ? &o->l7.req : NULL;
     }
     netpol_endpoint_t virt;
     memset(&virt, 0, sizeof(virt));
