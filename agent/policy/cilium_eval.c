@@ -476,7 +476,7 @@ void cilium_rule_match(const tier_query_t *q, size_t policy, int list, size_t ru
     else if (v == CM_PART)
         snprintf(out->peer_why, sizeof(out->peer_why), "matches only part of the other end");
     out->l7 = TIER_ALLOW;
-    if (tp && (list == CIL_INGRESS || list == CIL_EGRESS)) {
+    if (tp && out->peer != 0 && (list == CIL_INGRESS || list == CIL_EGRESS)) {
         out->l7 = ce_l7(tp, q, out->l7_why, sizeof(out->l7_why));
         out->has_l7 = tp->has_http || tp->has_dns;
     }

@@ -27,8 +27,11 @@ bool cilium_fqdn_match(const char *pattern, bool is_pattern, const char *host);
 
 /* One rule against the query, for --explain: whether its peer part holds the far end (0 no,
  * 1 in part, 2 in full; an FQDN rule without a DNS proxy rule never does), whether the port is
- * in its toPorts (or none is listed), and what its L7 rules say (allow without any). The
- * why fields say what did not match, or the L7 note. list: CIL_INGRESS.. of cilium_model.h. */
+ * in its toPorts (or none is listed), and what its L7 rules say (allow without any). The L7
+ * part is judged only when the peer (in full or in part) and the port match: Cilium applies a
+ * rule's L7 rules to the traffic its L3/L4 part selects, so for any other rule has_l7 is false.
+ * The why fields say what did not match, or the L7 note. list: CIL_INGRESS.. of
+ * cilium_model.h. */
 typedef struct {
     int peer;
     bool ports;

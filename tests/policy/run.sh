@@ -491,12 +491,13 @@ rc=$?
 check "--explain, Cilium L7: the policy, its rule (allow list) whose peer and port match and whose L7 rules deny" status_ok $? "rc $rc: $(head -c 900 "$T/cx.json") $(cat "$T/e")"
 "$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-l7-policy.yaml" \
     --explain xwing/land >"$T/cx2.json" 2>"$T/e"
-[ "$(json "$T/cx2.json" "[(r['peer'], r['peer_why'], r['ports_matched'], r['result']) for p in d['directions'][1]['cilium'] for r in p['rules']]")" = "[('none', \"endpoints: no selector matches the pod's labels (without a namespace key, in the policy's namespace only)\", True, 'no match')]" ]
-check "--explain, Cilium: a rule whose peer does not match says why (fromEndpoints vs the pod's labels)" status_ok $? "$(head -c 900 "$T/cx2.json")"
+[ "$(json "$T/cx2.json" "[(r['peer'], r['peer_why'], r['ports_matched'], r['result'], r['l7']) for p in d['directions'][1]['cilium'] for r in p['rules']]")" = "[('none', \"endpoints: no selector matches the pod's labels (without a namespace key, in the policy's namespace only)\", True, 'no match', None)]" ]
+check "--explain, Cilium: a rule whose peer does not match says why (fromEndpoints vs the pod's labels), and no L7 verdict" status_ok $? "$(head -c 900 "$T/cx2.json")"
 "$Z" policy check -c "$CIL/sw-matrix-l7.yaml" -f "$CIL/sw-app.yaml" -f "$CIL/sw-l3-l4-l7-policy.yaml" \
     --explain xwing/land -o text >"$T/cx2.txt" 2>"$T/e"
 grep -qF "CiliumNetworkPolicy default/rule1 selects the pod (default deny)" "$T/cx2.txt" &&
     grep -qF "ingress rule 0 (allow): no match; peer does not match (endpoints: no selector matches the pod's labels" "$T/cx2.txt" &&
+    ! grep -qF "; L7 " "$T/cx2.txt" &&
     grep -qF "chain: denied by CiliumNetworkPolicy default/rule1 (selects the pod; no ingress rule allows)" "$T/cx2.txt"
 check "--explain -o text, Cilium: the policy, the rule and what did not match, the chain's step" status_ok $? "$(cat "$T/cx2.txt")"
 # deny.rst's fourth column: deny rules win over the allows; both are listed, the deny decided

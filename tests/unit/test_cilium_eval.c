@@ -349,12 +349,15 @@ static void test_rule_match(void **state)
     k8s_model_t *m = load(
         WEBPOL "  egress:\n  - toCIDR: [10.0.0.0/8]\n  - toFQDNs: [{matchName: api.example.com}]\n"
                "  - toEndpoints: [{matchLabels: {app: db}}]\n    toPorts: [{ports: [{port: '5433'}]}]\n"
+               "  - toEndpoints: [{matchLabels: {app: db}}]\n"
+               "    toPorts: [{ports: [{port: '5432'}], rules: {http: [{method: GET}]}}]\n"
                "  egressDeny: [{toEntities: [world]}]\n",
         err, sizeof(err), &rc);
     assert_int_equal(rc, 0);
-    netpol_endpoint_t web, db, out;
+    netpol_endpoint_t web, db, mon, out;
     netpol_endpoint_pod(m, nt_pod(m, "web"), &web);
     netpol_endpoint_pod(m, nt_pod(m, "db"), &db);
+    netpol_endpoint_pod(m, nt_pod(m, "mon"), &mon);
     cidr_t r;
     assert_int_equal(cidr_parse("203.0.113.7/32", &r, err, sizeof(err)), 0);
     netpol_endpoint_range(&r, &out);
@@ -371,6 +374,12 @@ static void test_rule_match(void **state)
     assert_int_equal(x.peer, 2);
     assert_false(x.ports);
     assert_string_equal(x.ports_why, "toPorts: the port is not listed");
+    cilium_rule_match(&q, 0, CIL_EGRESS, 3, &x); /* peer and port match: the L7 part applies */
+    assert_true(x.has_l7);
+    q.other = q.dst = &mon;
+    cilium_rule_match(&q, 0, CIL_EGRESS, 3, &x); /* another peer: no L7 verdict */
+    assert_int_equal(x.peer, 0);
+    assert_false(x.has_l7);
     q.other = q.dst = &out;
     q.port = 443;
     cilium_rule_match(&q, 0, CIL_EGRESS, 1, &x); /* toFQDNs without a DNS proxy rule */
