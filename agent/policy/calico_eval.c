@@ -127,6 +127,8 @@ static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_s
             tier_action_t a = netpol_stage_namespaced(q, &k8s);
             if (a == TIER_NONE)
                 continue;
+            k8s.has_priority = true; /* the chain says where Calico placed them */
+            k8s.priority = (long)CAL_K8S_ORDER;
             applied = out->applied = true;
             last = i;
             if (a == TIER_DENY)

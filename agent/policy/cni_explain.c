@@ -10,7 +10,8 @@
 #include "calico_eval.h"
 #include "cilium_eval.h"
 
-#define CX_POLICIES_MAX 256 /* policies listed per CNI and direction */
+#define CX_POLICIES_MAX 256                       /* policies listed per CNI and direction */
+#define CX_NETPOL_KIND "Kubernetes NetworkPolicy" /* in Calico's list: not Calico's own kind */
 
 static const char *cx_match(int v)
 {
@@ -110,14 +111,43 @@ static cJSON *cx_calico_rule(const tier_query_t *q, size_t pi, size_t r, bool *d
     return o;
 }
 
-static void cx_calico(const tier_query_t *q, cJSON *arr)
+/* The NetworkPolicies where Calico evaluates them: each entry of netpols, with the kind, the
+ * tier and the order put after its name. */
+static void cx_calico_netpols(const cJSON *netpols, cJSON *arr)
+{
+    const cJSON *np;
+    cJSON_ArrayForEach(np, netpols)
+    {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            return;
+        }
+        const cJSON *f;
+        cJSON_ArrayForEach(f, np)
+        {
+            cJSON_AddItemToObject(o, f->string, cJSON_Duplicate(f, true));
+            if (strcmp(f->string, "policy") != 0)
+                continue;
+            cJSON_AddStringToObject(o, "kind", CX_NETPOL_KIND);
+            cJSON_AddStringToObject(o, "tier", CAL_DEFAULT_TIER);
+            cJSON_AddNumberToObject(o, "order", CAL_K8S_ORDER);
+        }
+    }
+}
+
+static void cx_calico(const tier_query_t *q, const cJSON *netpols, cJSON *arr)
 {
     const k8s_model_t *m = q->m;
     const cal_model_t *c = &m->calico;
     size_t listed = 0;
     for (size_t k = 0; k < c->n_sorted && listed < CX_POLICIES_MAX; k++) {
         size_t pi = c->sorted[k];
-        if (pi == CAL_K8S_MARK || !calico_policy_applies(m, pi, q->dir, q->self))
+        if (pi == CAL_K8S_MARK) {
+            cx_calico_netpols(netpols, arr);
+            continue;
+        }
+        if (!calico_policy_applies(m, pi, q->dir, q->self))
             continue;
         const cal_policy_t *p = &c->policies[pi];
         cJSON *po = cJSON_CreateObject();
@@ -142,7 +172,7 @@ static void cx_calico(const tier_query_t *q, cJSON *arr)
     }
 }
 
-void cni_explain_json(const tier_query_t *q, cJSON *o)
+void cni_explain_json(const tier_query_t *q, const cJSON *netpols, cJSON *o)
 {
     if (!q->self->is_pod)
         return;
@@ -154,7 +184,7 @@ void cni_explain_json(const tier_query_t *q, cJSON *o)
     if (q->m->calico.n_policies) {
         cJSON *a = cJSON_AddArrayToObject(o, "calico");
         if (a)
-            cx_calico(q, a);
+            cx_calico(q, netpols, a);
     }
 }
 
@@ -224,11 +254,17 @@ static void cx_text_cilium(strbuf_t *b, const cJSON *arr)
     }
 }
 
-static void cx_text_calico(strbuf_t *b, const cJSON *arr)
+static void cx_text_calico(strbuf_t *b, const cJSON *d, cni_netpol_text_fn netpol)
 {
     const cJSON *p, *r;
-    cJSON_ArrayForEach(p, arr)
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "calico"))
     {
+        if (strcmp(cx_s(p, "kind"), CX_NETPOL_KIND) == 0) {
+            char suffix[120];
+            snprintf(suffix, sizeof(suffix), " (tier %.60s, order %g)", cx_s(p, "tier"), cx_n(p, "order"));
+            netpol(b, d, p, CX_NETPOL_KIND " ", suffix);
+            continue;
+        }
         strbuf_puts(b, "    Calico ");
         cx_put(b, cx_s(p, "kind"));
         strbuf_puts(b, " ");
@@ -260,8 +296,8 @@ static void cx_text_calico(strbuf_t *b, const cJSON *arr)
     }
 }
 
-void cni_explain_text(strbuf_t *b, const cJSON *d)
+void cni_explain_text(strbuf_t *b, const cJSON *d, cni_netpol_text_fn netpol)
 {
     cx_text_cilium(b, cJSON_GetObjectItemCaseSensitive(d, "cilium"));
-    cx_text_calico(b, cJSON_GetObjectItemCaseSensitive(d, "calico"));
+    cx_text_calico(b, d, netpol);
 }

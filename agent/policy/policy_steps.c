@@ -47,6 +47,10 @@ void policy_step_text(const tier_step_t *s, bool egress, char *buf, size_t len)
     if (s->stage == TIER_STAGE_NAMESPACED && s->ns && cni)
         snprintf(buf, len, "%s %s %.100s/%.100s%s%s%s", verb, s->kind, s->ns, s->name ? s->name : "?", prio,
                  rule, note);
+    else if (s->stage == TIER_STAGE_NAMESPACED && s->ns && s->has_priority)
+        /* a NetworkPolicy as Calico evaluates it: in its default tier, at order 1000 */
+        snprintf(buf, len, "%s NetworkPolicy %.100s/%.100s (Calico tier default, order %ld)%s%s", verb, s->ns,
+                 s->name ? s->name : "?", s->priority, rule, note);
     else if (s->stage == TIER_STAGE_NAMESPACED && s->ns)
         snprintf(buf, len, "%s %.100s/%.100s%s%s", verb, s->ns, s->name ? s->name : "?", rule, note);
     else

@@ -55,7 +55,8 @@ typedef struct {
     const char *ns;         /* the policy's namespace; NULL: cluster-scoped */
     const char *name;       /* the policy's name */
     size_t policy;          /* index into the model's array of that kind */
-    bool has_priority;      /* the API orders by priority (or order) */
+    bool has_priority;      /* the API orders by priority (or order; a NetworkPolicy that Calico
+                            * evaluates: its order 1000 in the default tier) */
     long priority;          /* priority / order */
     bool has_rule;          /* a rule decided (false: e.g. "selected, no rule allows") */
     size_t rule;            /* 0-based index in the direction's rule list */

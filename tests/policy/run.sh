@@ -410,6 +410,38 @@ check "--explain -o text, Calico: each rule with its action and what did not mat
 "$Z" policy check -c "$CAL/tutorial-matrix4.yaml" $objs --explain access/nginx >"$T/calx4.json" 2>/dev/null
 [ "$(json "$T/calx4.json" "[(p['policy'], [(r['action'], r['matches'], r['decides']) for r in p['rules']]) for p in d['directions'][1]['calico']]")" = "[('advanced-policy-demo/allow-nginx-ingress', [('Allow', 'all', True)]), ('default-deny', [])]" ]
 check "--explain, Calico: the Allow rule that matches decides" status_ok $? "$(head -c 900 "$T/calx4.json")"
+# Calico evaluates a NetworkPolicy at order 1000 of its default tier: --explain lists it there,
+# between a Calico policy of order 500 and one of order 2000, and its chain step says so.
+cat >"$T/cal-np.yaml" <<'EOF2'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-access, namespace: advanced-policy-demo}
+spec:
+  podSelector: {matchLabels: {app: nginx}}
+  ingress: [{from: [{podSelector: {matchLabels: {run: access}}}]}]
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: early, namespace: advanced-policy-demo}
+spec: {order: 500, selector: app == 'nginx', ingress: [{action: Log}]}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: late, namespace: advanced-policy-demo}
+spec: {order: 2000, selector: app == 'nginx', ingress: [{action: Deny}]}
+EOF2
+calnp="-f $CAL/tutorial-objects.yaml -f $DNS -f $CAL/tutorial-step2.yaml -f $CAL/tutorial-step3.yaml -f $T/cal-np.yaml"
+# shellcheck disable=SC2086
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" $calnp --explain access/nginx >"$T/calnp.json" 2>"$T/e"
+rc=$?
+[ $rc -eq 0 ] && [ "$(json "$T/calnp.json" "(d['answer'], [(p['policy'], p['kind'], p['order']) for p in d['directions'][1]['calico']], [(s['kind'], s.get('priority')) for s in d['directions'][1]['chain']])")" = "('allow', [('advanced-policy-demo/early', 'NetworkPolicy', 500), ('advanced-policy-demo/allow-access', 'Kubernetes NetworkPolicy', 1000), ('advanced-policy-demo/late', 'NetworkPolicy', 2000), ('default-deny', 'GlobalNetworkPolicy', None)], [('NetworkPolicy', 1000)])" ]
+check "--explain, Calico: the NetworkPolicies at order 1000 of the default tier, between orders 500 and 2000" status_ok $? "rc $rc: $(head -c 1200 "$T/calnp.json") $(cat "$T/e")"
+# shellcheck disable=SC2086
+"$Z" policy check -c "$CAL/tutorial-matrix4.yaml" $calnp --explain access/nginx -o text >"$T/calnp.txt" 2>"$T/e"
+grep -qF "chain: allowed by NetworkPolicy advanced-policy-demo/allow-access (Calico tier default, order 1000) ingress rule 0" "$T/calnp.txt" &&
+    [ "$(grep -oE "^    (Calico|Kubernetes) [A-Za-z]+ [^ ]+" "$T/calnp.txt" | tail -n 4 | tr '\n' ' ')" = "    Calico NetworkPolicy advanced-policy-demo/early     Kubernetes NetworkPolicy advanced-policy-demo/allow-access     Calico NetworkPolicy advanced-policy-demo/late     Calico GlobalNetworkPolicy default-deny " ] &&
+    ! grep -qE "^    advanced-policy-demo/allow-access" "$T/calnp.txt"
+check "--explain -o text, Calico: the NetworkPolicy listed in Calico's order only, the chain names its place" status_ok $? "$(cat "$T/calnp.txt")"
 # Bad input: a selector that does not parse names its column; a field not evaluated is a
 # warning naming it, and the answers it touches are unknown.
 printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec:\n  selector: "app == web"\n' >"$T/cal-bad.yaml"

@@ -1,0 +1,232 @@
+/* test_policy_explain.c: `--explain` (policy_explain_render) against the evaluator: with
+ * Calico policies the Kubernetes NetworkPolicies are shown where Calico evaluates them (its
+ * default tier, order 1000: after a Calico policy of order 500, before one of 2000 and one of
+ * no order), in the JSON list, the text and the chain; and a Cilium rule's L7 verdict is shown
+ * only when its peer and port match the connection (an L7 part applies to the traffic the
+ * rule's L3/L4 part selects). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_json.h"
+#include "k8s_read.h"
+#include "policy_explain.h"
+
+/* Namespace shop: pods web (app=web), mon (app=mon) and db (app=db, ports 5432 and 80), and
+ * the Service db in front of db. */
+static const char BASE[] =
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
+    "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: {app: web}}\n"
+    "status: {podIP: 10.0.0.1}\n"
+    "---\napiVersion: v1\nkind: Pod\nmetadata: {name: mon, namespace: shop, labels: {app: mon}}\n"
+    "status: {podIP: 10.0.0.3}\n"
+    "---\napiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: shop, labels: {app: db}}\n"
+    "spec: {containers: [{name: c, ports: [{containerPort: 5432}, {containerPort: 80}]}]}\n"
+    "status: {podIP: 10.0.0.2}\n"
+    "---\napiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: shop}\n"
+    "spec: {selector: {app: db}, ports: [{name: pg, port: 5432}, {name: http, port: 80}]}\n";
+
+#define KNP "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+#define CNP "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+
+/* Calico order: early (500, Log) -> the NetworkPolicies (1000) -> late (2000, Deny) -> last
+ * (no order, Deny). The NetworkPolicy allow-web allows web, so the walk ends there. */
+static const char CALICO[] = CNP
+    "metadata: {name: late, namespace: shop}\n"
+    "spec: {order: 2000, selector: app == 'db', ingress: [{action: Deny}]}\n"
+    "---\n" CNP "metadata: {name: last, namespace: shop}\n"
+    "spec: {selector: app == 'db', ingress: [{action: Deny}]}\n"
+    "---\n" KNP "metadata: {name: allow-web, namespace: shop}\n"
+    "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: "
+    "web}}}]}]}\n"
+    "---\n" KNP "metadata: {name: other, namespace: shop}\n"
+    "spec: {podSelector: {matchLabels: {app: zzz}}, ingress: [{}]}\n"
+    "---\n" CNP "metadata: {name: early, namespace: shop}\n"
+    "spec: {order: 500, selector: app == 'db', ingress: [{action: Log}]}\n";
+
+/* Cilium's demo shape: db admits web on port 80 with an L7 rule (GET /ok only). */
+static const char CILIUM[] =
+    "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: l7, namespace: shop}\n"
+    "spec:\n  endpointSelector: {matchLabels: {app: db}}\n"
+    "  ingress: [{fromEndpoints: [{matchLabels: {app: web}}], toPorts: [{ports: [{port: '80'}], "
+    "rules: {http: [{method: GET, path: /ok}]}}]}]\n";
+
+static const char CFG[] = "version: 1\nroles:\n"
+                          "  web:\n    namespace: shop\n    selector: {app: web}\n    probes:\n"
+                          "    - {name: db, kind: tcp, host: db, port: 5432, expect: allow}\n"
+                          "    - {name: bad, kind: http, url: 'http://db/bad', expect: deny}\n"
+                          "  mon:\n    namespace: shop\n    selector: {app: mon}\n    probes:\n"
+                          "    - {name: ok, kind: http, url: 'http://db/ok', expect: deny}\n";
+
+typedef struct {
+    k8s_model_t *m;
+    config_t *cfg;
+} fx_t;
+
+static void fx_open(fx_t *f, const char *policies)
+{
+    char err[512] = "";
+    f->m = k8s_model_create();
+    assert_non_null(f->m);
+    if (k8s_read_text(f->m, "base.yaml", BASE, strlen(BASE), err, sizeof(err)) != 0 ||
+        k8s_read_text(f->m, "policies.yaml", policies, strlen(policies), err, sizeof(err)) != 0)
+        fail_msg("objects: %s", err);
+    assert_int_equal(k8s_model_finish(f->m), 0);
+    f->cfg = NULL;
+    if (config_parse_text(CFG, strlen(CFG), CONFIG_FORMAT_YAML, &f->cfg, err, sizeof(err)) != 0)
+        fail_msg("config: %s", err);
+}
+
+static void fx_close(fx_t *f)
+{
+    config_free(f->cfg);
+    k8s_model_destroy(f->m);
+}
+
+/* The explanation of ROLE/PROBE, as JSON (parsed) or text. */
+static char *fx_render(const fx_t *f, const char *spec, bool json)
+{
+    const config_role_t *role;
+    const config_probe_t *p;
+    char err[512] = "";
+    if (policy_explain_find(f->cfg, NULL, spec, &role, &p, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    long ns = k8s_model_find_namespace(f->m, "shop");
+    assert_true(ns >= 0);
+    char *out = policy_explain_render(f->m, f->cfg, role, (size_t)ns, NULL, p, json);
+    assert_non_null(out);
+    return out;
+}
+
+static const cJSON *dir_of(const cJSON *ex, int i)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ex, "directions"), i);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Calico's list of the ingress side holds the NetworkPolicies at order 1000 of the default
+ * tier, between the Calico policies of orders 500 and 2000; the text lists them there (and
+ * not apart); the chain's step says where Calico placed the one that allowed. */
+static void test_calico_places_netpols(void **state)
+{
+    (void)state;
+    fx_t f;
+    fx_open(&f, CALICO);
+    char *js = fx_render(&f, "web/db", true);
+    cJSON *ex = cJSON_Parse(js);
+    assert_non_null(ex);
+    assert_string_equal(str(ex, "answer"), "allow");
+    const cJSON *in = dir_of(ex, 1);
+    static const struct {
+        const char *policy, *kind;
+        double order; /* -1: null */
+    } want[] = {
+        {"shop/early", "NetworkPolicy", 500},
+        {"shop/allow-web", "Kubernetes NetworkPolicy", 1000},
+        {"shop/other", "Kubernetes NetworkPolicy", 1000},
+        {"shop/late", "NetworkPolicy", 2000},
+        {"shop/last", "NetworkPolicy", -1},
+    };
+    const cJSON *cal = cJSON_GetObjectItemCaseSensitive(in, "calico");
+    assert_int_equal(cJSON_GetArraySize(cal), sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        const cJSON *p = cJSON_GetArrayItem(cal, (int)i);
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(p, "order");
+        if (strcmp(str(p, "policy"), want[i].policy) != 0 || strcmp(str(p, "kind"), want[i].kind) != 0 ||
+            (want[i].order < 0 ? !cJSON_IsNull(o) : !cJSON_IsNumber(o) || o->valuedouble != want[i].order))
+            fail_msg("calico[%zu]: %s %s, want %s %s", i, str(p, "kind"), str(p, "policy"), want[i].kind,
+                     want[i].policy);
+        assert_string_equal(str(p, "tier"), "default");
+    }
+    /* The NetworkPolicy entries carry their rules and selection, as in "policies". */
+    const cJSON *np = cJSON_GetArrayItem(cal, 1);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(np, "selects")));
+    const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(np, "rules"), 0);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r0, "allows")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cal, 2), "selects")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(in, "policies")), 2);
+    const cJSON *step = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(in, "chain"), 0);
+    assert_string_equal(str(step, "kind"), "NetworkPolicy");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(step, "priority")->valueint, 1000);
+    cJSON_Delete(ex);
+    free(js);
+
+    char *t = fx_render(&f, "web/db", false);
+    const char *early = strstr(t, "Calico NetworkPolicy shop/early (tier default, order 500) applies");
+    const char *knp = strstr(t,
+                             "    Kubernetes NetworkPolicy shop/allow-web (tier default, order 1000) selects "
+                             "the pod\n      ingress rule 0: allows\n");
+    const char *other = strstr(t,
+                               "    Kubernetes NetworkPolicy shop/other (tier default, order 1000) does not "
+                               "select the pod: ");
+    const char *late = strstr(t, "Calico NetworkPolicy shop/late (tier default, order 2000) applies");
+    if (!early || !knp || !other || !late || !(early < knp && knp < other && other < late))
+        fail_msg("not in Calico's order:\n%s", t);
+    if (strstr(t, "    shop/allow-web selects the pod") || strstr(t, "    shop/other does not select"))
+        fail_msg("the NetworkPolicies are listed apart as well:\n%s", t);
+    if (!strstr(t,
+                "chain: allowed by NetworkPolicy shop/allow-web (Calico tier default, order 1000) ingress "
+                "rule 0\n"))
+        fail_msg("chain:\n%s", t);
+    free(t);
+    fx_close(&f);
+}
+
+/* A Cilium rule with L7 rules: its L7 verdict shows when its peer and port match (web asks
+ * GET /bad: denied at L7), never for a peer it does not select (mon), nor on another port. */
+static void test_cilium_l7_only_when_l3l4_match(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec;
+        const char *l7;     /* NULL: JSON null, no "L7" in the text */
+        const char *result; /* the rule's result */
+    } cases[] = {
+        {"web/bad", "deny", "denies at L7"},
+        {"mon/ok", NULL, "no match"},
+        {"web/db", NULL, "no match"},
+    };
+    fx_t f;
+    fx_open(&f, CILIUM);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *js = fx_render(&f, cases[i].spec, true);
+        cJSON *ex = cJSON_Parse(js);
+        assert_non_null(ex);
+        const cJSON *pol = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(dir_of(ex, 1), "cilium"), 0);
+        const cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(pol, "rules"), 0);
+        const cJSON *l7 = cJSON_GetObjectItemCaseSensitive(r, "l7");
+        if (cases[i].l7 ? strcmp(str(r, "l7"), cases[i].l7) != 0 : !cJSON_IsNull(l7))
+            fail_msg("%s: l7 %s, want %s", cases[i].spec, cJSON_IsString(l7) ? l7->valuestring : "(null)",
+                     cases[i].l7 ? cases[i].l7 : "null");
+        assert_string_equal(str(r, "result"), cases[i].result);
+        if (!cases[i].l7)
+            assert_null(cJSON_GetObjectItemCaseSensitive(r, "l7_why"));
+        cJSON_Delete(ex);
+        free(js);
+        char *t = fx_render(&f, cases[i].spec, false);
+        if ((strstr(t, "; L7 ") != NULL) != (cases[i].l7 != NULL))
+            fail_msg("%s: text:\n%s", cases[i].spec, t);
+        free(t);
+    }
+    fx_close(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calico_places_netpols),
+        cmocka_unit_test(test_cilium_l7_only_when_l3l4_match),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
