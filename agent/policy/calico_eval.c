@@ -98,6 +98,22 @@ static bool ce_tier_in(const cal_model_t *c, const char *tier, size_t lo, size_t
     return false;
 }
 
+/* For --explain: what the walk did at sorted[k] (entries it never comes to stay NO). */
+static void ce_reach(const tier_query_t *q, size_t k, netpol_reach_state_t st)
+{
+    if (q->trace && q->trace->calico)
+        q->trace->calico[k].state = st;
+}
+
+/* ... and the rule of the policy at sorted[k] that ended the walk in it. */
+static void ce_reach_rule(const tier_query_t *q, size_t k, size_t rule)
+{
+    if (q->trace && q->trace->calico) {
+        q->trace->calico[k].ended = true;
+        q->trace->calico[k].rule = rule;
+    }
+}
+
 /* Calico's walk over sorted[lo..hi) (whole tiers), for one direction. */
 static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_step_t *step)
 {
@@ -121,8 +137,11 @@ static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_s
             tier = t;
             applied = skip = false;
         }
-        if (skip)
+        if (skip) {
+            ce_reach(q, k, NETPOL_REACH_PASSED);
             continue;
+        }
+        ce_reach(q, k, NETPOL_REACH_YES);
         if (i == CAL_K8S_MARK) {
             tier_action_t a = netpol_stage_namespaced(q, &k8s);
             if (a == TIER_NONE)
@@ -174,6 +193,7 @@ static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_s
                     "a rule matches only part of the target (its nets, an endpoint not in the objects, "
                     "or source ports)";
                 ce_step(m, i, true, r, step);
+                ce_reach_rule(q, k, r);
                 if (v == CALICO_M_PART)
                     snprintf(step->why, sizeof(step->why), "%s", out->why);
                 q->side->n_by = 0; /* a Calico rule decided, not NetworkPolicy rules */
@@ -183,6 +203,7 @@ static tier_action_t ce_walk(const tier_query_t *q, size_t lo, size_t hi, tier_s
                                                    : TIER_UNKNOWN;
             }
             skip = true;
+            ce_reach_rule(q, k, r);
             out->passed = true;
             out->pass_default = false;
             out->pass_policy = i;

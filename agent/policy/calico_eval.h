@@ -16,7 +16,8 @@
  * the tiers ordered before the default tier (cni-pre); the default tier, in which the
  * NetworkPolicies sit at order 1000 (namespaced: without Calico policies, exactly the
  * NetworkPolicy stage); the tiers after it (baseline). Each records what Calico decided in
- * q->side->calico, and a Pass (which goes on to the next tier). */
+ * q->side->calico, and a Pass (which goes on to the next tier); with q->trace, which entries of
+ * `sorted` the walk reached and the rule that ended it in each (for --explain). */
 tier_action_t calico_stage_pre(const tier_query_t *q, tier_step_t *step);
 tier_action_t calico_stage_namespaced(const tier_query_t *q, tier_step_t *step);
 tier_action_t calico_stage_post(const tier_query_t *q, tier_step_t *step);

@@ -301,6 +301,8 @@ static void ce_step(const k8s_model_t *m, size_t pi, int list, size_t rule, bool
 
 tier_action_t cilium_stage_deny(const tier_query_t *q, tier_step_t *step)
 {
+    if (q->trace)
+        q->trace->cilium_deny = true; /* for --explain: this stage ran */
     const k8s_model_t *m = q->m;
     int list = q->dir == NETPOL_INGRESS ? CIL_INGRESS_DENY : CIL_EGRESS_DENY;
     tier_action_t best = TIER_NONE;
@@ -378,6 +380,8 @@ static bool ce_dns_visible(const k8s_model_t *m, const netpol_endpoint_t *self)
 
 tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step)
 {
+    if (q->trace)
+        q->trace->cilium_allow = true; /* for --explain: this stage ran */
     const k8s_model_t *m = q->m;
     bool in = q->dir == NETPOL_INGRESS;
     int list = in ? CIL_INGRESS : CIL_EGRESS, dlist = in ? CIL_INGRESS_DENY : CIL_EGRESS_DENY;

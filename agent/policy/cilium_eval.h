@@ -14,6 +14,7 @@
 #include "netpol.h"
 #include "policy_tier.h"
 
+/* Each notes in q->trace (when set) that it ran, for --explain. */
 tier_action_t cilium_stage_deny(const tier_query_t *q, tier_step_t *step);
 tier_action_t cilium_stage_allow(const tier_query_t *q, tier_step_t *step);
 

@@ -12,6 +12,7 @@
 
 #define CX_POLICIES_MAX 256                       /* policies listed per CNI and direction */
 #define CX_NETPOL_KIND "Kubernetes NetworkPolicy" /* in Calico's list: not Calico's own kind */
+#define CX_ENDED "the walk ended before it (see the chain)"
 
 static const char *cx_match(int v)
 {
@@ -22,6 +23,22 @@ static void cx_why(cJSON *o, const char *k, const char *why)
 {
     if (why[0])
         cJSON_AddStringToObject(o, k, why);
+}
+
+/* "reached" (and, when false, "reached_why"): whether the walk evaluated the entry. */
+static void cx_reached(cJSON *o, bool reached, const char *why)
+{
+    cJSON_AddBoolToObject(o, "reached", reached);
+    if (!reached)
+        cJSON_AddStringToObject(o, "reached_why", why);
+}
+
+/* Whether the walk ran the Cilium stage of a list: the deny lists in cni-pre, the allow lists
+ * in namespaced (an earlier step that decides ends the walk before them). */
+static bool cx_cilium_ran(const tier_query_t *q, int list)
+{
+    bool deny = list == CIL_INGRESS_DENY || list == CIL_EGRESS_DENY;
+    return !q->trace || (deny ? q->trace->cilium_deny : q->trace->cilium_allow);
 }
 
 static cJSON *cx_cilium_rule(const tier_query_t *q, size_t pi, int list, size_t r)
@@ -55,6 +72,7 @@ static cJSON *cx_cilium_rule(const tier_query_t *q, size_t pi, int list, size_t 
             : x.l7 == TIER_DENY  ? "denies at L7"
                                  : "unknown";
     cJSON_AddStringToObject(o, "result", res);
+    cx_reached(o, cx_cilium_ran(q, list), CX_ENDED);
     return o;
 }
 
@@ -79,6 +97,10 @@ static void cx_cilium(const tier_query_t *q, cJSON *arr)
         cJSON_AddStringToObject(po, "policy", name);
         cJSON_AddStringToObject(po, "kind", p->kind);
         cJSON_AddBoolToObject(po, "default_deny", in ? p->default_deny_ingress : p->default_deny_egress);
+        bool reached = false;
+        for (int l = 0; l < 2; l++)
+            reached = reached || (p->n_rules[lists[l]] && cx_cilium_ran(q, lists[l]));
+        cx_reached(po, reached, CX_ENDED);
         cJSON *rules = cJSON_AddArrayToObject(po, "rules");
         for (int l = 0; l < 2 && rules; l++)
             for (size_t r = 0; r < p->n_rules[lists[l]]; r++)
@@ -86,7 +108,12 @@ static void cx_cilium(const tier_query_t *q, cJSON *arr)
     }
 }
 
-static cJSON *cx_calico_rule(const tier_query_t *q, size_t pi, size_t r, bool *decided)
+/* One rule of a Calico policy the walk reached or not. Reached: "decides" is the rule that
+ * ended the walk in the policy, as the walk recorded it (reach; NULL: no record, the first rule
+ * that matches and is not Log, which is where the walk ends in a policy). Not reached:
+ * "would_decide" is that first rule. decided: a rule before this one did (or would). */
+static cJSON *cx_calico_rule(const tier_query_t *q, size_t pi, size_t r, bool reached,
+                             const netpol_reach_t *reach, bool *decided)
 {
     static const char *const actions[] = {"Allow", "Deny", "Pass", "Log"};
     calico_rule_match_t x;
@@ -104,16 +131,18 @@ static cJSON *cx_calico_rule(const tier_query_t *q, size_t pi, size_t r, bool *d
     cJSON_AddBoolToObject(o, "ports_matched", x.ports);
     cx_why(o, "ports_why", x.ports_why);
     cJSON_AddStringToObject(o, "matches", cx_match(x.matches));
-    /* Calico: the first rule of the policy that matches and is not Log ends the policy. */
-    bool decides = !*decided && x.matches != 0 && x.action != CAL_LOG;
-    cJSON_AddBoolToObject(o, "decides", decides);
+    bool decides = reached && reach ? reach->ended && reach->rule == r
+                                    : !*decided && x.matches != 0 && x.action != CAL_LOG;
+    cJSON_AddBoolToObject(o, "decides", reached && decides);
+    if (!reached)
+        cJSON_AddBoolToObject(o, "would_decide", decides);
     *decided = *decided || decides;
     return o;
 }
 
 /* The NetworkPolicies where Calico evaluates them: each entry of netpols, with the kind, the
  * tier and the order put after its name. */
-static void cx_calico_netpols(const cJSON *netpols, cJSON *arr)
+static void cx_calico_netpols(const cJSON *netpols, bool reached, const char *why, cJSON *arr)
 {
     const cJSON *np;
     cJSON_ArrayForEach(np, netpols)
@@ -132,6 +161,7 @@ static void cx_calico_netpols(const cJSON *netpols, cJSON *arr)
             cJSON_AddStringToObject(o, "kind", CX_NETPOL_KIND);
             cJSON_AddStringToObject(o, "tier", CAL_DEFAULT_TIER);
             cJSON_AddNumberToObject(o, "order", CAL_K8S_ORDER);
+            cx_reached(o, reached, why);
         }
     }
 }
@@ -143,8 +173,16 @@ static void cx_calico(const tier_query_t *q, const cJSON *netpols, cJSON *arr)
     size_t listed = 0;
     for (size_t k = 0; k < c->n_sorted && listed < CX_POLICIES_MAX; k++) {
         size_t pi = c->sorted[k];
+        /* Where the walk came (its own record; none: all of it), and why not elsewhere. */
+        const netpol_reach_t *reach = q->trace && q->trace->calico ? &q->trace->calico[k] : NULL;
+        bool reached = !reach || reach->state == NETPOL_REACH_YES;
+        char why[120];
+        snprintf(why, sizeof(why), "%s", CX_ENDED);
+        if (reach && reach->state == NETPOL_REACH_PASSED)
+            snprintf(why, sizeof(why), "a Pass before it in tier %.50s went on to the next tier",
+                     pi == CAL_K8S_MARK || !c->policies[pi].tier ? CAL_DEFAULT_TIER : c->policies[pi].tier);
         if (pi == CAL_K8S_MARK) {
-            cx_calico_netpols(netpols, arr);
+            cx_calico_netpols(netpols, reached, why, arr);
             continue;
         }
         if (!calico_policy_applies(m, pi, q->dir, q->self))
@@ -164,11 +202,12 @@ static void cx_calico(const tier_query_t *q, const cJSON *netpols, cJSON *arr)
             cJSON_AddNumberToObject(po, "order", p->order);
         else
             cJSON_AddNullToObject(po, "order");
+        cx_reached(po, reached, why);
         cJSON *rules = cJSON_AddArrayToObject(po, "rules");
         size_t n = q->dir == NETPOL_INGRESS ? p->n_ingress : p->n_egress;
         bool decided = false;
         for (size_t r = 0; r < n && rules; r++)
-            cJSON_AddItemToArray(rules, cx_calico_rule(q, pi, r, &decided));
+            cJSON_AddItemToArray(rules, cx_calico_rule(q, pi, r, reached, reach, &decided));
     }
 }
 
@@ -225,6 +264,31 @@ static void cx_part(strbuf_t *b, const char *what, const char *match, const char
     }
 }
 
+/* "; not reached: WHY" when the entry says the walk never came to it. */
+static void cx_not_reached(strbuf_t *b, const cJSON *p)
+{
+    if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(p, "reached")))
+        return;
+    strbuf_puts(b, "; not reached: ");
+    cx_put(b, cx_s(p, "reached_why"));
+}
+
+/* A Calico rule's state: "decides", "no match", ... (its policy reached), or what it would do
+ * (not reached). */
+static const char *cx_calico_state(const cJSON *r, bool reached)
+{
+    bool none = strcmp(cx_s(r, "matches"), "none") == 0, log = strcmp(cx_s(r, "action"), "Log") == 0;
+    if (!reached)
+        return cx_b(r, "would_decide") ? "not reached (would decide)"
+            : none                     ? "not reached (no match)"
+            : log                      ? "not reached (matches, Log)"
+                                       : "not reached (matches, after the rule that would decide)";
+    return cx_b(r, "decides") ? "decides"
+        : none                ? "no match"
+        : log                 ? "matches (Log: the walk goes on)"
+                              : "matches, after the deciding rule";
+}
+
 static void cx_text_cilium(strbuf_t *b, const cJSON *arr)
 {
     const cJSON *p, *r;
@@ -234,11 +298,15 @@ static void cx_text_cilium(strbuf_t *b, const cJSON *arr)
         cx_put(b, cx_s(p, "kind"));
         strbuf_puts(b, " ");
         cx_put(b, cx_s(p, "policy"));
-        strbuf_printf(b, " selects the pod%s\n", cx_b(p, "default_deny") ? " (default deny)" : "");
+        strbuf_printf(b, " selects the pod%s", cx_b(p, "default_deny") ? " (default deny)" : "");
+        cx_not_reached(b, p);
+        strbuf_puts(b, "\n");
         cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(p, "rules"))
         {
-            strbuf_printf(b, "      %s rule %.0f (%s): %s", cx_s(r, "list"), cx_n(r, "rule"),
-                          cx_s(r, "action"), cx_s(r, "result"));
+            /* A rule the walk never came to says what it would do, not that it does. */
+            bool ran = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "reached"));
+            strbuf_printf(b, "      %s rule %.0f (%s): %s%s%s", cx_s(r, "list"), cx_n(r, "rule"),
+                          cx_s(r, "action"), ran ? "" : "not reached (", cx_s(r, "result"), ran ? "" : ")");
             cx_part(b, "peer", cx_s(r, "peer"), cx_s(r, "peer_why"));
             cx_part(b, "port", cx_b(r, "ports_matched") ? "all" : "none", cx_s(r, "ports_why"));
             if (cx_s(r, "l7")[0]) {
@@ -275,17 +343,17 @@ static void cx_text_calico(strbuf_t *b, const cJSON *d, cni_netpol_text_fn netpo
             strbuf_printf(b, ", order %g", cx_n(p, "order"));
         else
             strbuf_puts(b, ", no order");
-        strbuf_printf(b, ") applies to the pod%s\n",
-                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "rules"))
+        bool reached = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(p, "reached"));
+        strbuf_printf(b, ") applies to the pod%s",
+                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "rules")) || !reached
                           ? ""
                           : "; no rule for this direction: the tier's end unless a policy before decides");
+        cx_not_reached(b, p);
+        strbuf_puts(b, "\n");
         cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(p, "rules"))
         {
             strbuf_printf(b, "      rule %.0f (%s): %s", cx_n(r, "rule"), cx_s(r, "action"),
-                          cx_b(r, "decides")                            ? "decides"
-                              : strcmp(cx_s(r, "matches"), "none") == 0 ? "no match"
-                              : strcmp(cx_s(r, "action"), "Log") == 0   ? "matches (Log: the walk goes on)"
-                                                                        : "matches, after the deciding rule");
+                          cx_calico_state(r, reached));
             if (!cx_b(r, "protocol_matched"))
                 strbuf_puts(b, "; protocol does not match");
             cx_part(b, "source", cx_s(r, "source"), cx_s(r, "source_why"));

@@ -15,7 +15,8 @@
  * evaluates the Kubernetes NetworkPolicies as policies of its default tier at order 1000, so
  * the "calico" array holds, at that place, a copy of each entry of netpols (the direction's
  * "policies" array, policy_explain.c) with "kind": "Kubernetes NetworkPolicy", "tier" and
- * "order" added. */
+ * "order" added. Every entry says whether the walk reached it (q->trace: what the walk
+ * recorded), and only a rule where the walk ended "decides". */
 void cni_explain_json(const tier_query_t *q, const cJSON *netpols, cJSON *o);
 
 /* Renders one entry of the "policies" array (a NetworkPolicy and its rules) as text; prefix:

@@ -262,15 +262,20 @@ static netpol_verdict_t np_verdict(tier_action_t a)
 /* One direction, judged at pod `self`: the walk through the stages. */
 static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoint_t *self,
                     const netpol_endpoint_t *other, const netpol_endpoint_t *dst, int port, k8s_proto_t proto,
-                    netpol_side_t *s)
+                    netpol_trace_t *trace, netpol_side_t *s)
 {
     memset(s, 0, sizeof(*s));
+    if (trace) {
+        trace->cilium_deny = trace->cilium_allow = false;
+        if (trace->calico)
+            memset(trace->calico, 0, m->calico.n_sorted * sizeof(*trace->calico));
+    }
     s->verdict = NETPOL_ALLOW;
     if (!self->is_pod)
         return;
     s->applies = true;
     s->foreign = np_foreign(m, self->ns, &s->foreign_idx);
-    tier_query_t q = {m, dir, self, other, dst, port, proto, s};
+    tier_query_t q = {m, dir, self, other, dst, port, proto, s, trace};
     size_t n = sizeof(np_stages) / sizeof(np_stages[0]);
     tier_step_t step, best;
     tier_action_t pending = TIER_NONE; /* a partial step's action, waiting for the rest */
@@ -325,9 +330,16 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,
                   k8s_proto_t proto, netpol_answer_t *out)
 {
+    netpol_query_trace(m, src, dst, port, proto, NULL, NULL, out);
+}
+
+void netpol_query_trace(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst,
+                        int port, k8s_proto_t proto, netpol_trace_t *egress, netpol_trace_t *ingress,
+                        netpol_answer_t *out)
+{
     memset(out, 0, sizeof(*out));
-    np_side(m, NETPOL_EGRESS, src, dst, dst, port, proto, &out->egress);
-    np_side(m, NETPOL_INGRESS, dst, src, dst, port, proto, &out->ingress);
+    np_side(m, NETPOL_EGRESS, src, dst, dst, port, proto, egress, &out->egress);
+    np_side(m, NETPOL_INGRESS, dst, src, dst, port, proto, ingress, &out->ingress);
     netpol_verdict_t e = out->egress.verdict, i = out->ingress.verdict;
     if (e == NETPOL_DENY || i == NETPOL_DENY)
         out->verdict = NETPOL_DENY;

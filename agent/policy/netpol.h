@@ -90,6 +90,28 @@ typedef struct {
     cal_step_t calico; /* when the objects hold Calico policies: what Calico decided */
 } netpol_side_t;
 
+/* What one direction's walk reached, for --explain (netpol_query_trace): the walk records it
+ * as it goes, so that an explanation marks the policies it never evaluated (an earlier step
+ * decided, or a Calico Pass jumped over them) instead of judging their rules as if they ran. */
+typedef enum {
+    NETPOL_REACH_NO = 0, /* the walk ended before this entry (or never came to its stage) */
+    NETPOL_REACH_YES,    /* evaluated */
+    NETPOL_REACH_PASSED  /* a Calico Pass earlier in its tier went on to the next tier */
+} netpol_reach_state_t;
+
+typedef struct {
+    netpol_reach_state_t state;
+    bool ended;  /* YES, a Calico policy: one of its rules ended the walk in it (Allow, Deny,
+                  * Pass, or a part match that leaves the answer unknown) */
+    size_t rule; /* ... that rule's index */
+} netpol_reach_t;
+
+typedef struct {
+    bool cilium_deny, cilium_allow; /* Cilium's deny stage (allow stage) ran */
+    netpol_reach_t *calico;         /* caller's array of m->calico.n_sorted, one per entry of
+                                     * m->calico.sorted (NULL when the model has none) */
+} netpol_trace_t;
+
 /* The question every stage evaluator (tier_stage_fn) answers: one direction, judged at pod
  * `self` (egress: the source; ingress: the destination), `other` the far end, `dst` the
  * destination (its container ports name ports). `side` is the side being built: a stage may
@@ -101,6 +123,7 @@ struct tier_query {
     int port;
     k8s_proto_t proto;
     netpol_side_t *side;
+    netpol_trace_t *trace; /* NULL, or where the walk records what it reached */
 };
 typedef struct tier_query tier_query_t;
 
@@ -115,6 +138,12 @@ typedef struct {
  * that has a container port of that name and protocol on exactly this port). */
 void netpol_query(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst, int port,
                   k8s_proto_t proto, netpol_answer_t *out);
+
+/* netpol_query, recording for each direction what its walk reached (egress, ingress: cleared
+ * first; each calico array holds m->calico.n_sorted entries). */
+void netpol_query_trace(const k8s_model_t *m, const netpol_endpoint_t *src, const netpol_endpoint_t *dst,
+                        int port, k8s_proto_t proto, netpol_trace_t *egress, netpol_trace_t *ingress,
+                        netpol_answer_t *out);
 
 /* Fills an endpoint from a pod of the model (its first IP, if any, as its address). */
 void netpol_endpoint_pod(const k8s_model_t *m, size_t pod, netpol_endpoint_t *e);

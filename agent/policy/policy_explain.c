@@ -127,7 +127,7 @@ static cJSON *px_rule(const npx_rule_t *r)
 /* One direction judged at self: the chain's steps, then every NetworkPolicy of its namespace
  * for the direction, then the Cilium and Calico policies of the pod (cni_explain.c; Calico's
  * list holds the NetworkPolicies again, where Calico evaluates them). */
-static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_t *s,
+static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_t *s, netpol_trace_t *trace,
                       const netpol_endpoint_t *self, const netpol_endpoint_t *other,
                       const netpol_endpoint_t *dst, int port, k8s_proto_t proto)
 {
@@ -186,7 +186,7 @@ static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_
     }
     free(r);
     netpol_side_t scratch = *s; /* the query's side is written by the walk, never read here */
-    tier_query_t q = {m, dir, self, other, dst, port, proto, &scratch};
+    tier_query_t q = {m, dir, self, other, dst, port, proto, &scratch, trace};
     cni_explain_json(&q, pols, o);
     return o;
 }
@@ -212,17 +212,32 @@ cJSON *policy_explain_json(const k8s_model_t *m, const config_role_t *role, size
     cJSON *dirs = cJSON_AddArrayToObject(o, "directions");
     if (!in->have_pair || !dirs)
         return o; /* nothing was asked: the reason says why (no Service, no endpoints) */
+    /* The walk records what it reached, so the lists mark the policies it never evaluated. */
     netpol_answer_t a;
-    netpol_query(m, &in->src, &in->dst, in->port, in->proto, &a);
+    netpol_trace_t tr[2] = {{0}};
+    size_t n = m->calico.n_sorted;
+    for (int i = 0; i < 2 && n; i++) {
+        tr[i].calico = calloc(n, sizeof(*tr[i].calico));
+        if (!tr[i].calico) {
+            free(tr[0].calico);
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
+    netpol_query_trace(m, &in->src, &in->dst, in->port, in->proto, &tr[0], &tr[1], &a);
     cJSON_AddStringToObject(o, "protocol", k8s_proto_name(in->proto));
     cJSON_AddNumberToObject(o, "port", in->port);
     cJSON_AddItemToObject(o, "source", px_endpoint(m, &in->src));
     cJSON_AddItemToObject(o, "destination", px_endpoint(m, &in->dst));
     cJSON_AddItemToArray(
-        dirs, px_side(m, NETPOL_EGRESS, &a.egress, &in->src, &in->dst, &in->dst, in->port, in->proto));
+        dirs,
+        px_side(m, NETPOL_EGRESS, &a.egress, &tr[0], &in->src, &in->dst, &in->dst, in->port, in->proto));
     cJSON_AddItemToArray(
-        dirs, px_side(m, NETPOL_INGRESS, &a.ingress, &in->dst, &in->src, &in->dst, in->port, in->proto));
+        dirs,
+        px_side(m, NETPOL_INGRESS, &a.ingress, &tr[1], &in->dst, &in->src, &in->dst, in->port, in->proto));
     cJSON_AddStringToObject(o, "answer", netpol_verdict_name(a.verdict));
+    free(tr[0].calico);
+    free(tr[1].calico);
     return o;
 }
 

@@ -105,14 +105,22 @@ static void px_text_netpol(strbuf_t *b, const cJSON *d, const cJSON *p, const ch
         return;
     }
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(p, "rules"), *r;
-    strbuf_printf(b, " selects the pod%s\n",
-                  cJSON_GetArraySize(rules) ? ""
-                      : prefix[0]           ? "; it has no rules: allows nothing, the tier goes on"
-                                            : "; it has no rules: denies");
+    bool reached = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(p, "reached"));
+    strbuf_printf(b, " selects the pod%s",
+                  cJSON_GetArraySize(rules) || !reached ? ""
+                      : prefix[0] ? "; it has no rules: allows nothing, the tier goes on"
+                                  : "; it has no rules: denies");
+    if (!reached) {
+        strbuf_puts(b, "; not reached: ");
+        px_put(b, px_s(p, "reached_why"));
+    }
+    strbuf_puts(b, "\n");
     cJSON_ArrayForEach(r, rules)
     {
         strbuf_printf(b, "      %s rule %.0f: %s\n", px_s(d, "direction"), px_n(r, "rule"),
-                      px_b(r, "allows") ? "allows" : "does not allow");
+                      !px_b(r, "allows") ? "does not allow"
+                          : reached      ? "allows"
+                                         : "would allow (not reached)");
         px_text_items(b, r, "peers", "peer", "every_peer");
         px_text_items(b, r, "ports", "port", "every_port");
     }

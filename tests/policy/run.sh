@@ -442,6 +442,12 @@ grep -qF "chain: allowed by NetworkPolicy advanced-policy-demo/allow-access (Cal
     [ "$(grep -oE "^    (Calico|Kubernetes) [A-Za-z]+ [^ ]+" "$T/calnp.txt" | tail -n 4 | tr '\n' ' ')" = "    Calico NetworkPolicy advanced-policy-demo/early     Kubernetes NetworkPolicy advanced-policy-demo/allow-access     Calico NetworkPolicy advanced-policy-demo/late     Calico GlobalNetworkPolicy default-deny " ] &&
     ! grep -qE "^    advanced-policy-demo/allow-access" "$T/calnp.txt"
 check "--explain -o text, Calico: the NetworkPolicy listed in Calico's order only, the chain names its place" status_ok $? "$(cat "$T/calnp.txt")"
+# The walk ends at the NetworkPolicy's allow: the Deny of order 2000 and default-deny are not
+# reached, and no rule of theirs decides (the Deny would, were the walk to come to it).
+[ "$(json "$T/calnp.json" "[(p['policy'], p['reached'], p.get('reached_why'), [(r.get('decides'), r.get('would_decide')) for r in p['rules']]) for p in d['directions'][1]['calico']]")" = "[('advanced-policy-demo/early', True, None, [(False, None)]), ('advanced-policy-demo/allow-access', True, None, [(None, None)]), ('advanced-policy-demo/late', False, 'the walk ended before it (see the chain)', [(False, True)]), ('default-deny', False, 'the walk ended before it (see the chain)', [])]" ] &&
+    grep -qF "Calico NetworkPolicy advanced-policy-demo/late (tier default, order 2000) applies to the pod; not reached: the walk ended before it (see the chain)" "$T/calnp.txt" &&
+    grep -qF "rule 0 (Deny): not reached (would decide); source matches" "$T/calnp.txt" && ! grep -qF "(Deny): decides" "$T/calnp.txt"
+check "--explain, Calico: the policies after the deciding one are not reached, and none of their rules decides" status_ok $? "$(head -c 1500 "$T/calnp.json") $(cat "$T/calnp.txt")"
 # Bad input: a selector that does not parse names its column; a field not evaluated is a
 # warning naming it, and the answers it touches are unknown.
 printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec:\n  selector: "app == web"\n' >"$T/cal-bad.yaml"

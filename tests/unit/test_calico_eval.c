@@ -389,7 +389,7 @@ static void test_rule_match(void **state)
     netpol_endpoint_pod(m, nt_pod(m, "db"), &db);
     netpol_side_t side;
     memset(&side, 0, sizeof(side));
-    tier_query_t q = {m, NETPOL_INGRESS, &db, &web, &db, 5432, K8S_TCP, &side};
+    tier_query_t q = {m, NETPOL_INGRESS, &db, &web, &db, 5432, K8S_TCP, &side, NULL};
     calico_rule_match_t x;
     calico_rule_match(&q, 0, 0, &x);
     assert_int_equal(x.action, CAL_ALLOW);

@@ -364,7 +364,7 @@ static void test_rule_match(void **state)
     out.host = "api.example.com";
     netpol_side_t side;
     memset(&side, 0, sizeof(side));
-    tier_query_t q = {m, NETPOL_EGRESS, &web, &db, &db, 5432, K8S_TCP, &side};
+    tier_query_t q = {m, NETPOL_EGRESS, &web, &db, &db, 5432, K8S_TCP, &side, NULL};
     cilium_rule_match_t x;
     cilium_rule_match(&q, 0, CIL_EGRESS, 0, &x); /* toCIDR never matches a pod */
     assert_int_equal(x.peer, 0);

@@ -37,18 +37,19 @@ static const char BASE[] =
 
 /* Calico order: early (500, Log) -> the NetworkPolicies (1000) -> late (2000, Deny) -> last
  * (no order, Deny). The NetworkPolicy allow-web allows web, so the walk ends there. */
-static const char CALICO[] = CNP
-    "metadata: {name: late, namespace: shop}\n"
-    "spec: {order: 2000, selector: app == 'db', ingress: [{action: Deny}]}\n"
-    "---\n" CNP "metadata: {name: last, namespace: shop}\n"
-    "spec: {selector: app == 'db', ingress: [{action: Deny}]}\n"
-    "---\n" KNP "metadata: {name: allow-web, namespace: shop}\n"
-    "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: "
-    "web}}}]}]}\n"
-    "---\n" KNP "metadata: {name: other, namespace: shop}\n"
-    "spec: {podSelector: {matchLabels: {app: zzz}}, ingress: [{}]}\n"
-    "---\n" CNP "metadata: {name: early, namespace: shop}\n"
-    "spec: {order: 500, selector: app == 'db', ingress: [{action: Log}]}\n";
+#define CALICO_OBJS \
+    CNP "metadata: {name: late, namespace: shop}\n" \
+        "spec: {order: 2000, selector: app == 'db', ingress: [{action: Deny}]}\n" \
+        "---\n" CNP "metadata: {name: last, namespace: shop}\n" \
+        "spec: {selector: app == 'db', ingress: [{action: Deny}]}\n" \
+        "---\n" KNP "metadata: {name: allow-web, namespace: shop}\n" \
+        "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: {app: " \
+        "web}}}]}]}\n" \
+        "---\n" KNP "metadata: {name: other, namespace: shop}\n" \
+        "spec: {podSelector: {matchLabels: {app: zzz}}, ingress: [{}]}\n" \
+        "---\n" CNP "metadata: {name: early, namespace: shop}\n" \
+        "spec: {order: 500, selector: app == 'db', ingress: [{action: Log}]}\n"
+static const char CALICO[] = CALICO_OBJS;
 
 /* Cilium's demo shape: db admits web on port 80 with an L7 rule (GET /ok only). */
 static const char CILIUM[] =
@@ -222,11 +223,206 @@ static void test_cilium_l7_only_when_l3l4_match(void **state)
     fx_close(&f);
 }
 
+#define TIER \
+    "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: security}\nspec: {order: 100}\n---\n"
+#define SEC(name, order, rules) \
+    "---\n" CNP "metadata: {name: security." name ", namespace: shop}\n" \
+    "spec: {tier: security, order: " order ", selector: app == 'db', ingress: [" rules "]}\n"
+#define ANP_ALLOW \
+    "---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: adm}\n" \
+    "spec: {priority: 1, subject: {namespaces: {}}, ingress: [{name: a, action: Allow, from: [{namespaces: " \
+    "{}}]}]}\n"
+#define CIL_DENY \
+    "---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: cd, namespace: shop}\n" \
+    "spec:\n  endpointSelector: {matchLabels: {app: db}}\n" \
+    "  ingress: [{fromEndpoints: [{matchLabels: {app: web}}]}]\n" \
+    "  ingressDeny: [{fromEndpoints: [{matchLabels: {app: web}}]}]\n"
+
+/* One Calico entry as --explain should show it: reached or why not ("ended", "pass"), and the
+ * rule that decides (reached) or would decide (not reached), -1 for none. */
+typedef struct {
+    const char *policy;
+    const char *reach; /* "yes", "ended", "pass" */
+    int decides, would;
+} reach_want_t;
+
+#define REACH_MAX 8
+
+/* Each entry of the ingress side's calico list of web/db against want (in order). */
+static void check_reach(const char *what, const cJSON *cal, const reach_want_t *want, size_t n)
+{
+    if ((size_t)cJSON_GetArraySize(cal) != n)
+        fail_msg("%s: %d Calico entries, want %zu", what, cJSON_GetArraySize(cal), n);
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *p = cJSON_GetArrayItem(cal, (int)i);
+        const cJSON *reached = cJSON_GetObjectItemCaseSensitive(p, "reached");
+        bool yes = strcmp(want[i].reach, "yes") == 0;
+        if (strcmp(str(p, "policy"), want[i].policy) != 0 || !cJSON_IsBool(reached) ||
+            cJSON_IsTrue(reached) != yes)
+            fail_msg("%s: calico[%zu] %s reached %s, want %s %s", what, i, str(p, "policy"),
+                     cJSON_IsBool(reached) ? (cJSON_IsTrue(reached) ? "true" : "false") : "(absent)",
+                     want[i].policy, want[i].reach);
+        const char *why = str(p, "reached_why");
+        if (yes ? why[0] != '\0'
+                : strstr(why,
+                         strcmp(want[i].reach, "pass") == 0 ? "a Pass before it in tier" : "ended before") ==
+                    NULL)
+            fail_msg("%s: %s: reached_why \"%s\", want %s", what, want[i].policy, why, want[i].reach);
+        int dec = -1, would = -1, k = 0;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(p, "rules"))
+        {
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "decides")))
+                dec = k;
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "would_decide")))
+                would = k;
+            k++;
+        }
+        if (dec != want[i].decides || would != want[i].would)
+            fail_msg("%s: %s: decides %d would_decide %d, want %d %d", what, want[i].policy, dec, would,
+                     want[i].decides, want[i].would);
+    }
+}
+
+/* Only what Calico's walk evaluated is "reached", and only there does a rule "decide": after
+ * an Allow in Calico (the NetworkPolicy at order 1000), after an earlier stage decided (an
+ * AdminNetworkPolicy, a Cilium deny), after a Pass (the rest of its tier), after a tier's
+ * implicit end-of-tier deny (the later tiers). */
+static void test_calico_reached(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what, *objs, *answer;
+        reach_want_t want[REACH_MAX];
+        size_t n;
+    } cases[] = {
+        {"an Allow at order 1000",
+         CALICO_OBJS,
+         "allow",
+         {{"shop/early", "yes", -1, -1},
+          {"shop/allow-web", "yes", -1, -1},
+          {"shop/other", "yes", -1, -1},
+          {"shop/late", "ended", -1, 0},
+          {"shop/last", "ended", -1, 0}},
+         5},
+        {"an AdminNetworkPolicy allow",
+         ANP_ALLOW "---\n" CALICO_OBJS,
+         "allow",
+         {{"shop/early", "ended", -1, -1},
+          {"shop/allow-web", "ended", -1, -1},
+          {"shop/other", "ended", -1, -1},
+          {"shop/late", "ended", -1, 0},
+          {"shop/last", "ended", -1, 0}},
+         5},
+        {"a Cilium ingressDeny",
+         CIL_DENY "---\n" CALICO_OBJS,
+         "deny",
+         {{"shop/early", "ended", -1, -1},
+          {"shop/allow-web", "ended", -1, -1},
+          {"shop/other", "ended", -1, -1},
+          {"shop/late", "ended", -1, 0},
+          {"shop/last", "ended", -1, 0}},
+         5},
+        {"a Pass",
+         TIER CALICO_OBJS SEC("pass", "10", "{action: Log}, {action: Pass}, {action: Deny}")
+             SEC("deny", "20", "{action: Deny}"),
+         "allow",
+         {{"shop/security.pass", "yes", 1, -1},
+          {"shop/security.deny", "pass", -1, 0},
+          {"shop/early", "yes", -1, -1},
+          {"shop/allow-web", "yes", -1, -1},
+          {"shop/other", "yes", -1, -1},
+          {"shop/late", "ended", -1, 0},
+          {"shop/last", "ended", -1, 0}},
+         7},
+        {"a tier's end",
+         TIER CALICO_OBJS SEC("none", "10", "{action: Allow, source: {selector: app == 'zzz'}}"),
+         "deny",
+         {{"shop/security.none", "yes", -1, -1},
+          {"shop/early", "ended", -1, -1},
+          {"shop/allow-web", "ended", -1, -1},
+          {"shop/other", "ended", -1, -1},
+          {"shop/late", "ended", -1, 0},
+          {"shop/last", "ended", -1, 0}},
+         6},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fx_t f;
+        fx_open(&f, cases[i].objs);
+        char *js = fx_render(&f, "web/db", true);
+        cJSON *ex = cJSON_Parse(js);
+        assert_non_null(ex);
+        if (strcmp(str(ex, "answer"), cases[i].answer) != 0)
+            fail_msg("%s: answer %s, want %s", cases[i].what, str(ex, "answer"), cases[i].answer);
+        check_reach(cases[i].what, cJSON_GetObjectItemCaseSensitive(dir_of(ex, 1), "calico"), cases[i].want,
+                    cases[i].n);
+        cJSON_Delete(ex);
+        free(js);
+        char *t = fx_render(&f, "web/db", false);
+        /* The text never says a rule the walk did not come to decides. */
+        const char *late = strstr(
+            t,
+            "Calico NetworkPolicy shop/late (tier default, order 2000) applies to the pod; "
+            "not reached: the walk ended before it (see the chain)\n"
+            "      rule 0 (Deny): not reached (would decide);");
+        if (!late || strstr(late, "decides;"))
+            fail_msg("%s: text:\n%s", cases[i].what, t);
+        free(t);
+        fx_close(&f);
+    }
+}
+
+/* Cilium: a list whose stage never ran is not reached. With an ingressDeny that decides, the
+ * allow rules are not reached; with an AdminNetworkPolicy that allows first, nothing is. */
+static void test_cilium_reached(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *objs;
+        bool policy, deny_rule, allow_rule;
+        const char *text;
+    } cases[] = {
+        {CIL_DENY, true, true, false,
+         "      ingressDeny rule 0 (deny): denies;"
+         " peer matches; port matches\n      ingress rule 0 (allow): not reached (allows);"},
+        {ANP_ALLOW CIL_DENY, false, false, false,
+         "    CiliumNetworkPolicy shop/cd selects the pod (default deny); not reached: the walk ended before it "
+         "(see the chain)\n      ingressDeny rule 0 (deny): not reached (denies);"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fx_t f;
+        fx_open(&f, cases[i].objs);
+        char *js = fx_render(&f, "web/db", true);
+        cJSON *ex = cJSON_Parse(js);
+        assert_non_null(ex);
+        const cJSON *pol = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(dir_of(ex, 1), "cilium"), 0);
+        const cJSON *rules = cJSON_GetObjectItemCaseSensitive(pol, "rules");
+        const cJSON *dr = cJSON_GetArrayItem(rules, 0), *ar = cJSON_GetArrayItem(rules, 1);
+        assert_string_equal(str(dr, "list"), "ingressDeny");
+        assert_string_equal(str(ar, "list"), "ingress");
+        if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(pol, "reached")) ||
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pol, "reached")) != cases[i].policy ||
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dr, "reached")) != cases[i].deny_rule ||
+            !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(ar, "reached")) ||
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ar, "reached")) != cases[i].allow_rule)
+            fail_msg("case %zu: %s", i, js);
+        cJSON_Delete(ex);
+        free(js);
+        char *t = fx_render(&f, "web/db", false);
+        if (!strstr(t, cases[i].text))
+            fail_msg("case %zu: text:\n%s", i, t);
+        free(t);
+        fx_close(&f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calico_places_netpols),
         cmocka_unit_test(test_cilium_l7_only_when_l3l4_match),
+        cmocka_unit_test(test_calico_reached),
+        cmocka_unit_test(test_cilium_reached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
