@@ -155,6 +155,9 @@ static void cx_calico_netpols(const cJSON *netpols, bool reached, const char *wh
         const cJSON *f;
         cJSON_ArrayForEach(f, np)
         {
+            /* Calico's own walk says whether it came to them (a key once, never twice). */
+            if (strcmp(f->string, "reached") == 0 || strcmp(f->string, "reached_why") == 0)
+                continue;
             cJSON_AddItemToObject(o, f->string, cJSON_Duplicate(f, true));
             if (strcmp(f->string, "policy") != 0)
                 continue;

@@ -174,6 +174,8 @@ tier_action_t netpol_stage_namespaced(const tier_query_t *q, tier_step_t *step)
     netpol_dir_t dir = q->dir;
     const k8s_namespace_t *ns = &m->namespaces[q->self->ns];
     bool part = false, near_port = false, near_peer = false;
+    if (q->trace)
+        q->trace->namespaced = true; /* for --explain: the NetworkPolicies were evaluated */
     for (size_t k = 0; k < ns->n_policies; k++) {
         size_t pi = ns->policies[k];
         const k8s_policy_t *p = &m->policies[pi];
@@ -266,7 +268,7 @@ static void np_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_endpoin
 {
     memset(s, 0, sizeof(*s));
     if (trace) {
-        trace->cilium_deny = trace->cilium_allow = false;
+        trace->cilium_deny = trace->cilium_allow = trace->namespaced = false;
         if (trace->calico)
             memset(trace->calico, 0, m->calico.n_sorted * sizeof(*trace->calico));
     }

@@ -108,6 +108,7 @@ typedef struct {
 
 typedef struct {
     bool cilium_deny, cilium_allow; /* Cilium's deny stage (allow stage) ran */
+    bool namespaced;                /* the NetworkPolicies were evaluated (netpol_stage_namespaced) */
     netpol_reach_t *calico;         /* caller's array of m->calico.n_sorted, one per entry of
                                      * m->calico.sorted (NULL when the model has none) */
 } netpol_trace_t;

@@ -176,6 +176,12 @@ static cJSON *px_side(const k8s_model_t *m, netpol_dir_t dir, const netpol_side_
                 px_part(w, &why);
             continue;
         }
+        /* An admin policy, a Calico policy in an earlier tier or a Cilium deny decided first:
+         * the rules below never ran, and the text says what they would have done. */
+        bool reached = trace == NULL || trace->namespaced;
+        cJSON_AddBoolToObject(po, "reached", reached);
+        if (!reached)
+            cJSON_AddStringToObject(po, "reached_why", "the walk ended before it (see the chain)");
         cJSON *rules = cJSON_AddArrayToObject(po, "rules");
         size_t nr = dir == NETPOL_INGRESS ? p->n_ingress : p->n_egress;
         for (size_t i = 0; rules && i < nr; i++) {

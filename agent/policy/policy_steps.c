@@ -53,9 +53,11 @@ void policy_step_text(const tier_step_t *s, bool egress, char *buf, size_t len)
                  s->name ? s->name : "?", s->priority, rule, note);
     else if (s->stage == TIER_STAGE_NAMESPACED && s->ns)
         snprintf(buf, len, "%s %.100s/%.100s%s%s", verb, s->ns, s->name ? s->name : "?", rule, note);
-    else
-        snprintf(buf, len, "%s %s %s %.100s%s%s%s", verb, tier_stage_name(s->stage),
-                 s->kind ? s->kind : "policy", s->name ? s->name : "?", prio, rule, note);
+    else /* a namespaced kind in another stage (a Calico NetworkPolicy in an earlier tier) keeps
+          * its namespace, as the explanation's list names it */
+        snprintf(buf, len, "%s %s %s %.100s%s%.100s%s%s%s", verb, tier_stage_name(s->stage),
+                 s->kind ? s->kind : "policy", s->ns ? s->ns : "", s->ns ? "/" : "", s->name ? s->name : "?",
+                 prio, rule, note);
 }
 
 void policy_steps_text(const tier_step_t *chain, size_t n, bool egress, char *buf, size_t len)

@@ -448,6 +448,19 @@ check "--explain -o text, Calico: the NetworkPolicy listed in Calico's order onl
     grep -qF "Calico NetworkPolicy advanced-policy-demo/late (tier default, order 2000) applies to the pod; not reached: the walk ended before it (see the chain)" "$T/calnp.txt" &&
     grep -qF "rule 0 (Deny): not reached (would decide); source matches" "$T/calnp.txt" && ! grep -qF "(Deny): decides" "$T/calnp.txt"
 check "--explain, Calico: the policies after the deciding one are not reached, and none of their rules decides" status_ok $? "$(head -c 1500 "$T/calnp.json") $(cat "$T/calnp.txt")"
+# The NetworkPolicies' entries carry "reached" and Calico's copies of them their own: each key
+# once per object (a JSON reader keeps the last of two, another the first).
+python3 - "$T/calnp.json" "$T/calx.json" <<'PYEOF'
+import json, sys
+def once(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise SystemExit("a key twice: %s" % keys)
+    return dict(pairs)
+for f in sys.argv[1:]:
+    json.load(open(f), object_pairs_hook=once)
+PYEOF
+check "--explain -o json, Calico: no object holds a key twice" status_ok $? "$(head -c 600 "$T/calnp.json")"
 # Bad input: a selector that does not parse names its column; a field not evaluated is a
 # warning naming it, and the answers it touches are unknown.
 printf 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec:\n  selector: "app == web"\n' >"$T/cal-bad.yaml"

@@ -17,6 +17,7 @@
 #include "config_json.h"
 #include "k8s_read.h"
 #include "policy_explain.h"
+#include "policy_steps.h"
 
 /* Namespace shop: pods web (app=web), mon (app=mon) and db (app=db, ports 5432 and 80), and
  * the Service db in front of db. */
@@ -416,13 +417,81 @@ static void test_cilium_reached(void **state)
     }
 }
 
+/* The NetworkPolicies' own list (no Calico policies): when an admin policy decides first,
+ * the policy that selects the pod was never evaluated, and its allowing rule says so. */
+static void test_netpol_reached(void **state)
+{
+    (void)state;
+#define ALLOW_WEB \
+    "---\n" KNP "metadata: {name: allow-web, namespace: shop}\n" \
+    "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: {matchLabels: " \
+    "{app: web}}}]}]}\n"
+    static const struct {
+        const char *objs;
+        bool reached;
+        const char *text;
+    } cases[] = {
+        {ALLOW_WEB, true, "    shop/allow-web selects the pod\n      ingress rule 0: allows"},
+        {ANP_ALLOW ALLOW_WEB, false,
+         "    shop/allow-web selects the pod; not reached: the walk ended before it (see the chain)\n"
+         "      ingress rule 0: would allow (not reached)"},
+    };
+#undef ALLOW_WEB
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fx_t f;
+        fx_open(&f, cases[i].objs);
+        char *js = fx_render(&f, "web/db", true);
+        cJSON *ex = cJSON_Parse(js);
+        assert_non_null(ex);
+        const cJSON *pol = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(dir_of(ex, 1), "policies"), 0);
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(pol, "reached");
+        if (strcmp(str(pol, "policy"), "shop/allow-web") != 0 || !cJSON_IsBool(r) ||
+            cJSON_IsTrue(r) != cases[i].reached ||
+            (cJSON_GetObjectItemCaseSensitive(pol, "reached_why") != NULL) == cases[i].reached)
+            fail_msg("case %zu: %s", i, js);
+        cJSON_Delete(ex);
+        free(js);
+        char *t = fx_render(&f, "web/db", false);
+        if (!strstr(t, cases[i].text))
+            fail_msg("case %zu: text:\n%s", i, t);
+        free(t);
+        fx_close(&f);
+    }
+}
+
+/* A chain step of a namespaced kind in a stage before the namespaced one (a Calico
+ * NetworkPolicy in a tier before default) keeps its namespace, as the list names it. */
+static void test_step_keeps_namespace(void **state)
+{
+    (void)state;
+    tier_step_t s = {.stage = TIER_STAGE_CNI_PRE,
+                     .action = TIER_PASS,
+                     .kind = "Calico NetworkPolicy",
+                     .ns = "advanced-policy-demo",
+                     .name = "security.pass",
+                     .has_priority = true,
+                     .priority = 10,
+                     .has_rule = true,
+                     .rule = 0,
+                     .rule_name = "ingress"};
+    char buf[512];
+    policy_step_text(&s, false, buf, sizeof(buf));
+    if (!strstr(buf, "Calico NetworkPolicy advanced-policy-demo/security.pass (order 10)"))
+        fail_msg("%s", buf);
+    s.ns = NULL; /* cluster-scoped: the name alone */
+    s.kind = "Calico GlobalNetworkPolicy";
+    s.name = "deny-all";
+    policy_step_text(&s, false, buf, sizeof(buf));
+    if (!strstr(buf, "Calico GlobalNetworkPolicy deny-all (order 10)"))
+        fail_msg("%s", buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_calico_places_netpols),
-        cmocka_unit_test(test_cilium_l7_only_when_l3l4_match),
-        cmocka_unit_test(test_calico_reached),
-        cmocka_unit_test(test_cilium_reached),
+        cmocka_unit_test(test_calico_places_netpols), cmocka_unit_test(test_cilium_l7_only_when_l3l4_match),
+        cmocka_unit_test(test_calico_reached),        cmocka_unit_test(test_cilium_reached),
+        cmocka_unit_test(test_netpol_reached),        cmocka_unit_test(test_step_keeps_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
