@@ -281,15 +281,17 @@ static void cx_not_reached(strbuf_t *b, const cJSON *p)
 static const char *cx_calico_state(const cJSON *r, bool reached)
 {
     bool none = strcmp(cx_s(r, "matches"), "none") == 0, log = strcmp(cx_s(r, "action"), "Log") == 0;
+    bool pass = strcmp(cx_s(r, "action"), "Pass") == 0; /* ends its tier, not the walk */
     if (!reached)
         return cx_b(r, "would_decide") ? "not reached (would decide)"
             : none                     ? "not reached (no match)"
             : log                      ? "not reached (matches, Log)"
                                        : "not reached (matches, after the rule that would decide)";
-    return cx_b(r, "decides") ? "decides"
-        : none                ? "no match"
-        : log                 ? "matches (Log: the walk goes on)"
-                              : "matches, after the deciding rule";
+    return cx_b(r, "decides") && pass ? "decides (Pass: on to the next tier)"
+        : cx_b(r, "decides")          ? "decides"
+        : none                        ? "no match"
+        : log                         ? "matches (Log: the walk goes on)"
+                                      : "matches, after the deciding rule";
 }
 
 static void cx_text_cilium(strbuf_t *b, const cJSON *arr)

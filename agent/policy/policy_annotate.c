@@ -76,15 +76,25 @@ bool policy_annotate_hint(const result_t *r, const policy_intent_t *in, const k8
     tier_stage_t stage;
     if (r->verdict != VERDICT_FAIL)
         return false;
-    /* A name that did not resolve never tried the path: the DNS hint says more. */
-    if (!probe_kind_queries_dns(r->kind) && strncmp(outcome_name(r->outcome), "dns_", 4) == 0)
+    /* A name that did not resolve never tried the path: the DNS hint says more. But a name
+     * that does not exist while its Service selects no pod is the Service's doing: a headless
+     * Service without endpoints has no DNS records at all. */
+    bool unresolved = !probe_kind_queries_dns(r->kind) && strncmp(outcome_name(r->outcome), "dns_", 4) == 0;
+    bool headless = unresolved && r->outcome == OUTCOME_DNS_NXDOMAIN && in->unselected;
+    if (unresolved && !headless)
         return false;
     if (r->expect == EXPECT_ALLOW && in->intended == NETPOL_UNKNOWN && in->unselected) {
         /* Unknown to the policies, but a cause a run meets whatever they say. */
-        snprintf(buf, len,
-                 "%.360s: nothing answers behind the Service, whatever the policies say; fix the labels in "
-                 "the pod template or the Service's spec.selector.",
-                 in->reason);
+        if (headless)
+            snprintf(buf, len,
+                     "The name does not exist, and %.330s: a headless Service without endpoints has no DNS "
+                     "records; fix the labels in the pod template or the Service's spec.selector.",
+                     in->reason);
+        else
+            snprintf(buf, len,
+                     "%.360s: nothing answers behind the Service, whatever the policies say; fix the labels "
+                     "in the pod template or the Service's spec.selector.",
+                     in->reason);
         return true;
     }
     if (in->intended == NETPOL_UNKNOWN)

@@ -295,9 +295,14 @@ static void test_service_unselected_hint(void **state)
     assert_true(policy_annotate_hint(&r, &in, m, "web", "shop", buf, sizeof(buf)));
     if (!strstr(buf, API_WHY) || !strstr(buf, "spec.selector"))
         fail_msg("hint: %s", buf);
-    /* A name that never resolved keeps the DNS hint. */
+    /* A name that never resolved keeps the DNS hint... */
     r.outcome = OUTCOME_DNS_TIMEOUT;
     assert_false(policy_annotate_hint(&r, &in, m, "web", "shop", buf, sizeof(buf)));
+    /* ...but a name that does not exist is what a headless Service without endpoints gives. */
+    r.outcome = OUTCOME_DNS_NXDOMAIN;
+    assert_true(policy_annotate_hint(&r, &in, m, "web", "shop", buf, sizeof(buf)));
+    if (!strstr(buf, "The name does not exist, and ") || !strstr(buf, API_WHY) || !strstr(buf, "headless"))
+        fail_msg("hint: %s", buf);
     config_free(cfg);
     k8s_model_destroy(m);
 }
