@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 static const size_t result_caps[RESULT_TEXT_N] = {
     [RESULT_TARGET] = RESULT_TARGET_LEN,
     [RESULT_DETAIL] = RESULT_DETAIL_LEN,
@@ -26,11 +28,7 @@ static char *result_dup_cut(const char *s, size_t cap, bool *oom)
     size_t n = s ? strlen(s) : 0;
     if (n == 0)
         return NULL;
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
+    n = strbuf_utf8_cut(s, n, cap - 1);
     char *d = malloc(n + 1);
     if (d == NULL) {
         *oom = true;

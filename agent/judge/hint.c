@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "strbuf.h"
 #include "verdict.h"
 
 typedef struct {
@@ -30,9 +31,7 @@ static void copy_cut(char *dst, size_t cap, const char *s, size_t n, size_t max)
     if (max >= cap)
         max = cap - 1;
     if (n > max) {
-        n = max > 3 ? max - 3 : 0;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) /* not inside a UTF-8 char */
-            n--;
+        n = strbuf_utf8_cut(s, n, max > 3 ? max - 3 : 0);
         cut = true;
     }
     memcpy(dst, s, n);

@@ -1,175 +1,34 @@
 /* report_parse.c: reading a JSON report (the reference, "Report") back with cJSON, for merge. Split
  * from report.c along the render / parse seam. The parser treats its input as hostile: every
- * type is checked, every copy bounded. */
+ * type is checked (report_fields.c), every copy bounded. */
 #include "report.h"
 
 #include <cJSON.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "json_scan.h"
 #include "redact.h"
+#include "report_fields.h"
 #include "report_policy.h"
 #include "report_time.h"
-#include "strbuf.h"
-#include "verdict.h"
 
-/* Where the parser is and where its error goes. */
-typedef struct {
-    char *err;
-    size_t errlen;
-    char path[48]; /* "results[12]" */
-} pctx_t;
-
-__attribute__((format(printf, 3, 4))) static int perr(pctx_t *c, const char *key, const char *fmt, ...)
-{
-    char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (c->err == NULL || c->errlen == 0)
-        return -1;
-    /* A root-level error has no path: "not valid JSON", not ": not valid JSON" (the caller
-     * puts the file name in front). */
-    if (c->path[0] == '\0' && key[0] == '\0')
-        snprintf(c->err, c->errlen, "%s", msg);
-    else
-        snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] && key[0] ? "." : "", key, msg);
-    return -1;
-}
-
-/* Cuts s to fit cap bytes without splitting a UTF-8 sequence. */
-static void copy_trunc(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-    }
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
-enum { F_REQUIRED = 0, F_NULLABLE = 1, F_TRUNCATE = 2 };
-
-static bool valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t l = strbuf_utf8_seq_len(p + i, n - i, NULL);
-        if (l == 0)
-            return false;
-        i += l;
-    }
-    return true;
-}
-
-/* A string field into a fixed buffer. Identifiers that do not fit are an error (a cut name
- * would merge with another); free text (target, detail, hint, message) is cut. */
-static int get_str(pctx_t *c, const cJSON *obj, const char *key, int flags, char *dst, size_t cap)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    dst[0] = '\0';
-    if (it == NULL)
-        return perr(c, key, "missing");
-    if ((flags & F_NULLABLE) && cJSON_IsNull(it))
-        return 0;
-    if (!cJSON_IsString(it) || it->valuestring == NULL)
-        return perr(c, key, (flags & F_NULLABLE) ? "must be a string or null" : "must be a string");
-    if (strlen(it->valuestring) >= cap && !(flags & F_TRUNCATE))
-        return perr(c, key, "longer than %zu bytes", cap - 1);
-    /* The renderer writes each invalid byte as U+FFFD (3 bytes): an identifier with one could
-     * outgrow its field when rendered and read again, so only valid UTF-8 is an identifier. */
-    if (!(flags & F_TRUNCATE) && !valid_utf8(it->valuestring))
-        return perr(c, key, "not valid UTF-8");
-    copy_trunc(dst, cap, it->valuestring);
-    return 0;
-}
-
-/* A finite number >= 0; null gives -1 when nullable (timings). */
-static int get_ms(pctx_t *c, const cJSON *obj, const char *key, bool nullable, double *out)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (it == NULL)
-        return perr(c, key, "missing");
-    if (nullable && cJSON_IsNull(it)) {
-        *out = -1.0;
-        return 0;
-    }
-    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < 0)
-        return perr(c, key, nullable ? "must be a number >= 0 or null" : "must be a number >= 0");
-    *out = it->valuedouble;
-    return 0;
-}
-
-static int get_int(pctx_t *c, const cJSON *obj, const char *key, int *out)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (it == NULL)
-        return perr(c, key, "missing");
-    double v = cJSON_IsNumber(it) ? it->valuedouble : -1.0;
-    if (!isfinite(v) || v < 0 || v > INT_MAX || v != (double)(int)v)
-        return perr(c, key, "must be an integer >= 0");
-    *out = (int)v;
-    return 0;
-}
-
-static int get_enum(pctx_t *c, const cJSON *obj, const char *key, int *out)
-{
-    char name[32];
-    if (get_str(c, obj, key, F_TRUNCATE, name, sizeof(name)) < 0)
-        return -1;
-    int n = -1;
-    if (strcmp(key, "kind") == 0) {
-        for (int k = 0; k < KIND_COUNT && n < 0; k++)
-            if (strcmp(name, config_kind_name((probe_kind_t)k)) == 0)
-                n = k;
-    } else if (strcmp(key, "expect") == 0) {
-        for (int e = EXPECT_ALLOW; e <= EXPECT_DENY && n < 0; e++)
-            if (strcmp(name, config_expect_name((expect_t)e)) == 0)
-                n = e;
-    } else if (strcmp(key, "verdict") == 0) {
-        verdict_t v;
-        if (verdict_parse(name, &v) == 0)
-            n = (int)v;
-    } else {
-        outcome_t o;
-        if (outcome_parse(name, &o) == 0)
-            n = (int)o;
-    }
-    if (n < 0)
-        return perr(c, key, "unknown %s", key);
-    *out = n;
-    return 0;
-}
-
-static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
+static int parse_result(rf_ctx_t *c, const cJSON *it, result_t *res, bool waited)
 {
     int kind = 0, expect = 0, verdict = 0, outcome = 0;
     char target[RESULT_TARGET_LEN], detail[RESULT_DETAIL_LEN], hint[RESULT_HINT_LEN];
     if (!cJSON_IsObject(it))
-        return perr(c, "", "must be an object");
-    if (get_str(c, it, "name", F_REQUIRED, res->name, sizeof(res->name)) < 0 ||
-        get_enum(c, it, "kind", &kind) < 0 ||
-        get_str(c, it, "target", F_TRUNCATE, target, sizeof(target)) < 0 ||
-        get_enum(c, it, "expect", &expect) < 0 || get_enum(c, it, "verdict", &verdict) < 0 ||
-        get_enum(c, it, "outcome", &outcome) < 0 ||
-        get_str(c, it, "detail", F_NULLABLE | F_TRUNCATE, detail, sizeof(detail)) < 0 ||
-        get_str(c, it, "hint", F_NULLABLE | F_TRUNCATE, hint, sizeof(hint)) < 0 ||
-        get_int(c, it, "attempts", &res->attempts) < 0 ||
-        get_ms(c, it, "duration_ms", false, &res->duration_ms) < 0)
+        return rf_err(c, "", "must be an object");
+    if (rf_str(c, it, "name", RF_REQUIRED, res->name, sizeof(res->name)) < 0 ||
+        rf_enum(c, it, "kind", &kind) < 0 ||
+        rf_str(c, it, "target", RF_TRUNCATE, target, sizeof(target)) < 0 ||
+        rf_enum(c, it, "expect", &expect) < 0 || rf_enum(c, it, "verdict", &verdict) < 0 ||
+        rf_enum(c, it, "outcome", &outcome) < 0 ||
+        rf_str(c, it, "detail", RF_NULLABLE | RF_TRUNCATE, detail, sizeof(detail)) < 0 ||
+        rf_str(c, it, "hint", RF_NULLABLE | RF_TRUNCATE, hint, sizeof(hint)) < 0 ||
+        rf_int(c, it, "attempts", &res->attempts) < 0 ||
+        rf_ms(c, it, "duration_ms", false, &res->duration_ms) < 0)
         return -1;
     /* A report from elsewhere (an older agent, a hand) may carry a URL with a secret in it:
      * merge shows targets as the agent itself would. */
@@ -177,16 +36,16 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
     redact_url(target, shown, sizeof(shown));
     if (result_set_text(res, RESULT_TARGET, shown) < 0 || result_set_text(res, RESULT_DETAIL, detail) < 0 ||
         result_set_text(res, RESULT_HINT, hint) < 0)
-        return perr(c, "", "out of memory");
+        return rf_err(c, "", "out of memory");
     /* Present exactly when the report says it waited (run --wait), so that a report renders
      * back as it was read. */
     res->converged_after_ms = -1.0;
     bool has_conv = cJSON_GetObjectItemCaseSensitive(it, "converged_after_ms") != NULL;
     if (has_conv != waited)
-        return perr(c, "converged_after_ms",
-                    waited ? "missing (the report has converged_after_ms)"
-                           : "present without the report's converged_after_ms");
-    if (waited && get_ms(c, it, "converged_after_ms", true, &res->converged_after_ms) < 0)
+        return rf_err(c, "converged_after_ms",
+                      waited ? "missing (the report has converged_after_ms)"
+                             : "present without the report's converged_after_ms");
+    if (waited && rf_ms(c, it, "converged_after_ms", true, &res->converged_after_ms) < 0)
         return -1;
     res->kind = (probe_kind_t)kind;
     res->expect = (expect_t)expect;
@@ -195,7 +54,7 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
 
     const cJSON *addrs = cJSON_GetObjectItemCaseSensitive(it, "addresses");
     if (!cJSON_IsArray(addrs))
-        return perr(c, "addresses", "must be an array");
+        return rf_err(c, "addresses", "must be an array");
     const cJSON *a;
     ip_addr_t ips[RESULT_MAX_ADDRS];
     result_addr_t per[RESULT_MAX_ADDRS];
@@ -206,9 +65,9 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
     cJSON_ArrayForEach(a, addrs)
     {
         if (n_ips >= RESULT_MAX_ADDRS)
-            return perr(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
+            return rf_err(c, "addresses", "more than %d entries", RESULT_MAX_ADDRS);
         if (cJSON_IsObject(a) != objects)
-            return perr(c, "addresses", "entries must all be address strings or all objects");
+            return rf_err(c, "addresses", "entries must all be address strings or all objects");
         const cJSON *ad = objects ? cJSON_GetObjectItemCaseSensitive(a, "address") : a;
         /* Only what the agent itself writes: IP literals, so a parsed report renders and
          * parses back the same (merge reads reports from other pods). */
@@ -216,62 +75,62 @@ static int parse_result(pctx_t *c, const cJSON *it, result_t *res, bool waited)
         ip_addr_t ip;
         if (!cJSON_IsString(ad) || strlen(ad->valuestring) >= RESULT_ADDR_LEN ||
             !ip_addr_parse(ad->valuestring, &ip))
-            return perr(c, "addresses",
-                        objects ? "entries must be objects with an address string"
-                                : "entries must be address strings");
+            return rf_err(c, "addresses",
+                          objects ? "entries must be objects with an address string"
+                                  : "entries must be address strings");
         ips[n_ips++] = ip;
         if (!objects)
             continue;
         result_addr_t *ra = &per[n_per++];
         int oc = 0;
         ra->address = ip;
-        if (get_enum(c, a, "outcome", &oc) < 0 || get_ms(c, a, "duration_ms", false, &ra->duration_ms) < 0)
+        if (rf_enum(c, a, "outcome", &oc) < 0 || rf_ms(c, a, "duration_ms", false, &ra->duration_ms) < 0)
             return -1;
         ra->outcome = (outcome_t)oc;
     }
     if (result_set_addrs(res, ips, n_ips) < 0 || result_set_addr_results(res, per, n_per) < 0)
-        return perr(c, "addresses", "out of memory");
+        return rf_err(c, "addresses", "out of memory");
 
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "timings_ms");
     if (!cJSON_IsObject(t))
-        return perr(c, "timings_ms", "must be an object");
+        return rf_err(c, "timings_ms", "must be an object");
     size_t plen = strlen(c->path);
     snprintf(c->path + plen, sizeof(c->path) - plen, ".timings_ms");
-    if (get_ms(c, t, "dns", true, &res->dns_ms) < 0 || get_ms(c, t, "connect", true, &res->connect_ms) < 0 ||
-        get_ms(c, t, "tls", true, &res->tls_ms) < 0 ||
-        get_ms(c, t, "first_byte", true, &res->first_byte_ms) < 0)
+    if (rf_ms(c, t, "dns", true, &res->dns_ms) < 0 || rf_ms(c, t, "connect", true, &res->connect_ms) < 0 ||
+        rf_ms(c, t, "tls", true, &res->tls_ms) < 0 ||
+        rf_ms(c, t, "first_byte", true, &res->first_byte_ms) < 0)
         return -1;
     c->path[plen] = '\0';
     return 0;
 }
 
-static int parse_summary(pctx_t *c, const cJSON *root, const report_t *r)
+static int parse_summary(rf_ctx_t *c, const cJSON *root, const report_t *r)
 {
     const cJSON *sj = cJSON_GetObjectItemCaseSensitive(root, "summary");
     summary_t want = report_summary(r), got = {0};
     if (!cJSON_IsObject(sj))
-        return perr(c, "summary", "must be an object");
+        return rf_err(c, "summary", "must be an object");
     snprintf(c->path, sizeof(c->path), "summary");
-    if (get_int(c, sj, "total", &got.total) < 0 || get_int(c, sj, "passed", &got.passed) < 0 ||
-        get_int(c, sj, "failed", &got.failed) < 0 || get_int(c, sj, "inconclusive", &got.inconclusive) < 0)
+    if (rf_int(c, sj, "total", &got.total) < 0 || rf_int(c, sj, "passed", &got.passed) < 0 ||
+        rf_int(c, sj, "failed", &got.failed) < 0 || rf_int(c, sj, "inconclusive", &got.inconclusive) < 0)
         return -1;
     const cJSON *ok = cJSON_GetObjectItemCaseSensitive(sj, "ok");
     if (!cJSON_IsBool(ok))
-        return perr(c, "ok", "must be true or false");
+        return rf_err(c, "ok", "must be true or false");
     c->path[0] = '\0';
     /* A summary that disagrees with the results is a tampered or broken report. */
     if (got.total != want.total || got.passed != want.passed || got.failed != want.failed ||
         got.inconclusive != want.inconclusive || (cJSON_IsTrue(ok) != 0) != want.ok)
-        return perr(c, "summary", "does not match the results");
+        return rf_err(c, "summary", "does not match the results");
     return 0;
 }
 
 /* One piece of the document (a result, a top-level member) as a cJSON tree; NULL after an
  * error (set). Pieces are small: a hostile document never becomes one large tree. */
-static cJSON *parse_piece(pctx_t *c, const char *key, const char *text, json_span_t sp)
+static cJSON *parse_piece(rf_ctx_t *c, const char *key, const char *text, json_span_t sp)
 {
     if (sp.len > REPORT_PIECE_MAX) {
-        perr(c, key, "larger than %u bytes", REPORT_PIECE_MAX);
+        rf_err(c, key, "larger than %u bytes", REPORT_PIECE_MAX);
         return NULL;
     }
     const char *end = NULL;
@@ -279,22 +138,22 @@ static cJSON *parse_piece(pctx_t *c, const char *key, const char *text, json_spa
     if (j == NULL) {
         size_t off = end != NULL && end >= text + sp.off ? (size_t)(end - text) : sp.off;
         c->path[0] = '\0';
-        perr(c, "", "not valid JSON (near byte %zu)", off);
+        rf_err(c, "", "not valid JSON (near byte %zu)", off);
     }
     return j;
 }
 
 /* The results array, one element at a time: each is parsed, converted and freed before the
  * next, and the count is known (and capped) before the one allocation of the results. */
-static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_t *r)
+static int parse_results(rf_ctx_t *c, const char *text, json_span_t rspan, report_t *r)
 {
     if (rspan.len == 0 || text[rspan.off] != '[')
-        return perr(c, "results", "must be an array");
+        return rf_err(c, "results", "must be an array");
     size_t end = rspan.off + rspan.len, pos = rspan.off + 1, n = 0;
     json_scan_ws(text, end, &pos);
     while (pos < end && text[pos] != ']') {
         if (json_scan_value(text, end, &pos) < 0)
-            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+            return rf_err(c, "", "not valid JSON (near byte %zu)", pos);
         n++;
         json_scan_ws(text, end, &pos);
         if (pos < end && text[pos] == ',')
@@ -302,9 +161,9 @@ static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_
         json_scan_ws(text, end, &pos);
     }
     if (n > REPORT_MAX_RESULTS)
-        return perr(c, "results", "%zu entries, more than %d", n, REPORT_MAX_RESULTS);
+        return rf_err(c, "results", "%zu entries, more than %d", n, REPORT_MAX_RESULTS);
     if (n > 0 && (r->results = calloc(n, sizeof(*r->results))) == NULL)
-        return perr(c, "results", "out of memory");
+        return rf_err(c, "results", "out of memory");
     pos = rspan.off + 1;
     for (size_t i = 0; i < n; i++) {
         json_scan_ws(text, end, &pos);
@@ -320,11 +179,11 @@ static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_
         const cJSON *pol = cJSON_GetObjectItemCaseSensitive(it, "policy");
         char why[160];
         if (rc == 0 && pol && i == 0 && !(r->policy = calloc(n, sizeof(*r->policy))))
-            rc = perr(c, "policy", "out of memory");
+            rc = rf_err(c, "policy", "out of memory");
         else if (rc == 0 && (pol != NULL) != (r->policy != NULL))
-            rc = perr(c, "policy", "on some results only (run --policies puts it on all)");
+            rc = rf_err(c, "policy", "on some results only (run --policies puts it on all)");
         else if (rc == 0 && pol && report_policy_parse(pol, &r->policy[r->n_results], why, sizeof(why)) < 0)
-            rc = perr(c, "policy", "%s", why);
+            rc = rf_err(c, "policy", "%s", why);
         cJSON_Delete(it);
         if (rc < 0) { /* the slot is not counted yet: what it took is freed here */
             result_clear(&r->results[r->n_results]);
@@ -340,51 +199,51 @@ static int parse_results(pctx_t *c, const char *text, json_span_t rspan, report_
     return 0;
 }
 
-static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_t rspan, report_t *r)
+static int parse_root(rf_ctx_t *c, const cJSON *root, const char *text, json_span_t rspan, report_t *r)
 {
     char schema[32], version[64], when[40];
     if (!cJSON_IsObject(root))
-        return perr(c, "", "the report must be a JSON object");
-    if (get_str(c, root, "schema", F_TRUNCATE, schema, sizeof(schema)) < 0)
+        return rf_err(c, "", "the report must be a JSON object");
+    if (rf_str(c, root, "schema", RF_TRUNCATE, schema, sizeof(schema)) < 0)
         return -1;
     if (strcmp(schema, REPORT_SCHEMA) != 0)
-        return perr(c, "schema", "must be \"" REPORT_SCHEMA "\"");
-    if (get_str(c, root, "agent_version", F_NULLABLE | F_TRUNCATE, version, sizeof(version)) < 0 ||
-        get_str(c, root, "role", F_REQUIRED, r->role, sizeof(r->role)) < 0)
+        return rf_err(c, "schema", "must be \"" REPORT_SCHEMA "\"");
+    if (rf_str(c, root, "agent_version", RF_NULLABLE | RF_TRUNCATE, version, sizeof(version)) < 0 ||
+        rf_str(c, root, "role", RF_REQUIRED, r->role, sizeof(r->role)) < 0)
         return -1;
     const cJSON *pod = cJSON_GetObjectItemCaseSensitive(root, "pod");
     if (!cJSON_IsObject(pod))
-        return perr(c, "pod", "must be an object");
+        return rf_err(c, "pod", "must be an object");
     snprintf(c->path, sizeof(c->path), "pod");
-    if (get_str(c, pod, "name", F_NULLABLE, r->pod_name, sizeof(r->pod_name)) < 0 ||
-        get_str(c, pod, "namespace", F_NULLABLE, r->pod_namespace, sizeof(r->pod_namespace)) < 0)
+    if (rf_str(c, pod, "name", RF_NULLABLE, r->pod_name, sizeof(r->pod_name)) < 0 ||
+        rf_str(c, pod, "namespace", RF_NULLABLE, r->pod_namespace, sizeof(r->pod_namespace)) < 0)
         return -1;
     c->path[0] = '\0';
-    if (get_str(c, root, "started_at", F_REQUIRED, when, sizeof(when)) < 0)
+    if (rf_str(c, root, "started_at", RF_REQUIRED, when, sizeof(when)) < 0)
         return -1;
     if (report_time_parse(when, &r->started_at) < 0)
-        return perr(c, "started_at", "must be RFC 3339 UTC (2026-11-26T05:00:00.123Z)");
-    if (get_ms(c, root, "duration_ms", false, &r->duration_ms) < 0)
+        return rf_err(c, "started_at", "must be RFC 3339 UTC (2026-11-26T05:00:00.123Z)");
+    if (rf_ms(c, root, "duration_ms", false, &r->duration_ms) < 0)
         return -1;
     r->waited = cJSON_GetObjectItemCaseSensitive(root, "converged_after_ms") != NULL;
     r->converged_after_ms = -1.0;
-    if (r->waited && get_ms(c, root, "converged_after_ms", true, &r->converged_after_ms) < 0)
+    if (r->waited && rf_ms(c, root, "converged_after_ms", true, &r->converged_after_ms) < 0)
         return -1;
 
     const cJSON *diags = cJSON_GetObjectItemCaseSensitive(root, "diagnoses");
     if (!cJSON_IsArray(diags))
-        return perr(c, "diagnoses", "must be an array");
+        return rf_err(c, "diagnoses", "must be an array");
     const cJSON *d;
     cJSON_ArrayForEach(d, diags)
     {
         snprintf(c->path, sizeof(c->path), "diagnoses[%zu]", r->n_diags);
         if (r->n_diags >= DIAG_MAX)
-            return perr(c, "", "more than %d diagnoses", DIAG_MAX);
+            return rf_err(c, "", "more than %d diagnoses", DIAG_MAX);
         diagnosis_t *dg = &r->diags[r->n_diags];
         if (!cJSON_IsObject(d))
-            return perr(c, "", "must be an object");
-        if (get_str(c, d, "code", F_REQUIRED, dg->code, sizeof(dg->code)) < 0 ||
-            get_str(c, d, "message", F_TRUNCATE, dg->message, sizeof(dg->message)) < 0)
+            return rf_err(c, "", "must be an object");
+        if (rf_str(c, d, "code", RF_REQUIRED, dg->code, sizeof(dg->code)) < 0 ||
+            rf_str(c, d, "message", RF_TRUNCATE, dg->message, sizeof(dg->message)) < 0)
             return -1;
         r->n_diags++;
     }
@@ -399,9 +258,9 @@ static int parse_root(pctx_t *c, const cJSON *root, const char *text, json_span_
         for (size_t i = 0; i < r->n_results; i++)
             all = all && r->results[i].converged_after_ms >= 0;
         if (all != (r->converged_after_ms >= 0))
-            return perr(c, "converged_after_ms",
-                        all ? "null although every result converged"
-                            : "a number although a result never converged");
+            return rf_err(c, "converged_after_ms",
+                          all ? "null although every result converged"
+                              : "a number although a result never converged");
     }
     return parse_summary(c, root, r);
 }
@@ -414,18 +273,18 @@ static const char *const root_keys[] = {
 
 /* Walks the root object without building it: each known member but results is parsed on its
  * own into *root; results is left as a span (parse_results). Syntax is checked throughout. */
-static int split_root(pctx_t *c, const char *text, size_t len, cJSON **root, json_span_t *rspan)
+static int split_root(rf_ctx_t *c, const char *text, size_t len, cJSON **root, json_span_t *rspan)
 {
     size_t pos = 0;
     json_scan_ws(text, len, &pos);
     if (pos >= len || text[pos] != '{') {
         size_t at = pos;
         if (json_scan_value(text, len, &at) < 0)
-            return perr(c, "", "not valid JSON (near byte %zu)", at);
-        return perr(c, "", "the report must be a JSON object");
+            return rf_err(c, "", "not valid JSON (near byte %zu)", at);
+        return rf_err(c, "", "the report must be a JSON object");
     }
     if ((*root = cJSON_CreateObject()) == NULL)
-        return perr(c, "", "out of memory");
+        return rf_err(c, "", "out of memory");
     pos++;
     json_scan_ws(text, len, &pos);
     bool first = true;
@@ -434,16 +293,16 @@ static int split_root(pctx_t *c, const char *text, size_t len, cJSON **root, jso
         json_scan_ws(text, len, &pos);
         size_t k0 = pos;
         if (pos >= len || text[pos] != '"' || json_scan_value(text, len, &pos) < 0)
-            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+            return rf_err(c, "", "not valid JSON (near byte %zu)", pos);
         size_t klen = pos - k0 - 2; /* between the quotes, escapes unresolved */
         json_scan_ws(text, len, &pos);
         if (pos >= len || text[pos] != ':')
-            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+            return rf_err(c, "", "not valid JSON (near byte %zu)", pos);
         pos++;
         json_scan_ws(text, len, &pos);
         json_span_t sp = {.off = pos};
         if (json_scan_value(text, len, &pos) < 0)
-            return perr(c, "", "not valid JSON (near byte %zu)", pos);
+            return rf_err(c, "", "not valid JSON (near byte %zu)", pos);
         sp.len = pos - sp.off;
         if (klen == 7 && memcmp(text + k0 + 1, "results", 7) == 0) {
             if (rspan->len == 0)
@@ -466,18 +325,18 @@ static int split_root(pctx_t *c, const char *text, size_t len, cJSON **root, jso
         }
         if (pos < len && text[pos] == '}')
             break;
-        return perr(c, "", "not valid JSON (near byte %zu)", pos);
+        return rf_err(c, "", "not valid JSON (near byte %zu)", pos);
     }
     pos++;
     json_scan_ws(text, len, &pos);
     if (pos < len)
-        return perr(c, "", "trailing data after the JSON document");
+        return rf_err(c, "", "trailing data after the JSON document");
     return 0;
 }
 
 int report_parse_json(const char *text, size_t len, report_t *out, char *err, size_t errlen)
 {
-    pctx_t c = {.err = err, .errlen = errlen};
+    rf_ctx_t c = {.err = err, .errlen = errlen};
     report_t r;
     cJSON *root = NULL;
     json_span_t rspan = {0, 0};
@@ -490,7 +349,7 @@ int report_parse_json(const char *text, size_t len, report_t *out, char *err, si
         return -1;
     memset(out, 0, sizeof(*out));
     if (text == NULL || len == 0) {
-        perr(&c, "", "empty input");
+        rf_err(&c, "", "empty input");
         goto done;
     }
     if (split_root(&c, text, len, &root, &rspan) < 0)

@@ -160,6 +160,16 @@ size_t strbuf_utf8_width(const char *s, size_t max)
     return strbuf_term_walk(NULL, s, max, false);
 }
 
+size_t strbuf_utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) /* s[n] continues a character */
+        n--;
+    return n;
+}
+
 size_t strbuf_put_safe(strbuf_t *b, const char *s, size_t max)
 {
     return strbuf_term_walk(b, s, max, false);

@@ -53,6 +53,10 @@ size_t strbuf_term_seq(const unsigned char *s, size_t n, bool *safe);
  * characters would take two). */
 size_t strbuf_utf8_width(const char *s, size_t max);
 
+/* Where to cut s (len bytes) to keep at most max bytes without splitting a UTF-8 sequence: len
+ * when it fits, else the last character boundary at or before max. */
+size_t strbuf_utf8_cut(const char *s, size_t len, size_t max);
+
 /* Appends s (at most max bytes) for a terminal: each unsafe sequence (strbuf_term_seq)
  * becomes one '?', so no escape sequence from a report or a server banner reaches it.
  * Returns the columns appended. */

@@ -354,18 +354,26 @@ static void test_one_line(void **state)
     assert_take(&b, "\"a\\nb\\rc\\u0085d\\u2028e\\u2029f\xe2\x80\xafg\"");
 }
 
+/* A cut never splits a UTF-8 sequence: "a" then two 2-byte and one 3-byte character. */
+static void test_utf8_cut(void **state)
+{
+    (void)state;
+    const char *s = "a\xc3\xa9\xc3\xa9\xe2\x82\xac"; /* a, é, é, € (8 bytes) */
+    assert_int_equal(strbuf_utf8_cut(s, 8, 8), 8);   /* fits */
+    assert_int_equal(strbuf_utf8_cut(s, 8, 7), 5);   /* inside the €: before it */
+    assert_int_equal(strbuf_utf8_cut(s, 8, 5), 5);   /* a boundary */
+    assert_int_equal(strbuf_utf8_cut(s, 8, 2), 1);   /* inside the first é */
+    assert_int_equal(strbuf_utf8_cut(s, 8, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_and_grow),
-        cmocka_unit_test(test_printf_bounded),
-        cmocka_unit_test(test_take),
-        cmocka_unit_test(test_oom_sticks),
-        cmocka_unit_test(test_utf8_seq_len),
-        cmocka_unit_test(test_width_safe_pad),
-        cmocka_unit_test(test_json_str),
-        cmocka_unit_test(test_c1_terminal),
-        cmocka_unit_test(test_one_line),
+        cmocka_unit_test(test_append_and_grow), cmocka_unit_test(test_utf8_cut),
+        cmocka_unit_test(test_printf_bounded),  cmocka_unit_test(test_take),
+        cmocka_unit_test(test_oom_sticks),      cmocka_unit_test(test_utf8_seq_len),
+        cmocka_unit_test(test_width_safe_pad),  cmocka_unit_test(test_json_str),
+        cmocka_unit_test(test_c1_terminal),     cmocka_unit_test(test_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
